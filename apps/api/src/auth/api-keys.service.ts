@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { issueSecret, NotFoundError, secretLookup, secretMatches } from '@app/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { ApiKey } from './api-key.entity';
+import { AuthErrorCode } from './auth.errors';
+import { Principal } from './principal';
+import { UserRole } from './user.entity';
+
+export interface IssuedApiKey {
+  apiKey: ApiKey;
+  // Shown once; only its hash is stored.
+  plaintext: string;
+}
+
+interface KeyRow {
+  id: number;
+  tenant_id: number;
+  user_id: number;
+  role: UserRole;
+  secret_hash: Buffer;
+}
+
+@Injectable()
+export class ApiKeysService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async issue(
+    tenantId: number,
+    userId: number,
+    name: string,
+    actorId: number | null,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<IssuedApiKey> {
+    const secret = issueSecret('hdk');
+    const apiKey = manager.create(ApiKey, {
+      tenantId,
+      userId,
+      name,
+      lookup: secret.lookup,
+      secretHash: secret.hash,
+      createdBy: actorId,
+      updatedBy: actorId,
+    });
+    await manager.insert(ApiKey, apiKey);
+    return { apiKey: await manager.findOneByOrFail(ApiKey, { tenantId, id: apiKey.id }), plaintext: secret.plaintext };
+  }
+
+  // The principal of an active key of an active agent of an active tenant, or null.
+  async authenticate(presented: string): Promise<Principal | null> {
+    const lookup = secretLookup('hdk', presented);
+    if (!lookup) return null;
+    const rows: KeyRow[] = await this.dataSource.query(
+      `SELECT k.id, k.tenant_id, k.user_id, u.role, k.secret_hash
+         FROM api_keys k
+         JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id AND u.state = 'active'
+         JOIN tenants t ON t.id = k.tenant_id AND t.state = 'active'
+        WHERE k.lookup = $1 AND k.state = 'active'`,
+      [lookup],
+    );
+    const row = rows[0];
+    if (!row || !secretMatches(presented, row.secret_hash)) return null;
+    return { tenantId: row.tenant_id, userId: row.user_id, role: row.role, apiKeyId: row.id };
+  }
+
+  async listForUser(tenantId: number, userId: number): Promise<ApiKey[]> {
+    return this.dataSource.manager.find(ApiKey, { where: { tenantId, userId }, order: { id: 'ASC' } });
+  }
+
+  // For operators (the CLI): a key is named by its id alone, whatever its tenant.
+  async findByIdForOperator(id: number): Promise<ApiKey | null> {
+    return this.dataSource.manager.findOneBy(ApiKey, { id });
+  }
+
+  async revoke(tenantId: number, id: number, actorId: number | null): Promise<ApiKey> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(ApiKey)
+      .set({ state: 'deleted', deletedAt: () => 'now()', deletedBy: actorId })
+      .where({ tenantId, id, state: 'active' })
+      .execute();
+    const apiKey = await this.dataSource.manager.findOneBy(ApiKey, { tenantId, id });
+    if (!apiKey || (result.affected === 0 && apiKey.state === 'active')) {
+      throw new NotFoundError(AuthErrorCode.ApiKeyNotFound, `API key ${id} not found`);
+    }
+    return apiKey;
+  }
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ApiKeysService, IssuedApiKey } from './api-keys.service';
+import { Tenant } from './tenant.entity';
+import { User } from './user.entity';
+
+export interface BootstrapInput {
+  tenantName: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+export interface BootstrapResult {
+  tenant: Tenant;
+  admin: User;
+  key: IssuedApiKey;
+}
+
+@Injectable()
+export class TenantsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly apiKeys: ApiKeysService,
+  ) {}
+
+  // A new tenant with its first admin agent and that agent's first API key, all or nothing.
+  async bootstrap(input: BootstrapInput): Promise<BootstrapResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const tenant = manager.create(Tenant, { name: input.tenantName });
+      await manager.insert(Tenant, tenant);
+      const admin = manager.create(User, {
+        tenantId: tenant.id,
+        email: input.email,
+        firstName: input.firstName ?? '',
+        lastName: input.lastName ?? '',
+        role: 'admin',
+      });
+      await manager.insert(User, admin);
+      const key = await this.apiKeys.issue(tenant.id, admin.id, 'bootstrap', admin.id, manager);
+      return {
+        tenant: await manager.findOneByOrFail(Tenant, { id: tenant.id }),
+        admin: await manager.findOneByOrFail(User, { tenantId: tenant.id, id: admin.id }),
+        key,
+      };
+    });
+  }
+}

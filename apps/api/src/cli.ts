@@ -1,0 +1,30 @@
+import { InvalidConfigError, loadAppConfig } from '@app/config';
+import { openDatabaseServer } from '@app/database';
+import { runCommand, USAGE, UsageError } from './cli-commands';
+
+// `npm run cli -- <command>`: works against the service's database, the embedded default included,
+// whether or not the service is running (it joins a running embedded server, or starts one).
+async function main(): Promise<number> {
+  const config = loadAppConfig();
+  const database = await openDatabaseServer(config, (message) => process.stderr.write(`${message}\n`));
+  config.DATABASE_URL = database.url;
+  try {
+    await runCommand(process.argv.slice(2), config, { out: (line) => process.stdout.write(`${line}\n`) });
+    return 0;
+  } finally {
+    await database.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (error instanceof InvalidConfigError) process.stderr.write(`${error.message}\n`);
+    else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

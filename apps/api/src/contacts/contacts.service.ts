@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { ContactType, CustomerContact } from './customer-contact.entity';
+import { Customer } from './customer.entity';
+
+export interface ContactInput {
+  type: ContactType;
+  value: string;
+}
+
+@Injectable()
+export class ContactsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async findActiveContact(
+    tenantId: number,
+    id: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<CustomerContact | null> {
+    return manager.findOneBy(CustomerContact, { tenantId, id, state: 'active' });
+  }
+
+  async findContactsByIds(tenantId: number, ids: readonly number[]): Promise<CustomerContact[]> {
+    if (ids.length === 0) return [];
+    return this.dataSource.manager.find(CustomerContact, {
+      where: { tenantId, id: In([...new Set(ids)]) },
+      order: { id: 'ASC' },
+    });
+  }
+
+  async findCustomersByIds(tenantId: number, ids: readonly number[]): Promise<Customer[]> {
+    if (ids.length === 0) return [];
+    return this.dataSource.manager.find(Customer, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
+  }
+
+  // Active contact ids of each customer, for the customers' `contacts` refs.
+  async contactIdsByCustomer(tenantId: number, customerIds: readonly number[]): Promise<Map<number, number[]>> {
+    const byCustomer = new Map<number, number[]>(customerIds.map((id) => [id, []]));
+    if (customerIds.length === 0) return byCustomer;
+    const contacts = await this.dataSource.manager.find(CustomerContact, {
+      select: { id: true, customerId: true },
+      where: { tenantId, customerId: In([...new Set(customerIds)]), state: 'active' },
+      order: { id: 'ASC' },
+    });
+    for (const contact of contacts) byCustomer.get(contact.customerId)?.push(contact.id);
+    return byCustomer;
+  }
+
+  // The active contact with this type and value (case-insensitively), or a new customer owning it.
+  // Safe under concurrency: the partial unique index decides, and the loser reads the winner's row.
+  async findOrCreateContact(
+    manager: EntityManager,
+    tenantId: number,
+    input: ContactInput,
+    actorId: number | null,
+  ): Promise<CustomerContact> {
+    const value = input.value.trim();
+    const existing = await this.findContactByValue(manager, tenantId, input.type, value);
+    if (existing) return existing;
+
+    const customer = manager.create(Customer, {
+      tenantId,
+      email: input.type === 'email' ? value : null,
+      phone: input.type === 'phone' ? value : null,
+      mobile: input.type === 'mobile' ? value : null,
+      createdBy: actorId,
+      updatedBy: actorId,
+    });
+    await manager.insert(Customer, customer);
+    const inserted: { id: number }[] = await manager.query(
+      `INSERT INTO customer_contacts (tenant_id, customer_id, type, value, is_main, created_by, updated_by)
+       VALUES ($1, $2, $3, $4, true, $5, $5)
+       ON CONFLICT (tenant_id, type, lower(value)) WHERE state = 'active' DO NOTHING
+       RETURNING id`,
+      [tenantId, customer.id, input.type, value, actorId],
+    );
+    if (inserted.length === 0) {
+      // Another request created it first: drop our unused customer and use theirs.
+      await manager.delete(Customer, { tenantId, id: customer.id });
+      const winner = await this.findContactByValue(manager, tenantId, input.type, value);
+      if (!winner) throw new Error('contact vanished after a unique conflict');
+      return winner;
+    }
+    return manager.findOneByOrFail(CustomerContact, { tenantId, id: inserted[0].id });
+  }
+
+  private async findContactByValue(
+    manager: EntityManager,
+    tenantId: number,
+    type: ContactType,
+    value: string,
+  ): Promise<CustomerContact | null> {
+    return manager
+      .createQueryBuilder(CustomerContact, 'cc')
+      .where('cc.tenant_id = :tenantId AND cc.type = :type AND lower(cc.value) = lower(:value)', { tenantId, type, value })
+      .andWhere(`cc.state = 'active'`)
+      .getOne();
+  }
+}

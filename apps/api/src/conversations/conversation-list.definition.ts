@@ -1,0 +1,37 @@
+import { ListSpec } from '@app/common';
+
+// What GET /conversations.json lets a caller filter, order, pick and side-load.
+export const CONVERSATION_LIST: ListSpec = {
+  filterable: {
+    contactId: { column: 'c.contact_id', type: 'integer' },
+    createdAt: { column: 'c.created_at', type: 'date' },
+    deletedAt: { column: 'c.deleted_at', type: 'date' },
+    id: { column: 'c.id', type: 'integer' },
+    state: { column: 'c.state', type: 'string', values: ['active', 'deleted'] },
+    ticket_id: { column: 'c.ticket_id', type: 'integer' },
+    updatedAt: { column: 'c.updated_at', type: 'date' },
+  },
+  sortable: ['contactId', 'createdAt', 'deletedAt', 'id', 'state', 'ticket_id', 'updatedAt'],
+  defaultOrderBy: 'createdAt',
+  defaultOrderMode: 'desc',
+  includes: ['contacts', 'customers', 'users'],
+  fields: [
+    'contact',
+    'contactId',
+    'createdAt',
+    'createdBy',
+    'deletedAt',
+    'deletedBy',
+    'id',
+    'messages',
+    'socket_id',
+    'state',
+    'ticket_id',
+    'token',
+    'updatedAt',
+    'updatedBy',
+    'users',
+  ],
+  stateField: 'state',
+  tieBreaker: 'c.id',
+};

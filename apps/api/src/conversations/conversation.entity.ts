@@ -1,0 +1,32 @@
+import { AuditedEntity } from '@app/common';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+@Entity({ name: 'conversations' })
+export class Conversation extends AuditedEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'bigint' })
+  tenantId: number;
+
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: number;
+
+  @Column({ name: 'contact_id', type: 'bigint' })
+  contactId: number;
+
+  // The widget's Pusher connection id.
+  @Column({ name: 'socket_id', type: 'text', nullable: true })
+  socketId: string | null;
+
+  // Set once the conversation has been converted to a ticket.
+  @Column({ name: 'ticket_id', type: 'bigint', nullable: true })
+  ticketId: number | null;
+
+  // The widget's token: its lookup part and the hash of the whole. The plaintext is shown once.
+  @Column({ name: 'token_lookup', type: 'text', nullable: true, select: false })
+  tokenLookup: string | null;
+
+  @Column({ name: 'token_hash', type: 'bytea', nullable: true, select: false })
+  tokenHash: Buffer | null;
+
+  @Column({ name: 'token_issued_at', type: 'timestamptz', nullable: true })
+  tokenIssuedAt: Date | null;
+}

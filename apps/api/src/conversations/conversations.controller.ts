@@ -1,0 +1,100 @@
+import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBasicAuth, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DeskBody, IdParam, pageMeta, parseListQuery } from '@app/common';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Principal } from '../auth/principal';
+import { Public } from '../auth/public.decorator';
+import { CONVERSATION_LIST } from './conversation-list.definition';
+import { presentConversation, presentIncluded } from './conversation.presenter';
+import { ConversationsService } from './conversations.service';
+import { CreateConversationDto } from './dto/create-conversation.dto';
+import { IssueTokenDto } from './dto/issue-token.dto';
+import { UpdateConversationDto } from './dto/update-conversation.dto';
+
+type Query = Record<string, unknown>;
+
+// Teamwork Desk v2: /desk/api/v2/conversations…
+@ApiTags('conversations')
+@ApiBearerAuth()
+@ApiBasicAuth()
+@Controller('desk/api/v2')
+export class ConversationsController {
+  constructor(private readonly conversations: ConversationsService) {}
+
+  @Post('conversations.json')
+  @ApiOperation({ summary: 'Create a conversation' })
+  async create(@CurrentPrincipal() principal: Principal, @DeskBody(CreateConversationDto, 'conversation') body: CreateConversationDto) {
+    return { conversation: presentConversation(await this.conversations.create(principal, body)) };
+  }
+
+  @Get('conversations.json')
+  @ApiOperation({ summary: 'List conversations (page, pageSize, orderBy, orderMode, filter, fields, includes)' })
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
+    const list = parseListQuery(query, CONVERSATION_LIST);
+    const { views, count } = await this.conversations.list(principal, list);
+    const included = await this.conversations.included(principal.tenantId, views, list.includes);
+    return {
+      conversations: views.map((view) => presentConversation(view, { fields: list.fields })),
+      included: presentIncluded(included),
+      meta: { page: pageMeta(list, count) },
+    };
+  }
+
+  @Post('conversations/token.json')
+  @ApiOperation({ summary: 'Generate a new token for a conversation (seed 000)' })
+  async issueToken(@CurrentPrincipal() principal: Principal, @DeskBody(IssueTokenDto, 'conversation') body: IssueTokenDto) {
+    const { view, token } = await this.conversations.issueToken(principal, body);
+    return { conversation: presentConversation(view, { token }) };
+  }
+
+  @Public()
+  @Get('conversations/token/:token.json')
+  @ApiOperation({ summary: "The conversation of a widget's token (public: the token is the credential)" })
+  async getByToken(@Param('token') token: string, @Query() query: Query) {
+    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST);
+    const view = await this.conversations.getByToken(token);
+    return this.single(view.conversation.tenantId, view, fields, includes, true);
+  }
+
+  @Get('conversations/:id.json')
+  @ApiOperation({ summary: 'Get a conversation' })
+  async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
+    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST);
+    return this.single(principal.tenantId, await this.conversations.getById(principal, id), fields, includes);
+  }
+
+  @Patch('conversations/:id.json')
+  @ApiOperation({ summary: 'Update a conversation: omitted properties are unchanged (seed 001)' })
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam() id: number,
+    @DeskBody(UpdateConversationDto, 'conversation') body: UpdateConversationDto,
+  ) {
+    return { conversation: presentConversation(await this.conversations.update(principal, id, body)) };
+  }
+
+  @Delete('conversations/:id.json')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a conversation (soft: state becomes "deleted")' })
+  async remove(@CurrentPrincipal() principal: Principal, @IdParam() id: number): Promise<void> {
+    await this.conversations.remove(principal, id);
+  }
+
+  private async single(
+    tenantId: number,
+    view: Awaited<ReturnType<ConversationsService['getById']>>,
+    fields: string[] | null,
+    includes: Set<string>,
+    publicView = false,
+  ) {
+    const conversation = presentConversation(view, { fields });
+    if (includes.size === 0) return { conversation };
+    const included = await this.conversations.included(tenantId, [view], includes);
+    return { conversation, included: presentIncluded(included, publicView) };
+  }
+}
+
+// A single resource takes only `fields` and `includes` of the list parameters.
+function pickView(query: Query): Query {
+  return { fields: query.fields, includes: query.includes };
+}

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { compileFilter, ListQuery } from '@app/common';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { CONVERSATION_LIST } from './conversation-list.definition';
+import { ConversationUser } from './conversation-user.entity';
+import { Conversation } from './conversation.entity';
+
+// Every query here takes the tenant first; the token lookup is the one exception, because the
+// widget presents only its token.
+@Injectable()
+export class ConversationsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async findById(
+    tenantId: number,
+    id: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Conversation | null> {
+    return manager.findOneBy(Conversation, { tenantId, id });
+  }
+
+  // Locks the row for the rest of the transaction, so concurrent updates apply one after another.
+  async findByIdForUpdate(manager: EntityManager, tenantId: number, id: number): Promise<Conversation | null> {
+    return manager
+      .createQueryBuilder(Conversation, 'c')
+      .where('c.tenant_id = :tenantId AND c.id = :id', { tenantId, id })
+      .setLock('pessimistic_write')
+      .getOne();
+  }
+
+  async findActiveByTokenLookup(lookup: string): Promise<Conversation | null> {
+    return this.dataSource.manager
+      .createQueryBuilder(Conversation, 'c')
+      .addSelect('c.tokenHash')
+      .where('c.token_lookup = :lookup', { lookup })
+      .andWhere(`c.state = 'active'`)
+      .getOne();
+  }
+
+  async list(tenantId: number, query: ListQuery): Promise<{ rows: Conversation[]; count: number }> {
+    const qb = this.dataSource.manager.createQueryBuilder(Conversation, 'c').where('c.tenant_id = :tenantId', { tenantId });
+    if (!query.filtersState) qb.andWhere(`c.state = 'active'`);
+    if (query.filter) {
+      const { sql, params } = compileFilter(query.filter, CONVERSATION_LIST);
+      qb.andWhere(sql, params);
+    }
+    const direction = query.orderMode === 'asc' ? 'ASC' : 'DESC';
+    const orderColumn = CONVERSATION_LIST.filterable[query.orderBy].column;
+    const [rows, count] = await Promise.all([
+      qb
+        .clone()
+        .orderBy(orderColumn, direction)
+        .addOrderBy(CONVERSATION_LIST.tieBreaker, direction)
+        .offset((query.page - 1) * query.pageSize)
+        .limit(query.pageSize)
+        .getMany(),
+      qb.getCount(),
+    ]);
+    return { rows, count };
+  }
+
+  async insert(manager: EntityManager, values: Partial<Conversation>): Promise<Conversation> {
+    const conversation = manager.create(Conversation, values);
+    await manager.insert(Conversation, conversation);
+    return manager.findOneByOrFail(Conversation, { tenantId: conversation.tenantId, id: conversation.id });
+  }
+
+  async participantIds(tenantId: number, conversationIds: readonly number[]): Promise<Map<number, number[]>> {
+    const byConversation = new Map<number, number[]>(conversationIds.map((id) => [id, []]));
+    if (conversationIds.length === 0) return byConversation;
+    const rows = await this.dataSource.manager.find(ConversationUser, {
+      where: { tenantId, conversationId: In([...conversationIds]) },
+      order: { createdAt: 'ASC', userId: 'ASC' },
+    });
+    for (const row of rows) byConversation.get(row.conversationId)?.push(row.userId);
+    return byConversation;
+  }
+
+  // Returns how many were new.
+  async addParticipants(
+    manager: EntityManager,
+    tenantId: number,
+    conversationId: number,
+    userIds: readonly number[],
+    actorId: number,
+  ): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const added: unknown[] = await manager.query(
+      `INSERT INTO conversation_users (tenant_id, conversation_id, user_id, created_by)
+       SELECT $1, $2, user_id, $4 FROM unnest($3::bigint[]) AS user_id
+       ON CONFLICT DO NOTHING
+       RETURNING user_id`,
+      [tenantId, conversationId, userIds, actorId],
+    );
+    return added.length;
+  }
+
+  // Returns how many were removed.
+  async removeParticipants(
+    manager: EntityManager,
+    tenantId: number,
+    conversationId: number,
+    userIds: readonly number[],
+  ): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const result = await manager.delete(ConversationUser, { tenantId, conversationId, userId: In([...userIds]) });
+    return result.affected ?? 0;
+  }
+}

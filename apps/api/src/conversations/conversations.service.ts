@@ -1,0 +1,289 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  FieldErrorsBuilder,
+  issueSecret,
+  ListQuery,
+  Messages,
+  NotFoundError,
+  secretLookup,
+  secretMatches,
+} from '@app/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Principal } from '../auth/principal';
+import { User } from '../auth/user.entity';
+import { UsersService } from '../auth/users.service';
+import { ContactInput, ContactsService } from '../contacts/contacts.service';
+import { CustomerContact } from '../contacts/customer-contact.entity';
+import { Customer } from '../contacts/customer.entity';
+import { Conversation } from './conversation.entity';
+import { ConversationErrorCode } from './conversations.errors';
+import { ConversationsRepository } from './conversations.repository';
+
+export interface UserRefInput {
+  id: number;
+  delete?: boolean;
+}
+
+export interface ConversationInput {
+  contactId?: number;
+  contact?: { id?: number; type?: ContactInput['type']; value?: string };
+  socket_id?: string | null;
+  users?: UserRefInput[];
+}
+
+export interface ConversationUpdate extends ConversationInput {
+  state?: 'active' | 'deleted';
+}
+
+// A conversation with what its wire form shows: its contact and its agents.
+export interface ConversationView {
+  conversation: Conversation;
+  contact: CustomerContact;
+  userIds: number[];
+}
+
+export interface ConversationIncluded {
+  contacts?: CustomerContact[];
+  customers?: { customer: Customer; contactIds: number[] }[];
+  users?: User[];
+}
+
+export interface IssuedConversationToken {
+  view: ConversationView;
+  // Shown once; only its hash is stored.
+  token: string;
+}
+
+@Injectable()
+export class ConversationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly conversations: ConversationsRepository,
+    private readonly contacts: ContactsService,
+    private readonly users: UsersService,
+  ) {}
+
+  async create(principal: Principal, input: ConversationInput): Promise<ConversationView> {
+    const id = await this.dataSource.transaction((manager) => this.insert(manager, principal, input));
+    return this.getById(principal, id);
+  }
+
+  // With an id: a fresh token for that conversation, and the old one stops working. Without: a new
+  // conversation for the given contact, with its first token.
+  async issueToken(principal: Principal, input: ConversationInput & { id?: number }): Promise<IssuedConversationToken> {
+    const secret = issueSecret('hdc');
+    const tokenColumns = { tokenLookup: secret.lookup, tokenHash: secret.hash, tokenIssuedAt: new Date() };
+    const id = await this.dataSource.transaction(async (manager) => {
+      if (input.id === undefined) return this.insert(manager, principal, input, tokenColumns);
+      const existing = await this.conversations.findByIdForUpdate(manager, principal.tenantId, input.id);
+      if (!existing) throw this.notFound(input.id);
+      if (existing.state !== 'active') {
+        new FieldErrorsBuilder().add('id', 'must be an active conversation').throwIfAny();
+      }
+      await manager.update(
+        Conversation,
+        { tenantId: principal.tenantId, id: existing.id },
+        {
+          ...tokenColumns,
+          ...(input.socket_id !== undefined ? { socketId: input.socket_id } : {}),
+          updatedAt: () => 'now()',
+          updatedBy: principal.userId,
+        },
+      );
+      return existing.id;
+    });
+    return { view: await this.getById(principal, id), token: secret.plaintext };
+  }
+
+  async getById(principal: Principal, id: number): Promise<ConversationView> {
+    const conversation = await this.conversations.findById(principal.tenantId, id);
+    if (!conversation) throw this.notFound(id);
+    const [view] = await this.views(principal.tenantId, [conversation]);
+    return view;
+  }
+
+  // The conversation whose current token this is; the widget's only credential.
+  async getByToken(token: string): Promise<ConversationView> {
+    const lookup = secretLookup('hdc', token);
+    const conversation = lookup ? await this.conversations.findActiveByTokenLookup(lookup) : null;
+    if (!conversation?.tokenHash || !secretMatches(token, conversation.tokenHash)) {
+      throw new NotFoundError(ConversationErrorCode.TokenNotFound, 'no conversation has this token');
+    }
+    const [view] = await this.views(conversation.tenantId, [conversation]);
+    return view;
+  }
+
+  async list(principal: Principal, query: ListQuery): Promise<{ views: ConversationView[]; count: number }> {
+    const { rows, count } = await this.conversations.list(principal.tenantId, query);
+    return { views: await this.views(principal.tenantId, rows), count };
+  }
+
+  // Only the given properties change; `updatedAt`/`updatedBy` move only when something did.
+  async update(principal: Principal, id: number, input: ConversationUpdate): Promise<ConversationView> {
+    await this.dataSource.transaction(async (manager) => {
+      const { tenantId, userId } = principal;
+      const current = await this.conversations.findByIdForUpdate(manager, tenantId, id);
+      if (!current) throw this.notFound(id);
+
+      const errors = new FieldErrorsBuilder();
+      const contactId = await this.resolveContactId(manager, principal, input, errors, false);
+      const { add, remove } = await this.participantChanges(manager, tenantId, input.users ?? [], errors);
+      errors.throwIfAny();
+
+      const changes: Partial<Record<keyof Conversation, unknown>> = {};
+      if (contactId !== undefined && contactId !== current.contactId) changes.contactId = contactId;
+      if (input.socket_id !== undefined && input.socket_id !== current.socketId) changes.socketId = input.socket_id;
+      if (input.state === 'active' && current.state === 'deleted') {
+        Object.assign(changes, { state: 'active', deletedAt: null, deletedBy: null });
+      }
+
+      const added = await this.conversations.addParticipants(manager, tenantId, id, add, userId);
+      const removed = await this.conversations.removeParticipants(manager, tenantId, id, remove);
+      const changed = Object.keys(changes).length > 0 || added + removed > 0;
+      if (changed) Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
+      // A delete leaves updatedAt as it was (seed wording), so it is applied on its own.
+      if (input.state === 'deleted' && current.state === 'active') {
+        Object.assign(changes, { state: 'deleted', deletedAt: () => 'now()', deletedBy: userId });
+      }
+      if (Object.keys(changes).length > 0) {
+        await manager.update(Conversation, { tenantId, id }, changes as Partial<Conversation>);
+      }
+    });
+    return this.getById(principal, id);
+  }
+
+  // Soft delete; deleting a deleted conversation changes nothing.
+  async remove(principal: Principal, id: number): Promise<void> {
+    const { tenantId, userId } = principal;
+    const result = await this.dataSource.manager.update(
+      Conversation,
+      { tenantId, id, state: 'active' },
+      { state: 'deleted', deletedAt: () => 'now()', deletedBy: userId },
+    );
+    if (result.affected === 0 && !(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
+  }
+
+  // The objects `?includes=` side-loads for these conversations.
+  async included(tenantId: number, views: ConversationView[], includes: Set<string>): Promise<ConversationIncluded> {
+    const included: ConversationIncluded = {};
+    const contacts = views.map((view) => view.contact);
+    if (includes.has('contacts')) included.contacts = uniqueById(contacts);
+    if (includes.has('customers')) {
+      const customerIds = contacts.map((contact) => contact.customerId);
+      const [customers, contactIds] = await Promise.all([
+        this.contacts.findCustomersByIds(tenantId, customerIds),
+        this.contacts.contactIdsByCustomer(tenantId, customerIds),
+      ]);
+      included.customers = customers.map((customer) => ({ customer, contactIds: contactIds.get(customer.id) ?? [] }));
+    }
+    if (includes.has('users')) {
+      const userIds = views.flatMap(({ conversation: c, userIds }) => [
+        ...userIds,
+        ...[c.createdBy, c.updatedBy, c.deletedBy].filter((id): id is number => id !== null),
+      ]);
+      included.users = await this.users.findByIds(tenantId, userIds);
+    }
+    return included;
+  }
+
+  private async insert(
+    manager: EntityManager,
+    principal: Principal,
+    input: ConversationInput,
+    extra: Partial<Conversation> = {},
+  ): Promise<number> {
+    const errors = new FieldErrorsBuilder();
+    const contactId = await this.resolveContactId(manager, principal, input, errors, true);
+    const { add } = await this.participantChanges(manager, principal.tenantId, input.users ?? [], errors);
+    errors.throwIfAny();
+
+    const conversation = await this.conversations.insert(manager, {
+      tenantId: principal.tenantId,
+      contactId,
+      socketId: input.socket_id ?? null,
+      createdBy: principal.userId,
+      updatedBy: principal.userId,
+      ...extra,
+    });
+    await this.conversations.addParticipants(manager, principal.tenantId, conversation.id, add, principal.userId);
+    return conversation.id;
+  }
+
+  // `contactId`, or `contact` by id or by type and value (found or created). Undefined when
+  // neither is given and none is required.
+  private async resolveContactId(
+    manager: EntityManager,
+    principal: Principal,
+    input: ConversationInput,
+    errors: FieldErrorsBuilder,
+    required: boolean,
+  ): Promise<number | undefined> {
+    const { tenantId, userId } = principal;
+    const byId = input.contactId ?? input.contact?.id;
+    const key = input.contactId !== undefined ? 'contactId' : 'contact.id';
+    if (input.contactId !== undefined && input.contact?.id !== undefined && input.contact.id !== input.contactId) {
+      errors.add('contact.id', 'must match contactId');
+      return undefined;
+    }
+    if (byId !== undefined) {
+      const contact = await this.contacts.findActiveContact(tenantId, byId, manager);
+      if (!contact) errors.add(key, Messages.notFound);
+      return contact?.id;
+    }
+    if (input.contact?.type !== undefined && input.contact.value !== undefined) {
+      const contact = await this.contacts.findOrCreateContact(
+        manager,
+        tenantId,
+        { type: input.contact.type, value: input.contact.value },
+        userId,
+      );
+      return contact.id;
+    }
+    if (required) errors.add('contactId', Messages.required);
+    return undefined;
+  }
+
+  // Refs to add must be active agents of the tenant; refs with `delete: true` are removed.
+  private async participantChanges(
+    manager: EntityManager,
+    tenantId: number,
+    refs: UserRefInput[],
+    errors: FieldErrorsBuilder,
+  ): Promise<{ add: number[]; remove: number[] }> {
+    const add = refs.filter((userRef) => !userRef.delete).map((userRef) => userRef.id);
+    const remove = refs.filter((userRef) => userRef.delete).map((userRef) => userRef.id);
+    const found = new Set((await this.users.findActiveByIds(tenantId, add, manager)).map((user) => user.id));
+    refs.forEach((userRef, index) => {
+      if (!userRef.delete && !found.has(userRef.id)) errors.add(`users[${index}].id`, Messages.notFound);
+    });
+    return { add: [...new Set(add)], remove: [...new Set(remove)] };
+  }
+
+  private async views(tenantId: number, conversations: Conversation[]): Promise<ConversationView[]> {
+    const [contacts, participants] = await Promise.all([
+      this.contacts.findContactsByIds(
+        tenantId,
+        conversations.map((c) => c.contactId),
+      ),
+      this.conversations.participantIds(
+        tenantId,
+        conversations.map((c) => c.id),
+      ),
+    ]);
+    const contactById = new Map(contacts.map((contact) => [contact.id, contact]));
+    return conversations.map((conversation) => ({
+      conversation,
+      contact: contactById.get(conversation.contactId)!,
+      userIds: participants.get(conversation.id) ?? [],
+    }));
+  }
+
+  private notFound(id: number): NotFoundError {
+    return new NotFoundError(ConversationErrorCode.NotFound, `conversation ${id} not found`);
+  }
+}
+
+function uniqueById<T extends { id: number }>(items: T[]): T[] {
+  return [...new Map(items.map((item) => [item.id, item])).values()];
+}

@@ -1,0 +1,44 @@
+import { Messages } from '@app/common';
+import { Allow, IsDefined, IsIn, IsInt, IsOptional, IsString, MaxLength, Min, ValidateBy, ValidateIf, isEmail } from 'class-validator';
+import { CONTACT_TYPES, ContactType } from '../../contacts/customer-contact.entity';
+
+// An email contact's value must be an email address.
+const IsValidForContactType = () =>
+  ValidateBy({
+    name: 'isValidForContactType',
+    validator: {
+      validate: (value, args) => (args?.object as ContactInputDto).type !== 'email' || isEmail(value),
+      defaultMessage: () => Messages.email,
+    },
+  });
+
+// The conversation's customer contact: an existing one by `id`, or found or created by type and value.
+export class ContactInputDto {
+  @IsOptional()
+  @IsInt({ message: Messages.integer })
+  @Min(1, { message: Messages.positive })
+  id?: number;
+
+  @ValidateIf((contact: ContactInputDto) => contact.id === undefined)
+  @IsDefined({ message: Messages.required })
+  @IsIn(CONTACT_TYPES, { message: Messages.oneOf(CONTACT_TYPES) })
+  type?: ContactType;
+
+  @ValidateIf((contact: ContactInputDto) => contact.id === undefined)
+  @IsDefined({ message: Messages.required })
+  @IsString({ message: Messages.string })
+  @MaxLength(320, { message: Messages.shorterThan(321) })
+  @IsValidForContactType()
+  value?: string;
+
+  // Read-only fields of a CustomerContact a client may echo back; ignored.
+  @Allow() isMain?: unknown;
+  @Allow() customer?: unknown;
+  @Allow() state?: unknown;
+  @Allow() createdAt?: unknown;
+  @Allow() createdBy?: unknown;
+  @Allow() updatedAt?: unknown;
+  @Allow() updatedBy?: unknown;
+  @Allow() deletedAt?: unknown;
+  @Allow() deletedBy?: unknown;
+}

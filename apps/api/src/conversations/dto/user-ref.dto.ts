@@ -1,0 +1,22 @@
+import { Messages } from '@app/common';
+import { Allow, IsBoolean, IsDefined, IsIn, IsInt, IsOptional, Min } from 'class-validator';
+
+// A reference to an agent, as the seeds' EntityRef: {"id": 7, "type": "users"}.
+export class UserRefDto {
+  @IsDefined({ message: Messages.required })
+  @IsInt({ message: Messages.integer })
+  @Min(1, { message: Messages.positive })
+  id: number;
+
+  @IsOptional()
+  @IsIn(['users'], { message: Messages.oneOf(['users']) })
+  type?: string;
+
+  // In a PATCH, `"delete": true` removes this participant.
+  @IsOptional()
+  @IsBoolean({ message: Messages.boolean })
+  delete?: boolean;
+
+  @Allow()
+  meta?: unknown;
+}

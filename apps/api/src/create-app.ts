@@ -1,0 +1,81 @@
+import type { IncomingMessage } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Messages, ValidationError } from '@app/common';
+import { AppConfig } from '@app/config';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import secureJson from 'secure-json-parse';
+import { AppModule } from './app.module';
+import { requestIdFor } from './logging';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    // The body's exact bytes, for signature checks (the Pusher webhook).
+    rawBody?: Buffer;
+  }
+}
+
+// The app as main.ts serves it and as the end-to-end tests call it: one place for both.
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (request: IncomingMessage) => requestIdFor(request),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+
+  const fastify = app.getHttpAdapter().getInstance();
+  registerJsonParser(fastify);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('X-Request-Id', request.id);
+    done();
+  });
+  setupOpenApi(app);
+
+  await app.init();
+  await fastify.ready();
+  return app;
+}
+
+// Keeps the raw bytes, refuses prototype poisoning, and turns bad JSON into a 400 in the
+// endpoint's own dialect (the error filter renders it) instead of Fastify's default body.
+function registerJsonParser(fastify: FastifyInstance): void {
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer' },
+    (request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void) => {
+      request.rawBody = body;
+      if (body.length === 0) return done(null, undefined);
+      try {
+        done(null, secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      } catch {
+        done(ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON'));
+      }
+    },
+  );
+}
+
+function setupOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Helpdesk conversation backend')
+      .setDescription(
+        'Teamwork Desk API v2 dialect under /desk/api/v2 (paths end in .json). ' +
+          'Authenticate with Authorization: Bearer <api key> or Basic base64(<api key>:x).',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .addBasicAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

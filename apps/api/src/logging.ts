@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { AppConfig } from '@app/config';
+import { redactSecrets } from '@app/common';
+import type { Params } from 'nestjs-pino';
+
+// A caller's X-Request-Id is kept when it is a sane token; otherwise the service makes one.
+export function requestIdFor(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+}
+
+// JSON lines through pino, one per request with its id. Credentials never reach a line: the
+// headers that carry them are censored, and anything shaped like a key or token is redacted
+// from URLs (the widget's token travels in its path).
+export function loggerParams(config: AppConfig): Params {
+  return {
+    pinoHttp: {
+      level: config.LOG_LEVEL,
+      genReqId: (request) => (request as IncomingMessage & { id?: string }).id ?? requestIdFor(request),
+      customProps: () => ({ service: 'helpdesk-api' }),
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-pusher-signature"]',
+          'req.headers["idempotency-key"]',
+        ],
+        censor: '[REDACTED]',
+      },
+      serializers: {
+        req: (request: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+          id: request.id,
+          method: request.method,
+          url: redactSecrets(request.url),
+          headers: { ...request.headers },
+        }),
+      },
+      customAttributeKeys: { reqId: 'reqId' },
+      autoLogging: { ignore: (request) => request.url === '/health' },
+    },
+  };
+}

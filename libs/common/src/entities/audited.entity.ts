@@ -1,0 +1,27 @@
+import { Column } from 'typeorm';
+
+export type EntityState = 'active' | 'deleted';
+
+// The audit columns of every entity (DESIGN.md, data model). Deletes are soft.
+export abstract class AuditedEntity {
+  @Column({ type: 'text', default: 'active' })
+  state: EntityState;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column({ name: 'created_by', type: 'bigint', nullable: true })
+  createdBy: number | null;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+
+  @Column({ name: 'updated_by', type: 'bigint', nullable: true })
+  updatedBy: number | null;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
+
+  @Column({ name: 'deleted_by', type: 'bigint', nullable: true })
+  deletedBy: number | null;
+}

@@ -1,0 +1,88 @@
+// Errors services throw. They know nothing of HTTP: the dialect filters map `kind` to a status.
+export enum ErrorKind {
+  Validation = 'validation',
+  Unauthenticated = 'unauthenticated',
+  Forbidden = 'forbidden',
+  NotFound = 'not_found',
+  Conflict = 'conflict',
+  PayloadTooLarge = 'payload_too_large',
+  UnsupportedMediaType = 'unsupported_media_type',
+  RateLimited = 'rate_limited',
+  Unavailable = 'unavailable',
+}
+
+// Keys are wire field paths (`contact.value`, `users[0].id`); `_` holds errors of no one field.
+export type FieldErrors = Record<string, string[]>;
+
+export abstract class AppError extends Error {
+  abstract readonly kind: ErrorKind;
+
+  constructor(
+    // Stable and machine-readable, e.g. CONVERSATION_NOT_FOUND; sent as the X-Error-Code header.
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldErrors,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  readonly kind = ErrorKind.Validation;
+
+  constructor(fields: FieldErrors, code = 'VALIDATION_FAILED') {
+    super(code, 'validation failed', fields);
+  }
+
+  static of(field: string, message: string, code?: string): ValidationError {
+    return new ValidationError({ [field]: [message] }, code);
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  readonly kind = ErrorKind.Unauthenticated;
+}
+
+export class ForbiddenError extends AppError {
+  readonly kind = ErrorKind.Forbidden;
+}
+
+export class NotFoundError extends AppError {
+  readonly kind = ErrorKind.NotFound;
+}
+
+export class ConflictError extends AppError {
+  readonly kind = ErrorKind.Conflict;
+}
+
+export class PayloadTooLargeError extends AppError {
+  readonly kind = ErrorKind.PayloadTooLarge;
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  readonly kind = ErrorKind.UnsupportedMediaType;
+}
+
+// Collects every problem of one input before failing, as the Teamwork validator does.
+export class FieldErrorsBuilder {
+  private readonly errors: FieldErrors = {};
+
+  add(field: string, message: string): this {
+    (this.errors[field] ??= []).push(message);
+    return this;
+  }
+
+  merge(other: FieldErrors): this {
+    for (const [field, messages] of Object.entries(other)) messages.forEach((m) => this.add(field, m));
+    return this;
+  }
+
+  get isEmpty(): boolean {
+    return Object.keys(this.errors).length === 0;
+  }
+
+  throwIfAny(): void {
+    if (!this.isEmpty) throw new ValidationError(this.errors);
+  }
+}

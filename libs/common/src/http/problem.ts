@@ -1,0 +1,61 @@
+import { HttpException } from '@nestjs/common';
+import { AppError, ErrorKind, FieldErrors } from '../errors/app-error';
+
+// An error reduced to what any dialect needs to render it.
+export interface Problem {
+  status: number;
+  code: string;
+  message: string;
+  fields?: FieldErrors;
+}
+
+export function statusOf(kind: ErrorKind): number {
+  switch (kind) {
+    case ErrorKind.Validation:
+      return 400;
+    case ErrorKind.Unauthenticated:
+      return 401;
+    case ErrorKind.Forbidden:
+      return 403;
+    case ErrorKind.NotFound:
+      return 404;
+    case ErrorKind.Conflict:
+      return 409;
+    case ErrorKind.PayloadTooLarge:
+      return 413;
+    case ErrorKind.UnsupportedMediaType:
+      return 415;
+    case ErrorKind.RateLimited:
+      return 429;
+    case ErrorKind.Unavailable:
+      return 503;
+  }
+}
+
+// Known errors become a problem; anything else is unexpected (null) and becomes a logged 500.
+export function toProblem(exception: unknown): Problem | null {
+  if (exception instanceof AppError) {
+    return { status: statusOf(exception.kind), code: exception.code, message: exception.message, fields: exception.fields };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    if (status >= 500) return null;
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : String((response as { message?: unknown }).message ?? exception.message);
+    return { status, code: `HTTP_${status}`, message };
+  }
+  // Fastify's own client errors (body too large, unsupported media type, …) carry a statusCode.
+  const fastifyError = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
+  if (
+    typeof fastifyError?.statusCode === 'number' &&
+    fastifyError.statusCode >= 400 &&
+    fastifyError.statusCode < 500 &&
+    typeof fastifyError.code === 'string'
+  ) {
+    return { status: fastifyError.statusCode, code: fastifyError.code, message: String(fastifyError.message) };
+  }
+  return null;
+}

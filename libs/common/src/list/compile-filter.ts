@@ -1,0 +1,44 @@
+import { FilterNode, ListSpec } from './list-spec';
+
+export interface CompiledFilter {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+const COMPARISON_SQL = { $lt: '<', $lte: '<=', $gt: '>', $gte: '>=' } as const;
+
+// Turns a parsed filter into a parameterised WHERE fragment (TypeORM `:name` parameters). Column
+// expressions come from the spec; every value is a bound parameter.
+export function compileFilter(node: FilterNode, spec: ListSpec, paramPrefix = 'f'): CompiledFilter {
+  const params: Record<string, unknown> = {};
+  let counter = 0;
+  const bind = (value: unknown): string => {
+    const name = `${paramPrefix}${counter++}`;
+    params[name] = value;
+    return `:${name}`;
+  };
+
+  const compile = (current: FilterNode): string => {
+    if (current.kind !== 'compare') {
+      const joiner = current.kind === 'and' ? ' AND ' : ' OR ';
+      return `(${current.nodes.map(compile).join(joiner)})`;
+    }
+    const column = spec.filterable[current.field].column;
+    const { operator, value } = current;
+    switch (operator) {
+      case '$eq':
+        return value === null ? `${column} IS NULL` : `${column} = ${bind(value)}`;
+      // Like Mongo, "not equal" and "not in" also match rows where the field is empty.
+      case '$ne':
+        return value === null ? `${column} IS NOT NULL` : `${column} IS DISTINCT FROM ${bind(value)}`;
+      case '$in':
+        return `${column} = ANY(${bind(value)})`;
+      case '$nin':
+        return `(${column} IS NULL OR ${column} <> ALL(${bind(value)}))`;
+      default:
+        return `${column} ${COMPARISON_SQL[operator]} ${bind(value)}`;
+    }
+  };
+
+  return { sql: compile(node), params };
+}

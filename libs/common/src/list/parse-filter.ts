@@ -1,0 +1,122 @@
+import { FieldErrors } from '../errors/app-error';
+import { Messages } from '../validation/messages';
+import { FilterNode, FilterOperator, ListField, ListSpec } from './list-spec';
+
+export const FILTER_OPERATORS: readonly FilterOperator[] = ['$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$in', '$nin'];
+const LOGICAL = ['$and', '$or'] as const;
+const MAX_DEPTH = 5;
+const MAX_CONDITIONS = 50;
+const MAX_LIST_VALUES = 500;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export interface ParsedFilter {
+  node: FilterNode | null;
+  errors: FieldErrors;
+  // Every field the filter names, wherever it is nested.
+  fields: Set<string>;
+}
+
+// The Desk `filter` parameter: Mongo-style JSON, e.g. {"id":{"$in":[1,2]},"$or":[{"state":"deleted"}]}.
+// Error keys follow the path into the filter: `filter.id.$in`.
+export function parseFilter(text: string, spec: ListSpec): ParsedFilter {
+  const parser = new FilterParser(spec);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { node: null, errors: { filter: [Messages.json] }, fields: parser.fields };
+  }
+  const node = parser.parseObject(json, 'filter', 1);
+  return { node, errors: parser.errors, fields: parser.fields };
+}
+
+class FilterParser {
+  readonly errors: FieldErrors = {};
+  readonly fields = new Set<string>();
+  private conditions = 0;
+
+  constructor(private readonly spec: ListSpec) {}
+
+  parseObject(json: unknown, path: string, depth: number): FilterNode | null {
+    if (depth > MAX_DEPTH) return this.fail(path, `must not nest deeper than ${MAX_DEPTH} levels`);
+    if (!isObject(json)) return this.fail(path, Messages.object);
+    const nodes: FilterNode[] = [];
+    for (const [key, value] of Object.entries(json)) {
+      const node = (LOGICAL as readonly string[]).includes(key)
+        ? this.parseLogical(key as '$and' | '$or', value, `${path}.${key}`, depth)
+        : this.parseField(key, value, `${path}.${key}`);
+      if (node) nodes.push(node);
+    }
+    if (nodes.length === 0) return null;
+    return nodes.length === 1 ? nodes[0] : { kind: 'and', nodes };
+  }
+
+  private parseLogical(key: '$and' | '$or', value: unknown, path: string, depth: number): FilterNode | null {
+    if (!Array.isArray(value) || value.length === 0) return this.fail(path, 'must be a non-empty array of filters');
+    const nodes = value
+      .map((item, index) => this.parseObject(item, `${path}[${index}]`, depth + 1))
+      .filter((node): node is FilterNode => node !== null);
+    return nodes.length === 0 ? null : { kind: key === '$and' ? 'and' : 'or', nodes };
+  }
+
+  private parseField(name: string, value: unknown, path: string): FilterNode | null {
+    const field = this.spec.filterable[name];
+    if (!field) {
+      return this.fail(path, `${Messages.unknownField}; use one of ‘${Object.keys(this.spec.filterable).join(', ')}’`);
+    }
+    this.fields.add(name);
+    // A bare value means $eq.
+    if (!isObject(value)) return this.compare(name, field, '$eq', value, path);
+    const entries = Object.entries(value);
+    if (entries.length === 0) return this.fail(path, 'must name at least one operator');
+    const nodes: FilterNode[] = [];
+    for (const [operator, operand] of entries) {
+      if (!(FILTER_OPERATORS as readonly string[]).includes(operator)) {
+        this.fail(`${path}.${operator}`, `is not a known operator; use one of ‘${FILTER_OPERATORS.join(', ')}’`);
+        continue;
+      }
+      const node = this.compare(name, field, operator as FilterOperator, operand, `${path}.${operator}`);
+      if (node) nodes.push(node);
+    }
+    if (nodes.length === 0) return null;
+    return nodes.length === 1 ? nodes[0] : { kind: 'and', nodes };
+  }
+
+  private compare(name: string, field: ListField, operator: FilterOperator, value: unknown, path: string): FilterNode | null {
+    if (++this.conditions > MAX_CONDITIONS) return this.fail('filter', `must have at most ${MAX_CONDITIONS} conditions`);
+    if (operator === '$in' || operator === '$nin') {
+      if (!Array.isArray(value) || value.length === 0) return this.fail(path, 'must be a non-empty array');
+      if (value.length > MAX_LIST_VALUES) return this.fail(path, `must have at most ${MAX_LIST_VALUES} values`);
+      const problems = value.map((item) => checkValue(field, item, false)).filter((p): p is string => p !== null);
+      if (problems.length > 0) return this.fail(path, problems[0]);
+      return { kind: 'compare', field: name, operator, value };
+    }
+    // null is only meaningful as "is null" / "is not null".
+    const problem = checkValue(field, value, operator === '$eq' || operator === '$ne');
+    if (problem) return this.fail(path, problem);
+    return { kind: 'compare', field: name, operator, value };
+  }
+
+  private fail(path: string, message: string): null {
+    (this.errors[path] ??= []).push(message);
+    return null;
+  }
+}
+
+function checkValue(field: ListField, value: unknown, allowNull: boolean): string | null {
+  if (value === null) return allowNull ? null : Messages.required;
+  switch (field.type) {
+    case 'integer':
+      return Number.isSafeInteger(value) ? null : Messages.integer;
+    case 'date':
+      return typeof value === 'string' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value)) ? null : Messages.date;
+    case 'string':
+      if (typeof value !== 'string') return Messages.string;
+      if (field.values && !field.values.includes(value)) return Messages.oneOf(field.values);
+      return value.length > 1000 ? Messages.shorterThan(1001) : null;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

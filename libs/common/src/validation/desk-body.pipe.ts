@@ -1,0 +1,45 @@
+import { Body, Injectable, PipeTransform } from '@nestjs/common';
+import { ValidationError } from '../errors/app-error';
+import { Messages } from './messages';
+import { validateDto } from './validate-dto';
+
+type Constructor<T> = new () => T;
+
+// `filter_args` (the seeds' RequestCommons) may travel in any Desk body; it is accepted and ignored.
+const IGNORED_BODY_FIELDS = ['filter_args'];
+
+// Desk bodies arrive wrapped (`{"conversation": {...}}`, the seeds' ConversationAPIBody) or bare.
+@Injectable()
+export class DeskBodyPipe<T extends object> implements PipeTransform<unknown, T> {
+  constructor(
+    private readonly dto: Constructor<T>,
+    private readonly envelope: string,
+  ) {}
+
+  transform(body: unknown): T {
+    const unwrapped = unwrap(body, this.envelope);
+    const fields = { ...unwrapped };
+    for (const ignored of IGNORED_BODY_FIELDS) delete fields[ignored];
+    return validateDto(this.dto, fields);
+  }
+}
+
+function unwrap(body: unknown, envelope: string): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (!isPlainObject(body)) throw ValidationError.of('_', `the body ${Messages.object}`);
+  const keys = Object.keys(body);
+  if (keys.includes(envelope) && keys.every((key) => key === envelope || IGNORED_BODY_FIELDS.includes(key))) {
+    const inner = body[envelope];
+    if (!isPlainObject(inner)) throw ValidationError.of(envelope, Messages.object);
+    return inner;
+  }
+  return body;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// `@DeskBody(CreateConversationDto, 'conversation')`: the body, unwrapped and validated.
+export const DeskBody = <T extends object>(dto: Constructor<T>, envelope: string): ParameterDecorator =>
+  Body(new DeskBodyPipe(dto, envelope));

