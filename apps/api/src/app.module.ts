@@ -4,6 +4,7 @@ import { HttpErrorFilter } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module';
 import { ContactsModule } from './contacts/contacts.module';
 import { ConversationsModule } from './conversations/conversations.module';
@@ -13,12 +14,12 @@ import { loggerParams } from './logging';
 @Module({})
 export class AppModule {
   // `config` is the validated environment, with DATABASE_URL resolved (see main.ts).
-  static register(config: AppConfig): DynamicModule {
+  static register(config: AppConfig, logStream?: DestinationStream): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config)),
+        LoggerModule.forRoot(loggerParams(config, logStream)),
         DatabaseModule.forRoot(),
         AuthModule,
         ContactsModule,

@@ -6,6 +6,7 @@ import { Messages, ValidationError } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import secureJson from 'secure-json-parse';
 import { AppModule } from './app.module';
 import { requestIdFor } from './logging';
@@ -20,12 +21,17 @@ declare module 'fastify' {
 }
 
 // The app as main.ts serves it and as the end-to-end tests call it: one place for both.
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export interface CreateAppOptions {
+  // Where log lines go; stdout by default.
+  logStream?: DestinationStream;
+}
+
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (request: IncomingMessage) => requestIdFor(request),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options.logStream), adapter, {
     bufferLogs: true,
     bodyParser: false,
   });

@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@app/config';
 import { redactSecrets } from '@app/common';
 import type { Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
 
 // A caller's X-Request-Id is kept when it is a sane token; otherwise the service makes one.
 export function requestIdFor(request: IncomingMessage): string {
@@ -12,32 +14,33 @@ export function requestIdFor(request: IncomingMessage): string {
 
 // JSON lines through pino, one per request with its id. Credentials never reach a line: the
 // headers that carry them are censored, and anything shaped like a key or token is redacted
-// from URLs (the widget's token travels in its path).
-export function loggerParams(config: AppConfig): Params {
-  return {
-    pinoHttp: {
-      level: config.LOG_LEVEL,
-      genReqId: (request) => (request as IncomingMessage & { id?: string }).id ?? requestIdFor(request),
-      customProps: () => ({ service: 'helpdesk-api' }),
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers.cookie',
-          'req.headers["x-pusher-signature"]',
-          'req.headers["idempotency-key"]',
-        ],
-        censor: '[REDACTED]',
-      },
-      serializers: {
-        req: (request: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
-          id: request.id,
-          method: request.method,
-          url: redactSecrets(request.url),
-          headers: { ...request.headers },
-        }),
-      },
-      customAttributeKeys: { reqId: 'reqId' },
-      autoLogging: { ignore: (request) => request.url === '/health' },
+// from URLs (the widget's token travels in its path). `stream` defaults to stdout.
+export function loggerParams(config: AppConfig, stream?: DestinationStream): Params {
+  const options: Options = {
+    level: config.LOG_LEVEL,
+    // Fastify has already chosen the id (see create-app.ts); middie copies it onto the raw request.
+    genReqId: (request) => (request as IncomingMessage & { id?: string }).id ?? requestIdFor(request),
+    customProps: () => ({ service: 'helpdesk-api' }),
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-pusher-signature"]',
+        'req.headers["idempotency-key"]',
+      ],
+      censor: '[REDACTED]',
     },
+    serializers: {
+      req: (request: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+        id: request.id,
+        method: request.method,
+        url: redactSecrets(request.url),
+        headers: { ...request.headers },
+      }),
+    },
+    customLogLevel: (_request, response, error) =>
+      error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+    autoLogging: { ignore: (request) => request.url === '/health' },
   };
+  return { pinoHttp: stream ? [options, stream] : options };
 }

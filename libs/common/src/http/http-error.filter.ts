@@ -15,10 +15,12 @@ export class HttpErrorFilter implements ExceptionFilter {
 
     let problem = toProblem(exception);
     if (!problem) {
-      this.logger.error(
-        { err: exception, reqId: request.id },
-        `unexpected error on ${request.method} ${request.routeOptions?.url ?? 'unknown route'}`,
-      );
+      const message = `unexpected error on ${request.method} ${request.routeOptions?.url ?? 'unknown route'}`;
+      // pino-http's logger for this request carries its id. Under Fastify, `raw.log` is Fastify's
+      // own (disabled) logger, so pino-http's is the last of `allLogs`.
+      const requestLog = (request.raw as { allLogs?: RequestLog[] }).allLogs?.at(-1);
+      if (requestLog) requestLog.error({ err: exception }, message);
+      else this.logger.error(message, exception instanceof Error ? exception.stack : String(exception));
       problem = internalProblem(String(request.id));
     }
 
@@ -29,6 +31,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       .header('Content-Type', 'application/json; charset=utf-8')
       .send(dialectFor(request.url).body(problem));
   }
+}
+
+interface RequestLog {
+  error(object: object, message: string): void;
 }
 
 function internalProblem(requestId: string): Problem {

@@ -1,0 +1,166 @@
+import { Writable } from 'node:stream';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadAppConfig } from '@app/config';
+import request from 'supertest';
+import { createApp } from '../apps/api/src/create-app';
+import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
+import { createTestApp, createTestDatabase, TestApp } from './support/test-app';
+
+describe('Around the API', () => {
+  let t: TestApp;
+  let acme: TestTenant;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    acme = await createTenant(t);
+  });
+  afterAll(() => t.close());
+
+  describe('health', () => {
+    it('should answer liveness and readiness without credentials', async () => {
+      const live = await t.http.get('/health');
+      expect(live.status).toBe(200);
+      expect(live.body.status).toBe('ok');
+      const ready = await t.http.get('/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('should serve the document generated from the code at /docs-json and the UI at /docs', async () => {
+      const doc = await t.http.get('/docs-json');
+      expect(doc.status).toBe(200);
+      expect(doc.body.openapi).toMatch(/^3\./);
+      expect(Object.keys(doc.body.paths)).toEqual(
+        expect.arrayContaining([
+          '/desk/api/v2/conversations.json',
+          '/desk/api/v2/conversations/{id}.json',
+          '/desk/api/v2/conversations/token.json',
+          '/desk/api/v2/conversations/token/{token}.json',
+          '/health',
+          '/health/ready',
+        ]),
+      );
+      expect(Object.keys(doc.body.paths['/desk/api/v2/conversations/{id}.json']).sort()).toEqual(['delete', 'get', 'patch']);
+      expect(doc.body.components.securitySchemes).toHaveProperty('bearer');
+      const ui = await t.http.get('/docs').redirects(1);
+      expect(ui.status).toBe(200);
+      expect(ui.text).toContain('swagger-ui');
+    });
+  });
+
+  describe('request ids', () => {
+    it('should answer every request with an X-Request-Id, keeping a sane one the caller sent', async () => {
+      const generated = await t.http.get('/health');
+      expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      const kept = await t.http.get('/health').set('X-Request-Id', 'trace-abc.123');
+      expect(kept.headers['x-request-id']).toBe('trace-abc.123');
+      const replaced = await t.http.get('/health').set('X-Request-Id', 'bad id with spaces');
+      expect(replaced.headers['x-request-id']).not.toBe('bad id with spaces');
+    });
+  });
+
+  describe('errors', () => {
+    it('should answer an unknown Desk route with a Desk 404', async () => {
+      const res = await t.http.get('/desk/api/v2/nothing-here.json').set('Authorization', acme.auth);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ errors: { _: ['Cannot GET /desk/api/v2/nothing-here.json'] } });
+    });
+
+    it('should answer an unknown route elsewhere with NestJS’s default body', async () => {
+      const res = await t.http.get('/nothing-here');
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /nothing-here', error: 'Not Found' });
+    });
+
+    it('should answer a body over the limit with 413 in the Desk dialect', async () => {
+      const res = await t.http
+        .post('/desk/api/v2/conversations.json')
+        .set('Authorization', acme.auth)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ socket_id: 'x'.repeat(1024 * 1024 + 10) }));
+      expect(res.status).toBe(413);
+      expect(Object.keys(res.body)).toEqual(['errors']);
+      expect(res.body.errors._).toHaveLength(1);
+    });
+
+    it('should answer an unsupported content type with 415 in the Desk dialect', async () => {
+      const res = await t.http
+        .post('/desk/api/v2/conversations.json')
+        .set('Authorization', acme.auth)
+        .set('Content-Type', 'application/xml')
+        .send('<conversation/>');
+      expect(res.status).toBe(415);
+      expect(res.body.errors._).toHaveLength(1);
+    });
+  });
+});
+
+describe('Unexpected errors and logs', () => {
+  let app: NestFastifyApplication;
+  let lines: Record<string, unknown>[];
+  let raw: string;
+
+  beforeAll(async () => {
+    lines = [];
+    raw = '';
+    const databaseUrl = await createTestDatabase();
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        raw += chunk.toString();
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    // The same app, with its log lines captured instead of printed.
+    const config = loadAppConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' });
+    app = await createApp(config, { logStream: sink });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('should answer 500 naming the request id, leak nothing, and log the stack', async () => {
+    const t = { app, http: request(app.getHttpServer()), db: app.get((await import('typeorm')).DataSource) } as TestApp;
+    const acme = await createTenant(t);
+    const { contactId } = await createContact(t.db, acme.tenantId);
+    const agent = await createAgent(t, acme.tenantId);
+    // A real fault: the table disappears under the running service.
+    await t.db.query(`ALTER TABLE conversation_users RENAME TO conversation_users_gone`);
+    try {
+      const res = await t.http.post('/desk/api/v2/conversations.json').set('Authorization', acme.auth).send({ contactId, users: [{ id: agent.id }] });
+      expect(res.status).toBe(500);
+      const requestId = res.headers['x-request-id'];
+      expect(res.body).toEqual({ errors: { _: [`internal error; request id ${requestId}`] } });
+      expect(JSON.stringify(res.body)).not.toMatch(/conversation_users|relation|stack/);
+      const logged = lines.find((line) => line.level === 50 && JSON.stringify(line).includes('conversation_users'));
+      expect(logged).toBeDefined();
+      expect(JSON.stringify(logged)).toContain(requestId);
+      expect(JSON.stringify(logged)).toMatch(/at .*\.ts/);
+      // Nothing was half-written: the conversation's insert rolled back with its participants' insert.
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM conversations`);
+      expect(n).toBe(0);
+    } finally {
+      await t.db.query(`ALTER TABLE conversation_users_gone RENAME TO conversation_users`);
+    }
+  });
+
+  it('should never write an API key or a conversation token into a log line', async () => {
+    const t = { app, http: request(app.getHttpServer()), db: app.get((await import('typeorm')).DataSource) } as TestApp;
+    const acme = await createTenant(t);
+    const { contactId } = await createContact(t.db, acme.tenantId);
+    const issued = await t.http.post('/desk/api/v2/conversations/token.json').set('Authorization', acme.auth).send({ contactId });
+    const token: string = issued.body.conversation.token;
+    await t.http.get(`/desk/api/v2/conversations/token/${token}.json`).expect(200);
+    await t.http.get('/desk/api/v2/conversations.json').set('Authorization', `Basic ${Buffer.from(`${acme.key}:x`).toString('base64')}`).expect(200);
+    await t.http.get('/desk/api/v2/conversations.json').set('Authorization', `Bearer ${acme.key}x`).expect(401);
+
+    expect(raw.length).toBeGreaterThan(0);
+    expect(raw).not.toContain(acme.key);
+    expect(raw).not.toContain(token);
+    expect(raw).not.toContain(token.slice(4));
+    expect(raw).toContain('hdc_[REDACTED]');
+    expect(lines.some((line) => (line.req as { id?: string } | undefined)?.id)).toBe(true);
+  });
+});
