@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { register } from 'tsconfig-paths';
 import { createDatabase, withDatabase } from './support/test-database';
@@ -23,11 +24,10 @@ export default async function globalSetup(): Promise<void> {
 
   let serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres({
-      dir: process.env.EMBEDDED_PG_DIR ?? '.data/postgres',
-      port: Number(process.env.EMBEDDED_PG_PORT ?? 54329),
-    });
-    (globalThis as { embeddedPostgres?: typeof embedded }).embeddedPostgres = embedded;
+    // A throwaway embedded server of this run's own, so runs never share (or stop) each other's.
+    const dir = join('.data', `test-postgres-${process.pid}`);
+    const embedded = await startEmbeddedPostgres({ dir, port: await freePort() });
+    (globalThis as { embeddedPostgres?: EmbeddedTestServer }).embeddedPostgres = { ...embedded, dir };
     serverUrl = embedded.serverUrl();
     process.stdout.write(`\ntests run on the embedded PostgreSQL (127.0.0.1:${new URL(serverUrl).port})\n`);
   } else {
@@ -47,4 +47,21 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DB_SERVER_URL = serverUrl;
   process.env.TEST_DB_PREFIX = runPrefix;
   process.env.TEST_DB_TEMPLATE = template;
+}
+
+export interface EmbeddedTestServer {
+  dir: string;
+  ownsServer: boolean;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

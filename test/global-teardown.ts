@@ -1,9 +1,15 @@
+import { rm } from 'node:fs/promises';
+import type { EmbeddedTestServer } from './global-setup';
 import { dropDatabases } from './support/test-database';
 
 export default async function globalTeardown(): Promise<void> {
   const serverUrl = process.env.TEST_DB_SERVER_URL;
   const prefix = process.env.TEST_DB_PREFIX;
+  const embedded = (globalThis as { embeddedPostgres?: EmbeddedTestServer }).embeddedPostgres;
+  if (embedded) {
+    await embedded.stop();
+    await rm(embedded.dir, { recursive: true, force: true });
+    return;
+  }
   if (serverUrl && prefix && process.env.TEST_KEEP_DATABASES !== 'true') await dropDatabases(serverUrl, prefix);
-  const embedded = (globalThis as { embeddedPostgres?: { ownsServer: boolean; stop(): Promise<void> } }).embeddedPostgres;
-  if (embedded?.ownsServer) await embedded.stop();
 }

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   config.DATABASE_URL = database.url;
   const app = await createApp(config);
   await app.listen({ port: config.PORT, host: config.HOST });
-  log.info(`listening on http://${config.HOST}:${config.PORT} (OpenAPI at /docs)`);
+  log.info(`listening on ${await app.getUrl()} (OpenAPI at /docs)`);
 
   // Stop accepting, let in-flight requests finish, close the pool, stop an embedded server, exit 0.
   let stopping = false;

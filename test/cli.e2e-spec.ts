@@ -1,0 +1,80 @@
+import { loadAppConfig } from '@app/config';
+import { runCommand, UsageError } from '../apps/api/src/cli-commands';
+import { createTestApp, TestApp } from './support/test-app';
+
+const KEY = /^hdk_[0-9a-f]{16}[A-Za-z0-9_-]{43}$/;
+
+describe('The command line (bootstrap, keys)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const run = async (...argv: string[]) => {
+    const lines: string[] = [];
+    await runCommand(argv, loadAppConfig({ DATABASE_URL: t.databaseUrl }), { out: (line) => lines.push(line) });
+    return lines;
+  };
+
+  it('should bootstrap a tenant with an admin agent and print a working key on the last line', async () => {
+    const lines = await run('bootstrap', '--tenant', 'Acme', '--email', 'admin@acme.test', '--first-name', 'Ada');
+    const key = lines.at(-1)!;
+    expect(key).toMatch(KEY);
+    expect(lines[0]).toMatch(/^tenant \d+ "Acme" created$/);
+
+    const [tenant] = await t.db.query(`SELECT id, name, state FROM tenants WHERE name = 'Acme'`);
+    const [admin] = await t.db.query(`SELECT id, email, role, first_name FROM users WHERE tenant_id = $1`, [tenant.id]);
+    expect(admin).toMatchObject({ email: 'admin@acme.test', role: 'admin', first_name: 'Ada' });
+    const [stored] = await t.db.query(`SELECT lookup, secret_hash FROM api_keys WHERE tenant_id = $1`, [tenant.id]);
+    expect(stored.secret_hash).toHaveLength(32);
+    expect(key).toContain(stored.lookup);
+    expect(stored.secret_hash.toString('utf8')).not.toContain(key);
+
+    const res = await t.http.get('/desk/api/v2/conversations.json').set('Authorization', `Bearer ${key}`);
+    expect(res.status).toBe(200);
+  });
+
+  it('should create another key, list the keys, and revoke one so it gets 401', async () => {
+    await run('bootstrap', '--tenant', 'Keys Ltd', '--email', 'keys@keys.test');
+    const created = await run('create-key', '--email', 'keys@keys.test', '--name', 'dashboard');
+    const second = created.at(-1)!;
+    expect(second).toMatch(KEY);
+    const keyId = Number(/^API key (\d+) /.exec(created[0])![1]);
+
+    const listed = await run('list-keys', '--email', 'keys@keys.test');
+    expect(listed).toHaveLength(2);
+    expect(listed[1]).toMatch(new RegExp(`^${keyId}\\tactive\\t.+\\tdashboard$`));
+    expect(listed.join('\n')).not.toContain(second);
+
+    await t.http.get('/desk/api/v2/conversations.json').set('Authorization', `Bearer ${second}`).expect(200);
+    expect(await run('revoke-key', '--id', String(keyId))).toEqual([`API key ${keyId} revoked`]);
+    const res = await t.http.get('/desk/api/v2/conversations.json').set('Authorization', `Bearer ${second}`);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ errors: { _: ['invalid or revoked API key'] } });
+    expect((await run('list-keys', '--email', 'keys@keys.test'))[1]).toMatch(/\trevoked\t/);
+  });
+
+  it('should ask for --tenant-id when an email is an agent of several tenants', async () => {
+    await run('bootstrap', '--tenant', 'One', '--email', 'shared@both.test');
+    await run('bootstrap', '--tenant', 'Two', '--email', 'shared@both.test');
+    await expect(run('create-key', '--email', 'shared@both.test')).rejects.toThrow(/pass --tenant-id/);
+    const [two] = await t.db.query(`SELECT id FROM tenants WHERE name = 'Two'`);
+    const lines = await run('create-key', '--email', 'shared@both.test', '--tenant-id', String(two.id));
+    expect(lines[0]).toContain(`of tenant ${two.id}`);
+  });
+
+  it.each([
+    [['bootstrap', '--email', 'a@b.test'], '--tenant is required'],
+    [['bootstrap', '--tenant', 'X', '--email', 'not-an-email'], '--email must be a valid email address'],
+    [['revoke-key', '--id', 'abc'], '--id must be a whole number'],
+    [['revoke-key', '--id', '99999999'], 'no API key 99999999'],
+    [['create-key', '--email', 'nobody@nowhere.test'], 'no active agent <nobody@nowhere.test>'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+  ])('should refuse %j with a usage error', async (argv, message) => {
+    const before = await t.db.query(`SELECT (SELECT count(*) FROM tenants) AS tenants, (SELECT count(*) FROM api_keys) AS keys`);
+    await expect(run(...argv)).rejects.toThrow(new UsageError(message));
+    expect(await t.db.query(`SELECT (SELECT count(*) FROM tenants) AS tenants, (SELECT count(*) FROM api_keys) AS keys`)).toEqual(before);
+  });
+});

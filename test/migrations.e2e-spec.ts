@@ -1,0 +1,55 @@
+import { buildDataSourceOptions, runMigrationsUnderLock } from '@app/database';
+import { DataSource } from 'typeorm';
+import { createDatabase, withDatabase } from './support/test-database';
+
+describe('Migrations', () => {
+  const connect = (url: string) => new DataSource(buildDataSourceOptions({ url, poolSize: 3 })).initialize();
+
+  it('should migrate an empty database once when two instances start together, and revert cleanly', async () => {
+    const name = `${process.env.TEST_DB_PREFIX}_migrate_${Date.now().toString(36)}`;
+    await createDatabase(process.env.TEST_DB_SERVER_URL!, name);
+    const url = withDatabase(process.env.TEST_DB_SERVER_URL!, name);
+    const [first, second] = await Promise.all([connect(url), connect(url)]);
+    try {
+      const applied = await Promise.all([runMigrationsUnderLock(first), runMigrationsUnderLock(second)]);
+      // One instance applied everything; the other waited on the lock and found nothing pending.
+      expect(applied.map((names) => names.length).sort()).toEqual([0, first.migrations.length]);
+      const rows = await first.query(`SELECT name FROM migrations`);
+      expect(rows).toHaveLength(first.migrations.length);
+
+      const tables = async () =>
+        (await first.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)).map(
+          (r: { tablename: string }) => r.tablename,
+        );
+      expect(await tables()).toEqual(
+        ['api_keys', 'conversation_users', 'conversations', 'customer_contacts', 'customers', 'migrations', 'tenants', 'users'],
+      );
+
+      for (let i = 0; i < first.migrations.length; i++) await first.undoLastMigration();
+      expect(await tables()).toEqual(['migrations']);
+      expect(await runMigrationsUnderLock(first)).toHaveLength(first.migrations.length);
+    } finally {
+      await Promise.all([first.destroy(), second.destroy()]);
+    }
+  });
+
+  it('should keep every timestamp column timezone-aware and every tenant table led by tenant_id', async () => {
+    const url = withDatabase(process.env.TEST_DB_SERVER_URL!, process.env.TEST_DB_TEMPLATE!);
+    const db = await new DataSource({ ...buildDataSourceOptions({ url, poolSize: 1 }) }).initialize();
+    try {
+      const naive = await db.query(
+        `SELECT table_name, column_name FROM information_schema.columns
+          WHERE table_schema = 'public' AND data_type = 'timestamp without time zone'`,
+      );
+      expect(naive).toEqual([]);
+      const firstColumns = await db.query(
+        `SELECT table_name, column_name FROM information_schema.columns
+          WHERE table_schema = 'public' AND ordinal_position = 1 AND table_name NOT IN ('tenants', 'migrations')
+          ORDER BY table_name`,
+      );
+      for (const row of firstColumns) expect(row).toEqual({ table_name: row.table_name, column_name: 'tenant_id' });
+    } finally {
+      await db.destroy();
+    }
+  });
+});

@@ -1,0 +1,127 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTestDatabase } from './support/test-app';
+
+// The built service and CLI as a newcomer runs them: real processes, real signals.
+const ROOT = join(__dirname, '..');
+const MAIN = join(ROOT, 'dist/apps/api/apps/api/src/main.js');
+const CLI = join(ROOT, 'dist/apps/api/apps/api/src/cli.js');
+const run = promisify(execFile);
+
+interface Service {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startService(env: Record<string, string>): Promise<Service> {
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/[^ ]+) /.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1].replace('[::1]', '127.0.0.1'), output: () => output, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`service exited with ${code}:\n${output}`)));
+  });
+}
+
+async function cli(env: Record<string, string>, ...args: string[]): Promise<string[]> {
+  const { stdout } = await run(process.execPath, [CLI, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
+  return stdout.trimEnd().split('\n');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('The service and CLI processes', () => {
+  beforeAll(async () => {
+    await run('npx', ['nest', 'build', 'api'], { cwd: ROOT, timeout: 120_000 });
+  }, 150_000);
+
+  it('should finish an in-flight request on SIGTERM, refuse new ones, and exit 0', async () => {
+    const databaseUrl = await createTestDatabase();
+    const key = (await cli({ DATABASE_URL: databaseUrl }, 'bootstrap', '--tenant', 'Proc', '--email', 'p@proc.test')).at(-1)!;
+    expect(key).toMatch(/^hdk_/);
+    const service = await startService({ DATABASE_URL: databaseUrl });
+
+    // Half a request body is on the wire when the signal arrives.
+    const body = JSON.stringify({ contact: { type: 'email', value: 'inflight@proc.test' } });
+    const url = new URL('/desk/api/v2/conversations.json', service.url);
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(url, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        service.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 200);
+    });
+
+    const done = await response;
+    expect(done.status).toBe(201);
+    expect(JSON.parse(done.body).conversation.contact.value).toBe('inflight@proc.test');
+    await expect(fetch(new URL('/health', service.url))).rejects.toThrow();
+    expect(await service.exited).toBe(0);
+    expect(service.output()).toContain('shut down cleanly');
+    expect(service.output()).not.toContain(key);
+  });
+
+  it('should run on the embedded PostgreSQL with no DATABASE_URL, and the CLI should work beside it and without it', async () => {
+    await mkdir(join(ROOT, '.data'), { recursive: true });
+    const dir = await mkdtemp(join(ROOT, '.data', 'embedded-e2e-'));
+    const env = { EMBEDDED_PG_DIR: dir, EMBEDDED_PG_PORT: String(await freePort()) };
+    try {
+      const service = await startService(env);
+      expect(service.output()).toContain('DATABASE_URL is not set: using the embedded PostgreSQL');
+      // The CLI joins the running embedded server.
+      const key = (await cli(env, 'bootstrap', '--tenant', 'Embedded', '--email', 'e@embedded.test')).at(-1)!;
+      const created = await fetch(new URL('/desk/api/v2/conversations.json', service.url), {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ contact: { type: 'email', value: 'c@embedded.test' } }),
+      });
+      expect(created.status).toBe(201);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+
+      // With the service stopped, the CLI starts the embedded server itself, and the data is still there.
+      const listed = await cli(env, 'list-keys', '--email', 'e@embedded.test');
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatch(/^\d+\tactive\t/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
