@@ -246,6 +246,22 @@ describe('Conversation tokens (Desk v2)', () => {
       expect(seen).toEqual({ dash: true, underscore: true });
     });
 
+    it('should apply the other given properties as a PATCH would, and validate them', async () => {
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const agent = await createAgent(t, acme.tenantId);
+      const issued = (await issue({ contactId })).body.conversation;
+
+      const refused = await issue({ id: issued.id, contactId: 987654321, users: [{ id: 987654321 }] });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual({ errors: { contactId: ['does not exist'], 'users[0].id': ['does not exist'] } });
+      expect((await byToken(issued.token)).status).toBe(200);
+
+      const res = await issue({ id: issued.id, users: [{ id: agent.id, type: 'users' }] });
+      expect(res.status).toBe(201);
+      expect(res.body.conversation.users).toEqual([{ id: agent.id, type: 'users' }]);
+      expect(res.body.conversation.contactId).toBe(contactId);
+    });
+
     it('should answer 404 and write nothing when the id does not exist', async () => {
       const before = await countConversations();
       const res = await issue({ id: 987654321 });
@@ -302,9 +318,7 @@ describe('Conversation tokens (Desk v2)', () => {
       expect(await countConversations()).toBe(before);
     });
 
-    // BUG: {"id": null} passes validation (@IsOptional lets null through) and reaches the lookup,
-    // which answers 404 {"errors":{"_":["conversation null not found"]}}. A null id is a bad
-    // request about `id` (as a null contactId is: "must be set"), not a missing conversation "null".
+    // A null id is a bad request about `id`, as a null contactId is, not a missing conversation.
     it('should answer 400 about id and write nothing when id is null', async () => {
       const { contactId } = await createContact(t.db, acme.tenantId);
       const before = await countConversations();
@@ -418,7 +432,10 @@ describe('Conversation tokens (Desk v2)', () => {
 
       expect(res.status).toBe(404);
       expect(res.body).toEqual(NO_SUCH_TOKEN);
-      expect(await conversationRow(t.db, issued.id)).toMatchObject({ state: 'deleted', token_lookup: issued.token.slice(4, 20) });
+      // Deleting revokes the widget's token, so restoring the conversation does not revive it.
+      expect(await conversationRow(t.db, issued.id)).toMatchObject({ state: 'deleted', token_lookup: null, token_hash: null });
+      await t.http.patch(`${BASE}/conversations/${issued.id}.json`).set('Authorization', acme.auth).send({ state: 'active' }).expect(200);
+      expect((await byToken(issued.token)).status).toBe(404);
     });
   });
 });

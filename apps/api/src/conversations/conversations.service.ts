@@ -69,29 +69,19 @@ export class ConversationsService {
     return this.getById(principal, id);
   }
 
-  // With an id: a fresh token for that conversation, and the old one stops working. Without: a new
-  // conversation for the given contact, with its first token.
+  // With an id: a fresh token for that conversation, and the old one stops working; other given
+  // properties change as in a PATCH. Without: a new conversation for the given contact, with its
+  // first token.
   async issueToken(principal: Principal, input: ConversationInput & { id?: number }): Promise<IssuedConversationToken> {
     const secret = issueSecret('hdc');
-    const tokenColumns = { tokenLookup: secret.lookup, tokenHash: secret.hash, tokenIssuedAt: new Date() };
+    const token = { tokenLookup: secret.lookup, tokenHash: secret.hash, tokenIssuedAt: new Date() };
     const id = await this.dataSource.transaction(async (manager) => {
-      if (input.id === undefined) return this.insert(manager, principal, input, tokenColumns);
-      const existing = await this.conversations.findByIdForUpdate(manager, principal.tenantId, input.id);
-      if (!existing) throw this.notFound(input.id);
-      if (existing.state !== 'active') {
-        new FieldErrorsBuilder().add('id', 'must be an active conversation').throwIfAny();
-      }
-      await manager.update(
-        Conversation,
-        { tenantId: principal.tenantId, id: existing.id },
-        {
-          ...tokenColumns,
-          ...(input.socket_id !== undefined ? { socketId: input.socket_id } : {}),
-          updatedAt: () => 'now()',
-          updatedBy: principal.userId,
-        },
-      );
-      return existing.id;
+      if (input.id === undefined) return this.insert(manager, principal, input, token);
+      const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, input.id);
+      if (!current) throw this.notFound(input.id);
+      if (current.state !== 'active') new FieldErrorsBuilder().add('id', 'must be an active conversation').throwIfAny();
+      await this.applyUpdate(manager, principal, current, input, token);
+      return current.id;
     });
     return { view: await this.getById(principal, id), token: secret.plaintext };
   }
@@ -122,44 +112,20 @@ export class ConversationsService {
   // Only the given properties change; `updatedAt`/`updatedBy` move only when something did.
   async update(principal: Principal, id: number, input: ConversationUpdate): Promise<ConversationView> {
     await this.dataSource.transaction(async (manager) => {
-      const { tenantId, userId } = principal;
-      const current = await this.conversations.findByIdForUpdate(manager, tenantId, id);
+      const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, id);
       if (!current) throw this.notFound(id);
-
-      const errors = new FieldErrorsBuilder();
-      const contactId = await this.resolveContactId(manager, principal, input, errors, false);
-      const { add, remove } = await this.participantChanges(manager, tenantId, input.users ?? [], errors);
-      errors.throwIfAny();
-
-      const changes: Partial<Record<keyof Conversation, unknown>> = {};
-      if (contactId !== undefined && contactId !== current.contactId) changes.contactId = contactId;
-      if (input.socket_id !== undefined && input.socket_id !== current.socketId) changes.socketId = input.socket_id;
-      if (input.state === 'active' && current.state === 'deleted') {
-        Object.assign(changes, { state: 'active', deletedAt: null, deletedBy: null });
-      }
-
-      const added = await this.conversations.addParticipants(manager, tenantId, id, add, userId);
-      const removed = await this.conversations.removeParticipants(manager, tenantId, id, remove);
-      const changed = Object.keys(changes).length > 0 || added + removed > 0;
-      if (changed) Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
-      // A delete leaves updatedAt as it was (seed wording), so it is applied on its own.
-      if (input.state === 'deleted' && current.state === 'active') {
-        Object.assign(changes, { state: 'deleted', deletedAt: () => 'now()', deletedBy: userId });
-      }
-      if (Object.keys(changes).length > 0) {
-        await manager.update(Conversation, { tenantId, id }, changes as Partial<Conversation>);
-      }
+      await this.applyUpdate(manager, principal, current, input);
     });
     return this.getById(principal, id);
   }
 
-  // Soft delete; deleting a deleted conversation changes nothing.
+  // Soft delete; deleting a deleted conversation changes nothing. The widget's token dies with it.
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
     const result = await this.dataSource.manager.update(
       Conversation,
       { tenantId, id, state: 'active' },
-      { state: 'deleted', deletedAt: () => 'now()', deletedBy: userId },
+      { ...DELETED_NOW(userId), ...NO_TOKEN },
     );
     if (result.affected === 0 && !(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
   }
@@ -185,6 +151,40 @@ export class ConversationsService {
       included.users = await this.users.findByIds(tenantId, userIds);
     }
     return included;
+  }
+
+  // The body of a PATCH, on a row already locked by the caller's transaction. `extra` columns
+  // (a new token) count as a change.
+  private async applyUpdate(
+    manager: EntityManager,
+    principal: Principal,
+    current: Conversation,
+    input: ConversationUpdate,
+    extra: Partial<Conversation> = {},
+  ): Promise<void> {
+    const { tenantId, userId } = principal;
+    const errors = new FieldErrorsBuilder();
+    const contactId = await this.resolveContactId(manager, principal, input, errors, false);
+    const { add, remove } = await this.participantChanges(manager, tenantId, input.users ?? [], errors);
+    errors.throwIfAny();
+
+    const changes: Partial<Record<keyof Conversation, unknown>> = { ...extra };
+    if (contactId !== undefined && contactId !== current.contactId) changes.contactId = contactId;
+    if (input.socket_id !== undefined && input.socket_id !== current.socketId) changes.socketId = input.socket_id;
+    if (input.state === 'active' && current.state === 'deleted') {
+      Object.assign(changes, { state: 'active', deletedAt: null, deletedBy: null });
+    }
+
+    const added = await this.conversations.addParticipants(manager, tenantId, current.id, add, userId);
+    const removed = await this.conversations.removeParticipants(manager, tenantId, current.id, remove);
+    if (Object.keys(changes).length > 0 || added + removed > 0) {
+      Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
+    }
+    // A delete leaves updatedAt as it was (seed wording), so it is applied on its own.
+    if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, DELETED_NOW(userId), NO_TOKEN);
+    if (Object.keys(changes).length > 0) {
+      await manager.update(Conversation, { tenantId, id: current.id }, changes as Partial<Conversation>);
+    }
   }
 
   private async insert(
@@ -283,6 +283,9 @@ export class ConversationsService {
     return new NotFoundError(ConversationErrorCode.NotFound, `conversation ${id} not found`);
   }
 }
+
+const DELETED_NOW = (userId: number) => ({ state: 'deleted' as const, deletedAt: () => 'now()', deletedBy: userId });
+const NO_TOKEN = { tokenLookup: null, tokenHash: null, tokenIssuedAt: null };
 
 function uniqueById<T extends { id: number }>(items: T[]): T[] {
   return [...new Map(items.map((item) => [item.id, item])).values()];

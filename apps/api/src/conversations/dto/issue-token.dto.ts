@@ -1,10 +1,12 @@
 import { Messages } from '@app/common';
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { IsDefined, IsInt, Min, ValidateIf } from 'class-validator';
 import { CreateConversationDto } from './create-conversation.dto';
 
-// With `id`: a fresh token for that conversation. Without: a new conversation, with its token.
+// With `id`: a fresh token for that conversation (other given properties change as in a PATCH).
+// Without: a new conversation, with its token.
 export class IssueTokenDto extends CreateConversationDto {
-  @IsOptional()
+  @ValidateIf((dto: IssueTokenDto) => dto.id !== undefined)
+  @IsDefined({ message: Messages.required })
   @IsInt({ message: Messages.integer })
   @Min(1, { message: Messages.positive })
   override id?: number;
