@@ -1,15 +1,9 @@
-import { AuditedEntity } from '@app/common';
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { TenantOwnedEntity } from '@app/common';
+import { Column, Entity } from 'typeorm';
 
 // Revoking a key soft-deletes it. Only the hash of its secret is kept.
 @Entity({ name: 'api_keys' })
-export class ApiKey extends AuditedEntity {
-  @PrimaryColumn({ name: 'tenant_id', type: 'bigint' })
-  tenantId: number;
-
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
-  id: number;
-
+export class ApiKey extends TenantOwnedEntity {
   @Column({ name: 'user_id', type: 'bigint' })
   userId: number;
 

@@ -1,18 +1,12 @@
-import { AuditedEntity } from '@app/common';
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { TenantOwnedEntity } from '@app/common';
+import { Column, Entity } from 'typeorm';
 
 export const USER_ROLES = ['admin', 'agent'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 // An agent of one tenant.
 @Entity({ name: 'users' })
-export class User extends AuditedEntity {
-  @PrimaryColumn({ name: 'tenant_id', type: 'bigint' })
-  tenantId: number;
-
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
-  id: number;
-
+export class User extends TenantOwnedEntity {
   @Column({ type: 'text' })
   email: string;
 

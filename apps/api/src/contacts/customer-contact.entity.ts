@@ -1,18 +1,12 @@
-import { AuditedEntity } from '@app/common';
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { TenantOwnedEntity } from '@app/common';
+import { Column, Entity } from 'typeorm';
 
 export const CONTACT_TYPES = ['email', 'phone', 'mobile', 'facebook', 'twitter', 'other'] as const;
 export type ContactType = (typeof CONTACT_TYPES)[number];
 
 // One way of reaching a customer. An active value is unique per tenant and type.
 @Entity({ name: 'customer_contacts' })
-export class CustomerContact extends AuditedEntity {
-  @PrimaryColumn({ name: 'tenant_id', type: 'bigint' })
-  tenantId: number;
-
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
-  id: number;
-
+export class CustomerContact extends TenantOwnedEntity {
   @Column({ name: 'customer_id', type: 'bigint' })
   customerId: number;
 

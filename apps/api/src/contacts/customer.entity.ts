@@ -1,15 +1,9 @@
-import { AuditedEntity } from '@app/common';
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { TenantOwnedEntity } from '@app/common';
+import { Column, Entity } from 'typeorm';
 
 // A customer of the tenant: the person behind one or more contacts (email, phone, …).
 @Entity({ name: 'customers' })
-export class Customer extends AuditedEntity {
-  @PrimaryColumn({ name: 'tenant_id', type: 'bigint' })
-  tenantId: number;
-
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
-  id: number;
-
+export class Customer extends TenantOwnedEntity {
   @Column({ name: 'first_name', type: 'text', default: '' })
   firstName: string;
 

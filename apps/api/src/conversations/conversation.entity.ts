@@ -1,14 +1,8 @@
-import { AuditedEntity } from '@app/common';
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { TenantOwnedEntity } from '@app/common';
+import { Column, Entity } from 'typeorm';
 
 @Entity({ name: 'conversations' })
-export class Conversation extends AuditedEntity {
-  @PrimaryColumn({ name: 'tenant_id', type: 'bigint' })
-  tenantId: number;
-
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
-  id: number;
-
+export class Conversation extends TenantOwnedEntity {
   @Column({ name: 'contact_id', type: 'bigint' })
   contactId: number;
 

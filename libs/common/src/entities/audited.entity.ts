@@ -1,4 +1,4 @@
-import { Column } from 'typeorm';
+import { Column, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 export type EntityState = 'active' | 'deleted';
 
@@ -24,4 +24,14 @@ export abstract class AuditedEntity {
 
   @Column({ name: 'deleted_by', type: 'bigint', nullable: true })
   deletedBy: number | null;
+}
+
+// A row owned by one tenant: the tenant leads the primary key, so keys and foreign keys never
+// cross tenants and the table can be distributed by tenant_id.
+export abstract class TenantOwnedEntity extends AuditedEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'bigint' })
+  tenantId: number;
+
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: number;
 }

@@ -1,5 +1,6 @@
 import { Messages } from '@app/common';
 import { Allow, IsDefined, IsIn, IsInt, IsOptional, IsString, MaxLength, Min, ValidateBy, ValidateIf, isEmail } from 'class-validator';
+import { ReadOnlyAuditFieldsDto } from './read-only-audit-fields.dto';
 import { CONTACT_TYPES, ContactType } from '../../contacts/customer-contact.entity';
 
 // An email contact's value must be an email address.
@@ -13,7 +14,7 @@ const IsValidForContactType = () =>
   });
 
 // The conversation's customer contact: an existing one by `id`, or found or created by type and value.
-export class ContactInputDto {
+export class ContactInputDto extends ReadOnlyAuditFieldsDto {
   @IsOptional()
   @IsInt({ message: Messages.integer })
   @Min(1, { message: Messages.positive })
@@ -34,11 +35,4 @@ export class ContactInputDto {
   // Read-only fields of a CustomerContact a client may echo back; ignored.
   @Allow() isMain?: unknown;
   @Allow() customer?: unknown;
-  @Allow() state?: unknown;
-  @Allow() createdAt?: unknown;
-  @Allow() createdBy?: unknown;
-  @Allow() updatedAt?: unknown;
-  @Allow() updatedBy?: unknown;
-  @Allow() deletedAt?: unknown;
-  @Allow() deletedBy?: unknown;
 }

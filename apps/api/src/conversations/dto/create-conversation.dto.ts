@@ -15,21 +15,15 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ContactInputDto } from './contact-input.dto';
+import { ReadOnlyAuditFieldsDto } from './read-only-audit-fields.dto';
 import { UserRefDto } from './user-ref.dto';
 
 // Fields of the seeds' Conversation that a client may send but never sets: accepted and ignored.
-export class ConversationReadOnlyFieldsDto {
+export class ConversationReadOnlyFieldsDto extends ReadOnlyAuditFieldsDto {
   @Allow() id?: unknown;
-  @Allow() createdAt?: unknown;
-  @Allow() createdBy?: unknown;
-  @Allow() updatedAt?: unknown;
-  @Allow() updatedBy?: unknown;
-  @Allow() deletedAt?: unknown;
-  @Allow() deletedBy?: unknown;
   @Allow() token?: unknown;
   @Allow() ticket_id?: unknown;
   @Allow() messages?: unknown;
-  @Allow() state?: unknown;
 }
 
 export class CreateConversationDto extends ConversationReadOnlyFieldsDto {
