@@ -43,6 +43,29 @@ function startService(env: Record<string, string>): Promise<Service> {
   });
 }
 
+// Sends half a request body, signals the service, then sends the rest: the request is in flight
+// when the signal arrives.
+function requestAcrossSignal(service: Service, key: string, body: string): Promise<{ status: number; body: string }> {
+  const url = new URL('/desk/api/v2/conversations.json', service.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.write(body.slice(0, 10));
+    setTimeout(() => {
+      service.child.kill('SIGTERM');
+      setTimeout(() => req.end(body.slice(10)), 300);
+    }, 200);
+  });
+}
+
 async function cli(env: Record<string, string>, ...args: string[]): Promise<string[]> {
   const { stdout } = await run(process.execPath, [CLI, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
   return stdout.trimEnd().split('\n');
@@ -68,26 +91,8 @@ describe('The service and CLI processes', () => {
     expect(key).toMatch(/^hdk_/);
     const service = await startService({ DATABASE_URL: databaseUrl });
 
-    // Half a request body is on the wire when the signal arrives.
     const body = JSON.stringify({ contact: { type: 'email', value: 'inflight@proc.test' } });
-    const url = new URL('/desk/api/v2/conversations.json', service.url);
-    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest(url, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      });
-      req.on('response', (res) => {
-        let text = '';
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
-      });
-      req.on('error', reject);
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
-        service.child.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(10)), 300);
-      }, 200);
-    });
+    const response = requestAcrossSignal(service, key, body);
 
     const done = await response;
     expect(done.status).toBe(201);
@@ -113,8 +118,11 @@ describe('The service and CLI processes', () => {
         body: JSON.stringify({ contact: { type: 'email', value: 'c@embedded.test' } }),
       });
       expect(created.status).toBe(201);
-      service.child.kill('SIGTERM');
+      // The embedded database stays up until the in-flight request is answered.
+      const inFlight = await requestAcrossSignal(service, key, JSON.stringify({ contact: { type: 'email', value: 'late@embedded.test' } }));
+      expect(inFlight.status).toBe(201);
       expect(await service.exited).toBe(0);
+      expect(service.output()).toContain('embedded PostgreSQL stopped');
 
       // With the service stopped, the CLI starts the embedded server itself, and the data is still there.
       const listed = await cli(env, 'list-keys', '--email', 'e@embedded.test');

@@ -43,6 +43,17 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     void reply.header('X-Request-Id', request.id);
     done();
   });
+  // Once shutdown starts, answers to requests still in flight close their connection, so a client
+  // holding it open does not keep the process waiting.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('Connection', 'close');
+    done(null, payload);
+  });
   setupOpenApi(app);
 
   await app.init();

