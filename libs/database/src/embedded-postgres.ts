@@ -72,7 +72,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     ownsServer: true,
     stop: async () => {
       // The package waits for the server's exit event, which never comes if it already died.
-      const stopped = await Promise.race([server.stop().then(() => true), delay(STOP_TIMEOUT_MS).then(() => false)]);
+      const stopped = await Promise.race([server.stop().then(() => true), delay(STOP_TIMEOUT_MS, false, { ref: false })]);
       log(stopped ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL did not confirm its stop');
     },
   };
