@@ -2,6 +2,16 @@ import { loadAppConfig } from '@app/config';
 import { runCommand, UsageError } from '../apps/api/src/cli-commands';
 import { createTestApp, TestApp } from './support/test-app';
 
+// last_used_at is written off the request's path: poll briefly for it.
+async function waitFor(read: () => Promise<string>): Promise<string> {
+  let value = await read();
+  for (let i = 0; i < 20 && value.includes('never used'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
+
 const KEY = /^hdk_[0-9a-f]{16}[A-Za-z0-9_-]{43}$/;
 
 describe('The command line (bootstrap, keys)', () => {
@@ -45,10 +55,12 @@ describe('The command line (bootstrap, keys)', () => {
 
     const listed = await run('list-keys', '--email', 'keys@keys.test');
     expect(listed).toHaveLength(2);
-    expect(listed[1]).toMatch(new RegExp(`^${keyId}\\tactive\\t.+\\tdashboard$`));
+    expect(listed[1]).toMatch(new RegExp(`^${keyId}\\tactive\\t\\S+\\tnever used\\tdashboard$`));
     expect(listed.join('\n')).not.toContain(second);
 
     await t.http.get('/desk/api/v2/conversations.json').set('Authorization', `Bearer ${second}`).expect(200);
+    const used = await waitFor(async () => (await run('list-keys', '--email', 'keys@keys.test'))[1]);
+    expect(used).toMatch(new RegExp(`^${keyId}\\tactive\\t\\S+\\t\\d{4}-\\d{2}-\\d{2}T\\S+\\tdashboard$`));
     expect(await run('revoke-key', '--id', String(keyId))).toEqual([`API key ${keyId} revoked`]);
     const res = await t.http.get('/desk/api/v2/conversations.json').set('Authorization', `Bearer ${second}`);
     expect(res.status).toBe(401);

@@ -16,7 +16,7 @@ export const USAGE = `Usage: npm run cli -- <command> [options]
   create-key --email <email> [--tenant-id <id>] [--name <label>]
       Issues another API key for an agent and prints it.
   list-keys --email <email> [--tenant-id <id>]
-      Lists an agent's keys (ids, names, states; never the keys).
+      Lists an agent's keys: id, state, created, last used, label (never the keys).
   revoke-key --id <key id>
       Revokes a key; requests with it get 401 from then on.
 
@@ -88,7 +88,8 @@ const COMMANDS: Record<string, Handler> = {
     const user = await agentFor(context, values);
     const keys = await context.get(ApiKeysService).listForUser(user.tenantId, user.id);
     for (const key of keys) {
-      output.out(`${key.id}\t${key.state === 'active' ? 'active' : 'revoked'}\t${key.createdAt.toISOString()}\t${key.name}`);
+      const lastUsed = key.lastUsedAt?.toISOString() ?? 'never used';
+      output.out(`${key.id}\t${key.state === 'active' ? 'active' : 'revoked'}\t${key.createdAt.toISOString()}\t${lastUsed}\t${key.name}`);
     }
     if (keys.length === 0) output.out('no keys');
   },

@@ -14,3 +14,4 @@ export * from './validation/desk-body.pipe';
 export * from './validation/id-param.pipe';
 export * from './validation/messages';
 export * from './validation/validate-dto';
+export * from './http/desk-openapi';

@@ -60,7 +60,20 @@ export class ApiKeysService {
     );
     const row = rows[0];
     if (!row || !secretMatches(presented, row.secret_hash)) return null;
+    this.touch(row.tenant_id, row.id);
     return { tenantId: row.tenant_id, userId: row.user_id, role: row.role, apiKeyId: row.id };
+  }
+
+  // When a key was last used, for operators deciding what to revoke. At most one write a minute
+  // per key, off the request's path: a failure here must not fail the request.
+  private touch(tenantId: number, id: number): void {
+    this.dataSource
+      .query(
+        `UPDATE api_keys SET last_used_at = now()
+          WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [tenantId, id],
+      )
+      .catch(() => undefined);
   }
 
   async listForUser(tenantId: number, userId: number): Promise<ApiKey[]> {

@@ -1,10 +1,20 @@
 import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBasicAuth, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DeskBody, IdParam, pageMeta, parseListQuery } from '@app/common';
+import {
+  ApiBasicAuth,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiDeskErrors, DeskBody, IdParam, pageMeta, parseListQuery } from '@app/common';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { Public } from '../auth/public.decorator';
 import { CONVERSATION_LIST } from './conversation-list.definition';
+import { CONVERSATION_ENVELOPE_SCHEMA, CONVERSATIONS_LIST_SCHEMA } from './conversation.openapi';
 import { presentConversation, presentIncluded } from './conversation.presenter';
 import { ConversationsService } from './conversations.service';
 import { CreateConversationDto } from './dto/create-conversation.dto';
@@ -23,12 +33,28 @@ export class ConversationsController {
 
   @Post('conversations.json')
   @ApiOperation({ summary: 'Create a conversation' })
+  @ApiCreatedResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
+  @ApiDeskErrors()
   async create(@CurrentPrincipal() principal: Principal, @DeskBody(CreateConversationDto, 'conversation') body: CreateConversationDto) {
     return { conversation: presentConversation(await this.conversations.create(principal, body)) };
   }
 
   @Get('conversations.json')
-  @ApiOperation({ summary: 'List conversations (page, pageSize, orderBy, orderMode, filter, fields, includes)' })
+  @ApiOperation({ summary: 'List conversations' })
+  @ApiQuery({ name: 'page', required: false, type: Number, description: '1-based' })
+  @ApiQuery({ name: 'pageSize', required: false, type: Number, description: 'Default 50; clamped to 100' })
+  @ApiQuery({ name: 'orderBy', required: false, enum: CONVERSATION_LIST.sortable })
+  @ApiQuery({ name: 'orderMode', required: false, enum: ['asc', 'desc'] })
+  @ApiQuery({
+    name: 'filter',
+    required: false,
+    description: `JSON over ${Object.keys(CONVERSATION_LIST.filterable).join(', ')} with $eq $ne $lt $lte $gt $gte $in $nin $and $or`,
+    example: '{"state":"active","createdAt":{"$gte":"2026-01-01T00:00:00Z"}}',
+  })
+  @ApiQuery({ name: 'fields', required: false, description: 'Comma list of conversation fields' })
+  @ApiQuery({ name: 'includes', required: false, description: `Comma list of ${CONVERSATION_LIST.includes.join(', ')}, or all` })
+  @ApiOkResponse({ schema: CONVERSATIONS_LIST_SCHEMA })
+  @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
     const list = parseListQuery(query, CONVERSATION_LIST);
     const { views, count } = await this.conversations.list(principal, list);
@@ -41,7 +67,12 @@ export class ConversationsController {
   }
 
   @Post('conversations/token.json')
-  @ApiOperation({ summary: 'Generate a new token for a conversation (seed 000)' })
+  @ApiOperation({
+    summary: 'Generate a new token for a conversation',
+    description: 'With id: a fresh token for that conversation. Without: a new conversation with its token. Shown once.',
+  })
+  @ApiCreatedResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
+  @ApiDeskErrors('notFound')
   async issueToken(@CurrentPrincipal() principal: Principal, @DeskBody(IssueTokenDto, 'conversation') body: IssueTokenDto) {
     const { view, token } = await this.conversations.issueToken(principal, body);
     return { conversation: presentConversation(view, { token }) };
@@ -49,7 +80,9 @@ export class ConversationsController {
 
   @Public()
   @Get('conversations/token/:token.json')
-  @ApiOperation({ summary: "The conversation of a widget's token (public: the token is the credential)" })
+  @ApiOperation({ summary: "The conversation of a widget's token (public: the token is the credential)", security: [] })
+  @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
+  @ApiDeskErrors('notFound')
   async getByToken(@Param('token') token: string, @Query() query: Query) {
     const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST);
     const view = await this.conversations.getByToken(token);
@@ -58,13 +91,17 @@ export class ConversationsController {
 
   @Get('conversations/:id.json')
   @ApiOperation({ summary: 'Get a conversation' })
+  @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
+  @ApiDeskErrors('notFound')
   async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
     const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST);
     return this.single(principal.tenantId, await this.conversations.getById(principal, id), fields, includes);
   }
 
   @Patch('conversations/:id.json')
-  @ApiOperation({ summary: 'Update a conversation: omitted properties are unchanged (seed 001)' })
+  @ApiOperation({ summary: 'Update a conversation: omitted properties are unchanged' })
+  @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
+  @ApiDeskErrors('notFound')
   async update(
     @CurrentPrincipal() principal: Principal,
     @IdParam() id: number,
@@ -76,6 +113,8 @@ export class ConversationsController {
   @Delete('conversations/:id.json')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a conversation (soft: state becomes "deleted")' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiDeskErrors('notFound')
   async remove(@CurrentPrincipal() principal: Principal, @IdParam() id: number): Promise<void> {
     await this.conversations.remove(principal, id);
   }

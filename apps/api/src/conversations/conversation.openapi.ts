@@ -1,0 +1,55 @@
+import { ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+
+const AUDIT: Record<string, SchemaObject> = {
+  state: { type: 'string', enum: ['active', 'deleted'] },
+  createdAt: { type: 'string', format: 'date-time' },
+  createdBy: { ...ENTITY_REF_SCHEMA, nullable: true },
+  updatedAt: { type: 'string', format: 'date-time', description: 'Not updated when the object is deleted' },
+  updatedBy: { ...ENTITY_REF_SCHEMA, nullable: true },
+  deletedAt: { type: 'string', format: 'date-time', description: 'Only when deleted' },
+  deletedBy: { ...ENTITY_REF_SCHEMA, description: 'Only when deleted' },
+};
+
+const CONTACT: SchemaObject = {
+  type: 'object',
+  description: 'CustomerContact: a customer contact detail',
+  properties: {
+    id: { type: 'integer' },
+    customer: ENTITY_REF_SCHEMA,
+    type: { type: 'string', enum: ['email', 'phone', 'mobile', 'facebook', 'twitter', 'other'] },
+    value: { type: 'string' },
+    isMain: { type: 'boolean' },
+    ...AUDIT,
+  },
+};
+
+// The seeds' Conversation, as presentConversation() writes it.
+export const CONVERSATION_SCHEMA: SchemaObject = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    contact: CONTACT,
+    contactId: { type: 'integer' },
+    messages: { type: 'array', items: ENTITY_REF_SCHEMA },
+    socket_id: { type: 'string', nullable: true },
+    ticket_id: { type: 'integer', nullable: true, description: 'Set once converted to a ticket' },
+    token: { type: 'string', nullable: true, description: 'Only on the response that issues it' },
+    users: { type: 'array', items: ENTITY_REF_SCHEMA },
+    ...AUDIT,
+  },
+};
+
+export const CONVERSATION_ENVELOPE_SCHEMA: SchemaObject = {
+  type: 'object',
+  properties: { conversation: CONVERSATION_SCHEMA, included: { type: 'object' } },
+};
+
+export const CONVERSATIONS_LIST_SCHEMA: SchemaObject = {
+  type: 'object',
+  properties: {
+    conversations: { type: 'array', items: CONVERSATION_SCHEMA },
+    included: { type: 'object', description: 'contacts, customers, users: as asked by includes' },
+    meta: PAGE_META_SCHEMA,
+  },
+};
