@@ -262,6 +262,16 @@ describe('Conversation tokens (Desk v2)', () => {
       expect(res.body.conversation.contactId).toBe(contactId);
     });
 
+    it('should ignore state, which only PATCH and DELETE change', async () => {
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const issued = (await issue({ contactId })).body.conversation;
+      const res = await issue({ id: issued.id, state: 'deleted' });
+      expect(res.status).toBe(201);
+      expect(res.body.conversation.state).toBe('active');
+      expect(await conversationRow(t.db, issued.id)).toMatchObject({ state: 'active', deleted_at: null });
+      expect((await byToken(res.body.conversation.token)).status).toBe(200);
+    });
+
     it('should answer 404 and write nothing when the id does not exist', async () => {
       const before = await countConversations();
       const res = await issue({ id: 987654321 });

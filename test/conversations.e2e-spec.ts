@@ -150,6 +150,19 @@ describe('Conversations (Desk v2)', () => {
       expect(res.body).toEqual({ errors: { _: ['the body must be valid JSON'] } });
     });
 
+    it('should take JSON with a charset parameter, and refuse a body that is an array', async () => {
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const withCharset = await t.http
+        .post(`${BASE}/conversations.json`)
+        .set('Authorization', acme.auth)
+        .set('Content-Type', 'application/json; charset=utf-8')
+        .send(JSON.stringify({ contactId }));
+      expect(withCharset.status).toBe(201);
+      const array = await post([{ contactId }]);
+      expect(array.status).toBe(400);
+      expect(array.body).toEqual({ errors: { _: ['the body must be an object'] } });
+    });
+
     it('should refuse a body that tries prototype pollution', async () => {
       const res = await t.http
         .post(`${BASE}/conversations.json`)

@@ -80,7 +80,8 @@ export class ConversationsService {
       const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, input.id);
       if (!current) throw this.notFound(input.id);
       if (current.state !== 'active') new FieldErrorsBuilder().add('id', 'must be an active conversation').throwIfAny();
-      await this.applyUpdate(manager, principal, current, input, token);
+      // `state` is read-only here: issuing a token never deletes or restores.
+      await this.applyUpdate(manager, principal, current, { ...input, state: undefined }, token);
       return current.id;
     });
     return { view: await this.getById(principal, id), token: secret.plaintext };
