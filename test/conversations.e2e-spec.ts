@@ -163,6 +163,19 @@ describe('Conversations (Desk v2)', () => {
       expect(array.body).toEqual({ errors: { _: ['the body must be an object'] } });
     });
 
+    it('should refuse NUL characters and ids beyond a bigint with a 400, not a database error', async () => {
+      const nul = await t.http
+        .post(`${BASE}/conversations.json`)
+        .set('Authorization', acme.auth)
+        .set('Content-Type', 'application/json')
+        .send('{"contact": {"type": "other", "value": "a\\u0000b"}}');
+      expect(nul.status).toBe(400);
+      expect(nul.body).toEqual({ errors: { _: ['the body must not contain NUL characters'] } });
+      const huge = await post({ contactId: 1e20, users: [{ id: 2 ** 60 }] });
+      expect(huge.status).toBe(400);
+      expect(huge.body).toEqual({ errors: { contactId: ['must be a whole number'], 'users[0].id': ['must be a whole number'] } });
+    });
+
     it('should refuse a body that tries prototype pollution', async () => {
       const res = await t.http
         .post(`${BASE}/conversations.json`)

@@ -71,11 +71,15 @@ function registerJsonParser(fastify: FastifyInstance): void {
     (request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void) => {
       request.rawBody = body;
       if (body.length === 0) return done(null, undefined);
+      let parsed: unknown;
       try {
-        done(null, secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }));
+        parsed = secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' });
       } catch {
-        done(ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON'));
+        return done(ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON'));
       }
+      // PostgreSQL text cannot hold NUL; refuse it here rather than fail deep in a query.
+      if (containsNul(parsed)) return done(ValidationError.of('_', 'the body must not contain NUL characters', 'NUL_IN_BODY'));
+      done(null, parsed);
     },
   );
 }
@@ -95,4 +99,11 @@ function setupOpenApi(app: NestFastifyApplication): void {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes('\0') || containsNul(item));
+  return false;
 }

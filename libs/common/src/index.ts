@@ -15,3 +15,4 @@ export * from './validation/id-param.pipe';
 export * from './validation/messages';
 export * from './validation/validate-dto';
 export * from './http/desk-openapi';
+export * from './validation/is-entity-id.decorator';

@@ -1,5 +1,5 @@
-import { Messages } from '@app/common';
-import { Allow, IsDefined, IsIn, IsInt, IsOptional, IsString, MaxLength, Min, ValidateBy, ValidateIf, isEmail } from 'class-validator';
+import { IsEntityId, Messages } from '@app/common';
+import { Allow, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateBy, ValidateIf, isEmail } from 'class-validator';
 import { ReadOnlyAuditFieldsDto } from './read-only-audit-fields.dto';
 import { CONTACT_TYPES, ContactType } from '../../contacts/customer-contact.entity';
 
@@ -16,8 +16,7 @@ const IsValidForContactType = () =>
 // The conversation's customer contact: an existing one by `id`, or found or created by type and value.
 export class ContactInputDto extends ReadOnlyAuditFieldsDto {
   @IsOptional()
-  @IsInt({ message: Messages.integer })
-  @Min(1, { message: Messages.positive })
+  @IsEntityId()
   id?: number;
 
   @ValidateIf((contact: ContactInputDto) => contact.id === undefined)

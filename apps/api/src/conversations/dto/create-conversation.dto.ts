@@ -1,19 +1,6 @@
-import { Messages } from '@app/common';
+import { IsEntityId, Messages } from '@app/common';
 import { Type } from 'class-transformer';
-import {
-  Allow,
-  ArrayMaxSize,
-  IsArray,
-  IsDefined,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  MaxLength,
-  Min,
-  ValidateIf,
-  ValidateNested,
-} from 'class-validator';
+import { Allow, ArrayMaxSize, IsArray, IsDefined, IsObject, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { ContactInputDto } from './contact-input.dto';
 import { ReadOnlyAuditFieldsDto } from './read-only-audit-fields.dto';
 import { UserRefDto } from './user-ref.dto';
@@ -30,8 +17,7 @@ export class CreateConversationDto extends ConversationReadOnlyFieldsDto {
   // The customer contact the conversation is with; this or `contact` is required.
   @ValidateIf((dto: CreateConversationDto) => dto.contactId !== undefined)
   @IsDefined({ message: Messages.required })
-  @IsInt({ message: Messages.integer })
-  @Min(1, { message: Messages.positive })
+  @IsEntityId()
   contactId?: number;
 
   @IsOptional()

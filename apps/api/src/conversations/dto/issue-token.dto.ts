@@ -1,5 +1,5 @@
-import { Messages } from '@app/common';
-import { IsDefined, IsInt, Min, ValidateIf } from 'class-validator';
+import { IsEntityId, Messages } from '@app/common';
+import { IsDefined, ValidateIf } from 'class-validator';
 import { CreateConversationDto } from './create-conversation.dto';
 
 // With `id`: a fresh token for that conversation (other given properties change as in a PATCH).
@@ -7,7 +7,6 @@ import { CreateConversationDto } from './create-conversation.dto';
 export class IssueTokenDto extends CreateConversationDto {
   @ValidateIf((dto: IssueTokenDto) => dto.id !== undefined)
   @IsDefined({ message: Messages.required })
-  @IsInt({ message: Messages.integer })
-  @Min(1, { message: Messages.positive })
+  @IsEntityId()
   override id?: number;
 }

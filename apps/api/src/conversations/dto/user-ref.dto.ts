@@ -1,11 +1,10 @@
-import { Messages } from '@app/common';
-import { Allow, IsBoolean, IsDefined, IsIn, IsInt, IsOptional, Min } from 'class-validator';
+import { IsEntityId, Messages } from '@app/common';
+import { Allow, IsBoolean, IsDefined, IsIn, IsOptional } from 'class-validator';
 
 // A reference to an agent, as the seeds' EntityRef: {"id": 7, "type": "users"}.
 export class UserRefDto {
   @IsDefined({ message: Messages.required })
-  @IsInt({ message: Messages.integer })
-  @Min(1, { message: Messages.positive })
+  @IsEntityId()
   id: number;
 
   @IsOptional()
