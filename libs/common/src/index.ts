@@ -1,5 +1,4 @@
 export * from './errors/app-error';
-export * from './errors/pg-errors';
 export * from './entities/audited.entity';
 export * from './entities/entity-ref';
 export * from './http/error-dialects';
