@@ -19,7 +19,10 @@ interface KeyRow {
   user_id: number;
   role: UserRole;
   secret_hash: Buffer;
+  last_used_at: Date | null;
 }
+
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 @Injectable()
 export class ApiKeysService {
@@ -51,7 +54,7 @@ export class ApiKeysService {
     const lookup = secretLookup('hdk', presented);
     if (!lookup) return null;
     const rows: KeyRow[] = await this.dataSource.query(
-      `SELECT k.id, k.tenant_id, k.user_id, u.role, k.secret_hash
+      `SELECT k.id, k.tenant_id, k.user_id, u.role, k.secret_hash, k.last_used_at
          FROM api_keys k
          JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id AND u.state = 'active'
          JOIN tenants t ON t.id = k.tenant_id AND t.state = 'active'
@@ -60,12 +63,14 @@ export class ApiKeysService {
     );
     const row = rows[0];
     if (!row || !secretMatches(presented, row.secret_hash)) return null;
-    this.touch(row.tenant_id, row.id);
+    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+      this.touch(row.tenant_id, row.id);
+    }
     return { tenantId: row.tenant_id, userId: row.user_id, role: row.role, apiKeyId: row.id };
   }
 
-  // When a key was last used, for operators deciding what to revoke. At most one write a minute
-  // per key, off the request's path: a failure here must not fail the request.
+  // When a key was last used, for operators deciding what to revoke: written at most once a minute
+  // per key, off the request's path, so a failure here never fails the request.
   private touch(tenantId: number, id: number): void {
     this.dataSource
       .query(
