@@ -335,6 +335,8 @@ describe('Conversations (Desk v2)', () => {
       const res = await patch(created.id, { state: 'active' });
       expect(res.status).toBe(200);
       expect(res.body.conversation.state).toBe('active');
+      // Unlike a delete, a restore is an update.
+      expect(Date.parse(res.body.conversation.updatedAt)).toBeGreaterThan(Date.parse(created.updatedAt));
       expect(res.body.conversation).not.toHaveProperty('deletedAt');
       expect(await conversationRow(t.db, created.id)).toMatchObject({ state: 'active', deleted_at: null, deleted_by: null });
     });
