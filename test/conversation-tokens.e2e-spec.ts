@@ -1,26 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { conversationRow, createAgent, createContact, createTenant, TestTenant } from './support/factories';
+import { BASE, ISO, SEED_CONVERSATION_FIELDS as SEED_FIELDS } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const TOKEN = /^hdc_[0-9a-f]{16}[A-Za-z0-9_-]{43}$/;
-const BASE = '/desk/api/v2';
 const ISSUE = `${BASE}/conversations/token.json`;
-const SEED_FIELDS = [
-  'contact',
-  'contactId',
-  'createdAt',
-  'createdBy',
-  'id',
-  'messages',
-  'socket_id',
-  'state',
-  'ticket_id',
-  'token',
-  'updatedAt',
-  'updatedBy',
-  'users',
-].sort();
 const NO_SUCH_TOKEN = { errors: { _: ['no conversation has this token'] } };
 
 describe('Conversation tokens (Desk v2)', () => {

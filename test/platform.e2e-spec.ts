@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadAppConfig } from '@app/config';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { createApp } from '../apps/api/src/create-app';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, createTestDatabase, TestApp } from './support/test-app';
@@ -107,6 +108,7 @@ describe('Around the API', () => {
 
 describe('Unexpected errors and logs', () => {
   let app: NestFastifyApplication;
+  let t: TestApp;
   let lines: Record<string, unknown>[];
   let raw: string;
 
@@ -124,13 +126,13 @@ describe('Unexpected errors and logs', () => {
     // The same app, with its log lines captured instead of printed.
     const config = loadAppConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' });
     app = await createApp(config, { logStream: sink });
+    t = { app, http: request(app.getHttpServer()), db: app.get(DataSource), databaseUrl, close: () => app.close() };
   });
   afterAll(async () => {
     await app.close();
   });
 
   it('should answer 500 naming the request id, leak nothing, and log the stack', async () => {
-    const t = { app, http: request(app.getHttpServer()), db: app.get((await import('typeorm')).DataSource) } as TestApp;
     const acme = await createTenant(t);
     const { contactId } = await createContact(t.db, acme.tenantId);
     const agent = await createAgent(t, acme.tenantId);
@@ -155,7 +157,6 @@ describe('Unexpected errors and logs', () => {
   });
 
   it('should never write an API key or a conversation token into a log line', async () => {
-    const t = { app, http: request(app.getHttpServer()), db: app.get((await import('typeorm')).DataSource) } as TestApp;
     const acme = await createTenant(t);
     const { contactId } = await createContact(t.db, acme.tenantId);
     const issued = await t.http.post('/desk/api/v2/conversations/token.json').set('Authorization', acme.auth).send({ contactId });

@@ -90,17 +90,18 @@ export class ApiKeysService {
     return this.dataSource.manager.findOneBy(ApiKey, { id });
   }
 
+  // Revoking a revoked key changes nothing and is not an error.
   async revoke(tenantId: number, id: number, actorId: number | null): Promise<ApiKey> {
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(ApiKey)
-      .set({ state: 'deleted', deletedAt: () => 'now()', deletedBy: actorId })
-      .where({ tenantId, id, state: 'active' })
-      .execute();
     const apiKey = await this.dataSource.manager.findOneBy(ApiKey, { tenantId, id });
-    if (!apiKey || (result.affected === 0 && apiKey.state === 'active')) {
-      throw new NotFoundError(AuthErrorCode.ApiKeyNotFound, `API key ${id} not found`);
+    if (!apiKey) throw new NotFoundError(AuthErrorCode.ApiKeyNotFound, `API key ${id} not found`);
+    if (apiKey.state === 'active') {
+      await this.dataSource.manager.update(
+        ApiKey,
+        { tenantId, id, state: 'active' },
+        { state: 'deleted', deletedAt: () => 'now()', deletedBy: actorId },
+      );
     }
-    return apiKey;
+    return this.dataSource.manager.findOneByOrFail(ApiKey, { tenantId, id });
   }
+
 }

@@ -1,0 +1,20 @@
+// What the Desk specs assert against, written from the seeds rather than taken from the code.
+export const BASE = '/desk/api/v2';
+export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+// Every field of the seeds' Conversation a response shows (deletedAt/deletedBy only when deleted).
+export const SEED_CONVERSATION_FIELDS = [
+  'contact',
+  'contactId',
+  'createdAt',
+  'createdBy',
+  'id',
+  'messages',
+  'socket_id',
+  'state',
+  'ticket_id',
+  'token',
+  'updatedAt',
+  'updatedBy',
+  'users',
+].sort();
