@@ -42,13 +42,13 @@ describe('GET /conversations.json (the list language)', () => {
       const res = await list({ pageSize: 10, page: 2 });
       expect(res.status).toBe(200);
       expect(idsOf(res.body)).toEqual([...active()].reverse().slice(10, 20));
-      expect(res.body.meta).toEqual({ page: { count: 27, pageSize: 10, pageOffset: 10, pages: 3, hasMore: true } });
+      expect(res.body.meta).toEqual({ page: { count: 27, pageSize: 10, pageOffset: 10, pages: 3, hasMore: true, nextCursor: expect.any(String) } });
       expect(res.body.included).toEqual({});
     });
 
     it('should say hasMore false on the last page and return nothing past it', async () => {
       const last = await list({ pageSize: 10, page: 3 });
-      expect(last.body.meta.page).toEqual({ count: 27, pageSize: 10, pageOffset: 20, pages: 3, hasMore: false });
+      expect(last.body.meta.page).toEqual({ count: 27, pageSize: 10, pageOffset: 20, pages: 3, hasMore: false, nextCursor: null });
       expect(last.body.conversations).toHaveLength(7);
       const past = await list({ pageSize: 10, page: 9 });
       expect(past.status).toBe(200);
@@ -95,7 +95,7 @@ describe('GET /conversations.json (the list language)', () => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual({
         errors: {
-          orderBy: ['must be one of ‘contactId, createdAt, deletedAt, id, state, ticket_id, updatedAt’'],
+          orderBy: ['must be one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt’'],
           orderMode: ['must be one of ‘asc, desc’'],
         },
       });
@@ -147,21 +147,21 @@ describe('GET /conversations.json (the list language)', () => {
       [
         'an unknown field',
         '{"token":"x"}',
-        { 'filter.token': ['is not a known field; use one of ‘contactId, createdAt, deletedAt, id, state, ticket_id, updatedAt’'] },
+        { filter: ["unknown field 'token'; use one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt’"] },
       ],
       [
         'an unknown operator',
         '{"id":{"$like":"1%"}}',
-        { 'filter.id.$like': ['is not a known operator; use one of ‘$eq, $ne, $lt, $lte, $gt, $gte, $in, $nin’'] },
+        { filter: ["unknown operator '$like' on 'id'; use one of ‘$eq, $ne, $lt, $lte, $gt, $gte, $in, $nin’"] },
       ],
-      ['a string for an integer field', '{"id":"1 OR 1=1"}', { 'filter.id': ['must be a whole number'] }],
-      ['a bad date', '{"createdAt":{"$gt":"yesterday"}}', { 'filter.createdAt.$gt': ['must be a date as ‘2006-01-02T15:04:05Z’'] }],
-      ['a state outside its values', '{"state":"archived"}', { 'filter.state': ['must be one of ‘active, deleted’'] }],
-      ['$in without an array', '{"id":{"$in":5}}', { 'filter.id.$in': ['must be a non-empty array'] }],
-      ['$or without an array', '{"$or":{"id":1}}', { 'filter.$or': ['must be a non-empty array of filters'] }],
-      ['null with $gt', '{"id":{"$gt":null}}', { 'filter.id.$gt': ['must be set'] }],
+      ['a string for an integer field', '{"id":"1 OR 1=1"}', { filter: ['id must be a whole number'] }],
+      ['a bad date', '{"createdAt":{"$gt":"yesterday"}}', { filter: ['createdAt.$gt must be a date as ‘2006-01-02T15:04:05Z’'] }],
+      ['a state outside its values', '{"state":"archived"}', { filter: ['state must be one of ‘active, deleted’'] }],
+      ['$in without an array', '{"id":{"$in":5}}', { filter: ['id.$in must be a non-empty array'] }],
+      ['$or without an array', '{"$or":{"id":1}}', { filter: ['$or must be a non-empty array of filters'] }],
+      ['null with $gt', '{"id":{"$gt":null}}', { filter: ['id.$gt must be set'] }],
       ['an SQL injection as a field', '{"id; DROP TABLE conversations":1}', {
-        'filter.id; DROP TABLE conversations': ['is not a known field; use one of ‘contactId, createdAt, deletedAt, id, state, ticket_id, updatedAt’'],
+        filter: ["unknown field 'id; DROP TABLE conversations'; use one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt’"],
       }],
     ])('should answer 400 for %s', async (_case, raw, errors) => {
       const res = await list({ filter: raw });
@@ -176,7 +176,7 @@ describe('GET /conversations.json (the list language)', () => {
       for (let i = 0; i < 6; i++) deep = { $and: [deep] };
       const res = await list({ filter: JSON.stringify(deep) });
       expect(res.status).toBe(400);
-      expect(Object.values(res.body.errors).flat()).toContain('must not nest deeper than 5 levels');
+      expect(res.body.errors.filter).toEqual(['$and[0].$and[0].$and[0].$and[0].$and[0] must not nest deeper than 5 levels']);
     });
   });
 
@@ -204,7 +204,7 @@ describe('GET /conversations.json (the list language)', () => {
       const res = await list({ fields: 'id,password', includes: 'tickets' });
       expect(res.status).toBe(400);
       expect(res.body.errors.fields).toEqual([expect.stringMatching(/^must be one of ‘contact, contactId, /)]);
-      expect(res.body.errors.includes).toEqual(['must be one of ‘contacts, customers, users, all’']);
+      expect(res.body.errors.includes).toEqual(['must be one of ‘contacts, conversationmessages, customers, users, all’']);
     });
   });
 });

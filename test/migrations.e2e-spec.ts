@@ -22,7 +22,20 @@ describe('Migrations', () => {
           (r: { tablename: string }) => r.tablename,
         );
       expect(await tables()).toEqual(
-        ['api_keys', 'conversation_users', 'conversations', 'customer_contacts', 'customers', 'migrations', 'tenants', 'users'],
+        [
+          'api_keys',
+          'conversation_message_files',
+          'conversation_messages',
+          'conversation_users',
+          'conversations',
+          'customer_contacts',
+          'customers',
+          'files',
+          'idempotency_keys',
+          'migrations',
+          'tenants',
+          'users',
+        ],
       );
 
       for (let i = 0; i < first.migrations.length; i++) await first.undoLastMigration();

@@ -15,3 +15,8 @@ export * from './validation/messages';
 export * from './validation/validate-dto';
 export * from './http/desk-openapi';
 export * from './validation/is-entity-id.decorator';
+export * from './list/list-cursor';
+export * from './list/run-list';
+export * from './idempotency/fingerprint';
+export * from './idempotency/idempotency.interceptor';
+export * from './idempotency/idempotent.decorator';

@@ -1,7 +1,8 @@
-import { DynamicModule, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Global, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@app/config';
 import { DataSource } from 'typeorm';
+import { Database } from './database';
 import { buildDataSourceOptions } from './database-options';
 import { runMigrationsUnderLock } from './migrate';
 
@@ -22,6 +23,7 @@ export class MigrationsOnBoot implements OnModuleInit {
   }
 }
 
+@Global()
 @Module({})
 export class DatabaseModule {
   static forRoot(): DynamicModule {
@@ -40,7 +42,8 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [MigrationsOnBoot],
+      providers: [MigrationsOnBoot, Database],
+      exports: [Database],
     };
   }
 }

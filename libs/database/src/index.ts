@@ -4,3 +4,4 @@ export { DatabaseModule } from './database.module';
 export { openDatabaseServer } from './database-server';
 export type { DatabaseServer, DatabaseServerSettings } from './database-server';
 export { runMigrationsUnderLock } from './migrate';
+export { Database } from './database';

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { issueSecret, NotFoundError, secretLookup, secretMatches } from '@app/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { ApiKey } from './api-key.entity';
 import { AuthErrorCode } from './auth.errors';
 import { Principal } from './principal';
 import { UserRole } from './user.entity';
+import { Database } from '@app/database';
 
 export interface IssuedApiKey {
   apiKey: ApiKey;
@@ -26,14 +26,14 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 @Injectable()
 export class ApiKeysService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async issue(
     tenantId: number,
     userId: number,
     name: string,
     actorId: number | null,
-    manager: EntityManager = this.dataSource.manager,
+    manager: EntityManager = this.db.manager,
   ): Promise<IssuedApiKey> {
     const secret = issueSecret('hdk');
     const apiKey = manager.create(ApiKey, {
@@ -53,7 +53,7 @@ export class ApiKeysService {
   async authenticate(presented: string): Promise<Principal | null> {
     const lookup = secretLookup('hdk', presented);
     if (!lookup) return null;
-    const rows: KeyRow[] = await this.dataSource.query(
+    const rows: KeyRow[] = await this.db.query(
       `SELECT k.id, k.tenant_id, k.user_id, u.role, k.secret_hash, k.last_used_at
          FROM api_keys k
          JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id AND u.state = 'active'
@@ -72,7 +72,7 @@ export class ApiKeysService {
   // When a key was last used, for operators deciding what to revoke: written at most once a minute
   // per key, off the request's path, so a failure here never fails the request.
   private touch(tenantId: number, id: number): void {
-    this.dataSource
+    this.db.dataSource
       .query(
         `UPDATE api_keys SET last_used_at = now()
           WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
@@ -82,26 +82,26 @@ export class ApiKeysService {
   }
 
   async listForUser(tenantId: number, userId: number): Promise<ApiKey[]> {
-    return this.dataSource.manager.find(ApiKey, { where: { tenantId, userId }, order: { id: 'ASC' } });
+    return this.db.manager.find(ApiKey, { where: { tenantId, userId }, order: { id: 'ASC' } });
   }
 
   // For operators (the CLI): a key is named by its id alone, whatever its tenant.
   async findByIdForOperator(id: number): Promise<ApiKey | null> {
-    return this.dataSource.manager.findOneBy(ApiKey, { id });
+    return this.db.manager.findOneBy(ApiKey, { id });
   }
 
   // Revoking a revoked key changes nothing and is not an error.
   async revoke(tenantId: number, id: number, actorId: number | null): Promise<ApiKey> {
-    const apiKey = await this.dataSource.manager.findOneBy(ApiKey, { tenantId, id });
+    const apiKey = await this.db.manager.findOneBy(ApiKey, { tenantId, id });
     if (!apiKey) throw new NotFoundError(AuthErrorCode.ApiKeyNotFound, `API key ${id} not found`);
     if (apiKey.state === 'active') {
-      await this.dataSource.manager.update(
+      await this.db.manager.update(
         ApiKey,
         { tenantId, id, state: 'active' },
         { state: 'deleted', deletedAt: () => 'now()', deletedBy: actorId },
       );
     }
-    return this.dataSource.manager.findOneByOrFail(ApiKey, { tenantId, id });
+    return this.db.manager.findOneByOrFail(ApiKey, { tenantId, id });
   }
 
 }

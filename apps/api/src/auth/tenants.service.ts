@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ApiKeysService, IssuedApiKey } from './api-keys.service';
 import { Tenant } from './tenant.entity';
 import { User } from './user.entity';
+import { Database } from '@app/database';
 
 export interface BootstrapInput {
   tenantName: string;
@@ -21,13 +20,13 @@ export interface BootstrapResult {
 @Injectable()
 export class TenantsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly apiKeys: ApiKeysService,
   ) {}
 
   // A new tenant with its first admin agent and that agent's first API key, all or nothing.
   async bootstrap(input: BootstrapInput): Promise<BootstrapResult> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const tenant = manager.create(Tenant, { name: input.tenantName });
       await manager.insert(Tenant, tenant);
       const admin = manager.create(User, {

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { User } from './user.entity';
+import { Database } from '@app/database';
 
 @Injectable()
 export class UsersService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async findActiveByIds(
     tenantId: number,
     ids: readonly number[],
-    manager: EntityManager = this.dataSource.manager,
+    manager: EntityManager = this.db.manager,
   ): Promise<User[]> {
     if (ids.length === 0) return [];
     return manager.find(User, { where: { tenantId, id: In([...new Set(ids)]), state: 'active' } });
@@ -19,12 +19,12 @@ export class UsersService {
   // Deleted agents too: a conversation still shows who created it.
   async findByIds(tenantId: number, ids: readonly number[]): Promise<User[]> {
     if (ids.length === 0) return [];
-    return this.dataSource.manager.find(User, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
+    return this.db.manager.find(User, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
   }
 
   // Active agents with this email, in every tenant (emails are unique per tenant only).
   async findActiveByEmailForOperator(email: string): Promise<User[]> {
-    return this.dataSource.manager
+    return this.db.manager
       .createQueryBuilder(User, 'u')
       .where('lower(u.email) = lower(:email) AND u.state = :state', { email, state: 'active' })
       .orderBy('u.tenant_id')

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { ContactType, CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
+import { Database } from '@app/database';
 
 export interface ContactInput {
   type: ContactType;
@@ -11,19 +11,19 @@ export interface ContactInput {
 
 @Injectable()
 export class ContactsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async findActiveContact(
     tenantId: number,
     id: number,
-    manager: EntityManager = this.dataSource.manager,
+    manager: EntityManager = this.db.manager,
   ): Promise<CustomerContact | null> {
     return manager.findOneBy(CustomerContact, { tenantId, id, state: 'active' });
   }
 
   async findContactsByIds(tenantId: number, ids: readonly number[]): Promise<CustomerContact[]> {
     if (ids.length === 0) return [];
-    return this.dataSource.manager.find(CustomerContact, {
+    return this.db.manager.find(CustomerContact, {
       where: { tenantId, id: In([...new Set(ids)]) },
       order: { id: 'ASC' },
     });
@@ -31,14 +31,14 @@ export class ContactsService {
 
   async findCustomersByIds(tenantId: number, ids: readonly number[]): Promise<Customer[]> {
     if (ids.length === 0) return [];
-    return this.dataSource.manager.find(Customer, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
+    return this.db.manager.find(Customer, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
   }
 
   // Active contact ids of each customer, for the customers' `contacts` refs.
   async contactIdsByCustomer(tenantId: number, customerIds: readonly number[]): Promise<Map<number, number[]>> {
     const byCustomer = new Map<number, number[]>(customerIds.map((id) => [id, []]));
     if (customerIds.length === 0) return byCustomer;
-    const contacts = await this.dataSource.manager.find(CustomerContact, {
+    const contacts = await this.db.manager.find(CustomerContact, {
       select: { id: true, customerId: true },
       where: { tenantId, customerId: In([...new Set(customerIds)]), state: 'active' },
       order: { id: 'ASC' },

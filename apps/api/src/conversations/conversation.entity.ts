@@ -14,6 +14,10 @@ export class Conversation extends TenantOwnedEntity {
   @Column({ name: 'ticket_id', type: 'bigint', nullable: true })
   ticketId: number | null;
 
+  // When the latest message was posted; null until the first.
+  @Column({ name: 'last_message_at', type: 'timestamptz', nullable: true })
+  lastMessageAt: Date | null;
+
   // The widget's token: its lookup part and the hash of the whole. The plaintext is shown once.
   @Column({ name: 'token_lookup', type: 'text', nullable: true, select: false })
   tokenLookup: string | null;

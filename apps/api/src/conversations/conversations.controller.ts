@@ -9,7 +9,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiDeskErrors, DeskBody, IdParam, pageMeta, parseListQuery } from '@app/common';
+import { ApiDeskErrors, DeskBody, IdParam, parseListQuery } from '@app/common';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { Public } from '../auth/public.decorator';
@@ -57,12 +57,12 @@ export class ConversationsController {
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
     const list = parseListQuery(query, CONVERSATION_LIST);
-    const { views, count } = await this.conversations.list(principal, list);
+    const { views, meta } = await this.conversations.list(principal, list);
     const included = await this.conversations.included(principal.tenantId, views, list.includes);
     return {
       conversations: views.map((view) => presentConversation(view, { fields: list.fields })),
       included: presentIncluded(included),
-      meta: { page: pageMeta(list, count) },
+      meta: { page: meta },
     };
   }
 

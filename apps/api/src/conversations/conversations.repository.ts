@@ -1,21 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { compileFilter, ListQuery } from '@app/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { ListPage, ListQuery, runList } from '@app/common';
+import { EntityManager, In } from 'typeorm';
 import { CONVERSATION_LIST } from './conversation-list.definition';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
+import { Database } from '@app/database';
 
 // Every query here takes the tenant first; the token lookup is the one exception, because the
 // widget presents only its token.
 @Injectable()
 export class ConversationsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   async findById(
     tenantId: number,
     id: number,
-    manager: EntityManager = this.dataSource.manager,
+    manager: EntityManager = this.db.manager,
   ): Promise<Conversation | null> {
     return manager.findOneBy(Conversation, { tenantId, id });
   }
@@ -30,7 +30,7 @@ export class ConversationsRepository {
   }
 
   async findActiveByTokenLookup(lookup: string): Promise<Conversation | null> {
-    return this.dataSource.manager
+    return this.db.manager
       .createQueryBuilder(Conversation, 'c')
       .addSelect('c.tokenHash')
       .where('c.token_lookup = :lookup', { lookup })
@@ -38,26 +38,16 @@ export class ConversationsRepository {
       .getOne();
   }
 
-  async list(tenantId: number, query: ListQuery): Promise<{ rows: Conversation[]; count: number }> {
-    const qb = this.dataSource.manager.createQueryBuilder(Conversation, 'c').where('c.tenant_id = :tenantId', { tenantId });
-    if (!query.filtersState) qb.andWhere(`c.state = 'active'`);
-    if (query.filter) {
-      const { sql, params } = compileFilter(query.filter, CONVERSATION_LIST);
-      qb.andWhere(sql, params);
+  // `customerId` narrows the list to the conversations with that customer's contacts.
+  async list(tenantId: number, query: ListQuery, customerId?: number): Promise<ListPage<Conversation>> {
+    const qb = this.db.manager.createQueryBuilder(Conversation, 'c').where('c.tenant_id = :tenantId', { tenantId });
+    if (customerId !== undefined) {
+      qb.andWhere(
+        'c.contact_id IN (SELECT cc.id FROM customer_contacts cc WHERE cc.tenant_id = :tenantId AND cc.customer_id = :customerId)',
+        { customerId },
+      );
     }
-    const direction = query.orderMode === 'asc' ? 'ASC' : 'DESC';
-    const orderColumn = CONVERSATION_LIST.filterable[query.orderBy].column;
-    const [rows, count] = await Promise.all([
-      qb
-        .clone()
-        .orderBy(orderColumn, direction)
-        .addOrderBy(CONVERSATION_LIST.tieBreaker, direction)
-        .offset((query.page - 1) * query.pageSize)
-        .limit(query.pageSize)
-        .getMany(),
-      qb.getCount(),
-    ]);
-    return { rows, count };
+    return runList(qb, CONVERSATION_LIST, query, { scope: customerId === undefined ? '' : `customer:${customerId}` });
   }
 
   async insert(manager: EntityManager, values: Partial<Conversation>): Promise<Conversation> {
@@ -69,7 +59,7 @@ export class ConversationsRepository {
   async participantIds(tenantId: number, conversationIds: readonly number[]): Promise<Map<number, number[]>> {
     const byConversation = new Map<number, number[]>(conversationIds.map((id) => [id, []]));
     if (conversationIds.length === 0) return byConversation;
-    const rows = await this.dataSource.manager.find(ConversationUser, {
+    const rows = await this.db.manager.find(ConversationUser, {
       where: { tenantId, conversationId: In([...conversationIds]) },
       order: { createdAt: 'ASC', userId: 'ASC' },
     });

@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   FieldErrorsBuilder,
   issueSecret,
   ListQuery,
+  PageMeta,
   Messages,
   NotFoundError,
   secretLookup,
   secretMatches,
 } from '@app/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { User } from '../auth/user.entity';
 import { UsersService } from '../auth/users.service';
@@ -19,6 +19,7 @@ import { Customer } from '../contacts/customer.entity';
 import { Conversation } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository } from './conversations.repository';
+import { Database } from '@app/database';
 
 export interface UserRefInput {
   id: number;
@@ -58,14 +59,14 @@ export interface IssuedConversationToken {
 @Injectable()
 export class ConversationsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly conversations: ConversationsRepository,
     private readonly contacts: ContactsService,
     private readonly users: UsersService,
   ) {}
 
   async create(principal: Principal, input: ConversationInput): Promise<ConversationView> {
-    const id = await this.dataSource.transaction((manager) => this.insert(manager, principal, input));
+    const id = await this.db.transaction((manager) => this.insert(manager, principal, input));
     return this.getById(principal, id);
   }
 
@@ -75,7 +76,7 @@ export class ConversationsService {
   async issueToken(principal: Principal, input: ConversationInput & { id?: number }): Promise<IssuedConversationToken> {
     const secret = issueSecret('hdc');
     const token = { tokenLookup: secret.lookup, tokenHash: secret.hash, tokenIssuedAt: new Date() };
-    const id = await this.dataSource.transaction(async (manager) => {
+    const id = await this.db.transaction(async (manager) => {
       if (input.id === undefined) return this.insert(manager, principal, input, token);
       const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, input.id);
       if (!current) throw this.notFound(input.id);
@@ -105,14 +106,14 @@ export class ConversationsService {
     return view;
   }
 
-  async list(principal: Principal, query: ListQuery): Promise<{ views: ConversationView[]; count: number }> {
-    const { rows, count } = await this.conversations.list(principal.tenantId, query);
-    return { views: await this.views(principal.tenantId, rows), count };
+  async list(principal: Principal, query: ListQuery, customerId?: number): Promise<{ views: ConversationView[]; meta: PageMeta }> {
+    const { rows, meta } = await this.conversations.list(principal.tenantId, query, customerId);
+    return { views: await this.views(principal.tenantId, rows), meta };
   }
 
   // Only the given properties change; `updatedAt`/`updatedBy` move only when something did.
   async update(principal: Principal, id: number, input: ConversationUpdate): Promise<ConversationView> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.db.transaction(async (manager) => {
       const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, id);
       if (!current) throw this.notFound(id);
       await this.applyUpdate(manager, principal, current, input);
@@ -123,7 +124,7 @@ export class ConversationsService {
   // Soft delete; deleting a deleted conversation changes nothing. The widget's token dies with it.
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
-    const result = await this.dataSource.manager.update(
+    const result = await this.db.manager.update(
       Conversation,
       { tenantId, id, state: 'active' },
       { ...DELETED_NOW(userId), ...NO_TOKEN },

@@ -5,6 +5,7 @@ export enum ErrorKind {
   Forbidden = 'forbidden',
   NotFound = 'not_found',
   Conflict = 'conflict',
+  Unprocessable = 'unprocessable',
   PayloadTooLarge = 'payload_too_large',
   UnsupportedMediaType = 'unsupported_media_type',
   RateLimited = 'rate_limited',
@@ -54,6 +55,10 @@ export class NotFoundError extends AppError {
 
 export class ConflictError extends AppError {
   readonly kind = ErrorKind.Conflict;
+}
+
+export class UnprocessableError extends AppError {
+  readonly kind = ErrorKind.Unprocessable;
 }
 
 export class PayloadTooLargeError extends AppError {

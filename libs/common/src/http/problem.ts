@@ -21,6 +21,8 @@ export function statusOf(kind: ErrorKind): number {
       return 404;
     case ErrorKind.Conflict:
       return 409;
+    case ErrorKind.Unprocessable:
+      return 422;
     case ErrorKind.PayloadTooLarge:
       return 413;
     case ErrorKind.UnsupportedMediaType:

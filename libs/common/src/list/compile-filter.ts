@@ -1,4 +1,4 @@
-import { FilterNode, ListSpec } from './list-spec';
+import { FilterNode, FilterOperator, ListSpec } from './list-spec';
 
 export interface CompiledFilter {
   sql: string;
@@ -23,8 +23,21 @@ export function compileFilter(node: FilterNode, spec: ListSpec, paramPrefix = 'f
       const joiner = current.kind === 'and' ? ' AND ' : ' OR ';
       return `(${current.nodes.map(compile).join(joiner)})`;
     }
-    const column = spec.filterable[current.field].column;
-    const { operator, value } = current;
+    const field = spec.filterable[current.field];
+    const value = field.caseInsensitive ? lowered(current.value) : current.value;
+    if (!field.exists) return condition(field.column, current.operator, value);
+    // Over related rows: "none equals" is NOT EXISTS of "one equals", as Mongo reads arrays.
+    switch (current.operator) {
+      case '$ne':
+        return `NOT ${field.exists(condition(field.column, '$eq', value))}`;
+      case '$nin':
+        return `NOT ${field.exists(condition(field.column, '$in', value))}`;
+      default:
+        return field.exists(condition(field.column, current.operator, value));
+    }
+  };
+
+  const condition = (column: string, operator: FilterOperator, value: unknown): string => {
     switch (operator) {
       case '$eq':
         return value === null ? `${column} IS NULL` : `${column} = ${bind(value)}`;
@@ -41,4 +54,9 @@ export function compileFilter(node: FilterNode, spec: ListSpec, paramPrefix = 'f
   };
 
   return { sql: compile(node), params };
+}
+
+function lowered(value: unknown): unknown {
+  if (typeof value === 'string') return value.toLowerCase();
+  return Array.isArray(value) ? value.map(lowered) : value;
 }

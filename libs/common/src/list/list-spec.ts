@@ -6,6 +6,13 @@ export interface ListField {
   type: ListFieldType;
   // When set, the only values a filter may compare against.
   values?: readonly string[];
+  // The column may hold NULL: cursor paging then places NULLs as PostgreSQL orders them.
+  nullable?: boolean;
+  // Compared without regard to case: `column` is then `lower(…)` and values are lowered too.
+  caseInsensitive?: boolean;
+  // A field of related rows (`contacts.value`): the condition is wrapped in EXISTS (`exists(condition)`);
+  // the negative operators become NOT EXISTS of their positive form, as Mongo matches arrays.
+  exists?: (condition: string) => string;
 }
 
 // What one resource's list allows: the whitelist the query language is checked against.
@@ -38,25 +45,30 @@ export interface ListQuery {
   filter: FilterNode | null;
   // Whether the filter names the state field: then deleted rows are not hidden.
   filtersState: boolean;
+  // Where a `?cursor=` continues from; then `page` is not used.
+  cursor: ListCursor | null;
   fields: string[] | null;
   includes: Set<string>;
+}
+
+// A position in one ordering of one list: the order key's value (as PostgreSQL's text) and the id
+// of the last row seen. `filter` fingerprints the filter and scope it was issued for.
+export interface ListCursor {
+  orderBy: string;
+  orderMode: OrderMode;
+  value: string | null;
+  id: number;
+  filter: string;
 }
 
 export interface PageMeta {
   count: number;
   pageSize: number;
-  pageOffset: number;
+  // Rows before this page; null on a page reached by cursor, where counting them would cost what
+  // the cursor saves.
+  pageOffset: number | null;
   pages: number;
   hasMore: boolean;
-}
-
-export function pageMeta(query: Pick<ListQuery, 'page' | 'pageSize'>, count: number): PageMeta {
-  const pages = Math.ceil(count / query.pageSize);
-  return {
-    count,
-    pageSize: query.pageSize,
-    pageOffset: (query.page - 1) * query.pageSize,
-    pages,
-    hasMore: query.page < pages,
-  };
+  // Opaque; `?cursor=` continues after this page in the same order. Null on the last page.
+  nextCursor: string | null;
 }

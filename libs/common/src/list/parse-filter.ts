@@ -17,7 +17,7 @@ export interface ParsedFilter {
 }
 
 // The Desk `filter` parameter: Mongo-style JSON, e.g. {"id":{"$in":[1,2]},"$or":[{"state":"deleted"}]}.
-// Error keys follow the path into the filter: `filter.id.$in`.
+// Every error is keyed by the parameter, `filter`, and says where in it the problem is.
 export function parseFilter(text: string, spec: ListSpec): ParsedFilter {
   const parser = new FilterParser(spec);
   let json: unknown;
@@ -62,7 +62,7 @@ class FilterParser {
   private parseField(name: string, value: unknown, path: string): FilterNode | null {
     const field = this.spec.filterable[name];
     if (!field) {
-      return this.fail(path, `${Messages.unknownField}; use one of ‘${Object.keys(this.spec.filterable).join(', ')}’`);
+      return this.fail('filter', `unknown field '${name}'; use one of ‘${Object.keys(this.spec.filterable).join(', ')}’`);
     }
     this.fields.add(name);
     // A bare value means $eq.
@@ -72,7 +72,7 @@ class FilterParser {
     const nodes: FilterNode[] = [];
     for (const [operator, operand] of entries) {
       if (!(FILTER_OPERATORS as readonly string[]).includes(operator)) {
-        this.fail(`${path}.${operator}`, `is not a known operator; use one of ‘${FILTER_OPERATORS.join(', ')}’`);
+        this.fail('filter', `unknown operator '${operator}' on '${name}'; use one of ‘${FILTER_OPERATORS.join(', ')}’`);
         continue;
       }
       const node = this.compare(name, field, operator as FilterOperator, operand, `${path}.${operator}`);
@@ -97,8 +97,10 @@ class FilterParser {
     return { kind: 'compare', field: name, operator, value };
   }
 
+  // `path` is where in the filter the problem is (`filter.id.$in`); the parameter itself is `filter`.
   private fail(path: string, message: string): null {
-    (this.errors[path] ??= []).push(message);
+    const where = path === 'filter' ? '' : `${path.slice('filter.'.length)} `;
+    (this.errors.filter ??= []).push(`${where}${message}`);
     return null;
   }
 }

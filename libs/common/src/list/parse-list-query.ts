@@ -1,7 +1,8 @@
 import { FieldErrorsBuilder } from '../errors/app-error';
 import { Messages } from '../validation/messages';
+import { decodeCursor } from './list-cursor';
 import { parseFilter } from './parse-filter';
-import { FilterNode, ListQuery, ListSpec, OrderMode } from './list-spec';
+import { FilterNode, ListCursor, ListQuery, ListSpec, OrderMode } from './list-spec';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -18,11 +19,17 @@ export function parseListQuery(raw: RawQuery, spec: ListSpec): ListQuery {
   // Larger page sizes are clamped rather than refused, as Teamwork does.
   const pageSize = Math.min(parsePositiveInteger(raw.pageSize, 'pageSize', DEFAULT_PAGE_SIZE, errors), MAX_PAGE_SIZE);
 
-  const orderBy = single(raw.orderBy, 'orderBy', errors) ?? spec.defaultOrderBy;
+  const cursor = parseCursor(raw, spec, errors);
+
+  // A cursor carries its order; orderBy and orderMode may repeat it but not change it.
+  const orderBy = single(raw.orderBy, 'orderBy', errors) ?? cursor?.orderBy ?? spec.defaultOrderBy;
   if (!spec.sortable.includes(orderBy)) errors.add('orderBy', Messages.oneOf(spec.sortable));
 
-  const orderModeRaw = single(raw.orderMode, 'orderMode', errors)?.toLowerCase() ?? spec.defaultOrderMode;
+  const orderModeRaw = single(raw.orderMode, 'orderMode', errors)?.toLowerCase() ?? cursor?.orderMode ?? spec.defaultOrderMode;
   if (!ORDER_MODES.includes(orderModeRaw as OrderMode)) errors.add('orderMode', Messages.oneOf(ORDER_MODES));
+  if (cursor && (cursor.orderBy !== orderBy || cursor.orderMode !== orderModeRaw)) {
+    errors.add('cursor', 'was issued for another order; drop orderBy and orderMode, or start from the first page');
+  }
 
   const fields = parseList(raw.fields, 'fields', spec.fields, errors);
   const includes = parseList(raw.includes, 'includes', [...spec.includes, 'all'], errors);
@@ -45,9 +52,22 @@ export function parseListQuery(raw: RawQuery, spec: ListSpec): ListQuery {
     orderMode: orderModeRaw as OrderMode,
     filter,
     filtersState,
+    cursor,
     fields: fields && fields.length > 0 ? fields : null,
     includes: new Set(includes?.includes('all') ? spec.includes : (includes ?? [])),
   };
+}
+
+function parseCursor(raw: RawQuery, spec: ListSpec, errors: FieldErrorsBuilder): ListCursor | null {
+  const text = single(raw.cursor, 'cursor', errors);
+  if (text === undefined || text === '') return null;
+  if (raw.page !== undefined && raw.page !== '') errors.add('page', 'must not be given with cursor');
+  const cursor = decodeCursor(text);
+  if (!cursor || !spec.sortable.includes(cursor.orderBy)) {
+    errors.add('cursor', 'is not a valid cursor; use meta.page.nextCursor of a previous page');
+    return null;
+  }
+  return cursor;
 }
 
 // Query parameters given twice arrive as arrays; the API takes each once.

@@ -1,0 +1,23 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
+
+export const IDEMPOTENT = 'helpdesk:idempotent';
+
+export interface IdempotentOptions {
+  // How a key reused with another body is refused: 409 (Desk) or 422 (HighLevel).
+  mismatch?: 'conflict' | 'unprocessable';
+}
+
+// Marks an endpoint that creates something: an `Idempotency-Key` header makes it execute once per
+// tenant and key (see IdempotencyInterceptor).
+export const Idempotent = (options: IdempotentOptions = {}): MethodDecorator =>
+  applyDecorators(
+    SetMetadata(IDEMPOTENT, options),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Up to 255 characters. The first request with a key is executed; a repeat with the same body within 24 hours ' +
+        'replays its answer (with Idempotent-Replayed: true), a repeat with another body is refused.',
+    }),
+  );

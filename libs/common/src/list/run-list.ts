@@ -1,0 +1,101 @@
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { ValidationError } from '../errors/app-error';
+import { compileFilter } from './compile-filter';
+import { encodeCursor, filterFingerprint } from './list-cursor';
+import { ListField, ListFieldType, ListQuery, ListSpec, PageMeta } from './list-spec';
+
+export interface ListPage<T> {
+  rows: T[];
+  count: number;
+  meta: PageMeta;
+}
+
+export interface RunListOptions {
+  // What else the list is scoped to (e.g. `conversation:12`): a cursor works only where it was issued.
+  scope?: string;
+}
+
+const SQL_TYPES: Record<ListFieldType, string> = { integer: 'bigint', date: 'timestamptz', string: 'text' };
+
+// The one executor of the Desk list language. `qb` selects the resource's rows already scoped to
+// the caller's tenant (and whatever else the endpoint scopes by); this adds the state default,
+// the filter, the order, and the page: by number with OFFSET, or by cursor with a keyset
+// condition the (tenant_id, …, order key, id) indexes serve, so a deep page costs a first page.
+export async function runList<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  spec: ListSpec,
+  query: ListQuery,
+  options: RunListOptions = {},
+): Promise<ListPage<T>> {
+  const fingerprint = filterFingerprint(query.filter, options.scope);
+  if (query.cursor && query.cursor.filter !== fingerprint) {
+    throw ValidationError.of('cursor', 'was issued for another filter or list; drop it to start from the first page');
+  }
+  if (!query.filtersState) qb.andWhere(`${spec.filterable[spec.stateField].column} = 'active'`);
+  if (query.filter) {
+    const { sql, params } = compileFilter(query.filter, spec);
+    qb.andWhere(sql, params);
+  }
+  const counting = qb.clone();
+
+  const order = spec.filterable[query.orderBy];
+  const direction = query.orderMode === 'asc' ? 'ASC' : 'DESC';
+  qb.addSelect(`(${order.column})::text`, 'list_cursor_value')
+    .orderBy(order.column, direction)
+    .addOrderBy(spec.tieBreaker, direction)
+    .limit(query.pageSize + 1);
+  if (query.cursor) {
+    const { sql, params } = keysetCondition(order, spec.tieBreaker, query.orderMode === 'asc', query.cursor.value, query.cursor.id);
+    qb.andWhere(sql, params);
+  } else {
+    qb.offset((query.page - 1) * query.pageSize);
+  }
+
+  const [{ entities, raw }, count] = await Promise.all([qb.getRawAndEntities(), counting.getCount()]);
+  const hasMore = entities.length > query.pageSize;
+  const rows = entities.slice(0, query.pageSize);
+  const last = rows.at(-1);
+  const nextCursor =
+    hasMore && last
+      ? encodeCursor({
+          orderBy: query.orderBy,
+          orderMode: query.orderMode,
+          value: (raw[rows.length - 1] as { list_cursor_value: string | null }).list_cursor_value,
+          id: (last as unknown as { id: number }).id,
+          filter: fingerprint,
+        })
+      : null;
+  return {
+    rows,
+    count,
+    meta: {
+      count,
+      pageSize: query.pageSize,
+      pageOffset: query.cursor ? null : (query.page - 1) * query.pageSize,
+      pages: Math.ceil(count / query.pageSize),
+      hasMore,
+      nextCursor,
+    },
+  };
+}
+
+// Rows after (value, id) in the list's order. PostgreSQL puts NULLs last going up and first going
+// down; a row comparison alone would drop them, so nullable keys spell the NULL side out.
+function keysetCondition(
+  field: ListField,
+  tieBreaker: string,
+  ascending: boolean,
+  value: string | null,
+  id: number,
+): { sql: string; params: Record<string, unknown> } {
+  const column = field.column;
+  const op = ascending ? '>' : '<';
+  const params = { cursorValue: value, cursorId: id };
+  const after = `(${column}, ${tieBreaker}) ${op} (CAST(:cursorValue AS ${SQL_TYPES[field.type]}), :cursorId)`;
+  if (value === null) {
+    const sameNull = `(${column} IS NULL AND ${tieBreaker} ${op} :cursorId)`;
+    return { sql: ascending ? sameNull : `(${sameNull} OR ${column} IS NOT NULL)`, params };
+  }
+  if (field.nullable && ascending) return { sql: `(${after} OR ${column} IS NULL)`, params };
+  return { sql: after, params };
+}

@@ -1,0 +1,40 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+// The services' one way to the database. Inside `withTransaction` every query of the request, and
+// every `transaction()` a service opens, joins that one transaction: the idempotency interceptor
+// commits a key's record with the work it guards, or neither.
+@Injectable()
+export class Database {
+  private readonly ambient = new AsyncLocalStorage<EntityManager>();
+
+  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+
+  // The ambient transaction's manager, or the pool's.
+  get manager(): EntityManager {
+    return this.ambient.getStore() ?? this.dataSource.manager;
+  }
+
+  get inTransaction(): boolean {
+    return this.ambient.getStore() !== undefined;
+  }
+
+  // A unit of work: its own transaction, or a part of the ambient one.
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const ambient = this.ambient.getStore();
+    if (ambient) return work(ambient);
+    return this.dataSource.transaction((manager) => work(manager));
+  }
+
+  // Opens a transaction that everything `work` calls joins.
+  async withTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.ambient.getStore()) throw new Error('already inside an ambient transaction');
+    return this.dataSource.transaction((manager) => this.ambient.run(manager, () => work(manager)));
+  }
+
+  async query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T> {
+    return this.manager.query(sql, parameters) as Promise<T>;
+  }
+}
