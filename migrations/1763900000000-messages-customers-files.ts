@@ -52,6 +52,8 @@ export class MessagesCustomersFiles1763900000000 implements MigrationInterface {
         contact_id bigint NULL,
         message text NOT NULL DEFAULT '',
         client_message_id text NULL,
+        -- Attachments, in order: files of the same tenant, checked on write (files are never hard-deleted).
+        file_ids bigint[] NOT NULL DEFAULT '{}',
         ${audit('conversation_messages')},
         CONSTRAINT pk_conversation_messages PRIMARY KEY (tenant_id, id),
         CONSTRAINT fk_conversation_messages_conversation FOREIGN KEY (tenant_id, conversation_id) REFERENCES conversations (tenant_id, id),
@@ -59,7 +61,8 @@ export class MessagesCustomersFiles1763900000000 implements MigrationInterface {
         CONSTRAINT fk_conversation_messages_contact FOREIGN KEY (tenant_id, contact_id) REFERENCES customer_contacts (tenant_id, id),
         CONSTRAINT ck_conversation_messages_author CHECK ((user_id IS NULL) <> (contact_id IS NULL)),
         CONSTRAINT ck_conversation_messages_message CHECK (length(message) <= 65536),
-        CONSTRAINT ck_conversation_messages_client_id CHECK (length(client_message_id) BETWEEN 1 AND 128)
+        CONSTRAINT ck_conversation_messages_client_id CHECK (length(client_message_id) BETWEEN 1 AND 128),
+        CONSTRAINT ck_conversation_messages_files CHECK (cardinality(file_ids) <= 20)
       )`);
     // A client's retry of the same message is the same row: the dedupe key of the API and of Pusher.
     await run(
@@ -76,18 +79,6 @@ export class MessagesCustomersFiles1763900000000 implements MigrationInterface {
     await run(
       `CREATE INDEX ix_conversation_messages_contact ON conversation_messages (tenant_id, contact_id, created_at, id) WHERE contact_id IS NOT NULL`,
     );
-
-    await run(`
-      CREATE TABLE conversation_message_files (
-        tenant_id bigint NOT NULL,
-        message_id bigint NOT NULL,
-        file_id bigint NOT NULL,
-        position integer NOT NULL,
-        CONSTRAINT pk_conversation_message_files PRIMARY KEY (tenant_id, message_id, file_id),
-        CONSTRAINT fk_conversation_message_files_message FOREIGN KEY (tenant_id, message_id) REFERENCES conversation_messages (tenant_id, id),
-        CONSTRAINT fk_conversation_message_files_file FOREIGN KEY (tenant_id, file_id) REFERENCES files (tenant_id, id)
-      )`);
-    await run(`CREATE INDEX ix_conversation_message_files_file ON conversation_message_files (tenant_id, file_id)`);
 
     // Customers: every field the list filters or orders by.
     await run(`CREATE INDEX ix_customers_updated ON customers (tenant_id, updated_at, id)`);
@@ -130,7 +121,6 @@ export class MessagesCustomersFiles1763900000000 implements MigrationInterface {
     for (const column of ['updated', 'first_name', 'last_name', 'email', 'organization', 'external_id']) {
       await run(`DROP INDEX ix_customers_${column}`);
     }
-    await run(`DROP TABLE conversation_message_files`);
     await run(`DROP TABLE conversation_messages`);
     await run(`DROP TABLE files`);
     for (const column of ['last_message_at', 'ticket_id', 'deleted_at', 'state']) await run(`DROP INDEX ix_conversations_${column}`);

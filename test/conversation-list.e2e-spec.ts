@@ -197,7 +197,7 @@ describe('GET /conversations.json (the list language)', () => {
 
     it('should take includes=all', async () => {
       const res = await list({ includes: 'all', pageSize: 1 });
-      expect(Object.keys(res.body.included).sort()).toEqual(['contacts', 'customers', 'users']);
+      expect(Object.keys(res.body.included).sort()).toEqual(['contacts', 'conversationmessages', 'customers', 'users']);
     });
 
     it('should answer 400 for unknown fields and includes', async () => {

@@ -24,7 +24,6 @@ describe('Migrations', () => {
       expect(await tables()).toEqual(
         [
           'api_keys',
-          'conversation_message_files',
           'conversation_messages',
           'conversation_users',
           'conversations',

@@ -2,8 +2,10 @@
 export const BASE = '/desk/api/v2';
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-// Every field of the seeds' Conversation a response shows (deletedAt/deletedBy only when deleted).
+// Every field of the seeds' Conversation a response shows (deletedAt/deletedBy only when deleted),
+// and lastMessageAt, which this service adds.
 export const SEED_CONVERSATION_FIELDS = [
+  'lastMessageAt',
   'contact',
   'contactId',
   'createdAt',

@@ -8,7 +8,9 @@ import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module';
 import { ContactsModule } from './contacts/contacts.module';
 import { ConversationsModule } from './conversations/conversations.module';
+import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
+import { MessagesModule } from './messages/messages.module';
 import { loggerParams } from './logging';
 
 @Module({})
@@ -24,7 +26,9 @@ export class AppModule {
         AuthModule,
         ContactsModule,
         ConversationsModule,
+        FilesModule,
         HealthModule,
+        MessagesModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -1,15 +1,5 @@
-import { ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
+import { AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-
-const AUDIT: Record<string, SchemaObject> = {
-  state: { type: 'string', enum: ['active', 'deleted'] },
-  createdAt: { type: 'string', format: 'date-time' },
-  createdBy: { ...ENTITY_REF_SCHEMA, nullable: true },
-  updatedAt: { type: 'string', format: 'date-time', description: 'Not updated when the object is deleted' },
-  updatedBy: { ...ENTITY_REF_SCHEMA, nullable: true },
-  deletedAt: { type: 'string', format: 'date-time', description: 'Only when deleted' },
-  deletedBy: { ...ENTITY_REF_SCHEMA, description: 'Only when deleted' },
-};
 
 const CONTACT: SchemaObject = {
   type: 'object',
@@ -20,7 +10,7 @@ const CONTACT: SchemaObject = {
     type: { type: 'string', enum: ['email', 'phone', 'mobile', 'facebook', 'twitter', 'other'] },
     value: { type: 'string' },
     isMain: { type: 'boolean' },
-    ...AUDIT,
+    ...AUDIT_SCHEMA_PROPERTIES,
   },
 };
 
@@ -30,13 +20,14 @@ export const CONVERSATION_SCHEMA: SchemaObject = {
   properties: {
     id: { type: 'integer' },
     contact: CONTACT,
+    lastMessageAt: { type: 'string', format: 'date-time', nullable: true, description: 'When the latest message was posted' },
     contactId: { type: 'integer' },
-    messages: { type: 'array', items: ENTITY_REF_SCHEMA },
+    messages: { type: 'array', items: ENTITY_REF_SCHEMA, description: 'The latest 100 active messages, oldest first' },
     socket_id: { type: 'string', nullable: true },
     ticket_id: { type: 'integer', nullable: true, description: 'Set once converted to a ticket' },
     token: { type: 'string', nullable: true, description: 'Only on the response that issues it' },
     users: { type: 'array', items: ENTITY_REF_SCHEMA },
-    ...AUDIT,
+    ...AUDIT_SCHEMA_PROPERTIES,
   },
 };
 
@@ -49,7 +40,7 @@ export const CONVERSATIONS_LIST_SCHEMA: SchemaObject = {
   type: 'object',
   properties: {
     conversations: { type: 'array', items: CONVERSATION_SCHEMA },
-    included: { type: 'object', description: 'contacts, customers, users: as asked by includes' },
+    included: { type: 'object', description: 'contacts, conversationmessages, customers, users: as asked by includes' },
     meta: PAGE_META_SCHEMA,
   },
 };

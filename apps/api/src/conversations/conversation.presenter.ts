@@ -1,7 +1,6 @@
 import { auditFields, pickFields, ref } from '@app/common';
-import { presentPublicUser, presentUser } from '../auth/user.presenter';
-import { presentContact, presentCustomer } from '../contacts/contacts.presenter';
-import { ConversationIncluded, ConversationView } from './conversations.service';
+import { presentContact } from '../contacts/contacts.presenter';
+import { ConversationView } from './conversations.service';
 
 export interface PresentOptions {
   // The plaintext token, on the one response that issues it.
@@ -10,13 +9,13 @@ export interface PresentOptions {
 }
 
 // The seeds' Conversation, field for field (snake_case `socket_id` and `ticket_id` included).
-export function presentConversation({ conversation: c, contact, userIds }: ConversationView, options: PresentOptions = {}) {
+export function presentConversation({ conversation: c, contact, userIds, messageIds }: ConversationView, options: PresentOptions = {}) {
   const wire = {
     id: c.id,
     contact: presentContact(contact),
     contactId: c.contactId,
-    // The messages API arrives with conversation messages; until then there are none to refer to.
-    messages: [] as { id: number; type: string }[],
+    lastMessageAt: c.lastMessageAt?.toISOString() ?? null,
+    messages: messageIds.map((id) => ref(id, 'conversationmessages')),
     socket_id: c.socketId,
     ticket_id: c.ticketId,
     token: options.token ?? null,
@@ -24,15 +23,4 @@ export function presentConversation({ conversation: c, contact, userIds }: Conve
     ...auditFields(c),
   };
   return pickFields(wire, options.fields ?? null);
-}
-
-// `included`, keyed by plural type. A widget (publicView) sees agents' names only.
-export function presentIncluded(included: ConversationIncluded, publicView = false) {
-  const wire: Record<string, unknown[]> = {};
-  if (included.contacts) wire.contacts = included.contacts.map(presentContact);
-  if (included.customers) {
-    wire.customers = included.customers.map(({ customer, contactIds }) => presentCustomer(customer, contactIds));
-  }
-  if (included.users) wire.users = included.users.map(publicView ? presentPublicUser : presentUser);
-  return wire;
 }

@@ -6,16 +6,15 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiDeskErrors, DeskBody, IdParam, parseListQuery } from '@app/common';
+import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, parseListQuery } from '@app/common';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { Public } from '../auth/public.decorator';
 import { CONVERSATION_LIST } from './conversation-list.definition';
 import { CONVERSATION_ENVELOPE_SCHEMA, CONVERSATIONS_LIST_SCHEMA } from './conversation.openapi';
-import { presentConversation, presentIncluded } from './conversation.presenter';
+import { presentConversation } from './conversation.presenter';
 import { ConversationsService } from './conversations.service';
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { IssueTokenDto } from './dto/issue-token.dto';
@@ -32,6 +31,7 @@ export class ConversationsController {
   constructor(private readonly conversations: ConversationsService) {}
 
   @Post('conversations.json')
+  @Idempotent()
   @ApiOperation({ summary: 'Create a conversation' })
   @ApiCreatedResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
   @ApiDeskErrors()
@@ -41,32 +41,21 @@ export class ConversationsController {
 
   @Get('conversations.json')
   @ApiOperation({ summary: 'List conversations' })
-  @ApiQuery({ name: 'page', required: false, type: Number, description: '1-based' })
-  @ApiQuery({ name: 'pageSize', required: false, type: Number, description: 'Default 50; clamped to 100' })
-  @ApiQuery({ name: 'orderBy', required: false, enum: CONVERSATION_LIST.sortable })
-  @ApiQuery({ name: 'orderMode', required: false, enum: ['asc', 'desc'] })
-  @ApiQuery({
-    name: 'filter',
-    required: false,
-    description: `JSON over ${Object.keys(CONVERSATION_LIST.filterable).join(', ')} with $eq $ne $lt $lte $gt $gte $in $nin $and $or`,
-    example: '{"state":"active","createdAt":{"$gte":"2026-01-01T00:00:00Z"}}',
-  })
-  @ApiQuery({ name: 'fields', required: false, description: 'Comma list of conversation fields' })
-  @ApiQuery({ name: 'includes', required: false, description: `Comma list of ${CONVERSATION_LIST.includes.join(', ')}, or all` })
+  @ApiListQuery(CONVERSATION_LIST)
   @ApiOkResponse({ schema: CONVERSATIONS_LIST_SCHEMA })
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
     const list = parseListQuery(query, CONVERSATION_LIST);
     const { views, meta } = await this.conversations.list(principal, list);
-    const included = await this.conversations.included(principal.tenantId, views, list.includes);
     return {
       conversations: views.map((view) => presentConversation(view, { fields: list.fields })),
-      included: presentIncluded(included),
+      included: await this.conversations.included(principal.tenantId, views, list.includes),
       meta: { page: meta },
     };
   }
 
   @Post('conversations/token.json')
+  @Idempotent()
   @ApiOperation({
     summary: 'Generate a new token for a conversation',
     description: 'With id: a fresh token for that conversation. Without: a new conversation with its token. Shown once.',
@@ -128,8 +117,7 @@ export class ConversationsController {
   ) {
     const conversation = presentConversation(view, { fields });
     if (includes.size === 0) return { conversation };
-    const included = await this.conversations.included(tenantId, [view], includes);
-    return { conversation, included: presentIncluded(included, publicView) };
+    return { conversation, included: await this.conversations.included(tenantId, [view], includes, { publicView }) };
   }
 }
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { ContactsModule } from '../contacts/contacts.module';
+import { IncludesModule } from '../includes/includes.module';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
 import { ConversationsController } from './conversations.controller';
@@ -9,7 +10,7 @@ import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser]), AuthModule, ContactsModule],
+  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser]), AuthModule, ContactsModule, IncludesModule],
   controllers: [ConversationsController],
   providers: [ConversationsRepository, ConversationsService],
   exports: [ConversationsService],

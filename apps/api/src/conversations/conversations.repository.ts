@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ListPage, ListQuery, runList } from '@app/common';
 import { EntityManager, In } from 'typeorm';
 import { CONVERSATION_LIST } from './conversation-list.definition';
+import { ConversationMessage } from '../messages/conversation-message.entity';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
 import { Database } from '@app/database';
@@ -54,6 +55,46 @@ export class ConversationsRepository {
     const conversation = manager.create(Conversation, values);
     await manager.insert(Conversation, conversation);
     return manager.findOneByOrFail(Conversation, { tenantId: conversation.tenantId, id: conversation.id });
+  }
+
+  // The latest `limit` active messages of each conversation, oldest first: one index scan per
+  // conversation, one statement for all.
+  async latestMessages(
+    tenantId: number,
+    conversationIds: readonly number[],
+    limit: number,
+  ): Promise<ConversationMessage[]> {
+    if (conversationIds.length === 0) return [];
+    return this.db.manager
+      .createQueryBuilder(ConversationMessage, 'm')
+      .where('m.tenant_id = :tenantId', { tenantId })
+      .andWhere(
+        `m.id IN (SELECT latest.id FROM unnest(CAST(:conversationIds AS bigint[])) AS cid
+           CROSS JOIN LATERAL (
+             SELECT x.id FROM conversation_messages x
+              WHERE x.tenant_id = :tenantId AND x.conversation_id = cid AND x.state = 'active'
+              ORDER BY x.created_at DESC, x.id DESC LIMIT :limit) AS latest)`,
+        { conversationIds: [...new Set(conversationIds)], limit },
+      )
+      .orderBy('m.created_at', 'ASC')
+      .addOrderBy('m.id', 'ASC')
+      .getMany();
+  }
+
+  async latestMessageIds(tenantId: number, conversationIds: readonly number[], limit: number): Promise<Map<number, number[]>> {
+    const byConversation = new Map<number, number[]>(conversationIds.map((id) => [id, []]));
+    if (conversationIds.length === 0) return byConversation;
+    const rows: { conversation_id: number; id: number }[] = await this.db.query(
+      `SELECT cid AS conversation_id, latest.id FROM unnest($2::bigint[]) AS cid
+         CROSS JOIN LATERAL (
+           SELECT x.id, x.created_at FROM conversation_messages x
+            WHERE x.tenant_id = $1 AND x.conversation_id = cid AND x.state = 'active'
+            ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS latest
+        ORDER BY latest.created_at, latest.id`,
+      [tenantId, [...new Set(conversationIds)], limit],
+    );
+    for (const row of rows) byConversation.get(row.conversation_id)?.push(row.id);
+    return byConversation;
   }
 
   async participantIds(tenantId: number, conversationIds: readonly number[]): Promise<Map<number, number[]>> {

@@ -11,14 +11,14 @@ import {
 } from '@app/common';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
-import { User } from '../auth/user.entity';
 import { UsersService } from '../auth/users.service';
 import { ContactInput, ContactsService } from '../contacts/contacts.service';
 import { CustomerContact } from '../contacts/customer-contact.entity';
-import { Customer } from '../contacts/customer.entity';
 import { Conversation } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository } from './conversations.repository';
+import { IncludedLoader } from '../includes/included-loader';
+import { presentMessage } from '../messages/message.presenter';
 import { Database } from '@app/database';
 
 export interface UserRefInput {
@@ -37,17 +37,15 @@ export interface ConversationUpdate extends ConversationInput {
   state?: 'active' | 'deleted';
 }
 
-// A conversation with what its wire form shows: its contact and its agents.
+// How many of a conversation's latest messages its `messages` refs (and includes) show.
+export const CONVERSATION_MESSAGE_REFS = 100;
+
+// A conversation with what its wire form shows: its contact, its agents, its latest messages.
 export interface ConversationView {
   conversation: Conversation;
   contact: CustomerContact;
   userIds: number[];
-}
-
-export interface ConversationIncluded {
-  contacts?: CustomerContact[];
-  customers?: { customer: Customer; contactIds: number[] }[];
-  users?: User[];
+  messageIds: number[];
 }
 
 export interface IssuedConversationToken {
@@ -63,6 +61,7 @@ export class ConversationsService {
     private readonly conversations: ConversationsRepository,
     private readonly contacts: ContactsService,
     private readonly users: UsersService,
+    private readonly includedLoader: IncludedLoader,
   ) {}
 
   async create(principal: Principal, input: ConversationInput): Promise<ConversationView> {
@@ -132,27 +131,35 @@ export class ConversationsService {
     if (result.affected === 0 && !(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
   }
 
-  // The objects `?includes=` side-loads for these conversations.
-  async included(tenantId: number, views: ConversationView[], includes: Set<string>): Promise<ConversationIncluded> {
-    const included: ConversationIncluded = {};
-    const contacts = views.map((view) => view.contact);
-    if (includes.has('contacts')) included.contacts = uniqueById(contacts);
-    if (includes.has('customers')) {
-      const customerIds = contacts.map((contact) => contact.customerId);
-      const [customers, contactIds] = await Promise.all([
-        this.contacts.findCustomersByIds(tenantId, customerIds),
-        this.contacts.contactIdsByCustomer(tenantId, customerIds),
-      ]);
-      included.customers = customers.map((customer) => ({ customer, contactIds: contactIds.get(customer.id) ?? [] }));
-    }
-    if (includes.has('users')) {
-      const userIds = views.flatMap(({ conversation: c, userIds }) => [
-        ...userIds,
-        ...[c.createdBy, c.updatedBy, c.deletedBy].filter((id): id is number => id !== null),
-      ]);
-      included.users = await this.users.findByIds(tenantId, userIds);
-    }
+  // The objects `?includes=` side-loads for these conversations, presented and keyed by type.
+  async included(
+    tenantId: number,
+    views: ConversationView[],
+    includes: ReadonlySet<string>,
+    options: { publicView?: boolean } = {},
+  ): Promise<Record<string, unknown[]>> {
+    const conversationIds = views.map((view) => view.conversation.id);
+    const [included, messages] = await Promise.all([
+      this.includedLoader.load(
+        tenantId,
+        includes,
+        {
+          contacts: views.map((view) => view.contact.id),
+          users: views.flatMap(({ conversation: c, userIds }) => [...userIds, c.createdBy, c.updatedBy, c.deletedBy]),
+        },
+        options,
+      ),
+      includes.has('conversationmessages')
+        ? this.conversations.latestMessages(tenantId, conversationIds, CONVERSATION_MESSAGE_REFS)
+        : Promise.resolve(null),
+    ]);
+    if (messages) included.conversationmessages = messages.map((message) => presentMessage(message));
     return included;
+  }
+
+  // A 404 unless the tenant has this conversation (deleted ones too).
+  async assertExists(tenantId: number, id: number): Promise<void> {
+    if (!(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
   }
 
   // The body of a PATCH, on a row already locked by the caller's transaction. `extra` columns
@@ -263,21 +270,21 @@ export class ConversationsService {
   }
 
   private async views(tenantId: number, conversations: Conversation[]): Promise<ConversationView[]> {
-    const [contacts, participants] = await Promise.all([
+    const ids = conversations.map((c) => c.id);
+    const [contacts, participants, messageIds] = await Promise.all([
       this.contacts.findContactsByIds(
         tenantId,
         conversations.map((c) => c.contactId),
       ),
-      this.conversations.participantIds(
-        tenantId,
-        conversations.map((c) => c.id),
-      ),
+      this.conversations.participantIds(tenantId, ids),
+      this.conversations.latestMessageIds(tenantId, ids, CONVERSATION_MESSAGE_REFS),
     ]);
     const contactById = new Map(contacts.map((contact) => [contact.id, contact]));
     return conversations.map((conversation) => ({
       conversation,
       contact: contactById.get(conversation.contactId)!,
       userIds: participants.get(conversation.id) ?? [],
+      messageIds: messageIds.get(conversation.id) ?? [],
     }));
   }
 
@@ -289,6 +296,3 @@ export class ConversationsService {
 const DELETED_NOW = (userId: number) => ({ state: 'deleted' as const, deletedAt: () => 'now()', deletedBy: userId });
 const NO_TOKEN = { tokenLookup: null, tokenHash: null, tokenIssuedAt: null };
 
-function uniqueById<T extends { id: number }>(items: T[]): T[] {
-  return [...new Map(items.map((item) => [item.id, item])).values()];
-}

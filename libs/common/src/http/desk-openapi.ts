@@ -1,6 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
+import type { ListSpec } from '../list/list-spec';
 import {
   ApiBadRequestResponse,
+  ApiQuery,
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiUnauthorizedResponse,
@@ -25,6 +27,17 @@ export const ENTITY_REF_SCHEMA: SchemaObject = {
   properties: { id: { type: 'integer' }, type: { type: 'string', example: 'users' } },
 };
 
+// The audit fields every Desk resource shows.
+export const AUDIT_SCHEMA_PROPERTIES: Record<string, SchemaObject> = {
+  state: { type: 'string', enum: ['active', 'deleted'] },
+  createdAt: { type: 'string', format: 'date-time' },
+  createdBy: { ...ENTITY_REF_SCHEMA, nullable: true },
+  updatedAt: { type: 'string', format: 'date-time', description: 'Not updated when the object is deleted' },
+  updatedBy: { ...ENTITY_REF_SCHEMA, nullable: true },
+  deletedAt: { type: 'string', format: 'date-time', description: 'Only when deleted' },
+  deletedBy: { ...ENTITY_REF_SCHEMA, description: 'Only when deleted' },
+};
+
 export const PAGE_META_SCHEMA: SchemaObject = {
   type: 'object',
   properties: {
@@ -33,9 +46,10 @@ export const PAGE_META_SCHEMA: SchemaObject = {
       properties: {
         count: { type: 'integer' },
         pageSize: { type: 'integer' },
-        pageOffset: { type: 'integer' },
         pages: { type: 'integer' },
+        pageOffset: { type: 'integer', nullable: true, description: 'Null on a page reached by cursor' },
         hasMore: { type: 'boolean' },
+        nextCursor: { type: 'string', nullable: true, description: 'Pass as ?cursor= for the next page in the same order' },
       },
     },
   },
@@ -48,4 +62,22 @@ export const ApiDeskErrors = (...extra: ('notFound' | 'conflict')[]): MethodDeco
     ApiUnauthorizedResponse({ description: 'Missing, malformed, unknown or revoked API key', schema: DESK_ERRORS_SCHEMA }),
     ...(extra.includes('notFound') ? [ApiNotFoundResponse({ description: 'Not found in the caller’s tenant', schema: DESK_ERRORS_SCHEMA })] : []),
     ...(extra.includes('conflict') ? [ApiConflictResponse({ description: 'Conflict', schema: DESK_ERRORS_SCHEMA })] : []),
+  );
+
+// The Desk list parameters of one resource's list, as query parameters in the OpenAPI document.
+export const ApiListQuery = (spec: ListSpec): MethodDecorator =>
+  applyDecorators(
+    ApiQuery({ name: 'page', required: false, type: Number, description: '1-based' }),
+    ApiQuery({ name: 'pageSize', required: false, type: Number, description: 'Default 50; clamped to 100' }),
+    ApiQuery({ name: 'cursor', required: false, description: 'meta.page.nextCursor of the previous page; continues in the same order' }),
+    ApiQuery({ name: 'orderBy', required: false, enum: [...spec.sortable] }),
+    ApiQuery({ name: 'orderMode', required: false, enum: ['asc', 'desc'] }),
+    ApiQuery({
+      name: 'filter',
+      required: false,
+      description: `JSON over ${Object.keys(spec.filterable).join(', ')} with $eq $ne $lt $lte $gt $gte $in $nin $and $or`,
+      example: '{"state":"active","createdAt":{"$gte":"2026-01-01T00:00:00Z"}}',
+    }),
+    ApiQuery({ name: 'fields', required: false, description: `Comma list of ${spec.fields.join(', ')}` }),
+    ApiQuery({ name: 'includes', required: false, description: `Comma list of ${[...spec.includes, 'all'].join(', ')}` }),
   );

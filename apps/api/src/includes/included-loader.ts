@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { presentPublicUser, presentUser } from '../auth/user.presenter';
+import { UsersService } from '../auth/users.service';
+import { presentContact, presentCustomer } from '../contacts/contacts.presenter';
+import { ContactsService } from '../contacts/contacts.service';
+import { presentFile } from '../files/file.presenter';
+import { FilesService } from '../files/files.service';
+
+// The ids a page of resources refers to, by type.
+export interface IncludedRefs {
+  contacts?: Iterable<number | null>;
+  users?: Iterable<number | null>;
+  files?: Iterable<number | null>;
+}
+
+// Side-loading for `?includes=`: the objects a page refers to, presented and keyed by plural type,
+// one query per type whatever the number of rows. `customers` are the customers of the contacts.
+@Injectable()
+export class IncludedLoader {
+  constructor(
+    private readonly contacts: ContactsService,
+    private readonly users: UsersService,
+    private readonly files: FilesService,
+  ) {}
+
+  // A widget (publicView) sees agents' names only.
+  async load(
+    tenantId: number,
+    wanted: ReadonlySet<string>,
+    refs: IncludedRefs,
+    options: { publicView?: boolean } = {},
+  ): Promise<Record<string, unknown[]>> {
+    const included: Record<string, unknown[]> = {};
+    const jobs: Promise<void>[] = [];
+    if (wanted.has('contacts') || wanted.has('customers')) {
+      jobs.push(
+        (async () => {
+          const contacts = await this.contacts.findContactsByIds(tenantId, ids(refs.contacts));
+          if (wanted.has('contacts')) included.contacts = contacts.map(presentContact);
+          if (!wanted.has('customers')) return;
+          const customerIds = contacts.map((contact) => contact.customerId);
+          const [customers, contactIds] = await Promise.all([
+            this.contacts.findCustomersByIds(tenantId, customerIds),
+            this.contacts.contactIdsByCustomer(tenantId, customerIds),
+          ]);
+          included.customers = customers.map((customer) => presentCustomer(customer, contactIds.get(customer.id) ?? []));
+        })(),
+      );
+    }
+    if (wanted.has('users')) {
+      jobs.push(
+        (async () => {
+          const users = await this.users.findByIds(tenantId, ids(refs.users));
+          included.users = users.map(options.publicView ? presentPublicUser : presentUser);
+        })(),
+      );
+    }
+    if (wanted.has('files')) {
+      jobs.push(
+        (async () => {
+          included.files = (await this.files.findByIds(tenantId, ids(refs.files))).map(presentFile);
+        })(),
+      );
+    }
+    await Promise.all(jobs);
+    return included;
+  }
+}
+
+function ids(values: Iterable<number | null> | undefined): number[] {
+  return [...new Set([...(values ?? [])].filter((id): id is number => id !== null))];
+}

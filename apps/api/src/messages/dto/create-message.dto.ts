@@ -1,0 +1,77 @@
+import { IsEntityId, Messages } from '@app/common';
+import { Transform, Type } from 'class-transformer';
+import {
+  Allow,
+  ArrayMaxSize,
+  IsArray,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { ReadOnlyAuditFieldsDto } from '../../conversations/dto/read-only-audit-fields.dto';
+
+export const MAX_MESSAGE_LENGTH = 65536;
+export const MAX_MESSAGE_FILES = 20;
+
+// A conversation given as a ref, {"id": 12, "type": "conversations"}.
+export class ConversationRefDto {
+  @IsEntityId()
+  id: number;
+
+  @Allow() type?: unknown;
+  @Allow() meta?: unknown;
+}
+
+// `files` entries may be ids or refs ({"id": 3, "type": "files"}); both become ids.
+export const toFileIds = ({ value }: { value: unknown }): unknown =>
+  Array.isArray(value)
+    ? value.map((item) => (item && typeof item === 'object' && !Array.isArray(item) ? (item as { id?: unknown }).id : item))
+    : value;
+
+// Fields of the seeds' ConversationMessage a client may send but never sets.
+export class MessageReadOnlyFieldsDto extends ReadOnlyAuditFieldsDto {
+  @Allow() id?: unknown;
+}
+
+export class CreateMessageDto extends MessageReadOnlyFieldsDto {
+  // The conversation, by id or by ref; one of the two is required.
+  @IsOptional()
+  @IsEntityId()
+  conversationId?: number;
+
+  @IsOptional()
+  @IsObject({ message: Messages.object })
+  @ValidateNested()
+  @Type(() => ConversationRefDto)
+  conversation?: ConversationRefDto;
+
+  // Required unless files are attached.
+  @IsOptional()
+  @IsString({ message: Messages.string })
+  @MaxLength(MAX_MESSAGE_LENGTH, { message: Messages.shorterThan(MAX_MESSAGE_LENGTH + 1) })
+  message?: string;
+
+  // The author: an agent of the tenant (the caller when neither is given) or a customer contact.
+  @IsOptional()
+  @IsEntityId()
+  userId?: number;
+
+  @IsOptional()
+  @IsEntityId()
+  contactId?: number;
+
+  @IsOptional()
+  @Transform(toFileIds)
+  @IsArray({ message: Messages.array })
+  @ArrayMaxSize(MAX_MESSAGE_FILES, { message: `must have at most ${MAX_MESSAGE_FILES} items` })
+  @IsEntityId({ each: true })
+  files?: number[];
+
+  @IsOptional()
+  @IsString({ message: Messages.string })
+  @Length(1, 128, { message: 'must be 1 to 128 characters' })
+  clientMessageId?: string;
+}

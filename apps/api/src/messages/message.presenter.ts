@@ -1,0 +1,17 @@
+import { auditFields, pickFields, ref } from '@app/common';
+import { ConversationMessage } from './conversation-message.entity';
+
+// The seeds' ConversationMessage, plus conversationId and clientMessageId.
+export function presentMessage(m: ConversationMessage, fields: readonly string[] | null = null) {
+  const wire = {
+    id: m.id,
+    conversationId: m.conversationId,
+    userId: m.userId,
+    contactId: m.contactId,
+    message: m.message,
+    files: m.fileIds.map((id) => ref(id, 'files')),
+    clientMessageId: m.clientMessageId,
+    ...auditFields(m),
+  };
+  return pickFields(wire, fields);
+}

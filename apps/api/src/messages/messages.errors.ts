@@ -1,0 +1,3 @@
+export enum MessageErrorCode {
+  NotFound = 'CONVERSATION_MESSAGE_NOT_FOUND',
+}

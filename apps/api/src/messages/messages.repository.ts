@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { ListPage, ListQuery, ListSpec, runList } from '@app/common';
+import { Database } from '@app/database';
+import { EntityManager, In } from 'typeorm';
+import { ConversationMessage } from './conversation-message.entity';
+
+export interface NewMessage {
+  tenantId: number;
+  conversationId: number;
+  userId: number | null;
+  contactId: number | null;
+  message: string;
+  fileIds: number[];
+  clientMessageId: string | null;
+  actorId: number | null;
+}
+
+// Every query takes the tenant first.
+@Injectable()
+export class MessagesRepository {
+  constructor(private readonly db: Database) {}
+
+  async findById(tenantId: number, id: number, manager: EntityManager = this.db.manager): Promise<ConversationMessage | null> {
+    return manager.findOneBy(ConversationMessage, { tenantId, id });
+  }
+
+  async findByIds(tenantId: number, ids: readonly number[]): Promise<ConversationMessage[]> {
+    if (ids.length === 0) return [];
+    return this.db.manager.find(ConversationMessage, { where: { tenantId, id: In([...new Set(ids)]) } });
+  }
+
+  // `conversationId` narrows the list to one conversation (its own index serves it).
+  async list(tenantId: number, spec: ListSpec, query: ListQuery, conversationId?: number): Promise<ListPage<ConversationMessage>> {
+    const qb = this.db.manager.createQueryBuilder(ConversationMessage, 'm').where('m.tenant_id = :tenantId', { tenantId });
+    if (conversationId !== undefined) qb.andWhere('m.conversation_id = :conversationId', { conversationId });
+    return runList(qb, spec, query, { scope: conversationId === undefined ? '' : `conversation:${conversationId}` });
+  }
+
+  // Inserts the message, or, when its clientMessageId is already stored in that conversation,
+  // nothing: then the id is the stored message's and `created` is false. Concurrent inserts of one
+  // clientMessageId wait on the unique index, so exactly one creates.
+  async insert(manager: EntityManager, m: NewMessage): Promise<{ id: number; created: boolean }> {
+    const inserted: { id: number }[] = await manager.query(
+      `INSERT INTO conversation_messages
+         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_by, updated_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+       ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+       RETURNING id`,
+      [m.tenantId, m.conversationId, m.userId, m.contactId, m.message, m.fileIds, m.clientMessageId, m.actorId],
+    );
+    if (inserted.length > 0) return { id: inserted[0].id, created: true };
+    const [existing]: { id: number }[] = await manager.query(
+      `SELECT id FROM conversation_messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_message_id = $3`,
+      [m.tenantId, m.conversationId, m.clientMessageId],
+    );
+    return { id: existing.id, created: false };
+  }
+
+  // The conversation a message goes to: its state and contact's customer, or null.
+  async findConversation(
+    manager: EntityManager,
+    tenantId: number,
+    conversationId: number,
+  ): Promise<{ state: string; customerId: number } | null> {
+    const [row]: { state: string; customer_id: number }[] = await manager.query(
+      `SELECT c.state, cc.customer_id
+         FROM conversations c
+         JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
+        WHERE c.tenant_id = $1 AND c.id = $2`,
+      [tenantId, conversationId],
+    );
+    return row ? { state: row.state, customerId: row.customer_id } : null;
+  }
+
+  // A new message moves its conversation's last-message time and updatedAt.
+  async touchConversation(manager: EntityManager, tenantId: number, conversationId: number, messageId: number, actorId: number | null): Promise<void> {
+    await manager.query(
+      `UPDATE conversations c
+          SET last_message_at = GREATEST(c.last_message_at, m.created_at), updated_at = now(), updated_by = $4
+         FROM conversation_messages m
+        WHERE c.tenant_id = $1 AND c.id = $2 AND m.tenant_id = $1 AND m.id = $3`,
+      [tenantId, conversationId, messageId, actorId],
+    );
+  }
+}

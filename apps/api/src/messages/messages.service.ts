@@ -1,0 +1,211 @@
+import { Injectable } from '@nestjs/common';
+import { FieldErrorsBuilder, ListQuery, ListSpec, Messages, NotFoundError, PageMeta } from '@app/common';
+import { Database } from '@app/database';
+import { EntityManager } from 'typeorm';
+import { Principal } from '../auth/principal';
+import { UsersService } from '../auth/users.service';
+import { ContactsService } from '../contacts/contacts.service';
+import { FilesService } from '../files/files.service';
+import { ConversationMessage } from './conversation-message.entity';
+import { MessageErrorCode } from './messages.errors';
+import { MessagesRepository } from './messages.repository';
+
+export interface MessageInput {
+  conversationId?: number;
+  conversation?: { id: number };
+  message?: string;
+  userId?: number;
+  contactId?: number;
+  files?: number[];
+  clientMessageId?: string;
+}
+
+export interface MessageUpdate {
+  message?: string;
+  files?: number[];
+  state?: 'active' | 'deleted';
+  // Read-only: accepted when unchanged.
+  conversationId?: unknown;
+  conversation?: unknown;
+  userId?: unknown;
+  contactId?: unknown;
+  clientMessageId?: unknown;
+}
+
+export interface PostedMessage {
+  message: ConversationMessage;
+  // False when the clientMessageId was already stored: `message` is that first one.
+  created: boolean;
+}
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly db: Database,
+    private readonly messages: MessagesRepository,
+    private readonly contacts: ContactsService,
+    private readonly users: UsersService,
+    private readonly files: FilesService,
+  ) {}
+
+  // Adds a message to an active conversation of the tenant and, in the same transaction, moves the
+  // conversation's last-message time and updatedAt. A clientMessageId already stored in that
+  // conversation returns the stored message instead.
+  async post(principal: Principal, input: MessageInput): Promise<PostedMessage> {
+    const { tenantId, userId: actorId } = principal;
+    const { id, created } = await this.db.transaction(async (manager) => {
+      const errors = new FieldErrorsBuilder();
+      const conversationId = this.conversationIdOf(input, errors);
+      const conversation = conversationId === undefined ? null : await this.messages.findConversation(manager, tenantId, conversationId);
+      if (conversationId !== undefined && !conversation) errors.add(input.conversationId !== undefined ? 'conversationId' : 'conversation.id', Messages.notFound);
+      if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
+
+      const author = await this.author(manager, principal, input, conversation?.customerId, errors);
+      const fileIds = await this.checkFiles(tenantId, input.files ?? [], errors);
+      if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
+      errors.throwIfAny();
+
+      const result = await this.messages.insert(manager, {
+        tenantId,
+        conversationId: conversationId!,
+        ...author,
+        message: input.message ?? '',
+        fileIds,
+        clientMessageId: input.clientMessageId ?? null,
+        actorId,
+      });
+      if (result.created) await this.messages.touchConversation(manager, tenantId, conversationId!, result.id, actorId);
+      return result;
+    });
+    return { message: await this.getById(principal, id), created };
+  }
+
+  async getById(principal: Principal, id: number): Promise<ConversationMessage> {
+    const message = await this.messages.findById(principal.tenantId, id);
+    if (!message) throw notFound(id);
+    return message;
+  }
+
+  async findByIds(tenantId: number, ids: readonly number[]): Promise<ConversationMessage[]> {
+    return this.messages.findByIds(tenantId, ids);
+  }
+
+  async list(
+    tenantId: number,
+    spec: ListSpec,
+    query: ListQuery,
+    conversationId?: number,
+  ): Promise<{ messages: ConversationMessage[]; meta: PageMeta }> {
+    const { rows, meta } = await this.messages.list(tenantId, spec, query, conversationId);
+    return { messages: rows, meta };
+  }
+
+  // Edits `message` and `files`; `updatedAt` moves only when something changed. A delete leaves
+  // updatedAt as it was; "active" restores.
+  async update(principal: Principal, id: number, input: MessageUpdate): Promise<ConversationMessage> {
+    const { tenantId, userId } = principal;
+    await this.db.transaction(async (manager) => {
+      const current = await manager
+        .createQueryBuilder(ConversationMessage, 'm')
+        .where('m.tenant_id = :tenantId AND m.id = :id', { tenantId, id })
+        .setLock('pessimistic_write')
+        .getOne();
+      if (!current) throw notFound(id);
+
+      const errors = new FieldErrorsBuilder();
+      const readOnly: [keyof MessageUpdate, unknown][] = [
+        ['conversationId', current.conversationId],
+        ['userId', current.userId],
+        ['contactId', current.contactId],
+        ['clientMessageId', current.clientMessageId],
+      ];
+      for (const [field, value] of readOnly) {
+        if (input[field] !== undefined && input[field] !== value) errors.add(field, 'is read-only');
+      }
+      const conversationRef = input.conversation as { id?: unknown } | undefined;
+      if (conversationRef !== undefined && conversationRef?.id !== current.conversationId) errors.add('conversation', 'is read-only');
+      const fileIds = input.files === undefined ? undefined : await this.checkFiles(tenantId, input.files, errors);
+      const message = input.message ?? current.message;
+      if (message.trim() === '' && (fileIds ?? current.fileIds).length === 0) errors.add('message', Messages.required);
+      errors.throwIfAny();
+
+      const changes: Record<string, unknown> = {};
+      if (input.message !== undefined && input.message !== current.message) changes.message = input.message;
+      if (fileIds !== undefined && !sameIds(fileIds, current.fileIds)) changes.fileIds = fileIds;
+      if (input.state === 'active' && current.state === 'deleted') Object.assign(changes, { state: 'active', deletedAt: null, deletedBy: null });
+      if (Object.keys(changes).length > 0) Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
+      if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, deletedNow(userId));
+      if (Object.keys(changes).length > 0) await manager.update(ConversationMessage, { tenantId, id }, changes);
+    });
+    return this.getById(principal, id);
+  }
+
+  // Soft delete; deleting a deleted message changes nothing.
+  async remove(principal: Principal, id: number): Promise<void> {
+    const { tenantId, userId } = principal;
+    const result = await this.db.manager.update(ConversationMessage, { tenantId, id, state: 'active' }, deletedNow(userId));
+    if (result.affected === 0 && !(await this.messages.findById(tenantId, id))) throw notFound(id);
+  }
+
+  private conversationIdOf(input: MessageInput, errors: FieldErrorsBuilder): number | undefined {
+    const byRef = input.conversation?.id;
+    if (input.conversationId !== undefined && byRef !== undefined && byRef !== input.conversationId) {
+      errors.add('conversation.id', 'must match conversationId');
+      return undefined;
+    }
+    const id = input.conversationId ?? byRef;
+    if (id === undefined) errors.add('conversationId', Messages.required);
+    return id;
+  }
+
+  // Exactly one author. An agent must be active in the tenant; a contact must be an active contact
+  // of the conversation's customer. Neither given: the caller.
+  private async author(
+    manager: EntityManager,
+    principal: Principal,
+    input: MessageInput,
+    customerId: number | undefined,
+    errors: FieldErrorsBuilder,
+  ): Promise<{ userId: number | null; contactId: number | null }> {
+    if (input.userId !== undefined && input.contactId !== undefined) {
+      errors.add('contactId', 'must not be set with userId: a message has one author');
+      return { userId: null, contactId: null };
+    }
+    if (input.contactId !== undefined) {
+      const contact = await this.contacts.findActiveContact(principal.tenantId, input.contactId, manager);
+      if (!contact) errors.add('contactId', Messages.notFound);
+      else if (customerId !== undefined && contact.customerId !== customerId) {
+        errors.add('contactId', "must be a contact of the conversation's customer");
+      }
+      return { userId: null, contactId: input.contactId };
+    }
+    const userId = input.userId ?? principal.userId;
+    if (input.userId !== undefined) {
+      const [user] = await this.users.findActiveByIds(principal.tenantId, [userId], manager);
+      if (!user) errors.add('userId', Messages.notFound);
+    }
+    return { userId, contactId: null };
+  }
+
+  // Files must be active files of the tenant; the ids keep their order, once each.
+  private async checkFiles(tenantId: number, ids: number[], errors: FieldErrorsBuilder): Promise<number[]> {
+    const unique = [...new Set(ids)];
+    const found = new Set((await this.files.findActiveByIds(tenantId, unique)).map((file) => file.id));
+    ids.forEach((id, index) => {
+      if (!found.has(id)) errors.add(`files[${index}]`, Messages.notFound);
+    });
+    return unique;
+  }
+}
+
+function notFound(id: number): NotFoundError {
+  return new NotFoundError(MessageErrorCode.NotFound, `conversation message ${id} not found`);
+}
+
+function deletedNow(userId: number) {
+  return { state: 'deleted' as const, deletedAt: () => 'now()', deletedBy: userId };
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, index) => id === b[index]);
+}

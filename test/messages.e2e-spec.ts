@@ -1,0 +1,467 @@
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { conversationRow, createAgent, createContact, createTenant, TestTenant } from './support/factories';
+import { BASE, ISO } from './support/desk';
+import { createTestApp, TestApp } from './support/test-app';
+
+// Every field of the seeds' ConversationMessage a response shows, plus conversationId and
+// clientMessageId (deletedAt/deletedBy only when deleted).
+const SEED_MESSAGE_FIELDS = [
+  'clientMessageId',
+  'contactId',
+  'conversationId',
+  'createdAt',
+  'createdBy',
+  'files',
+  'id',
+  'message',
+  'state',
+  'updatedAt',
+  'updatedBy',
+  'userId',
+].sort();
+
+describe('Conversation messages (Desk v2)', () => {
+  let t: TestApp;
+  let acme: TestTenant;
+  let globex: TestTenant;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    [acme, globex] = await Promise.all([createTenant(t, 'Acme'), createTenant(t, 'Globex')]);
+  });
+  afterAll(() => t.close());
+
+  const post = (body: unknown, auth = acme.auth) =>
+    t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', auth).send(body as object);
+  const get = (path: string, auth = acme.auth) => t.http.get(`${BASE}/${path}`).set('Authorization', auth);
+
+  // A conversation of the tenant with a customer contact; returns its ids.
+  async function conversation(tenant = acme): Promise<{ id: number; contactId: number; customerId: number }> {
+    const { contactId, customerId } = await createContact(t.db, tenant.tenantId);
+    const res = await t.http.post(`${BASE}/conversations.json`).set('Authorization', tenant.auth).send({ contactId });
+    expect(res.status).toBe(201);
+    return { id: res.body.conversation.id, contactId, customerId };
+  }
+
+  async function fileOf(tenant: TestTenant): Promise<number> {
+    const [{ id }] = await t.db.query(
+      `INSERT INTO files (tenant_id, filename, mime_type, size, sha256, storage_key)
+       VALUES ($1, 'a.txt', 'text/plain', 1, repeat('a', 64), 'test/a') RETURNING id`,
+      [tenant.tenantId],
+    );
+    return id;
+  }
+
+  const messageRows = (conversationId: number) =>
+    t.db.query(`SELECT * FROM conversation_messages WHERE conversation_id = $1 ORDER BY id`, [conversationId]);
+
+  describe('POST /conversationmessages.json', () => {
+    it('should store an agent message with every seed field and move the conversation', async () => {
+      const c = await conversation();
+      const before = await conversationRow(t.db, c.id);
+      const fileId = await fileOf(acme);
+
+      const res = await post({ conversationmessage: { conversationId: c.id, message: 'Hello there', files: [fileId] } });
+
+      expect(res.status).toBe(201);
+      expect(Object.keys(res.body)).toEqual(['conversationmessage']);
+      const m = res.body.conversationmessage;
+      expect(Object.keys(m).sort()).toEqual(SEED_MESSAGE_FIELDS);
+      expect(m).toMatchObject({
+        conversationId: c.id,
+        userId: acme.adminId,
+        contactId: null,
+        message: 'Hello there',
+        files: [{ id: fileId, type: 'files' }],
+        clientMessageId: null,
+        state: 'active',
+        createdBy: { id: acme.adminId, type: 'users' },
+        updatedBy: { id: acme.adminId, type: 'users' },
+      });
+      expect(m.createdAt).toMatch(ISO);
+
+      const [row] = await messageRows(c.id);
+      expect(row).toMatchObject({ id: m.id, tenant_id: acme.tenantId, user_id: acme.adminId, contact_id: null, message: 'Hello there', file_ids: [fileId] });
+      const after = await conversationRow(t.db, c.id);
+      expect(after!.last_message_at).toEqual(row.created_at);
+      expect((after!.updated_at as Date).getTime()).toBeGreaterThan((before!.updated_at as Date).getTime());
+      expect(before!.last_message_at).toBeNull();
+
+      const shown = await get(`conversations/${c.id}.json`);
+      expect(shown.body.conversation.lastMessageAt).toBe(m.createdAt);
+      expect(shown.body.conversation.messages).toEqual([{ id: m.id, type: 'conversationmessages' }]);
+    });
+
+    it('should take the customer side as author with contactId, and a conversation ref', async () => {
+      const c = await conversation();
+      const res = await post({ conversation: { id: c.id, type: 'conversations' }, contactId: c.contactId, message: 'Hi, I need help' });
+      expect(res.status).toBe(201);
+      expect(res.body.conversationmessage).toMatchObject({ conversationId: c.id, contactId: c.contactId, userId: null });
+    });
+
+    it('should take another agent of the tenant as author', async () => {
+      const c = await conversation();
+      const agent = await createAgent(t, acme.tenantId);
+      const res = await post({ conversationId: c.id, userId: agent.id, message: 'On it' });
+      expect(res.status).toBe(201);
+      expect(res.body.conversationmessage).toMatchObject({ userId: agent.id, createdBy: { id: acme.adminId, type: 'users' } });
+    });
+
+    it('should answer 400 without a conversation', async () => {
+      const res = await post({ message: 'x' });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: { conversationId: ['must be set'] } });
+    });
+
+    it.each([
+      ['no text and no files', { message: '  ' }, { message: ['must be set'] }],
+      ['two authors', { message: 'x', userId: 1, contactId: 1 }, { contactId: ['must not be set with userId: a message has one author'] }],
+      ['a string id', { conversationId: '5', message: 'x' }, { conversationId: ['must be a whole number'] }],
+      ['a file id that is not a number', { message: 'x', files: ['3'] }, { files: ['must be a whole number'] }],
+      ['an unknown field', { message: 'x', subject: 'y' }, { subject: ['is not a known field'] }],
+      ['files that are not a list', { message: 'x', files: 3 }, { files: ['must be an array'] }],
+      ['a client id too long', { message: 'x', clientMessageId: 'k'.repeat(129) }, { clientMessageId: ['must be 1 to 128 characters'] }],
+      ['a message too long', { message: 'x'.repeat(65537) }, { message: ['must be shorter than 65537 characters'] }],
+    ])('should answer 400 for %s and store nothing', async (_case, body, errors) => {
+      const c = await conversation();
+      const res = await post({ conversationId: c.id, ...body });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toMatchObject(errors);
+      expect(await messageRows(c.id)).toEqual([]);
+    });
+
+    it('should answer 400 for a deleted conversation, an unknown one, and one of another tenant', async () => {
+      const c = await conversation();
+      await t.http.delete(`${BASE}/conversations/${c.id}.json`).set('Authorization', acme.auth).expect(204);
+      const deleted = await post({ conversationId: c.id, message: 'anyone?' });
+      expect(deleted.status).toBe(400);
+      expect(deleted.body).toEqual({ errors: { conversationId: ['must be an active conversation'] } });
+
+      const theirs = await conversation(globex);
+      const foreign = await post({ conversationId: theirs.id, message: 'peek' });
+      expect(foreign.status).toBe(400);
+      expect(foreign.body).toEqual({ errors: { conversationId: ['does not exist'] } });
+      expect(await messageRows(theirs.id)).toEqual([]);
+      expect(await messageRows(c.id)).toEqual([]);
+    });
+
+    it("should refuse another tenant's file, agent or contact, and a contact of another customer", async () => {
+      const c = await conversation();
+      const other = await conversation();
+      const theirFile = await fileOf(globex);
+      const theirAgent = await createAgent(t, globex.tenantId);
+      const theirContact = await createContact(t.db, globex.tenantId);
+
+      const res = await post({ conversationId: c.id, message: 'x', files: [theirFile] });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: { 'files[0]': ['does not exist'] } });
+      expect((await post({ conversationId: c.id, message: 'x', userId: theirAgent.id })).body).toEqual({ errors: { userId: ['does not exist'] } });
+      expect((await post({ conversationId: c.id, message: 'x', contactId: theirContact.contactId })).body).toEqual({
+        errors: { contactId: ['does not exist'] },
+      });
+      expect((await post({ conversationId: c.id, message: 'x', contactId: other.contactId })).body).toEqual({
+        errors: { contactId: ["must be a contact of the conversation's customer"] },
+      });
+      expect(await messageRows(c.id)).toEqual([]);
+    });
+
+    it('should store a clientMessageId once: 201 the first time, 200 with the first message after', async () => {
+      const c = await conversation();
+      const first = await post({ conversationId: c.id, contactId: c.contactId, message: 'typed once', clientMessageId: 'widget-1' });
+      expect(first.status).toBe(201);
+      const conversationAfterFirst = await conversationRow(t.db, c.id);
+
+      const again = await post({ conversationId: c.id, contactId: c.contactId, message: 'typed once', clientMessageId: 'widget-1' });
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(first.body);
+      expect(await messageRows(c.id)).toHaveLength(1);
+      // A repeat is not a new message: the conversation does not move.
+      expect(await conversationRow(t.db, c.id)).toEqual(conversationAfterFirst);
+
+      // The key is per conversation.
+      const elsewhere = await conversation();
+      const there = await post({ conversationId: elsewhere.id, message: 'typed once', clientMessageId: 'widget-1' });
+      expect(there.status).toBe(201);
+    });
+
+    it('should create one row for 20 concurrent posts of one clientMessageId', async () => {
+      const c = await conversation();
+      const body = { conversationId: c.id, contactId: c.contactId, message: 'hello?', clientMessageId: 'retry-storm' };
+      const answers = await Promise.all(Array.from({ length: 20 }, () => post(body)));
+      expect(answers.map((r) => r.status).sort()).toEqual([...Array(19).fill(200), 201]);
+      const ids = new Set(answers.map((r) => r.body.conversationmessage.id));
+      expect(ids.size).toBe(1);
+      const rows = await messageRows(c.id);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].id).toBe([...ids][0]);
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    it('should replay the first answer for the same key and body, once in the database', async () => {
+      const c = await conversation();
+      const body = { conversationId: c.id, message: 'charge once' };
+      const first = await post(body).set('Idempotency-Key', 'key-1');
+      expect(first.status).toBe(201);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+
+      // The same body, re-serialised with its keys in another order, is the same request.
+      const replay = await post({ message: 'charge once', conversationId: c.id }).set('Idempotency-Key', 'key-1');
+      expect(replay.status).toBe(201);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body).toEqual(first.body);
+      expect(await messageRows(c.id)).toHaveLength(1);
+      const [key] = await t.db.query(`SELECT tenant_id, response_status FROM idempotency_keys WHERE key = 'key-1'`);
+      expect(key).toEqual({ tenant_id: acme.tenantId, response_status: 201 });
+    });
+
+    it('should answer 409 for the same key with another body and execute nothing', async () => {
+      const c = await conversation();
+      await post({ conversationId: c.id, message: 'first' }).set('Idempotency-Key', 'key-2').expect(201);
+      const other = await post({ conversationId: c.id, message: 'second' }).set('Idempotency-Key', 'key-2');
+      expect(other.status).toBe(409);
+      expect(other.headers['x-error-code']).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(other.body).toEqual({ errors: { _: ['this Idempotency-Key was used with another request; use a new key for a new request'] } });
+      expect((await messageRows(c.id)).map((m: { message: string }) => m.message)).toEqual(['first']);
+    });
+
+    it('should execute 20 concurrent requests with one key once', async () => {
+      const c = await conversation();
+      const body = { conversationId: c.id, message: 'exactly once' };
+      const answers = await Promise.all(Array.from({ length: 20 }, () => post(body).set('Idempotency-Key', 'storm-key')));
+      expect(answers.map((r) => r.status)).toEqual(Array(20).fill(201));
+      expect(new Set(answers.map((r) => r.body.conversationmessage.id)).size).toBe(1);
+      expect(answers.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(19);
+      expect(await messageRows(c.id)).toHaveLength(1);
+    });
+
+    it('should keep keys per tenant, and leave no key behind when the request fails', async () => {
+      const mine = await conversation();
+      const theirs = await conversation(globex);
+      await post({ conversationId: mine.id, message: 'a' }).set('Idempotency-Key', 'shared').expect(201);
+      const res = await post({ conversationId: theirs.id, message: 'a' }, globex.auth).set('Idempotency-Key', 'shared');
+      expect(res.status).toBe(201);
+      expect(res.headers['idempotent-replayed']).toBeUndefined();
+
+      const failed = await post({ conversationId: mine.id, message: '' }).set('Idempotency-Key', 'fails');
+      expect(failed.status).toBe(400);
+      expect(await t.db.query(`SELECT 1 FROM idempotency_keys WHERE key = 'fails'`)).toEqual([]);
+      await post({ conversationId: mine.id, message: 'fixed' }).set('Idempotency-Key', 'fails').expect(201);
+    });
+
+    it('should answer 400 for a key that is too long, and replay expired keys no more', async () => {
+      const c = await conversation();
+      const long = await post({ conversationId: c.id, message: 'x' }).set('Idempotency-Key', 'k'.repeat(256));
+      expect(long.status).toBe(400);
+      expect(long.body.errors['Idempotency-Key']).toBeDefined();
+
+      await post({ conversationId: c.id, message: 'old' }).set('Idempotency-Key', 'aged').expect(201);
+      await t.db.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'aged'`);
+      const fresh = await post({ conversationId: c.id, message: 'new' }).set('Idempotency-Key', 'aged');
+      expect(fresh.status).toBe(201);
+      expect(fresh.headers['idempotent-replayed']).toBeUndefined();
+      expect(await messageRows(c.id)).toHaveLength(2);
+    });
+  });
+
+  describe('reading, editing and deleting', () => {
+    it('should get one message, edit its text and files, keep authors read-only, and soft delete it', async () => {
+      const c = await conversation();
+      const fileId = await fileOf(acme);
+      const created = (await post({ conversationId: c.id, message: 'tpyo' })).body.conversationmessage;
+
+      const one = await get(`conversationmessages/${created.id}.json`);
+      expect(one.status).toBe(200);
+      expect(one.body).toEqual({ conversationmessage: created });
+
+      const edited = await t.http
+        .patch(`${BASE}/conversationmessages/${created.id}.json`)
+        .set('Authorization', acme.auth)
+        .send({ conversationmessage: { message: 'typo', files: [{ id: fileId, type: 'files' }], userId: acme.adminId } });
+      expect(edited.status).toBe(200);
+      expect(edited.body.conversationmessage).toMatchObject({ message: 'typo', files: [{ id: fileId, type: 'files' }], userId: acme.adminId });
+      expect(edited.body.conversationmessage.updatedAt > created.updatedAt).toBe(true);
+
+      const readOnly = await t.http
+        .patch(`${BASE}/conversationmessages/${created.id}.json`)
+        .set('Authorization', acme.auth)
+        .send({ contactId: c.contactId, conversationId: c.id + 1000 });
+      expect(readOnly.status).toBe(400);
+      expect(readOnly.body).toEqual({ errors: { contactId: ['is read-only'], conversationId: ['is read-only'] } });
+
+      await t.http.delete(`${BASE}/conversationmessages/${created.id}.json`).set('Authorization', acme.auth).expect(204);
+      const [row] = await messageRows(c.id);
+      expect(row).toMatchObject({ state: 'deleted', deleted_by: acme.adminId, message: 'typo' });
+      expect(row.updated_at).toEqual(new Date(edited.body.conversationmessage.updatedAt));
+      const deleted = await get(`conversationmessages/${created.id}.json`);
+      expect(deleted.body.conversationmessage).toMatchObject({ state: 'deleted', deletedBy: { id: acme.adminId, type: 'users' } });
+      expect(deleted.body.conversationmessage.deletedAt).toMatch(ISO);
+      // Deleted messages leave the conversation's refs and the default lists.
+      expect((await get(`conversations/${c.id}.json`)).body.conversation.messages).toEqual([]);
+      expect((await get(`conversations/${c.id}/messages.json`)).body.conversationmessages).toEqual([]);
+    });
+
+    it('should list the messages of one conversation oldest first, and all of the tenant newest first', async () => {
+      const c = await conversation();
+      const ids: number[] = [];
+      for (const text of ['one', 'two', 'three']) ids.push((await post({ conversationId: c.id, message: text })).body.conversationmessage.id);
+
+      const transcript = await get(`conversations/${c.id}/messages.json`);
+      expect(transcript.status).toBe(200);
+      expect(transcript.body.conversationmessages.map((m: { id: number }) => m.id)).toEqual(ids);
+      expect(transcript.body.meta.page).toEqual({ count: 3, pageSize: 50, pageOffset: 0, pages: 1, hasMore: false, nextCursor: null });
+
+      const all = await get(`conversationmessages.json?filter=${encodeURIComponent(JSON.stringify({ conversationId: c.id }))}`);
+      expect(all.body.conversationmessages.map((m: { id: number }) => m.id)).toEqual([...ids].reverse());
+
+      const byText = await get(`conversationmessages.json?filter=${encodeURIComponent(JSON.stringify({ message: 'two', conversationId: c.id }))}`);
+      expect(byText.body.conversationmessages.map((m: { id: number }) => m.id)).toEqual([ids[1]]);
+
+      const side = await get(`conversations/${c.id}.json?includes=conversationmessages`);
+      expect(side.body.included.conversationmessages.map((m: { message: string }) => m.message)).toEqual(['one', 'two', 'three']);
+    });
+
+    it('should answer 404 for an unknown conversation or message, and for those of another tenant', async () => {
+      const c = await conversation();
+      const m = (await post({ conversationId: c.id, message: 'private' })).body.conversationmessage;
+      for (const path of [`conversations/${c.id}/messages.json`, `conversationmessages/${m.id}.json`]) {
+        const res = await get(path, globex.auth);
+        expect(res.status).toBe(404);
+        expect(res.body.errors._).toHaveLength(1);
+      }
+      expect((await get('conversations/99999999/messages.json')).status).toBe(404);
+      const patch = await t.http.patch(`${BASE}/conversationmessages/${m.id}.json`).set('Authorization', globex.auth).send({ message: 'pwned' });
+      expect(patch.status).toBe(404);
+      const del = await t.http.delete(`${BASE}/conversationmessages/${m.id}.json`).set('Authorization', globex.auth);
+      expect(del.status).toBe(404);
+      const [row] = await messageRows(c.id);
+      expect(row).toMatchObject({ message: 'private', state: 'active' });
+      const theirList = await get('conversationmessages.json?pageSize=100', globex.auth);
+      expect(theirList.body.conversationmessages.every((x: { conversationId: number }) => x.conversationId !== c.id)).toBe(true);
+    });
+  });
+
+  describe('GET /conversationmessages/history/{token}.json', () => {
+    async function tokenFor(conversationId: number): Promise<string> {
+      const res = await t.http.post(`${BASE}/conversations/token.json`).set('Authorization', acme.auth).send({ id: conversationId });
+      expect(res.status).toBe(201);
+      return res.body.conversation.token;
+    }
+
+    it('should page the active messages without an API key, and stop working once the token is rotated', async () => {
+      const c = await conversation();
+      const token = await tokenFor(c.id);
+      const ids: number[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await post({ conversationId: c.id, message: `m${i}` })).body.conversationmessage.id);
+      await t.http.delete(`${BASE}/conversationmessages/${ids[2]}.json`).set('Authorization', acme.auth).expect(204);
+
+      const first = await t.http.get(`${BASE}/conversationmessages/history/${token}.json?pageSize=2&includes=users`);
+      expect(first.status).toBe(200);
+      expect(first.body.conversationmessages.map((m: { id: number }) => m.id)).toEqual([ids[0], ids[1]]);
+      // Agents appear by name only.
+      expect(first.body.included.users).toEqual([{ id: acme.adminId, firstName: 'Ada', lastName: 'Admin' }]);
+      const second = await t.http.get(`${BASE}/conversationmessages/history/${token}.json?pageSize=2&cursor=${first.body.meta.page.nextCursor}`);
+      expect(second.body.conversationmessages.map((m: { id: number }) => m.id)).toEqual([ids[3], ids[4]]);
+      expect(second.body.meta.page.hasMore).toBe(false);
+
+      await tokenFor(c.id);
+      const stale = await t.http.get(`${BASE}/conversationmessages/history/${token}.json`);
+      expect(stale.status).toBe(404);
+      expect(stale.body).toEqual({ errors: { _: ['no conversation has this token'] } });
+    });
+  });
+
+  describe('paging deep by cursor', () => {
+    it('should return 5,000 messages each exactly once, in order, both ways', async () => {
+      const c = await conversation();
+      // Seven messages share each timestamp, so the id has to break ties.
+      await t.db.query(
+        `INSERT INTO conversation_messages (tenant_id, conversation_id, user_id, message, created_at)
+         SELECT $1, $2, $3, 'bulk ' || i, timestamptz '2026-01-01' + (i / 7) * interval '1 second'
+           FROM generate_series(1, 5000) AS i`,
+        [acme.tenantId, c.id, acme.adminId],
+      );
+      const expected: number[] = (
+        await t.db.query(`SELECT id FROM conversation_messages WHERE conversation_id = $1 ORDER BY created_at, id`, [c.id])
+      ).map((r: { id: number }) => r.id);
+
+      for (const mode of ['asc', 'desc'] as const) {
+        const seen: number[] = [];
+        let url = `conversations/${c.id}/messages.json?pageSize=100&orderMode=${mode}&fields=id`;
+        for (let pages = 0; pages < 60; pages++) {
+          const res = await get(url);
+          expect(res.status).toBe(200);
+          seen.push(...res.body.conversationmessages.map((m: { id: number }) => m.id));
+          const next = res.body.meta.page.nextCursor;
+          if (!next) break;
+          expect(res.body.meta.page.count).toBe(5000);
+          url = `conversations/${c.id}/messages.json?pageSize=100&cursor=${next}&fields=id`;
+        }
+        expect(seen).toEqual(mode === 'asc' ? expected : [...expected].reverse());
+      }
+    });
+
+    it('should refuse a cursor that is malformed, for another order or filter, or for another conversation', async () => {
+      const c = await conversation();
+      const other = await conversation();
+      for (let i = 0; i < 3; i++) await post({ conversationId: c.id, message: `m${i}` });
+      const cursor = (await get(`conversations/${c.id}/messages.json?pageSize=1`)).body.meta.page.nextCursor;
+      expect(cursor).toEqual(expect.any(String));
+
+      const cases: [string, Record<string, string[]>][] = [
+        [`conversations/${c.id}/messages.json?cursor=not-a-cursor`, { cursor: ['is not a valid cursor; use meta.page.nextCursor of a previous page'] }],
+        [
+          `conversations/${c.id}/messages.json?cursor=${cursor}&orderBy=id`,
+          { cursor: ['was issued for another order; drop orderBy and orderMode, or start from the first page'] },
+        ],
+        [`conversations/${c.id}/messages.json?cursor=${cursor}&page=2`, { page: ['must not be given with cursor'] }],
+        [
+          `conversations/${c.id}/messages.json?cursor=${cursor}&filter=${encodeURIComponent('{"id":{"$gt":1}}')}`,
+          { cursor: ['was issued for another filter or list; drop it to start from the first page'] },
+        ],
+        [
+          `conversations/${other.id}/messages.json?cursor=${cursor}`,
+          { cursor: ['was issued for another filter or list; drop it to start from the first page'] },
+        ],
+      ];
+      for (const [path, errors] of cases) {
+        const res = await get(path);
+        expect({ path, status: res.status, body: res.body }).toEqual({ path, status: 400, body: { errors } });
+      }
+    });
+  });
+
+  describe('includes', () => {
+    it('should side-load contacts, customers, files and users with the same number of queries for 10 rows as for 100', async () => {
+      const c = await conversation();
+      const fileId = await fileOf(acme);
+      const agent = await createAgent(t, acme.tenantId);
+      for (let i = 0; i < 100; i++) {
+        const author = i % 2 === 0 ? { contactId: c.contactId } : { userId: agent.id };
+        await post({ conversationId: c.id, message: `m${i}`, files: [fileId], ...author });
+      }
+
+      const queriesFor = async (pageSize: number) => {
+        const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+        try {
+          const res = await get(`conversations/${c.id}/messages.json?pageSize=${pageSize}&includes=all`);
+          expect(res.status).toBe(200);
+          return { count: spy.mock.calls.length, body: res.body };
+        } finally {
+          spy.mockRestore();
+        }
+      };
+      const small = await queriesFor(10);
+      const large = await queriesFor(100);
+      expect(large.body.conversationmessages).toHaveLength(100);
+      expect(large.count).toBe(small.count);
+      expect(large.count).toBeLessThanOrEqual(10);
+
+      const { included } = large.body;
+      expect(included.contacts.map((x: { id: number }) => x.id)).toEqual([c.contactId]);
+      expect(included.customers.map((x: { id: number }) => x.id)).toEqual([c.customerId]);
+      expect(included.files.map((x: { id: number }) => x.id)).toEqual([fileId]);
+      expect(included.users.map((x: { id: number }) => x.id).sort()).toEqual([acme.adminId, agent.id].sort());
+    });
+  });
+});
