@@ -37,6 +37,61 @@ describe('GET /conversations.json (the list language)', () => {
   const idsOf = (body: { conversations: { id: number }[] }) => body.conversations.map((c) => c.id);
   const active = () => ids.slice(3);
 
+  // Follows nextCursor from the first page to the last; every id it saw, in order.
+  async function walk(query: Record<string, string | number>): Promise<number[]> {
+    const seen: number[] = [];
+    let res = await list(query);
+    for (let i = 0; i < 50; i++) {
+      expect(res.status).toBe(200);
+      seen.push(...idsOf(res.body));
+      if (!res.body.meta.page.nextCursor) return seen;
+      expect(res.body.meta.page.pageOffset === null).toBe(i > 0);
+      res = await list({ ...query, cursor: res.body.meta.page.nextCursor });
+    }
+    throw new Error('cursor paging did not end');
+  }
+
+  describe('cursor paging', () => {
+    it('should walk every active conversation once, in order, by cursor', async () => {
+      expect(await walk({ pageSize: 4 })).toEqual([...active()].reverse());
+      expect(await walk({ pageSize: 7, orderBy: 'id', orderMode: 'asc' })).toEqual(active());
+    });
+
+    it('should keep rows whose order key is null, where PostgreSQL puts them, both ways', async () => {
+      // lastMessageAt: set on every third conversation only, in reverse id order.
+      await t.db.query(
+        `UPDATE conversations SET last_message_at = timestamptz '2026-06-01' - (id % 1000) * interval '1 minute'
+          WHERE tenant_id = $1 AND id % 3 = 0`,
+        [acme.tenantId],
+      );
+      try {
+        const expected = async (direction: 'ASC' | 'DESC') =>
+          (
+            await t.db.query(
+              `SELECT id FROM conversations WHERE tenant_id = $1 AND state = 'active' ORDER BY last_message_at ${direction}, id ${direction}`,
+              [acme.tenantId],
+            )
+          ).map((r: { id: number }) => r.id);
+        expect(await walk({ pageSize: 4, orderBy: 'lastMessageAt', orderMode: 'asc' })).toEqual(await expected('ASC'));
+        expect(await walk({ pageSize: 4, orderBy: 'lastMessageAt', orderMode: 'desc' })).toEqual(await expected('DESC'));
+        expect(await walk({ pageSize: 5, orderBy: 'ticket_id', orderMode: 'desc' })).toEqual([...active()].reverse());
+      } finally {
+        await t.db.query(`UPDATE conversations SET last_message_at = NULL WHERE tenant_id = $1`, [acme.tenantId]);
+      }
+    });
+
+    it('should keep a cursor to the filter it was issued for', async () => {
+      const filter = JSON.stringify({ contactId: contactA });
+      const seen = await walk({ pageSize: 3, filter, orderBy: 'id', orderMode: 'asc' });
+      const [{ n }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM conversations WHERE tenant_id = $1 AND contact_id = $2 AND state = 'active'`,
+        [acme.tenantId, contactA],
+      );
+      expect(seen).toHaveLength(n);
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    });
+  });
+
   describe('paging', () => {
     it('should page newest first by default with meta.page', async () => {
       const res = await list({ pageSize: 10, page: 2 });

@@ -383,4 +383,61 @@ describe('Conversations (Desk v2)', () => {
       expect(res.body).toEqual({ errors: { _: ['conversation 987654321 not found'] } });
     });
   });
+
+  describe('GET /customers/{id}/conversations.json', () => {
+    it("should list the conversations with any of the customer's contacts, and 404 for another tenant's customer", async () => {
+      const { contactId, customerId } = await createContact(t.db, acme.tenantId);
+      const [{ id: secondContact }] = await t.db.query(
+        `INSERT INTO customer_contacts (tenant_id, customer_id, type, value, is_main) VALUES ($1, $2, 'phone', '+15550100', true) RETURNING id`,
+        [acme.tenantId, customerId],
+      );
+      const other = await createContact(t.db, acme.tenantId);
+      const ids: number[] = [];
+      for (const id of [contactId, secondContact, other.contactId]) ids.push((await post({ contactId: id })).body.conversation.id);
+
+      const res = await t.http.get(`${BASE}/customers/${customerId}/conversations.json?orderBy=id&orderMode=asc&includes=customers`).set('Authorization', acme.auth);
+      expect(res.status).toBe(200);
+      expect(res.body.conversations.map((c: { id: number }) => c.id)).toEqual(ids.slice(0, 2));
+      expect(res.body.meta.page).toMatchObject({ count: 2, hasMore: false, nextCursor: null });
+      expect(res.body.included.customers.map((c: { id: number }) => c.id)).toEqual([customerId]);
+
+      const globex = await createTenant(t, 'Globex');
+      const foreign = await t.http.get(`${BASE}/customers/${customerId}/conversations.json`).set('Authorization', globex.auth);
+      expect(foreign.status).toBe(404);
+      expect(foreign.body).toEqual({ errors: { _: [`customer ${customerId} not found`] } });
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    it('should create one conversation for a repeated key and replay the first answer', async () => {
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const first = await post({ contactId }).set('Idempotency-Key', 'conv-1');
+      const again = await post({ contactId }).set('Idempotency-Key', 'conv-1');
+      expect(first.status).toBe(201);
+      expect(again.status).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      const rows = await t.db.query(`SELECT id FROM conversations WHERE tenant_id = $1 AND contact_id = $2`, [acme.tenantId, contactId]);
+      expect(rows).toEqual([{ id: first.body.conversation.id }]);
+      const mismatch = await post({ contactId, socket_id: 'other' }).set('Idempotency-Key', 'conv-1');
+      expect(mismatch.status).toBe(409);
+    });
+
+    it('should replay a token request without the token, which is never stored in the clear', async () => {
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const issue = () => t.http.post(`${BASE}/conversations/token.json`).set('Authorization', acme.auth).set('Idempotency-Key', 'tok-1').send({ contactId });
+      const first = await issue();
+      expect(first.status).toBe(201);
+      expect(first.body.conversation.token).toMatch(/^hdc_/);
+      const again = await issue();
+      expect(again.status).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body.conversation).toEqual({ ...first.body.conversation, token: null });
+      const [stored] = await t.db.query(`SELECT response_body FROM idempotency_keys WHERE tenant_id = $1 AND key = 'tok-1'`, [acme.tenantId]);
+      expect(stored.response_body).not.toContain(first.body.conversation.token);
+      // The token issued the first time is the conversation's.
+      const byToken = await t.http.get(`${BASE}/conversations/token/${first.body.conversation.token}.json`);
+      expect(byToken.body.conversation.id).toBe(first.body.conversation.id);
+    });
+  });
 });

@@ -8,14 +8,14 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, parseListQuery } from '@app/common';
+import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, ListQuery, PageMeta, parseListQuery } from '@app/common';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { Public } from '../auth/public.decorator';
 import { CONVERSATION_LIST } from './conversation-list.definition';
 import { CONVERSATION_ENVELOPE_SCHEMA, CONVERSATIONS_LIST_SCHEMA } from './conversation.openapi';
 import { presentConversation } from './conversation.presenter';
-import { ConversationsService } from './conversations.service';
+import { ConversationsService, ConversationView } from './conversations.service';
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { IssueTokenDto } from './dto/issue-token.dto';
 import { UpdateConversationDto } from './dto/update-conversation.dto';
@@ -46,12 +46,17 @@ export class ConversationsController {
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
     const list = parseListQuery(query, CONVERSATION_LIST);
-    const { views, meta } = await this.conversations.list(principal, list);
-    return {
-      conversations: views.map((view) => presentConversation(view, { fields: list.fields })),
-      included: await this.conversations.included(principal.tenantId, views, list.includes),
-      meta: { page: meta },
-    };
+    return this.page(principal.tenantId, list, await this.conversations.list(principal, list));
+  }
+
+  @Get('customers/:id/conversations.json')
+  @ApiOperation({ summary: "A customer's conversations: those with any of its contacts" })
+  @ApiListQuery(CONVERSATION_LIST)
+  @ApiOkResponse({ schema: CONVERSATIONS_LIST_SCHEMA })
+  @ApiDeskErrors('notFound')
+  async listOfCustomer(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
+    const list = parseListQuery(query, CONVERSATION_LIST);
+    return this.page(principal.tenantId, list, await this.conversations.listOfCustomer(principal, id, list));
   }
 
   @Post('conversations/token.json')
@@ -106,6 +111,14 @@ export class ConversationsController {
   @ApiDeskErrors('notFound')
   async remove(@CurrentPrincipal() principal: Principal, @IdParam() id: number): Promise<void> {
     await this.conversations.remove(principal, id);
+  }
+
+  private async page(tenantId: number, list: ListQuery, { views, meta }: { views: ConversationView[]; meta: PageMeta }) {
+    return {
+      conversations: views.map((view) => presentConversation(view, { fields: list.fields })),
+      included: await this.conversations.included(tenantId, views, list.includes),
+      meta: { page: meta },
+    };
   }
 
   private async single(

@@ -105,7 +105,16 @@ export class ConversationsService {
     return view;
   }
 
-  async list(principal: Principal, query: ListQuery, customerId?: number): Promise<{ views: ConversationView[]; meta: PageMeta }> {
+  async list(principal: Principal, query: ListQuery): Promise<{ views: ConversationView[]; meta: PageMeta }> {
+    const { rows, meta } = await this.conversations.list(principal.tenantId, query);
+    return { views: await this.views(principal.tenantId, rows), meta };
+  }
+
+  // The conversations with any contact of this customer (deleted customers too); a 404 for a
+  // customer the tenant does not have.
+  async listOfCustomer(principal: Principal, customerId: number, query: ListQuery): Promise<{ views: ConversationView[]; meta: PageMeta }> {
+    const [customer] = await this.contacts.findCustomersByIds(principal.tenantId, [customerId]);
+    if (!customer) throw new NotFoundError(ConversationErrorCode.CustomerNotFound, `customer ${customerId} not found`);
     const { rows, meta } = await this.conversations.list(principal.tenantId, query, customerId);
     return { views: await this.views(principal.tenantId, rows), meta };
   }
