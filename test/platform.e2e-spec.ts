@@ -39,6 +39,11 @@ describe('Around the API', () => {
           '/desk/api/v2/conversations/{id}.json',
           '/desk/api/v2/conversations/token.json',
           '/desk/api/v2/conversations/token/{token}.json',
+          '/desk/api/v2/conversations/{id}/messages.json',
+          '/desk/api/v2/conversationmessages.json',
+          '/desk/api/v2/conversationmessages/{id}.json',
+          '/desk/api/v2/conversationmessages/history/{token}.json',
+          '/desk/api/v2/customers/{id}/conversations.json',
           '/health',
           '/health/ready',
         ]),
@@ -51,8 +56,14 @@ describe('Around the API', () => {
       expect(create.responses['400'].content['application/json'].schema.required).toEqual(['errors']);
       const list = doc.body.paths['/desk/api/v2/conversations.json'].get;
       expect(list.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
-        ['fields', 'filter', 'includes', 'orderBy', 'orderMode', 'page', 'pageSize'],
+        ['cursor', 'fields', 'filter', 'includes', 'orderBy', 'orderMode', 'page', 'pageSize'],
       );
+      // Every endpoint that creates something takes an Idempotency-Key.
+      const posts = Object.entries(doc.body.paths as Record<string, { post?: { parameters?: { name: string; in: string }[] } }>)
+        .filter(([, operations]) => operations.post)
+        .map(([path, operations]) => [path, operations.post!.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key')]);
+      expect(posts.length).toBeGreaterThanOrEqual(3);
+      expect(posts).toEqual(posts.map(([path]) => [path, true]));
       const ui = await t.http.get('/docs').redirects(1);
       expect(ui.status).toBe(200);
       expect(ui.text).toContain('swagger-ui');
