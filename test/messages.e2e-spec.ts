@@ -401,6 +401,51 @@ describe('Conversation messages (Desk v2)', () => {
       }
     });
 
+    it('should send list statements that an index serves in order, without sorting the rows', async () => {
+      // 30 conversations whose messages interleave in time, as a busy tenant's do.
+      const conversations = [];
+      for (let i = 0; i < 30; i++) conversations.push(await conversation());
+      const c = conversations[0];
+      await t.db.query(
+        `INSERT INTO conversation_messages (tenant_id, conversation_id, user_id, message, created_at, updated_at)
+         SELECT $1, cid, $3, 'bulk ' || i, timestamptz '2026-01-01' + i * interval '1 second', timestamptz '2026-01-01' + i * interval '1 second'
+           FROM generate_series(1, 200) AS i, unnest($2::bigint[]) AS cid`,
+        [acme.tenantId, conversations.map((x) => x.id), acme.adminId],
+      );
+      const rare = await createAgent(t, acme.tenantId);
+      for (let i = 0; i < 3; i++) await post({ conversationId: c.id, userId: rare.id, message: `rare ${i}` });
+      await t.db.query(`ANALYZE conversation_messages`);
+      const first = await get(`conversations/${c.id}/messages.json?pageSize=20`);
+      const deepUrls: [string, string][] = [
+        [`conversations/${c.id}/messages.json?pageSize=20&cursor=${first.body.meta.page.nextCursor}`, 'ix_conversation_messages_conversation'],
+        [`conversationmessages.json?pageSize=20&orderBy=updatedAt`, 'ix_conversation_messages_updated'],
+        [`conversationmessages.json?pageSize=20&filter=${encodeURIComponent(JSON.stringify({ userId: rare.id }))}`, 'ix_conversation_messages_user'],
+      ];
+      for (const [url, index] of deepUrls) {
+        const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+        let statement: [string, unknown[]] | undefined;
+        try {
+          expect((await get(url)).status).toBe(200);
+          statement = spy.mock.calls.map((call) => [call[0], call[1] ?? []] as [string, unknown[]]).find(([sql]) => sql.includes('list_cursor_value'));
+        } finally {
+          spy.mockRestore();
+        }
+        expect(statement).toBeDefined();
+        const plan = await t.db.transaction(async (manager) => {
+          // With sequential scans priced out, a plan still sorts or scans the table unless an index fits.
+          await manager.query(`SET LOCAL enable_seqscan = off`);
+          const [row] = await manager.query(`EXPLAIN (FORMAT JSON) ${statement![0]}`, statement![1]);
+          return JSON.stringify(row["QUERY PLAN"]);
+        });
+        if (process.env.SHOW_PLANS) console.log(url, plan);
+        expect({ url, usesIndex: plan.includes(`"Index Name":"${index}"`), sorts: plan.includes('"Node Type":"Sort"') }).toEqual({
+          url,
+          usesIndex: true,
+          sorts: false,
+        });
+      }
+    });
+
     it('should refuse a cursor that is malformed, for another order or filter, or for another conversation', async () => {
       const c = await conversation();
       const other = await conversation();
