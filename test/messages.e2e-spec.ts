@@ -469,6 +469,14 @@ describe('Conversation messages (Desk v2)', () => {
           { cursor: ['was issued for another filter or list; drop it to start from the first page'] },
         ],
       ];
+      // A cursor a client made up: base64url JSON with a value PostgreSQL could not cast.
+      const forged = Buffer.from(JSON.stringify([1, 'createdAt', 'asc', 'yesterday', 1, JSON.parse(Buffer.from(cursor, 'base64url').toString())[5]])).toString('base64url');
+      cases.push([`conversations/${c.id}/messages.json?cursor=${forged}`, { cursor: ['is not a valid cursor; use meta.page.nextCursor of a previous page'] }]);
+      cases.push([
+        `conversationmessages.json?filter=${encodeURIComponent('{"createdAt":{"$gt":"2026-02-30"}}')}`,
+        { filter: ['createdAt.$gt must be a date as ‘2006-01-02T15:04:05Z’'] },
+      ]);
+      cases.push([`conversationmessages.json?filter=${encodeURIComponent('{"message":"a\\u0000b"}')}`, { filter: ['message must not contain NUL characters'] }]);
       for (const [path, errors] of cases) {
         const res = await get(path);
         expect({ path, status: res.status, body: res.body }).toEqual({ path, status: 400, body: { errors } });

@@ -111,12 +111,32 @@ function checkValue(field: ListField, value: unknown, allowNull: boolean): strin
     case 'integer':
       return Number.isSafeInteger(value) ? null : Messages.integer;
     case 'date':
-      return typeof value === 'string' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value)) ? null : Messages.date;
+      return typeof value === 'string' && isIsoDate(value) ? null : Messages.date;
     case 'string':
       if (typeof value !== 'string') return Messages.string;
+      // PostgreSQL text cannot hold NUL.
+      if (value.includes('\0')) return 'must not contain NUL characters';
       if (field.values && !field.values.includes(value)) return Messages.oneOf(field.values);
       return value.length > 1000 ? Messages.shorterThan(1001) : null;
   }
+}
+
+// An ISO date PostgreSQL accepts too: JavaScript's parser rolls 2026-02-30 over to March.
+export function isIsoDate(value: string): boolean {
+  const match = ISO_DATE.exec(value);
+  if (!match || Number.isNaN(Date.parse(value))) return false;
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const [hours, minutes, seconds] = (value.slice(11, 19).match(/\d{2}/g) ?? []).map(Number);
+  return (
+    year >= 1 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    (hours ?? 0) <= 23 &&
+    (minutes ?? 0) <= 59 &&
+    (seconds ?? 0) <= 59
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -2,6 +2,7 @@ import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { ValidationError } from '../errors/app-error';
 import { compileFilter } from './compile-filter';
 import { encodeCursor, filterFingerprint } from './list-cursor';
+import { isIsoDate } from './parse-filter';
 import { ListField, ListFieldType, ListQuery, ListSpec, PageMeta } from './list-spec';
 
 export interface ListPage<T> {
@@ -30,6 +31,9 @@ export async function runList<T extends ObjectLiteral>(
   const fingerprint = filterFingerprint(query.filter, options.scope);
   if (query.cursor && query.cursor.filter !== fingerprint) {
     throw ValidationError.of('cursor', 'was issued for another filter or list; drop it to start from the first page');
+  }
+  if (query.cursor && !cursorValueFits(spec.filterable[query.orderBy], query.cursor.value)) {
+    throw ValidationError.of('cursor', 'is not a valid cursor; use meta.page.nextCursor of a previous page');
   }
   if (!query.filtersState) qb.andWhere(`${spec.filterable[spec.stateField].column} = 'active'`);
   if (query.filter) {
@@ -98,4 +102,20 @@ function keysetCondition(
   }
   if (field.nullable && ascending) return { sql: `(${after} OR ${column} IS NULL)`, params };
   return { sql: after, params };
+}
+
+// A cursor's value came from PostgreSQL's own text for the column; anything else was made up, and
+// is refused here rather than failing the cast in SQL.
+const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
+
+function cursorValueFits(field: ListField, value: string | null): boolean {
+  if (value === null) return field.nullable === true;
+  switch (field.type) {
+    case 'integer':
+      return /^-?\d{1,18}$/.test(value);
+    case 'date':
+      return PG_TIMESTAMPTZ.test(value) && isIsoDate(value.slice(0, 10));
+    case 'string':
+      return !value.includes('\0');
+  }
 }
