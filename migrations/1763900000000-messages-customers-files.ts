@@ -87,6 +87,8 @@ export class MessagesCustomersFiles1763900000000 implements MigrationInterface {
     await run(`CREATE INDEX ix_customers_email ON customers (tenant_id, lower(email), id)`);
     await run(`CREATE INDEX ix_customers_organization ON customers (tenant_id, organization, id)`);
     await run(`CREATE INDEX ix_customers_external_id ON customers (tenant_id, external_id, id)`);
+    // The customers list's `contacts.value` filter looks values up whatever their type.
+    await run(`CREATE INDEX ix_customer_contacts_value ON customer_contacts (tenant_id, lower(value)) WHERE state = 'active'`);
     // Exactly one main contact per type and customer: at most one here, at least one in the service.
     await run(
       `CREATE UNIQUE INDEX uq_customer_contacts_main ON customer_contacts (tenant_id, customer_id, type)
@@ -118,6 +120,7 @@ export class MessagesCustomersFiles1763900000000 implements MigrationInterface {
     await run(`DROP TABLE idempotency_keys`);
     await run(`DROP INDEX ix_users_created`);
     await run(`DROP INDEX uq_customer_contacts_main`);
+    await run(`DROP INDEX ix_customer_contacts_value`);
     for (const column of ['updated', 'first_name', 'last_name', 'email', 'organization', 'external_id']) {
       await run(`DROP INDEX ix_customers_${column}`);
     }

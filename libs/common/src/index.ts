@@ -20,3 +20,4 @@ export * from './list/run-list';
 export * from './idempotency/fingerprint';
 export * from './idempotency/idempotency.interceptor';
 export * from './idempotency/idempotent.decorator';
+export * from './validation/read-only-audit-fields.dto';

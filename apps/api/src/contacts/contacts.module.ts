@@ -3,10 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ContactsService } from './contacts.service';
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
+import { CustomersController } from './customers.controller';
+import { CustomersRepository } from './customers.repository';
+import { CustomersService } from './customers.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Customer, CustomerContact])],
-  providers: [ContactsService],
+  controllers: [CustomersController],
+  providers: [ContactsService, CustomersRepository, CustomersService],
   exports: [ContactsService],
 })
 export class ContactsModule {}

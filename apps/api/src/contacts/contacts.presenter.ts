@@ -1,6 +1,7 @@
-import { auditFields, ref } from '@app/common';
+import { auditFields, pickFields, ref } from '@app/common';
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
+import type { CustomerIncluded, CustomerView } from './customers.service';
 
 // The seeds' CustomerContact.
 export function presentContact(contact: CustomerContact) {
@@ -14,9 +15,9 @@ export function presentContact(contact: CustomerContact) {
   };
 }
 
-// Teamwork's Customer, with its contacts as refs.
-export function presentCustomer(customer: Customer, contactIds: readonly number[]) {
-  return {
+// Teamwork's Customer, with its contacts as refs; `fields` makes it sparse (the id always stays).
+export function presentCustomer(customer: Customer, contactIds: readonly number[], fields: readonly string[] | null = null) {
+  const wire = {
     id: customer.id,
     firstName: customer.firstName,
     lastName: customer.lastName,
@@ -32,4 +33,20 @@ export function presentCustomer(customer: Customer, contactIds: readonly number[
     contacts: contactIds.map((id) => ref(id, 'contacts')),
     ...auditFields(customer),
   };
+  return pickFields(wire, fields);
+}
+
+export function presentCustomerView({ customer, contacts }: CustomerView, fields: readonly string[] | null = null) {
+  return presentCustomer(
+    customer,
+    contacts.map((contact) => contact.id),
+    fields,
+  );
+}
+
+// `included`, keyed by plural type.
+export function presentCustomerIncluded(included: CustomerIncluded) {
+  const wire: Record<string, unknown[]> = {};
+  if (included.contacts) wire.contacts = included.contacts.map(presentContact);
+  return wire;
 }

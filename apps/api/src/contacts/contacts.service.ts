@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { ContactType, CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
+import { CustomersRepository } from './customers.repository';
 import { Database } from '@app/database';
 
 export interface ContactInput {
@@ -11,7 +12,10 @@ export interface ContactInput {
 
 @Injectable()
 export class ContactsService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly customers: CustomersRepository,
+  ) {}
 
   async findActiveContact(
     tenantId: number,
@@ -47,7 +51,8 @@ export class ContactsService {
     return byCustomer;
   }
 
-  // The active contact with this type and value (case-insensitively), or a new customer owning it.
+  // The active contact with this type and value (case-insensitively), or a new customer owning it
+  // as its main contact, mirrored in the customer's email/phone/mobile as every main contact is.
   // Safe under concurrency: the partial unique index decides, and the loser reads the winner's row.
   async findOrCreateContact(
     manager: EntityManager,
@@ -59,29 +64,22 @@ export class ContactsService {
     const existing = await this.findContactByValue(manager, tenantId, input.type, value);
     if (existing) return existing;
 
-    const customer = manager.create(Customer, {
-      tenantId,
-      email: input.type === 'email' ? value : null,
-      phone: input.type === 'phone' ? value : null,
-      mobile: input.type === 'mobile' ? value : null,
-      createdBy: actorId,
-      updatedBy: actorId,
-    });
-    await manager.insert(Customer, customer);
+    const customerId = await this.customers.insertCustomer(manager, { tenantId, createdBy: actorId, updatedBy: actorId });
     const inserted: { id: number }[] = await manager.query(
       `INSERT INTO customer_contacts (tenant_id, customer_id, type, value, is_main, created_by, updated_by)
        VALUES ($1, $2, $3, $4, true, $5, $5)
        ON CONFLICT (tenant_id, type, lower(value)) WHERE state = 'active' DO NOTHING
        RETURNING id`,
-      [tenantId, customer.id, input.type, value, actorId],
+      [tenantId, customerId, input.type, value, actorId],
     );
     if (inserted.length === 0) {
       // Another request created it first: drop our unused customer and use theirs.
-      await manager.delete(Customer, { tenantId, id: customer.id });
+      await manager.delete(Customer, { tenantId, id: customerId });
       const winner = await this.findContactByValue(manager, tenantId, input.type, value);
       if (!winner) throw new Error('contact vanished after a unique conflict');
       return winner;
     }
+    await this.customers.updateCustomer(manager, tenantId, customerId, { mirror: true });
     return manager.findOneByOrFail(CustomerContact, { tenantId, id: inserted[0].id });
   }
 

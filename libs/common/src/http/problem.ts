@@ -49,6 +49,12 @@ export function toProblem(exception: unknown): Problem | null {
         : String((response as { message?: unknown }).message ?? exception.message);
     return { status, code: `HTTP_${status}`, message };
   }
+  // Two transactions that each waited on the other: PostgreSQL aborted this one, nothing of it was
+  // written, and the same request sent again succeeds.
+  const sqlState = (exception as { driverError?: { code?: unknown } })?.driverError?.code;
+  if (sqlState === '40P01' || sqlState === '40001') {
+    return { status: 409, code: 'CONCURRENT_UPDATE', message: 'a concurrent request changed the same rows; nothing was written, retry' };
+  }
   // Fastify's own client errors (body too large, unsupported media type, …) carry a statusCode.
   const fastifyError = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
   if (

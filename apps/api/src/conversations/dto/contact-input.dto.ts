@@ -1,6 +1,5 @@
-import { IsEntityId, Messages } from '@app/common';
+import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
 import { Allow, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateBy, ValidateIf, isEmail } from 'class-validator';
-import { ReadOnlyAuditFieldsDto } from './read-only-audit-fields.dto';
 import { CONTACT_TYPES, ContactType } from '../../contacts/customer-contact.entity';
 
 // An email contact's value must be an email address.

@@ -1,8 +1,7 @@
-import { IsEntityId, Messages } from '@app/common';
+import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
 import { Type } from 'class-transformer';
 import { Allow, ArrayMaxSize, IsArray, IsDefined, IsObject, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { ContactInputDto } from './contact-input.dto';
-import { ReadOnlyAuditFieldsDto } from './read-only-audit-fields.dto';
 import { UserRefDto } from './user-ref.dto';
 
 // Fields of the seeds' Conversation that a client may send but never sets: accepted and ignored.

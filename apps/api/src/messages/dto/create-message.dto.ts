@@ -1,4 +1,4 @@
-import { IsEntityId, Messages } from '@app/common';
+import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
 import { Transform, Type } from 'class-transformer';
 import {
   Allow,
@@ -11,7 +11,6 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { ReadOnlyAuditFieldsDto } from '../../conversations/dto/read-only-audit-fields.dto';
 
 export const MAX_MESSAGE_LENGTH = 65536;
 export const MAX_MESSAGE_FILES = 20;

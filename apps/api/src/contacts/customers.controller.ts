@@ -1,0 +1,108 @@
+import { Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBasicAuth,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, parseListQuery } from '@app/common';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Principal } from '../auth/principal';
+import { presentCustomerIncluded, presentCustomerView } from './contacts.presenter';
+import { CUSTOMER_LIST } from './customer-list.definition';
+import { CUSTOMER_ENVELOPE_SCHEMA, CUSTOMERS_LIST_SCHEMA } from './customer.openapi';
+import { CustomersService } from './customers.service';
+import { CustomerInputDto } from './dto/customer-input.dto';
+
+type Query = Record<string, unknown>;
+
+// Teamwork Desk v2: /desk/api/v2/customers…
+@ApiTags('customers')
+@ApiBearerAuth()
+@ApiBasicAuth()
+@Controller('desk/api/v2')
+export class CustomersController {
+  constructor(private readonly customers: CustomersService) {}
+
+  @Post('customers.json')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Create a customer',
+    description: 'With `contacts` [{type, value, isMain?}]; `email`, `phone` and `mobile` name the main contact of that type.',
+  })
+  @ApiCreatedResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA })
+  @ApiDeskErrors('conflict')
+  async create(@CurrentPrincipal() principal: Principal, @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto) {
+    return { customer: presentCustomerView(await this.customers.create(principal, body)) };
+  }
+
+  @Get('customers.json')
+  @ApiOperation({ summary: 'List customers' })
+  @ApiListQuery(CUSTOMER_LIST)
+  @ApiOkResponse({ schema: CUSTOMERS_LIST_SCHEMA })
+  @ApiDeskErrors()
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
+    const list = parseListQuery(query, CUSTOMER_LIST);
+    const { views, meta } = await this.customers.list(principal, list);
+    return {
+      customers: views.map((view) => presentCustomerView(view, list.fields)),
+      included: presentCustomerIncluded(this.customers.included(views, list.includes)),
+      meta: { page: meta },
+    };
+  }
+
+  @Get('customers/:id.json')
+  @ApiOperation({ summary: 'Get a customer' })
+  @ApiQuery({ name: 'fields', required: false, description: 'Comma list of customer fields' })
+  @ApiQuery({ name: 'includes', required: false, description: 'contacts, or all' })
+  @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA })
+  @ApiDeskErrors('notFound')
+  async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
+    // A single resource takes only `fields` and `includes` of the list parameters.
+    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, CUSTOMER_LIST);
+    const view = await this.customers.getById(principal, id);
+    const customer = presentCustomerView(view, fields);
+    if (includes.size === 0) return { customer };
+    return { customer, included: presentCustomerIncluded(this.customers.included([view], includes)) };
+  }
+
+  @Put('customers/:id.json')
+  @ApiOperation({ summary: 'Replace a customer: omitted properties are cleared, unlisted contacts removed' })
+  @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA })
+  @ApiDeskErrors('notFound', 'conflict')
+  async replace(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam() id: number,
+    @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto,
+  ) {
+    return { customer: presentCustomerView(await this.customers.replace(principal, id, body)) };
+  }
+
+  @Patch('customers/:id.json')
+  @ApiOperation({
+    summary: 'Update a customer: omitted properties are unchanged',
+    description: '`contacts` entries with id change that contact (removed with "delete": true); without id they are added.',
+  })
+  @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA })
+  @ApiDeskErrors('notFound', 'conflict')
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam() id: number,
+    @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto,
+  ) {
+    return { customer: presentCustomerView(await this.customers.update(principal, id, body)) };
+  }
+
+  @Delete('customers/:id.json')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a customer (soft: state becomes "deleted"; its contacts are freed)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiDeskErrors('notFound')
+  async remove(@CurrentPrincipal() principal: Principal, @IdParam() id: number): Promise<void> {
+    await this.customers.remove(principal, id);
+  }
+}

@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import { ListPage, ListQuery, runList } from '@app/common';
+import { Database } from '@app/database';
+import { EntityManager, QueryFailedError } from 'typeorm';
+import { MIRRORED_TYPES, PlannedContact } from './contact-plan';
+import { CustomerContact } from './customer-contact.entity';
+import { CUSTOMER_LIST } from './customer-list.definition';
+import { Customer } from './customer.entity';
+
+// The writable columns of a customer besides the mirrored email/phone/mobile.
+export type CustomerFields = Pick<
+  Customer,
+  'firstName' | 'lastName' | 'organization' | 'extraData' | 'notes' | 'address' | 'externalId' | 'jobTitle'
+>;
+
+export interface TakenContact {
+  customerId: number;
+  type: string;
+  value: string;
+}
+
+// The value of the customer's main active contact of one type (uq_customer_contacts_main finds it).
+const mainContactValue = (type: string) => () =>
+  `(SELECT cc.value FROM customer_contacts cc
+     WHERE cc.tenant_id = customers.tenant_id AND cc.customer_id = customers.id
+       AND cc.type = '${type}' AND cc.is_main AND cc.state = 'active')`;
+
+// Every query takes the tenant first.
+@Injectable()
+export class CustomersRepository {
+  constructor(private readonly db: Database) {}
+
+  async findById(tenantId: number, id: number, manager: EntityManager = this.db.manager): Promise<Customer | null> {
+    return manager.findOneBy(Customer, { tenantId, id });
+  }
+
+  // Locks the customer for the rest of the transaction: changes to one customer's contacts apply
+  // one after another, so the main-contact index never sees two requests' halves.
+  async findByIdForUpdate(manager: EntityManager, tenantId: number, id: number): Promise<Customer | null> {
+    return manager
+      .createQueryBuilder(Customer, 'cu')
+      .where('cu.tenant_id = :tenantId AND cu.id = :id', { tenantId, id })
+      .setLock('pessimistic_write')
+      .getOne();
+  }
+
+  async list(tenantId: number, query: ListQuery): Promise<ListPage<Customer>> {
+    const qb = this.db.manager.createQueryBuilder(Customer, 'cu').where('cu.tenant_id = :tenantId', { tenantId });
+    return runList(qb, CUSTOMER_LIST, query);
+  }
+
+  // The contacts each customer shows, oldest first, in one query: its active ones, and for a
+  // deleted customer those deleted with it (same deleted_at: one transaction's now()).
+  async contactsOf(
+    tenantId: number,
+    customers: readonly Customer[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<Map<number, CustomerContact[]>> {
+    const byCustomer = new Map<number, CustomerContact[]>(customers.map((customer) => [customer.id, []]));
+    if (customers.length === 0) return byCustomer;
+    const contacts = await manager
+      .createQueryBuilder(CustomerContact, 'cc')
+      .innerJoin(Customer, 'cu', 'cu.tenant_id = cc.tenant_id AND cu.id = cc.customer_id')
+      .where('cc.tenant_id = :tenantId AND cc.customer_id = ANY(:ids)', { tenantId, ids: [...byCustomer.keys()] })
+      .andWhere(`(cc.state = 'active' OR (cu.state = 'deleted' AND cc.deleted_at = cu.deleted_at))`)
+      .orderBy('cc.id', 'ASC')
+      .getMany();
+    for (const contact of contacts) byCustomer.get(contact.customerId)?.push(contact);
+    return byCustomer;
+  }
+
+  async activeContacts(manager: EntityManager, tenantId: number, customerId: number): Promise<CustomerContact[]> {
+    return manager.find(CustomerContact, { where: { tenantId, customerId, state: 'active' }, order: { id: 'ASC' } });
+  }
+
+  // Other customers' active contacts with any of these types and values (case-insensitively).
+  async findTaken(
+    manager: EntityManager,
+    tenantId: number,
+    contacts: readonly Pick<PlannedContact, 'type' | 'value'>[],
+    exceptCustomerId: number | null,
+  ): Promise<TakenContact[]> {
+    if (contacts.length === 0) return [];
+    return manager.query(
+      `SELECT cc.customer_id AS "customerId", cc.type, cc.value
+         FROM customer_contacts cc
+         JOIN unnest($2::text[], $3::text[]) AS wanted(type, value)
+           ON cc.type = wanted.type AND lower(cc.value) = lower(wanted.value)
+        WHERE cc.tenant_id = $1 AND cc.state = 'active' AND cc.customer_id IS DISTINCT FROM $4
+        ORDER BY cc.id`,
+      [tenantId, contacts.map((c) => c.type), contacts.map((c) => c.value), exceptCustomerId],
+    );
+  }
+
+  async insertCustomer(manager: EntityManager, values: Partial<Customer>): Promise<number> {
+    const customer = manager.create(Customer, values);
+    await manager.insert(Customer, customer);
+    return customer.id;
+  }
+
+  // Ids follow the given order, so "the oldest of a type" is the first listed.
+  async insertContacts(
+    manager: EntityManager,
+    tenantId: number,
+    customerId: number,
+    contacts: readonly Omit<PlannedContact, 'path'>[],
+    actorId: number | null,
+  ): Promise<number[]> {
+    if (contacts.length === 0) return [];
+    const rows: { id: number }[] = await manager.query(
+      `INSERT INTO customer_contacts (tenant_id, customer_id, type, value, is_main, created_by, updated_by)
+       SELECT $1, $2, c.type, c.value, c.is_main, $3, $3
+         FROM unnest($4::text[], $5::text[], $6::boolean[]) WITH ORDINALITY AS c(type, value, is_main, n)
+        ORDER BY c.n
+       RETURNING id`,
+      [tenantId, customerId, actorId, contacts.map((c) => c.type), contacts.map((c) => c.value), contacts.map((c) => c.isMain)],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  // Main flags are cleared before any is set: uq_customer_contacts_main is checked row by row.
+  async updateContacts(
+    manager: EntityManager,
+    tenantId: number,
+    contacts: readonly (Omit<PlannedContact, 'path'> & { id: number })[],
+    actorId: number,
+  ): Promise<void> {
+    if (contacts.length === 0) return;
+    const ids = contacts.map((c) => c.id);
+    await manager.query(`UPDATE customer_contacts SET is_main = false WHERE tenant_id = $1 AND id = ANY($2) AND is_main`, [tenantId, ids]);
+    await manager.query(
+      `UPDATE customer_contacts cc
+          SET type = c.type, value = c.value, is_main = c.is_main, updated_at = now(), updated_by = $2
+         FROM unnest($3::bigint[], $4::text[], $5::text[], $6::boolean[]) AS c(id, type, value, is_main)
+        WHERE cc.tenant_id = $1 AND cc.id = c.id`,
+      [tenantId, actorId, ids, contacts.map((c) => c.type), contacts.map((c) => c.value), contacts.map((c) => c.isMain)],
+    );
+  }
+
+  // Soft: the values are free for others from now on. is_main stays as a record of what it was.
+  async removeContacts(manager: EntityManager, tenantId: number, ids: readonly number[], actorId: number | null): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.query(
+      `UPDATE customer_contacts SET state = 'deleted', deleted_at = now(), deleted_by = $3
+        WHERE tenant_id = $1 AND id = ANY($2) AND state = 'active'`,
+      [tenantId, [...ids], actorId],
+    );
+  }
+
+  // One UPDATE: the given fields, updatedAt/updatedBy when `actorId` is given, and with
+  // `mirror` the email/phone/mobile columns recomputed from the main active contacts.
+  async updateCustomer(
+    manager: EntityManager,
+    tenantId: number,
+    id: number,
+    changes: { fields?: Partial<CustomerFields>; mirror?: boolean; actorId?: number | null },
+  ): Promise<void> {
+    const set: Partial<Record<keyof Customer, unknown>> = { ...changes.fields };
+    if (changes.mirror) for (const type of MIRRORED_TYPES) set[type] = mainContactValue(type);
+    if (changes.actorId !== undefined) Object.assign(set, { updatedAt: () => 'now()', updatedBy: changes.actorId });
+    if (Object.keys(set).length === 0) return;
+    await manager
+      .createQueryBuilder()
+      .update(Customer)
+      .set(set as Partial<Customer>)
+      .where('tenant_id = :tenantId AND id = :id', { tenantId, id })
+      .execute();
+  }
+
+  // Soft delete with its contacts, in the caller's transaction; updatedAt stays. False when the
+  // customer was not active.
+  async softDelete(manager: EntityManager, tenantId: number, id: number, actorId: number): Promise<boolean> {
+    const [, affected] = (await manager.query(
+      `UPDATE customers SET state = 'deleted', deleted_at = now(), deleted_by = $3
+        WHERE tenant_id = $1 AND id = $2 AND state = 'active'`,
+      [tenantId, id, actorId],
+    )) as [unknown, number];
+    if (affected === 0) return false;
+    await manager.query(
+      `UPDATE customer_contacts SET state = 'deleted', deleted_at = now(), deleted_by = $3
+        WHERE tenant_id = $1 AND customer_id = $2 AND state = 'active'`,
+      [tenantId, id, actorId],
+    );
+    return true;
+  }
+}
+
+// A unique violation of the given index (PostgreSQL 23505).
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; constraint?: string };
+  return driverError.code === '23505' && driverError.constraint === constraint;
+}

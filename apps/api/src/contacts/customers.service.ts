@@ -1,0 +1,199 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError, ListQuery, NotFoundError, PageMeta } from '@app/common';
+import { Database } from '@app/database';
+import { EntityManager } from 'typeorm';
+import { Principal } from '../auth/principal';
+import { ContactsInput, PlannedContact, PlanMode, contactKey, planContacts } from './contact-plan';
+import { CustomerErrorCode } from './contacts.errors';
+import { CustomerContact } from './customer-contact.entity';
+import { Customer } from './customer.entity';
+import { CustomerFields, CustomersRepository, TakenContact, isUniqueViolation } from './customers.repository';
+
+export type CustomerInput = Partial<Record<keyof CustomerFields, string | null>> & ContactsInput;
+
+// A customer with the contacts its wire form shows.
+export interface CustomerView {
+  customer: Customer;
+  contacts: CustomerContact[];
+}
+
+export interface CustomerIncluded {
+  contacts?: CustomerContact[];
+}
+
+const FIELDS: readonly (keyof CustomerFields)[] = [
+  'firstName',
+  'lastName',
+  'organization',
+  'extraData',
+  'notes',
+  'address',
+  'externalId',
+  'jobTitle',
+];
+// NOT NULL columns: cleared to ''.
+const TEXT_FIELDS: readonly (keyof CustomerFields)[] = ['firstName', 'lastName'];
+
+@Injectable()
+export class CustomersService {
+  constructor(
+    private readonly db: Database,
+    private readonly customers: CustomersRepository,
+  ) {}
+
+  async create(principal: Principal, input: CustomerInput): Promise<CustomerView> {
+    const { tenantId, userId } = principal;
+    const plan = planContacts([], input, 'create');
+    plan.errors.throwIfAny();
+    const id = await this.db.transaction(async (manager) => {
+      await this.assertContactsFree(manager, tenantId, null, plan.claims);
+      return this.guardContactRace(manager, tenantId, null, plan.claims, async (tx) => {
+        const fields = fieldsOf(input, 'create');
+        const id = await this.customers.insertCustomer(tx, { tenantId, ...fields, createdBy: userId, updatedBy: userId });
+        await this.customers.insertContacts(tx, tenantId, id, plan.insert, userId);
+        await this.customers.updateCustomer(tx, tenantId, id, { mirror: true });
+        return id;
+      });
+    });
+    return this.getById(principal, id);
+  }
+
+  async getById(principal: Principal, id: number): Promise<CustomerView> {
+    const customer = await this.customers.findById(principal.tenantId, id);
+    if (!customer) throw this.notFound(id);
+    const [view] = await this.views(principal.tenantId, [customer]);
+    return view;
+  }
+
+  async list(principal: Principal, query: ListQuery): Promise<{ views: CustomerView[]; meta: PageMeta }> {
+    const { rows, meta } = await this.customers.list(principal.tenantId, query);
+    return { views: await this.views(principal.tenantId, rows), meta };
+  }
+
+  // PUT: every field as given (omitted ones cleared) and exactly the listed contacts.
+  async replace(principal: Principal, id: number, input: CustomerInput): Promise<CustomerView> {
+    return this.change(principal, id, input, 'replace');
+  }
+
+  // PATCH: only the given fields and the named contacts change.
+  async update(principal: Principal, id: number, input: CustomerInput): Promise<CustomerView> {
+    return this.change(principal, id, input, 'patch');
+  }
+
+  // Soft delete, with its contacts so that their values are free again; deleting a deleted
+  // customer changes nothing.
+  async remove(principal: Principal, id: number): Promise<void> {
+    const { tenantId, userId } = principal;
+    await this.db.transaction(async (manager) => {
+      if (await this.customers.softDelete(manager, tenantId, id, userId)) return;
+      if (!(await this.customers.findById(tenantId, id, manager))) throw this.notFound(id);
+    });
+  }
+
+  // The objects `?includes=` side-loads: the views already hold them.
+  included(views: readonly CustomerView[], includes: Set<string>): CustomerIncluded {
+    const included: CustomerIncluded = {};
+    if (includes.has('contacts')) included.contacts = views.flatMap((view) => view.contacts);
+    return included;
+  }
+
+  private async change(principal: Principal, id: number, input: CustomerInput, mode: PlanMode): Promise<CustomerView> {
+    const { tenantId, userId } = principal;
+    await this.db.transaction(async (manager) => {
+      const customer = await this.customers.findByIdForUpdate(manager, tenantId, id);
+      if (!customer) throw this.notFound(id);
+      if (customer.state === 'deleted') throw new ConflictError(CustomerErrorCode.Deleted, `customer ${id} is deleted`);
+      const plan = planContacts(await this.customers.activeContacts(manager, tenantId, id), input, mode);
+      plan.errors.throwIfAny();
+      const fields = changedFields(customer, fieldsOf(input, mode));
+      if (!plan.changed && Object.keys(fields).length === 0) return;
+
+      await this.assertContactsFree(manager, tenantId, id, plan.claims);
+      await this.guardContactRace(manager, tenantId, id, plan.claims, async (tx) => {
+        // Removals first, so a value removed from one contact may be given to another.
+        await this.customers.removeContacts(
+          tx,
+          tenantId,
+          plan.remove.map((contact) => contact.id),
+          userId,
+        );
+        await this.customers.updateContacts(tx, tenantId, plan.update, userId);
+        await this.customers.insertContacts(tx, tenantId, id, plan.insert, userId);
+        await this.customers.updateCustomer(tx, tenantId, id, { fields, mirror: plan.changed, actorId: userId });
+      });
+    });
+    return this.getById(principal, id);
+  }
+
+  private async assertContactsFree(
+    manager: EntityManager,
+    tenantId: number,
+    customerId: number | null,
+    claims: PlannedContact[],
+  ): Promise<void> {
+    const taken = await this.customers.findTaken(manager, tenantId, claims, customerId);
+    if (taken.length > 0) throw contactTaken(claims, taken);
+  }
+
+  // Runs `work` in a savepoint. A request that took one of these values between our check and
+  // our write makes the unique index fire: the savepoint keeps the transaction usable to name
+  // the winner, and the answer is the same 409 as when the check sees it.
+  private async guardContactRace<T>(
+    manager: EntityManager,
+    tenantId: number,
+    customerId: number | null,
+    claims: PlannedContact[],
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await manager.transaction(work);
+    } catch (error) {
+      if (!isUniqueViolation(error, 'uq_customer_contacts_value')) throw error;
+      throw contactTaken(claims, await this.customers.findTaken(manager, tenantId, claims, customerId));
+    }
+  }
+
+  private async views(tenantId: number, customers: Customer[]): Promise<CustomerView[]> {
+    const contacts = await this.customers.contactsOf(tenantId, customers);
+    return customers.map((customer) => ({ customer, contacts: contacts.get(customer.id) ?? [] }));
+  }
+
+  private notFound(id: number): NotFoundError {
+    return new NotFoundError(CustomerErrorCode.NotFound, `customer ${id} not found`);
+  }
+}
+
+// The 409 naming, under each field that asked for a taken value, the customer who has it.
+function contactTaken(claims: readonly PlannedContact[], taken: readonly TakenContact[]): ConflictError {
+  const fields: Record<string, string[]> = {};
+  for (const claim of claims) {
+    const owner = taken.find((contact) => contactKey(contact.type, contact.value) === contactKey(claim.type, claim.value));
+    // `email` (the shorthand) is the value itself; `contacts[0]` has one.
+    const key = claim.path.startsWith('contacts') ? `${claim.path}.value` : claim.path;
+    if (owner) (fields[key] ??= []).push(`is already a contact of customer ${owner.customerId}`);
+  }
+  const [first] = taken;
+  const message = !first
+    ? 'a contact was taken by another customer meanwhile; retry'
+    : taken.length === 1
+      ? `the ${first.type} ${first.value} is already a contact of customer ${first.customerId}`
+      : `${taken.length} of these contacts already belong to other customers`;
+  return new ConflictError(CustomerErrorCode.ContactTaken, message, fields);
+}
+
+// The columns a body sets: for PATCH only the given ones; otherwise all, omitted ones cleared.
+function fieldsOf(input: CustomerInput, mode: PlanMode): Partial<CustomerFields> {
+  const fields: Partial<Record<keyof CustomerFields, string | null>> = {};
+  for (const key of FIELDS) {
+    const value = input[key];
+    if (value === undefined && mode === 'patch') continue;
+    fields[key] = value ?? (TEXT_FIELDS.includes(key) ? '' : null);
+  }
+  return fields as Partial<CustomerFields>;
+}
+
+function changedFields(customer: Customer, fields: Partial<CustomerFields>): Partial<CustomerFields> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([key, value]) => customer[key as keyof CustomerFields] !== value),
+  ) as Partial<CustomerFields>;
+}

@@ -1,0 +1,80 @@
+import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
+import { Transform } from 'class-transformer';
+import {
+  Allow,
+  IsBoolean,
+  IsDefined,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateBy,
+  ValidateIf,
+  isEmail,
+} from 'class-validator';
+import { CONTACT_TYPES, ContactType } from '../customer-contact.entity';
+
+// A ref as the API shows it ({"id": 3, "type": "contacts"}) may be sent back: that type means "unchanged".
+export const CONTACT_REF_TYPE = 'contacts';
+
+const IsContactType = () =>
+  ValidateBy({
+    name: 'isContactType',
+    validator: {
+      validate: (value, args) =>
+        (CONTACT_TYPES as readonly unknown[]).includes(value) ||
+        (value === CONTACT_REF_TYPE && (args?.object as CustomerContactInputDto).id !== undefined),
+      defaultMessage: () => Messages.oneOf(CONTACT_TYPES),
+    },
+  });
+
+// An email contact's value must be an email address (known here only when the type is given).
+const IsValidForContactType = () =>
+  ValidateBy({
+    name: 'isValidForContactType',
+    validator: {
+      validate: (value, args) => (args?.object as CustomerContactInputDto).type !== 'email' || isEmail(value),
+      defaultMessage: () => Messages.email,
+    },
+  });
+
+export const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+// One entry of a customer's `contacts`: with `id`, that contact (changed, or removed with
+// `"delete": true`); without, a contact to add.
+export class CustomerContactInputDto extends ReadOnlyAuditFieldsDto {
+  @ValidateIf((contact: CustomerContactInputDto) => contact.id !== undefined || contact.delete === true)
+  @IsDefined({ message: Messages.required })
+  @IsEntityId()
+  id?: number;
+
+  @ValidateIf((contact: CustomerContactInputDto) => isNew(contact) || contact.type !== undefined)
+  @IsDefined({ message: Messages.required })
+  @IsContactType()
+  type?: ContactType | typeof CONTACT_REF_TYPE;
+
+  @ValidateIf((contact: CustomerContactInputDto) => isNew(contact) || contact.value !== undefined)
+  @Transform(trimmed)
+  @IsDefined({ message: Messages.required })
+  @IsString({ message: Messages.string })
+  @IsNotEmpty({ message: Messages.required })
+  @MaxLength(320, { message: Messages.shorterThan(321) })
+  @IsValidForContactType()
+  value?: string;
+
+  @IsOptional()
+  @IsBoolean({ message: Messages.boolean })
+  isMain?: boolean;
+
+  @IsOptional()
+  @IsBoolean({ message: Messages.boolean })
+  delete?: boolean;
+
+  // Read-only parts of a CustomerContact (or an EntityRef) a client may echo back; ignored.
+  @Allow() customer?: unknown;
+  @Allow() meta?: unknown;
+}
+
+function isNew(contact: CustomerContactInputDto): boolean {
+  return contact.id === undefined && contact.delete !== true;
+}
