@@ -36,8 +36,11 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    FILES_DIR=/var/lib/helpdesk/files
 WORKDIR /app
+# Uploaded attachments: the one place the app writes (a volume in docker-compose.yml).
+RUN mkdir -p /var/lib/helpdesk/files && chown node:node /var/lib/helpdesk/files
 # Files stay owned by root (read-only to the app); the process runs as the image's `node` user.
 COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules

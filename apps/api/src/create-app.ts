@@ -9,8 +9,12 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import secureJson from 'secure-json-parse';
 import { AppModule } from './app.module';
+import { ApiKeysService } from './auth/api-keys.service';
+import { uploadTempDir } from './files/file-storage';
+import { registerMultipartUploadParser } from './files/multipart-upload.parser';
 import { requestIdFor } from './logging';
 
+// JSON bodies; multipart uploads have their own limit, FILES_MAX_BYTES.
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 declare module 'fastify' {
@@ -39,6 +43,15 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonParser(fastify);
+  const apiKeys = app.get(ApiKeysService);
+  registerMultipartUploadParser(fastify, {
+    maxFileBytes: config.FILES_MAX_BYTES,
+    tempDir: uploadTempDir(config.FILES_DIR),
+    // The guard then finds the principal already there.
+    authenticate: async (request) => {
+      request.principal = await apiKeys.principalFor(request.headers.authorization);
+    },
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
     done();

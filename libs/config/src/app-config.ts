@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNotEmpty,
   IsOptional,
   IsString,
   Matches,
@@ -27,6 +28,9 @@ const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const FILE_STORAGE_DRIVERS = ['local'] as const;
+export type FileStorageDriver = (typeof FILE_STORAGE_DRIVERS)[number];
 
 // The whole environment of the service, validated once at boot. Read it through this class only.
 export class AppConfig {
@@ -116,6 +120,21 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   PUSHER_WEBHOOK_MAX_AGE_SECONDS = 600;
+
+  // The largest attachment accepted, in bytes (25 MB by default; at most 5 GiB).
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(5 * 1024 ** 3)
+  FILES_MAX_BYTES = 26_214_400;
+
+  @IsIn(FILE_STORAGE_DRIVERS)
+  FILE_STORAGE_DRIVER: FileStorageDriver = 'local';
+
+  // The local driver's root: attachments by tenant, and upload temp files under it.
+  @IsString()
+  @IsNotEmpty()
+  FILES_DIR = '.data/files';
 }
 
 export class InvalidConfigError extends Error {}

@@ -1,10 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { UnauthenticatedError } from '@app/common';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeysService } from './api-keys.service';
-import { AuthErrorCode } from './auth.errors';
-import { apiKeyFromAuthorization } from './credentials';
 import { IS_PUBLIC } from './public.decorator';
 
 // Global: every route needs an agent's API key unless marked @Public().
@@ -20,10 +17,8 @@ export class ApiKeyGuard implements CanActivate {
     if (isPublic) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const presented = apiKeyFromAuthorization(request.headers.authorization);
-    const principal = await this.apiKeys.authenticate(presented);
-    if (!principal) throw new UnauthenticatedError(AuthErrorCode.ApiKeyInvalid, 'invalid or revoked API key');
-    request.principal = principal;
+    // An upload was authenticated by its parser already, before its bytes reached the disk.
+    request.principal ??= await this.apiKeys.principalFor(request.headers.authorization);
     return true;
   }
 }

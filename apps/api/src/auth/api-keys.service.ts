@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { issueSecret, NotFoundError, secretLookup, secretMatches } from '@app/common';
+import { issueSecret, NotFoundError, secretLookup, secretMatches, UnauthenticatedError } from '@app/common';
 import { EntityManager } from 'typeorm';
 import { ApiKey } from './api-key.entity';
 import { AuthErrorCode } from './auth.errors';
+import { apiKeyFromAuthorization } from './credentials';
 import { Principal } from './principal';
 import { UserRole } from './user.entity';
 import { Database } from '@app/database';
@@ -69,6 +70,14 @@ export class ApiKeysService {
     return { tenantId: row.tenant_id, userId: row.user_id, role: row.role, apiKeyId: row.id };
   }
 
+  // The caller named by an Authorization header, or the 401 ApiKeyGuard answers with. For the
+  // few checks that must run before the guard (an upload, before its bytes reach the disk).
+  async principalFor(authorization: string | undefined): Promise<Principal> {
+    const principal = await this.authenticate(apiKeyFromAuthorization(authorization));
+    if (!principal) throw new UnauthenticatedError(AuthErrorCode.ApiKeyInvalid, 'invalid or revoked API key');
+    return principal;
+  }
+
   // When a key was last used, for operators deciding what to revoke: written at most once a minute
   // per key, off the request's path, so a failure here never fails the request.
   private touch(tenantId: number, id: number): void {
@@ -104,4 +113,14 @@ export class ApiKeysService {
     return this.db.manager.findOneByOrFail(ApiKey, { tenantId, id });
   }
 
+  // Every active key of an agent, in the caller's transaction (an agent being deactivated).
+  // Returns how many were revoked.
+  async revokeAllForUser(manager: EntityManager, tenantId: number, userId: number, actorId: number | null): Promise<number> {
+    const result = await manager.update(
+      ApiKey,
+      { tenantId, userId, state: 'active' },
+      { state: 'deleted', deletedAt: () => 'now()', deletedBy: actorId },
+    );
+    return result.affected ?? 0;
+  }
 }

@@ -6,4 +6,7 @@ export enum AuthErrorCode {
   UserNotFound = 'USER_NOT_FOUND',
   UserAmbiguous = 'USER_AMBIGUOUS',
   ApiKeyNotFound = 'API_KEY_NOT_FOUND',
+  AdminRequired = 'ADMIN_REQUIRED',
+  UserEmailTaken = 'USER_EMAIL_TAKEN',
+  LastAdmin = 'USER_LAST_ADMIN',
 }

@@ -13,7 +13,7 @@ export const CUSTOMER_LIST: ListSpec = {
     state: { column: 'cu.state', type: 'string', values: ['active', 'deleted'] },
     createdAt: { column: 'cu.created_at', type: 'date' },
     updatedAt: { column: 'cu.updated_at', type: 'date' },
-    // Any active contact of the customer; uq_customer_contacts_value holds lower(value).
+    // Any active contact of the customer; ix_customer_contacts_value finds lower(value) whatever the type.
     'contacts.value': {
       column: 'lower(ccf.value)',
       type: 'string',

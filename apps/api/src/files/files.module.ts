@@ -1,11 +1,28 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '@app/config';
+import { FileStorage } from './file-storage';
+import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
+import { LocalFileStorage } from './local-file-storage';
 import { StoredFile } from './stored-file.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([StoredFile])],
-  providers: [FilesService],
+  controllers: [FilesController],
+  providers: [
+    FilesService,
+    {
+      provide: FileStorage,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): FileStorage => {
+        switch (config.FILE_STORAGE_DRIVER) {
+          case 'local':
+            return new LocalFileStorage(config.FILES_DIR);
+        }
+      },
+    },
+  ],
   exports: [FilesService],
 })
 export class FilesModule {}

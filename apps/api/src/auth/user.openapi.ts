@@ -1,0 +1,57 @@
+import { AUDIT_SCHEMA_PROPERTIES, PAGE_META_SCHEMA } from '@app/common';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { USER_ROLES } from './user.entity';
+
+// An agent, as presentUser() writes it.
+export const USER_SCHEMA: SchemaObject = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    email: { type: 'string', format: 'email' },
+    firstName: { type: 'string' },
+    lastName: { type: 'string' },
+    role: { type: 'string', enum: [...USER_ROLES] },
+    ...AUDIT_SCHEMA_PROPERTIES,
+  },
+};
+
+export const USER_ENVELOPE_SCHEMA: SchemaObject = { type: 'object', properties: { user: USER_SCHEMA } };
+
+export const USERS_LIST_SCHEMA: SchemaObject = {
+  type: 'object',
+  properties: { users: { type: 'array', items: USER_SCHEMA }, meta: PAGE_META_SCHEMA },
+};
+
+const NAME: SchemaObject = { type: 'string', maxLength: 100 };
+const EMAIL: SchemaObject = { type: 'string', format: 'email', maxLength: 320, description: 'Unique among the active agents of the tenant, without regard to case' };
+const ROLE: SchemaObject = { type: 'string', enum: [...USER_ROLES] };
+
+const CREATE_FIELDS: SchemaObject = {
+  type: 'object',
+  required: ['email'],
+  properties: { email: EMAIL, firstName: NAME, lastName: NAME, role: { ...ROLE, default: 'agent' } },
+};
+
+const UPDATE_FIELDS: SchemaObject = {
+  type: 'object',
+  properties: {
+    email: EMAIL,
+    firstName: NAME,
+    lastName: NAME,
+    role: ROLE,
+    state: {
+      type: 'string',
+      enum: ['active', 'deleted'],
+      description: '"deleted" deactivates the agent and revokes its API keys; "active" restores it (its keys stay revoked)',
+    },
+  },
+};
+
+// Desk bodies come wrapped ({"user": {...}}) or bare.
+export const CREATE_USER_BODY_SCHEMA: SchemaObject = {
+  oneOf: [{ type: 'object', required: ['user'], properties: { user: CREATE_FIELDS } }, CREATE_FIELDS],
+};
+
+export const UPDATE_USER_BODY_SCHEMA: SchemaObject = {
+  oneOf: [{ type: 'object', required: ['user'], properties: { user: UPDATE_FIELDS } }, UPDATE_FIELDS],
+};
