@@ -1,16 +1,6 @@
-import { ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
+import { AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { CONTACT_TYPES } from './customer-contact.entity';
-
-const AUDIT: Record<string, SchemaObject> = {
-  state: { type: 'string', enum: ['active', 'deleted'] },
-  createdAt: { type: 'string', format: 'date-time' },
-  createdBy: { ...ENTITY_REF_SCHEMA, nullable: true },
-  updatedAt: { type: 'string', format: 'date-time', description: 'Not updated when the object is deleted' },
-  updatedBy: { ...ENTITY_REF_SCHEMA, nullable: true },
-  deletedAt: { type: 'string', format: 'date-time', description: 'Only when deleted' },
-  deletedBy: { ...ENTITY_REF_SCHEMA, description: 'Only when deleted' },
-};
 
 const text = (description?: string): SchemaObject => ({ type: 'string', nullable: true, ...(description ? { description } : {}) });
 
@@ -23,7 +13,7 @@ export const CONTACT_SCHEMA: SchemaObject = {
     type: { type: 'string', enum: [...CONTACT_TYPES] },
     value: { type: 'string', description: 'Unique per tenant and type among active contacts, ignoring case' },
     isMain: { type: 'boolean', description: 'Exactly one contact of each type is main' },
-    ...AUDIT,
+    ...AUDIT_SCHEMA_PROPERTIES,
   },
 };
 
@@ -44,7 +34,7 @@ export const CUSTOMER_SCHEMA: SchemaObject = {
     externalId: text(),
     jobTitle: text(),
     contacts: { type: 'array', items: ENTITY_REF_SCHEMA, description: 'Refs {id, type: "contacts"}; includes=contacts side-loads them' },
-    ...AUDIT,
+    ...AUDIT_SCHEMA_PROPERTIES,
   },
 };
 

@@ -1,25 +1,13 @@
 import { AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
+import { CONTACT_SCHEMA } from '../contacts/customer.openapi';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-
-const CONTACT: SchemaObject = {
-  type: 'object',
-  description: 'CustomerContact: a customer contact detail',
-  properties: {
-    id: { type: 'integer' },
-    customer: ENTITY_REF_SCHEMA,
-    type: { type: 'string', enum: ['email', 'phone', 'mobile', 'facebook', 'twitter', 'other'] },
-    value: { type: 'string' },
-    isMain: { type: 'boolean' },
-    ...AUDIT_SCHEMA_PROPERTIES,
-  },
-};
 
 // The seeds' Conversation, as presentConversation() writes it.
 export const CONVERSATION_SCHEMA: SchemaObject = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    contact: CONTACT,
+    contact: CONTACT_SCHEMA,
     lastMessageAt: { type: 'string', format: 'date-time', nullable: true, description: 'When the latest message was posted' },
     contactId: { type: 'integer' },
     messages: { type: 'array', items: ENTITY_REF_SCHEMA, description: 'The latest 100 active messages, oldest first' },

@@ -1,12 +1,8 @@
+import { ReadOnlyAuditTrailDto } from '@app/common';
 import { Allow } from 'class-validator';
 
-// Fields of a User a client may echo back but never sets: accepted and ignored.
-export class ReadOnlyUserFieldsDto {
+// Fields of a User a client may echo back but never sets: accepted and ignored. (`state` is
+// writable: it deactivates and restores.)
+export class ReadOnlyUserFieldsDto extends ReadOnlyAuditTrailDto {
   @Allow() id?: unknown;
-  @Allow() createdAt?: unknown;
-  @Allow() createdBy?: unknown;
-  @Allow() updatedAt?: unknown;
-  @Allow() updatedBy?: unknown;
-  @Allow() deletedAt?: unknown;
-  @Allow() deletedBy?: unknown;
 }

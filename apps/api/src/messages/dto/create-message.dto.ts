@@ -25,7 +25,7 @@ export class ConversationRefDto {
 }
 
 // `files` entries may be ids or refs ({"id": 3, "type": "files"}); both become ids.
-export const toFileIds = ({ value }: { value: unknown }): unknown =>
+const toFileIds = ({ value }: { value: unknown }): unknown =>
   Array.isArray(value)
     ? value.map((item) => (item && typeof item === 'object' && !Array.isArray(item) ? (item as { id?: unknown }).id : item))
     : value;
@@ -35,7 +35,23 @@ export class MessageReadOnlyFieldsDto extends ReadOnlyAuditFieldsDto {
   @Allow() id?: unknown;
 }
 
-export class CreateMessageDto extends MessageReadOnlyFieldsDto {
+// What a message says: its text and its attachments. Posted, and edited later.
+export class MessageContentDto extends MessageReadOnlyFieldsDto {
+  // Required unless files are attached.
+  @IsOptional()
+  @IsString({ message: Messages.string })
+  @MaxLength(MAX_MESSAGE_LENGTH, { message: Messages.shorterThan(MAX_MESSAGE_LENGTH + 1) })
+  message?: string;
+
+  @IsOptional()
+  @Transform(toFileIds)
+  @IsArray({ message: Messages.array })
+  @ArrayMaxSize(MAX_MESSAGE_FILES, { message: `must have at most ${MAX_MESSAGE_FILES} items` })
+  @IsEntityId({ each: true })
+  files?: number[];
+}
+
+export class CreateMessageDto extends MessageContentDto {
   // The conversation, by id or by ref; one of the two is required.
   @IsOptional()
   @IsEntityId()
@@ -47,12 +63,6 @@ export class CreateMessageDto extends MessageReadOnlyFieldsDto {
   @Type(() => ConversationRefDto)
   conversation?: ConversationRefDto;
 
-  // Required unless files are attached.
-  @IsOptional()
-  @IsString({ message: Messages.string })
-  @MaxLength(MAX_MESSAGE_LENGTH, { message: Messages.shorterThan(MAX_MESSAGE_LENGTH + 1) })
-  message?: string;
-
   // The author: an agent of the tenant (the caller when neither is given) or a customer contact.
   @IsOptional()
   @IsEntityId()
@@ -61,13 +71,6 @@ export class CreateMessageDto extends MessageReadOnlyFieldsDto {
   @IsOptional()
   @IsEntityId()
   contactId?: number;
-
-  @IsOptional()
-  @Transform(toFileIds)
-  @IsArray({ message: Messages.array })
-  @ArrayMaxSize(MAX_MESSAGE_FILES, { message: `must have at most ${MAX_MESSAGE_FILES} items` })
-  @IsEntityId({ each: true })
-  files?: number[];
 
   @IsOptional()
   @IsString({ message: Messages.string })

@@ -1,23 +1,10 @@
-import { IsEntityId, Messages } from '@app/common';
-import { Transform } from 'class-transformer';
-import { Allow, ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { MAX_MESSAGE_FILES, MAX_MESSAGE_LENGTH, MessageReadOnlyFieldsDto, toFileIds } from './create-message.dto';
+import { Messages } from '@app/common';
+import { Allow, IsIn, IsOptional } from 'class-validator';
+import { MessageContentDto } from './create-message.dto';
 
 // Only `message` and `files` are edited. Authors, conversation and client id are read-only: sent
 // unchanged they are accepted, sent changed they are refused.
-export class UpdateMessageDto extends MessageReadOnlyFieldsDto {
-  @IsOptional()
-  @IsString({ message: Messages.string })
-  @MaxLength(MAX_MESSAGE_LENGTH, { message: Messages.shorterThan(MAX_MESSAGE_LENGTH + 1) })
-  message?: string;
-
-  @IsOptional()
-  @Transform(toFileIds)
-  @IsArray({ message: Messages.array })
-  @ArrayMaxSize(MAX_MESSAGE_FILES, { message: `must have at most ${MAX_MESSAGE_FILES} items` })
-  @IsEntityId({ each: true })
-  files?: number[];
-
+export class UpdateMessageDto extends MessageContentDto {
   // "deleted" soft-deletes; "active" restores.
   @IsOptional()
   @IsIn(['active', 'deleted'], { message: Messages.oneOf(['active', 'deleted']) })
