@@ -112,6 +112,7 @@ describe('Conversations (Desk v2)', () => {
       ['a contactId that is a string', { contactId: '12' }, { contactId: ['must be a whole number'] }],
       ['a contactId that is null', { contactId: null }, { contactId: ['must be set'] }],
       ['an unknown field', { contactId: 1, colour: 'red' }, { colour: ['is not a known field'] }],
+      ['a field named like an Object member', { contactId: 1, toString: 'x' }, { toString: ['is not a known field'] }],
       ['a contact with no value', { contact: { type: 'email' } }, { 'contact.value': ['must be set'] }],
       ['a contact with a bad email', { contact: { type: 'email', value: 'not-an-email' } }, { 'contact.value': ['must be a valid email address'] }],
       [

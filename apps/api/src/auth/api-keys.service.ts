@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { issueSecret, NotFoundError, secretLookup, secretMatches, UnauthenticatedError } from '@app/common';
 import { EntityManager } from 'typeorm';
+import { Database } from '@app/database';
 import { ApiKey } from './api-key.entity';
 import { AuthErrorCode } from './auth.errors';
 import { apiKeyFromAuthorization } from './credentials';
 import { Principal } from './principal';
 import { UserRole } from './user.entity';
-import { Database } from '@app/database';
 
 export interface IssuedApiKey {
   apiKey: ApiKey;

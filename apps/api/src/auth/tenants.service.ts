@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { Database } from '@app/database';
 import { ApiKeysService, IssuedApiKey } from './api-keys.service';
 import { Tenant } from './tenant.entity';
 import { User } from './user.entity';
-import { Database } from '@app/database';
 
 export interface BootstrapInput {
   tenantName: string;

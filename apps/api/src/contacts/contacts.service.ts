@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
+import { Database } from '@app/database';
 import { ContactType, CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
 import { CustomersRepository } from './customers.repository';
-import { Database } from '@app/database';
 
 export interface ContactInput {
   type: ContactType;

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ListPage, ListQuery, runList } from '@app/common';
 import { EntityManager, In } from 'typeorm';
+import { Database } from '@app/database';
 import { CONVERSATION_LIST } from './conversation-list.definition';
 import { ConversationMessage } from '../messages/conversation-message.entity';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
-import { Database } from '@app/database';
 
 // Every query here takes the tenant first; the token lookup is the one exception, because the
 // widget presents only its token.

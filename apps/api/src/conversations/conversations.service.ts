@@ -10,6 +10,7 @@ import {
   secretMatches,
 } from '@app/common';
 import { EntityManager } from 'typeorm';
+import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ContactInput, ContactsService } from '../contacts/contacts.service';
@@ -19,7 +20,6 @@ import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository } from './conversations.repository';
 import { IncludedLoader } from '../includes/included-loader';
 import { presentMessage } from '../messages/message.presenter';
-import { Database } from '@app/database';
 
 export interface UserRefInput {
   id: number;

@@ -74,7 +74,9 @@ export class FieldErrorsBuilder {
   private readonly errors: FieldErrors = {};
 
   add(field: string, message: string): this {
-    (this.errors[field] ??= []).push(message);
+    // Own keys only: a field named like an Object member (`toString`) must not find that member.
+    if (!Object.hasOwn(this.errors, field)) this.errors[field] = [];
+    this.errors[field].push(message);
     return this;
   }
 

@@ -8,6 +8,8 @@ type Constructor<T> = new () => T;
 // Validates a plain object against a DTO; every failure becomes a field error in Teamwork wording.
 // No implicit conversion: "5" for an integer field is an error, as it is for the Go API.
 export function validateDto<T extends object>(dto: Constructor<T>, plain: Record<string, unknown>): T {
+  const shadowing = keysNamedLikeObjectMembers(plain);
+  if (Object.keys(shadowing).length > 0) throw new ValidationError(shadowing);
   const instance = plainToInstance(dto, plain, { enableImplicitConversion: false, exposeDefaultValues: false });
   const errors = validateSync(instance, {
     whitelist: true,
@@ -47,4 +49,19 @@ function messageFor(constraint: string, message: string): string {
     default:
       return message;
   }
+}
+
+// class-validator's whitelist looks fields up in a plain object, where `toString`, `valueOf` and
+// the like are always found: such keys would pass as known. No field of the API is named so.
+function keysNamedLikeObjectMembers(value: unknown, prefix = '', out: FieldErrors = {}): FieldErrors {
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => keysNamedLikeObjectMembers(item, `${prefix}[${index}]`, out));
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (key in Object.prototype) out[path] = [Messages.unknownField];
+      else keysNamedLikeObjectMembers(item, path, out);
+    }
+  }
+  return out;
 }
