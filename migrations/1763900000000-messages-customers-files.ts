@@ -79,6 +79,13 @@ export class MessagesCustomersFiles1763900000000 implements MigrationInterface {
     await run(
       `CREATE INDEX ix_conversation_messages_contact ON conversation_messages (tenant_id, contact_id, created_at, id) WHERE contact_id IS NOT NULL`,
     );
+    // The audit filters. Partial, so rows without the value (a widget's messages have no agent
+    // behind them; active rows were never deleted) cost these indexes nothing.
+    for (const column of ['created_by', 'updated_by', 'deleted_by', 'deleted_at']) {
+      await run(
+        `CREATE INDEX ix_conversation_messages_${column} ON conversation_messages (tenant_id, ${column}, id) WHERE ${column} IS NOT NULL`,
+      );
+    }
 
     // Customers: every field the list filters or orders by.
     await run(`CREATE INDEX ix_customers_updated ON customers (tenant_id, updated_at, id)`);
