@@ -1,3 +1,4 @@
+import { IdempotencyInterceptor } from '@app/common';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { conversationRow, createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { BASE, ISO } from './support/desk';
@@ -247,6 +248,44 @@ describe('Conversation messages (Desk v2)', () => {
       expect(failed.status).toBe(400);
       expect(await t.db.query(`SELECT 1 FROM idempotency_keys WHERE key = 'fails'`)).toEqual([]);
       await post({ conversationId: mine.id, message: 'fixed' }).set('Idempotency-Key', 'fails').expect(201);
+    });
+
+    it('should refuse with 409 a repeat whose first request still holds the key after the wait, and run it once it is free', async () => {
+      const quick = await createTestApp({ IDEMPOTENCY_WAIT_MS: '300' });
+      const holder = quick.db.createQueryRunner();
+      try {
+        const tenant = await createTenant(quick);
+        const { contactId } = await createContact(quick.db, tenant.tenantId);
+        const c = (await quick.http.post(`${BASE}/conversations.json`).set('Authorization', tenant.auth).send({ contactId })).body.conversation;
+        // Another process's request, still running, has claimed the key.
+        await holder.startTransaction();
+        await holder.query(`INSERT INTO idempotency_keys (tenant_id, key, fingerprint) VALUES ($1, 'busy', 'x')`, [tenant.tenantId]);
+        const send = () =>
+          quick.http.post(`${BASE}/conversationmessages.json`).set('Authorization', tenant.auth).set('Idempotency-Key', 'busy').send({ conversationId: c.id, message: 'wait' });
+        const started = Date.now();
+        const refused = await send();
+        expect(refused.status).toBe(409);
+        expect(refused.headers['x-error-code']).toBe('IDEMPOTENCY_KEY_IN_USE');
+        expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+        expect(await quick.db.query(`SELECT 1 FROM conversation_messages WHERE conversation_id = $1`, [c.id])).toEqual([]);
+        // The first request failed: its claim is gone, and the key runs.
+        await holder.rollbackTransaction();
+        expect((await send()).status).toBe(201);
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+        await quick.close();
+      }
+    });
+
+    it('should purge keys older than 24 hours', async () => {
+      const c = await conversation();
+      await post({ conversationId: c.id, message: 'kept' }).set('Idempotency-Key', 'recent').expect(201);
+      await post({ conversationId: c.id, message: 'old' }).set('Idempotency-Key', 'ancient').expect(201);
+      await t.db.query(`UPDATE idempotency_keys SET created_at = now() - interval '24 hours 1 minute' WHERE key = 'ancient'`);
+      expect(await t.app.get(IdempotencyInterceptor).purgeExpired()).toBeGreaterThanOrEqual(1);
+      const keys = (await t.db.query(`SELECT key FROM idempotency_keys WHERE key IN ('recent', 'ancient')`)).map((r: { key: string }) => r.key);
+      expect(keys).toEqual(['recent']);
     });
 
     it('should answer 400 for a key that is too long, and replay expired keys no more', async () => {

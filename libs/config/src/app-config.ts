@@ -121,6 +121,13 @@ export class AppConfig {
   @Min(1)
   PUSHER_WEBHOOK_MAX_AGE_SECONDS = 600;
 
+  // How long a request waits for another one holding its Idempotency-Key before a 409.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  IDEMPOTENCY_WAIT_MS = 10_000;
+
   // The largest attachment accepted, in bytes (25 MB by default; at most 5 GiB).
   @Transform(toInteger)
   @IsInt()

@@ -1,5 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
@@ -16,8 +17,6 @@ export const IdempotencyErrorCode = {
 const HEADER = 'idempotency-key';
 const MAX_KEY_LENGTH = 255;
 const RETENTION = '24 hours';
-// How long a repeat waits for the first request with its key to finish before it is refused.
-const WAIT_FOR_FIRST_MS = 10_000;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 interface StoredAnswer {
@@ -32,7 +31,7 @@ interface StoredAnswer {
 // - a repeat with the same body replays the first answer, marked `Idempotent-Replayed: true`;
 // - a repeat with another body is refused (409, or 422 where the endpoint says so);
 // - a repeat while the first still runs waits on the claimed row and then replays it, or after
-//   WAIT_FOR_FIRST_MS is refused with 409; it is never executed a second time;
+//   IDEMPOTENCY_WAIT_MS is refused with 409; it is never executed a second time;
 // - a first request that fails leaves no record, and a process that dies mid-request leaves
 //   neither the work nor the key: the client's retry executes it, once.
 // Keys are kept 24 hours, in PostgreSQL, so every service process sees them.
@@ -43,6 +42,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
   constructor(
     private readonly reflector: Reflector,
     private readonly db: Database,
+    private readonly config: AppConfig,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -87,7 +87,9 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
   // Null when this request now holds the key; else the answer recorded for it. A key claimed by a
   // transaction still running makes the INSERT wait for that transaction's end.
   private async claim(manager: EntityManager, tenantId: number, key: string, fingerprint: string): Promise<StoredAnswer | null> {
-    await manager.query(`SET LOCAL lock_timeout = ${WAIT_FOR_FIRST_MS}`);
+    // A whole number from the validated config; SET takes no bound parameters. 0 would mean "wait
+    // for ever", so the shortest wait is 1 ms.
+    await manager.query(`SET LOCAL lock_timeout = ${Math.max(1, this.config.IDEMPOTENCY_WAIT_MS)}`);
     let claimed: unknown[];
     try {
       claimed = await manager.query(
