@@ -59,7 +59,7 @@ describe('Around the API', () => {
       expect(Object.keys(doc.body.paths['/desk/api/v2/conversations/{id}.json']).sort()).toEqual(['delete', 'get', 'patch']);
       expect(doc.body.components.securitySchemes).toHaveProperty('bearer');
       const create = doc.body.paths['/desk/api/v2/conversations.json'].post;
-      expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401']);
+      expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '409']);
       expect(create.responses['201'].content['application/json'].schema.properties.conversation.properties).toHaveProperty('socket_id');
       expect(create.responses['400'].content['application/json'].schema.required).toEqual(['errors']);
       const list = doc.body.paths['/desk/api/v2/conversations.json'].get;

@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiHeader } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiHeader } from '@nestjs/swagger';
 
 export const IDEMPOTENT = 'helpdesk:idempotent';
 
@@ -19,5 +19,9 @@ export const Idempotent = (options: IdempotentOptions = {}): MethodDecorator =>
       description:
         'Up to 255 characters. The first request with a key is executed; a repeat with the same body within 24 hours ' +
         'replays its answer (with Idempotent-Replayed: true), a repeat with another body is refused.',
+    }),
+    ApiConflictResponse({
+      description:
+        'IDEMPOTENCY_KEY_REUSED: the key came with another request; IDEMPOTENCY_KEY_IN_USE: a request with the key is still running',
     }),
   );
