@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { TempUploadSweeper } from '../apps/api/src/files/temp-upload-sweeper';
 import { BASE, ISO } from './support/desk';
 import { createAgent, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -319,6 +321,21 @@ describe('Files (Desk v2)', () => {
         await expectNoTempFiles();
       });
     });
+  });
+
+  it('should sweep upload spools abandoned over an hour ago, and leave younger ones', async () => {
+    const spool = join(dir, 'tmp');
+    await mkdir(spool, { recursive: true });
+    const abandoned = join(spool, 'upload-abandoned');
+    const live = join(spool, 'upload-live');
+    await writeFile(abandoned, 'half an upload');
+    await writeFile(live, 'an upload in flight');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(abandoned, twoHoursAgo, twoHoursAgo);
+    expect(await t.app.get(TempUploadSweeper).sweep()).toBe(1);
+    expect(existsSync(abandoned)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    await rm(live);
   });
 
   describe('GET /files/{id}.json and /files/{id}/download', () => {

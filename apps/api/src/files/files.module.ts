@@ -6,12 +6,14 @@ import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
 import { LocalFileStorage } from './local-file-storage';
 import { StoredFile } from './stored-file.entity';
+import { TempUploadSweeper } from './temp-upload-sweeper';
 
 @Module({
   imports: [TypeOrmModule.forFeature([StoredFile])],
   controllers: [FilesController],
   providers: [
     FilesService,
+    TempUploadSweeper,
     {
       provide: FileStorage,
       inject: [AppConfig],
