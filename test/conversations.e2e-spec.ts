@@ -409,6 +409,23 @@ describe('Conversations (Desk v2)', () => {
     });
   });
 
+  it('should side-load a customer exactly as GET /customers/{id}.json shows it, a deleted one too', async () => {
+    const customer = (
+      await t.http
+        .post(`${BASE}/customers.json`)
+        .set('Authorization', acme.auth)
+        .send({ email: 'sideload@example.test', contacts: [{ type: 'phone', value: '+1 555 0199' }] })
+    ).body.customer;
+    const contactId = customer.contacts[0].id;
+    const conversationId = (await post({ contactId })).body.conversation.id;
+    await t.http.delete(`${BASE}/customers/${customer.id}.json`).set('Authorization', acme.auth).expect(204);
+
+    const direct = (await t.http.get(`${BASE}/customers/${customer.id}.json`).set('Authorization', acme.auth)).body.customer;
+    const side = await t.http.get(`${BASE}/conversations/${conversationId}.json?includes=customers`).set('Authorization', acme.auth);
+    expect(direct.contacts).toHaveLength(2);
+    expect(side.body.included.customers).toEqual([direct]);
+  });
+
   describe('Idempotency-Key', () => {
     it('should create one conversation for a repeated key and replay the first answer', async () => {
       const { contactId } = await createContact(t.db, acme.tenantId);

@@ -290,9 +290,16 @@ describe('Conversation messages (Desk v2)', () => {
 
     it('should answer 400 for a key that is too long, and replay expired keys no more', async () => {
       const c = await conversation();
-      const long = await post({ conversationId: c.id, message: 'x' }).set('Idempotency-Key', 'k'.repeat(256));
-      expect(long.status).toBe(400);
-      expect(long.body.errors['Idempotency-Key']).toBeDefined();
+      for (const key of ['k'.repeat(256), 'has space', 'clé']) {
+        const bad = await post({ conversationId: c.id, message: 'x' }).set('Idempotency-Key', key);
+        expect({ key, status: bad.status, body: bad.body }).toEqual({
+          key,
+          status: 400,
+          body: { errors: { 'Idempotency-Key': ['must be 1 to 255 visible ASCII characters, given once'] } },
+        });
+      }
+      expect(await messageRows(c.id)).toEqual([]);
+      expect(await t.db.query(`SELECT 1 FROM idempotency_keys WHERE tenant_id = $1 AND key = 'has space'`, [acme.tenantId])).toEqual([]);
 
       await post({ conversationId: c.id, message: 'old' }).set('Idempotency-Key', 'aged').expect(201);
       await t.db.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'aged'`);
@@ -338,6 +345,38 @@ describe('Conversation messages (Desk v2)', () => {
       // Deleted messages leave the conversation's refs and the default lists.
       expect((await get(`conversations/${c.id}.json`)).body.conversation.messages).toEqual([]);
       expect((await get(`conversations/${c.id}/messages.json`)).body.conversationmessages).toEqual([]);
+    });
+
+    it.each([
+      ['an empty text and no files', { message: ' ', files: [] }, { message: ['must be set'] }],
+      ['a text too long', { message: 'x'.repeat(65537) }, { message: ['must be shorter than 65537 characters'] }],
+      ['files that are not ids', { files: ['a'] }, { files: ['must be a whole number'] }],
+      ['a state outside its values', { state: 'archived' }, { state: ['must be one of ‘active, deleted’'] }],
+      ['an unknown field', { subject: 'x' }, { subject: ['is not a known field'] }],
+      ['another author', { userId: 987654 }, { userId: ['is read-only'] }],
+      ['another conversation by ref', { conversation: { id: 987654 } }, { conversation: ['is read-only'] }],
+      ['another client id', { clientMessageId: 'other' }, { clientMessageId: ['is read-only'] }],
+    ])('should answer 400 to an edit with %s and change nothing', async (_case, body, errors) => {
+      const c = await conversation();
+      const created = (await post({ conversationId: c.id, message: 'as sent' })).body.conversationmessage;
+      const [before] = await messageRows(c.id);
+      const res = await t.http.patch(`${BASE}/conversationmessages/${created.id}.json`).set('Authorization', acme.auth).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors });
+      expect(await messageRows(c.id)).toEqual([before]);
+    });
+
+    it("should answer 400 to an edit attaching another tenant's file, and change nothing", async () => {
+      const c = await conversation();
+      const created = (await post({ conversationId: c.id, message: 'as sent' })).body.conversationmessage;
+      const theirs = await fileOf(globex);
+      const res = await t.http
+        .patch(`${BASE}/conversationmessages/${created.id}.json`)
+        .set('Authorization', acme.auth)
+        .send({ files: [theirs] });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: { 'files[0]': ['does not exist'] } });
+      expect((await messageRows(c.id))[0].file_ids).toEqual([]);
     });
 
     it('should list the messages of one conversation oldest first, and all of the tenant newest first', async () => {
@@ -402,6 +441,10 @@ describe('Conversation messages (Desk v2)', () => {
       const second = await t.http.get(`${BASE}/conversationmessages/history/${token}.json?pageSize=2&cursor=${first.body.meta.page.nextCursor}`);
       expect(second.body.conversationmessages.map((m: { id: number }) => m.id)).toEqual([ids[3], ids[4]]);
       expect(second.body.meta.page.hasMore).toBe(false);
+
+      const badPage = await t.http.get(`${BASE}/conversationmessages/history/${token}.json?pageSize=0&includes=contacts`);
+      expect(badPage.status).toBe(400);
+      expect(badPage.body).toEqual({ errors: { pageSize: ['must be greater than 0'], includes: ['must be one of ‘files, users, all’'] } });
 
       await tokenFor(c.id);
       const stale = await t.http.get(`${BASE}/conversationmessages/history/${token}.json`);

@@ -21,3 +21,4 @@ export * from './idempotency/fingerprint';
 export * from './idempotency/idempotency.interceptor';
 export * from './idempotency/idempotent.decorator';
 export * from './validation/read-only-audit-fields.dto';
+export * from './errors/database-errors';

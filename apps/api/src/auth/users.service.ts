@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, EntityState, ForbiddenError, ListPage, ListQuery, NotFoundError, runList } from '@app/common';
+import { ConflictError, EntityState, ForbiddenError, isUniqueViolation, ListPage, ListQuery, NotFoundError, runList } from '@app/common';
 import { Database } from '@app/database';
-import { EntityManager, In, Not, QueryFailedError } from 'typeorm';
+import { EntityManager, In, Not } from 'typeorm';
 import { ApiKeysService } from './api-keys.service';
 import { AuthErrorCode } from './auth.errors';
 import { Principal } from './principal';
@@ -178,8 +178,4 @@ function emailTakenBy(holder: User): ConflictError {
 
 function notFound(id: number): NotFoundError {
   return new NotFoundError(AuthErrorCode.UserNotFound, `user ${id} not found`);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
 }

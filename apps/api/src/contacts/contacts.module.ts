@@ -11,6 +11,6 @@ import { CustomersService } from './customers.service';
   imports: [TypeOrmModule.forFeature([Customer, CustomerContact])],
   controllers: [CustomersController],
   providers: [ContactsService, CustomersRepository, CustomersService],
-  exports: [ContactsService],
+  exports: [ContactsService, CustomersService],
 })
 export class ContactsModule {}

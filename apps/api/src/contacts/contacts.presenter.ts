@@ -1,7 +1,7 @@
 import { auditFields, pickFields, ref } from '@app/common';
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
-import type { CustomerIncluded, CustomerView } from './customers.service';
+import type { CustomerView } from './customers.service';
 
 // The seeds' CustomerContact.
 export function presentContact(contact: CustomerContact) {
@@ -44,9 +44,7 @@ export function presentCustomerView({ customer, contacts }: CustomerView, fields
   );
 }
 
-// `included`, keyed by plural type.
-export function presentCustomerIncluded(included: CustomerIncluded) {
-  const wire: Record<string, unknown[]> = {};
-  if (included.contacts) wire.contacts = included.contacts.map(presentContact);
-  return wire;
+// `included` of customer responses: their contacts, which the views already hold.
+export function presentCustomersIncluded(views: readonly CustomerView[], includes: ReadonlySet<string>) {
+  return includes.has('contacts') ? { contacts: views.flatMap((view) => view.contacts).map(presentContact) } : {};
 }

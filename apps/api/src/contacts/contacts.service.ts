@@ -33,24 +33,6 @@ export class ContactsService {
     });
   }
 
-  async findCustomersByIds(tenantId: number, ids: readonly number[]): Promise<Customer[]> {
-    if (ids.length === 0) return [];
-    return this.db.manager.find(Customer, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
-  }
-
-  // Active contact ids of each customer, for the customers' `contacts` refs.
-  async contactIdsByCustomer(tenantId: number, customerIds: readonly number[]): Promise<Map<number, number[]>> {
-    const byCustomer = new Map<number, number[]>(customerIds.map((id) => [id, []]));
-    if (customerIds.length === 0) return byCustomer;
-    const contacts = await this.db.manager.find(CustomerContact, {
-      select: { id: true, customerId: true },
-      where: { tenantId, customerId: In([...new Set(customerIds)]), state: 'active' },
-      order: { id: 'ASC' },
-    });
-    for (const contact of contacts) byCustomer.get(contact.customerId)?.push(contact.id);
-    return byCustomer;
-  }
-
   // The active contact with this type and value (case-insensitively), or a new customer owning it
   // as its main contact, mirrored in the customer's email/phone/mobile as every main contact is.
   // Safe under concurrency: the partial unique index decides, and the loser reads the winner's row.

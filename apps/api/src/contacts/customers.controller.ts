@@ -12,7 +12,7 @@ import {
 import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, parseListQuery } from '@app/common';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
-import { presentCustomerIncluded, presentCustomerView } from './contacts.presenter';
+import { presentCustomersIncluded, presentCustomerView } from './contacts.presenter';
 import { CUSTOMER_LIST } from './customer-list.definition';
 import { CUSTOMER_ENVELOPE_SCHEMA, CUSTOMERS_LIST_SCHEMA } from './customer.openapi';
 import { CustomersService } from './customers.service';
@@ -50,7 +50,7 @@ export class CustomersController {
     const { views, meta } = await this.customers.list(principal, list);
     return {
       customers: views.map((view) => presentCustomerView(view, list.fields)),
-      included: presentCustomerIncluded(this.customers.included(views, list.includes)),
+      included: presentCustomersIncluded(views, list.includes),
       meta: { page: meta },
     };
   }
@@ -67,7 +67,7 @@ export class CustomersController {
     const view = await this.customers.getById(principal, id);
     const customer = presentCustomerView(view, fields);
     if (includes.size === 0) return { customer };
-    return { customer, included: presentCustomerIncluded(this.customers.included([view], includes)) };
+    return { customer, included: presentCustomersIncluded([view], includes) };
   }
 
   @Put('customers/:id.json')

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ListPage, ListQuery, runList } from '@app/common';
 import { Database } from '@app/database';
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { MIRRORED_TYPES, PlannedContact } from './contact-plan';
 import { CustomerContact } from './customer-contact.entity';
 import { CUSTOMER_LIST } from './customer-list.definition';
@@ -32,6 +32,11 @@ export class CustomersRepository {
 
   async findById(tenantId: number, id: number, manager: EntityManager = this.db.manager): Promise<Customer | null> {
     return manager.findOneBy(Customer, { tenantId, id });
+  }
+
+  async findByIds(tenantId: number, ids: readonly number[]): Promise<Customer[]> {
+    if (ids.length === 0) return [];
+    return this.db.manager.find(Customer, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
   }
 
   // Locks the customer for the rest of the transaction: changes to one customer's contacts apply
@@ -183,11 +188,4 @@ export class CustomersRepository {
     );
     return true;
   }
-}
-
-// A unique violation of the given index (PostgreSQL 23505).
-export function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === '23505' && driverError.constraint === constraint;
 }

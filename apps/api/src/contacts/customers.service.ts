@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, ListQuery, NotFoundError, PageMeta } from '@app/common';
+import { ConflictError, isUniqueViolation, ListQuery, NotFoundError, PageMeta } from '@app/common';
 import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
@@ -7,7 +7,7 @@ import { ContactsInput, PlannedContact, PlanMode, contactKey, planContacts } fro
 import { CustomerErrorCode } from './contacts.errors';
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
-import { CustomerFields, CustomersRepository, TakenContact, isUniqueViolation } from './customers.repository';
+import { CustomerFields, CustomersRepository, TakenContact } from './customers.repository';
 
 export type CustomerInput = Partial<Record<keyof CustomerFields, string | null>> & ContactsInput;
 
@@ -15,10 +15,6 @@ export type CustomerInput = Partial<Record<keyof CustomerFields, string | null>>
 export interface CustomerView {
   customer: Customer;
   contacts: CustomerContact[];
-}
-
-export interface CustomerIncluded {
-  contacts?: CustomerContact[];
 }
 
 const FIELDS: readonly (keyof CustomerFields)[] = [
@@ -90,11 +86,14 @@ export class CustomersService {
     });
   }
 
-  // The objects `?includes=` side-loads: the views already hold them.
-  included(views: readonly CustomerView[], includes: Set<string>): CustomerIncluded {
-    const included: CustomerIncluded = {};
-    if (includes.has('contacts')) included.contacts = views.flatMap((view) => view.contacts);
-    return included;
+  // Deleted customers too, as other resources side-load them.
+  async findViewsByIds(tenantId: number, ids: readonly number[]): Promise<CustomerView[]> {
+    return this.views(tenantId, await this.customers.findByIds(tenantId, ids));
+  }
+
+  // A 404 unless the tenant has this customer (deleted ones too).
+  async assertExists(tenantId: number, id: number): Promise<void> {
+    if (!(await this.customers.findById(tenantId, id))) throw this.notFound(id);
   }
 
   private async change(principal: Principal, id: number, input: CustomerInput, mode: PlanMode): Promise<CustomerView> {

@@ -57,30 +57,17 @@ export class ConversationsRepository {
     return manager.findOneByOrFail(Conversation, { tenantId: conversation.tenantId, id: conversation.id });
   }
 
-  // The latest `limit` active messages of each conversation, oldest first: one index scan per
-  // conversation, one statement for all.
-  async latestMessages(
-    tenantId: number,
-    conversationIds: readonly number[],
-    limit: number,
-  ): Promise<ConversationMessage[]> {
-    if (conversationIds.length === 0) return [];
-    return this.db.manager
-      .createQueryBuilder(ConversationMessage, 'm')
-      .where('m.tenant_id = :tenantId', { tenantId })
-      .andWhere(
-        `m.id IN (SELECT latest.id FROM unnest(CAST(:conversationIds AS bigint[])) AS cid
-           CROSS JOIN LATERAL (
-             SELECT x.id FROM conversation_messages x
-              WHERE x.tenant_id = :tenantId AND x.conversation_id = cid AND x.state = 'active'
-              ORDER BY x.created_at DESC, x.id DESC LIMIT :limit) AS latest)`,
-        { conversationIds: [...new Set(conversationIds)], limit },
-      )
-      .orderBy('m.created_at', 'ASC')
-      .addOrderBy('m.id', 'ASC')
-      .getMany();
+  // The messages of these ids (side-loaded as a conversation's latest), in conversation order.
+  async messagesByIds(tenantId: number, ids: readonly number[]): Promise<ConversationMessage[]> {
+    if (ids.length === 0) return [];
+    return this.db.manager.find(ConversationMessage, {
+      where: { tenantId, id: In([...ids]) },
+      order: { conversationId: 'ASC', createdAt: 'ASC', id: 'ASC' },
+    });
   }
 
+  // The ids of the latest `limit` active messages of each conversation, oldest first: one index
+  // scan per conversation, one statement for all.
   async latestMessageIds(tenantId: number, conversationIds: readonly number[], limit: number): Promise<Map<number, number[]>> {
     const byConversation = new Map<number, number[]>(conversationIds.map((id) => [id, []]));
     if (conversationIds.length === 0) return byConversation;

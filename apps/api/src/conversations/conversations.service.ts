@@ -14,6 +14,7 @@ import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ContactInput, ContactsService } from '../contacts/contacts.service';
+import { CustomersService } from '../contacts/customers.service';
 import { CustomerContact } from '../contacts/customer-contact.entity';
 import { Conversation } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
@@ -61,6 +62,7 @@ export class ConversationsService {
     private readonly conversations: ConversationsRepository,
     private readonly contacts: ContactsService,
     private readonly users: UsersService,
+    private readonly customers: CustomersService,
     private readonly includedLoader: IncludedLoader,
   ) {}
 
@@ -96,13 +98,19 @@ export class ConversationsService {
 
   // The conversation whose current token this is; the widget's only credential.
   async getByToken(token: string): Promise<ConversationView> {
+    const conversation = await this.findByToken(token);
+    const [view] = await this.views(conversation.tenantId, [conversation]);
+    return view;
+  }
+
+  // The same, without what the wire form shows: for a widget's calls that need only to know it.
+  async findByToken(token: string): Promise<Conversation> {
     const lookup = secretLookup('hdc', token);
     const conversation = lookup ? await this.conversations.findActiveByTokenLookup(lookup) : null;
     if (!conversation?.tokenHash || !secretMatches(token, conversation.tokenHash)) {
       throw new NotFoundError(ConversationErrorCode.TokenNotFound, 'no conversation has this token');
     }
-    const [view] = await this.views(conversation.tenantId, [conversation]);
-    return view;
+    return conversation;
   }
 
   async list(principal: Principal, query: ListQuery): Promise<{ views: ConversationView[]; meta: PageMeta }> {
@@ -113,8 +121,7 @@ export class ConversationsService {
   // The conversations with any contact of this customer (deleted customers too); a 404 for a
   // customer the tenant does not have.
   async listOfCustomer(principal: Principal, customerId: number, query: ListQuery): Promise<{ views: ConversationView[]; meta: PageMeta }> {
-    const [customer] = await this.contacts.findCustomersByIds(principal.tenantId, [customerId]);
-    if (!customer) throw new NotFoundError(ConversationErrorCode.CustomerNotFound, `customer ${customerId} not found`);
+    await this.customers.assertExists(principal.tenantId, customerId);
     const { rows, meta } = await this.conversations.list(principal.tenantId, query, customerId);
     return { views: await this.views(principal.tenantId, rows), meta };
   }
@@ -147,7 +154,6 @@ export class ConversationsService {
     includes: ReadonlySet<string>,
     options: { publicView?: boolean } = {},
   ): Promise<Record<string, unknown[]>> {
-    const conversationIds = views.map((view) => view.conversation.id);
     const [included, messages] = await Promise.all([
       this.includedLoader.load(
         tenantId,
@@ -159,7 +165,10 @@ export class ConversationsService {
         options,
       ),
       includes.has('conversationmessages')
-        ? this.conversations.latestMessages(tenantId, conversationIds, CONVERSATION_MESSAGE_REFS)
+        ? this.conversations.messagesByIds(
+            tenantId,
+            views.flatMap((view) => view.messageIds),
+          )
         : Promise.resolve(null),
     ]);
     if (messages) included.conversationmessages = messages.map((message) => presentMessage(message));

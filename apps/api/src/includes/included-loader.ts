@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { presentPublicUser, presentUser } from '../auth/user.presenter';
 import { UsersService } from '../auth/users.service';
-import { presentContact, presentCustomer } from '../contacts/contacts.presenter';
+import { presentContact, presentCustomerView } from '../contacts/contacts.presenter';
 import { ContactsService } from '../contacts/contacts.service';
+import { CustomersService } from '../contacts/customers.service';
 import { presentFile } from '../files/file.presenter';
 import { FilesService } from '../files/files.service';
 
@@ -19,6 +20,7 @@ export interface IncludedRefs {
 export class IncludedLoader {
   constructor(
     private readonly contacts: ContactsService,
+    private readonly customers: CustomersService,
     private readonly users: UsersService,
     private readonly files: FilesService,
   ) {}
@@ -38,12 +40,11 @@ export class IncludedLoader {
           const contacts = await this.contacts.findContactsByIds(tenantId, ids(refs.contacts));
           if (wanted.has('contacts')) included.contacts = contacts.map(presentContact);
           if (!wanted.has('customers')) return;
-          const customerIds = contacts.map((contact) => contact.customerId);
-          const [customers, contactIds] = await Promise.all([
-            this.contacts.findCustomersByIds(tenantId, customerIds),
-            this.contacts.contactIdsByCustomer(tenantId, customerIds),
-          ]);
-          included.customers = customers.map((customer) => presentCustomer(customer, contactIds.get(customer.id) ?? []));
+          const customers = await this.customers.findViewsByIds(
+            tenantId,
+            contacts.map((contact) => contact.customerId),
+          );
+          included.customers = customers.map((view) => presentCustomerView(view));
         })(),
       );
     }

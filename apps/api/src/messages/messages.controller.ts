@@ -10,7 +10,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, ListSpec, parseListQuery } from '@app/common';
+import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, ListQuery, ListSpec, parseListQuery } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
@@ -71,7 +71,7 @@ export class MessagesController {
   @ApiOkResponse({ schema: MESSAGES_LIST_SCHEMA })
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    return this.page(principal.tenantId, MESSAGE_LIST, query);
+    return this.page(principal.tenantId, MESSAGE_LIST, parseListQuery(query, MESSAGE_LIST));
   }
 
   @Get('conversations/:id/messages.json')
@@ -82,7 +82,7 @@ export class MessagesController {
   async listOfConversation(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
     const list = parseListQuery(query, CONVERSATION_MESSAGE_LIST);
     await this.conversations.assertExists(principal.tenantId, id);
-    return this.page(principal.tenantId, CONVERSATION_MESSAGE_LIST, query, id, list);
+    return this.page(principal.tenantId, CONVERSATION_MESSAGE_LIST, list, { conversationId: id });
   }
 
   @Public()
@@ -97,8 +97,8 @@ export class MessagesController {
   async history(@Param('token') token: string, @Query() query: Query) {
     const { page, pageSize, cursor, fields, includes } = query;
     const list = parseListQuery({ page, pageSize, cursor, fields, includes }, HISTORY_LIST);
-    const { conversation } = await this.conversations.getByToken(token);
-    return this.page(conversation.tenantId, HISTORY_LIST, {}, conversation.id, list, true);
+    const conversation = await this.conversations.findByToken(token);
+    return this.page(conversation.tenantId, HISTORY_LIST, list, { conversationId: conversation.id, publicView: true });
   }
 
   @Get('conversationmessages/:id.json')
@@ -137,13 +137,12 @@ export class MessagesController {
     await this.messages.remove(principal, id);
   }
 
+  // One page of messages, of the tenant or of one conversation, with what `includes` asks for.
   private async page(
     tenantId: number,
     spec: ListSpec,
-    query: Query,
-    conversationId?: number,
-    parsed = parseListQuery(query, spec),
-    publicView = false,
+    parsed: ListQuery,
+    { conversationId, publicView = false }: { conversationId?: number; publicView?: boolean } = {},
   ) {
     const { messages, meta } = await this.messages.list(tenantId, spec, parsed, conversationId);
     return {

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { AppError, ErrorKind, FieldErrors } from '../errors/app-error';
+import { sqlStateOf } from '../errors/database-errors';
 
 // An error reduced to what any dialect needs to render it.
 export interface Problem {
@@ -51,7 +52,7 @@ export function toProblem(exception: unknown): Problem | null {
   }
   // Two transactions that each waited on the other: PostgreSQL aborted this one, nothing of it was
   // written, and the same request sent again succeeds.
-  const sqlState = (exception as { driverError?: { code?: unknown } })?.driverError?.code;
+  const sqlState = sqlStateOf(exception);
   if (sqlState === '40P01' || sqlState === '40001') {
     return { status: 409, code: 'CONCURRENT_UPDATE', message: 'a concurrent request changed the same rows; nothing was written, retry' };
   }

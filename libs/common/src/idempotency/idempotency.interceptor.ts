@@ -4,8 +4,9 @@ import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { ConflictError, UnprocessableError, ValidationError } from '../errors/app-error';
+import { sqlStateOf } from '../errors/database-errors';
 import { requestFingerprint, withoutSecrets } from './fingerprint';
 import { IDEMPOTENT, IdempotentOptions } from './idempotent.decorator';
 
@@ -101,7 +102,7 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
         [tenantId, key, fingerprint],
       );
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03') {
+      if (sqlStateOf(error) === '55P03') {
         throw new ConflictError(IdempotencyErrorCode.KeyInUse, 'a request with this Idempotency-Key is still being processed; retry later');
       }
       throw error;
