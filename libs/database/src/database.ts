@@ -21,11 +21,13 @@ export class Database {
     return this.ambient.getStore() !== undefined;
   }
 
-  // A unit of work: its own transaction, or a part of the ambient one.
+  // A unit of work: a part of the ambient transaction, or its own, which then becomes ambient, so
+  // that whatever `work` calls reads and writes through it rather than through another pooled
+  // connection (under load, a transaction waiting for a second connection can wait forever).
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const ambient = this.ambient.getStore();
     if (ambient) return work(ambient);
-    return this.dataSource.transaction((manager) => work(manager));
+    return this.dataSource.transaction((manager) => this.ambient.run(manager, () => work(manager)));
   }
 
   // Opens a transaction that everything `work` calls joins.

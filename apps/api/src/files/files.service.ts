@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError } from '@app/common';
+import { FieldErrorsBuilder, Messages, NotFoundError } from '@app/common';
 import { Database } from '@app/database';
 import { In } from 'typeorm';
 import { Principal } from '../auth/principal';
@@ -24,6 +24,17 @@ export class FilesService {
   async findActiveByIds(tenantId: number, ids: readonly number[]): Promise<StoredFile[]> {
     if (ids.length === 0) return [];
     return this.db.manager.find(StoredFile, { where: { tenantId, id: In([...new Set(ids)]), state: 'active' }, order: { id: 'ASC' } });
+  }
+
+  // Attachments named by a body (`files`): each must be an active file of the tenant, or the error
+  // names its index. The ids keep their order, once each.
+  async checkActiveIds(tenantId: number, ids: readonly number[], errors: FieldErrorsBuilder, path = 'files'): Promise<number[]> {
+    const unique = [...new Set(ids)];
+    const found = new Set((await this.findActiveByIds(tenantId, unique)).map((file) => file.id));
+    ids.forEach((id, index) => {
+      if (!found.has(id)) errors.add(`${path}[${index}]`, Messages.notFound);
+    });
+    return unique;
   }
 
   // Deleted ones too: a message still shows what it was sent with.

@@ -61,7 +61,7 @@ export class MessagesService {
       if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
 
       const author = await this.author(manager, principal, input, conversation?.customerId, errors);
-      const fileIds = await this.checkFiles(tenantId, input.files ?? [], errors);
+      const fileIds = await this.files.checkActiveIds(tenantId, input.files ?? [], errors);
       if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
       errors.throwIfAny();
 
@@ -124,7 +124,7 @@ export class MessagesService {
       }
       const conversationRef = input.conversation as { id?: unknown } | undefined;
       if (conversationRef !== undefined && conversationRef?.id !== current.conversationId) errors.add('conversation', 'is read-only');
-      const fileIds = input.files === undefined ? undefined : await this.checkFiles(tenantId, input.files, errors);
+      const fileIds = input.files === undefined ? undefined : await this.files.checkActiveIds(tenantId, input.files, errors);
       const message = input.message ?? current.message;
       if (message.trim() === '' && (fileIds ?? current.fileIds).length === 0) errors.add('message', Messages.required);
       errors.throwIfAny();
@@ -185,16 +185,6 @@ export class MessagesService {
       if (!user) errors.add('userId', Messages.notFound);
     }
     return { userId, contactId: null };
-  }
-
-  // Files must be active files of the tenant; the ids keep their order, once each.
-  private async checkFiles(tenantId: number, ids: number[], errors: FieldErrorsBuilder): Promise<number[]> {
-    const unique = [...new Set(ids)];
-    const found = new Set((await this.files.findActiveByIds(tenantId, unique)).map((file) => file.id));
-    ids.forEach((id, index) => {
-      if (!found.has(id)) errors.add(`files[${index}]`, Messages.notFound);
-    });
-    return unique;
   }
 }
 

@@ -14,22 +14,30 @@ export class DeskBodyPipe<T extends object> implements PipeTransform<unknown, T>
   constructor(
     private readonly dto: Constructor<T>,
     private readonly envelope: string,
+    private readonly options: DeskBodyOptions = {},
   ) {}
 
   transform(body: unknown): T {
-    const unwrapped = unwrap(body, this.envelope);
+    const unwrapped = unwrap(body, this.envelope, this.options);
     const fields = { ...unwrapped };
     for (const ignored of IGNORED_BODY_FIELDS) delete fields[ignored];
     return validateDto(this.dto, fields);
   }
 }
 
-function unwrap(body: unknown, envelope: string): Record<string, unknown> {
+export interface DeskBodyOptions {
+  // The envelope's name is also a field of the body (a ticket message's `message`): a lone key
+  // holding anything but an object is then that field of a bare body.
+  envelopeIsAField?: boolean;
+}
+
+function unwrap(body: unknown, envelope: string, options: DeskBodyOptions): Record<string, unknown> {
   if (body === undefined || body === null) return {};
   if (!isPlainObject(body)) throw ValidationError.of('_', `the body ${Messages.object}`);
   const keys = Object.keys(body);
   if (keys.includes(envelope) && keys.every((key) => key === envelope || IGNORED_BODY_FIELDS.includes(key))) {
     const inner = body[envelope];
+    if (!isPlainObject(inner) && options.envelopeIsAField) return body;
     if (!isPlainObject(inner)) throw ValidationError.of(envelope, Messages.object);
     return inner;
   }
@@ -41,5 +49,5 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 // `@DeskBody(CreateConversationDto, 'conversation')`: the body, unwrapped and validated.
-export const DeskBody = <T extends object>(dto: Constructor<T>, envelope: string): ParameterDecorator =>
-  Body(new DeskBodyPipe(dto, envelope));
+export const DeskBody = <T extends object>(dto: Constructor<T>, envelope: string, options: DeskBodyOptions = {}): ParameterDecorator =>
+  Body(new DeskBodyPipe(dto, envelope, options));
