@@ -7,10 +7,13 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module';
 import { ContactsModule } from './contacts/contacts.module';
+import { ConversionModule } from './conversion/conversion.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
+import { TicketSettingsModule } from './tickets/settings/ticket-settings.module';
+import { TicketsModule } from './tickets/tickets.module';
 import { loggerParams } from './logging';
 
 @Module({})
@@ -29,6 +32,9 @@ export class AppModule {
         FilesModule,
         HealthModule,
         MessagesModule,
+        TicketSettingsModule,
+        TicketsModule,
+        ConversionModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

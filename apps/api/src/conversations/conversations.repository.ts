@@ -95,6 +95,17 @@ export class ConversationsRepository {
     return byConversation;
   }
 
+  // The first active message's text, for a ticket's subject and preview.
+  async firstMessageText(manager: EntityManager, tenantId: number, conversationId: number): Promise<string | null> {
+    const [row]: { message: string }[] = await manager.query(
+      `SELECT message FROM conversation_messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active' AND message <> ''
+        ORDER BY created_at, id LIMIT 1`,
+      [tenantId, conversationId],
+    );
+    return row?.message ?? null;
+  }
+
   // Returns how many were new.
   async addParticipants(
     manager: EntityManager,

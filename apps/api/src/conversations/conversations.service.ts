@@ -49,6 +49,14 @@ export interface ConversationView {
   messageIds: number[];
 }
 
+// What converting a conversation takes from it (see conversion/).
+export interface ConversionSource {
+  conversation: Conversation;
+  customerId: number;
+  userIds: number[];
+  firstMessage: string | null;
+}
+
 export interface IssuedConversationToken {
   view: ConversationView;
   // Shown once; only its hash is stored.
@@ -173,6 +181,22 @@ export class ConversationsService {
     ]);
     if (messages) included.conversationmessages = messages.map((message) => presentMessage(message));
     return included;
+  }
+
+  // The active conversation, locked for the rest of the caller's transaction so that conversions
+  // of it apply one after another; a 404 when the tenant has none active with this id.
+  async lockForConversion(manager: EntityManager, tenantId: number, id: number): Promise<ConversionSource> {
+    const conversation = await this.conversations.findByIdForUpdate(manager, tenantId, id);
+    if (!conversation || conversation.state !== 'active') throw this.notFound(id);
+    const contact = await manager.findOneByOrFail(CustomerContact, { tenantId, id: conversation.contactId });
+    const participants = await this.conversations.participantIds(tenantId, [id]);
+    const firstMessage = await this.conversations.firstMessageText(manager, tenantId, id);
+    return { conversation, customerId: contact.customerId, userIds: participants.get(id) ?? [], firstMessage };
+  }
+
+  // Records the ticket a conversation became, in the caller's transaction.
+  async markConverted(manager: EntityManager, tenantId: number, id: number, ticketId: number, actorId: number): Promise<void> {
+    await manager.update(Conversation, { tenantId, id }, { ticketId, updatedAt: () => 'now()', updatedBy: actorId });
   }
 
   // A 404 unless the tenant has this conversation (deleted ones too).

@@ -1,0 +1,3 @@
+export enum ConversionErrorCode {
+  AlreadyConverted = 'CONVERSATION_ALREADY_CONVERTED',
+}

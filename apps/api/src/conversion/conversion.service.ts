@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError } from '@app/common';
+import { Database } from '@app/database';
+import { Principal } from '../auth/principal';
+import { ConversationsService, ConversationView } from '../conversations/conversations.service';
+import { TicketInput } from '../tickets/ticket-input';
+import { TicketsService } from '../tickets/tickets.service';
+import { ConversionErrorCode } from './conversion.errors';
+
+// POST /conversations/{id}/convert.json (seed 004): a live chat becomes a ticket whose thread is
+// the chat's transcript. One transaction, the conversation locked first: either the ticket, its
+// thread, tags, fields, emails and the conversation's ticket_id all exist, or none does; and of
+// any number of simultaneous conversions of one conversation, one makes the ticket.
+@Injectable()
+export class ConversionService {
+  constructor(
+    private readonly db: Database,
+    private readonly conversations: ConversationsService,
+    private readonly tickets: TicketsService,
+  ) {}
+
+  async convert(principal: Principal, conversationId: number, input: TicketInput): Promise<ConversationView> {
+    const { tenantId, userId } = principal;
+    await this.db.transaction(async (manager) => {
+      const source = await this.conversations.lockForConversion(manager, tenantId, conversationId);
+      const { conversation } = source;
+      if (conversation.ticketId !== null) {
+        throw new ConflictError(
+          ConversionErrorCode.AlreadyConverted,
+          `conversation ${conversationId} is already converted to ticket ${conversation.ticketId}`,
+          { ticket_id: [`already converted to ticket ${conversation.ticketId}`] },
+        );
+      }
+      const ticketId = await this.tickets.createIn(manager, principal, input, {
+        conversationId,
+        customerId: source.customerId,
+        contactId: conversation.contactId,
+        agentId: source.userIds.length === 1 ? source.userIds[0] : null,
+        firstMessage: source.firstMessage,
+      });
+      await this.conversations.markConverted(manager, tenantId, conversationId, ticketId, userId);
+    });
+    return this.conversations.getById(principal, conversationId);
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { FieldErrorsBuilder, ListQuery, Messages, NotFoundError, PageMeta } from '@app/common';
+import { Database } from '@app/database';
+import { Principal } from '../auth/principal';
+import { ContactsService } from '../contacts/contacts.service';
+import { FilesService } from '../files/files.service';
+import { TicketComposer } from './ticket-composer';
+import { ThreadMessageInput } from './ticket-input';
+import { TICKET_MESSAGE_LIST } from './ticket-list.definition';
+import { TicketMessage } from './ticket-message.entity';
+import { TicketErrorCode } from './tickets.errors';
+import { TicketsRepository } from './tickets.repository';
+import { deleted, notFound } from './tickets.service';
+
+// A ticket's thread: replies and internal notes.
+@Injectable()
+export class TicketMessagesService {
+  constructor(
+    private readonly db: Database,
+    private readonly tickets: TicketsRepository,
+    private readonly composer: TicketComposer,
+    private readonly contacts: ContactsService,
+    private readonly files: FilesService,
+  ) {}
+
+  // Oldest first by default; deleted tickets' threads stay readable.
+  async list(principal: Principal, ticketId: number, query: ListQuery): Promise<{ messages: TicketMessage[]; meta: PageMeta }> {
+    if (!(await this.tickets.findById(principal.tenantId, ticketId))) throw notFound(ticketId);
+    const { rows, meta } = await this.tickets.listMessages(principal.tenantId, ticketId, TICKET_MESSAGE_LIST, query);
+    return { messages: rows, meta };
+  }
+
+  // Adds a reply or note by the caller (or, with `contact`, by the customer's side), moves the
+  // ticket's messageCount and updatedAt, and with `status` the ticket's status: one transaction.
+  async post(principal: Principal, ticketId: number, input: ThreadMessageInput): Promise<TicketMessage> {
+    const { tenantId, userId } = principal;
+    const id = await this.db.transaction(async (manager) => {
+      const ticket = await this.tickets.findByIdForUpdate(manager, tenantId, ticketId);
+      if (!ticket) throw notFound(ticketId);
+      if (ticket.state === 'deleted') throw deleted(ticketId);
+
+      const errors = new FieldErrorsBuilder();
+      const fileIds = await this.files.checkActiveIds(tenantId, input.files ?? [], errors);
+      if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
+      if (input.contact) {
+        const contact = await this.contacts.findActiveContact(tenantId, input.contact.id, manager);
+        if (!contact) errors.add('contact.id', Messages.notFound);
+        else if (contact.customerId !== ticket.customerId) errors.add('contact.id', "must be a contact of the ticket's customer");
+        if (input.threadType === 'note') errors.add('threadType', 'must be "message": notes are written by agents');
+      }
+      if (input.status) await this.composer.settingById(manager, tenantId, 'status', input.status.id, 'status.id', errors);
+      errors.throwIfAny();
+
+      const [messageId] = await this.tickets.insertMessages(
+        manager,
+        tenantId,
+        ticketId,
+        [
+          {
+            threadType: input.threadType ?? 'message',
+            message: input.message ?? '',
+            editMethod: input.editMethod ?? ticket.editMethod,
+            userId: input.contact ? null : userId,
+            contactId: input.contact?.id ?? null,
+            cc: input.cc ?? [],
+            bcc: input.bcc ?? [],
+            fileIds,
+          },
+        ],
+        userId,
+      );
+      await this.tickets.countMessages(manager, tenantId, ticketId, 1, userId);
+      if (input.status && input.status.id !== ticket.statusId) {
+        await this.tickets.updateTicket(manager, tenantId, ticketId, { statusId: input.status.id });
+      }
+      return messageId;
+    });
+    return this.getById(principal, id);
+  }
+
+  async getById(principal: Principal, id: number): Promise<TicketMessage> {
+    const message = await this.tickets.findMessageById(principal.tenantId, id);
+    if (!message) throw new NotFoundError(TicketErrorCode.MessageNotFound, `ticket message ${id} not found`);
+    return message;
+  }
+
+  async findByIds(tenantId: number, ids: readonly number[]): Promise<TicketMessage[]> {
+    return this.tickets.findMessagesByIds(tenantId, ids);
+  }
+}

@@ -1,0 +1,97 @@
+import { Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBasicAuth,
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, parseListQuery } from '@app/common';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Principal } from '../auth/principal';
+import { TicketBodyDto } from './dto/ticket-body.dto';
+import { UpdateTicketDto } from './dto/update-ticket.dto';
+import { TicketIncludes } from './ticket-includes';
+import { TICKET_LIST } from './ticket-list.definition';
+import { TICKET_BODY_SCHEMA, TICKET_ENVELOPE_SCHEMA, TICKETS_LIST_SCHEMA, UPDATE_TICKET_BODY_SCHEMA } from './ticket.openapi';
+import { presentTicket } from './tickets.presenter';
+import { TicketsService, TicketView } from './tickets.service';
+
+type Query = Record<string, unknown>;
+
+// Teamwork Desk v2: /desk/api/v2/tickets…
+@ApiTags('tickets')
+@ApiBearerAuth()
+@ApiBasicAuth()
+@Controller('desk/api/v2')
+export class TicketsController {
+  constructor(
+    private readonly tickets: TicketsService,
+    private readonly includes: TicketIncludes,
+  ) {}
+
+  @Post('tickets.json')
+  @Idempotent()
+  @ApiOperation({ summary: 'Create a ticket (seed 004 body): with its opening message, tags, custom fields and emails, all or nothing' })
+  @ApiBody({ schema: TICKET_BODY_SCHEMA })
+  @ApiCreatedResponse({ schema: TICKET_ENVELOPE_SCHEMA })
+  @ApiDeskErrors()
+  async create(@CurrentPrincipal() principal: Principal, @DeskBody(TicketBodyDto, 'ticket') body: TicketBodyDto) {
+    return { ticket: presentTicket(await this.tickets.create(principal, body)) };
+  }
+
+  @Get('tickets.json')
+  @ApiOperation({ summary: 'List tickets' })
+  @ApiListQuery(TICKET_LIST)
+  @ApiOkResponse({ schema: TICKETS_LIST_SCHEMA })
+  @ApiDeskErrors()
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
+    const list = parseListQuery(query, TICKET_LIST);
+    const { views, meta } = await this.tickets.list(principal, list);
+    return {
+      tickets: views.map((view) => presentTicket(view, list.fields)),
+      included: await this.includes.forTickets(principal.tenantId, views, list.includes),
+      meta: { page: meta },
+    };
+  }
+
+  @Get('tickets/:id.json')
+  @ApiOperation({ summary: 'Get a ticket (deleted ones too)' })
+  @ApiQuery({ name: 'fields', required: false, description: 'Comma list of ticket fields' })
+  @ApiQuery({ name: 'includes', required: false, description: TICKET_LIST.includes.join(', ') })
+  @ApiOkResponse({ schema: TICKET_ENVELOPE_SCHEMA })
+  @ApiDeskErrors('notFound')
+  async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
+    return this.single(principal, await this.tickets.getById(principal, id), query);
+  }
+
+  @Patch('tickets/:id.json')
+  @ApiOperation({ summary: 'Update a ticket: status, priority, agent, tags, custom fields…; omitted properties are unchanged' })
+  @ApiBody({ schema: UPDATE_TICKET_BODY_SCHEMA })
+  @ApiOkResponse({ schema: TICKET_ENVELOPE_SCHEMA })
+  @ApiDeskErrors('notFound', 'conflict')
+  async update(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @DeskBody(UpdateTicketDto, 'ticket') body: UpdateTicketDto) {
+    return { ticket: presentTicket(await this.tickets.update(principal, id, body)) };
+  }
+
+  @Delete('tickets/:id.json')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a ticket (soft: state becomes "deleted")' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiDeskErrors('notFound')
+  async remove(@CurrentPrincipal() principal: Principal, @IdParam() id: number): Promise<void> {
+    await this.tickets.remove(principal, id);
+  }
+
+  // A single resource takes only `fields` and `includes` of the list parameters.
+  private async single(principal: Principal, view: TicketView, query: Query) {
+    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, TICKET_LIST);
+    const ticket = presentTicket(view, fields);
+    if (includes.size === 0) return { ticket };
+    return { ticket, included: await this.includes.forTickets(principal.tenantId, [view], includes) };
+  }
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
+import { ContactsModule } from '../contacts/contacts.module';
+import { FilesModule } from '../files/files.module';
+import { IncludesModule } from '../includes/includes.module';
+import { TicketSettingsModule } from './settings/ticket-settings.module';
+import { TicketComposer } from './ticket-composer';
+import { TicketIncludes } from './ticket-includes';
+import { TicketMessage } from './ticket-message.entity';
+import { TicketMessagesController } from './ticket-messages.controller';
+import { TicketMessagesService } from './ticket-messages.service';
+import { Ticket } from './ticket.entity';
+import { TicketsController } from './tickets.controller';
+import { TicketsRepository } from './tickets.repository';
+import { TicketsService } from './tickets.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Ticket, TicketMessage]), AuthModule, ContactsModule, FilesModule, IncludesModule, TicketSettingsModule],
+  controllers: [TicketsController, TicketMessagesController],
+  providers: [TicketComposer, TicketIncludes, TicketMessagesService, TicketsRepository, TicketsService],
+  exports: [TicketsService],
+})
+export class TicketsModule {}

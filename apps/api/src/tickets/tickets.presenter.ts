@@ -1,0 +1,53 @@
+import { auditFields, pickFields, ref } from '@app/common';
+import { TicketMessage } from './ticket-message.entity';
+import type { TicketView } from './tickets.service';
+
+// Teamwork's Ticket, with relations as refs; `fields` makes it sparse (the id always stays).
+export function presentTicket({ ticket: t, tagIds, customFields, messageIds }: TicketView, fields: readonly string[] | null = null) {
+  const wire = {
+    id: t.id,
+    subject: t.subject,
+    previewText: t.previewText,
+    customer: ref(t.customerId, 'customers'),
+    contact: ref(t.contactId, 'contacts'),
+    agent: ref(t.agentId, 'users'),
+    inbox: ref(t.inboxId, 'inboxes'),
+    status: ref(t.statusId, 'ticketstatuses'),
+    priority: ref(t.priorityId, 'ticketpriorities'),
+    type: ref(t.typeId, 'tickettypes'),
+    source: ref(t.sourceId, 'ticketsources'),
+    tags: tagIds.map((id) => ref(id, 'tags')),
+    customfields: customFields.map(({ id, value }) => ({ id, value })),
+    cc: t.cc,
+    bcc: t.bcc,
+    files: t.fileIds.map((id) => ref(id, 'files')),
+    messages: messageIds.map((id) => ref(id, 'messages')),
+    messageCount: t.messageCount,
+    parent: ref(t.parentId, 'tickets'),
+    editMethod: t.editMethod,
+    isRead: t.isRead,
+    sendFrom: t.sendFrom,
+    conversation: ref(t.conversationId, 'conversations'),
+    ...auditFields(t),
+  };
+  return pickFields(wire, fields);
+}
+
+// One entry of a ticket's thread.
+export function presentTicketMessage(m: TicketMessage, fields: readonly string[] | null = null) {
+  const wire = {
+    id: m.id,
+    ticket: ref(m.ticketId, 'tickets'),
+    threadType: m.threadType,
+    message: m.message,
+    editMethod: m.editMethod,
+    user: ref(m.userId, 'users'),
+    contact: ref(m.contactId, 'contacts'),
+    cc: m.cc,
+    bcc: m.bcc,
+    files: m.fileIds.map((id) => ref(id, 'files')),
+    conversationMessage: ref(m.conversationMessageId, 'conversationmessages'),
+    ...auditFields(m),
+  };
+  return pickFields(wire, fields);
+}
