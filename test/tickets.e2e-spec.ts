@@ -470,6 +470,16 @@ describe('Tickets (Desk v2)', () => {
           (c) => ({ ...valid(c), customfields: [{ id: c.dropdown, value: 'Gold' }] }),
           { 'customfields[0].value': ['must be one of ‘Basic, Pro’'] },
         ],
+        [
+          'a custom field is given twice',
+          (c) => ({ ...valid(c), customfields: [{ id: c.dropdown, value: 'Pro' }, { id: c.dropdown, value: 'Basic' }] }),
+          { 'customfields[1].id': ['is given more than once'] },
+        ],
+        [
+          'a custom field has no value',
+          (c) => ({ ...valid(c), customfields: [{ id: c.dropdown, value: null }] }),
+          { 'customfields[0].value': ['must be set'] },
+        ],
         ['the editMethod is unknown', (c) => ({ ...valid(c), editMethod: 'rtf' }), { editMethod: ['must be one of ‘html, markdown’'] }],
         ['a cc address is not an email', (c) => ({ ...valid(c), cc: ['ok@example.test', 'not-an-email'] }), { cc: ['must be a valid email address'] }],
         [

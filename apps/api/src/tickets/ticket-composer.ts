@@ -8,7 +8,7 @@ import { Customer } from '../contacts/customer.entity';
 import { FilesService } from '../files/files.service';
 import { CustomerRefInput, TicketInput } from './ticket-input';
 import { CustomField } from './settings/custom-field.entity';
-import { customFieldValueError } from './settings/custom-field-value';
+import { checkCustomFieldValues } from './settings/custom-field-value';
 import { Tag } from './settings/tag.entity';
 import { Inbox, TicketPriority, TicketSetting, TicketSource, TicketStatus, TicketType } from './settings/ticket-setting.entity';
 import { TicketTemplate } from './settings/ticket-template.entity';
@@ -43,12 +43,12 @@ export interface TicketDraft {
 type SettingClass = new () => TicketSetting;
 export type RefField = 'inbox' | 'status' | 'priority' | 'type' | 'source';
 
-const SETTING_OF: Record<RefField, { entity: SettingClass; templateKey: keyof TicketTemplate; column: keyof Ticket }> = {
-  inbox: { entity: Inbox, templateKey: 'inboxId', column: 'inboxId' },
-  status: { entity: TicketStatus, templateKey: 'statusId', column: 'statusId' },
-  priority: { entity: TicketPriority, templateKey: 'priorityId', column: 'priorityId' },
-  type: { entity: TicketType, templateKey: 'typeId', column: 'typeId' },
-  source: { entity: TicketSource, templateKey: 'sourceId', column: 'sourceId' },
+const SETTING_OF: Record<RefField, { entity: SettingClass; templateKey: keyof TicketTemplate }> = {
+  inbox: { entity: Inbox, templateKey: 'inboxId' },
+  status: { entity: TicketStatus, templateKey: 'statusId' },
+  priority: { entity: TicketPriority, templateKey: 'priorityId' },
+  type: { entity: TicketType, templateKey: 'typeId' },
+  source: { entity: TicketSource, templateKey: 'sourceId' },
 };
 
 const TAG_NAME_MAX = 100;
@@ -98,10 +98,8 @@ export class TicketComposer {
 
     const recipient = customer?.email ?? null;
     const emails: OutboxEmail[] = [];
-    if (body.notifyCustomer || body.scheduledEmail) {
-      if (customer && !recipient) {
-        errors.add(body.notifyCustomer ? 'notifyCustomer' : 'scheduledEmail', 'the customer has no email address to send to');
-      }
+    if ((body.notifyCustomer || body.scheduledEmail) && customer && !recipient) {
+      errors.add(body.notifyCustomer ? 'notifyCustomer' : 'scheduledEmail', 'the customer has no email address to send to');
     }
     errors.throwIfAny();
 
@@ -131,14 +129,14 @@ export class TicketComposer {
             fileIds,
           }
         : null;
-    const previewSource = opening ? previewOf(opening.message, editMethod) : origin?.firstMessage ? previewOf(origin.firstMessage, 'markdown') : '';
+    const previewText = opening ? previewOf(opening.message, editMethod) : origin?.firstMessage ? previewOf(origin.firstMessage, 'markdown') : '';
 
     return {
       ticket: {
         tenantId,
         // A chat without a word in it still makes a ticket.
         subject: subject ?? `Chat conversation ${origin!.conversationId}`,
-        previewText: previewSource,
+        previewText,
         customerId: customer!.id ?? undefined,
         contactId: customer!.contactId,
         agentId,
@@ -418,38 +416,14 @@ export class TicketComposer {
     errors: FieldErrorsBuilder,
     allowNull = false,
   ): Promise<CustomFieldValue[]> {
-    const given = body.customfields ?? [];
-    const seen = new Set<number>();
-    given.forEach((entry, index) => {
-      if (seen.has(entry.id)) errors.add(`customfields[${index}].id`, 'must not repeat a field');
-      seen.add(entry.id);
-    });
-    const fromTemplate = (template?.customFields ?? []).filter((entry) => !seen.has(entry.id));
-    const all = [...given.map((entry, index) => ({ ...entry, path: `customfields[${index}]` })), ...fromTemplate.map((entry) => ({ ...entry, path: 'tickettemplate.customfields' }))];
-    if (all.length === 0) return [];
-    const fields = new Map(
-      (await manager.findBy(CustomField, { tenantId, id: In(all.map((entry) => entry.id)), state: 'active' })).map((field) => [field.id, field]),
-    );
-    const values: CustomFieldValue[] = [];
-    for (const entry of all) {
-      const field = fields.get(entry.id);
-      if (!field) {
-        errors.add(`${entry.path}.id`, Messages.notFound);
-        continue;
-      }
-      if (entry.value === null && allowNull) {
-        values.push({ id: entry.id, value: null });
-        continue;
-      }
-      if (entry.value === undefined || entry.value === null) {
-        errors.add(`${entry.path}.value`, Messages.required);
-        continue;
-      }
-      const problem = customFieldValueError(field, entry.value);
-      if (problem) errors.add(`${entry.path}.value`, problem);
-      else values.push({ id: entry.id, value: entry.value });
-    }
-    return values;
+    const given = (body.customfields ?? []).map((entry, index) => ({ ...entry, path: `customfields[${index}]` }));
+    const fromTemplate = (template?.customFields ?? [])
+      .filter((entry) => !given.some((other) => other.id === entry.id))
+      .map((entry) => ({ ...entry, path: 'tickettemplate.customfields' }));
+    const entries = [...given, ...fromTemplate];
+    if (entries.length === 0) return [];
+    const fields = await manager.findBy(CustomField, { tenantId, id: In(entries.map((entry) => entry.id)), state: 'active' });
+    return checkCustomFieldValues(entries, new Map(fields.map((field) => [field.id, field])), errors, { allowNull });
   }
 }
 

@@ -69,10 +69,7 @@ export class TicketMessagesService {
         ],
         userId,
       );
-      await this.tickets.countMessages(manager, tenantId, ticketId, 1, userId);
-      if (input.status && input.status.id !== ticket.statusId) {
-        await this.tickets.updateTicket(manager, tenantId, ticketId, { statusId: input.status.id });
-      }
+      await this.tickets.recordThreadMessage(manager, tenantId, ticketId, input.status?.id ?? null, userId);
       return messageId;
     });
     return this.getById(principal, id);

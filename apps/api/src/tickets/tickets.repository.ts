@@ -143,11 +143,12 @@ export class TicketsRepository {
     return inserted;
   }
 
-  // Moves messageCount by `delta` and the ticket's updatedAt.
-  async countMessages(manager: EntityManager, tenantId: number, ticketId: number, delta: number, actorId: number | null): Promise<void> {
+  // A new thread message counts, moves the ticket's updatedAt and, when given, its status: one UPDATE.
+  async recordThreadMessage(manager: EntityManager, tenantId: number, ticketId: number, statusId: number | null, actorId: number | null): Promise<void> {
     await manager.query(
-      `UPDATE tickets SET message_count = message_count + $3, updated_at = now(), updated_by = $4 WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, ticketId, delta, actorId],
+      `UPDATE tickets SET message_count = message_count + 1, status_id = COALESCE($3, status_id), updated_at = now(), updated_by = $4
+        WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, ticketId, statusId, actorId],
     );
   }
 

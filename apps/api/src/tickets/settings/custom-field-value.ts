@@ -34,3 +34,37 @@ export function customFieldValueError(field: Pick<CustomField, 'type' | 'options
 function oneOf(options: readonly string[]): string {
   return options.length === 0 ? 'must be one of the field’s options, and it has none' : `must be one of ‘${options.join(', ')}’`;
 }
+
+export interface CustomFieldEntry {
+  id: number;
+  value: unknown;
+  // Where the entry stands in the body, e.g. `customfields[2]`.
+  path: string;
+}
+
+// The entries of a ticket's or template's `customfields` that are good, with every problem of the
+// others reported: a field the tenant lacks (or that is deleted), one given twice, a missing value,
+// a value that does not fit. With `allowNull` (a ticket's PATCH) null passes: it clears the value.
+export function checkCustomFieldValues(
+  entries: readonly CustomFieldEntry[],
+  fields: ReadonlyMap<number, Pick<CustomField, 'type' | 'options'>>,
+  errors: { add(field: string, message: string): unknown },
+  options: { allowNull?: boolean } = {},
+): { id: number; value: unknown }[] {
+  const seen = new Set<number>();
+  const values: { id: number; value: unknown }[] = [];
+  for (const { id, value, path } of entries) {
+    const field = fields.get(id);
+    if (!field) errors.add(`${path}.id`, 'does not exist');
+    else if (seen.has(id)) errors.add(`${path}.id`, 'is given more than once');
+    else if (value === null && options.allowNull) values.push({ id, value: null });
+    else if (value === undefined || value === null) errors.add(`${path}.value`, 'must be set');
+    else {
+      const problem = customFieldValueError(field, value);
+      if (problem) errors.add(`${path}.value`, problem);
+      else values.push({ id, value });
+    }
+    seen.add(id);
+  }
+  return values;
+}

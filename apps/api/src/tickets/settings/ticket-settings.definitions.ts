@@ -1,5 +1,5 @@
 import { FieldErrorsBuilder, ListField, ListSpec, Messages, TenantOwnedEntity } from '@app/common';
-import { customFieldValueError } from './custom-field-value';
+import { checkCustomFieldValues } from './custom-field-value';
 import { CUSTOM_FIELD_TYPES, CustomField, CustomFieldType } from './custom-field.entity';
 import { Tag } from './tag.entity';
 import { Inbox, TicketPriority, TicketSource, TicketStatus, TicketType } from './ticket-setting.entity';
@@ -308,18 +308,11 @@ async function customFieldValues(
   errors: FieldErrorsBuilder,
 ): Promise<TemplateCustomFieldValue[]> {
   const fields = await lookup.activeCustomFields(entries.map((entry) => entry.id));
-  const seen = new Set<number>();
-  entries.forEach(({ id, value }, index) => {
-    const field = fields.get(id);
-    if (!field) errors.add(`customfields[${index}].id`, Messages.notFound);
-    else if (seen.has(id)) errors.add(`customfields[${index}].id`, 'is given more than once');
-    else if (value === undefined) errors.add(`customfields[${index}].value`, Messages.required);
-    else {
-      const problem = customFieldValueError(field, value);
-      if (problem) errors.add(`customfields[${index}].value`, problem);
-    }
-    seen.add(id);
-  });
+  checkCustomFieldValues(
+    entries.map(({ id, value }, index) => ({ id, value, path: `customfields[${index}]` })),
+    fields,
+    errors,
+  );
   return entries.map(({ id, value }) => ({ id, value }));
 }
 
