@@ -24,6 +24,7 @@ describe('Migrations', () => {
       expect(await tables()).toEqual(
         [
           'api_keys',
+          'conversation_members',
           'conversation_messages',
           'conversation_users',
           'conversations',
@@ -47,6 +48,7 @@ describe('Migrations', () => {
           'ticket_types',
           'tickets',
           'users',
+          'webhook_events',
         ],
       );
 

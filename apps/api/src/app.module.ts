@@ -12,6 +12,7 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
+import { PusherModule } from './pusher/pusher.module';
 import { TicketSettingsModule } from './tickets/settings/ticket-settings.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { loggerParams } from './logging';
@@ -26,6 +27,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, logStream)),
         DatabaseModule.forRoot(),
+        PusherModule,
         AuthModule,
         ContactsModule,
         ConversationsModule,

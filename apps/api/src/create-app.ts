@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import fastifyFormbody from '@fastify/formbody';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -43,6 +44,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonParser(fastify);
+  // pusher-js posts its channel-authorisation form urlencoded.
+  await app.register(fastifyFormbody);
   const apiKeys = app.get(ApiKeysService);
   registerMultipartUploadParser(fastify, {
     maxFileBytes: config.FILES_MAX_BYTES,
@@ -74,6 +77,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   return app;
 }
 
+// Route config of the routes that check a signature over the body's bytes before anything reads
+// them (the Pusher webhook): their JSON is left unparsed, for the route to parse once it trusts it.
+export const RAW_BODY_ROUTE = { rawBodyOnly: true } as const;
+
 // Keeps the raw bytes, refuses prototype poisoning, and turns bad JSON into a 400 in the
 // endpoint's own dialect (the error filter renders it) instead of Fastify's default body.
 function registerJsonParser(fastify: FastifyInstance): void {
@@ -83,7 +90,7 @@ function registerJsonParser(fastify: FastifyInstance): void {
     { parseAs: 'buffer' },
     (request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void) => {
       request.rawBody = body;
-      if (body.length === 0) return done(null, undefined);
+      if (body.length === 0 || (request.routeOptions.config as { rawBodyOnly?: boolean }).rawBodyOnly) return done(null, undefined);
       let parsed: unknown;
       try {
         parsed = secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' });

@@ -121,6 +121,34 @@ export class AppConfig {
   @Min(1)
   PUSHER_WEBHOOK_MAX_AGE_SECONDS = 600;
 
+  // The most events one webhook batch may hold (Pusher batches up to about 20).
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  PUSHER_WEBHOOK_MAX_EVENTS = 100;
+
+  // How often the outbox dispatcher looks for live updates to send to Pusher.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  PUSHER_DISPATCH_INTERVAL_MS = 250;
+
+  // Sends of one live update before it is given up (with backoff between them).
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  PUSHER_DISPATCH_MAX_ATTEMPTS = 10;
+
+  // How long one request to Pusher's REST API may take.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  PUSHER_TIMEOUT_MS = 5_000;
+
   // How long a request waits for another one holding its Idempotency-Key before a 409.
   @Transform(toInteger)
   @IsInt()

@@ -7,6 +7,9 @@ export interface Principal {
   userId: number;
   role: UserRole;
   apiKeyId: number;
+  // The caller's Pusher connection (header X-Socket-Id), left out of the live updates its own
+  // request causes.
+  socketId?: string | null;
 }
 
 declare module 'fastify' {

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '@app/database';
+import { conversationChannel, tenantChannel } from './pusher-channels';
+
+// The server events dashboards and widgets receive, each with its resource's Desk JSON.
+export type LiveEventName =
+  | 'conversation.created'
+  | 'conversation.updated'
+  | 'conversation.converted'
+  | 'message.created'
+  | 'message.updated'
+  | 'ticket.created'
+  | 'ticket.updated';
+
+export interface LiveEvent {
+  tenantId: number;
+  name: LiveEventName;
+  // Also sent to the conversation's own channel when set.
+  conversationId?: number | null;
+  data: unknown;
+  // The Pusher connection that caused the change, which does not get its own echo.
+  socketId?: string | null;
+  actorId?: number | null;
+}
+
+// What an outbox row of topic `pusher` holds: one trigger of one event on its channels.
+export interface LiveEventPayload {
+  event: LiveEventName;
+  channels: string[];
+  data: unknown;
+  socketId: string | null;
+}
+
+export const LIVE_EVENTS_TOPIC = 'pusher';
+
+// Writes live updates to the outbox in the transaction of the change they report, so a change
+// that rolls back sends nothing and one that commits is sent even if the process dies right after.
+@Injectable()
+export class LiveEvents {
+  constructor(private readonly db: Database) {}
+
+  async publish(events: readonly LiveEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    if (!this.db.inTransaction) throw new Error('live events are written in the transaction of the change they report');
+    const rows = events.map((e) => ({
+      tenant_id: e.tenantId,
+      created_by: e.actorId ?? null,
+      payload: {
+        event: e.name,
+        channels: e.conversationId ? [conversationChannel(e.conversationId), tenantChannel(e.tenantId)] : [tenantChannel(e.tenantId)],
+        data: e.data,
+        socketId: e.socketId ?? null,
+      } satisfies LiveEventPayload,
+    }));
+    await this.db.manager.query(
+      `INSERT INTO outbox (tenant_id, topic, payload, created_by)
+       SELECT r.tenant_id, $2, r.payload, r.created_by
+         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id bigint, payload jsonb, created_by bigint)`,
+      [JSON.stringify(rows), LIVE_EVENTS_TOPIC],
+    );
+  }
+}

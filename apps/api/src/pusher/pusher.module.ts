@@ -1,0 +1,11 @@
+import { Global, Module } from '@nestjs/common';
+import { LiveEvents } from './live-events';
+import { PusherService } from './pusher.service';
+
+// Pusher for every feature: the app's client and webhook keys, and the live updates outbox.
+@Global()
+@Module({
+  providers: [PusherService, LiveEvents],
+  exports: [PusherService, LiveEvents],
+})
+export class PusherModule {}
