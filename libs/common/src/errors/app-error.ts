@@ -69,6 +69,10 @@ export class UnsupportedMediaTypeError extends AppError {
   readonly kind = ErrorKind.UnsupportedMediaType;
 }
 
+export class UnavailableError extends AppError {
+  readonly kind = ErrorKind.Unavailable;
+}
+
 // Collects every problem of one input before failing, as the Teamwork validator does.
 export class FieldErrorsBuilder {
   private readonly errors: FieldErrors = {};
