@@ -12,9 +12,11 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
+import { ChannelAuthModule } from './pusher/channel-auth.module';
 import { PusherModule } from './pusher/pusher.module';
 import { TicketSettingsModule } from './tickets/settings/ticket-settings.module';
 import { TicketsModule } from './tickets/tickets.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { loggerParams } from './logging';
 
 @Module({})
@@ -28,6 +30,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config, logStream)),
         DatabaseModule.forRoot(),
         PusherModule,
+        ChannelAuthModule,
         AuthModule,
         ContactsModule,
         ConversationsModule,
@@ -37,6 +40,7 @@ export class AppModule {
         TicketSettingsModule,
         TicketsModule,
         ConversionModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -3,7 +3,7 @@ import fastifyFormbody from '@fastify/formbody';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Messages, ValidationError } from '@app/common';
+import { isRawBodyRoute, Messages, ValidationError } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
@@ -77,10 +77,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   return app;
 }
 
-// Route config of the routes that check a signature over the body's bytes before anything reads
-// them (the Pusher webhook): their JSON is left unparsed, for the route to parse once it trusts it.
-export const RAW_BODY_ROUTE = { rawBodyOnly: true } as const;
-
 // Keeps the raw bytes, refuses prototype poisoning, and turns bad JSON into a 400 in the
 // endpoint's own dialect (the error filter renders it) instead of Fastify's default body.
 function registerJsonParser(fastify: FastifyInstance): void {
@@ -90,7 +86,7 @@ function registerJsonParser(fastify: FastifyInstance): void {
     { parseAs: 'buffer' },
     (request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void) => {
       request.rawBody = body;
-      if (body.length === 0 || (request.routeOptions.config as { rawBodyOnly?: boolean }).rawBodyOnly) return done(null, undefined);
+      if (body.length === 0 || isRawBodyRoute(request.routeOptions.config)) return done(null, undefined);
       let parsed: unknown;
       try {
         parsed = secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' });

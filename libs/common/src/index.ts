@@ -22,3 +22,4 @@ export * from './idempotency/idempotency.interceptor';
 export * from './idempotency/idempotent.decorator';
 export * from './validation/read-only-audit-fields.dto';
 export * from './errors/database-errors';
+export * from './http/raw-body';

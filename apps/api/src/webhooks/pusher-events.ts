@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { FieldErrorsBuilder, Messages, ValidationError } from '@app/common';
+import secureJson from 'secure-json-parse';
+import { Member, parseConversationChannel, parseMember } from '../pusher/pusher-channels';
+
+// Pusher's webhook body, `{"time_ms": …, "events": [{"name": …, …}]}`, read and each event
+// classified by what it asks of us. Pure: the service resolves conversations and writes.
+
+export interface WebhookLimits {
+  now: number;
+  maxAgeMs: number;
+  maxEvents: number;
+}
+
+// Pusher's clock and ours may differ a little; a batch from further ahead is not Pusher's.
+const MAX_FUTURE_MS = 60_000;
+
+export interface WebhookBatch {
+  timeMs: number;
+  events: Record<string, unknown>[];
+}
+
+// The body once its signature has been checked: JSON, the envelope's shape, the batch's size,
+// and a time inside the retry window. Anything else is a 400; single events are never refused.
+export function readWebhookBatch(raw: Buffer | undefined, limits: WebhookLimits): WebhookBatch {
+  let body: unknown;
+  try {
+    body = raw && raw.length > 0 ? secureJson.parse(raw, undefined, { protoAction: 'error', constructorAction: 'error' }) : undefined;
+  } catch {
+    throw ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON');
+  }
+  if (!isObject(body)) throw ValidationError.of('_', 'the body must be {"time_ms": <number>, "events": [...]}', 'MALFORMED_WEBHOOK');
+
+  const errors = new FieldErrorsBuilder();
+  const { time_ms: timeMs, events } = body;
+  if (timeMs === undefined) errors.add('time_ms', Messages.required);
+  else if (typeof timeMs !== 'number' || !Number.isSafeInteger(timeMs) || timeMs < 0) errors.add('time_ms', 'must be a time in milliseconds since 1970');
+  else if (timeMs < limits.now - limits.maxAgeMs) {
+    errors.add('time_ms', `is older than the retry window of ${Math.round(limits.maxAgeMs / 1000)} seconds`);
+  } else if (timeMs > limits.now + MAX_FUTURE_MS) errors.add('time_ms', 'is more than a minute in the future');
+
+  if (events === undefined) errors.add('events', Messages.required);
+  else if (!Array.isArray(events)) errors.add('events', Messages.array);
+  else if (events.length > limits.maxEvents) errors.add('events', `must hold at most ${limits.maxEvents} events`);
+  else events.forEach((event, index) => isObject(event) || errors.add(`events[${index}]`, Messages.object));
+  errors.throwIfAny();
+  return { timeMs: timeMs as number, events: events as Record<string, unknown>[] };
+}
+
+// What an event is stored as, whatever it turns out to mean.
+export interface StoredEvent {
+  dedupeKey: string;
+  name: string;
+  channel: string | null;
+  event: string | null;
+  userId: string | null;
+  socketId: string | null;
+  data: string | null;
+}
+
+export type Classified = StoredEvent &
+  (
+    | { kind: 'message'; conversationId: number; member: Member | null; message: string; clientMessageId: string; fileIds: number[] }
+    | { kind: 'client'; conversationId: number }
+    | { kind: 'member'; conversationId: number; member: Member; online: boolean }
+    | { kind: 'occupancy'; conversationId: number; online: boolean }
+    | { kind: 'ignored'; conversationId: number | null; reason: string }
+  );
+
+export const MESSAGE_MAX_LENGTH = 65_536;
+const CLIENT_MESSAGE_ID_MAX_LENGTH = 128;
+const MAX_FILES = 20;
+
+// Classifies one event of a batch sent at `timeMs`.
+export function classifyEvent(raw: Record<string, unknown>, timeMs: number): Classified {
+  const stored: StoredEvent = {
+    dedupeKey: '',
+    name: text(raw.name) ?? '',
+    channel: text(raw.channel),
+    event: text(raw.event),
+    userId: text(raw.user_id),
+    socketId: text(raw.socket_id),
+    data: typeof raw.data === 'string' ? raw.data : raw.data === undefined ? null : JSON.stringify(raw.data),
+  };
+  const hashed = { ...stored, dedupeKey: eventHash(stored, timeMs) };
+  const channel = parseConversationChannel(stored.channel);
+  const ignore = (reason: string): Classified => ({ ...hashed, kind: 'ignored', conversationId: channel?.conversationId ?? null, reason });
+
+  switch (stored.name) {
+    case 'client_event': {
+      if (!channel) return ignore('not a conversation channel');
+      if (stored.event !== 'client-message') return { ...hashed, kind: 'client', conversationId: channel.conversationId };
+      const member = channel.kind === 'presence' ? parseMember(stored.userId) : null;
+      if (channel.kind === 'presence' && !member) return ignore('user_id names no agent (user-{id}) or contact (contact-{id})');
+      const content = readMessageData(stored.data);
+      if (typeof content === 'string') return ignore(content);
+      // The widget's own id is the key a message posted over REST uses too; without one, the
+      // event's hash stands in, so a retry still finds the message.
+      const clientMessageId = content.clientMessageId ?? `pusher:${hashed.dedupeKey}`;
+      return {
+        ...stored,
+        dedupeKey: `message:${channel.conversationId}:${clientMessageId}`,
+        kind: 'message',
+        conversationId: channel.conversationId,
+        member,
+        message: content.message,
+        clientMessageId,
+        fileIds: content.fileIds,
+      };
+    }
+    case 'member_added':
+    case 'member_removed': {
+      if (channel?.kind !== 'presence') return ignore('not a conversation presence channel');
+      const member = parseMember(stored.userId);
+      if (!member) return ignore('user_id names no agent (user-{id}) or contact (contact-{id})');
+      return { ...hashed, kind: 'member', conversationId: channel.conversationId, member, online: stored.name === 'member_added' };
+    }
+    case 'channel_occupied':
+    case 'channel_vacated':
+      if (channel?.kind !== 'private') return ignore('not a conversation private channel');
+      return { ...hashed, kind: 'occupancy', conversationId: channel.conversationId, online: stored.name === 'channel_occupied' };
+    default:
+      return ignore(stored.name === '' ? 'an event without a name' : `${stored.name} is not an event this service acts on`);
+  }
+}
+
+// `data` of a client-message: a JSON string {"message", "clientMessageId", "files"}. A reason
+// when it is not one.
+function readMessageData(data: string | null): { message: string; clientMessageId?: string; fileIds: number[] } | string {
+  let parsed: unknown;
+  try {
+    parsed = data === null ? undefined : secureJson.parse(data, undefined, { protoAction: 'remove', constructorAction: 'remove' });
+  } catch {
+    return 'data is not JSON';
+  }
+  if (!isObject(parsed)) return 'data is not a JSON object';
+  const { message = '', clientMessageId, files = [] } = parsed;
+  if (typeof message !== 'string') return 'data.message is not a string';
+  if (message.length > MESSAGE_MAX_LENGTH) return `data.message is longer than ${MESSAGE_MAX_LENGTH} characters`;
+  if (message.includes('\0')) return 'data.message holds a NUL character';
+  if (
+    clientMessageId !== undefined &&
+    (typeof clientMessageId !== 'string' ||
+      clientMessageId.length < 1 ||
+      clientMessageId.length > CLIENT_MESSAGE_ID_MAX_LENGTH ||
+      clientMessageId.includes('\0'))
+  ) {
+    return `data.clientMessageId is not a string of 1 to ${CLIENT_MESSAGE_ID_MAX_LENGTH} characters`;
+  }
+  if (!Array.isArray(files) || files.length > MAX_FILES || !files.every((id) => Number.isSafeInteger(id) && id > 0)) {
+    return `data.files is not a list of at most ${MAX_FILES} file ids`;
+  }
+  if (message.trim() === '' && files.length === 0) return 'the message is empty';
+  return { message, clientMessageId, fileIds: [...new Set(files as number[])] };
+}
+
+// The dedupe key of an event without a client id: its fields and the batch's time, so the same
+// batch sent again hashes the same, and the same event in a later batch does not.
+function eventHash(e: StoredEvent, timeMs: number): string {
+  const fields = [e.name, e.channel, e.userId, e.socketId, e.event, e.data, String(timeMs)];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+}
+
+function text(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

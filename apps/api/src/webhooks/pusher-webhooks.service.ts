@@ -1,0 +1,210 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { sqlStateOf } from '@app/common';
+import { Database } from '@app/database';
+import { EntityManager } from 'typeorm';
+import { ConversationMessage } from '../messages/conversation-message.entity';
+import { presentMessage } from '../messages/message.presenter';
+import { LiveEvent, LiveEvents } from '../pusher/live-events';
+import { memberId } from '../pusher/pusher-channels';
+import { classifyEvent, Classified, WebhookBatch } from './pusher-events';
+import { MemberChange, NewWebhookEvent, NewWebhookMessage, StateChange, WebhookConversation, WebhooksRepository } from './webhooks.repository';
+
+export interface WebhookResult {
+  // The messages of the batch's message events, new or stored before, in the batch's order.
+  messages: ConversationMessage[];
+  meta: {
+    received: number;
+    // Messages this batch created.
+    created: number;
+    // Other events that took effect (presence, the widget online, typing acknowledged).
+    applied: number;
+    // Events stored before (a retry, a replay, another process), or messages already posted.
+    duplicates: number;
+    // Events stored as ignored: channels or conversations not ours, names we do not act on.
+    ignored: number;
+  };
+}
+
+type Resolved = Classified & { tenantId: number | null; author?: { userId: number | null; contactId: number | null } };
+
+// Deadlocks and serialization failures are retried: the batch is one transaction, so a retry
+// starts clean.
+const RETRYABLE = new Set(['40P01', '40001']);
+const ATTEMPTS = 3;
+
+// Pusher's webhook batches: every event stored once under its dedupe key, in one transaction with
+// what it causes, so Pusher's retries, replays and reorderings change nothing the second time.
+@Injectable()
+export class PusherWebhooksService {
+  private readonly logger = new Logger(PusherWebhooksService.name);
+
+  constructor(
+    private readonly db: Database,
+    private readonly webhooks: WebhooksRepository,
+    private readonly live: LiveEvents,
+  ) {}
+
+  async receive(batch: WebhookBatch): Promise<WebhookResult> {
+    const classified = batch.events.map((event) => classifyEvent(event, batch.timeMs));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction((manager) => this.handle(manager, classified, batch.timeMs));
+      } catch (error) {
+        const state = sqlStateOf(error);
+        if (attempt >= ATTEMPTS || !state || !RETRYABLE.has(state)) throw error;
+        this.logger.warn(`webhook batch retried after ${state} (attempt ${attempt})`);
+      }
+    }
+  }
+
+  private async handle(manager: EntityManager, classified: Classified[], timeMs: number): Promise<WebhookResult> {
+    const at = new Date(timeMs);
+    const events = await this.resolve(manager, classified);
+
+    // The same event twice in one batch is a duplicate of its first.
+    const firstOfKey = new Map<string, Resolved>();
+    for (const event of events) if (!firstOfKey.has(event.dedupeKey)) firstOfKey.set(event.dedupeKey, event);
+    const fresh = await this.webhooks.insertEvents(manager, [...firstOfKey.values()].map(toStored), timeMs);
+    const isNew = (event: Resolved) => firstOfKey.get(event.dedupeKey) === event && fresh.has(event.dedupeKey);
+
+    const newMessages = events.filter((e): e is Resolved & { kind: 'message' } => e.kind === 'message' && isNew(e));
+    const created = await this.webhooks.insertMessages(manager, newMessages.map(toNewMessage), at);
+    const createdKeys = new Set(created.map(messageKey));
+    const messageEvents = events.filter((e): e is Resolved & { kind: 'message' } => e.kind === 'message');
+    const earlier = messageEvents.filter((e) => !createdKeys.has(messageKey({ ...e, tenantId: e.tenantId! })));
+    const stored = await this.webhooks.findMessages(manager, dedupeBy(earlier.map((e) => ({ ...e, tenantId: e.tenantId! })), messageKey));
+    const byKey = new Map([...stored, ...created].map((m) => [messageKey(m), m]));
+    const messages = dedupeBy(messageEvents.map((e) => byKey.get(messageKey({ ...e, tenantId: e.tenantId! }))).filter((m) => m !== undefined), messageKey);
+
+    await this.webhooks.touchConversations(
+      manager,
+      dedupeBy(created, (m) => `${m.conversationId}`).map((m) => ({ tenantId: m.tenantId, conversationId: m.conversationId, at })),
+    );
+    const applied = events.filter((e) => e.kind !== 'message' && e.kind !== 'ignored' && isNew(e));
+    await this.webhooks.setWidgetOnline(manager, lastOfEach(applied, 'occupancy', (e) => `${e.conversationId}`), at);
+    await this.webhooks.setMembers(
+      manager,
+      lastOfEach(applied, 'member', (e) => `${e.conversationId}:${memberId(e.member)}`).map((e) => ({ ...e, member: memberId(e.member) })),
+      at,
+    );
+
+    const socketOf = new Map(newMessages.map((e) => [messageKey({ ...e, tenantId: e.tenantId! }), e.socketId]));
+    await this.live.publish(created.map((m): LiveEvent => messageCreated(m, socketOf.get(messageKey(m)) ?? null)));
+
+    return {
+      messages,
+      meta: {
+        received: events.length,
+        created: created.length,
+        applied: applied.length,
+        duplicates: events.filter((e) => !isNew(e)).length + newMessages.length - created.length,
+        ignored: events.filter((e) => e.kind === 'ignored' && isNew(e)).length,
+      },
+    };
+  }
+
+  // Turns events of conversations that are absent or deleted, and of authors who are not of the
+  // conversation, into ignored ones; fills in each message's author and checks its files.
+  private async resolve(manager: EntityManager, classified: Classified[]): Promise<Resolved[]> {
+    const conversations = await this.webhooks.findConversations(manager, [
+      ...new Set(classified.flatMap((e) => (e.conversationId === null ? [] : [e.conversationId]))),
+    ]);
+    const located = classified.map((event): Resolved => {
+      if (event.conversationId === null) return { ...event, tenantId: null };
+      const conversation = conversations.get(event.conversationId);
+      if (!conversation) return ignored(event, null, 'no such conversation');
+      if (event.kind !== 'ignored' && conversation.state !== 'active') return ignored(event, conversation.tenantId, 'the conversation is deleted');
+      return { ...event, tenantId: conversation.tenantId };
+    });
+
+    const withMembers = located.filter((e) => (e.kind === 'message' && e.member) || e.kind === 'member');
+    const members = await this.webhooks.findMembers(
+      manager,
+      withMembers.map((e) => {
+        const member = (e as { member: { kind: 'user' | 'contact'; id: number } }).member;
+        return { tenantId: e.tenantId!, kind: member.kind, id: member.id };
+      }),
+    );
+    const messagesWithFiles = located.filter((e) => e.kind === 'message' && e.fileIds.length > 0) as (Resolved & { kind: 'message' })[];
+    const files = await this.webhooks.findActiveFiles(
+      manager,
+      messagesWithFiles.flatMap((e) => e.fileIds.map((id) => ({ tenantId: e.tenantId!, id }))),
+    );
+
+    return located.map((event): Resolved => {
+      if (event.kind !== 'message' && event.kind !== 'member') return event;
+      const conversation = conversations.get(event.conversationId)!;
+      if (event.member && !isMemberOf(event.member, conversation, members)) {
+        return ignored(event, conversation.tenantId, `${memberId(event.member)} is not an agent or contact of the conversation`);
+      }
+      if (event.kind === 'member') return event;
+      const missing = event.fileIds.findIndex((id) => !files.has(`${conversation.tenantId}:${id}`));
+      if (missing >= 0) return ignored(event, conversation.tenantId, `data.files[${missing}] is not a file of the conversation's tenant`);
+      const author = event.member?.kind === 'user' ? { userId: event.member.id, contactId: null } : { userId: null, contactId: event.member?.id ?? conversation.contactId };
+      return { ...event, author };
+    });
+  }
+}
+
+function isMemberOf(member: { kind: 'user' | 'contact'; id: number }, conversation: WebhookConversation, found: Map<string, number | null>): boolean {
+  const key = `${conversation.tenantId}:${memberId(member)}`;
+  if (!found.has(key)) return false;
+  return member.kind === 'user' || found.get(key) === conversation.customerId;
+}
+
+function ignored(event: Classified, tenantId: number | null, reason: string): Resolved {
+  return { ...event, kind: 'ignored', reason, tenantId } as Resolved;
+}
+
+function toStored(e: Resolved): NewWebhookEvent {
+  return {
+    dedupeKey: e.dedupeKey,
+    name: e.name,
+    channel: e.channel,
+    event: e.event,
+    userId: e.userId,
+    socketId: e.socketId,
+    data: e.data,
+    tenantId: e.tenantId,
+    conversationId: e.tenantId === null ? null : e.conversationId,
+    outcome: e.kind === 'message' ? 'message' : e.kind === 'ignored' ? 'ignored' : 'applied',
+    reason: e.kind === 'ignored' ? e.reason : null,
+  };
+}
+
+function toNewMessage(e: Resolved & { kind: 'message' }): NewWebhookMessage {
+  return {
+    tenantId: e.tenantId!,
+    conversationId: e.conversationId,
+    userId: e.author!.userId,
+    contactId: e.author!.contactId,
+    message: e.message,
+    fileIds: e.fileIds,
+    clientMessageId: e.clientMessageId,
+  };
+}
+
+function messageKey(m: { tenantId: number; conversationId: number; clientMessageId: string | null }): string {
+  return `${m.tenantId}:${m.conversationId}:${m.clientMessageId}`;
+}
+
+function messageCreated(m: ConversationMessage, socketId: string | null): LiveEvent {
+  return { tenantId: m.tenantId, name: 'message.created', conversationId: m.conversationId, data: presentMessage(m), socketId };
+}
+
+function dedupeBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
+  return [...seen.values()];
+}
+
+// The last event of the kind for each key: within one batch, Pusher's order is the order of events.
+function lastOfEach<K extends 'occupancy' | 'member'>(
+  events: readonly Resolved[],
+  kind: K,
+  key: (event: Resolved & { kind: K }) => string,
+): (Resolved & { kind: K } & StateChange & Partial<MemberChange>)[] {
+  const last = new Map<string, Resolved & { kind: K }>();
+  for (const event of events) if (event.kind === kind) last.set(key(event as Resolved & { kind: K }), event as Resolved & { kind: K });
+  return [...last.values()].map((e) => ({ ...e, tenantId: e.tenantId! })) as (Resolved & { kind: K } & StateChange & Partial<MemberChange>)[];
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { PusherWebhookGuard } from './pusher-webhook.guard';
+import { PusherWebhooksController } from './pusher-webhooks.controller';
+import { PusherWebhooksService } from './pusher-webhooks.service';
+import { WebhooksRepository } from './webhooks.repository';
+
+@Module({
+  controllers: [PusherWebhooksController],
+  providers: [PusherWebhooksService, WebhooksRepository, PusherWebhookGuard],
+})
+export class WebhooksModule {}
