@@ -3,6 +3,7 @@ import { loadAppConfig } from '@app/config';
 import Pusher from 'pusher';
 import request from 'supertest';
 import { createApp } from '../apps/api/src/create-app';
+import { WebhookEventsSweeper } from '../apps/api/src/webhooks/webhook-events-sweeper';
 import { BASE, ISO } from './support/desk';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -547,6 +548,22 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       } finally {
         await second.close();
       }
+    });
+  });
+
+  describe('retention', () => {
+    it('should sweep stored events past the retention, never inside the retry window', async () => {
+      const sweeper = t.app.get(WebhookEventsSweeper);
+      expect(sweeper.retentionMs).toBe(24 * 3_600_000);
+      const c = await conversation();
+      const events = [{ name: 'channel_occupied', channel: `private-conversation-${c.id}` }, { ...clientMessage(c.id, {}), event: 'client-typing' }];
+      await send(events);
+      const keys = await t.db.query(`SELECT dedupe_key FROM webhook_events WHERE conversation_id = $1 ORDER BY id`, [c.id]);
+      await t.db.query(`UPDATE webhook_events SET received_at = now() - interval '25 hours' WHERE dedupe_key = $1`, [keys[0].dedupe_key]);
+      await t.db.query(`UPDATE webhook_events SET received_at = now() - interval '23 hours' WHERE dedupe_key = $1`, [keys[1].dedupe_key]);
+      expect(await sweeper.sweep()).toBe(1);
+      const left = await t.db.query(`SELECT dedupe_key FROM webhook_events WHERE conversation_id = $1`, [c.id]);
+      expect(left).toEqual([keys[1]]);
     });
   });
 

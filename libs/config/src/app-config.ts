@@ -121,6 +121,12 @@ export class AppConfig {
   @Min(1)
   PUSHER_WEBHOOK_MAX_AGE_SECONDS = 600;
 
+  // How long stored webhook events are kept (at least the retry window plus an hour).
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  PUSHER_WEBHOOK_RETENTION_HOURS = 24;
+
   // The most events one webhook batch may hold (Pusher batches up to about 20).
   @Transform(toInteger)
   @IsInt()

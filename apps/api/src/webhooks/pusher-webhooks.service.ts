@@ -7,7 +7,7 @@ import { presentMessage } from '../messages/message.presenter';
 import { LiveEvent, LiveEvents } from '../pusher/live-events';
 import { memberId } from '../pusher/pusher-channels';
 import { classifyEvent, Classified, WebhookBatch } from './pusher-events';
-import { MemberChange, NewWebhookEvent, NewWebhookMessage, StateChange, WebhookConversation, WebhooksRepository } from './webhooks.repository';
+import { NewWebhookEvent, NewWebhookMessage, WebhookConversation, WebhooksRepository } from './webhooks.repository';
 
 export interface WebhookResult {
   // The messages of the batch's message events, new or stored before, in the batch's order.
@@ -25,7 +25,15 @@ export interface WebhookResult {
   };
 }
 
-type Resolved = Classified & { tenantId: number | null; author?: { userId: number | null; contactId: number | null } };
+type Author = { userId: number | null; contactId: number | null };
+type Acting = Exclude<Classified, { kind: 'ignored' }>;
+// An event once its conversation has been found: events of ours carry their tenant, messages
+// their author; the rest are ignored, with their tenant when the conversation is known.
+type MessageEvent = Extract<Classified, { kind: 'message' }> & { tenantId: number; author: Author };
+type Resolved =
+  | MessageEvent
+  | (Exclude<Acting, { kind: 'message' }> & { tenantId: number })
+  | (Extract<Classified, { kind: 'ignored' }> & { tenantId: number | null });
 
 // Deadlocks and serialization failures are retried: the batch is one transaction, so a retry
 // starts clean.
@@ -60,47 +68,59 @@ export class PusherWebhooksService {
   private async handle(manager: EntityManager, classified: Classified[], timeMs: number): Promise<WebhookResult> {
     const at = new Date(timeMs);
     const events = await this.resolve(manager, classified);
+    const fresh = await this.store(manager, events, timeMs);
 
-    // The same event twice in one batch is a duplicate of its first.
-    const firstOfKey = new Map<string, Resolved>();
-    for (const event of events) if (!firstOfKey.has(event.dedupeKey)) firstOfKey.set(event.dedupeKey, event);
-    const fresh = await this.webhooks.insertEvents(manager, [...firstOfKey.values()].map(toStored), timeMs);
-    const isNew = (event: Resolved) => firstOfKey.get(event.dedupeKey) === event && fresh.has(event.dedupeKey);
-
-    const newMessages = events.filter((e): e is Resolved & { kind: 'message' } => e.kind === 'message' && isNew(e));
+    const messageEvents = events.filter((e): e is MessageEvent => e.kind === 'message');
+    const newMessages = messageEvents.filter((e) => fresh.has(e));
     const created = await this.webhooks.insertMessages(manager, newMessages.map(toNewMessage), at);
-    const createdKeys = new Set(created.map(messageKey));
-    const messageEvents = events.filter((e): e is Resolved & { kind: 'message' } => e.kind === 'message');
-    const earlier = messageEvents.filter((e) => !createdKeys.has(messageKey({ ...e, tenantId: e.tenantId! })));
-    const stored = await this.webhooks.findMessages(manager, dedupeBy(earlier.map((e) => ({ ...e, tenantId: e.tenantId! })), messageKey));
-    const byKey = new Map([...stored, ...created].map((m) => [messageKey(m), m]));
-    const messages = dedupeBy(messageEvents.map((e) => byKey.get(messageKey({ ...e, tenantId: e.tenantId! }))).filter((m) => m !== undefined), messageKey);
-
+    const messages = await this.messagesOf(manager, messageEvents, created);
     await this.webhooks.touchConversations(
       manager,
       dedupeBy(created, (m) => `${m.conversationId}`).map((m) => ({ tenantId: m.tenantId, conversationId: m.conversationId, at })),
     );
-    const applied = events.filter((e) => e.kind !== 'message' && e.kind !== 'ignored' && isNew(e));
-    await this.webhooks.setWidgetOnline(manager, lastOfEach(applied, 'occupancy', (e) => `${e.conversationId}`), at);
-    await this.webhooks.setMembers(
-      manager,
-      lastOfEach(applied, 'member', (e) => `${e.conversationId}:${memberId(e.member)}`).map((e) => ({ ...e, member: memberId(e.member) })),
-      at,
+
+    const applied = events.filter((e) => fresh.has(e) && e.kind !== 'message' && e.kind !== 'ignored');
+    const occupancy = applied.flatMap((e) => (e.kind === 'occupancy' ? [{ tenantId: e.tenantId, conversationId: e.conversationId, online: e.online }] : []));
+    await this.webhooks.setWidgetOnline(manager, lastOfEach(occupancy, (c) => `${c.conversationId}`), at);
+    const members = applied.flatMap((e) =>
+      e.kind === 'member' ? [{ tenantId: e.tenantId, conversationId: e.conversationId, member: memberId(e.member), online: e.online }] : [],
     );
+    await this.webhooks.setMembers(manager, lastOfEach(members, (m) => `${m.conversationId}:${m.member}`), at);
 
-    const socketOf = new Map(newMessages.map((e) => [messageKey({ ...e, tenantId: e.tenantId! }), e.socketId]));
-    await this.live.publish(created.map((m): LiveEvent => messageCreated(m, socketOf.get(messageKey(m)) ?? null)));
+    const socketOf = new Map(newMessages.map((e) => [messageKey(e), e.socketId]));
+    await this.live.publish(created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null)));
 
+    const ignored = events.filter((e) => e.kind === 'ignored' && fresh.has(e)).length;
     return {
       messages,
       meta: {
         received: events.length,
         created: created.length,
         applied: applied.length,
-        duplicates: events.filter((e) => !isNew(e)).length + newMessages.length - created.length,
-        ignored: events.filter((e) => e.kind === 'ignored' && isNew(e)).length,
+        duplicates: events.length - created.length - applied.length - ignored,
+        ignored,
       },
     };
+  }
+
+  // Stores every event under its dedupe key; the events stored now (not by an earlier delivery,
+  // another process, or earlier in this batch) are the fresh ones.
+  private async store(manager: EntityManager, events: readonly Resolved[], timeMs: number): Promise<Set<Resolved>> {
+    const firstOfKey = new Map<string, Resolved>();
+    for (const event of events) if (!firstOfKey.has(event.dedupeKey)) firstOfKey.set(event.dedupeKey, event);
+    const stored = await this.webhooks.insertEvents(manager, [...firstOfKey.values()].map(toStored), timeMs);
+    return new Set([...firstOfKey.values()].filter((event) => stored.has(event.dedupeKey)));
+  }
+
+  // The batch's messages in its order, once each: created now, or found by their client id.
+  private async messagesOf(manager: EntityManager, events: readonly MessageEvent[], created: readonly ConversationMessage[]): Promise<ConversationMessage[]> {
+    const createdKeys = new Set(created.map(messageKey));
+    const earlier = await this.webhooks.findMessages(manager, dedupeBy(events.filter((e) => !createdKeys.has(messageKey(e))), messageKey));
+    const byKey = new Map([...earlier, ...created].map((m) => [messageKey(m), m]));
+    return dedupeBy(
+      events.flatMap((e) => byKey.get(messageKey(e)) ?? []),
+      messageKey,
+    );
   }
 
   // Turns events of conversations that are absent or deleted, and of authors who are not of the
@@ -110,25 +130,20 @@ export class PusherWebhooksService {
       ...new Set(classified.flatMap((e) => (e.conversationId === null ? [] : [e.conversationId]))),
     ]);
     const located = classified.map((event): Resolved => {
-      if (event.conversationId === null) return { ...event, tenantId: null };
+      if (event.conversationId === null) return { ...(event as Extract<Classified, { kind: 'ignored' }>), tenantId: null };
       const conversation = conversations.get(event.conversationId);
       if (!conversation) return ignored(event, null, 'no such conversation');
       if (event.kind !== 'ignored' && conversation.state !== 'active') return ignored(event, conversation.tenantId, 'the conversation is deleted');
-      return { ...event, tenantId: conversation.tenantId };
+      return { ...event, tenantId: conversation.tenantId } as Resolved;
     });
 
-    const withMembers = located.filter((e) => (e.kind === 'message' && e.member) || e.kind === 'member');
     const members = await this.webhooks.findMembers(
       manager,
-      withMembers.map((e) => {
-        const member = (e as { member: { kind: 'user' | 'contact'; id: number } }).member;
-        return { tenantId: e.tenantId!, kind: member.kind, id: member.id };
-      }),
+      located.flatMap((e) => ((e.kind === 'message' || e.kind === 'member') && e.member ? [{ tenantId: e.tenantId, ...e.member }] : [])),
     );
-    const messagesWithFiles = located.filter((e) => e.kind === 'message' && e.fileIds.length > 0) as (Resolved & { kind: 'message' })[];
     const files = await this.webhooks.findActiveFiles(
       manager,
-      messagesWithFiles.flatMap((e) => e.fileIds.map((id) => ({ tenantId: e.tenantId!, id }))),
+      located.flatMap((e) => (e.kind === 'message' ? e.fileIds.map((id) => ({ tenantId: e.tenantId, id })) : [])),
     );
 
     return located.map((event): Resolved => {
@@ -172,12 +187,12 @@ function toStored(e: Resolved): NewWebhookEvent {
   };
 }
 
-function toNewMessage(e: Resolved & { kind: 'message' }): NewWebhookMessage {
+function toNewMessage(e: MessageEvent): NewWebhookMessage {
   return {
-    tenantId: e.tenantId!,
+    tenantId: e.tenantId,
     conversationId: e.conversationId,
-    userId: e.author!.userId,
-    contactId: e.author!.contactId,
+    userId: e.author.userId,
+    contactId: e.author.contactId,
     message: e.message,
     fileIds: e.fileIds,
     clientMessageId: e.clientMessageId,
@@ -198,13 +213,13 @@ function dedupeBy<T>(items: readonly T[], key: (item: T) => string): T[] {
   return [...seen.values()];
 }
 
-// The last event of the kind for each key: within one batch, Pusher's order is the order of events.
-function lastOfEach<K extends 'occupancy' | 'member'>(
-  events: readonly Resolved[],
-  kind: K,
-  key: (event: Resolved & { kind: K }) => string,
-): (Resolved & { kind: K } & StateChange & Partial<MemberChange>)[] {
-  const last = new Map<string, Resolved & { kind: K }>();
-  for (const event of events) if (event.kind === kind) last.set(key(event as Resolved & { kind: K }), event as Resolved & { kind: K });
-  return [...last.values()].map((e) => ({ ...e, tenantId: e.tenantId! })) as (Resolved & { kind: K } & StateChange & Partial<MemberChange>)[];
+// The last event for each key (null: not wanted): within one batch, Pusher's order is the order
+// in which things happened.
+function lastOfEach<T>(events: readonly T[], key: (event: T) => string | null): T[] {
+  const last = new Map<string, T>();
+  for (const event of events) {
+    const k = key(event);
+    if (k !== null) last.set(k, event);
+  }
+  return [...last.values()];
 }

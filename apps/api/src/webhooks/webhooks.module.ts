@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { PusherWebhookGuard } from './pusher-webhook.guard';
 import { PusherWebhooksController } from './pusher-webhooks.controller';
 import { PusherWebhooksService } from './pusher-webhooks.service';
+import { WebhookEventsSweeper } from './webhook-events-sweeper';
 import { WebhooksRepository } from './webhooks.repository';
 
 @Module({
   controllers: [PusherWebhooksController],
-  providers: [PusherWebhooksService, WebhooksRepository, PusherWebhookGuard],
+  providers: [PusherWebhooksService, WebhooksRepository, PusherWebhookGuard, WebhookEventsSweeper],
 })
 export class WebhooksModule {}
