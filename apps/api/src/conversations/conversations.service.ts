@@ -21,6 +21,8 @@ import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository } from './conversations.repository';
 import { IncludedLoader } from '../includes/included-loader';
 import { presentMessage } from '../messages/message.presenter';
+import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
+import { presentConversation } from './conversation.presenter';
 
 export interface UserRefInput {
   id: number;
@@ -72,11 +74,14 @@ export class ConversationsService {
     private readonly users: UsersService,
     private readonly customers: CustomersService,
     private readonly includedLoader: IncludedLoader,
+    private readonly live: LiveEvents,
   ) {}
 
   async create(principal: Principal, input: ConversationInput): Promise<ConversationView> {
-    const id = await this.db.transaction((manager) => this.insert(manager, principal, input));
-    return this.getById(principal, id);
+    return this.db.transaction(async (manager) => {
+      const id = await this.insert(manager, principal, input);
+      return this.announce(principal, 'conversation.created', id);
+    });
   }
 
   // With an id: a fresh token for that conversation, and the old one stops working; other given
@@ -85,16 +90,19 @@ export class ConversationsService {
   async issueToken(principal: Principal, input: ConversationInput & { id?: number }): Promise<IssuedConversationToken> {
     const secret = issueSecret('hdc');
     const token = { tokenLookup: secret.lookup, tokenHash: secret.hash, tokenIssuedAt: new Date() };
-    const id = await this.db.transaction(async (manager) => {
-      if (input.id === undefined) return this.insert(manager, principal, input, token);
+    const view = await this.db.transaction(async (manager) => {
+      if (input.id === undefined) {
+        const id = await this.insert(manager, principal, input, token);
+        return this.announce(principal, 'conversation.created', id);
+      }
       const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, input.id);
       if (!current) throw this.notFound(input.id);
       if (current.state !== 'active') new FieldErrorsBuilder().add('id', 'must be an active conversation').throwIfAny();
       // `state` is read-only here: issuing a token never deletes or restores.
       await this.applyUpdate(manager, principal, current, { ...input, state: undefined }, token);
-      return current.id;
+      return this.announce(principal, 'conversation.updated', current.id);
     });
-    return { view: await this.getById(principal, id), token: secret.plaintext };
+    return { view, token: secret.plaintext };
   }
 
   async getById(principal: Principal, id: number): Promise<ConversationView> {
@@ -136,23 +144,22 @@ export class ConversationsService {
 
   // Only the given properties change; `updatedAt`/`updatedBy` move only when something did.
   async update(principal: Principal, id: number, input: ConversationUpdate): Promise<ConversationView> {
-    await this.db.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, id);
       if (!current) throw this.notFound(id);
-      await this.applyUpdate(manager, principal, current, input);
+      const changed = await this.applyUpdate(manager, principal, current, input);
+      return changed ? this.announce(principal, 'conversation.updated', id) : this.getById(principal, id);
     });
-    return this.getById(principal, id);
   }
 
   // Soft delete; deleting a deleted conversation changes nothing. The widget's token dies with it.
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
-    const result = await this.db.manager.update(
-      Conversation,
-      { tenantId, id, state: 'active' },
-      { ...DELETED_NOW(userId), ...NO_TOKEN },
-    );
-    if (result.affected === 0 && !(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
+    await this.db.transaction(async (manager) => {
+      const result = await manager.update(Conversation, { tenantId, id, state: 'active' }, { ...DELETED_NOW(userId), ...NO_TOKEN });
+      if (result.affected !== 0) await this.announce(principal, 'conversation.updated', id);
+      else if (!(await this.conversations.findById(tenantId, id, manager))) throw this.notFound(id);
+    });
   }
 
   // The objects `?includes=` side-loads for these conversations, presented and keyed by type.
@@ -204,15 +211,23 @@ export class ConversationsService {
     if (!(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
   }
 
+  // The conversation as it now is, read in the caller's transaction (the change's), with the
+  // change's live event written in it too: a dashboard gets the same JSON as the caller.
+  async announce(principal: Principal, name: LiveEventName, id: number): Promise<ConversationView> {
+    const view = await this.getById(principal, id);
+    await this.live.publish([liveEventBy(principal, name, presentConversation(view), id)]);
+    return view;
+  }
+
   // The body of a PATCH, on a row already locked by the caller's transaction. `extra` columns
-  // (a new token) count as a change.
+  // (a new token) count as a change. Returns whether anything changed.
   private async applyUpdate(
     manager: EntityManager,
     principal: Principal,
     current: Conversation,
     input: ConversationUpdate,
     extra: Partial<Conversation> = {},
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { tenantId, userId } = principal;
     const errors = new FieldErrorsBuilder();
     const contactId = await this.resolveContactId(manager, principal, input, errors, false);
@@ -233,9 +248,9 @@ export class ConversationsService {
     }
     // A delete leaves updatedAt as it was (seed wording), so it is applied on its own.
     if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, DELETED_NOW(userId), NO_TOKEN);
-    if (Object.keys(changes).length > 0) {
-      await manager.update(Conversation, { tenantId, id: current.id }, changes as Partial<Conversation>);
-    }
+    if (Object.keys(changes).length === 0) return false;
+    await manager.update(Conversation, { tenantId, id: current.id }, changes as Partial<Conversation>);
+    return true;
   }
 
   private async insert(
@@ -313,14 +328,17 @@ export class ConversationsService {
 
   private async views(tenantId: number, conversations: Conversation[]): Promise<ConversationView[]> {
     const ids = conversations.map((c) => c.id);
-    const [contacts, participants, messageIds] = await Promise.all([
+    const contactsOf = () =>
       this.contacts.findContactsByIds(
         tenantId,
         conversations.map((c) => c.contactId),
-      ),
-      this.conversations.participantIds(tenantId, ids),
-      this.conversations.latestMessageIds(tenantId, ids, CONVERSATION_MESSAGE_REFS),
-    ]);
+      );
+    const participantsOf = () => this.conversations.participantIds(tenantId, ids);
+    const messageIdsOf = () => this.conversations.latestMessageIds(tenantId, ids, CONVERSATION_MESSAGE_REFS);
+    // A transaction's one connection runs one query at a time, so there they go one after another.
+    const [contacts, participants, messageIds] = this.db.inTransaction
+      ? [await contactsOf(), await participantsOf(), await messageIdsOf()]
+      : await Promise.all([contactsOf(), participantsOf(), messageIdsOf()]);
     const contactById = new Map(contacts.map((contact) => [contact.id, contact]));
     return conversations.map((conversation) => ({
       conversation,

@@ -10,7 +10,8 @@ import { ConversionErrorCode } from './conversion.errors';
 // POST /conversations/{id}/convert.json (seed 004): a live chat becomes a ticket whose thread is
 // the chat's transcript. One transaction, the conversation locked first: either the ticket, its
 // thread, tags, fields, emails and the conversation's ticket_id all exist, or none does; and of
-// any number of simultaneous conversions of one conversation, one makes the ticket.
+// any number of simultaneous conversions of one conversation, one makes the ticket. The live
+// updates (`ticket.created`, then `conversation.converted`) are written in that transaction too.
 @Injectable()
 export class ConversionService {
   constructor(
@@ -21,7 +22,7 @@ export class ConversionService {
 
   async convert(principal: Principal, conversationId: number, input: TicketInput): Promise<ConversationView> {
     const { tenantId, userId } = principal;
-    await this.db.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const source = await this.conversations.lockForConversion(manager, tenantId, conversationId);
       const { conversation } = source;
       if (conversation.ticketId !== null) {
@@ -39,7 +40,8 @@ export class ConversionService {
         firstMessage: source.firstMessage,
       });
       await this.conversations.markConverted(manager, tenantId, conversationId, ticketId, userId);
+      await this.tickets.announce(principal, 'ticket.created', ticketId);
+      return this.conversations.announce(principal, 'conversation.converted', conversationId);
     });
-    return this.conversations.getById(principal, conversationId);
   }
 }

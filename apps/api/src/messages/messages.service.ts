@@ -6,7 +6,9 @@ import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
+import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
 import { ConversationMessage } from './conversation-message.entity';
+import { presentMessage } from './message.presenter';
 import { MessageErrorCode } from './messages.errors';
 import { MessagesRepository } from './messages.repository';
 
@@ -46,14 +48,15 @@ export class MessagesService {
     private readonly contacts: ContactsService,
     private readonly users: UsersService,
     private readonly files: FilesService,
+    private readonly live: LiveEvents,
   ) {}
 
   // Adds a message to an active conversation of the tenant and, in the same transaction, moves the
   // conversation's last-message time and updatedAt. A clientMessageId already stored in that
-  // conversation returns the stored message instead.
+  // conversation returns the stored message instead, and tells nobody.
   async post(principal: Principal, input: MessageInput): Promise<PostedMessage> {
     const { tenantId, userId: actorId } = principal;
-    const { id, created } = await this.db.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const errors = new FieldErrorsBuilder();
       const conversationId = this.conversationIdOf(input, errors);
       const conversation = conversationId === undefined ? null : await this.messages.findConversation(manager, tenantId, conversationId);
@@ -74,10 +77,10 @@ export class MessagesService {
         clientMessageId: input.clientMessageId ?? null,
         actorId,
       });
-      if (result.created) await this.messages.touchConversation(manager, tenantId, conversationId!, result.id, actorId);
-      return result;
+      if (!result.created) return { message: await this.getById(principal, result.id), created: false };
+      await this.messages.touchConversation(manager, tenantId, conversationId!, result.id, actorId);
+      return { message: await this.announce(principal, 'message.created', result.id), created: true };
     });
-    return { message: await this.getById(principal, id), created };
   }
 
   async getById(principal: Principal, id: number): Promise<ConversationMessage> {
@@ -104,7 +107,7 @@ export class MessagesService {
   // updatedAt as it was; "active" restores.
   async update(principal: Principal, id: number, input: MessageUpdate): Promise<ConversationMessage> {
     const { tenantId, userId } = principal;
-    await this.db.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const current = await manager
         .createQueryBuilder(ConversationMessage, 'm')
         .where('m.tenant_id = :tenantId AND m.id = :id', { tenantId, id })
@@ -135,16 +138,28 @@ export class MessagesService {
       if (input.state === 'active' && current.state === 'deleted') Object.assign(changes, { state: 'active', deletedAt: null, deletedBy: null });
       if (Object.keys(changes).length > 0) Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
       if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, deletedNow(userId));
-      if (Object.keys(changes).length > 0) await manager.update(ConversationMessage, { tenantId, id }, changes);
+      if (Object.keys(changes).length === 0) return this.getById(principal, id);
+      await manager.update(ConversationMessage, { tenantId, id }, changes);
+      return this.announce(principal, 'message.updated', id);
     });
-    return this.getById(principal, id);
   }
 
   // Soft delete; deleting a deleted message changes nothing.
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
-    const result = await this.db.manager.update(ConversationMessage, { tenantId, id, state: 'active' }, deletedNow(userId));
-    if (result.affected === 0 && !(await this.messages.findById(tenantId, id))) throw notFound(id);
+    await this.db.transaction(async (manager) => {
+      const result = await manager.update(ConversationMessage, { tenantId, id, state: 'active' }, deletedNow(userId));
+      if (result.affected !== 0) await this.announce(principal, 'message.updated', id);
+      else if (!(await this.messages.findById(tenantId, id, manager))) throw notFound(id);
+    });
+  }
+
+  // The message as it now is, read in the transaction of the change, and the live event of the
+  // change written in it too, on its conversation's channel and its tenant's.
+  private async announce(principal: Principal, name: LiveEventName, id: number): Promise<ConversationMessage> {
+    const message = await this.getById(principal, id);
+    await this.live.publish([liveEventBy(principal, name, presentMessage(message), message.conversationId)]);
+    return message;
   }
 
   private conversationIdOf(input: MessageInput, errors: FieldErrorsBuilder): number | undefined {

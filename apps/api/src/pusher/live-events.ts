@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@app/database';
+import type { Principal } from '../auth/principal';
 import { conversationChannel, tenantChannel } from './pusher-channels';
 
 // The server events dashboards and widgets receive, each with its resource's Desk JSON.
@@ -21,6 +22,17 @@ export interface LiveEvent {
   // The Pusher connection that caused the change, which does not get its own echo.
   socketId?: string | null;
   actorId?: number | null;
+}
+
+// The event of a change an agent's request made: in its tenant, by its user, and not echoed to the
+// Pusher connection it came from.
+export function liveEventBy(
+  principal: Pick<Principal, 'tenantId' | 'userId' | 'socketId'>,
+  name: LiveEventName,
+  data: unknown,
+  conversationId: number | null = null,
+): LiveEvent {
+  return { tenantId: principal.tenantId, name, conversationId, data, socketId: principal.socketId ?? null, actorId: principal.userId };
 }
 
 // What an outbox row of topic `pusher` holds: one trigger of one event on its channels.

@@ -10,7 +10,7 @@ import { TICKET_MESSAGE_LIST } from './ticket-list.definition';
 import { TicketMessage } from './ticket-message.entity';
 import { TicketErrorCode } from './tickets.errors';
 import { TicketsRepository } from './tickets.repository';
-import { deleted, notFound } from './tickets.service';
+import { deleted, notFound, TicketsService } from './tickets.service';
 
 // A ticket's thread: replies and internal notes.
 @Injectable()
@@ -21,6 +21,7 @@ export class TicketMessagesService {
     private readonly composer: TicketComposer,
     private readonly contacts: ContactsService,
     private readonly files: FilesService,
+    private readonly ticketsService: TicketsService,
   ) {}
 
   // Oldest first by default; deleted tickets' threads stay readable.
@@ -31,10 +32,11 @@ export class TicketMessagesService {
   }
 
   // Adds a reply or note by the caller (or, with `contact`, by the customer's side), moves the
-  // ticket's messageCount and updatedAt, and with `status` the ticket's status: one transaction.
+  // ticket's messageCount and updatedAt, and with `status` the ticket's status: one transaction,
+  // which also writes the ticket's live update.
   async post(principal: Principal, ticketId: number, input: ThreadMessageInput): Promise<TicketMessage> {
     const { tenantId, userId } = principal;
-    const id = await this.db.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const ticket = await this.tickets.findByIdForUpdate(manager, tenantId, ticketId);
       if (!ticket) throw notFound(ticketId);
       if (ticket.state === 'deleted') throw deleted(ticketId);
@@ -70,9 +72,9 @@ export class TicketMessagesService {
         userId,
       );
       await this.tickets.recordThreadMessage(manager, tenantId, ticketId, input.status?.id ?? null, userId);
-      return messageId;
+      await this.ticketsService.announce(principal, 'ticket.updated', ticketId);
+      return this.getById(principal, messageId);
     });
-    return this.getById(principal, id);
   }
 
   async getById(principal: Principal, id: number): Promise<TicketMessage> {

@@ -5,11 +5,13 @@ import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
+import { LiveEvents, liveEventBy } from '../pusher/live-events';
 import { Inbox } from './settings/ticket-setting.entity';
 import { TicketComposer, TicketDraft, TicketOrigin } from './ticket-composer';
 import { TicketInput, TicketUpdate } from './ticket-input';
 import { Ticket } from './ticket.entity';
 import { TicketErrorCode } from './tickets.errors';
+import { presentTicket } from './tickets.presenter';
 import { CustomFieldValue, TicketsRepository } from './tickets.repository';
 
 // A ticket with what its wire form shows besides its own columns.
@@ -28,12 +30,15 @@ export class TicketsService {
     private readonly composer: TicketComposer,
     private readonly contacts: ContactsService,
     private readonly files: FilesService,
+    private readonly live: LiveEvents,
   ) {}
 
   // POST /tickets.json: the ticket, its opening message, tags, fields and emails, all or nothing.
   async create(principal: Principal, input: TicketInput): Promise<TicketView> {
-    const id = await this.db.transaction((manager) => this.createIn(manager, principal, input, null));
-    return this.getById(principal, id);
+    return this.db.transaction(async (manager) => {
+      const id = await this.createIn(manager, principal, input, null);
+      return this.announce(principal, 'ticket.created', id);
+    });
   }
 
   // The same inside the caller's transaction; with an origin, the conversation's transcript
@@ -64,7 +69,7 @@ export class TicketsService {
   // A deleted ticket can only be restored ("state": "active").
   async update(principal: Principal, id: number, input: TicketUpdate): Promise<TicketView> {
     const { tenantId, userId } = principal;
-    await this.db.transaction(async (manager) => {
+    return this.db.transaction(async (manager) => {
       const current = await this.tickets.findByIdForUpdate(manager, tenantId, id);
       if (!current) throw notFound(id);
       if (current.state === 'deleted' && input.state !== 'active') throw deleted(id);
@@ -149,16 +154,29 @@ export class TicketsService {
       if (input.state === 'active' && current.state === 'deleted') Object.assign(changes, { state: 'active', deletedAt: null, deletedBy: null });
       if (Object.keys(changes).length > 0 || related) Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
       if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, deletedNow(userId));
-      if (Object.keys(changes).length > 0) await this.tickets.updateTicket(manager, tenantId, id, changes);
+      if (Object.keys(changes).length === 0) return this.getById(principal, id);
+      await this.tickets.updateTicket(manager, tenantId, id, changes);
+      return this.announce(principal, 'ticket.updated', id);
     });
-    return this.getById(principal, id);
   }
 
   // Soft delete; deleting a deleted ticket changes nothing.
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
-    const result = await this.db.manager.update(Ticket, { tenantId, id, state: 'active' }, deletedNow(userId));
-    if (result.affected === 0 && !(await this.tickets.findById(tenantId, id))) throw notFound(id);
+    await this.db.transaction(async (manager) => {
+      const result = await manager.update(Ticket, { tenantId, id, state: 'active' }, deletedNow(userId));
+      if (result.affected !== 0) await this.announce(principal, 'ticket.updated', id);
+      else if (!(await this.tickets.findById(tenantId, id, manager))) throw notFound(id);
+    });
+  }
+
+  // The ticket as it now is, read in the caller's transaction (the change's), with the change's
+  // live event written in it: on the tenant's channel, and on the conversation's when the ticket
+  // was converted from one. Returns the view the event shows.
+  async announce(principal: Principal, name: 'ticket.created' | 'ticket.updated', id: number): Promise<TicketView> {
+    const view = await this.getById(principal, id);
+    await this.live.publish([liveEventBy(principal, name, presentTicket(view), view.ticket.conversationId)]);
+    return view;
   }
 
   // A 404 unless the tenant has this ticket (deleted ones too).

@@ -1,0 +1,285 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+import { Database } from '@app/database';
+import Pusher from 'pusher';
+import { LIVE_EVENTS_TOPIC, LiveEventPayload } from './live-events';
+import { PusherService } from './pusher.service';
+
+// Rows claimed by one statement; a tick claims again while batches come back full.
+const BATCH_SIZE = 100;
+const MAX_BATCHES_PER_TICK = 10;
+// Tenants sent to at once. One tenant's rows go one after another, in the order they were
+// written, so its dashboards see its changes in order.
+const LANES = 8;
+// Retries: 1 s doubling to 5 min, each delay drawn from its upper half (jitter), so senders that
+// failed together do not retry together.
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_CAP_MS = 5 * 60_000;
+// A claimed row is not sent unless its send can end this long before its lease does.
+const LEASE_MARGIN_MS = 5_000;
+// The loop's own failures (database down) space its ticks out up to this.
+const MAX_IDLE_MS = 10_000;
+// Delivered live updates are kept a day, for inspection, then deleted in chunks.
+const PURGE_EVERY_MS = 10 * 60_000;
+const PURGE_CHUNK = 5_000;
+const MAX_ERROR_LENGTH = 1_000;
+
+interface ClaimedRow {
+  tenant_id: number;
+  id: number;
+  // Including this one.
+  attempts: number;
+  payload: LiveEventPayload;
+  due_at: Date;
+}
+
+// What became of one claimed row: sent; failed and due again after a delay; failed for good; or
+// not tried (the lease too short, the tenant's earlier row failed, shutdown), the attempt undone.
+type Outcome =
+  | { row: ClaimedRow; kind: 'delivered' }
+  | { row: ClaimedRow; kind: 'retry'; error: string; retryMs: number }
+  | { row: ClaimedRow; kind: 'failed'; error: string }
+  | { row: ClaimedRow; kind: 'released' };
+
+// Sends the outbox's live updates (topic `pusher`) to Pusher after the transactions that wrote
+// them committed, at least once each:
+// - a tick claims due rows with a lease: one UPDATE … FOR UPDATE SKIP LOCKED, which counts the
+//   attempt and moves available_at past the sends, so another process skips them, and a process
+//   that dies mid-send leaves them to be claimed again when the lease ends;
+// - it sends outside any transaction, then records each row's fate: delivered_at; or last_error
+//   and a retry after an exponential backoff; or failed_at when the attempts are used up or Pusher
+//   refused the request as one that can never succeed (a 4xx other than 408 and 429).
+// Without Pusher credentials it does nothing at all, and the outbox keeps the updates.
+@Injectable()
+export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(OutboxDispatcher.name);
+  private readonly client: Pusher | null;
+  private readonly intervalMs: number;
+  private readonly maxAttempts: number;
+  // Long enough for the sends of a lane: a send may take PUSHER_TIMEOUT_MS.
+  private readonly leaseMs: number;
+  private readonly timeoutMs: number;
+  private readonly secret?: string;
+  private timer?: NodeJS.Timeout;
+  private tick?: Promise<void>;
+  private stopping = false;
+  private loopFailures = 0;
+  private nextPurgeAt = 0;
+
+  constructor(
+    pusher: PusherService,
+    config: AppConfig,
+    private readonly db: Database,
+  ) {
+    this.client = pusher.client;
+    this.intervalMs = config.PUSHER_DISPATCH_INTERVAL_MS;
+    this.maxAttempts = config.PUSHER_DISPATCH_MAX_ATTEMPTS;
+    this.timeoutMs = config.PUSHER_TIMEOUT_MS;
+    this.secret = config.PUSHER_SECRET;
+    this.leaseMs = Math.max(60_000, 4 * (config.PUSHER_TIMEOUT_MS + LEASE_MARGIN_MS));
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.client) this.schedule(0);
+  }
+
+  // Stops polling and waits for the tick in flight: its send ends and its outcome is recorded
+  // before the pool closes; rows it claimed but had not sent are handed back.
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.tick;
+  }
+
+  // One tick at a time: the next is scheduled when this one has ended.
+  private schedule(delayMs: number): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.tick = this.runTick().finally(() => {
+        this.tick = undefined;
+        this.schedule(this.loopFailures === 0 ? this.intervalMs : Math.min(MAX_IDLE_MS, this.intervalMs * 2 ** this.loopFailures));
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async runTick(): Promise<void> {
+    try {
+      await this.dispatchDue();
+      if (Date.now() >= this.nextPurgeAt && !this.stopping) {
+        this.nextPurgeAt = Date.now() + PURGE_EVERY_MS;
+        await this.purgeDelivered();
+      }
+      this.loopFailures = 0;
+    } catch (error) {
+      this.loopFailures = Math.min(this.loopFailures + 1, 10);
+      this.logger.error(`live updates dispatch failed, retrying: ${describeError(error, this.secret)}`);
+    }
+  }
+
+  // Claims and sends batches until one comes back short (the backlog is drained) or the tick has
+  // had its share.
+  private async dispatchDue(): Promise<void> {
+    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopping; batch++) {
+      // Measured before the claim, so never later than the lease the database records.
+      const leaseEndsAt = Date.now() + this.leaseMs;
+      const rows = await this.claim(BATCH_SIZE);
+      if (rows.length > 0) await this.sendAll(rows, leaseEndsAt);
+      if (rows.length < BATCH_SIZE) return;
+    }
+  }
+
+  // One statement, its own transaction: the due rows no other process holds, oldest first, each
+  // with one more attempt and leased until now() + lease.
+  private async claim(limit: number): Promise<ClaimedRow[]> {
+    const [rows] = (await this.db.dataSource.query(
+      `UPDATE outbox o
+          SET attempts = o.attempts + 1,
+              available_at = now() + $3::double precision * interval '1 millisecond'
+         FROM (SELECT tenant_id, id, available_at FROM outbox
+                WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL AND available_at <= now()
+                ORDER BY available_at, id
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED) due
+        WHERE o.tenant_id = due.tenant_id AND o.id = due.id
+       RETURNING o.tenant_id, o.id, o.attempts, o.payload, due.available_at AS due_at`,
+      [LIVE_EVENTS_TOPIC, limit, this.leaseMs],
+    )) as [ClaimedRow[], number];
+    return rows.sort((a, b) => a.due_at.getTime() - b.due_at.getTime() || a.id - b.id);
+  }
+
+  // Tenants in parallel lanes, each tenant's rows in order; each lane's outcomes recorded when it ends.
+  private async sendAll(rows: ClaimedRow[], leaseEndsAt: number): Promise<void> {
+    const byTenant = new Map<number, ClaimedRow[]>();
+    for (const row of rows) {
+      const queue = byTenant.get(row.tenant_id);
+      if (queue) queue.push(row);
+      else byTenant.set(row.tenant_id, [row]);
+    }
+    const queues = [...byTenant.values()];
+    const lane = async (): Promise<void> => {
+      for (let queue = queues.shift(); queue; queue = queues.shift()) {
+        await this.record(await this.sendInOrder(queue, leaseEndsAt));
+      }
+    };
+    // Every lane ends before the tick does, even when one fails: ticks never overlap.
+    const results = await Promise.allSettled(Array.from({ length: Math.min(LANES, queues.length) }, lane));
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  // One tenant's rows, one after another. After a failure that may pass (a timeout, a 5xx), the
+  // tenant's later rows are handed back for the next tick rather than sent into the same outage
+  // now (the failed row then follows them after its backoff: order is kept except across retries).
+  private async sendInOrder(queue: ClaimedRow[], leaseEndsAt: number): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    let holdBack = false;
+    for (const row of queue) {
+      if (holdBack || this.stopping || Date.now() + this.timeoutMs + LEASE_MARGIN_MS > leaseEndsAt) {
+        outcomes.push({ row, kind: 'released' });
+        continue;
+      }
+      const outcome = await this.send(row);
+      if (outcome.kind === 'retry') holdBack = true;
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+
+  private async send(row: ClaimedRow): Promise<Outcome> {
+    const { event, channels, data, socketId } = row.payload;
+    try {
+      const response = await this.client!.trigger(channels, event, data, socketId ? { socket_id: socketId } : undefined);
+      // Read the (tiny) answer so the connection is done with.
+      await response.text().catch(() => undefined);
+      return { row, kind: 'delivered' };
+    } catch (error) {
+      const message = describeError(error, this.secret);
+      if (isPermanent(error) || row.attempts >= this.maxAttempts) {
+        this.logger.warn(`live update ${row.id} (${event}) given up after ${row.attempts} attempt(s): ${message}`);
+        return { row, kind: 'failed', error: message };
+      }
+      return { row, kind: 'retry', error: message, retryMs: backoffMs(row.attempts) };
+    }
+  }
+
+  // The outcomes of one lane in one statement. A row is settled only under the claim this process
+  // made (its attempts unchanged since), except that a delivery is always recorded.
+  private async record(outcomes: Outcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const rows = outcomes.map((o) => ({
+      tenant_id: o.row.tenant_id,
+      id: o.row.id,
+      attempts: o.row.attempts,
+      kind: o.kind,
+      error: o.kind === 'retry' || o.kind === 'failed' ? o.error : null,
+      retry_ms: o.kind === 'retry' ? o.retryMs : null,
+    }));
+    await this.db.dataSource.query(
+      `UPDATE outbox o
+          SET delivered_at = CASE WHEN r.kind = 'delivered' THEN now() ELSE o.delivered_at END,
+              last_error = CASE WHEN r.kind IN ('retry', 'failed') THEN r.error ELSE o.last_error END,
+              failed_at = CASE WHEN r.kind = 'failed' THEN now() ELSE o.failed_at END,
+              attempts = CASE WHEN r.kind = 'released' THEN o.attempts - 1 ELSE o.attempts END,
+              available_at = CASE r.kind
+                               WHEN 'retry' THEN now() + r.retry_ms::double precision * interval '1 millisecond'
+                               WHEN 'released' THEN now()
+                               ELSE o.available_at END
+         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id bigint, id bigint, attempts integer, kind text, error text, retry_ms bigint)
+        WHERE o.tenant_id = r.tenant_id AND o.id = r.id AND o.topic = $2 AND o.delivered_at IS NULL
+          AND (r.kind = 'delivered' OR o.attempts = r.attempts)`,
+      [JSON.stringify(rows), LIVE_EVENTS_TOPIC],
+    );
+  }
+
+  // Live updates delivered over a day ago; the emails and every other topic are not ours.
+  async purgeDelivered(): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const [, affected] = (await this.db.dataSource.query(
+        `DELETE FROM outbox
+          WHERE (tenant_id, id) IN (
+                SELECT tenant_id, id FROM outbox
+                 WHERE delivered_at < now() - interval '1 day' AND topic = $1
+                 LIMIT $2)`,
+        [LIVE_EVENTS_TOPIC, PURGE_CHUNK],
+      )) as [unknown, number];
+      deleted += affected;
+      if (affected < PURGE_CHUNK || this.stopping) return deleted;
+    }
+  }
+}
+
+// 1 s, 2 s, 4 s… up to 5 min after the attempt that failed, drawn from the upper half.
+export function backoffMs(attempts: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+// A request Pusher refused for what it is (bad or too large), which sending again cannot fix;
+// the client's own checks (a malformed channel or socket id) throw before any request.
+function isPermanent(error: unknown): boolean {
+  if (!(error instanceof Pusher.RequestError)) return true;
+  const status = error.status;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+// For last_error and the log: never the request's URL, whose query string holds the key and the
+// signature, nor the signed parameters a 401's body may echo, nor the secret itself.
+export function describeError(error: unknown, secret?: string): string {
+  let message: string;
+  if (error instanceof Pusher.RequestError) {
+    const cause = error.error as (Error & { code?: string; type?: string }) | undefined;
+    if (error.status !== undefined) message = `Pusher answered ${error.status}${error.body ? `: ${error.body}` : ''}`;
+    else message = `request to Pusher failed: ${cause?.code ?? cause?.type ?? ''} ${cause?.message ?? error.message}`;
+  } else {
+    message = error instanceof Error ? error.message : String(error);
+  }
+  if (secret) message = message.split(secret).join('[secret]');
+  return message
+    .replace(/\?[^\s'"]*/g, '?[query]')
+    .replace(/\b(auth_key|auth_timestamp|auth_version|auth_signature|body_md5)=[^&\s'",]*/g, '$1=[redacted]')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, MAX_ERROR_LENGTH);
+}
