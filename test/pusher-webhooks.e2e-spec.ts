@@ -404,6 +404,18 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       ]);
       const conv = await t.http.get(`${BASE}/conversations/${c.id}.json`).set('Authorization', acme.auth);
       expect(conv.body.conversation.users).toEqual([{ id: agent.id, type: 'users' }]);
+      expect(conv.body.conversation.online).toEqual({ widget: false, widgetChangedAt: null, members: [`contact-${c.contactId}`, `user-${agent.id}`] });
+      // Dashboards hear of it: conversation.updated with the conversation as the API shows it.
+      const [live] = await t.db.query(
+        `SELECT payload FROM outbox WHERE topic = 'pusher' AND payload->>'event' = 'conversation.updated' AND (payload->'data'->>'id')::bigint = $1`,
+        [c.id],
+      );
+      expect(live.payload).toEqual({
+        event: 'conversation.updated',
+        channels: [`private-conversation-${c.id}`, `private-tenant-${acme.tenantId}`],
+        data: conv.body.conversation,
+        socketId: null,
+      });
 
       // Leaving, then a late copy of an older join: the later state stands.
       const t2 = Date.now() - 10_000;
@@ -432,9 +444,18 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       const t2 = Date.now() - 10_000;
       await send([{ name: 'channel_occupied', channel }], t1);
       expect(await state()).toEqual({ widget_online: true, widget_online_at: new Date(t1) });
+      const conv = await t.http.get(`${BASE}/conversations/${c.id}.json`).set('Authorization', acme.auth);
+      expect(conv.body.conversation.online).toEqual({ widget: true, widgetChangedAt: new Date(t1).toISOString(), members: [] });
       await send([{ name: 'channel_vacated', channel }], t2);
       await send([{ name: 'channel_occupied', channel }], t1 + 1);
       expect(await state()).toEqual({ widget_online: false, widget_online_at: new Date(t2) });
+      // One conversation.updated per change that took effect; none for the late one.
+      const updates = await t.db.query(
+        `SELECT payload->'data'->'online' AS online FROM outbox
+          WHERE topic = 'pusher' AND payload->>'event' = 'conversation.updated' AND (payload->'data'->>'id')::bigint = $1 ORDER BY id`,
+        [c.id],
+      );
+      expect(updates.map((u: { online: { widget: boolean } }) => u.online.widget)).toEqual([true, false]);
     });
 
     it('should store as ignored and acknowledge everything it does not act on, never a 4xx', async () => {

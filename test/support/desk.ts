@@ -3,7 +3,7 @@ export const BASE = '/desk/api/v2';
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 // Every field of the seeds' Conversation a response shows (deletedAt/deletedBy only when deleted),
-// and lastMessageAt, which this service adds.
+// and lastMessageAt and online (who is on its Pusher channels), which this service adds.
 export const SEED_CONVERSATION_FIELDS = [
   'lastMessageAt',
   'contact',
@@ -12,6 +12,7 @@ export const SEED_CONVERSATION_FIELDS = [
   'createdBy',
   'id',
   'messages',
+  'online',
   'socket_id',
   'state',
   'ticket_id',

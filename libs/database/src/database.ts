@@ -36,6 +36,15 @@ export class Database {
     return this.dataSource.transaction((manager) => this.ambient.run(manager, () => work(manager)));
   }
 
+  // Independent reads: at once on the pool; one after another inside a transaction, whose one
+  // connection runs one query at a time.
+  async all<T extends unknown[]>(...jobs: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+    if (!this.inTransaction) return (await Promise.all(jobs.map((job) => job()))) as T;
+    const results: unknown[] = [];
+    for (const job of jobs) results.push(await job());
+    return results as T;
+  }
+
   async query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T> {
     return this.manager.query(sql, parameters) as Promise<T>;
   }

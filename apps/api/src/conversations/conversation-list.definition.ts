@@ -27,6 +27,7 @@ export const CONVERSATION_LIST: ListSpec = {
     'id',
     'lastMessageAt',
     'messages',
+    'online',
     'socket_id',
     'state',
     'ticket_id',

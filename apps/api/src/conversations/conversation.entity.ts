@@ -27,4 +27,11 @@ export class Conversation extends TenantOwnedEntity {
 
   @Column({ name: 'token_issued_at', type: 'timestamptz', nullable: true })
   tokenIssuedAt: Date | null;
+
+  // Whether the widget is on its channel (Pusher's channel_occupied / channel_vacated), and since when.
+  @Column({ name: 'widget_online', type: 'boolean', default: false })
+  widgetOnline: boolean;
+
+  @Column({ name: 'widget_online_at', type: 'timestamptz', nullable: true })
+  widgetOnlineAt: Date | null;
 }

@@ -11,6 +11,15 @@ export const CONVERSATION_SCHEMA: SchemaObject = {
     lastMessageAt: { type: 'string', format: 'date-time', nullable: true, description: 'When the latest message was posted' },
     contactId: { type: 'integer' },
     messages: { type: 'array', items: ENTITY_REF_SCHEMA, description: 'The latest 100 active messages, oldest first' },
+    online: {
+      type: 'object',
+      description: "Who is on the conversation's Pusher channels, as Pusher's webhooks last said",
+      properties: {
+        widget: { type: 'boolean', description: 'The widget is subscribed to private-conversation-{id}' },
+        widgetChangedAt: { type: 'string', format: 'date-time', nullable: true },
+        members: { type: 'array', items: { type: 'string', example: 'user-7' }, description: 'Members on presence-conversation-{id}' },
+      },
+    },
     socket_id: { type: 'string', nullable: true },
     ticket_id: { type: 'integer', nullable: true, description: 'Set once converted to a ticket' },
     token: { type: 'string', nullable: true, description: 'Only on the response that issues it' },

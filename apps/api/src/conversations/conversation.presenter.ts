@@ -9,13 +9,15 @@ export interface PresentOptions {
 }
 
 // The seeds' Conversation, field for field (snake_case `socket_id` and `ticket_id` included).
-export function presentConversation({ conversation: c, contact, userIds, messageIds }: ConversationView, options: PresentOptions = {}) {
+export function presentConversation({ conversation: c, contact, userIds, messageIds, onlineMembers }: ConversationView, options: PresentOptions = {}) {
   const wire = {
     id: c.id,
     contact: presentContact(contact),
     contactId: c.contactId,
     lastMessageAt: c.lastMessageAt?.toISOString() ?? null,
     messages: messageIds.map((id) => ref(id, 'conversationmessages')),
+    // Who is on the conversation's Pusher channels, as its webhooks last said.
+    online: { widget: c.widgetOnline, widgetChangedAt: c.widgetOnlineAt?.toISOString() ?? null, members: onlineMembers },
     socket_id: c.socketId,
     ticket_id: c.ticketId,
     token: options.token ?? null,

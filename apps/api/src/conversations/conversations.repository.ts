@@ -95,6 +95,25 @@ export class ConversationsRepository {
     return byConversation;
   }
 
+  // Who is on each conversation's presence channel now (`user-7`, `contact-3`), in name order.
+  async onlineMembers(tenantId: number, conversationIds: readonly number[]): Promise<Map<number, string[]>> {
+    const byConversation = new Map<number, string[]>(conversationIds.map((id) => [id, []]));
+    if (conversationIds.length === 0) return byConversation;
+    const rows: { conversation_id: number; member: string }[] = await this.db.manager.query(
+      `SELECT conversation_id, member FROM conversation_members
+        WHERE tenant_id = $1 AND conversation_id = ANY($2::bigint[]) AND online
+        ORDER BY conversation_id, member`,
+      [tenantId, [...new Set(conversationIds)]],
+    );
+    for (const row of rows) byConversation.get(row.conversation_id)?.push(row.member);
+    return byConversation;
+  }
+
+  async findByIds(tenantId: number, ids: readonly number[]): Promise<Conversation[]> {
+    if (ids.length === 0) return [];
+    return this.db.manager.find(Conversation, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
+  }
+
   // The first active message's text, for a ticket's subject and preview.
   async firstMessageText(manager: EntityManager, tenantId: number, conversationId: number): Promise<string | null> {
     const [row]: { message: string }[] = await manager.query(

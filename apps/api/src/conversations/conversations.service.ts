@@ -49,6 +49,8 @@ export interface ConversationView {
   contact: CustomerContact;
   userIds: number[];
   messageIds: number[];
+  // Who is on the conversation's presence channel now: `user-{id}`, `contact-{id}`.
+  onlineMembers: string[];
 }
 
 // What converting a conversation takes from it (see conversion/).
@@ -110,6 +112,11 @@ export class ConversationsService {
     if (!conversation) throw this.notFound(id);
     const [view] = await this.views(principal.tenantId, [conversation]);
     return view;
+  }
+
+  // The tenant's conversations of these ids, as the wire form shows them; absent ones are left out.
+  async findViewsByIds(tenantId: number, ids: readonly number[]): Promise<ConversationView[]> {
+    return this.views(tenantId, await this.conversations.findByIds(tenantId, ids));
   }
 
   // The conversation whose current token this is; the widget's only credential.
@@ -335,16 +342,15 @@ export class ConversationsService {
       );
     const participantsOf = () => this.conversations.participantIds(tenantId, ids);
     const messageIdsOf = () => this.conversations.latestMessageIds(tenantId, ids, CONVERSATION_MESSAGE_REFS);
-    // A transaction's one connection runs one query at a time, so there they go one after another.
-    const [contacts, participants, messageIds] = this.db.inTransaction
-      ? [await contactsOf(), await participantsOf(), await messageIdsOf()]
-      : await Promise.all([contactsOf(), participantsOf(), messageIdsOf()]);
+    const onlineOf = () => this.conversations.onlineMembers(tenantId, ids);
+    const [contacts, participants, messageIds, online] = await this.db.all(contactsOf, participantsOf, messageIdsOf, onlineOf);
     const contactById = new Map(contacts.map((contact) => [contact.id, contact]));
     return conversations.map((conversation) => ({
       conversation,
       contact: contactById.get(conversation.contactId)!,
       userIds: participants.get(conversation.id) ?? [],
       messageIds: messageIds.get(conversation.id) ?? [],
+      onlineMembers: online.get(conversation.id) ?? [],
     }));
   }
 

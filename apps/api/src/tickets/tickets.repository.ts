@@ -252,27 +252,33 @@ export class TicketsRepository {
     if (ticketIds.length === 0) return { tags, fields, messages };
     const ids = [...new Set(ticketIds)];
     const manager = this.db.manager;
-    const [tagRows, fieldRows, messageRows] = await Promise.all([
-      manager.query(
-        `SELECT tt.ticket_id, tt.tag_id FROM ticket_tags tt WHERE tt.tenant_id = $1 AND tt.ticket_id = ANY($2) ORDER BY tt.ticket_id, tt.tag_id`,
-        [tenantId, ids],
-      ) as Promise<{ ticket_id: number; tag_id: number }[]>,
-      manager.query(
-        `SELECT v.ticket_id, v.custom_field_id, v.value FROM ticket_custom_field_values v
-          WHERE v.tenant_id = $1 AND v.ticket_id = ANY($2) ORDER BY v.ticket_id, v.custom_field_id`,
-        [tenantId, ids],
-      ) as Promise<{ ticket_id: number; custom_field_id: number; value: unknown }[]>,
-      manager.query(
-        `SELECT t.id AS ticket_id, latest.id
-           FROM unnest($2::bigint[]) AS t(id)
-           CROSS JOIN LATERAL (
-             SELECT tm.id FROM ticket_messages tm
-              WHERE tm.tenant_id = $1 AND tm.ticket_id = t.id AND tm.state = 'active'
-              ORDER BY tm.id DESC LIMIT ${TICKET_MESSAGE_REFS}) latest
-          ORDER BY t.id, latest.id`,
-        [tenantId, ids],
-      ) as Promise<{ ticket_id: number; id: number }[]>,
-    ]);
+    type TagRow = { ticket_id: number; tag_id: number };
+    type FieldRow = { ticket_id: number; custom_field_id: number; value: unknown };
+    type MessageRow = { ticket_id: number; id: number };
+    const [tagRows, fieldRows, messageRows] = await this.db.all(
+      (): Promise<TagRow[]> =>
+        manager.query(
+          `SELECT tt.ticket_id, tt.tag_id FROM ticket_tags tt WHERE tt.tenant_id = $1 AND tt.ticket_id = ANY($2) ORDER BY tt.ticket_id, tt.tag_id`,
+          [tenantId, ids],
+        ),
+      (): Promise<FieldRow[]> =>
+        manager.query(
+          `SELECT v.ticket_id, v.custom_field_id, v.value FROM ticket_custom_field_values v
+            WHERE v.tenant_id = $1 AND v.ticket_id = ANY($2) ORDER BY v.ticket_id, v.custom_field_id`,
+          [tenantId, ids],
+        ),
+      (): Promise<MessageRow[]> =>
+        manager.query(
+          `SELECT t.id AS ticket_id, latest.id
+             FROM unnest($2::bigint[]) AS t(id)
+             CROSS JOIN LATERAL (
+               SELECT tm.id FROM ticket_messages tm
+                WHERE tm.tenant_id = $1 AND tm.ticket_id = t.id AND tm.state = 'active'
+                ORDER BY tm.id DESC LIMIT ${TICKET_MESSAGE_REFS}) latest
+            ORDER BY t.id, latest.id`,
+          [tenantId, ids],
+        ),
+    );
     for (const row of tagRows) push(tags, row.ticket_id, row.tag_id);
     for (const row of fieldRows) push(fields, row.ticket_id, { id: row.custom_field_id, value: row.value });
     for (const row of messageRows) push(messages, row.ticket_id, row.id);

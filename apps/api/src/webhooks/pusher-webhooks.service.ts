@@ -2,12 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { sqlStateOf } from '@app/common';
 import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
+import { presentConversation } from '../conversations/conversation.presenter';
+import { ConversationsService } from '../conversations/conversations.service';
 import { ConversationMessage } from '../messages/conversation-message.entity';
 import { presentMessage } from '../messages/message.presenter';
 import { LiveEvent, LiveEvents } from '../pusher/live-events';
 import { memberId } from '../pusher/pusher-channels';
 import { classifyEvent, Classified, WebhookBatch } from './pusher-events';
-import { NewWebhookEvent, NewWebhookMessage, WebhookConversation, WebhooksRepository } from './webhooks.repository';
+import { NewWebhookEvent, NewWebhookMessage, StateChange, WebhookConversation, WebhooksRepository } from './webhooks.repository';
 
 export interface WebhookResult {
   // The messages of the batch's message events, new or stored before, in the batch's order.
@@ -50,6 +52,7 @@ export class PusherWebhooksService {
     private readonly db: Database,
     private readonly webhooks: WebhooksRepository,
     private readonly live: LiveEvents,
+    private readonly conversations: ConversationsService,
   ) {}
 
   async receive(batch: WebhookBatch): Promise<WebhookResult> {
@@ -81,14 +84,17 @@ export class PusherWebhooksService {
 
     const applied = events.filter((e) => fresh.has(e) && e.kind !== 'message' && e.kind !== 'ignored');
     const occupancy = applied.flatMap((e) => (e.kind === 'occupancy' ? [{ tenantId: e.tenantId, conversationId: e.conversationId, online: e.online }] : []));
-    await this.webhooks.setWidgetOnline(manager, lastOfEach(occupancy, (c) => `${c.conversationId}`), at);
+    const widgets = await this.webhooks.setWidgetOnline(manager, lastOfEach(occupancy, (c) => `${c.conversationId}`), at);
     const members = applied.flatMap((e) =>
       e.kind === 'member' ? [{ tenantId: e.tenantId, conversationId: e.conversationId, member: memberId(e.member), online: e.online }] : [],
     );
-    await this.webhooks.setMembers(manager, lastOfEach(members, (m) => `${m.conversationId}:${m.member}`), at);
+    const joined = await this.webhooks.setMembers(manager, lastOfEach(members, (m) => `${m.conversationId}:${m.member}`), at);
 
     const socketOf = new Map(newMessages.map((e) => [messageKey(e), e.socketId]));
-    await this.live.publish(created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null)));
+    await this.live.publish([
+      ...created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null)),
+      ...(await this.conversationsUpdated([...widgets, ...joined])),
+    ]);
 
     const ignored = events.filter((e) => e.kind === 'ignored' && fresh.has(e)).length;
     return {
@@ -101,6 +107,19 @@ export class PusherWebhooksService {
         ignored,
       },
     };
+  }
+
+  // conversation.updated for each conversation whose presence changed, with its Desk JSON as it now is.
+  private async conversationsUpdated(changes: readonly StateChange[]): Promise<LiveEvent[]> {
+    const idsByTenant = new Map<number, Set<number>>();
+    for (const { tenantId, conversationId } of changes) idsByTenant.set(tenantId, (idsByTenant.get(tenantId) ?? new Set()).add(conversationId));
+    const events: LiveEvent[] = [];
+    for (const [tenantId, ids] of idsByTenant) {
+      for (const view of await this.conversations.findViewsByIds(tenantId, [...ids])) {
+        events.push({ tenantId, name: 'conversation.updated', conversationId: view.conversation.id, data: presentConversation(view) });
+      }
+    }
+    return events;
   }
 
   // Stores every event under its dedupe key; the events stored now (not by an earlier delivery,

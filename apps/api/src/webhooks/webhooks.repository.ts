@@ -199,7 +199,8 @@ export class WebhooksRepository {
   // conversations whose state changed.
   async setWidgetOnline(manager: EntityManager, changes: readonly StateChange[], at: Date): Promise<StateChange[]> {
     if (changes.length === 0) return [];
-    return manager.query(
+    // An UPDATE answers [rows, count] through TypeORM.
+    const [changed]: [StateChange[], number] = await manager.query(
       `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, online boolean)),
             locked AS (
               SELECT c.tenant_id, c.id FROM conversations c JOIN t ON c.tenant_id = t.tenant_id AND c.id = t.conversation_id
@@ -213,6 +214,7 @@ export class WebhooksRepository {
        RETURNING c.tenant_id AS "tenantId", c.id AS "conversationId", c.widget_online AS online`,
       [JSON.stringify(changes.map((c) => ({ tenant_id: c.tenantId, conversation_id: c.conversationId, online: c.online }))), at],
     );
+    return changed;
   }
 
   // Who is on each presence channel, unless a later event has been recorded already; agents who
