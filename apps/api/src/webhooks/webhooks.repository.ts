@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ConversationMessage } from '../messages/conversation-message.entity';
+import { NewMessage } from '../messages/messages.repository';
 import { StoredEvent } from './pusher-events';
 
 // The conversation a webhook event names by its channel, found by id alone (ids are unique across
@@ -20,15 +21,8 @@ export interface NewWebhookEvent extends StoredEvent {
   reason: string | null;
 }
 
-export interface NewWebhookMessage {
-  tenantId: number;
-  conversationId: number;
-  userId: number | null;
-  contactId: number | null;
-  message: string;
-  fileIds: number[];
-  clientMessageId: string;
-}
+// A widget's message: no agent behind it, and always a client id (the widget's, or one derived).
+export type NewWebhookMessage = Omit<NewMessage, 'actorId' | 'clientMessageId'> & { clientMessageId: string };
 
 export interface MessageKey {
   tenantId: number;
