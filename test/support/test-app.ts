@@ -27,9 +27,13 @@ export async function createTestDatabase(): Promise<string> {
   return withDatabase(serverUrl, name);
 }
 
+// No test sends to the real Pusher: unless a spec points the app at its fake (test/support/
+// pusher-server.ts), Pusher is a closed port on loopback.
+const LOCAL_PUSHER = { PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '1', PUSHER_USE_TLS: 'false' };
+
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
-  const config = loadAppConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env, DATABASE_URL: databaseUrl });
+  const config = loadAppConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...LOCAL_PUSHER, ...env, DATABASE_URL: databaseUrl });
   const app = await createApp(config);
   return {
     app,
