@@ -32,9 +32,10 @@ describe('The command line (bootstrap, keys)', () => {
     const lines = await run('bootstrap', '--tenant', 'Acme', '--email', 'admin@acme.test', '--first-name', 'Ada');
     const key = lines.at(-1)!;
     expect(key).toMatch(KEY);
-    expect(lines[0]).toMatch(/^tenant \d+ "Acme" created$/);
+    expect(lines[0]).toMatch(/^tenant \d+ "Acme" created \(locationId [A-Za-z0-9]{20}\)$/);
 
-    const [tenant] = await t.db.query(`SELECT id, name, state FROM tenants WHERE name = 'Acme'`);
+    const [tenant] = await t.db.query(`SELECT id, name, state, location_id FROM tenants WHERE name = 'Acme'`);
+    expect(lines[0]).toContain(tenant.location_id);
     const [admin] = await t.db.query(`SELECT id, email, role, first_name FROM users WHERE tenant_id = $1`, [tenant.id]);
     expect(admin).toMatchObject({ email: 'admin@acme.test', role: 'admin', first_name: 'Ada' });
     const [stored] = await t.db.query(`SELECT lookup, secret_hash FROM api_keys WHERE tenant_id = $1`, [tenant.id]);

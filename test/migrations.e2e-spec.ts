@@ -60,6 +60,27 @@ describe('Migrations', () => {
     }
   });
 
+  it('should give tenants that exist before the location ids migration a locationId each, and new ones one by default', async () => {
+    const name = `${process.env.TEST_DB_PREFIX}_locations_${Date.now().toString(36)}`;
+    await createDatabase(process.env.TEST_DB_SERVER_URL!, name);
+    const db = await connect(withDatabase(process.env.TEST_DB_SERVER_URL!, name));
+    try {
+      await runMigrationsUnderLock(db);
+      expect(db.migrations.at(-1)!.name).toBe('LocationIds1764200000000');
+      await db.undoLastMigration();
+      await db.query(`INSERT INTO tenants (name) SELECT 'Tenant ' || n FROM generate_series(1, 50) AS n`);
+      expect(await runMigrationsUnderLock(db)).toEqual(['LocationIds1764200000000']);
+      await db.query(`INSERT INTO tenants (name) VALUES ('After')`);
+      const rows: { location_id: string }[] = await db.query(`SELECT location_id FROM tenants`);
+      expect(rows).toHaveLength(51);
+      expect(rows.every((r) => /^[A-Za-z0-9]{20}$/.test(r.location_id))).toBe(true);
+      expect(new Set(rows.map((r) => r.location_id)).size).toBe(51);
+      await expect(db.query(`UPDATE tenants SET location_id = 'short' WHERE name = 'After'`)).rejects.toThrow(/ck_tenants_location_id/);
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it('should keep every timestamp column timezone-aware and every tenant table led by tenant_id', async () => {
     const url = withDatabase(process.env.TEST_DB_SERVER_URL!, process.env.TEST_DB_TEMPLATE!);
     const db = await new DataSource({ ...buildDataSourceOptions({ url, poolSize: 1 }) }).initialize();

@@ -255,6 +255,19 @@ describe('Agents (Desk v2)', () => {
       expect((await get('me.json', listed.auth)).body.user).toMatchObject({ id: listed.adminId, role: 'admin' });
     });
 
+    it("should show the caller's tenant at /me.json, with the locationId the HighLevel dialect knows it by", async () => {
+      const [row] = await t.db.query(`SELECT name, location_id FROM tenants WHERE id = $1`, [acme.tenantId]);
+      const me = await get('me.json');
+      expect(me.body.tenant).toEqual({ id: acme.tenantId, name: row.name, locationId: row.location_id });
+      expect(me.body.tenant.locationId).toMatch(/^[A-Za-z0-9]{20}$/);
+      const other = await get('me.json', globex.auth);
+      expect(other.body.tenant.id).toBe(globex.tenantId);
+      expect(other.body.tenant.locationId).not.toBe(me.body.tenant.locationId);
+      // A sparse fieldset narrows the user, not the tenant.
+      const narrow = await get('me.json?fields=email');
+      expect(narrow.body).toEqual({ user: { id: acme.adminId, email: expect.any(String) }, tenant: me.body.tenant });
+    });
+
     it('should let an agent read the directory', async () => {
       const agent = await createAgent(t, listed.tenantId);
       expect((await get('users.json', agent.auth)).status).toBe(200);

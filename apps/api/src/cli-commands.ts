@@ -71,7 +71,7 @@ const COMMANDS: Record<string, Handler> = {
       firstName: values['first-name'],
       lastName: values['last-name'],
     });
-    output.out(`tenant ${tenant.id} "${tenant.name}" created`);
+    output.out(`tenant ${tenant.id} "${tenant.name}" created (locationId ${tenant.locationId})`);
     output.out(`admin agent ${admin.id} <${admin.email}>`);
     output.out(`API key ${key.apiKey.id} (shown once; store it now):`);
     output.out(key.plaintext);

@@ -8,4 +8,8 @@ export class Tenant extends AuditedEntity {
 
   @Column({ type: 'text' })
   name: string;
+
+  // The tenant's public id in the HighLevel dialect (20 letters and digits), set by the database.
+  @Column({ name: 'location_id', type: 'text', insert: false, update: false })
+  locationId: string;
 }

@@ -24,6 +24,10 @@ export class TenantsService {
     private readonly apiKeys: ApiKeysService,
   ) {}
 
+  async getById(id: number): Promise<Tenant> {
+    return this.db.manager.findOneByOrFail(Tenant, { id });
+  }
+
   // A new tenant with its first admin agent and that agent's first API key, all or nothing.
   async bootstrap(input: BootstrapInput): Promise<BootstrapResult> {
     return this.db.transaction(async (manager) => {

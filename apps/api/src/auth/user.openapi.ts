@@ -17,6 +17,21 @@ export const USER_SCHEMA: SchemaObject = {
 
 export const USER_ENVELOPE_SCHEMA: SchemaObject = { type: 'object', properties: { user: USER_SCHEMA } };
 
+export const ME_SCHEMA: SchemaObject = {
+  type: 'object',
+  properties: {
+    user: USER_SCHEMA,
+    tenant: {
+      type: 'object',
+      properties: {
+        id: { type: 'integer' },
+        name: { type: 'string' },
+        locationId: { type: 'string', example: 'tDtDnQdgm2LXpyiqYvZ6', description: "The tenant's id in the HighLevel dialect" },
+      },
+    },
+  },
+};
+
 export const USERS_LIST_SCHEMA: SchemaObject = {
   type: 'object',
   properties: { users: { type: 'array', items: USER_SCHEMA }, meta: PAGE_META_SCHEMA },

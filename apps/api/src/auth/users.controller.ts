@@ -17,7 +17,9 @@ import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { Principal } from './principal';
 import { USER_LIST } from './user-list.definition';
-import { CREATE_USER_BODY_SCHEMA, UPDATE_USER_BODY_SCHEMA, USER_ENVELOPE_SCHEMA, USERS_LIST_SCHEMA } from './user.openapi';
+import { presentTenant } from './tenant.presenter';
+import { TenantsService } from './tenants.service';
+import { CREATE_USER_BODY_SCHEMA, ME_SCHEMA, UPDATE_USER_BODY_SCHEMA, USER_ENVELOPE_SCHEMA, USERS_LIST_SCHEMA } from './user.openapi';
 import { presentUser } from './user.presenter';
 import { UsersService } from './users.service';
 
@@ -31,7 +33,10 @@ const ADMIN_ONLY = { description: 'The caller is an agent, not an admin', schema
 @ApiBasicAuth()
 @Controller('desk/api/v2')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly tenants: TenantsService,
+  ) {}
 
   @Get('users.json')
   @ApiOperation({ summary: 'List agents' })
@@ -45,12 +50,16 @@ export class UsersController {
   }
 
   @Get('me.json')
-  @ApiOperation({ summary: 'The agent whose API key made the request' })
+  @ApiOperation({
+    summary: 'The agent whose API key made the request, and its tenant',
+    description: "tenant.locationId is the tenant's id in the HighLevel dialect.",
+  })
   @ApiQuery({ name: 'fields', required: false, description: `Comma list of ${USER_LIST.fields.join(', ')}` })
-  @ApiOkResponse({ schema: USER_ENVELOPE_SCHEMA })
+  @ApiOkResponse({ schema: ME_SCHEMA })
   @ApiDeskErrors()
   async me(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    return this.single(await this.users.getById(principal.tenantId, principal.userId), query);
+    const [user, tenant] = await Promise.all([this.users.getById(principal.tenantId, principal.userId), this.tenants.getById(principal.tenantId)]);
+    return { ...this.single(user, query), tenant: presentTenant(tenant) };
   }
 
   @Get('users/:id.json')
