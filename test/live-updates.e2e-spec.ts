@@ -293,6 +293,8 @@ describe('Live updates through Pusher, via the outbox', () => {
 
       const { result: bad, rows: none } = await written(() => patch(`conversations/${c.id}.json`, { socket_id: 'def' }, acme, { 'X-Socket-Id': 'nope' }));
       expect(bad.status).toBe(400);
+      expect(bad.body).toEqual({ errors: { 'X-Socket-Id': ['must be a Pusher socket id, like 1234.5678'] } });
+      expect(bad.headers['x-error-code']).toBe('INVALID_SOCKET_ID');
       expect(none).toEqual([]);
     });
 

@@ -260,7 +260,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       const [event] = await t.db.query(`SELECT * FROM webhook_events WHERE dedupe_key = $1`, [`message:${c.id}:${id}`]);
       expect(event).toMatchObject({ tenant_id: acme.tenantId, conversation_id: c.id, name: 'client_event', event: 'client-message', outcome: 'message' });
       // It is the same message the API shows.
-      const api = await t.http.get(`${BASE}/conversationmessages/${expected.id ? res.body.conversationmessage.id : 0}.json`).set('Authorization', acme.auth);
+      const api = await t.http.get(`${BASE}/conversationmessages/${res.body.conversationmessage.id}.json`).set('Authorization', acme.auth);
       expect(api.body.conversationmessage).toEqual(res.body.conversationmessage);
     });
 

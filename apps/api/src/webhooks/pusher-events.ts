@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FieldErrorsBuilder, Messages, ValidationError } from '@app/common';
+import { FieldErrorsBuilder, isPlainObject, Messages, ValidationError } from '@app/common';
 import secureJson from 'secure-json-parse';
 import { Member, parseConversationChannel, parseMember } from '../pusher/pusher-channels';
 
@@ -29,7 +29,7 @@ export function readWebhookBatch(raw: Buffer | undefined, limits: WebhookLimits)
   } catch {
     throw ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON');
   }
-  if (!isObject(body)) throw ValidationError.of('_', 'the body must be {"time_ms": <number>, "events": [...]}', 'MALFORMED_WEBHOOK');
+  if (!isPlainObject(body)) throw ValidationError.of('_', 'the body must be {"time_ms": <number>, "events": [...]}', 'MALFORMED_WEBHOOK');
 
   const errors = new FieldErrorsBuilder();
   const { time_ms: timeMs, events } = body;
@@ -42,7 +42,7 @@ export function readWebhookBatch(raw: Buffer | undefined, limits: WebhookLimits)
   if (events === undefined) errors.add('events', Messages.required);
   else if (!Array.isArray(events)) errors.add('events', Messages.array);
   else if (events.length > limits.maxEvents) errors.add('events', `must hold at most ${limits.maxEvents} events`);
-  else events.forEach((event, index) => isObject(event) || errors.add(`events[${index}]`, Messages.object));
+  else events.forEach((event, index) => isPlainObject(event) || errors.add(`events[${index}]`, Messages.object));
   errors.throwIfAny();
   return { timeMs: timeMs as number, events: events as Record<string, unknown>[] };
 }
@@ -133,7 +133,7 @@ function readMessageData(data: string | null): { message: string; clientMessageI
   } catch {
     return 'data is not JSON';
   }
-  if (!isObject(parsed)) return 'data is not a JSON object';
+  if (!isPlainObject(parsed)) return 'data is not a JSON object';
   const { message = '', clientMessageId, files = [] } = parsed;
   if (typeof message !== 'string') return 'data.message is not a string';
   if (message.length > MESSAGE_MAX_LENGTH) return `data.message is longer than ${MESSAGE_MAX_LENGTH} characters`;
@@ -164,8 +164,4 @@ function eventHash(e: StoredEvent, timeMs: number): string {
 function text(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
