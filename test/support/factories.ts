@@ -13,6 +13,8 @@ export interface TestTenant {
   key: string;
   // `Authorization` header value for the admin's key.
   auth: string;
+  // The tenant's public id in the HighLevel dialect.
+  locationId: string;
 }
 
 export async function createTenant(testApp: TestApp, name = `Tenant ${unique()}`): Promise<TestTenant> {
@@ -22,7 +24,8 @@ export async function createTenant(testApp: TestApp, name = `Tenant ${unique()}`
     firstName: 'Ada',
     lastName: 'Admin',
   });
-  return { tenantId: tenant.id, adminId: admin.id, key: key.plaintext, auth: `Bearer ${key.plaintext}` };
+  const [{ location_id: locationId }] = await testApp.db.query(`SELECT location_id FROM tenants WHERE id = $1`, [tenant.id]);
+  return { tenantId: tenant.id, adminId: admin.id, key: key.plaintext, auth: `Bearer ${key.plaintext}`, locationId };
 }
 
 export async function createAgent(

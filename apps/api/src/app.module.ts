@@ -11,6 +11,7 @@ import { ConversionModule } from './conversion/conversion.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
+import { HighLevelModule } from './highlevel/highlevel.module';
 import { MessagesModule } from './messages/messages.module';
 import { ChannelAuthModule } from './pusher/channel-auth.module';
 import { PusherModule } from './pusher/pusher.module';
@@ -41,6 +42,7 @@ export class AppModule {
         TicketsModule,
         ConversionModule,
         WebhooksModule,
+        HighLevelModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -34,6 +34,8 @@ export interface CreateAppOptions {
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // HighLevel's clients post to /conversations/ with its trailing slash.
+    routerOptions: { ignoreTrailingSlash: true },
     genReqId: (request: IncomingMessage) => requestIdFor(request),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options.logStream), adapter, {
@@ -106,8 +108,9 @@ function setupOpenApi(app: NestFastifyApplication): void {
     new DocumentBuilder()
       .setTitle('Helpdesk conversation backend')
       .setDescription(
-        'Teamwork Desk API v2 dialect under /desk/api/v2 (paths end in .json). ' +
-          'Authenticate with Authorization: Bearer <api key> or Basic base64(<api key>:x).',
+        'Teamwork Desk API v2 dialect under /desk/api/v2 (paths end in .json), and HighLevel\'s Conversations API ' +
+          'under /conversations (tag "HighLevel Conversations", Version header required). ' +
+          'Authenticate with Authorization: Bearer <api key> (or, in the Desk dialect, Basic base64(<api key>:x)).',
       )
       .setVersion('0.1.0')
       .addBearerAuth()

@@ -162,6 +162,26 @@ export class AppConfig {
   @Max(60_000)
   IDEMPOTENCY_WAIT_MS = 10_000;
 
+  // HighLevel's limits per tenant: requests per burst interval, the interval, and requests per UTC
+  // day (100 per 10 s and 200,000 a day, as HighLevel's own API).
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  HL_RATE_LIMIT_MAX = 100;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  HL_RATE_LIMIT_INTERVAL_MS = 10_000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  HL_RATE_LIMIT_DAILY = 200_000;
+
   // The largest attachment accepted, in bytes (25 MB by default; at most 5 GiB).
   @Transform(toInteger)
   @IsInt()

@@ -3,6 +3,14 @@ import { MessagesCustomersFiles1763900000000 } from '@app/migrations/17639000000
 import { Tickets1764000000000 } from '@app/migrations/1764000000000-tickets';
 import { Pusher1764100000000 } from '@app/migrations/1764100000000-pusher';
 import { LocationIds1764200000000 } from '@app/migrations/1764200000000-location-ids';
+import { HighLevel1764300000000 } from '@app/migrations/1764300000000-highlevel';
 
 // Every migration, oldest first. A new migration is added here as well as to migrations/.
-export const migrations = [Foundation1763730000000, MessagesCustomersFiles1763900000000, Tickets1764000000000, Pusher1764100000000, LocationIds1764200000000];
+export const migrations = [
+  Foundation1763730000000,
+  MessagesCustomersFiles1763900000000,
+  Tickets1764000000000,
+  Pusher1764100000000,
+  LocationIds1764200000000,
+  HighLevel1764300000000,
+];

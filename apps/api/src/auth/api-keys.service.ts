@@ -21,6 +21,7 @@ interface KeyRow {
   role: UserRole;
   secret_hash: Buffer;
   last_used_at: Date | null;
+  location_id: string;
 }
 
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -55,7 +56,7 @@ export class ApiKeysService {
     const lookup = secretLookup('hdk', presented);
     if (!lookup) return null;
     const rows: KeyRow[] = await this.db.query(
-      `SELECT k.id, k.tenant_id, k.user_id, u.role, k.secret_hash, k.last_used_at
+      `SELECT k.id, k.tenant_id, k.user_id, u.role, k.secret_hash, k.last_used_at, t.location_id
          FROM api_keys k
          JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id AND u.state = 'active'
          JOIN tenants t ON t.id = k.tenant_id AND t.state = 'active'
@@ -67,7 +68,7 @@ export class ApiKeysService {
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
       this.touch(row.tenant_id, row.id);
     }
-    return { tenantId: row.tenant_id, userId: row.user_id, role: row.role, apiKeyId: row.id };
+    return { tenantId: row.tenant_id, locationId: row.location_id, userId: row.user_id, role: row.role, apiKeyId: row.id };
   }
 
   // The caller named by an Authorization header, or the 401 ApiKeyGuard answers with. For the

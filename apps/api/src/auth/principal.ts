@@ -4,6 +4,8 @@ import { UserRole } from './user.entity';
 // every request comes from here, never from the body.
 export interface Principal {
   tenantId: number;
+  // The tenant's public id in the HighLevel dialect.
+  locationId: string;
   userId: number;
   role: UserRole;
   apiKeyId: number;

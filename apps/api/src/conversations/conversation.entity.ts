@@ -34,4 +34,22 @@ export class Conversation extends TenantOwnedEntity {
 
   @Column({ name: 'widget_online_at', type: 'timestamptz', nullable: true })
   widgetOnlineAt: Date | null;
+
+  // HighLevel's fields (migrations/1764300000000-highlevel.ts): the customer's messages since an
+  // agent last read or replied; starred and feedback as a client set them; in the inbox unless
+  // deleted; HighLevel's channel number (1, Phone, carries live chat).
+  @Column({ name: 'unread_count', type: 'integer', default: 0 })
+  unreadCount: number;
+
+  @Column({ type: 'boolean', default: false })
+  starred: boolean;
+
+  @Column({ type: 'boolean', default: true })
+  inbox: boolean;
+
+  @Column({ type: 'smallint', default: 1 })
+  type: number;
+
+  @Column({ type: 'jsonb', nullable: true })
+  feedback: object | null;
 }

@@ -40,6 +40,12 @@ export interface ConversationUpdate extends ConversationInput {
   state?: 'active' | 'deleted';
 }
 
+export interface InboxStateUpdate {
+  unreadCount?: number;
+  starred?: boolean;
+  feedback?: object;
+}
+
 // How many of a conversation's latest messages its `messages` refs (and includes) show.
 export const CONVERSATION_MESSAGE_REFS = 100;
 
@@ -159,6 +165,23 @@ export class ConversationsService {
     });
   }
 
+  // What an inbox shows of a conversation (HighLevel's PUT): its unread count (0 marks it read),
+  // its star, the client's feedback. `updatedAt` moves only when something changed.
+  async updateInboxState(principal: Principal, id: number, input: InboxStateUpdate): Promise<ConversationView> {
+    return this.db.transaction(async (manager) => {
+      const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, id);
+      if (!current) throw this.notFound(id);
+      const changes: Partial<Record<keyof Conversation, unknown>> = {};
+      if (input.unreadCount !== undefined && input.unreadCount !== current.unreadCount) changes.unreadCount = input.unreadCount;
+      if (input.starred !== undefined && input.starred !== current.starred) changes.starred = input.starred;
+      if (input.feedback !== undefined && JSON.stringify(input.feedback) !== JSON.stringify(current.feedback)) changes.feedback = input.feedback;
+      if (Object.keys(changes).length === 0) return this.getById(principal, id);
+      Object.assign(changes, { updatedAt: () => 'now()', updatedBy: principal.userId });
+      await manager.update(Conversation, { tenantId: principal.tenantId, id }, changes as Partial<Conversation>);
+      return this.announce(principal, 'conversation.updated', id);
+    });
+  }
+
   // Soft delete; deleting a deleted conversation changes nothing. The widget's token dies with it.
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
@@ -245,7 +268,7 @@ export class ConversationsService {
     if (contactId !== undefined && contactId !== current.contactId) changes.contactId = contactId;
     if (input.socket_id !== undefined && input.socket_id !== current.socketId) changes.socketId = input.socket_id;
     if (input.state === 'active' && current.state === 'deleted') {
-      Object.assign(changes, { state: 'active', deletedAt: null, deletedBy: null });
+      Object.assign(changes, { state: 'active', deletedAt: null, deletedBy: null, inbox: true });
     }
 
     const added = await this.conversations.addParticipants(manager, tenantId, current.id, add, userId);
@@ -359,6 +382,7 @@ export class ConversationsService {
   }
 }
 
-const DELETED_NOW = (userId: number) => ({ state: 'deleted' as const, deletedAt: () => 'now()', deletedBy: userId });
+// A deleted conversation leaves the inbox (HighLevel's `inbox`); a restored one returns to it.
+const DELETED_NOW = (userId: number) => ({ state: 'deleted' as const, deletedAt: () => 'now()', deletedBy: userId, inbox: false });
 const NO_TOKEN = { tokenLookup: null, tokenHash: null, tokenIssuedAt: null };
 

@@ -1,6 +1,12 @@
 import { TenantOwnedEntity } from '@app/common';
 import { Column, Entity } from 'typeorm';
 
+export type MessageDirection = 'inbound' | 'outbound';
+export type MessageStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+// HighLevel's TYPE_* names of the channels this service carries.
+export type MessageType = 'TYPE_LIVE_CHAT' | 'TYPE_CUSTOM_PROVIDER_SMS';
+export type MessageSource = 'api' | 'app';
+
 // One message of a conversation, by exactly one author: an agent (userId) or the customer side
 // (contactId).
 @Entity({ name: 'conversation_messages' })
@@ -23,4 +29,19 @@ export class ConversationMessage extends TenantOwnedEntity {
 
   @Column({ name: 'file_ids', type: 'bigint', array: true, default: () => `'{}'` })
   fileIds: number[];
+
+  // Inbound from the customer, outbound from an agent: generated from the author by the database.
+  @Column({ type: 'text', insert: false, update: false })
+  direction: MessageDirection;
+
+  // Delivered when a customer's message arrives, sent when an agent's goes out.
+  @Column({ type: 'text', default: 'delivered' })
+  status: MessageStatus;
+
+  @Column({ name: 'message_type', type: 'text', default: 'TYPE_LIVE_CHAT' })
+  messageType: MessageType;
+
+  // api: REST in either dialect; app: the live-chat widget, through Pusher's webhooks.
+  @Column({ type: 'text', default: 'api' })
+  source: MessageSource;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ListPage, ListQuery, ListSpec, runList } from '@app/common';
 import { Database } from '@app/database';
 import { EntityManager, In } from 'typeorm';
-import { ConversationMessage } from './conversation-message.entity';
+import { ConversationMessage, MessageType } from './conversation-message.entity';
 
 export interface NewMessage {
   tenantId: number;
@@ -13,6 +13,8 @@ export interface NewMessage {
   fileIds: number[];
   clientMessageId: string | null;
   actorId: number | null;
+  // HighLevel's channel name; live chat unless said otherwise.
+  messageType?: MessageType;
 }
 
 // Every query takes the tenant first.
@@ -42,11 +44,11 @@ export class MessagesRepository {
   async insert(manager: EntityManager, m: NewMessage): Promise<{ id: number; created: boolean }> {
     const inserted: { id: number }[] = await manager.query(
       `INSERT INTO conversation_messages
-         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_by, updated_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_by, updated_by, status, message_type)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, CASE WHEN $4::bigint IS NULL THEN 'sent' ELSE 'delivered' END, $9)
        ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING id`,
-      [m.tenantId, m.conversationId, m.userId, m.contactId, m.message, m.fileIds, m.clientMessageId, m.actorId],
+      [m.tenantId, m.conversationId, m.userId, m.contactId, m.message, m.fileIds, m.clientMessageId, m.actorId, m.messageType ?? 'TYPE_LIVE_CHAT'],
     );
     if (inserted.length > 0) return { id: inserted[0].id, created: true };
     const [existing]: { id: number }[] = await manager.query(
@@ -72,11 +74,13 @@ export class MessagesRepository {
     return row ? { state: row.state, customerId: row.customer_id } : null;
   }
 
-  // A new message moves its conversation's last-message time and updatedAt.
+  // A new message moves its conversation's last-message time and updatedAt. A customer's message
+  // adds to the unread count; an agent's reads the conversation.
   async touchConversation(manager: EntityManager, tenantId: number, conversationId: number, messageId: number, actorId: number | null): Promise<void> {
     await manager.query(
       `UPDATE conversations c
-          SET last_message_at = GREATEST(c.last_message_at, m.created_at), updated_at = now(), updated_by = $4
+          SET last_message_at = GREATEST(c.last_message_at, m.created_at), updated_at = now(), updated_by = $4,
+              unread_count = CASE WHEN m.contact_id IS NULL THEN 0 ELSE c.unread_count + 1 END
          FROM conversation_messages m
         WHERE c.tenant_id = $1 AND c.id = $2 AND m.tenant_id = $1 AND m.id = $3`,
       [tenantId, conversationId, messageId, actorId],

@@ -7,7 +7,7 @@ import { UsersService } from '../auth/users.service';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
 import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
-import { ConversationMessage } from './conversation-message.entity';
+import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
 import { MessageErrorCode } from './messages.errors';
 import { MessagesRepository } from './messages.repository';
@@ -20,6 +20,8 @@ export interface MessageInput {
   contactId?: number;
   files?: number[];
   clientMessageId?: string;
+  // HighLevel's channel of the message; live chat unless said.
+  messageType?: MessageType;
 }
 
 export interface MessageUpdate {
@@ -76,6 +78,7 @@ export class MessagesService {
         fileIds,
         clientMessageId: input.clientMessageId ?? null,
         actorId,
+        messageType: input.messageType,
       });
       if (!result.created) return { message: await this.getById(principal, result.id), created: false };
       await this.messages.touchConversation(manager, tenantId, conversationId!, result.id, actorId);

@@ -9,7 +9,7 @@ import { presentMessage } from '../messages/message.presenter';
 import { LiveEvent, LiveEvents } from '../pusher/live-events';
 import { memberId } from '../pusher/pusher-channels';
 import { classifyEvent, Classified, WebhookBatch } from './pusher-events';
-import { NewWebhookEvent, NewWebhookMessage, StateChange, WebhookConversation, WebhooksRepository } from './webhooks.repository';
+import { NewWebhookEvent, NewWebhookMessage, StateChange, TouchedConversation, WebhookConversation, WebhooksRepository } from './webhooks.repository';
 
 export interface WebhookResult {
   // The messages of the batch's message events, new or stored before, in the batch's order.
@@ -77,9 +77,13 @@ export class PusherWebhooksService {
     const newMessages = messageEvents.filter((e) => fresh.has(e));
     const created = await this.webhooks.insertMessages(manager, newMessages.map(toNewMessage), at);
     const messages = await this.messagesOf(manager, messageEvents, created);
+    const createdIds = new Set(created.map((m) => m.id));
     await this.webhooks.touchConversations(
       manager,
-      dedupeBy(created, (m) => `${m.conversationId}`).map((m) => ({ tenantId: m.tenantId, conversationId: m.conversationId, at })),
+      touchedBy(
+        messages.filter((m) => createdIds.has(m.id)),
+        at,
+      ),
     );
 
     const applied = events.filter((e) => fresh.has(e) && e.kind !== 'message' && e.kind !== 'ignored');
@@ -216,6 +220,19 @@ function toNewMessage(e: MessageEvent): NewWebhookMessage {
     fileIds: e.fileIds,
     clientMessageId: e.clientMessageId,
   };
+}
+
+// Per conversation, from the new messages in the batch's order: an agent's message reads the conversation, and the
+// customer's messages after the last such one are unread.
+function touchedBy(created: readonly ConversationMessage[], at: Date): TouchedConversation[] {
+  const byConversation = new Map<number, TouchedConversation>();
+  for (const m of created) {
+    const touched = byConversation.get(m.conversationId) ?? { tenantId: m.tenantId, conversationId: m.conversationId, at, inbound: 0, reset: false };
+    if (m.contactId === null) Object.assign(touched, { inbound: 0, reset: true });
+    else touched.inbound++;
+    byConversation.set(m.conversationId, touched);
+  }
+  return [...byConversation.values()];
 }
 
 function messageKey(m: { tenantId: number; conversationId: number; clientMessageId: string | null }): string {

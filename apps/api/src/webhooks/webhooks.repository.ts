@@ -44,7 +44,16 @@ export interface MemberChange extends StateChange {
 const MESSAGE_COLUMNS = `tenant_id AS "tenantId", id, conversation_id AS "conversationId", user_id AS "userId",
   contact_id AS "contactId", message, client_message_id AS "clientMessageId", file_ids AS "fileIds", state,
   created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy",
-  deleted_at AS "deletedAt", deleted_by AS "deletedBy"`;
+  deleted_at AS "deletedAt", deleted_by AS "deletedBy", direction, status, message_type AS "messageType", source`;
+
+export interface TouchedConversation {
+  tenantId: number;
+  conversationId: number;
+  at: Date;
+  // The customer's new messages that count as unread, and whether an agent's message came first.
+  inbound: number;
+  reset: boolean;
+}
 
 // Everything the webhook receiver reads and writes, each a single statement over the whole batch.
 @Injectable()
@@ -133,9 +142,10 @@ export class WebhooksRepository {
     if (messages.length === 0) return [];
     const rows: ConversationMessage[] = await manager.query(
       `INSERT INTO conversation_messages
-         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at)
+         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at, status, source)
        SELECT m.tenant_id, m.conversation_id, m.user_id, m.contact_id, m.message,
-              ARRAY(SELECT jsonb_array_elements_text(m.file_ids)::bigint), m.client_message_id, $2, $2
+              ARRAY(SELECT jsonb_array_elements_text(m.file_ids)::bigint), m.client_message_id, $2, $2,
+              CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, 'app'
          FROM jsonb_to_recordset($1::jsonb) AS m(
                 tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
                 file_ids jsonb, client_message_id text)
@@ -172,20 +182,27 @@ export class WebhooksRepository {
     return rows.map((row) => Object.assign(new ConversationMessage(), row));
   }
 
-  // New messages move their conversations' last-message time (never back) and updatedAt. Rows are
-  // locked in id order first, so batches touching the same conversations cannot deadlock.
-  async touchConversations(manager: EntityManager, touched: readonly { tenantId: number; conversationId: number; at: Date }[]): Promise<void> {
+  // New messages move their conversations' last-message time (never back) and updatedAt, and their
+  // unread count: an agent's message in the batch reads the conversation, so it counts from the
+  // customer's messages after the last of those (`reset`). Rows are locked in id order first, so
+  // batches touching the same conversations cannot deadlock.
+  async touchConversations(manager: EntityManager, touched: readonly TouchedConversation[]): Promise<void> {
     if (touched.length === 0) return;
     await manager.query(
-      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz)),
+      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean)),
             locked AS (
               SELECT c.tenant_id, c.id FROM conversations c JOIN t ON c.tenant_id = t.tenant_id AND c.id = t.conversation_id
                ORDER BY c.id FOR NO KEY UPDATE OF c)
        UPDATE conversations c
-          SET last_message_at = GREATEST(c.last_message_at, t.at), updated_at = now(), updated_by = NULL
+          SET last_message_at = GREATEST(c.last_message_at, t.at), updated_at = now(), updated_by = NULL,
+              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END
          FROM t JOIN locked l ON l.tenant_id = t.tenant_id AND l.id = t.conversation_id
         WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`,
-      [JSON.stringify(touched.map((t) => ({ tenant_id: t.tenantId, conversation_id: t.conversationId, at: t.at.toISOString() })))],
+      [
+        JSON.stringify(
+          touched.map((t) => ({ tenant_id: t.tenantId, conversation_id: t.conversationId, at: t.at.toISOString(), inbound: t.inbound, reset: t.reset })),
+        ),
+      ],
     );
   }
 

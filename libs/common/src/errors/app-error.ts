@@ -41,6 +41,11 @@ export class ValidationError extends AppError {
   }
 }
 
+// A request refused as a whole, with no one field to blame (an unknown id in a path, a missing header).
+export class BadRequestError extends AppError {
+  readonly kind = ErrorKind.Validation;
+}
+
 export class UnauthenticatedError extends AppError {
   readonly kind = ErrorKind.Unauthenticated;
 }
@@ -67,6 +72,10 @@ export class PayloadTooLargeError extends AppError {
 
 export class UnsupportedMediaTypeError extends AppError {
   readonly kind = ErrorKind.UnsupportedMediaType;
+}
+
+export class RateLimitedError extends AppError {
+  readonly kind = ErrorKind.RateLimited;
 }
 
 export class UnavailableError extends AppError {

@@ -1,35 +1,66 @@
 import { STATUS_CODES } from 'node:http';
 import { Problem } from './problem';
 
+// How one API family writes an error: its status and its body.
 export interface ErrorDialect {
-  body(problem: Problem): unknown;
+  render(problem: Problem): { status: number; body: unknown };
 }
 
 // Teamwork Desk: the validator's field map, and the same map under `_` for non-field errors.
 export const deskErrorDialect: ErrorDialect = {
-  body(problem) {
+  render(problem) {
     if (problem.status === 400 && problem.fields && Object.keys(problem.fields).length > 0) {
-      return { errors: problem.fields };
+      return { status: 400, body: { errors: problem.fields } };
     }
-    return { errors: { ...problem.fields, _: [problem.message] } };
+    return { status: problem.status, body: { errors: { ...problem.fields, _: [problem.message] } } };
   },
 };
 
-// NestJS's default bodies, which are also HighLevel's: {statusCode, message, error}.
+// NestJS's default bodies: {statusCode, message, error}.
 export const nestErrorDialect: ErrorDialect = {
-  body(problem) {
-    const fieldMessages = Object.entries(problem.fields ?? {}).flatMap(([field, messages]) =>
-      messages.map((message) => (field === '_' ? message : `${field} ${message}`)),
-    );
+  render(problem) {
+    const messages = fieldMessages(problem);
     return {
-      statusCode: problem.status,
-      message: fieldMessages.length > 0 ? fieldMessages : problem.message,
-      error: STATUS_CODES[problem.status] ?? 'Error',
+      status: problem.status,
+      body: { statusCode: problem.status, message: messages.length > 0 ? messages : problem.message, error: reason(problem.status) },
     };
   },
 };
 
-// The dialect is chosen by where the request went: /desk/… speaks Desk, the rest speaks Nest.
+// HighLevel's, which are NestJS's defaults as its API answers them (api-anchors §2.3): a failed
+// validation is a 422 listing every message; another 400 is {statusCode, message}; a 401 always
+// says the same words, whatever was wrong with the token.
+export const highLevelErrorDialect: ErrorDialect = {
+  render(problem) {
+    const messages = fieldMessages(problem);
+    if (problem.status === 400 && messages.length > 0) {
+      return { status: 422, body: { statusCode: 422, message: messages, error: reason(422) } };
+    }
+    if (problem.status === 422) {
+      return { status: 422, body: { statusCode: 422, message: messages.length > 0 ? messages : [problem.message], error: reason(422) } };
+    }
+    if (problem.status === 400) return { status: 400, body: { statusCode: 400, message: problem.message } };
+    if (problem.status === 401) {
+      return { status: 401, body: { statusCode: 401, message: 'Invalid token: access token is invalid', error: reason(401) } };
+    }
+    return { status: problem.status, body: { statusCode: problem.status, message: problem.message, error: reason(problem.status) } };
+  },
+};
+
+// The dialect is chosen by where the request went: /desk/… speaks Desk, HighLevel's paths speak
+// HighLevel, the rest (health, docs) speaks Nest.
 export function dialectFor(url: string): ErrorDialect {
-  return url.startsWith('/desk/') ? deskErrorDialect : nestErrorDialect;
+  if (url.startsWith('/desk/')) return deskErrorDialect;
+  if (url === '/conversations' || url.startsWith('/conversations/') || url.startsWith('/conversations?')) return highLevelErrorDialect;
+  return nestErrorDialect;
+}
+
+function fieldMessages(problem: Problem): string[] {
+  return Object.entries(problem.fields ?? {}).flatMap(([field, messages]) =>
+    messages.map((message) => (field === '_' ? message : `${field} ${message}`)),
+  );
+}
+
+function reason(status: number): string {
+  return STATUS_CODES[status] ?? 'Error';
 }

@@ -25,11 +25,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
 
     if (problem.status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="helpdesk", Basic realm="helpdesk"');
-    void reply
-      .status(problem.status)
-      .header('X-Error-Code', problem.code)
-      .header('Content-Type', 'application/json; charset=utf-8')
-      .send(dialectFor(request.url).body(problem));
+    const { status, body } = dialectFor(request.url).render(problem);
+    void reply.status(status).header('X-Error-Code', problem.code).header('Content-Type', 'application/json; charset=utf-8').send(body);
   }
 }
 

@@ -53,7 +53,7 @@ function messageFor(constraint: string, message: string): string {
 
 // class-validator's whitelist looks fields up in a plain object, where `toString`, `valueOf` and
 // the like are always found: such keys would pass as known. No field of the API is named so.
-function keysNamedLikeObjectMembers(value: unknown, prefix = '', out: FieldErrors = {}): FieldErrors {
+export function keysNamedLikeObjectMembers(value: unknown, prefix = '', out: FieldErrors = {}): FieldErrors {
   if (Array.isArray(value)) {
     value.forEach((item, index) => keysNamedLikeObjectMembers(item, `${prefix}[${index}]`, out));
   } else if (value && typeof value === 'object') {

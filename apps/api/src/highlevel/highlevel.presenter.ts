@@ -1,0 +1,151 @@
+import { ConversationSummary, HighLevelMessageRow } from './highlevel.repository';
+
+// HighLevel's message types in the order of its enum, whose position (from 1) is the numeric
+// `type` its API sends alongside the name (TYPE_CALL is 1, TYPE_LIVE_CHAT 29).
+export const MESSAGE_TYPES = [
+  'TYPE_CALL',
+  'TYPE_SMS',
+  'TYPE_EMAIL',
+  'TYPE_SMS_REVIEW_REQUEST',
+  'TYPE_WEBCHAT',
+  'TYPE_SMS_NO_SHOW_REQUEST',
+  'TYPE_CAMPAIGN_SMS',
+  'TYPE_CAMPAIGN_CALL',
+  'TYPE_CAMPAIGN_EMAIL',
+  'TYPE_CAMPAIGN_VOICEMAIL',
+  'TYPE_FACEBOOK',
+  'TYPE_CAMPAIGN_FACEBOOK',
+  'TYPE_CAMPAIGN_MANUAL_CALL',
+  'TYPE_CAMPAIGN_MANUAL_SMS',
+  'TYPE_GMB',
+  'TYPE_CAMPAIGN_GMB',
+  'TYPE_REVIEW',
+  'TYPE_INSTAGRAM',
+  'TYPE_WHATSAPP',
+  'TYPE_CUSTOM_SMS',
+  'TYPE_CUSTOM_EMAIL',
+  'TYPE_CUSTOM_PROVIDER_SMS',
+  'TYPE_CUSTOM_PROVIDER_EMAIL',
+  'TYPE_IVR_CALL',
+  'TYPE_ACTIVITY_CONTACT',
+  'TYPE_ACTIVITY_INVOICE',
+  'TYPE_ACTIVITY_PAYMENT',
+  'TYPE_ACTIVITY_OPPORTUNITY',
+  'TYPE_LIVE_CHAT',
+  'TYPE_LIVE_CHAT_INFO_MESSAGE',
+  'TYPE_ACTIVITY_APPOINTMENT',
+  'TYPE_FACEBOOK_COMMENT',
+  'TYPE_INSTAGRAM_COMMENT',
+  'TYPE_CUSTOM_CALL',
+  'TYPE_INTERNAL_COMMENT',
+  'TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG',
+] as const;
+
+// A conversation's channel: the number GET shows, and the name search shows.
+export const CONVERSATION_TYPES: Record<number, string> = {
+  1: 'TYPE_PHONE',
+  2: 'TYPE_EMAIL',
+  3: 'TYPE_FB_MESSENGER',
+  4: 'TYPE_REVIEW',
+  5: 'TYPE_GROUP_SMS',
+  6: 'TYPE_INTERNAL_CHAT',
+};
+
+const id = (value: number) => String(value);
+const optionalId = (value: number | null) => (value === null ? {} : { assignedTo: String(value) });
+const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+
+// POST /conversations/: the seed's conversation.
+export function presentCreatedConversation(s: ConversationSummary, locationId: string) {
+  return {
+    id: id(s.id),
+    dateUpdated: iso(s.updatedAt),
+    dateAdded: iso(s.createdAt),
+    deleted: s.state === 'deleted',
+    contactId: id(s.contactId),
+    locationId,
+    lastMessageDate: iso(s.lastMessageAt),
+    ...optionalId(s.assignedTo),
+  };
+}
+
+// GET /conversations/{id}: GetConversationByIdResponse, bare.
+export function presentConversation(s: ConversationSummary, locationId: string) {
+  return {
+    id: id(s.id),
+    contactId: id(s.contactId),
+    locationId,
+    deleted: s.state === 'deleted',
+    inbox: s.inbox,
+    type: s.type,
+    unreadCount: s.unreadCount,
+    ...optionalId(s.assignedTo),
+    starred: s.starred,
+  };
+}
+
+// PUT /conversations/{id}: ConversationDto.
+export function presentConversationDto(s: ConversationSummary, locationId: string) {
+  return {
+    id: id(s.id),
+    locationId,
+    contactId: id(s.contactId),
+    ...optionalId(s.assignedTo),
+    lastMessageBody: s.lastMessageBody,
+    lastMessageDate: iso(s.lastMessageAt),
+    lastMessageType: s.lastMessageType,
+    unreadCount: s.unreadCount,
+    inbox: s.inbox,
+    starred: s.starred,
+    deleted: s.state === 'deleted',
+  };
+}
+
+// GET /conversations/search: ConversationSchema, with the dates as HighLevel's search sends them
+// (milliseconds) and `sort`, the value to pass back as startAfterDate for the next page.
+export function presentSearchItem(s: ConversationSummary, locationId: string) {
+  const fullName = `${s.firstName} ${s.lastName}`.trim();
+  return {
+    id: id(s.id),
+    contactId: id(s.contactId),
+    locationId,
+    lastMessageBody: s.lastMessageBody,
+    lastMessageType: s.lastMessageType,
+    lastMessageDirection: s.lastMessageDirection,
+    lastMessageDate: s.lastMessageAt === null ? null : s.lastMessageAt.getTime(),
+    type: CONVERSATION_TYPES[s.type],
+    unreadCount: s.unreadCount,
+    fullName,
+    contactName: fullName || s.organization || s.contactValue,
+    email: s.email ?? (s.contactType === 'email' ? s.contactValue : null),
+    phone: s.phone ?? (s.contactType === 'phone' || s.contactType === 'mobile' ? s.contactValue : null),
+    ...optionalId(s.assignedTo),
+    starred: s.starred,
+    inbox: s.inbox,
+    deleted: false,
+    dateAdded: s.createdAt.getTime(),
+    dateUpdated: s.updatedAt.getTime(),
+    sort: [Number(s.sortMs), s.id],
+  };
+}
+
+// GetMessageResponseDto. `altId` is the client's own id of the message, when it gave one.
+export function presentMessage(m: HighLevelMessageRow, locationId: string, fileUrl: (fileId: number) => string) {
+  return {
+    id: id(m.id),
+    ...(m.clientMessageId === null ? {} : { altId: m.clientMessageId }),
+    type: MESSAGE_TYPES.indexOf(m.messageType as (typeof MESSAGE_TYPES)[number]) + 1,
+    messageType: m.messageType,
+    locationId,
+    contactId: id(m.conversationContactId),
+    conversationId: id(m.conversationId),
+    dateAdded: m.createdAt.toISOString(),
+    body: m.message,
+    direction: m.direction,
+    status: m.status,
+    contentType: 'text/plain',
+    attachments: m.fileIds.map(fileUrl),
+    source: m.source,
+    ...(m.userId === null ? {} : { userId: id(m.userId) }),
+  };
+}

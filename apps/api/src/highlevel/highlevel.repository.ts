@@ -1,0 +1,236 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '@app/database';
+import { EntityManager } from 'typeorm';
+
+// A conversation with what HighLevel's shapes show of it: its contact's person, its first agent,
+// its latest active message.
+export interface ConversationSummary {
+  id: number;
+  contactId: number;
+  state: 'active' | 'deleted';
+  createdAt: Date;
+  updatedAt: Date;
+  lastMessageAt: Date | null;
+  unreadCount: number;
+  starred: boolean;
+  inbox: boolean;
+  type: number;
+  assignedTo: number | null;
+  lastMessageBody: string | null;
+  lastMessageType: string | null;
+  lastMessageDirection: 'inbound' | 'outbound' | null;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  phone: string | null;
+  contactType: string;
+  contactValue: string;
+  organization: string | null;
+  // The search's sort value: when the last message came, or, before any, when the conversation
+  // began; in whole milliseconds since the epoch.
+  sortMs: number;
+}
+
+export type SearchStatus = 'all' | 'read' | 'unread' | 'starred' | 'recents';
+
+export interface SearchCriteria {
+  contactId?: number;
+  id?: number;
+  // Agent ids; `unassigned` also matches conversations without agents.
+  assignedTo?: { ids: number[]; unassigned: boolean };
+  query?: string;
+  status: SearchStatus;
+  sort: 'asc' | 'desc';
+  // The sort value of the last conversation of the previous page, and its id when known.
+  startAfter?: { ms: number; id?: number };
+  limit: number;
+}
+
+export interface HighLevelMessageRow {
+  id: number;
+  conversationId: number;
+  conversationContactId: number;
+  userId: number | null;
+  message: string;
+  fileIds: number[];
+  clientMessageId: string | null;
+  createdAt: Date;
+  direction: 'inbound' | 'outbound';
+  status: string;
+  messageType: string;
+  source: string;
+}
+
+const SORT_AT = 'coalesce(c.last_message_at, c.created_at)';
+
+const SUMMARY_COLUMNS = `
+  c.id, c.contact_id AS "contactId", c.state, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
+  c.last_message_at AS "lastMessageAt", c.unread_count AS "unreadCount", c.starred, c.inbox, c.type,
+  (SELECT cu.user_id FROM conversation_users cu
+    WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id
+    ORDER BY cu.created_at, cu.user_id LIMIT 1) AS "assignedTo",
+  lm.message AS "lastMessageBody", lm.message_type AS "lastMessageType", lm.direction AS "lastMessageDirection",
+  p.first_name AS "firstName", p.last_name AS "lastName", p.email, coalesce(p.phone, p.mobile) AS phone,
+  cc.type AS "contactType", cc.value AS "contactValue", p.organization,
+  floor(extract(epoch FROM ${SORT_AT}) * 1000)::bigint AS "sortMs"`;
+
+const CONVERSATION_FROM = `
+  conversations c
+  JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
+  JOIN customers p ON p.tenant_id = cc.tenant_id AND p.id = cc.customer_id`;
+
+const SUMMARY_FROM = `${CONVERSATION_FROM}
+  LEFT JOIN LATERAL (
+    SELECT m.message, m.message_type, m.direction FROM conversation_messages m
+     WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active'
+     ORDER BY m.created_at DESC, m.id DESC LIMIT 1) lm ON true`;
+
+const MESSAGE_COLUMNS = `
+  m.id, m.conversation_id AS "conversationId", c.contact_id AS "conversationContactId", m.user_id AS "userId",
+  m.message, m.file_ids AS "fileIds", m.client_message_id AS "clientMessageId", m.created_at AS "createdAt",
+  m.direction, m.status, m.message_type AS "messageType", m.source`;
+
+// The dialect's reads. Every query takes the tenant first.
+@Injectable()
+export class HighLevelRepository {
+  constructor(private readonly db: Database) {}
+
+  async summaries(tenantId: number, ids: readonly number[]): Promise<ConversationSummary[]> {
+    if (ids.length === 0) return [];
+    return this.db.manager.query(`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE c.tenant_id = $1 AND c.id = ANY($2::bigint[]) ORDER BY c.id`, [
+      tenantId,
+      [...new Set(ids)],
+    ]);
+  }
+
+  // One page of the tenant's conversations (deleted ones never), and how many match in all.
+  async search(tenantId: number, criteria: SearchCriteria): Promise<{ rows: ConversationSummary[]; total: number }> {
+    const params: unknown[] = [tenantId];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const where = [`c.tenant_id = $1`, `c.state = 'active'`];
+    if (criteria.contactId !== undefined) where.push(`c.contact_id = ${param(criteria.contactId)}`);
+    if (criteria.id !== undefined) where.push(`c.id = ${param(criteria.id)}`);
+    if (criteria.assignedTo) {
+      const anyOf: string[] = [];
+      if (criteria.assignedTo.ids.length > 0) {
+        anyOf.push(
+          `EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id AND cu.user_id = ANY(${param(criteria.assignedTo.ids)}::bigint[]))`,
+        );
+      }
+      if (criteria.assignedTo.unassigned) {
+        anyOf.push(`NOT EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id)`);
+      }
+      where.push(`(${anyOf.join(' OR ')})`);
+    }
+    if (criteria.status === 'read') where.push(`c.unread_count = 0`);
+    if (criteria.status === 'unread') where.push(`c.unread_count > 0`);
+    if (criteria.status === 'starred') where.push(`c.starred`);
+    if (criteria.status === 'recents') where.push(`c.last_message_at IS NOT NULL`);
+    if (criteria.query !== undefined) {
+      const pattern = param(`%${escapeLike(criteria.query)}%`);
+      where.push(`(
+        (p.first_name || ' ' || p.last_name) ILIKE ${pattern} OR p.email ILIKE ${pattern} OR p.phone ILIKE ${pattern}
+        OR p.mobile ILIKE ${pattern} OR lm.message ILIKE ${pattern}
+        OR EXISTS (SELECT 1 FROM customer_contacts x
+                    WHERE x.tenant_id = p.tenant_id AND x.customer_id = p.id AND x.state = 'active' AND x.value ILIKE ${pattern}))`);
+    }
+    const filtered = where.join(' AND ');
+    const filterParams = params.slice();
+
+    const page = [...where];
+    const after = criteria.startAfter;
+    if (after) {
+      // Whole milliseconds, as the cursor holds them: "before ms" in descending order is "earlier
+      // than its first microsecond", "after ms" ascending is "from the next millisecond on".
+      const edge = (ms: number) => `(timestamptz 'epoch' + ${param(ms)} * interval '1 millisecond')`;
+      if (criteria.sort === 'desc') {
+        const lower = edge(after.ms);
+        page.push(
+          after.id === undefined
+            ? `${SORT_AT} < ${lower}`
+            : `(${SORT_AT} < ${lower} OR (${SORT_AT} < ${edge(after.ms + 1)} AND ${SORT_AT} >= ${lower} AND c.id < ${param(after.id)}))`,
+        );
+      } else {
+        const upper = edge(after.ms + 1);
+        page.push(
+          after.id === undefined
+            ? `${SORT_AT} >= ${upper}`
+            : `(${SORT_AT} >= ${upper} OR (${SORT_AT} >= ${edge(after.ms)} AND ${SORT_AT} < ${upper} AND c.id > ${param(after.id)}))`,
+        );
+      }
+    }
+    const direction = criteria.sort === 'desc' ? 'DESC' : 'ASC';
+    const limit = param(criteria.limit);
+    const [rows, [{ total }]] = await this.db.all(
+      () =>
+        this.db.manager.query(
+          `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${page.join(' AND ')}
+            ORDER BY ${SORT_AT} ${direction}, c.id ${direction} LIMIT ${limit}`,
+          params,
+        ) as Promise<ConversationSummary[]>,
+      () =>
+        this.db.manager.query(
+          // Only the query looks at the last message.
+          `SELECT count(*)::int AS total FROM ${criteria.query === undefined ? CONVERSATION_FROM : SUMMARY_FROM} WHERE ${filtered}`,
+          filterParams,
+        ) as Promise<{ total: number }[]>,
+    );
+    return { rows, total };
+  }
+
+  // Messages of one conversation, newest first, strictly older than `before` when given.
+  async messagesPage(
+    tenantId: number,
+    conversationId: number,
+    options: { before?: { createdAt: Date; id: number }; types?: string[]; limit: number },
+  ): Promise<HighLevelMessageRow[]> {
+    const params: unknown[] = [tenantId, conversationId];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const where = [`m.tenant_id = $1`, `m.conversation_id = $2`, `m.state = 'active'`];
+    if (options.types) where.push(`m.message_type = ANY(${param(options.types)}::text[])`);
+    if (options.before) where.push(`(m.created_at, m.id) < (${param(options.before.createdAt)}::timestamptz, ${param(options.before.id)}::bigint)`);
+    return this.db.manager.query(
+      `SELECT ${MESSAGE_COLUMNS}
+         FROM conversation_messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+        WHERE ${where.join(' AND ')}
+        ORDER BY m.created_at DESC, m.id DESC LIMIT ${param(options.limit)}`,
+      params,
+    );
+  }
+
+  // An active message of the tenant, with its conversation's contact.
+  async message(tenantId: number, id: number): Promise<HighLevelMessageRow | null> {
+    const [row] = await this.db.manager.query(
+      `SELECT ${MESSAGE_COLUMNS}
+         FROM conversation_messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+        WHERE m.tenant_id = $1 AND m.id = $2 AND m.state = 'active'`,
+      [tenantId, id],
+    );
+    return (row as HighLevelMessageRow | undefined) ?? null;
+  }
+
+  // Locks the contact for the rest of the transaction: finding its open conversation and creating
+  // one when there is none then happen once, whatever runs at the same time.
+  async lockActiveContact(manager: EntityManager, tenantId: number, contactId: number): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT id FROM customer_contacts WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR UPDATE`,
+      [tenantId, contactId],
+    );
+    return rows.length > 0;
+  }
+
+  // The contact's open conversation (active, not converted to a ticket): its latest.
+  async openConversationOf(manager: EntityManager, tenantId: number, contactId: number): Promise<number | null> {
+    const [row]: { id: number }[] = await manager.query(
+      `SELECT id FROM conversations
+        WHERE tenant_id = $1 AND contact_id = $2 AND state = 'active' AND ticket_id IS NULL
+        ORDER BY id DESC LIMIT 1`,
+      [tenantId, contactId],
+    );
+    return row?.id ?? null;
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}

@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import { BadRequestError, ForbiddenError } from '@app/common';
+import { Database } from '@app/database';
+import { Principal } from '../auth/principal';
+import { ConversationsService } from '../conversations/conversations.service';
+import { FilesService } from '../files/files.service';
+import { MessageType } from '../messages/conversation-message.entity';
+import { MessagesService } from '../messages/messages.service';
+import { CreateConversationDto, UpdateConversationDto } from './dto/conversation.dto';
+import { DELIVERABLE_TYPES, SendMessageDto } from './dto/send-message.dto';
+import { HighLevelErrorCode } from './highlevel.errors';
+import { ConversationSummary, HighLevelMessageRow, HighLevelRepository, SearchCriteria } from './highlevel.repository';
+import { invalid } from './highlevel-validation';
+
+export interface MessagesPage {
+  lastMessageId: string | null;
+  nextPage: boolean;
+  messages: HighLevelMessageRow[];
+}
+
+export interface MessagesQuery {
+  lastMessageId?: string;
+  limit: number;
+  types?: string[];
+}
+
+export interface SentMessage {
+  conversationId: number;
+  messageId: number;
+}
+
+// The channel each deliverable send type is stored as.
+const STORED_TYPE: Record<(typeof DELIVERABLE_TYPES)[number], MessageType> = {
+  Live_Chat: 'TYPE_LIVE_CHAT',
+  Custom: 'TYPE_CUSTOM_PROVIDER_SMS',
+};
+
+// HighLevel's Conversations API over the same services as the Desk dialect: ids are the Desk
+// ids as strings, the location is the caller's tenant, and every write goes through the service
+// that owns the rows (so its checks, transaction and live updates are the Desk dialect's too).
+@Injectable()
+export class HighLevelService {
+  constructor(
+    private readonly db: Database,
+    private readonly repository: HighLevelRepository,
+    private readonly conversations: ConversationsService,
+    private readonly messages: MessagesService,
+    private readonly files: FilesService,
+  ) {}
+
+  // A location other than the key's tenant is refused before anything is looked up in it.
+  assertLocation(principal: Principal, locationId: string): void {
+    if (locationId !== principal.locationId) {
+      throw new ForbiddenError(HighLevelErrorCode.LocationForbidden, 'The token does not have access to this location');
+    }
+  }
+
+  // A contact has one open conversation at a time, as in HighLevel: a second is refused, naming
+  // the first. The contact's row is locked while this is decided, so two at once create one.
+  async createConversation(principal: Principal, dto: CreateConversationDto): Promise<ConversationSummary> {
+    this.assertLocation(principal, dto.locationId);
+    const contactId = parseId(dto.contactId);
+    return this.db.transaction(async (manager) => {
+      if (contactId === null || !(await this.repository.lockActiveContact(manager, principal.tenantId, contactId))) {
+        throw invalid([`contactId ${dto.contactId} is not a contact of this location`]);
+      }
+      const open = await this.repository.openConversationOf(manager, principal.tenantId, contactId);
+      if (open !== null) {
+        throw new BadRequestError(
+          HighLevelErrorCode.ConversationExists,
+          `Conversation with the contact id:${contactId} already exists! conversationId: ${open}`,
+        );
+      }
+      const view = await this.conversations.create(principal, { contactId });
+      return this.summary(principal, view.conversation.id);
+    });
+  }
+
+  // Deleted conversations too: HighLevel shows them with `deleted: true`.
+  async getConversation(principal: Principal, conversationId: string): Promise<ConversationSummary> {
+    const id = parseId(conversationId);
+    return id === null ? Promise.reject(conversationNotFound()) : this.summary(principal, id);
+  }
+
+  async updateConversation(principal: Principal, conversationId: string, dto: UpdateConversationDto): Promise<ConversationSummary> {
+    this.assertLocation(principal, dto.locationId);
+    if (dto.feedback !== undefined && Buffer.byteLength(JSON.stringify(dto.feedback)) > 16_384) {
+      throw invalid(['feedback must be at most 16384 bytes of JSON']);
+    }
+    const { id } = await this.getConversation(principal, conversationId);
+    return this.db.transaction(async () => {
+      await this.conversations.updateInboxState(principal, id, { unreadCount: dto.unreadCount, starred: dto.starred, feedback: dto.feedback });
+      return this.summary(principal, id);
+    });
+  }
+
+  // Soft delete, as the Desk dialect's; deleting a deleted conversation succeeds and changes nothing.
+  async deleteConversation(principal: Principal, conversationId: string): Promise<void> {
+    const { id } = await this.getConversation(principal, conversationId);
+    await this.conversations.remove(principal, id);
+  }
+
+  async search(principal: Principal, criteria: SearchCriteria): Promise<{ rows: ConversationSummary[]; total: number }> {
+    return this.repository.search(principal.tenantId, criteria);
+  }
+
+  // Newest first; `lastMessageId` (the last of the previous page) continues after that message.
+  async listMessages(principal: Principal, conversationId: string, query: MessagesQuery): Promise<MessagesPage> {
+    const { id } = await this.getConversation(principal, conversationId);
+    let before: { createdAt: Date; id: number } | undefined;
+    if (query.lastMessageId !== undefined) {
+      const cursorId = parseId(query.lastMessageId);
+      const cursor = cursorId === null ? null : await this.repository.message(principal.tenantId, cursorId);
+      if (!cursor || cursor.conversationId !== id) throw invalid([`lastMessageId ${query.lastMessageId} is not a message of this conversation`]);
+      before = { createdAt: cursor.createdAt, id: cursor.id };
+    }
+    const rows = await this.repository.messagesPage(principal.tenantId, id, { before, types: query.types, limit: query.limit + 1 });
+    const messages = rows.slice(0, query.limit);
+    return { lastMessageId: messages.length > 0 ? String(messages.at(-1)!.id) : null, nextPage: rows.length > query.limit, messages };
+  }
+
+  async getMessage(principal: Principal, messageId: string): Promise<HighLevelMessageRow> {
+    const id = parseId(messageId);
+    const row = id === null ? null : await this.repository.message(principal.tenantId, id);
+    if (!row) throw new BadRequestError(HighLevelErrorCode.MessageNotFound, 'Message not found');
+    return row;
+  }
+
+  // An agent's message (the key's) to the contact, on the given conversation or the contact's
+  // open one, started when there is none: all in one transaction, with the contact locked so two
+  // first messages at once start one conversation.
+  async sendMessage(principal: Principal, dto: SendMessageDto, fileIdOf: (url: string) => number | null): Promise<SentMessage> {
+    const problems: string[] = [];
+    if (!(DELIVERABLE_TYPES as readonly string[]).includes(dto.type)) {
+      problems.push(`type ${dto.type} cannot be delivered by this service: it sends ${DELIVERABLE_TYPES.join(' and ')} messages`);
+    }
+    if (dto.scheduledTimestamp !== undefined) problems.push('scheduledTimestamp is not supported: messages are sent at once');
+    const urls = dto.attachments ?? [];
+    const fileIds = urls.map(fileIdOf);
+    fileIds.forEach((fileId, index) => {
+      if (fileId === null) problems.push(`attachments.${index} must be the URL of a file uploaded to this service`);
+    });
+    if ((dto.message ?? '').trim() === '' && urls.length === 0) problems.push('message must not be empty when there are no attachments');
+    if (problems.length > 0) throw invalid(problems);
+
+    const found = new Set((await this.files.findActiveByIds(principal.tenantId, fileIds as number[])).map((file) => file.id));
+    const missing = fileIds.flatMap((fileId, index) => (found.has(fileId!) ? [] : [`attachments.${index} is not a file of this location`]));
+    if (missing.length > 0) throw invalid(missing);
+
+    const contactId = parseId(dto.contactId);
+    return this.db.transaction(async (manager) => {
+      if (contactId === null || !(await this.repository.lockActiveContact(manager, principal.tenantId, contactId))) {
+        throw invalid([`contactId ${dto.contactId} is not a contact of this location`]);
+      }
+      const conversationId = await this.conversationFor(principal, contactId, dto.conversationId);
+      const { message } = await this.messages.post(principal, {
+        conversationId,
+        message: dto.message ?? '',
+        files: fileIds as number[],
+        messageType: STORED_TYPE[dto.type as keyof typeof STORED_TYPE],
+      });
+      return { conversationId, messageId: message.id };
+    });
+  }
+
+  private async conversationFor(principal: Principal, contactId: number, given: string | undefined): Promise<number> {
+    if (given !== undefined) {
+      const id = parseId(given);
+      const [summary] = id === null ? [] : await this.repository.summaries(principal.tenantId, [id]);
+      if (!summary || summary.state !== 'active' || summary.contactId !== contactId) {
+        throw invalid([`conversationId ${given} is not an active conversation of contactId ${contactId}`]);
+      }
+      return summary.id;
+    }
+    const open = await this.repository.openConversationOf(this.db.manager, principal.tenantId, contactId);
+    return open ?? (await this.conversations.create(principal, { contactId })).conversation.id;
+  }
+
+  private async summary(principal: Principal, id: number): Promise<ConversationSummary> {
+    const [summary] = await this.repository.summaries(principal.tenantId, [id]);
+    if (!summary) throw conversationNotFound();
+    return summary;
+  }
+}
+
+// HighLevel's ids here are the Desk ids written as strings; anything else names nothing.
+export function parseId(value: string): number | null {
+  return /^[1-9]\d{0,14}$/.test(value) ? Number(value) : null;
+}
+
+// HighLevel answers an id it does not know, or that is another location's, with a 400.
+function conversationNotFound(): BadRequestError {
+  return new BadRequestError(HighLevelErrorCode.ConversationNotFound, 'Conversation not found');
+}
