@@ -297,6 +297,41 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(await messagesOf(c.id)).toHaveLength(2);
     });
 
+    it("should count the customer's messages as unread until an agent's, and store them as the widget's, inbound and delivered", async () => {
+      const c = await conversation();
+      const agent = await createAgent(t, acme.tenantId);
+      const unread = async () => (await t.db.query(`SELECT unread_count FROM conversations WHERE id = $1`, [c.id]))[0].unread_count;
+      const fromCustomer = (message: string) => clientMessage(c.id, { message, clientMessageId: clientId() });
+      const fromAgent = (message: string) =>
+        clientMessage(c.id, { message, clientMessageId: clientId() }, { channel: `presence-conversation-${c.id}`, user_id: `user-${agent.id}` });
+
+      expect((await send([fromCustomer('one'), fromCustomer('two')])).status).toBe(201);
+      expect(await unread()).toBe(2);
+      // In one batch, in its order: the agent's reply reads the first, the third is unread.
+      expect((await send([fromCustomer('three'), fromAgent('reply'), fromCustomer('four')])).status).toBe(201);
+      expect(await unread()).toBe(1);
+      expect((await send([fromCustomer('five')])).status).toBe(201);
+      expect(await unread()).toBe(2);
+      expect((await send([fromAgent('another reply')])).status).toBe(201);
+      expect(await unread()).toBe(0);
+
+      const rows = await t.db.query(
+        `SELECT message, direction, status, message_type, source FROM conversation_messages WHERE conversation_id = $1 ORDER BY id`,
+        [c.id],
+      );
+      expect(rows.map((r: { message: string }) => r.message).sort()).toEqual(['another reply', 'five', 'four', 'one', 'reply', 'three', 'two']);
+      for (const row of rows) {
+        const agentWrote = row.message.includes('reply');
+        expect(row).toEqual({
+          message: row.message,
+          direction: agentWrote ? 'outbound' : 'inbound',
+          status: agentWrote ? 'sent' : 'delivered',
+          message_type: 'TYPE_LIVE_CHAT',
+          source: 'app',
+        });
+      }
+    });
+
     it("should attach files of the conversation's tenant, and ignore a message naming any other", async () => {
       const c = await conversation();
       const fileOf = async (tenant: TestTenant) =>

@@ -1,7 +1,6 @@
 import { Body } from '@nestjs/common';
-import { keysNamedLikeObjectMembers, ValidationError } from '@app/common';
-import { plainToInstance } from 'class-transformer';
-import { ValidationError as ClassValidatorError, validateSync } from 'class-validator';
+import { checkAgainst, keysNamedLikeObjectMembers, ValidationError } from '@app/common';
+import { ValidationError as ClassValidatorError } from 'class-validator';
 import { HighLevelErrorCode } from './highlevel.errors';
 
 type Constructor<T> = new () => T;
@@ -13,13 +12,7 @@ export function validateHighLevel<T extends object>(dto: Constructor<T>, body: u
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid(['body must be a JSON object']);
   const shadowing = Object.keys(keysNamedLikeObjectMembers(body));
   if (shadowing.length > 0) throw invalid(shadowing.map((key) => `property ${key} should not exist`));
-  const instance = plainToInstance(dto, body, { enableImplicitConversion: false, exposeDefaultValues: false });
-  const errors = validateSync(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    validationError: { target: false, value: false },
-  });
+  const { instance, errors } = checkAgainst(dto, body);
   if (errors.length > 0) throw invalid(flatten(errors));
   return instance;
 }

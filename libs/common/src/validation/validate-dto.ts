@@ -10,6 +10,13 @@ type Constructor<T> = new () => T;
 export function validateDto<T extends object>(dto: Constructor<T>, plain: Record<string, unknown>): T {
   const shadowing = keysNamedLikeObjectMembers(plain);
   if (Object.keys(shadowing).length > 0) throw new ValidationError(shadowing);
+  const { instance, errors } = checkAgainst(dto, plain);
+  if (errors.length > 0) throw new ValidationError(toFieldErrors(errors));
+  return instance;
+}
+
+// The DTO's instance and class-validator's failures: no implicit conversion, unknown fields refused.
+export function checkAgainst<T extends object>(dto: Constructor<T>, plain: object): { instance: T; errors: ClassValidatorError[] } {
   const instance = plainToInstance(dto, plain, { enableImplicitConversion: false, exposeDefaultValues: false });
   const errors = validateSync(instance, {
     whitelist: true,
@@ -17,8 +24,7 @@ export function validateDto<T extends object>(dto: Constructor<T>, plain: Record
     forbidUnknownValues: true,
     validationError: { target: false, value: false },
   });
-  if (errors.length > 0) throw new ValidationError(toFieldErrors(errors));
-  return instance;
+  return { instance, errors };
 }
 
 export function toFieldErrors(errors: ClassValidatorError[], prefix = '', out: FieldErrors = {}): FieldErrors {
