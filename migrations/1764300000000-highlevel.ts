@@ -3,7 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 // What HighLevel's Conversations API shows and the Desk model lacked, stored for real:
 // - conversations: `unread_count` (the customer's messages since an agent last read or replied),
 //   `starred`, `inbox` (false while deleted), `type` (HighLevel's channel number; 1, Phone, is the
-//   one that carries live chat) and `feedback` (an object a client stores with PUT);
+//   one that carries live chat) and `feedback` (an object a client stores with PUT; the service
+//   takes 16 KB of JSON, which jsonb's text, with its spaces, writes in at most half again);
 // - messages: `direction` (inbound from the customer, outbound from an agent: a function of the
 //   author, so generated and never out of step), `status` (delivered when a customer's message
 //   arrives, sent when an agent's goes out), `message_type` (HighLevel's TYPE_* name) and `source`
@@ -22,7 +23,7 @@ export class HighLevel1764300000000 implements MigrationInterface {
         ADD COLUMN feedback jsonb NULL,
         ADD CONSTRAINT ck_conversations_unread_count CHECK (unread_count >= 0),
         ADD CONSTRAINT ck_conversations_type CHECK (type BETWEEN 1 AND 6),
-        ADD CONSTRAINT ck_conversations_feedback CHECK (jsonb_typeof(feedback) = 'object' AND octet_length(feedback::text) <= 16384)`);
+        ADD CONSTRAINT ck_conversations_feedback CHECK (jsonb_typeof(feedback) = 'object' AND octet_length(feedback::text) <= 32768)`);
     await run(`UPDATE conversations SET inbox = false WHERE state = 'deleted'`);
     // Backfill: customer messages after the conversation's latest agent message are unread.
     await run(`

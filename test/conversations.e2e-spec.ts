@@ -156,10 +156,19 @@ describe('Conversations (Desk v2)', () => {
       expect(array.body).toEqual({ errors: { _: ['the body must be an object'] } });
     });
 
-    it('should refuse NUL characters and ids beyond a bigint with a 400, not a database error', async () => {
+    it('should refuse NUL characters, unpaired surrogates and ids beyond a bigint with a 400, not a database error', async () => {
       const nul = await postRaw('{"contact": {"type": "other", "value": "a\\u0000b"}}');
       expect(nul.status).toBe(400);
       expect(nul.body).toEqual({ errors: { _: ['the body must not contain NUL characters'] } });
+      // Half a surrogate pair cannot be stored as UTF-8; a whole pair (an emoji) can.
+      const lone = await postRaw('{"contact": {"type": "other", "value": "a\\ud800b"}}');
+      expect(lone.status).toBe(400);
+      expect(lone.body).toEqual({ errors: { _: ['the body must not contain unpaired UTF-16 surrogates'] } });
+      expect(lone.headers['x-error-code']).toBe('LONE_SURROGATE_IN_BODY');
+      const pair = await postRaw('{"contact": {"type": "other", "value": "emoji-\\ud83d\\ude00"}}');
+      expect(pair.status).toBe(201);
+      const [{ value }] = await t.db.query(`SELECT value FROM customer_contacts WHERE id = $1`, [pair.body.conversation.contactId]);
+      expect(value).toBe('emoji-\u{1F600}');
       const huge = await post({ contactId: 1e20, users: [{ id: 2 ** 60 }] });
       expect(huge.status).toBe(400);
       expect(huge.body).toEqual({ errors: { contactId: ['must be a whole number'], 'users[0].id': ['must be a whole number'] } });

@@ -95,8 +95,11 @@ function registerJsonParser(fastify: FastifyInstance): void {
       } catch {
         return done(ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON'));
       }
-      // PostgreSQL text cannot hold NUL; refuse it here rather than fail deep in a query.
-      if (containsNul(parsed)) return done(ValidationError.of('_', 'the body must not contain NUL characters', 'NUL_IN_BODY'));
+      // Text PostgreSQL cannot store is refused here rather than failing deep in a query.
+      if (containsText(parsed, NUL)) return done(ValidationError.of('_', 'the body must not contain NUL characters', 'NUL_IN_BODY'));
+      if (containsText(parsed, LONE_SURROGATE)) {
+        return done(ValidationError.of('_', 'the body must not contain unpaired UTF-16 surrogates', 'LONE_SURROGATE_IN_BODY'));
+      }
       done(null, parsed);
     },
   );
@@ -120,9 +123,15 @@ function setupOpenApi(app: NestFastifyApplication): void {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes('\0') || containsNul(item));
+// NUL, which PostgreSQL text cannot hold; half of a UTF-16 surrogate pair, which jsonb refuses and
+// UTF-8 cannot encode (text would silently store U+FFFD instead).
+const NUL = /\0/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+// Whether any key or string of the body matches.
+function containsText(value: unknown, pattern: RegExp): boolean {
+  if (typeof value === 'string') return pattern.test(value);
+  if (Array.isArray(value)) return value.some((item) => containsText(item, pattern));
+  if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => pattern.test(key) || containsText(item, pattern));
   return false;
 }

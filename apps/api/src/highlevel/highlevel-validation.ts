@@ -1,5 +1,5 @@
 import { Body } from '@nestjs/common';
-import { checkAgainst, keysNamedLikeObjectMembers, ValidationError } from '@app/common';
+import { checkAgainst, keysNamedLikeObjectMembers, UnprocessableError } from '@app/common';
 import { ValidationError as ClassValidatorError } from 'class-validator';
 import { HighLevelErrorCode } from './highlevel.errors';
 
@@ -18,8 +18,8 @@ export function validateHighLevel<T extends object>(dto: Constructor<T>, body: u
 }
 
 // A 422 with these messages, in the dialect's list form.
-export function invalid(messages: string[]): ValidationError {
-  return new ValidationError({ _: messages }, HighLevelErrorCode.ValidationFailed);
+export function invalid(messages: string[]): UnprocessableError {
+  return new UnprocessableError(HighLevelErrorCode.ValidationFailed, 'validation failed', { _: messages });
 }
 
 function flatten(errors: ClassValidatorError[], prefix = ''): string[] {

@@ -28,18 +28,17 @@ export const nestErrorDialect: ErrorDialect = {
 };
 
 // HighLevel's, which are NestJS's defaults as its API answers them (api-anchors §2.3): a failed
-// validation is a 422 listing every message; another 400 is {statusCode, message}; a 401 always
-// says the same words, whatever was wrong with the token.
+// validation is a 422 listing every message; a request refused as a whole (a malformed body, an
+// unknown id, a bad header) is a 400 {statusCode, message}; a 401 always says the same words,
+// whatever was wrong with the token.
 export const highLevelErrorDialect: ErrorDialect = {
   render(problem) {
     const messages = fieldMessages(problem);
-    if (problem.status === 400 && messages.length > 0) {
-      return { status: 422, body: { statusCode: 422, message: messages, error: reason(422) } };
-    }
-    if (problem.status === 422) {
+    const namesFields = Object.keys(problem.fields ?? {}).some((field) => field !== '_');
+    if (problem.status === 422 || (problem.status === 400 && namesFields)) {
       return { status: 422, body: { statusCode: 422, message: messages.length > 0 ? messages : [problem.message], error: reason(422) } };
     }
-    if (problem.status === 400) return { status: 400, body: { statusCode: 400, message: problem.message } };
+    if (problem.status === 400) return { status: 400, body: { statusCode: 400, message: messages.length > 0 ? messages.join('; ') : problem.message } };
     if (problem.status === 401) {
       return { status: 401, body: { statusCode: 401, message: 'Invalid token: access token is invalid', error: reason(401) } };
     }
