@@ -61,7 +61,9 @@ export interface HighLevelMessageRow {
   source: string;
 }
 
-const SORT_AT = 'coalesce(c.last_message_at, c.created_at)';
+// The search's order: when the last message came or, before any, when the conversation began, in
+// whole milliseconds (the precision of the cursor it hands out), then the id.
+const SORT_KEY = `date_trunc('milliseconds', coalesce(c.last_message_at, c.created_at))`;
 
 const SUMMARY_COLUMNS = `
   c.id, c.contact_id AS "contactId", c.state, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
@@ -72,7 +74,7 @@ const SUMMARY_COLUMNS = `
   lm.message AS "lastMessageBody", lm.message_type AS "lastMessageType", lm.direction AS "lastMessageDirection",
   p.first_name AS "firstName", p.last_name AS "lastName", p.email, coalesce(p.phone, p.mobile) AS phone,
   cc.type AS "contactType", cc.value AS "contactValue", p.organization,
-  floor(extract(epoch FROM ${SORT_AT}) * 1000)::bigint AS "sortMs"`;
+  (extract(epoch FROM ${SORT_KEY}) * 1000)::bigint AS "sortMs"`;
 
 const CONVERSATION_FROM = `
   conversations c
@@ -120,7 +122,8 @@ export class HighLevelRepository {
       if (criteria.assignedTo.unassigned) {
         anyOf.push(`NOT EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id)`);
       }
-      where.push(`(${anyOf.join(' OR ')})`);
+      // Values that name no agent of ours match no conversation.
+      where.push(anyOf.length > 0 ? `(${anyOf.join(' OR ')})` : 'false');
     }
     if (criteria.status === 'read') where.push(`c.unread_count = 0`);
     if (criteria.status === 'unread') where.push(`c.unread_count > 0`);
@@ -139,33 +142,17 @@ export class HighLevelRepository {
 
     const page = [...where];
     const after = criteria.startAfter;
+    const [compare, direction] = criteria.sort === 'desc' ? ['<', 'DESC'] : ['>', 'ASC'];
     if (after) {
-      // Whole milliseconds, as the cursor holds them: "before ms" in descending order is "earlier
-      // than its first microsecond", "after ms" ascending is "from the next millisecond on".
-      const edge = (ms: number) => `(timestamptz 'epoch' + ${param(ms)} * interval '1 millisecond')`;
-      if (criteria.sort === 'desc') {
-        const lower = edge(after.ms);
-        page.push(
-          after.id === undefined
-            ? `${SORT_AT} < ${lower}`
-            : `(${SORT_AT} < ${lower} OR (${SORT_AT} < ${edge(after.ms + 1)} AND ${SORT_AT} >= ${lower} AND c.id < ${param(after.id)}))`,
-        );
-      } else {
-        const upper = edge(after.ms + 1);
-        page.push(
-          after.id === undefined
-            ? `${SORT_AT} >= ${upper}`
-            : `(${SORT_AT} >= ${upper} OR (${SORT_AT} >= ${edge(after.ms)} AND ${SORT_AT} < ${upper} AND c.id > ${param(after.id)}))`,
-        );
-      }
+      const edge = `(timestamptz 'epoch' + ${param(after.ms)} * interval '1 millisecond')`;
+      page.push(after.id === undefined ? `${SORT_KEY} ${compare} ${edge}` : `(${SORT_KEY}, c.id) ${compare} (${edge}, ${param(after.id)})`);
     }
-    const direction = criteria.sort === 'desc' ? 'DESC' : 'ASC';
     const limit = param(criteria.limit);
     const [rows, [{ total }]] = await this.db.all(
       () =>
         this.db.manager.query(
           `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${page.join(' AND ')}
-            ORDER BY ${SORT_AT} ${direction}, c.id ${direction} LIMIT ${limit}`,
+            ORDER BY ${SORT_KEY} ${direction}, c.id ${direction} LIMIT ${limit}`,
           params,
         ) as Promise<ConversationSummary[]>,
       () =>
@@ -178,17 +165,20 @@ export class HighLevelRepository {
     return { rows, total };
   }
 
-  // Messages of one conversation, newest first, strictly older than `before` when given.
+  // Messages of one conversation, newest first, strictly older than the message `beforeId` when given.
   async messagesPage(
     tenantId: number,
     conversationId: number,
-    options: { before?: { createdAt: Date; id: number }; types?: string[]; limit: number },
+    options: { beforeId?: number; types?: string[]; limit: number },
   ): Promise<HighLevelMessageRow[]> {
     const params: unknown[] = [tenantId, conversationId];
     const param = (value: unknown) => `$${params.push(value)}`;
     const where = [`m.tenant_id = $1`, `m.conversation_id = $2`, `m.state = 'active'`];
     if (options.types) where.push(`m.message_type = ANY(${param(options.types)}::text[])`);
-    if (options.before) where.push(`(m.created_at, m.id) < (${param(options.before.createdAt)}::timestamptz, ${param(options.before.id)}::bigint)`);
+    // The cursor's own timestamp, to the microsecond (a Date would keep only milliseconds).
+    if (options.beforeId !== undefined) {
+      where.push(`(m.created_at, m.id) < (SELECT x.created_at, x.id FROM conversation_messages x WHERE x.tenant_id = $1 AND x.id = ${param(options.beforeId)})`);
+    }
     return this.db.manager.query(
       `SELECT ${MESSAGE_COLUMNS}
          FROM conversation_messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id

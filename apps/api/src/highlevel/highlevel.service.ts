@@ -107,14 +107,14 @@ export class HighLevelService {
   // Newest first; `lastMessageId` (the last of the previous page) continues after that message.
   async listMessages(principal: Principal, conversationId: string, query: MessagesQuery): Promise<MessagesPage> {
     const { id } = await this.getConversation(principal, conversationId);
-    let before: { createdAt: Date; id: number } | undefined;
+    let beforeId: number | undefined;
     if (query.lastMessageId !== undefined) {
       const cursorId = parseId(query.lastMessageId);
       const cursor = cursorId === null ? null : await this.repository.message(principal.tenantId, cursorId);
       if (!cursor || cursor.conversationId !== id) throw invalid([`lastMessageId ${query.lastMessageId} is not a message of this conversation`]);
-      before = { createdAt: cursor.createdAt, id: cursor.id };
+      beforeId = cursor.id;
     }
-    const rows = await this.repository.messagesPage(principal.tenantId, id, { before, types: query.types, limit: query.limit + 1 });
+    const rows = await this.repository.messagesPage(principal.tenantId, id, { beforeId, types: query.types, limit: query.limit + 1 });
     const messages = rows.slice(0, query.limit);
     return { lastMessageId: messages.length > 0 ? String(messages.at(-1)!.id) : null, nextPage: rows.length > query.limit, messages };
   }
