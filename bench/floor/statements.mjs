@@ -1,0 +1,254 @@
+// The SQL the floors run: copies of the statements the service sends for each benchmarked
+// endpoint, as captured from the running service (`npm run bench -- --trace-sql FILE`, see
+// bench/README.md) and as written in the repositories named beside each one. TypeORM's generated
+// SELECTs are written here with the same columns, tables, conditions and order; only their column
+// aliases differ (they name the JSON keys, nothing PostgreSQL does). When the service's statements
+// change, these must follow, or the floor stops being the floor of that endpoint.
+
+// apps/api/src/auth/api-keys.service.ts authenticate(): every authenticated request.
+export const KEY_LOOKUP = `SELECT k.id, k.tenant_id, k.user_id, u.role, k.secret_hash, k.last_used_at, t.location_id
+         FROM api_keys k
+         JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id AND u.state = 'active'
+         JOIN tenants t ON t.id = k.tenant_id AND t.state = 'active'
+        WHERE k.lookup = $1 AND k.state = 'active'`;
+
+// ApiKeysService.touch(): at most once a minute per key, off the request's path.
+export const KEY_TOUCH = `UPDATE api_keys SET last_used_at = now()
+          WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`;
+
+const AUDIT = 'state, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by';
+
+// ConversationsRepository.findById (TypeORM findOneBy).
+export const CONVERSATION_BY_ID = `SELECT ${AUDIT}, tenant_id, id, contact_id, socket_id, ticket_id, last_message_at, token_issued_at,
+  widget_online, widget_online_at, unread_count, starred, inbox, type, feedback
+  FROM conversations WHERE ((tenant_id = $1) AND (id = $2)) LIMIT 1`;
+
+// ConversationsRepository.findByIdForUpdate (conversion).
+export const CONVERSATION_FOR_UPDATE = `SELECT ${AUDIT}, tenant_id, id, contact_id, socket_id, ticket_id, last_message_at, token_issued_at,
+  widget_online, widget_online_at, unread_count, starred, inbox, type, feedback
+  FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2 FOR UPDATE`;
+
+const CONTACT_COLUMNS = `${AUDIT}, tenant_id, id, customer_id, type, value, is_main`;
+
+// ContactsService.findContactsByIds / IncludedLoader contacts (TypeORM find with In(), ordered by id).
+export const contactsByIds = (count) =>
+  `SELECT ${CONTACT_COLUMNS} FROM customer_contacts WHERE ((tenant_id = $1) AND (id IN (${placeholders(2, count)}))) ORDER BY id ASC`;
+
+// lockForConversion: findOneByOrFail(CustomerContact).
+export const CONTACT_BY_ID = `SELECT ${CONTACT_COLUMNS} FROM customer_contacts WHERE ((tenant_id = $1) AND (id = $2)) LIMIT 1`;
+
+// ConversationsRepository.participantIds.
+export const participantsOf = (count) =>
+  `SELECT tenant_id, conversation_id, user_id, created_at, created_by FROM conversation_users
+    WHERE ((tenant_id = $1) AND (conversation_id IN (${placeholders(2, count)}))) ORDER BY created_at ASC, user_id ASC`;
+
+// ConversationsRepository.latestMessageIds.
+export const LATEST_MESSAGE_IDS = `SELECT cid AS conversation_id, latest.id FROM unnest($2::bigint[]) AS cid
+         CROSS JOIN LATERAL (
+           SELECT x.id, x.created_at FROM conversation_messages x
+            WHERE x.tenant_id = $1 AND x.conversation_id = cid AND x.state = 'active'
+            ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS latest
+        ORDER BY latest.created_at, latest.id`;
+
+// ConversationsRepository.onlineMembers.
+export const ONLINE_MEMBERS = `SELECT conversation_id, member FROM conversation_members
+        WHERE tenant_id = $1 AND conversation_id = ANY($2::bigint[]) AND online
+        ORDER BY conversation_id, member`;
+
+// IncludedLoader users (TypeORM find with In(), ordered by id).
+export const usersByIds = (count) =>
+  `SELECT ${AUDIT}, tenant_id, id, email, first_name, last_name, role FROM users
+    WHERE ((tenant_id = $1) AND (id IN (${placeholders(2, count)}))) ORDER BY id ASC`;
+
+// --- POST /conversationmessages.json: MessagesService.post, MessagesRepository --------------------
+
+export const MESSAGE_CONVERSATION = `SELECT c.state, cc.customer_id
+         FROM conversations c
+         JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
+        WHERE c.tenant_id = $1 AND c.id = $2`;
+
+export const MESSAGE_INSERT = `INSERT INTO conversation_messages
+         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_by, updated_by, status, message_type)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, CASE WHEN $4::bigint IS NULL THEN 'sent' ELSE 'delivered' END, $9)
+       ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+       RETURNING id`;
+
+export const MESSAGE_TOUCH_CONVERSATION = `UPDATE conversations c
+          SET last_message_at = GREATEST(c.last_message_at, m.created_at), updated_at = now(), updated_by = $4,
+              unread_count = CASE WHEN m.contact_id IS NULL THEN 0 ELSE c.unread_count + 1 END
+         FROM conversation_messages m
+        WHERE c.tenant_id = $1 AND c.id = $2 AND m.tenant_id = $1 AND m.id = $3`;
+
+const MESSAGE_ENTITY_COLUMNS = `${AUDIT}, tenant_id, id, conversation_id, user_id, contact_id, message, client_message_id, file_ids,
+  direction, status, message_type, source`;
+
+// MessagesRepository.findById (TypeORM findOneBy).
+export const MESSAGE_BY_ID = `SELECT ${MESSAGE_ENTITY_COLUMNS} FROM conversation_messages WHERE ((tenant_id = $1) AND (id = $2)) LIMIT 1`;
+
+// LiveEvents.publish: the live update, in the transaction of the change.
+export const OUTBOX_INSERT = `INSERT INTO outbox (tenant_id, topic, payload, created_by)
+       SELECT r.tenant_id, $2, r.payload, r.created_by
+         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id bigint, payload jsonb, created_by bigint)`;
+
+// --- GET /conversations/{id}/messages.json: runList over MessagesRepository.list ------------------
+
+const LIST_COLUMNS = `m.state, m.created_at, m.created_by, m.updated_at, m.updated_by, m.deleted_at, m.deleted_by, m.tenant_id, m.id,
+  m.conversation_id, m.user_id, m.contact_id, m.message, m.client_message_id, m.file_ids, m.direction, m.status, m.message_type,
+  m.source, (m.created_at)::text AS list_cursor_value`;
+
+// The first page: OFFSET, the limit and offset written into the SQL as TypeORM does.
+export const messagesPage = (limit, offset) => `SELECT ${LIST_COLUMNS} FROM conversation_messages m
+  WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active'
+  ORDER BY m.created_at ASC, m.id ASC LIMIT ${Number(limit)} OFFSET ${Number(offset)}`;
+
+// A page reached by cursor: the keyset condition.
+export const messagesPageAfter = (limit) => `SELECT ${LIST_COLUMNS} FROM conversation_messages m
+  WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active' AND (m.created_at, m.id) > (CAST($3 AS timestamptz), $4)
+  ORDER BY m.created_at ASC, m.id ASC LIMIT ${Number(limit)}`;
+
+// The count runList runs beside every page (meta.page.count and pages).
+export const MESSAGES_COUNT = `SELECT COUNT(1) AS cnt FROM conversation_messages m
+  WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active'`;
+
+// --- POST /conversationmessages/webhooks.json: PusherWebhooksService, WebhooksRepository ----------
+
+export const WEBHOOK_CONVERSATIONS = `SELECT c.tenant_id AS "tenantId", c.id, c.state, c.contact_id AS "contactId", cc.customer_id AS "customerId"
+         FROM conversations c
+         JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
+        WHERE c.id = ANY($1::bigint[])`;
+
+export const WEBHOOK_INSERT_EVENTS = `INSERT INTO webhook_events (tenant_id, dedupe_key, conversation_id, name, channel, event, user_id, socket_id, data, time_ms, outcome, reason)
+       SELECT e.tenant_id, e.dedupe_key, e.conversation_id, e.name, e.channel, e.event, e.user_id, e.socket_id, e.data, $2, e.outcome, e.reason
+         FROM jsonb_to_recordset($1::jsonb) AS e(
+                tenant_id bigint, dedupe_key text, conversation_id bigint, name text, channel text, event text,
+                user_id text, socket_id text, data text, outcome text, reason text)
+        ORDER BY e.dedupe_key COLLATE "C"
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING dedupe_key`;
+
+export const WEBHOOK_INSERT_MESSAGES = `INSERT INTO conversation_messages
+         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at, status, source)
+       SELECT m.tenant_id, m.conversation_id, m.user_id, m.contact_id, m.message,
+              ARRAY(SELECT jsonb_array_elements_text(m.file_ids)::bigint), m.client_message_id, $2, $2,
+              CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, 'app'
+         FROM jsonb_to_recordset($1::jsonb) AS m(
+                tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
+                file_ids jsonb, client_message_id text)
+        ORDER BY m.tenant_id, m.conversation_id, m.client_message_id
+       ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+       RETURNING tenant_id AS "tenantId", id, conversation_id AS "conversationId", user_id AS "userId",
+  contact_id AS "contactId", message, client_message_id AS "clientMessageId", file_ids AS "fileIds", state,
+  created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy",
+  deleted_at AS "deletedAt", deleted_by AS "deletedBy", direction, status, message_type AS "messageType", source`;
+
+export const WEBHOOK_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean)),
+            locked AS (
+              SELECT c.tenant_id, c.id FROM conversations c JOIN t ON c.tenant_id = t.tenant_id AND c.id = t.conversation_id
+               ORDER BY c.id FOR NO KEY UPDATE OF c)
+       UPDATE conversations c
+          SET last_message_at = GREATEST(c.last_message_at, t.at), updated_at = now(), updated_by = NULL,
+              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END
+         FROM t JOIN locked l ON l.tenant_id = t.tenant_id AND l.id = t.conversation_id
+        WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`;
+
+// --- POST /conversations/{id}/convert.json: ConversionService, TicketsService --------------------
+
+export const FIRST_MESSAGE_TEXT = `SELECT message FROM conversation_messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active' AND message <> ''
+        ORDER BY created_at, id LIMIT 1`;
+
+export const CUSTOMER_ACTIVE = `SELECT ${AUDIT}, tenant_id, id, first_name, last_name, email, organization, extra_data, notes, phone, mobile,
+  address, external_id, job_title FROM customers WHERE ((tenant_id = $1) AND (id = $2) AND (state = $3)) LIMIT 1`;
+
+const SETTING_COLUMNS = `${AUDIT}, tenant_id, id, name, code, color, display_order, is_default`;
+export const DEFAULT_INBOX = `SELECT ${SETTING_COLUMNS}, email, aliases FROM inboxes WHERE ((tenant_id = $1) AND (is_default = $2) AND (state = $3)) LIMIT 1`;
+export const defaultSetting = (table) =>
+  `SELECT ${SETTING_COLUMNS} FROM ${table} WHERE ((tenant_id = $1) AND (is_default = $2) AND (state = $3)) LIMIT 1`;
+export const CHAT_SOURCE = `SELECT ${SETTING_COLUMNS} FROM ticket_sources WHERE ((tenant_id = $1) AND (code = $2) AND (state = $3)) LIMIT 1`;
+
+export const TICKET_INSERT = `INSERT INTO tickets(state, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by, tenant_id, id, subject,
+  preview_text, customer_id, contact_id, agent_id, inbox_id, status_id, priority_id, type_id, source_id, parent_id, conversation_id, cc, bcc,
+  file_ids, edit_method, send_from, is_read, message_count)
+  VALUES (DEFAULT, DEFAULT, $1, DEFAULT, $2, DEFAULT, DEFAULT, $3, DEFAULT, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+  $19, $20, DEFAULT, DEFAULT)
+  RETURNING state, created_at, updated_at, id, preview_text, cc, bcc, file_ids, edit_method, is_read, message_count`;
+
+// TicketsRepository: the transcript, copied by one INSERT … SELECT (editMethod html: escaped).
+export const TICKET_COPY_TRANSCRIPT = `WITH copied AS (
+  INSERT INTO ticket_messages (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
+    created_at, created_by, updated_at, updated_by)
+  SELECT m.tenant_id, $2, 'message',
+    '<p>' || replace(replace(replace(replace(replace(replace(m.message, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'), E'\\n', '<br>') || '</p>',
+    $4, m.user_id, m.contact_id, m.file_ids, m.id, m.created_at, m.created_by, m.created_at, m.created_by
+    FROM conversation_messages m
+   WHERE m.tenant_id = $1 AND m.conversation_id = $3 AND m.state = 'active'
+   ORDER BY m.created_at, m.id
+  RETURNING 1)
+SELECT count(*)::int AS inserted FROM copied`;
+
+export const TICKET_SET_MESSAGE_COUNT = `UPDATE tickets SET message_count = $1 WHERE (tenant_id = $2 AND id = $3)`;
+
+export const TICKET_SET_TAGS = `WITH removed AS (
+  DELETE FROM ticket_tags WHERE tenant_id = $1 AND ticket_id = $2 AND NOT (tag_id = ANY($3)) RETURNING 1),
+added AS (
+  INSERT INTO ticket_tags (tenant_id, ticket_id, tag_id, created_by)
+  SELECT $1, $2, t.id, $4 FROM unnest($3::bigint[]) AS t(id) ON CONFLICT DO NOTHING RETURNING 1)
+SELECT (SELECT count(*) FROM removed)::int AS removed, (SELECT count(*) FROM added)::int AS added`;
+
+export const CONVERSATION_MARK_CONVERTED = `UPDATE conversations SET ticket_id = $1, updated_at = now(), updated_by = $2 WHERE (tenant_id = $3 AND id = $4)`;
+
+export const TICKET_BY_ID = `SELECT ${AUDIT}, tenant_id, id, subject, preview_text, customer_id, contact_id, agent_id, inbox_id, status_id,
+  priority_id, type_id, source_id, parent_id, conversation_id, cc, bcc, file_ids, edit_method, send_from, is_read, message_count
+  FROM tickets WHERE ((tenant_id = $1) AND (id = $2)) LIMIT 1`;
+
+export const TICKET_TAGS = `SELECT tt.ticket_id, tt.tag_id FROM ticket_tags tt WHERE tt.tenant_id = $1 AND tt.ticket_id = ANY($2) ORDER BY tt.ticket_id, tt.tag_id`;
+
+export const TICKET_FIELD_VALUES = `SELECT v.ticket_id, v.custom_field_id, v.value FROM ticket_custom_field_values v
+  WHERE v.tenant_id = $1 AND v.ticket_id = ANY($2) ORDER BY v.ticket_id, v.custom_field_id`;
+
+export const TICKET_LATEST_MESSAGE_IDS = `SELECT t.id AS ticket_id, latest.id FROM unnest($2::bigint[]) AS t(id)
+  CROSS JOIN LATERAL (
+    SELECT tm.id FROM ticket_messages tm WHERE tm.tenant_id = $1 AND tm.ticket_id = t.id AND tm.state = 'active'
+     ORDER BY tm.id DESC LIMIT 100) latest
+  ORDER BY t.id, latest.id`;
+
+// --- GET /conversations/search (HighLevel): HighLevelRepository.search --------------------------
+
+// The search's order: the last message's (or the start's) whole millisecond, then the id.
+const HL_SORT_KEY = "date_trunc('milliseconds', coalesce(c.last_message_at, c.created_at))";
+
+const HL_SUMMARY_COLUMNS = `
+  c.id, c.contact_id AS "contactId", c.state, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
+  c.last_message_at AS "lastMessageAt", c.unread_count AS "unreadCount", c.starred, c.inbox, c.type,
+  (SELECT cu.user_id FROM conversation_users cu
+    WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id
+    ORDER BY cu.created_at, cu.user_id LIMIT 1) AS "assignedTo",
+  lm.message AS "lastMessageBody", lm.message_type AS "lastMessageType", lm.direction AS "lastMessageDirection",
+  p.first_name AS "firstName", p.last_name AS "lastName", p.email, coalesce(p.phone, p.mobile) AS phone,
+  cc.type AS "contactType", cc.value AS "contactValue", p.organization,
+  (extract(epoch FROM ${HL_SORT_KEY}) * 1000)::bigint AS "sortMs"`;
+
+const HL_SUMMARY_FROM = `
+  conversations c
+  JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
+  JOIN customers p ON p.tenant_id = cc.tenant_id AND p.id = cc.customer_id
+  LEFT JOIN LATERAL (
+    SELECT m.message, m.message_type, m.direction FROM conversation_messages m
+     WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active'
+     ORDER BY m.created_at DESC, m.id DESC LIMIT 1) lm ON true`;
+
+// search(): status all, a query, no cursor; $2 the ILIKE pattern, $3 the limit.
+const HL_QUERY_WHERE = `c.tenant_id = $1 AND c.state = 'active' AND (
+        (p.first_name || ' ' || p.last_name) ILIKE $2 OR p.email ILIKE $2 OR p.phone ILIKE $2
+        OR p.mobile ILIKE $2 OR lm.message ILIKE $2
+        OR EXISTS (SELECT 1 FROM customer_contacts x
+                    WHERE x.tenant_id = p.tenant_id AND x.customer_id = p.id AND x.state = 'active' AND x.value ILIKE $2))`;
+
+export const HL_SEARCH_PAGE = `SELECT ${HL_SUMMARY_COLUMNS} FROM ${HL_SUMMARY_FROM} WHERE ${HL_QUERY_WHERE}
+            ORDER BY ${HL_SORT_KEY} DESC, c.id DESC LIMIT $3`;
+
+export const HL_SEARCH_COUNT = `SELECT count(*)::int AS total FROM ${HL_SUMMARY_FROM} WHERE ${HL_QUERY_WHERE}`;
+
+function placeholders(first, count) {
+  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
+}
