@@ -282,12 +282,16 @@ describe('HighLevel conversations: search and messages', () => {
       await syncLastMessageAt(tenantId);
     }
 
-    // conversations.last_message_at is the latest active message's created_at.
+    // What the service keeps with every message it stores, for the rows seeded here by SQL:
+    // conversations.last_message_at and last_message_text are the latest active message's.
     const syncLastMessageAt = (tenantId: number) =>
       t.db.query(
-        `UPDATE conversations c SET last_message_at = (SELECT max(m.created_at) FROM conversation_messages m
-                                                       WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active')
-          WHERE c.tenant_id = $1`,
+        `UPDATE conversations c SET last_message_at = lm.created_at, last_message_text = lm.message
+           FROM conversations c2
+           LEFT JOIN LATERAL (SELECT m.created_at, m.message FROM conversation_messages m
+                               WHERE m.tenant_id = c2.tenant_id AND m.conversation_id = c2.id AND m.state = 'active'
+                               ORDER BY m.created_at DESC, m.id DESC LIMIT 1) lm ON true
+          WHERE c.tenant_id = $1 AND c2.tenant_id = c.tenant_id AND c2.id = c.id`,
         [tenantId],
       );
 
@@ -1276,6 +1280,71 @@ describe('HighLevel conversations: search and messages', () => {
       expect(await unread()).toBe(0);
       const read = await hlGet('/conversations/search', { locationId: umbrella.locationId, status: 'unread', limit: 100 }, umbrella);
       expect(itemIds(read.body.conversations)).not.toContain(String(id));
+    });
+  });
+
+  describe("the last message the search matches, kept by every write", () => {
+    let hooli: TestTenant;
+    beforeAll(async () => {
+      hooli = await createTenant(t, 'Hooli');
+    });
+
+    const lastText = async (id: number | string) =>
+      (await t.db.query(`SELECT last_message_text FROM conversations WHERE tenant_id = $1 AND id = $2`, [hooli.tenantId, id]))[0].last_message_text;
+    const found = async (query: string) =>
+      itemIds((await hlGet('/conversations/search', { locationId: hooli.locationId, query }, hooli)).body.conversations);
+
+    it('should follow posts in either dialect, edits, deletes and restores of the latest message', async () => {
+      const { contactId } = await createContact(t.db, hooli.tenantId);
+      const sent = await hlPost('/conversations/messages', { type: 'Live_Chat', contactId: String(contactId), message: 'alpha kiwi' }, hooli);
+      expect(sent.status).toBe(200);
+      const id = sent.body.conversationId;
+      expect(await lastText(id)).toBe('alpha kiwi');
+      expect(await found('kiwi')).toEqual([id]);
+
+      const desk = (body: object) => t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', hooli.auth).send(body);
+      const latest = await desk({ conversationId: Number(id), contactId, message: 'bravo mango' });
+      expect(latest.status).toBe(201);
+      expect(await lastText(id)).toBe('bravo mango');
+      expect(await found('kiwi')).toEqual([]);
+      expect(await found('mango')).toEqual([id]);
+
+      const path = `${BASE}/conversationmessages/${latest.body.conversationmessage.id}.json`;
+      expect((await t.http.patch(path).set('Authorization', hooli.auth).send({ message: 'charlie papaya' })).status).toBe(200);
+      expect(await lastText(id)).toBe('charlie papaya');
+      expect(await found('mango')).toEqual([]);
+
+      expect((await t.http.delete(path).set('Authorization', hooli.auth)).status).toBe(204);
+      expect(await lastText(id)).toBe('alpha kiwi');
+      expect(await found('papaya')).toEqual([]);
+      expect(await found('kiwi')).toEqual([id]);
+
+      expect((await t.http.patch(path).set('Authorization', hooli.auth).send({ state: 'active' })).status).toBe(200);
+      expect(await lastText(id)).toBe('charlie papaya');
+      expect(await found('papaya')).toEqual([id]);
+    });
+
+    it('should serve the query and the order from their indexes, not by reading every conversation', async () => {
+      const plan = async (sql: string) => {
+        await t.db.query('SET enable_seqscan = off');
+        try {
+          return JSON.stringify(await t.db.query(`EXPLAIN (FORMAT JSON) ${sql}`));
+        } finally {
+          await t.db.query('SET enable_seqscan = on');
+        }
+      };
+      // The expressions the repository writes, as the indexes hold them: a drift would show here.
+      // (Without the tenant, so that no other index can stand in on these small tables.)
+      const searched = await plan(
+        `SELECT mp.id FROM customers mp WHERE (mp.first_name || ' ' || mp.last_name || E'\\x1f' || coalesce(mp.email, '') || E'\\x1f' || coalesce(mp.phone, '') || E'\\x1f' || coalesce(mp.mobile, '')) ILIKE '%kiwi%'`,
+      );
+      expect(searched).toContain('ix_customers_search');
+      expect(await plan(`SELECT id FROM conversations WHERE last_message_text ILIKE '%kiwi%'`)).toContain('ix_conversations_last_message_text');
+      const ordered = await plan(
+        `SELECT c.id FROM conversations c WHERE c.tenant_id = 1 AND c.state = 'active'
+          ORDER BY date_trunc('milliseconds', coalesce(c.last_message_at, c.created_at) AT TIME ZONE 'UTC') DESC, c.id DESC LIMIT 20`,
+      );
+      expect(ordered).toContain('ix_conversations_search_order');
     });
   });
 });

@@ -124,13 +124,19 @@ describe('Migrations', () => {
          VALUES ($1, $2, $3, 'client_event', $4, 0, 'message')`,
         [tenantId, `message:${talk}:widget-1`, talk, `private-conversation-${talk}`],
       );
-      expect(await runMigrationsUnderLock(db)).toEqual(['HighLevel1764300000000']);
+      expect((await runMigrationsUnderLock(db))[0]).toBe('HighLevel1764300000000');
 
       const conversations = await db.query(`SELECT id, unread_count, inbox, starred, type FROM conversations ORDER BY id`);
       expect(conversations).toEqual([
         { id: talk, unread_count: 2, inbox: true, starred: false, type: 1 },
         { id: quiet, unread_count: 0, inbox: true, starred: false, type: 1 },
         { id: gone, unread_count: 0, inbox: false, starred: false, type: 1 },
+      ]);
+      // The search's copy of each conversation's latest active message (Search1764400000000).
+      expect(await db.query(`SELECT id, last_message_text FROM conversations ORDER BY id`)).toEqual([
+        { id: talk, last_message_text: 'm3' },
+        { id: quiet, last_message_text: null },
+        { id: gone, last_message_text: null },
       ]);
       const messages = await db.query(`SELECT message, direction, status, message_type, source FROM conversation_messages ORDER BY created_at`);
       expect(messages).toEqual([

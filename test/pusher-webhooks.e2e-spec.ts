@@ -314,12 +314,18 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(await unread()).toBe(2);
       expect((await send([fromAgent('another reply')])).status).toBe(201);
       expect(await unread()).toBe(0);
+      // The search's copy of the last message follows; a late batch leaves it alone.
+      const lastText = async () => (await t.db.query(`SELECT last_message_text FROM conversations WHERE id = $1`, [c.id]))[0].last_message_text;
+      expect(await lastText()).toBe('another reply');
+      expect((await send([fromCustomer('late')], Date.now() - 60_000)).status).toBe(201);
+      expect(await lastText()).toBe('another reply');
+      expect(await unread()).toBe(1);
 
       const rows = await t.db.query(
         `SELECT message, direction, status, message_type, source FROM conversation_messages WHERE conversation_id = $1 ORDER BY id`,
         [c.id],
       );
-      expect(rows.map((r: { message: string }) => r.message).sort()).toEqual(['another reply', 'five', 'four', 'one', 'reply', 'three', 'two']);
+      expect(rows.map((r: { message: string }) => r.message).sort()).toEqual(['another reply', 'five', 'four', 'late', 'one', 'reply', 'three', 'two']);
       for (const row of rows) {
         const agentWrote = row.message.includes('reply');
         expect(row).toEqual({

@@ -275,8 +275,10 @@ async function webhook(req, body) {
     ]);
     const touched = new Map();
     for (const m of created) {
-      const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, at: at.toISOString(), inbound: 0, reset: false };
+      const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, at: at.toISOString(), inbound: 0, reset: false, last_text: m.message, last_id: 0 };
       t.inbound++;
+      // The batch's latest message there (all share its time: the highest id).
+      if (m.id >= t.last_id) Object.assign(t, { last_id: m.id, last_text: m.message });
       touched.set(m.conversationId, t);
     }
     await client.query(sql.WEBHOOK_TOUCH_CONVERSATIONS, [JSON.stringify([...touched.values()])]);
@@ -395,11 +397,10 @@ async function hlSearch(req, url) {
   const query = url.searchParams.get('query') ?? '';
   const limit = Math.min(Number(url.searchParams.get('limit') ?? 20) || 20, 100);
   const pattern = `%${escapeLike(query)}%`;
-  // HighLevelRepository.search: the page and the total at once on the pool.
-  const [page, counted] = await Promise.all([
-    pool.query(sql.HL_SEARCH_PAGE, [tenantId, pattern, limit]),
-    pool.query(sql.HL_SEARCH_COUNT, [tenantId, pattern]),
-  ]);
+  // HighLevelRepository.search with a query: one statement for the page and the total.
+  const { rows } = await pool.query(sql.HL_SEARCH, [tenantId, pattern, limit]);
+  const page = { rows: rows.filter((r) => r.id !== null) };
+  const counted = { rows: [{ total: rows[0].searchTotal }] };
   return [
     200,
     {

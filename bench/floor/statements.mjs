@@ -75,7 +75,8 @@ export const MESSAGE_INSERT = `INSERT INTO conversation_messages
 
 export const MESSAGE_TOUCH_CONVERSATION = `UPDATE conversations c
           SET last_message_at = GREATEST(c.last_message_at, m.created_at), updated_at = now(), updated_by = $4,
-              unread_count = CASE WHEN m.contact_id IS NULL THEN 0 ELSE c.unread_count + 1 END
+              unread_count = CASE WHEN m.contact_id IS NULL THEN 0 ELSE c.unread_count + 1 END,
+              last_message_text = CASE WHEN m.created_at >= coalesce(c.last_message_at, '-infinity') THEN m.message ELSE c.last_message_text END
          FROM conversation_messages m
         WHERE c.tenant_id = $1 AND c.id = $2 AND m.tenant_id = $1 AND m.id = $3`;
 
@@ -141,13 +142,14 @@ export const WEBHOOK_INSERT_MESSAGES = `INSERT INTO conversation_messages
   created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy",
   deleted_at AS "deletedAt", deleted_by AS "deletedBy", direction, status, message_type AS "messageType", source`;
 
-export const WEBHOOK_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean)),
+export const WEBHOOK_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean, last_text text)),
             locked AS (
               SELECT c.tenant_id, c.id FROM conversations c JOIN t ON c.tenant_id = t.tenant_id AND c.id = t.conversation_id
                ORDER BY c.id FOR NO KEY UPDATE OF c)
        UPDATE conversations c
           SET last_message_at = GREATEST(c.last_message_at, t.at), updated_at = now(), updated_by = NULL,
-              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END
+              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
+              last_message_text = CASE WHEN t.at >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END
          FROM t JOIN locked l ON l.tenant_id = t.tenant_id AND l.id = t.conversation_id
         WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`;
 
@@ -214,8 +216,8 @@ export const TICKET_LATEST_MESSAGE_IDS = `SELECT t.id AS ticket_id, latest.id FR
 
 // --- GET /conversations/search (HighLevel): HighLevelRepository.search --------------------------
 
-// The search's order: the last message's (or the start's) whole millisecond, then the id.
-const HL_SORT_KEY = "date_trunc('milliseconds', coalesce(c.last_message_at, c.created_at))";
+// The search's order: the last message's (or the start's) whole millisecond of UTC, then the id.
+const HL_SORT_KEY = "date_trunc('milliseconds', coalesce(c.last_message_at, c.created_at) AT TIME ZONE 'UTC')";
 
 const HL_SUMMARY_COLUMNS = `
   c.id, c.contact_id AS "contactId", c.state, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
@@ -237,17 +239,26 @@ const HL_SUMMARY_FROM = `
      WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active'
      ORDER BY m.created_at DESC, m.id DESC LIMIT 1) lm ON true`;
 
-// search(): status all, a query, no cursor; $2 the ILIKE pattern, $3 the limit.
-const HL_QUERY_WHERE = `c.tenant_id = $1 AND c.state = 'active' AND (
-        (p.first_name || ' ' || p.last_name) ILIKE $2 OR p.email ILIKE $2 OR p.phone ILIKE $2
-        OR p.mobile ILIKE $2 OR lm.message ILIKE $2
-        OR EXISTS (SELECT 1 FROM customer_contacts x
-                    WHERE x.tenant_id = p.tenant_id AND x.customer_id = p.id AND x.state = 'active' AND x.value ILIKE $2))`;
+// search(): status all, a query, no cursor; $2 the ILIKE pattern, $3 the limit. Each branch of the
+// query is served by a trigram index (migrations/1764400000000-search.ts).
+const HL_QUERY_WHERE = `c.tenant_id = $1 AND c.state = 'active' AND c.id = ANY(ARRAY(
+        SELECT mc.id FROM conversations mc WHERE mc.tenant_id = $1 AND mc.last_message_text ILIKE $2
+        UNION ALL
+        SELECT mc.id FROM conversations mc
+          JOIN customer_contacts mcc ON mcc.tenant_id = mc.tenant_id AND mcc.id = mc.contact_id
+         WHERE mc.tenant_id = $1 AND mcc.customer_id IN (
+           SELECT mp.id FROM customers mp WHERE mp.tenant_id = $1 AND (mp.first_name || ' ' || mp.last_name || E'\\x1f' || coalesce(mp.email, '') || E'\\x1f' || coalesce(mp.phone, '') || E'\\x1f' || coalesce(mp.mobile, '')) ILIKE $2
+           UNION ALL
+           SELECT mx.customer_id FROM customer_contacts mx WHERE mx.tenant_id = $1 AND mx.state = 'active' AND mx.value ILIKE $2)))`;
 
-export const HL_SEARCH_PAGE = `SELECT ${HL_SUMMARY_COLUMNS} FROM ${HL_SUMMARY_FROM} WHERE ${HL_QUERY_WHERE}
-            ORDER BY ${HL_SORT_KEY} DESC, c.id DESC LIMIT $3`;
-
-export const HL_SEARCH_COUNT = `SELECT count(*)::int AS total FROM ${HL_SUMMARY_FROM} WHERE ${HL_QUERY_WHERE}`;
+// search() with a query: one statement, the matches found once, counted, and paged.
+export const HL_SEARCH = `WITH filtered AS MATERIALIZED (SELECT c.id, ${HL_SORT_KEY} AS sort_key FROM conversations c WHERE ${HL_QUERY_WHERE})
+         SELECT (SELECT count(*)::int FROM filtered) AS "searchTotal", s.*
+           FROM (SELECT 1) one LEFT JOIN (
+             SELECT ${HL_SUMMARY_COLUMNS} FROM (
+               SELECT f.id FROM filtered f WHERE true ORDER BY f.sort_key DESC, f.id DESC LIMIT $3) page
+               JOIN ${HL_SUMMARY_FROM.replace('conversations c', 'conversations c ON c.tenant_id = $1 AND c.id = page.id')}) s ON true
+          ORDER BY s."sortMs" DESC, s.id DESC`;
 
 function placeholders(first, count) {
   return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');

@@ -4,6 +4,7 @@ import { Tickets1764000000000 } from '@app/migrations/1764000000000-tickets';
 import { Pusher1764100000000 } from '@app/migrations/1764100000000-pusher';
 import { LocationIds1764200000000 } from '@app/migrations/1764200000000-location-ids';
 import { HighLevel1764300000000 } from '@app/migrations/1764300000000-highlevel';
+import { Search1764400000000 } from '@app/migrations/1764400000000-search';
 
 // Every migration, oldest first. A new migration is added here as well as to migrations/.
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   Pusher1764100000000,
   LocationIds1764200000000,
   HighLevel1764300000000,
+  Search1764400000000,
 ];

@@ -36,6 +36,8 @@ export function parseSearchQuery(query: Query): { locationId: string; criteria: 
   }
   const search = text('query')?.trim();
   if (search !== undefined && search.length > MAX_QUERY_LENGTH) problems.push(`query must be shorter than or equal to ${MAX_QUERY_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex
+  else if (search !== undefined && /[\u0000-\u001f\u007f]/.test(search)) problems.push('query must not contain control characters');
   else if (search) criteria.query = search;
 
   const sort = text('sort');

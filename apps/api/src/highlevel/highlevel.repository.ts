@@ -62,8 +62,13 @@ export interface HighLevelMessageRow {
 }
 
 // The search's order: when the last message came or, before any, when the conversation began, in
-// whole milliseconds (the precision of the cursor it hands out), then the id.
-const SORT_KEY = `date_trunc('milliseconds', coalesce(c.last_message_at, c.created_at))`;
+// whole milliseconds of UTC (the precision of the cursor it hands out), then the id. The same
+// expression as the index ix_conversations_search_order, so that index serves it.
+const SORT_KEY = `date_trunc('milliseconds', coalesce(c.last_message_at, c.created_at) AT TIME ZONE 'UTC')`;
+
+// A customer's name, email, phone and mobile, as ix_customers_search indexes them (fields joined by
+// U+001F, which no search term holds, so a term never spans two fields).
+const CUSTOMER_SEARCH_TEXT = `mp.first_name || ' ' || mp.last_name || E'\\x1f' || coalesce(mp.email, '') || E'\\x1f' || coalesce(mp.phone, '') || E'\\x1f' || coalesce(mp.mobile, '')`;
 
 const SUMMARY_COLUMNS = `
   c.id, c.contact_id AS "contactId", c.state, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
@@ -76,12 +81,11 @@ const SUMMARY_COLUMNS = `
   cc.type AS "contactType", cc.value AS "contactValue", p.organization,
   (extract(epoch FROM ${SORT_KEY}) * 1000)::bigint AS "sortMs"`;
 
-const CONVERSATION_FROM = `
-  conversations c
+// What a conversation's summary shows besides its own row: its contact's person and its latest
+// active message.
+const SUMMARY_JOINS = `
   JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
-  JOIN customers p ON p.tenant_id = cc.tenant_id AND p.id = cc.customer_id`;
-
-const SUMMARY_FROM = `${CONVERSATION_FROM}
+  JOIN customers p ON p.tenant_id = cc.tenant_id AND p.id = cc.customer_id
   LEFT JOIN LATERAL (
     SELECT m.message, m.message_type, m.direction FROM conversation_messages m
      WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active'
@@ -99,7 +103,7 @@ export class HighLevelRepository {
 
   async summaries(tenantId: number, ids: readonly number[]): Promise<ConversationSummary[]> {
     if (ids.length === 0) return [];
-    return this.db.manager.query(`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE c.tenant_id = $1 AND c.id = ANY($2::bigint[]) ORDER BY c.id`, [
+    return this.db.manager.query(`SELECT ${SUMMARY_COLUMNS} FROM conversations c ${SUMMARY_JOINS} WHERE c.tenant_id = $1 AND c.id = ANY($2::bigint[]) ORDER BY c.id`, [
       tenantId,
       [...new Set(ids)],
     ]);
@@ -130,37 +134,55 @@ export class HighLevelRepository {
     if (criteria.status === 'starred') where.push(`c.starred`);
     if (criteria.status === 'recents') where.push(`c.last_message_at IS NOT NULL`);
     if (criteria.query !== undefined) {
+      // The matching ids first, each branch served by its trigram index (migrations/
+      // 1764400000000-search.ts): the last message's text, the customer's search text, any active
+      // contact value of the customer. As an array, they are then looked up by primary key.
       const pattern = param(`%${escapeLike(criteria.query)}%`);
-      where.push(`(
-        (p.first_name || ' ' || p.last_name) ILIKE ${pattern} OR p.email ILIKE ${pattern} OR p.phone ILIKE ${pattern}
-        OR p.mobile ILIKE ${pattern} OR lm.message ILIKE ${pattern}
-        OR EXISTS (SELECT 1 FROM customer_contacts x
-                    WHERE x.tenant_id = p.tenant_id AND x.customer_id = p.id AND x.state = 'active' AND x.value ILIKE ${pattern}))`);
+      where.push(`c.id = ANY(ARRAY(
+        SELECT mc.id FROM conversations mc WHERE mc.tenant_id = $1 AND mc.last_message_text ILIKE ${pattern}
+        UNION ALL
+        SELECT mc.id FROM conversations mc
+          JOIN customer_contacts mcc ON mcc.tenant_id = mc.tenant_id AND mcc.id = mc.contact_id
+         WHERE mc.tenant_id = $1 AND mcc.customer_id IN (
+           SELECT mp.id FROM customers mp WHERE mp.tenant_id = $1 AND (${CUSTOMER_SEARCH_TEXT}) ILIKE ${pattern}
+           UNION ALL
+           SELECT mx.customer_id FROM customer_contacts mx WHERE mx.tenant_id = $1 AND mx.state = 'active' AND mx.value ILIKE ${pattern})))`);
     }
     const filtered = where.join(' AND ');
     const filterParams = params.slice();
 
-    const page = [...where];
     const after = criteria.startAfter;
     const [compare, direction] = criteria.sort === 'desc' ? ['<', 'DESC'] : ['>', 'ASC'];
-    if (after) {
-      const edge = `(timestamptz 'epoch' + ${param(after.ms)} * interval '1 millisecond')`;
-      page.push(after.id === undefined ? `${SORT_KEY} ${compare} ${edge}` : `(${SORT_KEY}, c.id) ${compare} (${edge}, ${param(after.id)})`);
+    // The cursor over a sort key and an id: whole milliseconds, then the id when given.
+    const cursor = (key: string, id: string) => {
+      if (!after) return 'true';
+      const edge = `(timestamp 'epoch' + ${param(after.ms)} * interval '1 millisecond')`;
+      return after.id === undefined ? `${key} ${compare} ${edge}` : `(${key}, ${id}) ${compare} (${edge}, ${param(after.id)})`;
+    };
+    const summariesOf = (page: string) =>
+      `SELECT ${SUMMARY_COLUMNS} FROM (${page}) page JOIN conversations c ON c.tenant_id = $1 AND c.id = page.id ${SUMMARY_JOINS}`;
+
+    if (criteria.query !== undefined) {
+      // One statement: the matches found once, counted, and paged; the summaries of the page only.
+      const pageIds = `SELECT f.id FROM filtered f WHERE ${cursor('f.sort_key', 'f.id')}
+                        ORDER BY f.sort_key ${direction}, f.id ${direction} LIMIT ${param(criteria.limit)}`;
+      const rows: (ConversationSummary & { searchTotal: number })[] = await this.db.manager.query(
+        `WITH filtered AS MATERIALIZED (SELECT c.id, ${SORT_KEY} AS sort_key FROM conversations c WHERE ${filtered})
+         SELECT (SELECT count(*)::int FROM filtered) AS "searchTotal", s.*
+           FROM (SELECT 1) one LEFT JOIN (${summariesOf(pageIds)}) s ON true
+          ORDER BY s."sortMs" ${direction}, s.id ${direction}`,
+        params,
+      );
+      const total = rows[0].searchTotal;
+      return { rows: rows.filter((row) => row.id !== null).map(({ searchTotal: _, ...row }) => row), total };
     }
-    const limit = param(criteria.limit);
+
+    const pageIds = `SELECT c.id FROM conversations c WHERE ${filtered} AND ${cursor(SORT_KEY, 'c.id')}
+                      ORDER BY ${SORT_KEY} ${direction}, c.id ${direction} LIMIT ${param(criteria.limit)}`;
     const [rows, [{ total }]] = await this.db.all(
-      () =>
-        this.db.manager.query(
-          `SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${page.join(' AND ')}
-            ORDER BY ${SORT_KEY} ${direction}, c.id ${direction} LIMIT ${limit}`,
-          params,
-        ) as Promise<ConversationSummary[]>,
-      () =>
-        this.db.manager.query(
-          // Only the query looks at the last message.
-          `SELECT count(*)::int AS total FROM ${criteria.query === undefined ? CONVERSATION_FROM : SUMMARY_FROM} WHERE ${filtered}`,
-          filterParams,
-        ) as Promise<{ total: number }[]>,
+      // The page's ids from the conversations alone, then what they show for those few only.
+      () => this.db.manager.query(`${summariesOf(pageIds)} ORDER BY ${SORT_KEY} ${direction}, c.id ${direction}`, params) as Promise<ConversationSummary[]>,
+      () => this.db.manager.query(`SELECT count(*)::int AS total FROM conversations c WHERE ${filtered}`, filterParams) as Promise<{ total: number }[]>,
     );
     return { rows, total };
   }

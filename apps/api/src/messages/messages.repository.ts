@@ -74,16 +74,30 @@ export class MessagesRepository {
     return row ? { state: row.state, customerId: row.customer_id } : null;
   }
 
-  // A new message moves its conversation's last-message time and updatedAt. A customer's message
-  // adds to the unread count; an agent's reads the conversation.
+  // A new message moves its conversation's last-message time and text (the search's) and updatedAt.
+  // A customer's message adds to the unread count; an agent's reads the conversation.
   async touchConversation(manager: EntityManager, tenantId: number, conversationId: number, messageId: number, actorId: number | null): Promise<void> {
     await manager.query(
       `UPDATE conversations c
           SET last_message_at = GREATEST(c.last_message_at, m.created_at), updated_at = now(), updated_by = $4,
-              unread_count = CASE WHEN m.contact_id IS NULL THEN 0 ELSE c.unread_count + 1 END
+              unread_count = CASE WHEN m.contact_id IS NULL THEN 0 ELSE c.unread_count + 1 END,
+              last_message_text = CASE WHEN m.created_at >= coalesce(c.last_message_at, '-infinity') THEN m.message ELSE c.last_message_text END
          FROM conversation_messages m
         WHERE c.tenant_id = $1 AND c.id = $2 AND m.tenant_id = $1 AND m.id = $3`,
       [tenantId, conversationId, messageId, actorId],
+    );
+  }
+
+  // After an edit, delete or restore: the conversation's last-message text is its latest active
+  // message's again.
+  async refreshLastMessageText(manager: EntityManager, tenantId: number, conversationId: number): Promise<void> {
+    await manager.query(
+      `UPDATE conversations c
+          SET last_message_text = (SELECT m.message FROM conversation_messages m
+                                    WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active'
+                                    ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
+        WHERE c.tenant_id = $1 AND c.id = $2`,
+      [tenantId, conversationId],
     );
   }
 }

@@ -143,6 +143,7 @@ export class MessagesService {
       if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, deletedNow(userId));
       if (Object.keys(changes).length === 0) return this.getById(principal, id);
       await manager.update(ConversationMessage, { tenantId, id }, changes);
+      await this.messages.refreshLastMessageText(manager, tenantId, current.conversationId);
       return this.announce(principal, 'message.updated', id);
     });
   }
@@ -152,7 +153,10 @@ export class MessagesService {
     const { tenantId, userId } = principal;
     await this.db.transaction(async (manager) => {
       const result = await manager.update(ConversationMessage, { tenantId, id, state: 'active' }, deletedNow(userId));
-      if (result.affected !== 0) await this.announce(principal, 'message.updated', id);
+      if (result.affected !== 0) {
+        const message = await this.announce(principal, 'message.updated', id);
+        await this.messages.refreshLastMessageText(manager, tenantId, message.conversationId);
+      }
       else if (!(await this.messages.findById(tenantId, id, manager))) throw notFound(id);
     });
   }

@@ -226,11 +226,16 @@ function toNewMessage(e: MessageEvent): NewWebhookMessage {
 // customer's messages after the last such one are unread.
 function touchedBy(created: readonly ConversationMessage[], at: Date): TouchedConversation[] {
   const byConversation = new Map<number, TouchedConversation>();
+  const lastIds = new Map<number, number>();
   for (const m of created) {
-    const touched = byConversation.get(m.conversationId) ?? { tenantId: m.tenantId, conversationId: m.conversationId, at, inbound: 0, reset: false };
+    const touched = byConversation.get(m.conversationId) ?? { tenantId: m.tenantId, conversationId: m.conversationId, at, inbound: 0, reset: false, lastText: m.message };
     if (m.contactId === null) Object.assign(touched, { inbound: 0, reset: true });
     else touched.inbound++;
     byConversation.set(m.conversationId, touched);
+    if (m.id >= (lastIds.get(m.conversationId) ?? 0)) {
+      lastIds.set(m.conversationId, m.id);
+      touched.lastText = m.message;
+    }
   }
   return [...byConversation.values()];
 }

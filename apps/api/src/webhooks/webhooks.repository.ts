@@ -53,6 +53,8 @@ export interface TouchedConversation {
   // The customer's new messages that count as unread, and whether an agent's message came first.
   inbound: number;
   reset: boolean;
+  // The text of the batch's latest message there (all share the batch's time: the highest id).
+  lastText: string;
 }
 
 // Everything the webhook receiver reads and writes, each a single statement over the whole batch.
@@ -182,25 +184,33 @@ export class WebhooksRepository {
     return rows.map((row) => Object.assign(new ConversationMessage(), row));
   }
 
-  // New messages move their conversations' last-message time (never back) and updatedAt, and their
+  // New messages move their conversations' last-message time and text (never back) and updatedAt, and their
   // unread count: an agent's message in the batch reads the conversation, so it counts from the
   // customer's messages after the last of those (`reset`). Rows are locked in id order first, so
   // batches touching the same conversations cannot deadlock.
   async touchConversations(manager: EntityManager, touched: readonly TouchedConversation[]): Promise<void> {
     if (touched.length === 0) return;
     await manager.query(
-      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean)),
+      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean, last_text text)),
             locked AS (
               SELECT c.tenant_id, c.id FROM conversations c JOIN t ON c.tenant_id = t.tenant_id AND c.id = t.conversation_id
                ORDER BY c.id FOR NO KEY UPDATE OF c)
        UPDATE conversations c
           SET last_message_at = GREATEST(c.last_message_at, t.at), updated_at = now(), updated_by = NULL,
-              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END
+              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
+              last_message_text = CASE WHEN t.at >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END
          FROM t JOIN locked l ON l.tenant_id = t.tenant_id AND l.id = t.conversation_id
         WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`,
       [
         JSON.stringify(
-          touched.map((t) => ({ tenant_id: t.tenantId, conversation_id: t.conversationId, at: t.at.toISOString(), inbound: t.inbound, reset: t.reset })),
+          touched.map((t) => ({
+            tenant_id: t.tenantId,
+            conversation_id: t.conversationId,
+            at: t.at.toISOString(),
+            inbound: t.inbound,
+            reset: t.reset,
+            last_text: withoutNul(t.lastText),
+          })),
         ),
       ],
     );
