@@ -16,7 +16,8 @@ const BACKGROUND = [
   /^select 1$/,
   /\boutbox o\b|from outbox where|delete from outbox/,
   /^delete from (webhook_events|idempotency_keys)/,
-  /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count) =/,
+  // The migrations' backfills.
+  /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count|last_message_text) =/,
   /^select seed_ticket_settings/,
   // Both run these, when they happen to: a key is touched once a minute by whoever sees it first.
   /^update api_keys set last_used_at/,
