@@ -192,7 +192,9 @@ async function main() {
     FILES_DIR: filesDir,
     ...(options.traceSql ? { BENCH_TRACE_SQL_FILE: options.traceSql } : {}),
   });
-  const service = new ChildProcess('service', [MAIN_JS], serviceEnv, options.traceSql ? { preload: './bench/lib/trace-sql.mjs' } : {});
+  // BENCH_SERVICE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service alone.
+  const serviceNodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const service = new ChildProcess('service', [...serviceNodeArgs, MAIN_JS], serviceEnv, options.traceSql ? { preload: './bench/lib/trace-sql.mjs' } : {});
   resources.push({ name: 'service', undo: () => service.stop() });
   const booting = Date.now();
   await waitReady(service, serviceUrl, '/health/ready');
