@@ -677,6 +677,8 @@ describe('HighLevel conversations: search and messages', () => {
         ['startAfterDate abc', { startAfterDate: 'abc' }, [START_AFTER_PROBLEM]],
         ['startAfterDate 1,2,3', { startAfterDate: '1,2,3' }, [START_AFTER_PROBLEM]],
         ['an unknown parameter', { foo: '1' }, ['property foo should not exist']],
+        ['a query with a control character', { query: 'cora\u001fsmith' }, ['query must not contain control characters']],
+        ['a query over 200 characters', { query: 'x'.repeat(201) }, ['query must be shorter than or equal to 200 characters']],
         [
           'several problems',
           { foo: 'x', limit: '0', sort: 'up' },
@@ -686,6 +688,12 @@ describe('HighLevel conversations: search and messages', () => {
         const res = await search(query);
         expect(res.status).toBe(422);
         expect(res.body).toEqual(unprocessable(...messages));
+      });
+
+      it('should answer 422 for a query parameter given twice', async () => {
+        const res = await hlGet(`/conversations/search?locationId=${acme.locationId}&query=a&query=b`, {}, acme);
+        expect(res.status).toBe(422);
+        expect(res.body).toEqual(unprocessable('query must be a string'));
       });
 
       it('should answer 422 without a locationId', async () => {

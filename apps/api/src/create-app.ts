@@ -96,8 +96,11 @@ function registerJsonParser(fastify: FastifyInstance): void {
         return done(ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON'));
       }
       // Text PostgreSQL cannot store is refused here rather than failing deep in a query.
-      if (containsText(parsed, NUL)) return done(ValidationError.of('_', 'the body must not contain NUL characters', 'NUL_IN_BODY'));
-      if (containsText(parsed, LONE_SURROGATE)) {
+      const unstorable = findUnstorable(parsed);
+      if (unstorable !== null && NUL.test(unstorable)) {
+        return done(ValidationError.of('_', 'the body must not contain NUL characters', 'NUL_IN_BODY'));
+      }
+      if (unstorable !== null) {
         return done(ValidationError.of('_', 'the body must not contain unpaired UTF-16 surrogates', 'LONE_SURROGATE_IN_BODY'));
       }
       done(null, parsed);
@@ -126,12 +129,23 @@ function setupOpenApi(app: NestFastifyApplication): void {
 // NUL, which PostgreSQL text cannot hold; half of a UTF-16 surrogate pair, which jsonb refuses and
 // UTF-8 cannot encode (text would silently store U+FFFD instead).
 const NUL = /\0/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-// Whether any key or string of the body matches.
-function containsText(value: unknown, pattern: RegExp): boolean {
-  if (typeof value === 'string') return pattern.test(value);
-  if (Array.isArray(value)) return value.some((item) => containsText(item, pattern));
-  if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => pattern.test(key) || containsText(item, pattern));
-  return false;
+// The first key or string of the body holding either, in one walk over it; null when none does.
+function findUnstorable(value: unknown): string | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? value : null;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = findUnstorable(item);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = UNSTORABLE.test(key) ? key : findUnstorable(item);
+      if (found !== null) return found;
+    }
+  }
+  return null;
 }

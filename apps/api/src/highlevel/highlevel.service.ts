@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { BadRequestError, ForbiddenError } from '@app/common';
+import { BadRequestError, ForbiddenError, NotFoundError } from '@app/common';
 import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { ConversationsService } from '../conversations/conversations.service';
@@ -78,8 +78,7 @@ export class HighLevelService {
 
   // Deleted conversations too: HighLevel shows them with `deleted: true`.
   async getConversation(principal: Principal, conversationId: string): Promise<ConversationSummary> {
-    const id = parseId(conversationId);
-    return id === null ? Promise.reject(conversationNotFound()) : this.summary(principal, id);
+    return this.summary(principal, idOf(conversationId));
   }
 
   async updateConversation(principal: Principal, conversationId: string, dto: UpdateConversationDto): Promise<ConversationSummary> {
@@ -87,17 +86,16 @@ export class HighLevelService {
     if (dto.feedback !== undefined && Buffer.byteLength(JSON.stringify(dto.feedback)) > 16_384) {
       throw invalid(['feedback must be at most 16384 bytes of JSON']);
     }
-    const { id } = await this.getConversation(principal, conversationId);
+    const id = idOf(conversationId);
     return this.db.transaction(async () => {
-      await this.conversations.updateInboxState(principal, id, { unreadCount: dto.unreadCount, starred: dto.starred, feedback: dto.feedback });
+      await inHighLevelTerms(this.conversations.updateInboxState(principal, id, { unreadCount: dto.unreadCount, starred: dto.starred, feedback: dto.feedback }));
       return this.summary(principal, id);
     });
   }
 
   // Soft delete, as the Desk dialect's; deleting a deleted conversation succeeds and changes nothing.
   async deleteConversation(principal: Principal, conversationId: string): Promise<void> {
-    const { id } = await this.getConversation(principal, conversationId);
-    await this.conversations.remove(principal, id);
+    await inHighLevelTerms(this.conversations.remove(principal, idOf(conversationId)));
   }
 
   async search(principal: Principal, criteria: SearchCriteria): Promise<{ rows: ConversationSummary[]; total: number }> {
@@ -106,7 +104,8 @@ export class HighLevelService {
 
   // Newest first; `lastMessageId` (the last of the previous page) continues after that message.
   async listMessages(principal: Principal, conversationId: string, query: MessagesQuery): Promise<MessagesPage> {
-    const { id } = await this.getConversation(principal, conversationId);
+    const id = idOf(conversationId);
+    await inHighLevelTerms(this.conversations.assertExists(principal.tenantId, id));
     let beforeId: number | undefined;
     if (query.lastMessageId !== undefined) {
       const cursorId = parseId(query.lastMessageId);
@@ -191,4 +190,20 @@ export function parseId(value: string): number | null {
 // HighLevel answers an id it does not know, or that is another location's, with a 400.
 function conversationNotFound(): BadRequestError {
   return new BadRequestError(HighLevelErrorCode.ConversationNotFound, 'Conversation not found');
+}
+
+// A conversation id of the path; one that cannot be ours names nothing.
+function idOf(conversationId: string): number {
+  const id = parseId(conversationId);
+  if (id === null) throw conversationNotFound();
+  return id;
+}
+
+// The Desk services' 404 for a conversation the tenant lacks, as HighLevel says it.
+async function inHighLevelTerms<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw error instanceof NotFoundError ? conversationNotFound() : error;
+  }
 }

@@ -225,17 +225,14 @@ function toNewMessage(e: MessageEvent): NewWebhookMessage {
 // Per conversation, from the new messages in the batch's order: an agent's message reads the conversation, and the
 // customer's messages after the last such one are unread.
 function touchedBy(created: readonly ConversationMessage[], at: Date): TouchedConversation[] {
-  const byConversation = new Map<number, TouchedConversation>();
-  const lastIds = new Map<number, number>();
+  const byConversation = new Map<number, TouchedConversation & { lastId: number }>();
   for (const m of created) {
-    const touched = byConversation.get(m.conversationId) ?? { tenantId: m.tenantId, conversationId: m.conversationId, at, inbound: 0, reset: false, lastText: m.message };
+    const touched = byConversation.get(m.conversationId) ?? { tenantId: m.tenantId, conversationId: m.conversationId, at, inbound: 0, reset: false, lastText: m.message, lastId: m.id };
     if (m.contactId === null) Object.assign(touched, { inbound: 0, reset: true });
     else touched.inbound++;
+    // All share the batch's time: the latest is the highest id.
+    if (m.id > touched.lastId) Object.assign(touched, { lastId: m.id, lastText: m.message });
     byConversation.set(m.conversationId, touched);
-    if (m.id >= (lastIds.get(m.conversationId) ?? 0)) {
-      lastIds.set(m.conversationId, m.id);
-      touched.lastText = m.message;
-    }
   }
   return [...byConversation.values()];
 }
