@@ -205,9 +205,11 @@ async function main() {
   // The floor: same database, same pool size.
   const floorPort = await freePort();
   const floorUrl = `http://127.0.0.1:${floorPort}`;
+  // BENCH_FLOOR_NODE_ARGS does the same for the floor, to compare the two profiles.
+  const floorNodeArgs = (process.env.BENCH_FLOOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const floor = new ChildProcess(
     'floor',
-    ['bench/floor/server.mjs'],
+    [...floorNodeArgs, 'bench/floor/server.mjs'],
     cleanEnv({
       PORT: String(floorPort),
       HOST: '127.0.0.1',

@@ -69,11 +69,15 @@ function outboxHelpers(get: () => { t: TestApp; pusher?: FakePusher }) {
       return n === 0;
     });
 
+  // Pusher received an event once per channel (batch_events: one channel each).
   const received = (name: string, data: unknown): ReceivedEvent[] =>
     get().pusher!.events.filter((event) => event.name === name && isDeepStrictEqual(event.data, data));
 
   return { lastOutboxId, pusherRowsAfter, row, written, delivered, drained, received };
 }
+
+// The channels a list of received events went to, in order.
+const channelsOf = (events: ReceivedEvent[]): string[] => events.flatMap((event) => event.channels);
 
 describe('Live updates through Pusher, via the outbox', () => {
   let pusher: FakePusher;
@@ -133,10 +137,15 @@ describe('Live updates through Pusher, via the outbox', () => {
 
       const sent = await delivered(written_.id);
       expect(sent).toMatchObject({ attempts: 1, last_error: null, failed_at: null });
+      // One batch_events request, the event once on each channel.
       expect(received('conversation.created', res.body.conversation)).toEqual([
-        { name: 'conversation.created', channels: [conversationChannel(id), tenantChannel(acme)], data: res.body.conversation, socketId: null, receivedAt: expect.any(Date) },
+        { name: 'conversation.created', channels: [conversationChannel(id)], data: res.body.conversation, socketId: null, receivedAt: expect.any(Date) },
+        { name: 'conversation.created', channels: [tenantChannel(acme)], data: res.body.conversation, socketId: null, receivedAt: expect.any(Date) },
       ]);
       expect(pusher.requests.filter((request) => request.refusal !== null)).toEqual([]);
+      expect(pusher.requests.filter((request) => request.events.some((event) => isDeepStrictEqual(event.data, res.body.conversation))).map((r) => r.path)).toEqual([
+        `/apps/${pusher.appId}/batch_events`,
+      ]);
     });
 
     it('should write conversation.created for a new conversation with a token and conversation.updated for a fresh token, never with the token', async () => {
@@ -183,7 +192,7 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(again.status).toBe(204);
       expect(againRows).toEqual([]);
       await delivered(row_.id);
-      expect(received('conversation.updated', shown)).toHaveLength(1);
+      expect(channelsOf(received('conversation.updated', shown))).toEqual([conversationChannel(c.id), tenantChannel(acme)]);
     });
 
     it('should write message.created for a new message, nothing for a repeated clientMessageId, and message.updated for an edit or a delete', async () => {
@@ -216,9 +225,9 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect((await written(() => del(`conversationmessages/${id}.json`))).rows).toEqual([]);
 
       await delivered(lastRow.id);
-      expect(received('message.created', first.body.conversationmessage)).toHaveLength(1);
+      expect(channelsOf(received('message.created', first.body.conversationmessage))).toEqual(channels);
       expect((await row(createdRow.id)).delivered_at).not.toBeNull();
-      expect(pusher.events.filter((event) => event.name === 'message.created' && (event.data as { id: number }).id === id)).toHaveLength(1);
+      expect(channelsOf(pusher.events.filter((event) => event.name === 'message.created' && (event.data as { id: number }).id === id))).toEqual(channels);
     });
 
     it('should write ticket.created on the tenant channel and ticket.updated for an update, a delete, a restore and a thread message', async () => {
@@ -279,8 +288,8 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(updated.status).toBe(200);
       const last = expectOne(updatedRows, acme, 'ticket.updated', channels, updated.body.ticket);
       await delivered(last.id);
-      expect(received('conversation.converted', converted.body)).toHaveLength(1);
-      expect(received('ticket.created', ticketJson)).toHaveLength(1);
+      expect(channelsOf(received('conversation.converted', converted.body))).toEqual(channels);
+      expect(channelsOf(received('ticket.created', ticketJson))).toEqual(channels);
     });
 
     it("should leave out the caller's own Pusher connection (X-Socket-Id)", async () => {
@@ -289,7 +298,7 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(res.status).toBe(200);
       const row_ = expectOne(rows, acme, 'conversation.updated', [conversationChannel(c.id), tenantChannel(acme)], res.body.conversation, '1234.5678');
       await delivered(row_.id);
-      expect(received('conversation.updated', res.body.conversation).map((event) => event.socketId)).toEqual(['1234.5678']);
+      expect(received('conversation.updated', res.body.conversation).map((event) => event.socketId)).toEqual(['1234.5678', '1234.5678']);
 
       const { result: bad, rows: none } = await written(() => patch(`conversations/${c.id}.json`, { socket_id: 'def' }, acme, { 'X-Socket-Id': 'nope' }));
       expect(bad.status).toBe(400);
@@ -303,8 +312,8 @@ describe('Live updates through Pusher, via the outbox', () => {
       await drained();
       const ofConversation = (id: number) =>
         pusher.events.filter((event) => event.name === 'conversation.created' && (event.data as { id: number }).id === id);
-      expect(ofConversation(mine.id).map((event) => event.channels)).toEqual([[conversationChannel(mine.id), tenantChannel(acme)]]);
-      expect(ofConversation(theirs.id).map((event) => event.channels)).toEqual([[conversationChannel(theirs.id), tenantChannel(globex)]]);
+      expect(ofConversation(mine.id).map((event) => event.channels)).toEqual([[conversationChannel(mine.id)], [tenantChannel(acme)]]);
+      expect(ofConversation(theirs.id).map((event) => event.channels)).toEqual([[conversationChannel(theirs.id)], [tenantChannel(globex)]]);
 
       // Every live update written so far names only its own tenant's channels.
       const strays = await t.db.query(
@@ -389,17 +398,19 @@ describe('Live updates through Pusher, via the outbox', () => {
 
       const barrier = await written(() => patch(`conversations/${c.id}.json`, { socket_id: 'after-the-faults' }));
       const sent = await sentSince(sentBefore, barrier.rows[0].id);
-      expect(sent.map((event) => [event.name, (event.data as { id: number }).id])).toEqual([
-        ['conversation.created', c.id],
-        ['ticket.created', tk.id],
-        ['conversation.updated', c.id],
+      expect(sent.map((event) => [event.name, (event.data as { id: number }).id, ...event.channels])).toEqual([
+        ['conversation.created', c.id, conversationChannel(c.id)],
+        ['conversation.created', c.id, tenantChannel(acme)],
+        ['ticket.created', tk.id, tenantChannel(acme)],
+        ['conversation.updated', c.id, conversationChannel(c.id)],
+        ['conversation.updated', c.id, tenantChannel(acme)],
       ]);
     });
   });
 
   describe('the dispatcher', () => {
     const requestsOf = (id: number, name: string) =>
-      pusher.requests.filter((request) => request.event?.name === name && (request.event.data as { id?: number } | undefined)?.id === id);
+      pusher.requests.filter((request) => request.events.some((event) => event.name === name && (event.data as { id?: number } | undefined)?.id === id));
 
     it('should retry a send Pusher failed with a 500, later each time, and deliver it once with attempts = 3', async () => {
       await drained();
@@ -418,7 +429,7 @@ describe('Live updates through Pusher, via the outbox', () => {
 
       const sent = await delivered(written_.id, 20_000);
       expect(sent).toMatchObject({ attempts: 3, failed_at: null });
-      expect(received('conversation.created', c)).toHaveLength(1);
+      expect(channelsOf(received('conversation.created', c))).toEqual([conversationChannel(c.id), tenantChannel(acme)]);
       const tries = requestsOf(c.id, 'conversation.created');
       expect(tries.map((request) => request.status)).toEqual([500, 500, 200]);
       // 1 s then 2 s, each drawn from its upper half.
@@ -442,8 +453,8 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(sent.last_error).toMatch(/^request to Pusher failed: /);
       // The fake records the abandoned request when its delay ends, maybe after the retry.
       expect(requestsOf(second.id, 'conversation.created').map((request) => request.status).sort()).toEqual([0, 200]);
-      expect(received('conversation.created', first)).toHaveLength(1);
-      expect(received('conversation.created', second)).toHaveLength(1);
+      expect(channelsOf(received('conversation.created', first))).toEqual([conversationChannel(first.id), tenantChannel(acme)]);
+      expect(channelsOf(received('conversation.created', second))).toEqual([conversationChannel(second.id), tenantChannel(acme)]);
     });
 
     it.each([400, 413])('should give up at once on a %i, and go on with the next updates', async (status) => {
@@ -502,6 +513,35 @@ describe('Live updates through Pusher, via the outbox', () => {
       await drained();
       const order = pusher.events.filter((event) => (event.data as { id: number }).id === -3).map((event) => (event.data as { n: number }).n);
       expect(order).toEqual(rows.map((r) => r.data.n));
+      // Ten to a batch_events request, Pusher's limit.
+      const requests = pusher.requests.filter((request) => request.events.some((event) => (event.data as { id: number }).id === -3));
+      expect(requests.map((request) => [request.path, request.status, request.events.length])).toEqual(
+        Array.from({ length: 3 }, () => [`/apps/${pusher.appId}/batch_events`, 200, 10]),
+      );
+    });
+
+    it('should send again row by row a batch Pusher refused for good, so only the row it cannot take fails', async () => {
+      await drained();
+      const rows = [1, 2, 3].map((n) => ({ event: 'conversation.updated', channels: [tenantChannel(globex)], data: { id: -5, n }, socketId: n === 2 ? 'not-a-socket' : null }));
+      const ids = await t.db.query(
+        `INSERT INTO outbox (tenant_id, topic, payload) SELECT $1, 'pusher', p FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS a(p, n) ORDER BY n RETURNING id`,
+        [globex.tenantId, JSON.stringify(rows)],
+      );
+      await drained();
+      const [first, bad, third] = await Promise.all(ids.map(({ id }: { id: number }) => row(id)));
+      expect(first).toMatchObject({ attempts: 1, failed_at: null, last_error: null });
+      expect(first.delivered_at).not.toBeNull();
+      expect(third).toMatchObject({ attempts: 1, failed_at: null, last_error: null });
+      expect(third.delivered_at).not.toBeNull();
+      expect(bad).toMatchObject({ attempts: 1, delivered_at: null, last_error: "Invalid socket id: 'not-a-socket'" });
+      expect(bad.failed_at).not.toBeNull();
+      expect(pusher.events.filter((event) => (event.data as { id: number }).id === -5).map((event) => (event.data as { n: number }).n)).toEqual([1, 3]);
+      const tries = pusher.requests.filter((request) => request.events.some((event) => (event.data as { id: number }).id === -5));
+      expect(tries.map((request) => [request.path, request.status, request.events.length])).toEqual([
+        [`/apps/${pusher.appId}/batch_events`, 400, 3],
+        [`/apps/${pusher.appId}/events`, 200, 1],
+        [`/apps/${pusher.appId}/events`, 200, 1],
+      ]);
     });
 
     it('should never send a row twice when two service processes share the outbox', async () => {
@@ -570,7 +610,9 @@ describe('Live updates through Pusher, via the outbox', () => {
 
     it('should have had every request signed right', () => {
       expect(pusher.requests.length).toBeGreaterThan(0);
-      expect(pusher.requests.filter((request) => request.refusal !== null && request.status !== 0)).toEqual([]);
+      expect(pusher.requests.filter((request) => request.status === 401)).toEqual([]);
+      // Refused otherwise only where a test meant it: the client gave up (status 0), a bad socket id.
+      expect(pusher.requests.filter((request) => request.refusal !== null && request.status !== 0 && !request.refusal.startsWith('Invalid socket id'))).toEqual([]);
     });
   });
 });
@@ -601,7 +643,7 @@ describe('Live updates: shutting down', () => {
     await t.close();
     closed = true;
 
-    expect(pusher.events.map((event) => event.name)).toEqual(['conversation.created']);
+    expect(pusher.events.map((event) => event.name)).toEqual(['conversation.created', 'conversation.created']);
     const rows = await withClient(t.databaseUrl, async (client) => (await client.query(`SELECT * FROM outbox WHERE topic = 'pusher'`)).rows);
     expect(rows).toHaveLength(1);
     expect(rows[0].delivered_at).not.toBeNull();

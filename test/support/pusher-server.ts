@@ -2,7 +2,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 
-// One event Pusher's REST API accepted: POST /apps/{appId}/events.
+// One event Pusher's REST API accepted: POST /apps/{appId}/events, or one of the events of a
+// POST /apps/{appId}/batch_events (each on one channel).
 export interface ReceivedEvent {
   name: string;
   channels: string[];
@@ -18,8 +19,9 @@ export interface ReceivedRequest {
   status: number;
   // Why it was refused, when the fake refused it (a bad signature, a stale timestamp…).
   refusal: string | null;
-  // The event's name and data, when the body could be read.
-  event: { name?: string; data?: unknown } | null;
+  // The events' names and data, as far as the body could be read (one for /events, the batch for
+  // /batch_events).
+  events: { name?: string; data?: unknown }[];
   at: Date;
 }
 
@@ -70,26 +72,25 @@ export async function startFakePusher(options: FakePusherOptions = {}): Promise<
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://fake-pusher');
-    const answer = (status: number, text: string, refusal: string | null = null, event: ReceivedRequest['event'] = null) => {
-      requests.push({ path: url.pathname, status, refusal, event, at: new Date() });
+    const answer = (status: number, text: string, refusal: string | null = null, seen: ReceivedRequest['events'] = []) => {
+      requests.push({ path: url.pathname, status, refusal, events: seen, at: new Date() });
       res.writeHead(status, { 'Content-Type': status === 200 ? 'application/json' : 'text/plain' }).end(text);
     };
 
-    if (req.method !== 'POST' || url.pathname !== `/apps/${appId}/events`) return answer(404, 'Not found', 'unknown route');
+    const batch = url.pathname === `/apps/${appId}/batch_events`;
+    if (req.method !== 'POST' || (url.pathname !== `/apps/${appId}/events` && !batch)) return answer(404, 'Not found', 'unknown route');
     const refusal = signatureProblem(req.method, url, body, key, secret);
     if (refusal) return answer(401, refusal, refusal);
 
-    let parsed: { name?: unknown; channels?: unknown; data?: unknown; socket_id?: unknown };
+    let parsed: unknown;
     try {
-      parsed = JSON.parse(body) as typeof parsed;
+      parsed = JSON.parse(body);
     } catch {
       return answer(400, 'Invalid JSON', 'invalid JSON');
     }
-    const data = typeof parsed.data === 'string' ? (JSON.parse(parsed.data) as unknown) : parsed.data;
-    const event = { name: typeof parsed.name === 'string' ? parsed.name : undefined, data };
-    if (typeof parsed.name !== 'string' || !Array.isArray(parsed.channels) || typeof parsed.data !== 'string') {
-      return answer(400, 'name, channels and data are required', 'missing fields', event);
-    }
+    const read = batch ? readBatch(parsed) : readEvent(parsed);
+    const seen = read.events.map(({ name, data }) => ({ name, data }));
+    if (read.problem) return answer(400, read.problem, read.problem, seen);
     if (delayMs > 0) {
       const ms = delayMs;
       delayMs = 0;
@@ -98,27 +99,22 @@ export async function startFakePusher(options: FakePusherOptions = {}): Promise<
       pending++;
       await new Promise((resolve) => setTimeout(resolve, ms)).finally(() => pending--);
       if (gone) {
-        requests.push({ path: url.pathname, status: 0, refusal: 'the client gave up', event, at: new Date() });
+        requests.push({ path: url.pathname, status: 0, refusal: 'the client gave up', events: seen, at: new Date() });
         return;
       }
     }
     if (failures.count > 0) {
       failures.count--;
-      return answer(failures.status, failures.body, null, event);
+      return answer(failures.status, failures.body, null, seen);
     }
-    events.push({
-      name: parsed.name,
-      channels: parsed.channels as string[],
-      data,
-      socketId: typeof parsed.socket_id === 'string' ? parsed.socket_id : null,
-      receivedAt: new Date(),
-    });
-    answer(200, '{}', null, event);
+    const receivedAt = new Date();
+    for (const event of read.events) events.push({ ...(event as Omit<ReceivedEvent, 'receivedAt'>), receivedAt });
+    answer(200, '{}', null, seen);
   };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
-      requests.push({ path: req.url ?? '', status: 500, refusal: error.message, event: null, at: new Date() });
+      requests.push({ path: req.url ?? '', status: 500, refusal: error.message, events: [], at: new Date() });
       if (!res.headersSent) res.writeHead(500).end(error.message);
     });
   });
@@ -164,6 +160,42 @@ export async function startFakePusher(options: FakePusherOptions = {}): Promise<
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+// Pusher takes at most this many events in one batch_events request (multi-tenant clusters).
+const MAX_BATCH_EVENTS = 10;
+
+type ReadEvent = { name?: string; channels?: string[]; data?: unknown; socketId?: string | null };
+
+// POST /events: {name, channels, data (a JSON string), socket_id?}.
+function readEvent(body: unknown): { events: ReadEvent[]; problem: string | null } {
+  const fields = (body ?? {}) as { name?: unknown; channels?: unknown; data?: unknown; socket_id?: unknown };
+  const event = {
+    name: typeof fields.name === 'string' ? fields.name : undefined,
+    channels: fields.channels as string[],
+    data: typeof fields.data === 'string' ? (JSON.parse(fields.data) as unknown) : fields.data,
+    socketId: typeof fields.socket_id === 'string' ? fields.socket_id : null,
+  };
+  const complete = typeof fields.name === 'string' && Array.isArray(fields.channels) && typeof fields.data === 'string';
+  if (!complete) return { events: [event], problem: 'name, channels and data are required' };
+  // As Pusher: a socket id is two numbers joined by a dot.
+  if (event.socketId !== null && !/^\d+\.\d+$/.test(event.socketId)) return { events: [event], problem: `Invalid socket id: '${event.socketId}'` };
+  return { events: [event], problem: null };
+}
+
+// POST /batch_events: {batch: [{name, channel, data (a JSON string), socket_id?}, …]}, each on one channel.
+function readBatch(body: unknown): { events: ReadEvent[]; problem: string | null } {
+  const batch = (body as { batch?: unknown } | null)?.batch;
+  if (!Array.isArray(batch) || batch.length === 0) return { events: [], problem: 'batch is required' };
+  const events: ReadEvent[] = [];
+  let problem: string | null = null;
+  for (const item of batch as { name?: unknown; channel?: unknown; data?: unknown; socket_id?: unknown }[]) {
+    const read = readEvent({ name: item.name, channels: typeof item.channel === 'string' ? [item.channel] : undefined, data: item.data, socket_id: item.socket_id });
+    events.push(...read.events);
+    problem ??= read.problem?.replace('channels', 'channel') ?? null;
+  }
+  if (problem) return { events, problem };
+  return { events, problem: batch.length > MAX_BATCH_EVENTS ? `Batch too large (${batch.length} > ${MAX_BATCH_EVENTS})` : null };
 }
 
 // Pusher's request signature (https://pusher.com/docs/channels/library_auth_reference/rest-api/):

@@ -23,6 +23,9 @@ const MAX_IDLE_MS = 10_000;
 const PURGE_EVERY_MS = 10 * 60_000;
 const PURGE_CHUNK = 5_000;
 const MAX_ERROR_LENGTH = 1_000;
+// Pusher's multi-tenant clusters take at most 10 events in one batch_events request, each event on
+// one channel: a row for two channels is two of them.
+const PUSHER_BATCH_EVENTS = 10;
 
 interface ClaimedRow {
   tenant_id: number;
@@ -168,39 +171,68 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     if (failure) throw failure.reason;
   }
 
-  // One tenant's rows, one after another. After a failure that may pass (a timeout, a 5xx), the
-  // tenant's later rows are handed back for the next tick rather than sent into the same outage
-  // now (the failed row then follows them after its backoff: order is kept except across retries).
+  // One tenant's rows, one after another, several to a request (Pusher's batch_events keeps their
+  // order). After a failure that may pass (a timeout, a 5xx), the tenant's later rows are handed
+  // back for the next tick rather than sent into the same outage now (the failed rows then follow
+  // them after their backoff: order is kept except across retries).
   private async sendInOrder(queue: ClaimedRow[], leaseEndsAt: number): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     let holdBack = false;
-    for (const row of queue) {
+    for (let next = 0; next < queue.length; ) {
       if (holdBack || this.stopping || Date.now() + this.timeoutMs + LEASE_MARGIN_MS > leaseEndsAt) {
-        outcomes.push({ row, kind: 'released' });
-        continue;
+        for (const row of queue.slice(next)) outcomes.push({ row, kind: 'released' });
+        break;
       }
-      const outcome = await this.send(row);
-      if (outcome.kind === 'retry') holdBack = true;
-      outcomes.push(outcome);
+      const chunk = takeChunk(queue, next);
+      next += chunk.length;
+      const sent = await this.sendChunk(chunk);
+      if (sent.some((outcome) => outcome.kind === 'retry')) holdBack = true;
+      outcomes.push(...sent);
     }
     return outcomes;
   }
 
+  // Rows as one batch_events request: all delivered, or all due again. A request Pusher refuses
+  // for good is sent again row by row, so only the rows it cannot take fail.
+  private async sendChunk(rows: ClaimedRow[]): Promise<Outcome[]> {
+    if (rows.length === 1 && rows[0].payload.channels.length > PUSHER_BATCH_EVENTS) return [await this.send(rows[0])];
+    try {
+      await readAnswer(
+        this.client!.triggerBatch(
+          rows.flatMap(({ payload }) =>
+            payload.channels.map((channel) => ({ channel, name: payload.event, data: payload.data, ...(payload.socketId ? { socket_id: payload.socketId } : {}) })),
+          ),
+        ),
+      );
+      return rows.map((row) => ({ row, kind: 'delivered' }));
+    } catch (error) {
+      if (isPermanent(error) && rows.length > 1) {
+        const outcomes: Outcome[] = [];
+        for (const row of rows) outcomes.push(await this.send(row));
+        return outcomes;
+      }
+      return rows.map((row) => this.failure(row, error));
+    }
+  }
+
+  // One row on its own: Pusher's events endpoint takes up to 100 channels for one event.
   private async send(row: ClaimedRow): Promise<Outcome> {
     const { event, channels, data, socketId } = row.payload;
     try {
-      const response = await this.client!.trigger(channels, event, data, socketId ? { socket_id: socketId } : undefined);
-      // Read the (tiny) answer so the connection is done with.
-      await response.text().catch(() => undefined);
+      await readAnswer(this.client!.trigger(channels, event, data, socketId ? { socket_id: socketId } : undefined));
       return { row, kind: 'delivered' };
     } catch (error) {
-      const message = describeError(error, this.secret);
-      if (isPermanent(error) || row.attempts >= this.maxAttempts) {
-        this.logger.warn(`live update ${row.id} (${event}) given up after ${row.attempts} attempt(s): ${message}`);
-        return { row, kind: 'failed', error: message };
-      }
-      return { row, kind: 'retry', error: message, retryMs: backoffMs(row.attempts) };
+      return this.failure(row, error);
     }
+  }
+
+  private failure(row: ClaimedRow, error: unknown): Outcome {
+    const message = describeError(error, this.secret);
+    if (isPermanent(error) || row.attempts >= this.maxAttempts) {
+      this.logger.warn(`live update ${row.id} (${row.payload.event}) given up after ${row.attempts} attempt(s): ${message}`);
+      return { row, kind: 'failed', error: message };
+    }
+    return { row, kind: 'retry', error: message, retryMs: backoffMs(row.attempts) };
   }
 
   // The outcomes of one lane in one statement. A row is settled only under the claim this process
@@ -248,6 +280,23 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       if (affected < PURGE_CHUNK || this.stopping) return deleted;
     }
   }
+}
+
+// The longest run of rows from `start` whose events fit one batch_events request (at least one row).
+function takeChunk(queue: ClaimedRow[], start: number): ClaimedRow[] {
+  let events = 0;
+  let end = start;
+  while (end < queue.length && (end === start || events + queue[end].payload.channels.length <= PUSHER_BATCH_EVENTS)) {
+    events += queue[end].payload.channels.length;
+    end++;
+  }
+  return queue.slice(start, end);
+}
+
+// Reads the (tiny) answer, so the connection is done with.
+async function readAnswer(sending: Promise<{ text(): Promise<string> }>): Promise<void> {
+  const response = await sending;
+  await response.text().catch(() => undefined);
 }
 
 // 1 s, 2 s, 4 s… up to 5 min after the attempt that failed, drawn from the upper half.
