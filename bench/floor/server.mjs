@@ -107,14 +107,13 @@ async function postMessage(req, body) {
       userId,
       'TYPE_LIVE_CHAT',
     ]);
-    const id = inserted[0].id;
-    await client.query(sql.MESSAGE_TOUCH_CONVERSATION, [tenantId, conversationId, id, userId]);
-    const { rows } = await client.query(sql.MESSAGE_BY_ID, [tenantId, id]);
+    const [created] = inserted;
+    await client.query(sql.MESSAGE_TOUCH_CONVERSATION, [tenantId, conversationId, created.id, userId]);
     await client.query(sql.OUTBOX_INSERT, [
-      outboxRows([{ tenantId, actorId: userId, name: 'message.created', conversationId, data: rows[0] }]),
+      outboxRows([{ tenantId, actorId: userId, name: 'message.created', conversationId, data: created }]),
       OUTBOX_TOPIC,
     ]);
-    return rows[0];
+    return created;
   });
   return [201, { conversationmessage: message }];
 }

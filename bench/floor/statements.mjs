@@ -67,11 +67,15 @@ export const MESSAGE_CONVERSATION = `SELECT c.state, cc.customer_id
          JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
         WHERE c.tenant_id = $1 AND c.id = $2`;
 
+// The message's columns under the entity's property names (MessagesRepository builds the list from
+// the entity's metadata): the insert answers the whole message.
+const MESSAGE_RETURNING = `state AS "state", created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy", deleted_at AS "deletedAt", deleted_by AS "deletedBy", tenant_id AS "tenantId", id AS "id", conversation_id AS "conversationId", user_id AS "userId", contact_id AS "contactId", message AS "message", client_message_id AS "clientMessageId", file_ids AS "fileIds", direction AS "direction", status AS "status", message_type AS "messageType", source AS "source"`;
+
 export const MESSAGE_INSERT = `INSERT INTO conversation_messages
          (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_by, updated_by, status, message_type)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, CASE WHEN $4::bigint IS NULL THEN 'sent' ELSE 'delivered' END, $9)
        ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-       RETURNING id`;
+       RETURNING ${MESSAGE_RETURNING}`;
 
 export const MESSAGE_TOUCH_CONVERSATION = `UPDATE conversations c
           SET last_message_at = GREATEST(c.last_message_at, m.created_at), updated_at = now(), updated_by = $4,
@@ -79,12 +83,6 @@ export const MESSAGE_TOUCH_CONVERSATION = `UPDATE conversations c
               last_message_text = CASE WHEN m.created_at >= coalesce(c.last_message_at, '-infinity') THEN m.message ELSE c.last_message_text END
          FROM conversation_messages m
         WHERE c.tenant_id = $1 AND c.id = $2 AND m.tenant_id = $1 AND m.id = $3`;
-
-const MESSAGE_ENTITY_COLUMNS = `${AUDIT}, tenant_id, id, conversation_id, user_id, contact_id, message, client_message_id, file_ids,
-  direction, status, message_type, source`;
-
-// MessagesRepository.findById (TypeORM findOneBy).
-export const MESSAGE_BY_ID = `SELECT ${MESSAGE_ENTITY_COLUMNS} FROM conversation_messages WHERE ((tenant_id = $1) AND (id = $2)) LIMIT 1`;
 
 // LiveEvents.publish: the live update, in the transaction of the change.
 export const OUTBOX_INSERT = `INSERT INTO outbox (tenant_id, topic, payload, created_by)

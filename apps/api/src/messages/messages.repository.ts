@@ -20,7 +20,16 @@ export interface NewMessage {
 // Every query takes the tenant first.
 @Injectable()
 export class MessagesRepository {
-  constructor(private readonly db: Database) {}
+  // The entity's columns under its property names: a statement that ends with them answers the
+  // message itself, with no second query to read it back.
+  private readonly columns: string;
+
+  constructor(private readonly db: Database) {
+    this.columns = db.dataSource
+      .getMetadata(ConversationMessage)
+      .columns.map((column) => `${column.databaseName} AS "${column.propertyName}"`)
+      .join(', ');
+  }
 
   async findById(tenantId: number, id: number, manager: EntityManager = this.db.manager): Promise<ConversationMessage | null> {
     return manager.findOneBy(ConversationMessage, { tenantId, id });
@@ -39,23 +48,23 @@ export class MessagesRepository {
   }
 
   // Inserts the message, or, when its clientMessageId is already stored in that conversation,
-  // nothing: then the id is the stored message's and `created` is false. Concurrent inserts of one
+  // nothing: then the message is the one stored and `created` is false. Concurrent inserts of one
   // clientMessageId wait on the unique index, so exactly one creates.
-  async insert(manager: EntityManager, m: NewMessage): Promise<{ id: number; created: boolean }> {
-    const inserted: { id: number }[] = await manager.query(
+  async insert(manager: EntityManager, m: NewMessage): Promise<{ message: ConversationMessage; created: boolean }> {
+    const inserted: ConversationMessage[] = await manager.query(
       `INSERT INTO conversation_messages
          (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_by, updated_by, status, message_type)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, CASE WHEN $4::bigint IS NULL THEN 'sent' ELSE 'delivered' END, $9)
        ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-       RETURNING id`,
+       RETURNING ${this.columns}`,
       [m.tenantId, m.conversationId, m.userId, m.contactId, m.message, m.fileIds, m.clientMessageId, m.actorId, m.messageType ?? 'TYPE_LIVE_CHAT'],
     );
-    if (inserted.length > 0) return { id: inserted[0].id, created: true };
-    const [existing]: { id: number }[] = await manager.query(
-      `SELECT id FROM conversation_messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_message_id = $3`,
+    if (inserted.length > 0) return { message: inserted[0], created: true };
+    const [existing]: ConversationMessage[] = await manager.query(
+      `SELECT ${this.columns} FROM conversation_messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_message_id = $3`,
       [m.tenantId, m.conversationId, m.clientMessageId],
     );
-    return { id: existing.id, created: false };
+    return { message: existing, created: false };
   }
 
   // The conversation a message goes to: its state and contact's customer, or null.

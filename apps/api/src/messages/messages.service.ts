@@ -80,9 +80,10 @@ export class MessagesService {
         actorId,
         messageType: input.messageType,
       });
-      if (!result.created) return { message: await this.getById(principal, result.id), created: false };
-      await this.messages.touchConversation(manager, tenantId, conversationId!, result.id, actorId);
-      return { message: await this.announce(principal, 'message.created', result.id), created: true };
+      if (!result.created) return result;
+      await this.messages.touchConversation(manager, tenantId, conversationId!, result.message.id, actorId);
+      await this.live.publish([liveEventBy(principal, 'message.created', presentMessage(result.message), conversationId!)]);
+      return result;
     });
   }
 
