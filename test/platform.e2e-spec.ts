@@ -166,7 +166,7 @@ describe('Unexpected errors and logs', () => {
       expect(res.body).toEqual({ errors: { _: [`internal error; request id ${requestId}`] } });
       expect(JSON.stringify(res.body)).not.toMatch(/conversation_users|relation|stack/);
       const logged = lines.find((line) => line.level === 50 && JSON.stringify(line).includes('conversation_users'));
-      expect(logged).toBeDefined();
+      expect(logged).toMatchObject({ service: 'helpdesk-api', pid: process.pid });
       expect(JSON.stringify(logged)).toContain(requestId);
       expect(JSON.stringify(logged)).toMatch(/at .*\.ts/);
       // Nothing was half-written: the conversation's insert rolled back with its participants' insert.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@app/config';
 import { redactSecrets } from '@app/common';
@@ -20,7 +21,8 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
     level: config.LOG_LEVEL,
     // Fastify has already chosen the id (see create-app.ts); middie copies it onto the raw request.
     genReqId: (request) => (request as IncomingMessage & { id?: string }).id ?? requestIdFor(request),
-    customProps: () => ({ service: 'helpdesk-api' }),
+    // On every line from the root logger (pino-http's customProps would build a child per request).
+    base: { pid: process.pid, hostname: hostname(), service: 'helpdesk-api' },
     redact: {
       paths: [
         'req.headers.authorization',
