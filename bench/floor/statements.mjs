@@ -237,20 +237,21 @@ const HL_SUMMARY_FROM = `
      WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active'
      ORDER BY m.created_at DESC, m.id DESC LIMIT 1) lm ON true`;
 
-// search(): status all, a query, no cursor; $2 the ILIKE pattern, $3 the limit. Each branch of the
-// query is served by a trigram index (migrations/1764400000000-search.ts).
-const HL_QUERY_WHERE = `c.tenant_id = $1 AND c.state = 'active' AND c.id = ANY(ARRAY(
-        SELECT mc.id FROM conversations mc WHERE mc.tenant_id = $1 AND mc.last_message_text ILIKE $2
-        UNION ALL
-        SELECT mc.id FROM conversations mc
-          JOIN customer_contacts mcc ON mcc.tenant_id = mc.tenant_id AND mcc.id = mc.contact_id
-         WHERE mc.tenant_id = $1 AND mcc.customer_id IN (
+// search(): status all, a query, no cursor; $2 the ILIKE pattern, $3 the limit. A query matches
+// through either branch of a UNION, each served by trigram indexes (migrations/1764400000000-search.ts).
+const HL_MATCH_BRANCHES = [
+  `c.last_message_text ILIKE $2`,
+  `c.contact_id IN (
+         SELECT cc.id FROM customer_contacts cc WHERE cc.tenant_id = $1 AND cc.customer_id IN (
            SELECT mp.id FROM customers mp WHERE mp.tenant_id = $1 AND (mp.first_name || ' ' || mp.last_name || E'\\x1f' || coalesce(mp.email, '') || E'\\x1f' || coalesce(mp.phone, '') || E'\\x1f' || coalesce(mp.mobile, '')) ILIKE $2
            UNION ALL
-           SELECT mx.customer_id FROM customer_contacts mx WHERE mx.tenant_id = $1 AND mx.state = 'active' AND mx.value ILIKE $2)))`;
+           SELECT mx.customer_id FROM customer_contacts mx WHERE mx.tenant_id = $1 AND mx.state = 'active' AND mx.value ILIKE $2))`,
+];
 
 // search() with a query: one statement, the matches found once, counted, and paged.
-export const HL_SEARCH = `WITH filtered AS MATERIALIZED (SELECT c.id, ${HL_SORT_KEY} AS sort_key FROM conversations c WHERE ${HL_QUERY_WHERE})
+export const HL_SEARCH = `WITH filtered AS MATERIALIZED (${HL_MATCH_BRANCHES.map(
+  (branch) => `SELECT c.id, ${HL_SORT_KEY} AS sort_key FROM conversations c WHERE c.tenant_id = $1 AND c.state = 'active' AND ${branch}`,
+).join(' UNION ')})
          SELECT (SELECT count(*)::int FROM filtered) AS "searchTotal", s.*
            FROM (SELECT 1) one LEFT JOIN (
              SELECT ${HL_SUMMARY_COLUMNS} FROM (

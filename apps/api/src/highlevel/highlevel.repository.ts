@@ -133,21 +133,18 @@ export class HighLevelRepository {
     if (criteria.status === 'unread') where.push(`c.unread_count > 0`);
     if (criteria.status === 'starred') where.push(`c.starred`);
     if (criteria.status === 'recents') where.push(`c.last_message_at IS NOT NULL`);
-    if (criteria.query !== undefined) {
-      // The matching ids first, each branch served by its trigram index (migrations/
-      // 1764400000000-search.ts): the last message's text, the customer's search text, any active
-      // contact value of the customer. As an array, they are then looked up by primary key.
-      const pattern = param(`%${escapeLike(criteria.query)}%`);
-      where.push(`c.id = ANY(ARRAY(
-        SELECT mc.id FROM conversations mc WHERE mc.tenant_id = $1 AND mc.last_message_text ILIKE ${pattern}
-        UNION ALL
-        SELECT mc.id FROM conversations mc
-          JOIN customer_contacts mcc ON mcc.tenant_id = mc.tenant_id AND mcc.id = mc.contact_id
-         WHERE mc.tenant_id = $1 AND mcc.customer_id IN (
+    // A query matches in either of two ways, each its own branch of a UNION served by trigram
+    // indexes (migrations/1764400000000-search.ts): the last message's text; or the customer's
+    // search text or any active contact value of the customer.
+    const pattern = criteria.query === undefined ? null : param(`%${escapeLike(criteria.query)}%`);
+    const matchBranches = pattern && [
+      `c.last_message_text ILIKE ${pattern}`,
+      `c.contact_id IN (
+         SELECT cc.id FROM customer_contacts cc WHERE cc.tenant_id = $1 AND cc.customer_id IN (
            SELECT mp.id FROM customers mp WHERE mp.tenant_id = $1 AND (${CUSTOMER_SEARCH_TEXT}) ILIKE ${pattern}
            UNION ALL
-           SELECT mx.customer_id FROM customer_contacts mx WHERE mx.tenant_id = $1 AND mx.state = 'active' AND mx.value ILIKE ${pattern})))`);
-    }
+           SELECT mx.customer_id FROM customer_contacts mx WHERE mx.tenant_id = $1 AND mx.state = 'active' AND mx.value ILIKE ${pattern}))`,
+    ];
     const filtered = where.join(' AND ');
     const filterParams = params.slice();
 
@@ -162,12 +159,13 @@ export class HighLevelRepository {
     const summariesOf = (page: string) =>
       `SELECT ${SUMMARY_COLUMNS} FROM (${page}) page JOIN conversations c ON c.tenant_id = $1 AND c.id = page.id ${SUMMARY_JOINS}`;
 
-    if (criteria.query !== undefined) {
+    if (matchBranches) {
       // One statement: the matches found once, counted, and paged; the summaries of the page only.
+      const matching = matchBranches.map((branch) => `SELECT c.id, ${SORT_KEY} AS sort_key FROM conversations c WHERE ${filtered} AND ${branch}`);
       const pageIds = `SELECT f.id FROM filtered f WHERE ${cursor('f.sort_key', 'f.id')}
                         ORDER BY f.sort_key ${direction}, f.id ${direction} LIMIT ${param(criteria.limit)}`;
       const rows: (ConversationSummary & { searchTotal: number })[] = await this.db.manager.query(
-        `WITH filtered AS MATERIALIZED (SELECT c.id, ${SORT_KEY} AS sort_key FROM conversations c WHERE ${filtered})
+        `WITH filtered AS MATERIALIZED (${matching.join(' UNION ')})
          SELECT (SELECT count(*)::int FROM filtered) AS "searchTotal", s.*
            FROM (SELECT 1) one LEFT JOIN (${summariesOf(pageIds)}) s ON true
           ORDER BY s."sortMs" ${direction}, s.id ${direction}`,
