@@ -204,7 +204,7 @@ export class ConversationsService {
         tenantId,
         includes,
         {
-          contacts: views.map((view) => view.contact.id),
+          loadedContacts: views.map((view) => view.contact),
           users: views.flatMap(({ conversation: c, userIds }) => [...userIds, c.createdBy, c.updatedBy, c.deletedBy]),
         },
         options,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { presentPublicUser, presentUser } from '../auth/user.presenter';
 import { UsersService } from '../auth/users.service';
 import { presentContact, presentCustomerView } from '../contacts/contacts.presenter';
+import { CustomerContact } from '../contacts/customer-contact.entity';
 import { ContactsService } from '../contacts/contacts.service';
 import { CustomersService } from '../contacts/customers.service';
 import { presentFile } from '../files/file.presenter';
@@ -10,6 +11,8 @@ import { FilesService } from '../files/files.service';
 // The ids a page of resources refers to, by type.
 export interface IncludedRefs {
   contacts?: Iterable<number | null>;
+  // The contacts themselves, when the caller has already read them all: not read again.
+  loadedContacts?: readonly CustomerContact[];
   users?: Iterable<number | null>;
   files?: Iterable<number | null>;
 }
@@ -37,7 +40,7 @@ export class IncludedLoader {
     if (wanted.has('contacts') || wanted.has('customers')) {
       jobs.push(
         (async () => {
-          const contacts = await this.contacts.findContactsByIds(tenantId, ids(refs.contacts));
+          const contacts = refs.loadedContacts ? byId(refs.loadedContacts) : await this.contacts.findContactsByIds(tenantId, ids(refs.contacts));
           if (wanted.has('contacts')) included.contacts = contacts.map(presentContact);
           if (!wanted.has('customers')) return;
           const customers = await this.customers.findViewsByIds(
@@ -66,6 +69,11 @@ export class IncludedLoader {
     await Promise.all(jobs);
     return included;
   }
+}
+
+// Each once, ordered by id, as a read by ids returns them.
+function byId(contacts: readonly CustomerContact[]): CustomerContact[] {
+  return [...new Map(contacts.map((contact) => [contact.id, contact])).values()].sort((a, b) => a.id - b.id);
 }
 
 function ids(values: Iterable<number | null> | undefined): number[] {
