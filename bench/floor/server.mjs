@@ -129,8 +129,8 @@ async function getConversation(req, id, url) {
   if (!conversation) throw new HttpError(404, `conversation ${id} not found`);
   // ConversationsService.views: four independent reads at once on the pool.
   const [contacts, participants, latest, online] = await Promise.all([
-    pool.query(sql.contactsByIds(1), [tenantId, conversation.contact_id]),
-    pool.query(sql.participantsOf(1), [tenantId, id]),
+    pool.query(sql.CONTACTS_BY_IDS, [tenantId, [conversation.contact_id]]),
+    pool.query(sql.PARTICIPANTS_OF, [tenantId, [id]]),
     pool.query(sql.LATEST_MESSAGE_IDS, [tenantId, [id], 100]),
     pool.query(sql.ONLINE_MEMBERS, [tenantId, [id]]),
   ]);
@@ -139,12 +139,11 @@ async function getConversation(req, id, url) {
   const included = {};
   // IncludedLoader: one query per type, at once.
   const jobs = [];
-  if (includes.has('contacts')) {
-    jobs.push(pool.query(sql.contactsByIds(1), [tenantId, conversation.contact_id]).then((r) => (included.contacts = r.rows)));
-  }
+  // The contacts the views already hold are not read again.
+  if (includes.has('contacts')) included.contacts = contacts.rows;
   if (includes.has('users')) {
     const ids = distinct([...userIds, conversation.created_by, conversation.updated_by, conversation.deleted_by]);
-    if (ids.length > 0) jobs.push(pool.query(sql.usersByIds(ids.length), [tenantId, ...ids]).then((r) => (included.users = r.rows)));
+    if (ids.length > 0) jobs.push(pool.query(sql.USERS_BY_IDS, [tenantId, ids]).then((r) => (included.users = r.rows)));
   }
   await Promise.all(jobs);
   return [
@@ -318,7 +317,7 @@ async function convert(req, conversationId) {
     if (!conversation || conversation.state !== 'active') throw new HttpError(404, `conversation ${conversationId} not found`);
     if (conversation.ticket_id !== null) throw new HttpError(409, `already converted to ticket ${conversation.ticket_id}`);
     const [contact] = await q(sql.CONTACT_BY_ID, [tenantId, conversation.contact_id]);
-    const participants = await q(sql.participantsOf(1), [tenantId, conversationId]);
+    const participants = await q(sql.PARTICIPANTS_OF, [tenantId, [conversationId]]);
     const [first] = await q(sql.FIRST_MESSAGE_TEXT, [tenantId, conversationId]);
     const [customer] = await q(sql.CUSTOMER_ACTIVE, [tenantId, contact.customer_id, 'active']);
     if (!customer) throw new HttpError(400, 'customer: not found');
@@ -366,8 +365,8 @@ async function convert(req, conversationId) {
     await q(sql.OUTBOX_INSERT, [outboxRows([{ tenantId, actorId: userId, name: 'ticket.created', conversationId, data: ticketData }]), OUTBOX_TOPIC]);
     // ConversationsService.announce: the conversation's view, read one after another in the transaction.
     const [converted] = await q(sql.CONVERSATION_BY_ID, [tenantId, conversationId]);
-    const contacts = await q(sql.contactsByIds(1), [tenantId, converted.contact_id]);
-    const users = await q(sql.participantsOf(1), [tenantId, conversationId]);
+    const contacts = await q(sql.CONTACTS_BY_IDS, [tenantId, [converted.contact_id]]);
+    const users = await q(sql.PARTICIPANTS_OF, [tenantId, [conversationId]]);
     const latest = await q(sql.LATEST_MESSAGE_IDS, [tenantId, [conversationId], 100]);
     const online = await q(sql.ONLINE_MEMBERS, [tenantId, [conversationId]]);
     const data = {

@@ -18,10 +18,10 @@ export const KEY_TOUCH = `UPDATE api_keys SET last_used_at = now()
 
 const AUDIT = 'state, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by';
 
-// ConversationsRepository.findById (TypeORM findOneBy).
+// ConversationsRepository.findById (the entity's columns, Database.columnsOf).
 export const CONVERSATION_BY_ID = `SELECT ${AUDIT}, tenant_id, id, contact_id, socket_id, ticket_id, last_message_at, token_issued_at,
   widget_online, widget_online_at, unread_count, starred, inbox, type, feedback
-  FROM conversations WHERE ((tenant_id = $1) AND (id = $2)) LIMIT 1`;
+  FROM conversations WHERE tenant_id = $1 AND id = $2`;
 
 // ConversationsRepository.findByIdForUpdate (conversion).
 export const CONVERSATION_FOR_UPDATE = `SELECT ${AUDIT}, tenant_id, id, contact_id, socket_id, ticket_id, last_message_at, token_issued_at,
@@ -30,17 +30,16 @@ export const CONVERSATION_FOR_UPDATE = `SELECT ${AUDIT}, tenant_id, id, contact_
 
 const CONTACT_COLUMNS = `${AUDIT}, tenant_id, id, customer_id, type, value, is_main`;
 
-// ContactsService.findContactsByIds / IncludedLoader contacts (TypeORM find with In(), ordered by id).
-export const contactsByIds = (count) =>
-  `SELECT ${CONTACT_COLUMNS} FROM customer_contacts WHERE ((tenant_id = $1) AND (id IN (${placeholders(2, count)}))) ORDER BY id ASC`;
+// ContactsService.findContactsByIds / IncludedLoader contacts; $2 the ids.
+export const CONTACTS_BY_IDS = `SELECT ${CONTACT_COLUMNS} FROM customer_contacts WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id`;
 
 // lockForConversion: findOneByOrFail(CustomerContact).
 export const CONTACT_BY_ID = `SELECT ${CONTACT_COLUMNS} FROM customer_contacts WHERE ((tenant_id = $1) AND (id = $2)) LIMIT 1`;
 
 // ConversationsRepository.participantIds.
-export const participantsOf = (count) =>
-  `SELECT tenant_id, conversation_id, user_id, created_at, created_by FROM conversation_users
-    WHERE ((tenant_id = $1) AND (conversation_id IN (${placeholders(2, count)}))) ORDER BY created_at ASC, user_id ASC`;
+export const PARTICIPANTS_OF = `SELECT conversation_id, user_id FROM conversation_users
+        WHERE tenant_id = $1 AND conversation_id = ANY($2::bigint[])
+        ORDER BY created_at, user_id`;
 
 // ConversationsRepository.latestMessageIds.
 export const LATEST_MESSAGE_IDS = `SELECT cid AS conversation_id, latest.id FROM unnest($2::bigint[]) AS cid
@@ -55,10 +54,8 @@ export const ONLINE_MEMBERS = `SELECT conversation_id, member FROM conversation_
         WHERE tenant_id = $1 AND conversation_id = ANY($2::bigint[]) AND online
         ORDER BY conversation_id, member`;
 
-// IncludedLoader users (TypeORM find with In(), ordered by id).
-export const usersByIds = (count) =>
-  `SELECT ${AUDIT}, tenant_id, id, email, first_name, last_name, role FROM users
-    WHERE ((tenant_id = $1) AND (id IN (${placeholders(2, count)}))) ORDER BY id ASC`;
+// IncludedLoader users (UsersService.findByIds); $2 the ids.
+export const USERS_BY_IDS = `SELECT ${AUDIT}, tenant_id, id, email, first_name, last_name, role FROM users WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id`;
 
 // --- POST /conversationmessages.json: MessagesService.post, MessagesRepository --------------------
 
@@ -258,7 +255,3 @@ export const HL_SEARCH = `WITH filtered AS MATERIALIZED (${HL_MATCH_BRANCHES.map
                SELECT f.id FROM filtered f WHERE true ORDER BY f.sort_key DESC, f.id DESC LIMIT $3) page
                JOIN ${HL_SUMMARY_FROM.replace('conversations c', 'conversations c ON c.tenant_id = $1 AND c.id = page.id')}) s ON true
           ORDER BY s."sortMs" DESC, s.id DESC`;
-
-function placeholders(first, count) {
-  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
-}

@@ -42,7 +42,7 @@ export class UsersService {
   // Deleted agents too: a conversation still shows who created it.
   async findByIds(tenantId: number, ids: readonly number[]): Promise<User[]> {
     if (ids.length === 0) return [];
-    return this.db.manager.find(User, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
+    return this.db.query(`SELECT ${this.db.columnsOf(User)} FROM users WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id`, [tenantId, [...new Set(ids)]]);
   }
 
   // Active agents with this email, in every tenant (emails are unique per tenant only).

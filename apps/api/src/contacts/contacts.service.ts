@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Database } from '@app/database';
 import { ContactType, CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
@@ -27,10 +27,10 @@ export class ContactsService {
 
   async findContactsByIds(tenantId: number, ids: readonly number[]): Promise<CustomerContact[]> {
     if (ids.length === 0) return [];
-    return this.db.manager.find(CustomerContact, {
-      where: { tenantId, id: In([...new Set(ids)]) },
-      order: { id: 'ASC' },
-    });
+    return this.db.query(`SELECT ${this.db.columnsOf(CustomerContact)} FROM customer_contacts WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id`, [
+      tenantId,
+      [...new Set(ids)],
+    ]);
   }
 
   // The active contact with this type and value (case-insensitively), or a new customer owning it

@@ -18,7 +18,8 @@ export class ConversationsRepository {
     id: number,
     manager: EntityManager = this.db.manager,
   ): Promise<Conversation | null> {
-    return manager.findOneBy(Conversation, { tenantId, id });
+    const [row]: Conversation[] = await manager.query(`SELECT ${this.db.columnsOf(Conversation)} FROM conversations WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    return row ?? null;
   }
 
   // Locks the row for the rest of the transaction, so concurrent updates apply one after another.
@@ -87,11 +88,13 @@ export class ConversationsRepository {
   async participantIds(tenantId: number, conversationIds: readonly number[]): Promise<Map<number, number[]>> {
     const byConversation = new Map<number, number[]>(conversationIds.map((id) => [id, []]));
     if (conversationIds.length === 0) return byConversation;
-    const rows = await this.db.manager.find(ConversationUser, {
-      where: { tenantId, conversationId: In([...conversationIds]) },
-      order: { createdAt: 'ASC', userId: 'ASC' },
-    });
-    for (const row of rows) byConversation.get(row.conversationId)?.push(row.userId);
+    const rows: { conversation_id: number; user_id: number }[] = await this.db.manager.query(
+      `SELECT conversation_id, user_id FROM conversation_users
+        WHERE tenant_id = $1 AND conversation_id = ANY($2::bigint[])
+        ORDER BY created_at, user_id`,
+      [tenantId, [...conversationIds]],
+    );
+    for (const row of rows) byConversation.get(row.conversation_id)?.push(row.user_id);
     return byConversation;
   }
 

@@ -20,15 +20,11 @@ export interface NewMessage {
 // Every query takes the tenant first.
 @Injectable()
 export class MessagesRepository {
-  // The entity's columns under its property names: a statement that ends with them answers the
-  // message itself, with no second query to read it back.
-  private readonly columns: string;
+  constructor(private readonly db: Database) {}
 
-  constructor(private readonly db: Database) {
-    this.columns = db.dataSource
-      .getMetadata(ConversationMessage)
-      .columns.map((column) => `${column.databaseName} AS "${column.propertyName}"`)
-      .join(', ');
+  // A statement that ends with these answers the message itself, with no second query to read it.
+  private get columns(): string {
+    return this.db.columnsOf(ConversationMessage);
   }
 
   async findById(tenantId: number, id: number, manager: EntityManager = this.db.manager): Promise<ConversationMessage | null> {
