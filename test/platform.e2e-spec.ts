@@ -115,6 +115,41 @@ describe('Around the API', () => {
       expect(res.body.errors._).toHaveLength(1);
     });
 
+    it('should take HTTP_BODY_MAX_BYTES as the limit: 413 in either dialect one byte over it, writing nothing', async () => {
+      const small = await createTestApp({ HTTP_BODY_MAX_BYTES: '4096' });
+      try {
+        const tenant = await createTenant(small);
+        const { contactId } = await createContact(small.db, tenant.tenantId);
+        // A body of exactly `bytes` bytes: the contact and a padding field the endpoints refuse anyway.
+        const body = (bytes: number, contact: unknown) => {
+          const shell = JSON.stringify({ contactId: contact, pad: '' });
+          return JSON.stringify({ contactId: contact, pad: 'x'.repeat(bytes - shell.length) });
+        };
+        const desk = (text: string) =>
+          small.http.post('/desk/api/v2/conversations.json').set('Authorization', tenant.auth).set('Content-Type', 'application/json').send(text);
+        const highLevel = (text: string) =>
+          small.http.post('/conversations/').set('Authorization', tenant.auth).set('Version', '2021-07-28').set('Content-Type', 'application/json').send(text);
+
+        const deskOver = await desk(body(4097, contactId));
+        expect(deskOver.status).toBe(413);
+        expect(deskOver.body).toEqual({ errors: { _: ['Request body is too large'] } });
+        const hlOver = await highLevel(body(4097, String(contactId)));
+        expect(hlOver.status).toBe(413);
+        expect(hlOver.body).toEqual({ statusCode: 413, message: 'Request body is too large', error: 'Payload Too Large' });
+        expect((await small.db.query(`SELECT count(*)::int AS n FROM conversations WHERE tenant_id = $1`, [tenant.tenantId]))[0].n).toBe(0);
+
+        // At the limit the body is read, and refused for what it says (the padding field), not its size.
+        const deskAt = await desk(body(4096, contactId));
+        expect(deskAt.status).toBe(400);
+        expect(deskAt.body.errors).toHaveProperty('pad');
+        const hlAt = await highLevel(body(4096, String(contactId)));
+        expect(hlAt.status).toBe(422);
+        expect(hlAt.body.message).toContain('property pad should not exist');
+      } finally {
+        await small.close();
+      }
+    });
+
     it('should answer an unsupported content type with 415 in the Desk dialect', async () => {
       const res = await t.http
         .post('/desk/api/v2/conversations.json')

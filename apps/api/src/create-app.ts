@@ -15,9 +15,6 @@ import { uploadTempDir } from './files/file-storage';
 import { registerMultipartUploadParser } from './files/multipart-upload.parser';
 import { requestIdFor } from './logging';
 
-// JSON bodies; multipart uploads have their own limit, FILES_MAX_BYTES.
-export const BODY_LIMIT_BYTES = 1024 * 1024;
-
 declare module 'fastify' {
   interface FastifyRequest {
     // The body's exact bytes, for signature checks (the Pusher webhook).
@@ -33,7 +30,8 @@ export interface CreateAppOptions {
 
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    bodyLimit: BODY_LIMIT_BYTES,
+    // JSON and form bodies; multipart uploads have their own limit, FILES_MAX_BYTES.
+    bodyLimit: config.HTTP_BODY_MAX_BYTES,
     // HighLevel's clients post to /conversations/ with its trailing slash.
     routerOptions: { ignoreTrailingSlash: true },
     genReqId: (request: IncomingMessage) => requestIdFor(request),

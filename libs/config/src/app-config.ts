@@ -182,6 +182,14 @@ export class AppConfig {
   @Max(1_000_000_000)
   HL_RATE_LIMIT_DAILY = 200_000;
 
+  // The largest JSON or form body accepted, in bytes (1 MB by default); above it a 413. Uploads
+  // have their own limit, FILES_MAX_BYTES.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 ** 2)
+  HTTP_BODY_MAX_BYTES = 1_048_576;
+
   // The largest attachment accepted, in bytes (25 MB by default; at most 5 GiB).
   @Transform(toInteger)
   @IsInt()
