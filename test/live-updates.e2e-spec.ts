@@ -520,6 +520,30 @@ describe('Live updates through Pusher, via the outbox', () => {
       );
     });
 
+    it('should count a row for two channels as two events of the ten a batch_events request takes', async () => {
+      await drained();
+      const rows = Array.from({ length: 7 }, (_, n) => ({
+        event: 'conversation.updated',
+        channels: [conversationChannel(-6), tenantChannel(globex)],
+        data: { id: -6, n },
+        socketId: null,
+      }));
+      await t.db.query(`INSERT INTO outbox (tenant_id, topic, payload) SELECT $1, 'pusher', p FROM jsonb_array_elements($2::jsonb) AS p`, [
+        globex.tenantId,
+        JSON.stringify(rows),
+      ]);
+      await drained();
+      const requests = pusher.requests.filter((request) => request.events.some((event) => (event.data as { id: number }).id === -6));
+      expect(requests.map((request) => [request.path, request.status, request.events.length])).toEqual([
+        [`/apps/${pusher.appId}/batch_events`, 200, 10],
+        [`/apps/${pusher.appId}/batch_events`, 200, 4],
+      ]);
+      const sent = pusher.events.filter((event) => (event.data as { id: number }).id === -6);
+      expect(sent.map((event) => [(event.data as { n: number }).n, ...event.channels])).toEqual(
+        rows.flatMap((row) => row.channels.map((channel) => [row.data.n, channel])),
+      );
+    });
+
     it('should send again row by row a batch Pusher refused for good, so only the row it cannot take fails', async () => {
       await drained();
       const rows = [1, 2, 3].map((n) => ({ event: 'conversation.updated', channels: [tenantChannel(globex)], data: { id: -5, n }, socketId: n === 2 ? 'not-a-socket' : null }));

@@ -24,7 +24,7 @@ const PURGE_EVERY_MS = 10 * 60_000;
 const PURGE_CHUNK = 5_000;
 const MAX_ERROR_LENGTH = 1_000;
 // Pusher's multi-tenant clusters take at most 10 events in one batch_events request, each event on
-// one channel: a row for two channels is two of them.
+// one channel: a row for two channels is two of them (LiveEvents writes at most two).
 const PUSHER_BATCH_EVENTS = 10;
 
 interface ClaimedRow {
@@ -172,30 +172,43 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   }
 
   // One tenant's rows, one after another, several to a request (Pusher's batch_events keeps their
-  // order). After a failure that may pass (a timeout, a 5xx), the tenant's later rows are handed
-  // back for the next tick rather than sent into the same outage now (the failed rows then follow
-  // them after their backoff: order is kept except across retries).
+  // order). A batch Pusher refuses for good is sent again row by row, so only the rows it cannot
+  // take fail; each of those sends passes the same checks as any other. After a failure that may
+  // pass (a timeout, a 5xx), the tenant's later rows are handed back for the next tick rather than
+  // sent into the same outage now (the failed rows then follow them after their backoff: order is
+  // kept except across retries).
   private async sendInOrder(queue: ClaimedRow[], leaseEndsAt: number): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     let holdBack = false;
+    // Rows before this index go one to a request: their batch was refused.
+    let aloneUntil = 0;
     for (let next = 0; next < queue.length; ) {
       if (holdBack || this.stopping || Date.now() + this.timeoutMs + LEASE_MARGIN_MS > leaseEndsAt) {
         for (const row of queue.slice(next)) outcomes.push({ row, kind: 'released' });
         break;
       }
+      if (next < aloneUntil) {
+        const outcome = await this.send(queue[next++]);
+        if (outcome.kind === 'retry') holdBack = true;
+        outcomes.push(outcome);
+        continue;
+      }
       const chunk = takeChunk(queue, next);
+      const sent = await this.sendBatch(chunk);
+      if (sent === 'split') {
+        aloneUntil = next + chunk.length;
+        continue;
+      }
       next += chunk.length;
-      const sent = await this.sendChunk(chunk);
       if (sent.some((outcome) => outcome.kind === 'retry')) holdBack = true;
       outcomes.push(...sent);
     }
     return outcomes;
   }
 
-  // Rows as one batch_events request: all delivered, or all due again. A request Pusher refuses
-  // for good is sent again row by row, so only the rows it cannot take fail.
-  private async sendChunk(rows: ClaimedRow[]): Promise<Outcome[]> {
-    if (rows.length === 1 && rows[0].payload.channels.length > PUSHER_BATCH_EVENTS) return [await this.send(rows[0])];
+  // Rows as one batch_events request: all delivered, or all due again; 'split' when Pusher refused
+  // a request of several rows for good (then each is sent on its own).
+  private async sendBatch(rows: ClaimedRow[]): Promise<Outcome[] | 'split'> {
     try {
       await readAnswer(
         this.client!.triggerBatch(
@@ -206,16 +219,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       );
       return rows.map((row) => ({ row, kind: 'delivered' }));
     } catch (error) {
-      if (isPermanent(error) && rows.length > 1) {
-        const outcomes: Outcome[] = [];
-        for (const row of rows) outcomes.push(await this.send(row));
-        return outcomes;
-      }
+      if (isPermanent(error) && rows.length > 1) return 'split';
       return rows.map((row) => this.failure(row, error));
     }
   }
 
-  // One row on its own: Pusher's events endpoint takes up to 100 channels for one event.
+  // One row on its own, through the events endpoint (its batch was refused).
   private async send(row: ClaimedRow): Promise<Outcome> {
     const { event, channels, data, socketId } = row.payload;
     try {
