@@ -321,6 +321,15 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(await lastText()).toBe('another reply');
       expect(await unread()).toBe(1);
 
+      // One batch's messages keep its order, whatever their clientMessageIds' order: listed so, and
+      // the last one is the conversation's last text.
+      const d = await conversation();
+      const ordered = ['zulu', 'alpha', 'mike'].map((clientMessageId) => clientMessage(d.id, { message: `said ${clientMessageId}`, clientMessageId }));
+      expect((await send(ordered)).status).toBe(201);
+      const listed = await t.db.query(`SELECT message FROM conversation_messages WHERE conversation_id = $1 ORDER BY created_at, id`, [d.id]);
+      expect(listed.map((r: { message: string }) => r.message)).toEqual(['said zulu', 'said alpha', 'said mike']);
+      expect((await t.db.query(`SELECT last_message_text FROM conversations WHERE id = $1`, [d.id]))[0].last_message_text).toBe('said mike');
+
       const rows = await t.db.query(
         `SELECT message, direction, status, message_type, source FROM conversation_messages WHERE conversation_id = $1 ORDER BY id`,
         [c.id],

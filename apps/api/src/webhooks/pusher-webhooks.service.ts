@@ -225,13 +225,13 @@ function toNewMessage(e: MessageEvent): NewWebhookMessage {
 // Per conversation, from the new messages in the batch's order: an agent's message reads the conversation, and the
 // customer's messages after the last such one are unread.
 function touchedBy(created: readonly ConversationMessage[], at: Date): TouchedConversation[] {
-  const byConversation = new Map<number, TouchedConversation & { lastId: number }>();
+  const byConversation = new Map<number, TouchedConversation>();
   for (const m of created) {
-    const touched = byConversation.get(m.conversationId) ?? { tenantId: m.tenantId, conversationId: m.conversationId, at, inbound: 0, reset: false, lastText: m.message, lastId: m.id };
+    const touched = byConversation.get(m.conversationId) ?? { tenantId: m.tenantId, conversationId: m.conversationId, at, inbound: 0, reset: false, lastText: m.message };
     if (m.contactId === null) Object.assign(touched, { inbound: 0, reset: true });
     else touched.inbound++;
-    // All share the batch's time: the latest is the highest id.
-    if (m.id > touched.lastId) Object.assign(touched, { lastId: m.id, lastText: m.message });
+    // All share the batch's time: the latest is the last in the batch's order.
+    touched.lastText = m.message;
     byConversation.set(m.conversationId, touched);
   }
   return [...byConversation.values()];

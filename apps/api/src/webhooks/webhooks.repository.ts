@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { Database } from '@app/database';
 import { ConversationMessage } from '../messages/conversation-message.entity';
 import { NewMessage } from '../messages/messages.repository';
 import { StoredEvent } from './pusher-events';
@@ -40,12 +41,6 @@ export interface MemberChange extends StateChange {
   member: string;
 }
 
-// A message row as the entity has it, for the presenter.
-const MESSAGE_COLUMNS = `tenant_id AS "tenantId", id, conversation_id AS "conversationId", user_id AS "userId",
-  contact_id AS "contactId", message, client_message_id AS "clientMessageId", file_ids AS "fileIds", state,
-  created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy",
-  deleted_at AS "deletedAt", deleted_by AS "deletedBy", direction, status, message_type AS "messageType", source`;
-
 export interface TouchedConversation {
   tenantId: number;
   conversationId: number;
@@ -53,13 +48,15 @@ export interface TouchedConversation {
   // The customer's new messages that count as unread, and whether an agent's message came first.
   inbound: number;
   reset: boolean;
-  // The text of the batch's latest message there (all share the batch's time: the highest id).
+  // The text of the batch's latest message there (all share the batch's time: the last in its order).
   lastText: string;
 }
 
 // Everything the webhook receiver reads and writes, each a single statement over the whole batch.
 @Injectable()
 export class WebhooksRepository {
+  constructor(private readonly db: Database) {}
+
   async findConversations(manager: EntityManager, ids: readonly number[]): Promise<Map<number, WebhookConversation>> {
     if (ids.length === 0) return new Map();
     const rows: WebhookConversation[] = await manager.query(
@@ -138,7 +135,8 @@ export class WebhooksRepository {
     return new Set(rows.map((row) => row.dedupe_key));
   }
 
-  // The messages, stamped with the batch's time so a late event sorts among its neighbours; a
+  // The messages, stamped with the batch's time so a late event sorts among its neighbours, and
+  // inserted in the batch's order, so their ids (which order messages of one time) follow it; a
   // clientMessageId already stored in its conversation (over REST, say) inserts nothing.
   async insertMessages(manager: EntityManager, messages: readonly NewWebhookMessage[], at: Date): Promise<ConversationMessage[]> {
     if (messages.length === 0) return [];
@@ -150,13 +148,13 @@ export class WebhooksRepository {
               CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, 'app'
          FROM jsonb_to_recordset($1::jsonb) AS m(
                 tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
-                file_ids jsonb, client_message_id text)
-        ORDER BY m.tenant_id, m.conversation_id, m.client_message_id
+                file_ids jsonb, client_message_id text, position int)
+        ORDER BY m.position
        ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-       RETURNING ${MESSAGE_COLUMNS}`,
+       RETURNING ${this.db.columnsOf(ConversationMessage)}`,
       [
         JSON.stringify(
-          messages.map((m) => ({
+          messages.map((m, position) => ({
             tenant_id: m.tenantId,
             conversation_id: m.conversationId,
             user_id: m.userId,
@@ -164,24 +162,25 @@ export class WebhooksRepository {
             message: m.message,
             file_ids: m.fileIds,
             client_message_id: m.clientMessageId,
+            position,
           })),
         ),
         at,
       ],
     );
-    return rows.map((row) => Object.assign(new ConversationMessage(), row));
+    return rows;
   }
 
   async findMessages(manager: EntityManager, keys: readonly MessageKey[]): Promise<ConversationMessage[]> {
     if (keys.length === 0) return [];
     const rows: ConversationMessage[] = await manager.query(
-      `SELECT ${MESSAGE_COLUMNS}
+      `SELECT ${this.db.columnsOf(ConversationMessage)}
          FROM conversation_messages
         WHERE (tenant_id, conversation_id, client_message_id) IN (
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]))`,
       [keys.map((k) => k.tenantId), keys.map((k) => k.conversationId), keys.map((k) => k.clientMessageId)],
     );
-    return rows.map((row) => Object.assign(new ConversationMessage(), row));
+    return rows;
   }
 
   // New messages move their conversations' last-message time and text (never back) and updatedAt, and their
