@@ -256,7 +256,7 @@ async function webhook(req, body) {
     if (newMessages.length === 0) return { created: [], received: events.length };
     const { rows: created } = await client.query(sql.WEBHOOK_INSERT_MESSAGES, [
       JSON.stringify(
-        newMessages.map((e) => {
+        newMessages.map((e, position) => {
           const c = byId.get(e.conversationId);
           return {
             tenant_id: c.tenantId,
@@ -266,6 +266,7 @@ async function webhook(req, body) {
             message: e.message,
             file_ids: [],
             client_message_id: e.clientMessageId,
+            position,
           };
         }),
       ),
@@ -273,10 +274,10 @@ async function webhook(req, body) {
     ]);
     const touched = new Map();
     for (const m of created) {
-      const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, at: at.toISOString(), inbound: 0, reset: false, last_text: m.message, last_id: 0 };
+      const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, at: at.toISOString(), inbound: 0, reset: false, last_text: m.message };
       t.inbound++;
-      // The batch's latest message there (all share its time: the highest id).
-      if (m.id >= t.last_id) Object.assign(t, { last_id: m.id, last_text: m.message });
+      // The batch's latest message there (all share its time: the last in the batch's order).
+      t.last_text = m.message;
       touched.set(m.conversationId, t);
     }
     await client.query(sql.WEBHOOK_TOUCH_CONVERSATIONS, [JSON.stringify([...touched.values()])]);

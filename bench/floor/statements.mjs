@@ -122,6 +122,7 @@ export const WEBHOOK_INSERT_EVENTS = `INSERT INTO webhook_events (tenant_id, ded
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING dedupe_key`;
 
+// $1 rows with their `position` in the batch, inserted in that order.
 export const WEBHOOK_INSERT_MESSAGES = `INSERT INTO conversation_messages
          (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at, status, source)
        SELECT m.tenant_id, m.conversation_id, m.user_id, m.contact_id, m.message,
@@ -129,13 +130,10 @@ export const WEBHOOK_INSERT_MESSAGES = `INSERT INTO conversation_messages
               CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, 'app'
          FROM jsonb_to_recordset($1::jsonb) AS m(
                 tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
-                file_ids jsonb, client_message_id text)
-        ORDER BY m.tenant_id, m.conversation_id, m.client_message_id
+                file_ids jsonb, client_message_id text, position int)
+        ORDER BY m.position
        ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-       RETURNING tenant_id AS "tenantId", id, conversation_id AS "conversationId", user_id AS "userId",
-  contact_id AS "contactId", message, client_message_id AS "clientMessageId", file_ids AS "fileIds", state,
-  created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy",
-  deleted_at AS "deletedAt", deleted_by AS "deletedBy", direction, status, message_type AS "messageType", source`;
+       RETURNING ${MESSAGE_RETURNING}`;
 
 export const WEBHOOK_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean, last_text text)),
             locked AS (

@@ -44,8 +44,10 @@ export async function runAutocannon(baseUrl, { connections, durationSec, amount,
   const result = await instance;
 
   const ok = result['2xx'] - wrong;
-  const errors = result.non2xx + result.errors + result.timeouts + wrong;
-  if (result.errors > 0 && samples.length < MAX_SAMPLES) samples.push(`${result.errors} connection errors`);
+  // autocannon's errors include its timeouts.
+  const errors = result.non2xx + result.errors + wrong;
+  const connectionErrors = result.errors - result.timeouts;
+  if (connectionErrors > 0 && samples.length < MAX_SAMPLES) samples.push(`${connectionErrors} connection errors`);
   if (result.timeouts > 0 && samples.length < MAX_SAMPLES) samples.push(`${result.timeouts} timeouts (30 s)`);
   return {
     connections,

@@ -9,8 +9,8 @@
 // see what the inserts alone allow. Its messages stay in the database; drop it when done.
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
-import { URL } from 'node:url';
 import pg from 'pg';
+import { DEFAULT_SERVER_URL, databaseUrl } from '../lib/database.mjs';
 import * as sql from '../floor/statements.mjs';
 
 const [database, connections = '10', seconds = '5'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
@@ -19,10 +19,7 @@ if (!database) {
   process.stderr.write('usage: node bench/tools/webhook-sql.mjs <database> [connections] [seconds] [--without-touch]\n');
   process.exit(2);
 }
-const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
-const url = new URL(server);
-url.pathname = `/${database}`;
-const pool = new pg.Pool({ connectionString: url.toString(), max: Number(connections) });
+const pool = new pg.Pool({ connectionString: databaseUrl(process.env.BENCH_DATABASE_URL || DEFAULT_SERVER_URL, database), max: Number(connections) });
 
 const { rows: conversations } = await pool.query(
   `SELECT c.tenant_id, c.id, c.contact_id FROM conversations c WHERE c.state = 'active' ORDER BY c.id LIMIT 200`,
@@ -65,7 +62,7 @@ async function batch() {
       reason: null,
     }));
     await timed('WEBHOOK_INSERT_EVENTS', sql.WEBHOOK_INSERT_EVENTS, [JSON.stringify(stored), at.getTime()]);
-    const messages = events.map((e) => ({
+    const messages = events.map((e, position) => ({
       tenant_id: e.conversation.tenant_id,
       conversation_id: e.conversation.id,
       user_id: null,
@@ -73,6 +70,7 @@ async function batch() {
       message: e.message,
       file_ids: [],
       client_message_id: e.clientMessageId,
+      position,
     }));
     const { rows: created } = await timed('WEBHOOK_INSERT_MESSAGES', sql.WEBHOOK_INSERT_MESSAGES, [JSON.stringify(messages), at]);
     if (!withoutTouch) {
@@ -80,6 +78,7 @@ async function batch() {
       for (const m of created) {
         const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, at: at.toISOString(), inbound: 0, reset: false, last_text: m.message };
         t.inbound++;
+        t.last_text = m.message;
         touched.set(m.conversationId, t);
       }
       await timed('WEBHOOK_TOUCH_CONVERSATIONS', sql.WEBHOOK_TOUCH_CONVERSATIONS, [JSON.stringify([...touched.values()])]);
@@ -96,11 +95,13 @@ async function batch() {
   }
 }
 
+const started = performance.now();
 const until = Date.now() + Number(seconds) * 1000;
 await Promise.all(Array.from({ length: Number(connections) }, async () => {
   while (Date.now() < until) await batch();
 }));
+const elapsed = (performance.now() - started) / 1000;
 await pool.end();
-const lines = [`${connections} connections${withoutTouch ? ', without the conversations UPDATE' : ''}: ${Math.round((batches * 20) / Number(seconds))} events/s (${batches} batches of 20)`];
+const lines = [`${connections} connections${withoutTouch ? ', without the conversations UPDATE' : ''}: ${Math.round((batches * 20) / elapsed)} events/s (${batches} batches of 20)`];
 for (const [name, ms] of spent) lines.push(`  ${name.padEnd(28)} ${(ms / batches).toFixed(2).padStart(7)} ms a batch`);
 process.stdout.write(`${lines.join('\n')}\n`);
