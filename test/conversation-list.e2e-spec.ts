@@ -245,7 +245,7 @@ describe('GET /conversations.json (the list language)', () => {
     it('should side-load each included object once', async () => {
       const res = await list({ includes: 'contacts,users', pageSize: 100 });
       expect(res.status).toBe(200);
-      // Each once, by id, and whole (the contacts the conversations were shown with, not read again).
+      // Each once, by id, and whole: the contacts the conversations were shown with.
       expect(res.body.included.contacts.map((c: { id: number }) => c.id)).toEqual([contactA, contactB].sort((a, b) => a - b));
       const shown = new Map(res.body.conversations.map((c: { contact: { id: number } }) => [c.contact.id, c.contact]));
       expect(res.body.included.contacts).toEqual([...shown.keys()].sort((a, b) => Number(a) - Number(b)).map((id) => shown.get(id)));

@@ -137,6 +137,14 @@ describe('Around the API', () => {
         expect(hlOver.status).toBe(413);
         expect(hlOver.body).toEqual({ statusCode: 413, message: 'Request body is too large', error: 'Payload Too Large' });
         expect((await small.db.query(`SELECT count(*)::int AS n FROM conversations WHERE tenant_id = $1`, [tenant.tenantId]))[0].n).toBe(0);
+        // A form body (Pusher's channel authorisation) is held to the same limit.
+        const formOver = await small.http
+          .post('/desk/api/v2/pusher/auth.json')
+          .set('Authorization', tenant.auth)
+          .type('form')
+          .send(`socket_id=1.1&channel_name=private-tenant-${tenant.tenantId}&pad=${'x'.repeat(4096)}`);
+        expect(formOver.status).toBe(413);
+        expect(formOver.body).toEqual({ errors: { _: ['Request body is too large'] } });
 
         // At the limit the body is read, and refused for what it says (the padding field), not its size.
         const deskAt = await desk(body(4096, contactId));

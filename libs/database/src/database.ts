@@ -9,7 +9,7 @@ import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm'
 @Injectable()
 export class Database {
   private readonly ambient = new AsyncLocalStorage<EntityManager>();
-  private readonly columnLists = new Map<unknown, string>();
+  private readonly columnLists = new Map<EntityTarget<ObjectLiteral>, string>();
 
   constructor(@InjectDataSource() readonly dataSource: DataSource) {}
 
@@ -46,20 +46,18 @@ export class Database {
     return results as T;
   }
 
-  // An entity's selectable columns under its property names (`c.tenant_id AS "tenantId", …`): a
+  // An entity's selectable columns under its property names (`tenant_id AS "tenantId", …`): a
   // hand-written statement that selects or returns them yields the entity's rows as TypeORM
   // would, without building the query each time (the reads on every request's path).
-  columnsOf(target: EntityTarget<ObjectLiteral>, alias?: string): string {
-    const key = `${alias ?? ''}\u0000${this.dataSource.getMetadata(target).name}`;
-    let list = this.columnLists.get(key);
+  columnsOf(target: EntityTarget<ObjectLiteral>): string {
+    let list = this.columnLists.get(target);
     if (list === undefined) {
-      const prefix = alias ? `${alias}.` : '';
       list = this.dataSource
         .getMetadata(target)
         .columns.filter((column) => column.isSelect)
-        .map((column) => `${prefix}${column.databaseName} AS "${column.propertyName}"`)
+        .map((column) => `${column.databaseName} AS "${column.propertyName}"`)
         .join(', ');
-      this.columnLists.set(key, list);
+      this.columnLists.set(target, list);
     }
     return list;
   }
