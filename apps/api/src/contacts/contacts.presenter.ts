@@ -1,4 +1,4 @@
-import { auditFields, pickFields, ref } from '@app/common';
+import { auditFields, pickFields, ref, representationVersion } from '@app/common';
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
 import type { CustomerView } from './customers.service';
@@ -42,6 +42,11 @@ export function presentCustomerView({ customer, contacts }: CustomerView, fields
     contacts.map((contact) => contact.id),
     fields,
   );
+}
+
+// The version its ETag shows: of the whole wire form, whatever `fields` a response picks.
+export function customerVersion(view: CustomerView): string {
+  return representationVersion(presentCustomerView(view));
 }
 
 // `included` of customer responses: their contacts, which the views already hold.

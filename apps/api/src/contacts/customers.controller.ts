@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import {
   ApiBasicAuth,
   ApiBearerAuth,
@@ -9,13 +9,28 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, parseListQuery } from '@app/common';
+import {
+  ApiDeskErrors,
+  ApiIfMatch,
+  ApiIfNoneMatch,
+  ApiListQuery,
+  DeskBody,
+  entityTag,
+  ETAG_RESPONSE_HEADERS,
+  ExpectedVersions,
+  IdParam,
+  Idempotent,
+  IfMatch,
+  isNotModified,
+  parseListQuery,
+} from '@app/common';
+import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
-import { presentCustomersIncluded, presentCustomerView } from './contacts.presenter';
+import { customerVersion, presentCustomersIncluded, presentCustomerView } from './contacts.presenter';
 import { CUSTOMER_LIST } from './customer-list.definition';
 import { CUSTOMER_ENVELOPE_SCHEMA, CUSTOMERS_LIST_SCHEMA } from './customer.openapi';
-import { CustomersService } from './customers.service';
+import { CustomersService, CustomerView } from './customers.service';
 import { CustomerInputDto } from './dto/customer-input.dto';
 
 type Query = Record<string, unknown>;
@@ -34,10 +49,14 @@ export class CustomersController {
     summary: 'Create a customer',
     description: 'With `contacts` [{type, value, isMain?}]; `email`, `phone` and `mobile` name the main contact of that type.',
   })
-  @ApiCreatedResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA })
+  @ApiCreatedResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiDeskErrors('conflict')
-  async create(@CurrentPrincipal() principal: Principal, @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto) {
-    return { customer: presentCustomerView(await this.customers.create(principal, body)) };
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return { customer: presentCustomerView(tagged(reply, await this.customers.create(principal, body))) };
   }
 
   @Get('customers.json')
@@ -59,12 +78,23 @@ export class CustomersController {
   @ApiOperation({ summary: 'Get a customer' })
   @ApiQuery({ name: 'fields', required: false, description: 'Comma list of customer fields' })
   @ApiQuery({ name: 'includes', required: false, description: 'contacts, or all' })
-  @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA })
+  @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
+  @ApiIfNoneMatch()
   @ApiDeskErrors('notFound')
-  async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam() id: number,
+    @Query() query: Query,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     // A single resource takes only `fields` and `includes` of the list parameters.
     const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, CUSTOMER_LIST);
     const view = await this.customers.getById(principal, id);
+    const version = customerVersion(view);
+    void reply.header('ETag', entityTag(version));
+    // Side-loads change on their own, so only a response without them can be not modified.
+    if (includes.size === 0 && isNotModified(ifNoneMatch, version)) return void reply.status(304);
     const customer = presentCustomerView(view, fields);
     if (includes.size === 0) return { customer };
     return { customer, included: presentCustomersIncluded([view], includes) };
@@ -72,14 +102,17 @@ export class CustomersController {
 
   @Put('customers/:id.json')
   @ApiOperation({ summary: 'Replace a customer: omitted properties are cleared, unlisted contacts removed' })
-  @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA })
+  @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
+  @ApiIfMatch()
   @ApiDeskErrors('notFound', 'conflict')
   async replace(
     @CurrentPrincipal() principal: Principal,
     @IdParam() id: number,
     @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto,
+    @IfMatch() expected: ExpectedVersions | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return { customer: presentCustomerView(await this.customers.replace(principal, id, body)) };
+    return { customer: presentCustomerView(tagged(reply, await this.customers.replace(principal, id, body, expected))) };
   }
 
   @Patch('customers/:id.json')
@@ -87,14 +120,17 @@ export class CustomersController {
     summary: 'Update a customer: omitted properties are unchanged',
     description: '`contacts` entries with id change that contact (removed with "delete": true); without id they are added.',
   })
-  @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA })
+  @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
+  @ApiIfMatch()
   @ApiDeskErrors('notFound', 'conflict')
   async update(
     @CurrentPrincipal() principal: Principal,
     @IdParam() id: number,
     @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto,
+    @IfMatch() expected: ExpectedVersions | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return { customer: presentCustomerView(await this.customers.update(principal, id, body)) };
+    return { customer: presentCustomerView(tagged(reply, await this.customers.update(principal, id, body, expected))) };
   }
 
   @Delete('customers/:id.json')
@@ -105,4 +141,10 @@ export class CustomersController {
   async remove(@CurrentPrincipal() principal: Principal, @IdParam() id: number): Promise<void> {
     await this.customers.remove(principal, id);
   }
+}
+
+// Shows the customer's version as the response's ETag.
+function tagged(reply: FastifyReply, view: CustomerView): CustomerView {
+  void reply.header('ETag', entityTag(customerVersion(view)));
+  return view;
 }

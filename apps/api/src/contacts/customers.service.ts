@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, isUniqueViolation, ListQuery, NotFoundError, PageMeta } from '@app/common';
+import { assertExpectedVersion, ConflictError, ExpectedVersions, isUniqueViolation, ListQuery, NotFoundError, PageMeta } from '@app/common';
 import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { ContactsInput, PlannedContact, PlanMode, contactKey, planContacts } from './contact-plan';
+import { customerVersion } from './contacts.presenter';
 import { CustomerErrorCode } from './contacts.errors';
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
@@ -67,13 +68,13 @@ export class CustomersService {
   }
 
   // PUT: every field as given (omitted ones cleared) and exactly the listed contacts.
-  async replace(principal: Principal, id: number, input: CustomerInput): Promise<CustomerView> {
-    return this.change(principal, id, input, 'replace');
+  async replace(principal: Principal, id: number, input: CustomerInput, expected?: ExpectedVersions): Promise<CustomerView> {
+    return this.change(principal, id, input, 'replace', expected);
   }
 
   // PATCH: only the given fields and the named contacts change.
-  async update(principal: Principal, id: number, input: CustomerInput): Promise<CustomerView> {
-    return this.change(principal, id, input, 'patch');
+  async update(principal: Principal, id: number, input: CustomerInput, expected?: ExpectedVersions): Promise<CustomerView> {
+    return this.change(principal, id, input, 'patch', expected);
   }
 
   // Soft delete, with its contacts so that their values are free again; deleting a deleted
@@ -96,11 +97,13 @@ export class CustomersService {
     if (!(await this.customers.findById(tenantId, id))) throw this.notFound(id);
   }
 
-  private async change(principal: Principal, id: number, input: CustomerInput, mode: PlanMode): Promise<CustomerView> {
+  // With `expected`, only over one of those versions, checked on the locked row.
+  private async change(principal: Principal, id: number, input: CustomerInput, mode: PlanMode, expected?: ExpectedVersions): Promise<CustomerView> {
     const { tenantId, userId } = principal;
     await this.db.transaction(async (manager) => {
       const customer = await this.customers.findByIdForUpdate(manager, tenantId, id);
       if (!customer) throw this.notFound(id);
+      await assertExpectedVersion(expected, async () => customerVersion(await this.getById(principal, id)), `customer ${id}`);
       if (customer.state === 'deleted') throw new ConflictError(CustomerErrorCode.Deleted, `customer ${id} is deleted`);
       const plan = planContacts(await this.customers.activeContacts(manager, tenantId, id), input, mode);
       plan.errors.throwIfAny();

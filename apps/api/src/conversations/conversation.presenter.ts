@@ -1,4 +1,4 @@
-import { auditFields, pickFields, ref } from '@app/common';
+import { auditFields, pickFields, ref, representationVersion } from '@app/common';
 import { presentContact } from '../contacts/contacts.presenter';
 import { ConversationView } from './conversations.service';
 
@@ -25,4 +25,10 @@ export function presentConversation({ conversation: c, contact, userIds, message
     ...auditFields(c),
   };
   return pickFields(wire, options.fields ?? null);
+}
+
+// The version its ETag shows: of the whole wire form, whatever `fields` a response picks, and
+// without a token (shown once, never stored).
+export function conversationVersion(view: ConversationView): string {
+  return representationVersion(presentConversation(view));
 }

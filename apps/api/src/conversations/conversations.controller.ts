@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBasicAuth,
   ApiBearerAuth,
@@ -8,13 +8,30 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, ListQuery, PageMeta, parseListQuery } from '@app/common';
+import {
+  ApiDeskErrors,
+  ApiIfMatch,
+  ApiIfNoneMatch,
+  ApiListQuery,
+  DeskBody,
+  entityTag,
+  ETAG_RESPONSE_HEADERS,
+  ExpectedVersions,
+  IdParam,
+  Idempotent,
+  IfMatch,
+  isNotModified,
+  ListQuery,
+  PageMeta,
+  parseListQuery,
+} from '@app/common';
+import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { Public } from '../auth/public.decorator';
 import { CONVERSATION_LIST } from './conversation-list.definition';
 import { CONVERSATION_ENVELOPE_SCHEMA, CONVERSATIONS_LIST_SCHEMA } from './conversation.openapi';
-import { presentConversation } from './conversation.presenter';
+import { conversationVersion, presentConversation } from './conversation.presenter';
 import { ConversationsService, ConversationView } from './conversations.service';
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { IssueTokenDto } from './dto/issue-token.dto';
@@ -33,10 +50,14 @@ export class ConversationsController {
   @Post('conversations.json')
   @Idempotent()
   @ApiOperation({ summary: 'Create a conversation' })
-  @ApiCreatedResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
+  @ApiCreatedResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiDeskErrors()
-  async create(@CurrentPrincipal() principal: Principal, @DeskBody(CreateConversationDto, 'conversation') body: CreateConversationDto) {
-    return { conversation: presentConversation(await this.conversations.create(principal, body)) };
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @DeskBody(CreateConversationDto, 'conversation') body: CreateConversationDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return { conversation: presentConversation(tagged(reply, await this.conversations.create(principal, body))) };
   }
 
   @Get('conversations.json')
@@ -65,43 +86,62 @@ export class ConversationsController {
     summary: 'Generate a new token for a conversation',
     description: 'With id: a fresh token for that conversation. Without: a new conversation with its token. Shown once.',
   })
-  @ApiCreatedResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
+  @ApiCreatedResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiDeskErrors('notFound')
-  async issueToken(@CurrentPrincipal() principal: Principal, @DeskBody(IssueTokenDto, 'conversation') body: IssueTokenDto) {
+  async issueToken(
+    @CurrentPrincipal() principal: Principal,
+    @DeskBody(IssueTokenDto, 'conversation') body: IssueTokenDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { view, token } = await this.conversations.issueToken(principal, body);
-    return { conversation: presentConversation(view, { token }) };
+    return { conversation: presentConversation(tagged(reply, view), { token }) };
   }
 
   @Public()
   @Get('conversations/token/:token.json')
   @ApiOperation({ summary: "The conversation of a widget's token (public: the token is the credential)", security: [] })
-  @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
+  @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiDeskErrors('notFound')
-  async getByToken(@Param('token') token: string, @Query() query: Query) {
+  async getByToken(@Param('token') token: string, @Query() query: Query, @Res({ passthrough: true }) reply: FastifyReply) {
     const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST);
-    const view = await this.conversations.getByToken(token);
+    const view = tagged(reply, await this.conversations.getByToken(token));
     return this.single(view.conversation.tenantId, view, fields, includes, true);
   }
 
   @Get('conversations/:id.json')
   @ApiOperation({ summary: 'Get a conversation' })
-  @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
+  @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
+  @ApiIfNoneMatch()
   @ApiDeskErrors('notFound')
-  async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @IdParam() id: number,
+    @Query() query: Query,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST);
-    return this.single(principal.tenantId, await this.conversations.getById(principal, id), fields, includes);
+    const view = await this.conversations.getById(principal, id);
+    const version = conversationVersion(view);
+    void reply.header('ETag', entityTag(version));
+    // Side-loads change on their own, so only a response without them can be not modified.
+    if (includes.size === 0 && isNotModified(ifNoneMatch, version)) return void reply.status(304);
+    return this.single(principal.tenantId, view, fields, includes);
   }
 
   @Patch('conversations/:id.json')
   @ApiOperation({ summary: 'Update a conversation: omitted properties are unchanged' })
-  @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
+  @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
+  @ApiIfMatch()
   @ApiDeskErrors('notFound')
   async update(
     @CurrentPrincipal() principal: Principal,
     @IdParam() id: number,
     @DeskBody(UpdateConversationDto, 'conversation') body: UpdateConversationDto,
+    @IfMatch() expected: ExpectedVersions | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return { conversation: presentConversation(await this.conversations.update(principal, id, body)) };
+    return { conversation: presentConversation(tagged(reply, await this.conversations.update(principal, id, body, expected))) };
   }
 
   @Delete('conversations/:id.json')
@@ -132,6 +172,12 @@ export class ConversationsController {
     if (includes.size === 0) return { conversation };
     return { conversation, included: await this.conversations.included(tenantId, [view], includes, { publicView }) };
   }
+}
+
+// Shows the conversation's version as the response's ETag.
+function tagged(reply: FastifyReply, view: ConversationView): ConversationView {
+  void reply.header('ETag', entityTag(conversationVersion(view)));
+  return view;
 }
 
 // A single resource takes only `fields` and `includes` of the list parameters.

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
+  assertExpectedVersion,
+  ExpectedVersions,
   FieldErrorsBuilder,
   issueSecret,
   ListQuery,
@@ -22,7 +24,7 @@ import { ConversationsRepository } from './conversations.repository';
 import { IncludedLoader } from '../includes/included-loader';
 import { presentMessage } from '../messages/message.presenter';
 import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
-import { presentConversation } from './conversation.presenter';
+import { conversationVersion, presentConversation } from './conversation.presenter';
 
 export interface UserRefInput {
   id: number;
@@ -156,10 +158,13 @@ export class ConversationsService {
   }
 
   // Only the given properties change; `updatedAt`/`updatedBy` move only when something did.
-  async update(principal: Principal, id: number, input: ConversationUpdate): Promise<ConversationView> {
+  // With `expected`, only over one of those versions: checked on the locked row, so of two
+  // writes expecting the same version one applies and the other fails.
+  async update(principal: Principal, id: number, input: ConversationUpdate, expected?: ExpectedVersions): Promise<ConversationView> {
     return this.db.transaction(async (manager) => {
       const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, id);
       if (!current) throw this.notFound(id);
+      await assertExpectedVersion(expected, async () => conversationVersion(await this.getById(principal, id)), `conversation ${id}`);
       const changed = await this.applyUpdate(manager, principal, current, input);
       return changed ? this.announce(principal, 'conversation.updated', id) : this.getById(principal, id);
     });

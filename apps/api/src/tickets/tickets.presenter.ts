@@ -1,4 +1,4 @@
-import { auditFields, pickFields, ref } from '@app/common';
+import { auditFields, pickFields, ref, representationVersion } from '@app/common';
 import { TicketMessage } from './ticket-message.entity';
 import type { TicketView } from './tickets.service';
 
@@ -31,6 +31,11 @@ export function presentTicket({ ticket: t, tagIds, customFields, messageIds }: T
     ...auditFields(t),
   };
   return pickFields(wire, fields);
+}
+
+// The version its ETag shows: of the whole wire form, whatever `fields` a response picks.
+export function ticketVersion(view: TicketView): string {
+  return representationVersion(presentTicket(view));
 }
 
 // One entry of a ticket's thread.

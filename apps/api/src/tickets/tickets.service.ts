@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, FieldErrorsBuilder, ListQuery, Messages, NotFoundError, PageMeta } from '@app/common';
+import { assertExpectedVersion, ConflictError, ExpectedVersions, FieldErrorsBuilder, ListQuery, Messages, NotFoundError, PageMeta } from '@app/common';
 import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
@@ -11,7 +11,7 @@ import { TicketComposer, TicketDraft, TicketOrigin } from './ticket-composer';
 import { TicketInput, TicketUpdate } from './ticket-input';
 import { Ticket } from './ticket.entity';
 import { TicketErrorCode } from './tickets.errors';
-import { presentTicket } from './tickets.presenter';
+import { presentTicket, ticketVersion } from './tickets.presenter';
 import { CustomFieldValue, TicketsRepository } from './tickets.repository';
 
 // A ticket with what its wire form shows besides its own columns.
@@ -66,12 +66,14 @@ export class TicketsService {
   }
 
   // Only the given properties change; tags and custom fields count as changes of the ticket.
-  // A deleted ticket can only be restored ("state": "active").
-  async update(principal: Principal, id: number, input: TicketUpdate): Promise<TicketView> {
+  // A deleted ticket can only be restored ("state": "active"). With `expected`, only over one of
+  // those versions, checked on the locked row.
+  async update(principal: Principal, id: number, input: TicketUpdate, expected?: ExpectedVersions): Promise<TicketView> {
     const { tenantId, userId } = principal;
     return this.db.transaction(async (manager) => {
       const current = await this.tickets.findByIdForUpdate(manager, tenantId, id);
       if (!current) throw notFound(id);
+      await assertExpectedVersion(expected, async () => ticketVersion(await this.getById(principal, id)), `ticket ${id}`);
       if (current.state === 'deleted' && input.state !== 'active') throw deleted(id);
 
       const errors = new FieldErrorsBuilder();

@@ -10,6 +10,7 @@ export enum ErrorKind {
   UnsupportedMediaType = 'unsupported_media_type',
   RateLimited = 'rate_limited',
   Unavailable = 'unavailable',
+  PreconditionFailed = 'precondition_failed',
 }
 
 // Keys are wire field paths (`contact.value`, `users[0].id`); `_` holds errors of no one field.
@@ -80,6 +81,11 @@ export class RateLimitedError extends AppError {
 
 export class UnavailableError extends AppError {
   readonly kind = ErrorKind.Unavailable;
+}
+
+// A write that expected a version of the row other than the current one; nothing was changed.
+export class PreconditionFailedError extends AppError {
+  readonly kind = ErrorKind.PreconditionFailed;
 }
 
 // Collects every problem of one input before failing, as the Teamwork validator does.

@@ -4,10 +4,13 @@ import {
   ApiBadRequestResponse,
   ApiQuery,
   ApiConflictResponse,
+  ApiHeader,
   ApiNotFoundResponse,
+  ApiNotModifiedResponse,
+  ApiPreconditionFailedResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type { HeadersObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 // The Teamwork validator's body: field paths to messages; `_` for errors of no one field.
 export const DESK_ERRORS_SCHEMA: SchemaObject = {
@@ -80,4 +83,33 @@ export const ApiListQuery = (spec: ListSpec): MethodDecorator =>
     }),
     ApiQuery({ name: 'fields', required: false, description: `Comma list of ${spec.fields.join(', ')}` }),
     ApiQuery({ name: 'includes', required: false, description: `Comma list of ${[...spec.includes, 'all'].join(', ')}` }),
+  );
+
+// The ETag of a response that shows one conversation, customer or ticket.
+export const ETAG_RESPONSE_HEADERS: HeadersObject = {
+  ETag: {
+    description: 'Strong entity tag of this version of the resource; send it as If-Match to write only over this version',
+    schema: { type: 'string', example: '"3q2-7wEAAKy9x1kLmNqwLQ"' },
+  },
+};
+
+// Optimistic concurrency on a write: If-Match, and the 412 when it no longer matches.
+export const ApiIfMatch = (): MethodDecorator =>
+  applyDecorators(
+    ApiHeader({
+      name: 'If-Match',
+      required: false,
+      description: 'An ETag of this resource (or a list of them, or *): the write applies only if the resource is still at one of them. Weak tags never match',
+    }),
+    ApiPreconditionFailedResponse({
+      description: 'If-Match names none of the resource’s current ETag; nothing was written (X-Error-Code: PRECONDITION_FAILED)',
+      schema: DESK_ERRORS_SCHEMA,
+    }),
+  );
+
+// A conditional GET: If-None-Match, and the 304 when the client's copy is current.
+export const ApiIfNoneMatch = (): MethodDecorator =>
+  applyDecorators(
+    ApiHeader({ name: 'If-None-Match', required: false, description: 'ETags the client holds: 304 without a body if one is current (ignored with includes)' }),
+    ApiNotModifiedResponse({ description: 'The client’s copy is current', headers: ETAG_RESPONSE_HEADERS }),
   );

@@ -32,6 +32,8 @@ export function statusOf(kind: ErrorKind): number {
       return 429;
     case ErrorKind.Unavailable:
       return 503;
+    case ErrorKind.PreconditionFailed:
+      return 412;
   }
 }
 
