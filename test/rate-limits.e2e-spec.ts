@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { BASE } from './support/desk';
@@ -25,6 +27,14 @@ async function insideOneWindow(): Promise<void> {
 
 // Test runs share one Redis, and every run's databases start their tenants and keys at id 1: each
 // app gets its own key prefix.
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 const freshPrefix = () => `test-${randomBytes(6).toString('hex')}:`;
 
 const modes: [string, () => Record<string, string>][] = [
@@ -252,6 +262,28 @@ describe('rate limit store', () => {
       // Twelve requests, each refused by the closed port at once rather than waiting on it.
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
+      await t.close();
+    }
+  });
+  it('should count again once Redis comes back', async () => {
+    const port = await freePort();
+    const t = await createTestApp({ ...LIMITS, REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: freshPrefix() });
+    const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    try {
+      const tenant = await createTenant(t);
+      await insideOneWindow();
+      // The service reconnects by itself (every 2 s at most): the limits hold again, headers and all.
+      let remaining: string | undefined;
+      for (const deadline = Date.now() + 10_000; remaining === undefined && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        remaining = (await t.http.get(`${BASE}/conversations.json`).set('Authorization', tenant.auth)).headers['ratelimit-remaining'];
+      }
+      expect(remaining).toBe('2');
+      await t.http.get(`${BASE}/conversations.json`).set('Authorization', tenant.auth);
+      await t.http.get(`${BASE}/conversations.json`).set('Authorization', tenant.auth);
+      expect((await t.http.get(`${BASE}/conversations.json`).set('Authorization', tenant.auth)).status).toBe(429);
+    } finally {
+      redis.kill();
       await t.close();
     }
   });
