@@ -49,8 +49,9 @@ export class RateLimitStore implements OnModuleInit, OnApplicationShutdown {
     if (config.REDIS_URL) {
       this.redis = new Redis(config.REDIS_URL, {
         lazyConnect: true,
-        // A request waits at most this long for a count; without a connection, not at all.
         connectTimeout: 1_000,
+        // A request waits at most this long for a count, and not at all while Redis is known to be
+        // down (nothing is queued for a connection to come).
         commandTimeout: 500,
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
@@ -62,10 +63,6 @@ export class RateLimitStore implements OnModuleInit, OnApplicationShutdown {
       this.redis = null;
       this.storage = new ThrottlerStorageService();
     }
-  }
-
-  get shared(): boolean {
-    return this.redis !== null;
   }
 
   // Connects before the first request so that it is counted; a Redis down at boot does not stop
