@@ -204,6 +204,39 @@ export class AppConfig {
   @IsString()
   @IsNotEmpty()
   FILES_DIR = '.data/files';
+
+  // Redis shared by every process for the rate limits' counts, so a limit holds across processes;
+  // without it each process counts in its own memory.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string = undefined;
+
+  // Starts every key this service writes to Redis, so deployments (or test runs) can share one.
+  @Matches(/^[A-Za-z0-9:._-]{0,64}$/, { message: 'REDIS_KEY_PREFIX must be up to 64 letters, digits and : . _ -' })
+  REDIS_KEY_PREFIX = 'helpdesk:';
+
+  // The Desk dialect's requests per API key per window: 120 a minute, as Teamwork Desk documents.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  DESK_RATE_LIMIT_PER_KEY = 120;
+
+  // The Desk dialect's requests per tenant per window, all its keys together: ten keys at full speed.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  DESK_RATE_LIMIT_PER_TENANT = 1200;
+
+  // The Desk limits' fixed window, shared by both so a request refused by one is never charged to
+  // a later window of the other.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  DESK_RATE_LIMIT_WINDOW_MS = 60_000;
 }
 
 export class InvalidConfigError extends Error {}

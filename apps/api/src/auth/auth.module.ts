@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DeskThrottlerGuard } from '../rate-limits/desk-throttler.guard';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysService } from './api-keys.service';
@@ -11,9 +13,17 @@ import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Tenant, User, ApiKey])],
+  imports: [TypeOrmModule.forFeature([Tenant, User, ApiKey]), RateLimitsModule],
   controllers: [UsersController],
-  providers: [ApiKeysService, TenantsService, UsersService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  providers: [
+    ApiKeysService,
+    TenantsService,
+    UsersService,
+    // Global guards run in the order they are registered: the rate limits count the principal the
+    // API key guard found.
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: DeskThrottlerGuard },
+  ],
   exports: [ApiKeysService, TenantsService, UsersService],
 })
 export class AuthModule {}

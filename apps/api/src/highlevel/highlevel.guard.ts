@@ -3,6 +3,7 @@ import { BadRequestError, RateLimitedError } from '@app/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HighLevelErrorCode } from './highlevel.errors';
 import { HighLevelRateLimiter } from './rate-limiter';
+import { refuseRateLimited } from '../rate-limits/refuse-rate-limited';
 
 // The dated versions HighLevel's own clients send: the seed's, the OpenAPI's, and the default of
 // HighLevel's official Node SDK.
@@ -14,16 +15,21 @@ export const HIGHLEVEL_VERSIONS = ['2021-07-28', '2021-04-15', '2023-02-21'] as 
 export class HighLevelGuard implements CanActivate {
   constructor(private readonly limiter: HighLevelRateLimiter) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
 
-    const decision = this.limiter.take(request.principal!.tenantId);
-    void reply.headers(decision.headers);
-    if (!decision.allowed) {
-      void reply.header('Retry-After', String(decision.retryAfterSeconds));
-      throw new RateLimitedError(HighLevelErrorCode.RateLimited, 'Too many requests: the rate limit of this location was reached');
+    // None when the rate limit store cannot answer: the request goes through uncounted.
+    const decision = await this.limiter.take(request.principal!.tenantId);
+    if (decision) void reply.headers(decision.headers);
+    if (decision?.refusedBy) {
+      refuseRateLimited(
+        reply,
+        decision.refusedBy,
+        decision.retryAfterSeconds,
+        new RateLimitedError(HighLevelErrorCode.RateLimited, 'Too many requests: the rate limit of this location was reached'),
+      );
     }
 
     const version = request.headers.version;

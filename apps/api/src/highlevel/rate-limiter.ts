@@ -1,69 +1,72 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
+import { fixedWindow, RateLimitStore } from '../rate-limits/rate-limit-store';
+import { RateLimitName } from '../rate-limits/refuse-rate-limited';
 
 export interface RateLimitDecision {
-  allowed: boolean;
+  // The limit that refused the request; none when it may go through.
+  refusedBy: RateLimitName | null;
   // HighLevel's X-RateLimit-* headers, as they stand after this request.
   headers: Record<string, string>;
   // On a refusal: when the window that refused opens again.
   retryAfterSeconds: number;
 }
 
-interface TenantWindows {
-  burstStart: number;
-  burstCount: number;
-  day: number;
-  dayCount: number;
-}
-
 const DAY_MS = 86_400_000;
 
 // HighLevel's limits per tenant: HL_RATE_LIMIT_MAX requests per HL_RATE_LIMIT_INTERVAL_MS and
-// HL_RATE_LIMIT_DAILY per UTC day, in fixed windows. Counted in this process's memory: a check
-// costs no round trip to PostgreSQL on every request of the dialect, and a restart forgets at most
-// one window. Several processes each count their own share (README, "Rate limits").
+// HL_RATE_LIMIT_DAILY per UTC day, in fixed windows (aligned to multiples of the interval, and to
+// midnight), counted in the rate limit store: in Redis, shared by every process, when REDIS_URL is
+// set; in this process's memory otherwise.
 @Injectable()
 export class HighLevelRateLimiter {
-  private readonly tenants = new Map<number, TenantWindows>();
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly store: RateLimitStore,
+  ) {}
 
-  constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
-
-  // Counts a request of the tenant unless a limit is reached; refused requests do not count.
-  take(tenantId: number, now = Date.now()): RateLimitDecision {
+  // Counts a request of the tenant unless a limit is reached; refused requests count against
+  // neither window. Null when the store cannot answer: the request then goes through uncounted.
+  async take(tenantId: number, now = Date.now()): Promise<RateLimitDecision | null> {
     const { HL_RATE_LIMIT_MAX: max, HL_RATE_LIMIT_INTERVAL_MS: interval, HL_RATE_LIMIT_DAILY: daily } = this.config;
-    const burstStart = now - (now % interval);
-    const day = Math.floor(now / DAY_MS);
-    const windows = this.current(tenantId, burstStart, day);
+    const burst = fixedWindow(now, interval);
+    const day = fixedWindow(now, DAY_MS);
 
-    const burstFull = windows.burstCount >= max;
-    const dayFull = windows.dayCount >= daily;
-    if (!burstFull && !dayFull) {
-      windows.burstCount++;
-      windows.dayCount++;
+    // The day is read before anything is counted: a request it refuses must not use up the burst
+    // window, and one the burst window refuses must not use up the day.
+    const dayBefore = await this.store.peek('hl-daily', tenantId, day);
+    if (dayBefore === null) return null;
+    let burstCount: number | null;
+    let dayCount = Math.min(dayBefore, daily);
+    let refusedBy: RateLimitName | null = null;
+    if (dayCount >= daily) {
+      refusedBy = 'hl-daily';
+      burstCount = await this.store.peek('hl-burst', tenantId, burst);
+    } else {
+      const burstCounted = await this.store.count('hl-burst', tenantId, burst, max);
+      burstCount = burstCounted?.hits ?? null;
+      if (burstCounted?.refused) {
+        refusedBy = 'hl-burst';
+      } else if (burstCounted) {
+        const dayCounted = await this.store.count('hl-daily', tenantId, day, daily);
+        if (!dayCounted) return null;
+        dayCount = dayCounted.hits;
+        // Another process took the day's last request since it was read.
+        if (dayCounted.refused) refusedBy = 'hl-daily';
+      }
     }
-    const untilBurst = Math.ceil((burstStart + interval - now) / 1000);
-    const untilDay = Math.ceil(((day + 1) * DAY_MS - now) / 1000);
+    if (burstCount === null) return null;
+
     return {
-      allowed: !burstFull && !dayFull,
+      refusedBy,
       headers: {
         'X-RateLimit-Limit-Daily': String(daily),
-        'X-RateLimit-Daily-Remaining': String(daily - windows.dayCount),
+        'X-RateLimit-Daily-Remaining': String(Math.max(0, daily - dayCount)),
         'X-RateLimit-Interval-Milliseconds': String(interval),
         'X-RateLimit-Max': String(max),
-        'X-RateLimit-Remaining': String(max - windows.burstCount),
+        'X-RateLimit-Remaining': String(Math.max(0, max - burstCount)),
       },
-      retryAfterSeconds: Math.max(1, dayFull ? untilDay : untilBurst),
+      retryAfterSeconds: refusedBy === 'hl-daily' ? day.secondsLeft : burst.secondsLeft,
     };
-  }
-
-  private current(tenantId: number, burstStart: number, day: number): TenantWindows {
-    let windows = this.tenants.get(tenantId);
-    if (!windows) {
-      windows = { burstStart, burstCount: 0, day, dayCount: 0 };
-      this.tenants.set(tenantId, windows);
-    }
-    if (windows.burstStart !== burstStart) Object.assign(windows, { burstStart, burstCount: 0 });
-    if (windows.day !== day) Object.assign(windows, { day, dayCount: 0 });
-    return windows;
   }
 }
