@@ -15,7 +15,7 @@ export const CLI_JS = 'dist/apps/api/apps/api/src/cli.js';
 
 // Every variable the service reads (README, Configuration): none leaks in from the caller's shell.
 const SERVICE_VARIABLES =
-  /^(PORT|HOST|DATABASE_URL|DATABASE_POOL_SIZE|MIGRATIONS_RUN|LOG_LEVEL|EMBEDDED_PG_.*|PUSHER_.*|IDEMPOTENCY_.*|HL_RATE_LIMIT_.*|FILES_.*|FILE_STORAGE_DRIVER|TEST_DATABASE_URL)$/;
+  /^(PORT|HOST|DATABASE_URL|DATABASE_POOL_SIZE|MIGRATIONS_RUN|LOG_LEVEL|EMBEDDED_PG_.*|PUSHER_.*|IDEMPOTENCY_.*|HL_RATE_LIMIT_.*|DESK_RATE_LIMIT_.*|REDIS_.*|METRICS_TOKEN|CORS_ORIGINS|HTTP_.*|FILTER_.*|FILES_.*|FILE_STORAGE_DRIVER|TEST_DATABASE_URL)$/;
 
 export function cleanEnv(overrides) {
   const env = {};
