@@ -26,7 +26,10 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
     redact: {
       paths: [
         'req.headers.authorization',
+        'req.headers["proxy-authorization"]',
         'req.headers.cookie',
+        // The widget's conversation token, on Pusher channel authorisation.
+        'req.headers["x-conversation-token"]',
         'req.headers["x-pusher-signature"]',
         'req.headers["idempotency-key"]',
       ],
