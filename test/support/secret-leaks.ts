@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Every secret a test run hands out is written down here, and every test app logs (at debug) to a
@@ -94,8 +94,8 @@ export function findLeaks(secrets: readonly RecordedSecret[], logFiles: readonly
 }
 
 // The run's recorded secrets against the run's logs.
-export function findLeaksInRun(dir: string): { leaks: Leak[]; secrets: number; logFiles: number } {
-  if (!existsSync(dir)) return { leaks: [], secrets: 0, logFiles: 0 };
+export function findLeaksInRun(dir: string): { leaks: Leak[]; secrets: number; logFiles: number; logBytes: number } {
+  if (!existsSync(dir)) return { leaks: [], secrets: 0, logFiles: 0, logBytes: 0 };
   const secrets = readdirSync(dir)
     .filter((name) => name.startsWith('secrets-'))
     .flatMap((name) =>
@@ -106,7 +106,12 @@ export function findLeaksInRun(dir: string): { leaks: Leak[]; secrets: number; l
     );
   const logDir = join(dir, 'logs');
   const logFiles = existsSync(logDir) ? readdirSync(logDir).map((name) => join(logDir, name)) : [];
-  return { leaks: findLeaks(secrets, logFiles), secrets: new Set(secrets.map((s) => s.value)).size, logFiles: logFiles.length };
+  return {
+    leaks: findLeaks(secrets, logFiles),
+    secrets: new Set(secrets.map((s) => s.value)).size,
+    logFiles: logFiles.length,
+    logBytes: logFiles.reduce((sum, file) => sum + statSync(file).size, 0),
+  };
 }
 
 // What a report shows: the kind of secret and where, never the secret.
