@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
@@ -47,7 +47,8 @@ export class MetricsService {
   ) {
     if (config.METRICS_TOKEN) this.tokenHash = sha256(config.METRICS_TOKEN);
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    // Process metrics sample the event loop all the time: only when someone can scrape them.
+    if (this.enabled) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
 
     this.requests = new Counter({
       name: `${PREFIX}http_requests_total`,
@@ -129,8 +130,10 @@ export class MetricsService {
     return timingSafeEqual(sha256(authorization.slice('Bearer '.length)), this.tokenHash);
   }
 
-  // Counts and times every answer, by the route's pattern (never the URL, which holds ids).
+  // Counts and times every answer, by the route's pattern (never the URL, which holds ids); no
+  // hook at all when metrics are off.
   instrument(fastify: FastifyInstance): void {
+    if (!this.enabled) return;
     fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       const route = request.routeOptions.url ?? 'unmatched';
       if (route !== METRICS_PATH) {
