@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { register } from 'tsconfig-paths';
@@ -44,6 +45,9 @@ export default async function globalSetup(): Promise<void> {
     await dataSource.destroy();
   }
 
+  // The run's logs and the secrets its tests used, checked against each other at its end.
+  process.env.TEST_RUN_DIR = join('.data', 'test-runs', runPrefix);
+  await mkdir(process.env.TEST_RUN_DIR, { recursive: true });
   process.env.TEST_DB_SERVER_URL = serverUrl;
   process.env.TEST_DB_PREFIX = runPrefix;
   process.env.TEST_DB_TEMPLATE = template;

@@ -1,8 +1,14 @@
 import { rm } from 'node:fs/promises';
 import type { EmbeddedTestServer } from './global-setup';
+import { describeLeaks, findLeaksInRun } from './support/secret-leaks';
 import { dropDatabases } from './support/test-database';
 
 export default async function globalTeardown(): Promise<void> {
+  await dropTestDatabases();
+  await checkLogsForSecrets();
+}
+
+async function dropTestDatabases(): Promise<void> {
   const serverUrl = process.env.TEST_DB_SERVER_URL;
   const prefix = process.env.TEST_DB_PREFIX;
   const embedded = (globalThis as { embeddedPostgres?: EmbeddedTestServer }).embeddedPostgres;
@@ -12,4 +18,19 @@ export default async function globalTeardown(): Promise<void> {
     return;
   }
   if (serverUrl && prefix && process.env.TEST_KEEP_DATABASES !== 'true') await dropDatabases(serverUrl, prefix);
+}
+
+// No secret a test used may appear in any log line of the run. A failure names the kind of secret
+// and the file and line, never the secret; the run's logs are then kept for a look.
+async function checkLogsForSecrets(): Promise<void> {
+  const dir = process.env.TEST_RUN_DIR;
+  if (!dir) return;
+  const started = Date.now();
+  const { leaks, secrets, logFiles, logBytes } = findLeaksInRun(dir);
+  if (leaks.length > 0) {
+    throw new Error(`secrets in the logs of this run (${leaks.length}):\n${describeLeaks(leaks.slice(0, 50))}`);
+  }
+  const size = `${(logBytes / 1024 ** 2).toFixed(1)} MB`;
+  process.stdout.write(`\nlogs: ${logFiles} files (${size}) checked for ${secrets} secrets in ${Date.now() - started} ms, none found\n`);
+  await rm(dir, { recursive: true, force: true });
 }

@@ -13,6 +13,7 @@ import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { HighLevelModule } from './highlevel/highlevel.module';
 import { MessagesModule } from './messages/messages.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ChannelAuthModule } from './pusher/channel-auth.module';
 import { PusherModule } from './pusher/pusher.module';
 import { TicketSettingsModule } from './tickets/settings/ticket-settings.module';
@@ -30,6 +31,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, logStream)),
         DatabaseModule.forRoot(),
+        MetricsModule,
         PusherModule,
         ChannelAuthModule,
         AuthModule,

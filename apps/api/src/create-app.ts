@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import fastifyCors from '@fastify/cors';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -14,6 +16,7 @@ import { ApiKeysService } from './auth/api-keys.service';
 import { uploadTempDir } from './files/file-storage';
 import { registerMultipartUploadParser } from './files/multipart-upload.parser';
 import { requestIdFor } from './logging';
+import { MetricsService } from './metrics/metrics.service';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -70,6 +73,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     if (closing) void reply.header('Connection', 'close');
     done(null, payload);
   });
+  app.get(MetricsService).instrument(fastify);
+  await registerBrowserProtections(app, config);
   setupOpenApi(app);
 
   await app.init();
@@ -104,6 +109,42 @@ function registerJsonParser(fastify: FastifyInstance): void {
       done(null, parsed);
     },
   );
+}
+
+// Helmet's headers on every answer. Its default CSP suits the one HTML this service serves, the
+// Swagger UI at /docs (its scripts and styles are files of this origin, plus inline styles);
+// downloads set a stricter one of their own. No upgrade-insecure-requests: /docs is also read over
+// plain HTTP on loopback. CORS only for the configured dashboard origins: any other origin (or
+// none configured) gets no CORS headers at all, preflights included.
+async function registerBrowserProtections(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  const origins = new Set(config.CORS_ORIGINS?.split(',').map((origin) => origin.trim()) ?? []);
+  if (origins.size === 0) return;
+  await app.register(fastifyCors, {
+    origin: (origin: string | undefined, callback: (error: Error | null, allow: string | false) => void) =>
+      callback(null, origin !== undefined && origins.has(origin) ? origin : false),
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'Version', 'X-Request-Id', 'X-Socket-Id'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'ETag',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'RateLimit-Policy',
+      'Retry-After',
+      'X-Error-Code',
+      'X-RateLimit-Limit-Daily',
+      'X-RateLimit-Daily-Remaining',
+      'X-RateLimit-Interval-Milliseconds',
+      'X-RateLimit-Max',
+      'X-RateLimit-Remaining',
+      'Content-Disposition',
+    ],
+    maxAge: 600,
+  });
 }
 
 function setupOpenApi(app: NestFastifyApplication): void {

@@ -13,6 +13,21 @@ export function requestIdFor(request: IncomingMessage): string {
   return typeof incoming === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
 }
 
+const SECURITY_HEADERS = new Set([
+  'content-security-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-frame-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+]);
+
 // JSON lines through pino, one per request with its id. Credentials never reach a line: the
 // headers that carry them are censored, and anything shaped like a key or token is redacted
 // from URLs (the widget's token travels in its path). `stream` defaults to stdout.
@@ -26,7 +41,10 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
     redact: {
       paths: [
         'req.headers.authorization',
+        'req.headers["proxy-authorization"]',
         'req.headers.cookie',
+        // The widget's conversation token, on Pusher channel authorisation.
+        'req.headers["x-conversation-token"]',
         'req.headers["x-pusher-signature"]',
         'req.headers["idempotency-key"]',
       ],
@@ -38,6 +56,11 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
         method: request.method,
         url: redactSecrets(request.url),
         headers: { ...request.headers },
+      }),
+      // Helmet's headers are the same on every answer: logged, they would double each line.
+      res: (response: { statusCode: number; headers: Record<string, unknown> }) => ({
+        statusCode: response.statusCode,
+        headers: Object.fromEntries(Object.entries(response.headers ?? {}).filter(([name]) => !SECURITY_HEADERS.has(name))),
       }),
     },
     customLogLevel: (_request, response, error) =>

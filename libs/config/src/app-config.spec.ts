@@ -23,4 +23,17 @@ describe(loadAppConfig.name, () => {
     expect(loadAppConfig({ PUSHER_ADDITIONAL_CREDENTIALS: 'k1:s1,k2:s2' }).PUSHER_ADDITIONAL_CREDENTIALS).toBe('k1:s1,k2:s2');
     expect(() => loadAppConfig({ PUSHER_ADDITIONAL_CREDENTIALS: 'k1' })).toThrow(/key:secret pairs/);
   });
+
+  it('should take a metrics token of 16 characters or more, and never echo one it refuses', () => {
+    expect(loadAppConfig({ METRICS_TOKEN: 'a-long-enough-token' }).METRICS_TOKEN).toBe('a-long-enough-token');
+    expect(loadAppConfig({ METRICS_TOKEN: '' }).METRICS_TOKEN).toBeUndefined();
+    expect(() => loadAppConfig({ METRICS_TOKEN: 'short-tok3n' })).toThrow(/^(?![\s\S]*short-tok3n)[\s\S]*METRICS_TOKEN must be at least 16 characters/);
+  });
+
+  it('should take CORS origins as exact origins separated by commas, and refuse paths or wildcards', () => {
+    expect(loadAppConfig({ CORS_ORIGINS: 'https://desk.example.com, http://127.0.0.1:5173' }).CORS_ORIGINS).toBe('https://desk.example.com, http://127.0.0.1:5173');
+    for (const bad of ['*', 'desk.example.com', 'https://desk.example.com/', 'https://desk.example.com/app', 'https://a.example.com;https://b.example.com']) {
+      expect(() => loadAppConfig({ CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS must be origins/);
+    }
+  });
 });

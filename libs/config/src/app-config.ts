@@ -9,6 +9,7 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   validateSync,
 } from 'class-validator';
 
@@ -237,6 +238,21 @@ export class AppConfig {
   @Min(1000)
   @Max(86_400_000)
   DESK_RATE_LIMIT_WINDOW_MS = 60_000;
+
+  // The bearer token Prometheus sends to GET /metrics; unset, the endpoint does not exist.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string = undefined;
+
+  // The dashboards' origins allowed cross-origin calls (exact, comma-separated); none: no CORS headers.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s,/]+(,\s*https?:\/\/[^\s,/]+)*$/, {
+    message: 'CORS_ORIGINS must be origins like https://desk.example.com, separated by commas',
+  })
+  CORS_ORIGINS?: string = undefined;
 }
 
 export class InvalidConfigError extends Error {}

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { BadRequestError, RateLimitedError } from '@app/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MetricsService } from '../metrics/metrics.service';
 import { HighLevelErrorCode } from './highlevel.errors';
 import { HighLevelRateLimiter } from './rate-limiter';
 import { refuseRateLimited } from '../rate-limits/refuse-rate-limited';
@@ -13,7 +14,10 @@ export const HIGHLEVEL_VERSIONS = ['2021-07-28', '2021-04-15', '2023-02-21'] as 
 // every answer, a 429 past them), then the Version header.
 @Injectable()
 export class HighLevelGuard implements CanActivate {
-  constructor(private readonly limiter: HighLevelRateLimiter) {}
+  constructor(
+    private readonly limiter: HighLevelRateLimiter,
+    private readonly metrics: MetricsService,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
@@ -26,6 +30,7 @@ export class HighLevelGuard implements CanActivate {
     if (decision?.refusedBy) {
       refuseRateLimited(
         reply,
+        this.metrics,
         decision.refusedBy,
         decision.retryAfterSeconds,
         new RateLimitedError(HighLevelErrorCode.RateLimited, 'Too many requests: the rate limit of this location was reached'),

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/throttler';
 import { RateLimitedError } from '@app/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MetricsService } from '../metrics/metrics.service';
 import { FixedWindow, fixedWindow, RateLimitStore } from './rate-limit-store';
 import { RateLimitName, refuseRateLimited } from './refuse-rate-limited';
 
@@ -46,6 +47,7 @@ export class DeskThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly store: RateLimitStore,
+    private readonly metrics: MetricsService,
   ) {
     super(options, storage, reflector);
   }
@@ -74,7 +76,7 @@ export class DeskThrottlerGuard extends ThrottlerGuard {
       'X-Rate-Limit-Remaining': String(shown.remaining),
       'X-Rate-Limit-Reset': String(Math.ceil(shown.window.end / 1000)),
     });
-    if (refused) refuseRateLimited(reply, refused.name, refused.window.secondsLeft, new RateLimitedError('RATE_LIMITED', REFUSALS[refused.name]));
+    if (refused) refuseRateLimited(reply, this.metrics, refused.name, refused.window.secondsLeft, new RateLimitedError('RATE_LIMITED', REFUSALS[refused.name]));
     return true;
   }
 

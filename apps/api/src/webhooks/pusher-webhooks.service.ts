@@ -6,6 +6,7 @@ import { presentConversation } from '../conversations/conversation.presenter';
 import { ConversationsService } from '../conversations/conversations.service';
 import { ConversationMessage } from '../messages/conversation-message.entity';
 import { presentMessage } from '../messages/message.presenter';
+import { MetricsService, WebhookEventKind, WebhookEventOutcome } from '../metrics/metrics.service';
 import { LiveEvent, LiveEvents } from '../pusher/live-events';
 import { memberId } from '../pusher/pusher-channels';
 import { classifyEvent, Classified, WebhookBatch } from './pusher-events';
@@ -53,13 +54,17 @@ export class PusherWebhooksService {
     private readonly webhooks: WebhooksRepository,
     private readonly live: LiveEvents,
     private readonly conversations: ConversationsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async receive(batch: WebhookBatch): Promise<WebhookResult> {
     const classified = batch.events.map((event) => classifyEvent(event, batch.timeMs));
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction((manager) => this.handle(manager, classified, batch.timeMs));
+        const { result, outcomes } = await this.db.transaction((manager) => this.handle(manager, classified, batch.timeMs));
+        // Counted once the batch is stored: a retried attempt counts nothing.
+        outcomes.forEach((outcome, i) => this.metrics.webhookEvent(kindOf(classified[i]), outcome));
+        return result;
       } catch (error) {
         const state = sqlStateOf(error);
         if (attempt >= ATTEMPTS || !state || !RETRYABLE.has(state)) throw error;
@@ -68,7 +73,7 @@ export class PusherWebhooksService {
     }
   }
 
-  private async handle(manager: EntityManager, classified: Classified[], timeMs: number): Promise<WebhookResult> {
+  private async handle(manager: EntityManager, classified: Classified[], timeMs: number): Promise<{ result: WebhookResult; outcomes: WebhookEventOutcome[] }> {
     const at = new Date(timeMs);
     const events = await this.resolve(manager, classified);
     const fresh = await this.store(manager, events, timeMs);
@@ -101,7 +106,7 @@ export class PusherWebhooksService {
     ]);
 
     const ignored = events.filter((e) => e.kind === 'ignored' && fresh.has(e)).length;
-    return {
+    const result = {
       messages,
       meta: {
         received: events.length,
@@ -111,6 +116,15 @@ export class PusherWebhooksService {
         ignored,
       },
     };
+    // Each event's outcome, as the meta counts them.
+    const createdKeys = new Set(created.map(messageKey));
+    const outcomes = events.map((e): WebhookEventOutcome => {
+      if (!fresh.has(e)) return 'duplicate';
+      if (e.kind === 'ignored') return 'ignored';
+      if (e.kind === 'message') return createdKeys.has(messageKey(e)) ? 'created' : 'duplicate';
+      return 'applied';
+    });
+    return { result, outcomes };
   }
 
   // conversation.updated for each conversation whose presence changed, with its Desk JSON as it now is.
@@ -182,6 +196,11 @@ export class PusherWebhooksService {
       return { ...event, author };
     });
   }
+}
+
+// The kind an event was classified as, before its conversation was looked up.
+function kindOf(event: Classified): WebhookEventKind {
+  return event.kind === 'ignored' ? 'other' : event.kind;
 }
 
 function isMemberOf(member: { kind: 'user' | 'contact'; id: number }, conversation: WebhookConversation, found: Map<string, number | null>): boolean {
