@@ -10,6 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, parseListQuery } from '@app/common';
+import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { presentCustomersIncluded, presentCustomerView } from './contacts.presenter';
@@ -26,7 +27,10 @@ type Query = Record<string, unknown>;
 @ApiBasicAuth()
 @Controller('desk/api/v2')
 export class CustomersController {
-  constructor(private readonly customers: CustomersService) {}
+  constructor(
+    private readonly customers: CustomersService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('customers.json')
   @Idempotent()
@@ -46,7 +50,7 @@ export class CustomersController {
   @ApiOkResponse({ schema: CUSTOMERS_LIST_SCHEMA })
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    const list = parseListQuery(query, CUSTOMER_LIST);
+    const list = parseListQuery(query, CUSTOMER_LIST, this.config);
     const { views, meta } = await this.customers.list(principal, list);
     return {
       customers: views.map((view) => presentCustomerView(view, list.fields)),
@@ -63,7 +67,7 @@ export class CustomersController {
   @ApiDeskErrors('notFound')
   async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
     // A single resource takes only `fields` and `includes` of the list parameters.
-    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, CUSTOMER_LIST);
+    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, CUSTOMER_LIST, this.config);
     const view = await this.customers.getById(principal, id);
     const customer = presentCustomerView(view, fields);
     if (includes.size === 0) return { customer };

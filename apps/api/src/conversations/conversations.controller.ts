@@ -9,6 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, ListQuery, PageMeta, parseListQuery } from '@app/common';
+import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { Public } from '../auth/public.decorator';
@@ -28,7 +29,10 @@ type Query = Record<string, unknown>;
 @ApiBasicAuth()
 @Controller('desk/api/v2')
 export class ConversationsController {
-  constructor(private readonly conversations: ConversationsService) {}
+  constructor(
+    private readonly conversations: ConversationsService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('conversations.json')
   @Idempotent()
@@ -45,7 +49,7 @@ export class ConversationsController {
   @ApiOkResponse({ schema: CONVERSATIONS_LIST_SCHEMA })
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    const list = parseListQuery(query, CONVERSATION_LIST);
+    const list = parseListQuery(query, CONVERSATION_LIST, this.config);
     return this.page(principal.tenantId, list, await this.conversations.list(principal, list));
   }
 
@@ -55,7 +59,7 @@ export class ConversationsController {
   @ApiOkResponse({ schema: CONVERSATIONS_LIST_SCHEMA })
   @ApiDeskErrors('notFound')
   async listOfCustomer(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
-    const list = parseListQuery(query, CONVERSATION_LIST);
+    const list = parseListQuery(query, CONVERSATION_LIST, this.config);
     return this.page(principal.tenantId, list, await this.conversations.listOfCustomer(principal, id, list));
   }
 
@@ -78,7 +82,7 @@ export class ConversationsController {
   @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
   @ApiDeskErrors('notFound')
   async getByToken(@Param('token') token: string, @Query() query: Query) {
-    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST);
+    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST, this.config);
     const view = await this.conversations.getByToken(token);
     return this.single(view.conversation.tenantId, view, fields, includes, true);
   }
@@ -88,7 +92,7 @@ export class ConversationsController {
   @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA })
   @ApiDeskErrors('notFound')
   async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
-    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST);
+    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST, this.config);
     return this.single(principal.tenantId, await this.conversations.getById(principal, id), fields, includes);
   }
 

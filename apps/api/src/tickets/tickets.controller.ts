@@ -11,6 +11,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, parseListQuery } from '@app/common';
+import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { TicketBodyDto } from './dto/ticket-body.dto';
@@ -32,6 +33,7 @@ export class TicketsController {
   constructor(
     private readonly tickets: TicketsService,
     private readonly includes: TicketIncludes,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('tickets.json')
@@ -50,7 +52,7 @@ export class TicketsController {
   @ApiOkResponse({ schema: TICKETS_LIST_SCHEMA })
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    const list = parseListQuery(query, TICKET_LIST);
+    const list = parseListQuery(query, TICKET_LIST, this.config);
     const { views, meta } = await this.tickets.list(principal, list);
     return {
       tickets: views.map((view) => presentTicket(view, list.fields)),
@@ -89,7 +91,7 @@ export class TicketsController {
 
   // A single resource takes only `fields` and `includes` of the list parameters.
   private async single(principal: Principal, view: TicketView, query: Query) {
-    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, TICKET_LIST);
+    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, TICKET_LIST, this.config);
     const ticket = presentTicket(view, fields);
     if (includes.size === 0) return { ticket };
     return { ticket, included: await this.includes.forTickets(principal.tenantId, [view], includes) };
