@@ -41,13 +41,19 @@ export function registerRequestDeadline(fastify: FastifyInstance, timeoutMs: num
   fastify.addHook('preValidation', (request, reply, done) => {
     const deadline = new RequestDeadline(Date.now() + timeoutMs);
     request.deadline = deadline;
-    request.deadlineTimer = setTimeout(() => answerTimedOut(request, reply, deadline), timeoutMs);
+    request.deadlineTimer = setTimeout(() => answerTimedOut(request, reply, deadline), timeoutMs).unref();
     runWithDeadline(deadline, done);
   });
   // Entered again for the handler, whatever context the hooks between ran their callbacks in.
   fastify.addHook('preHandler', (request, _reply, done) => {
     if (request.deadline) runWithDeadline(request.deadline, done);
     else done();
+  });
+  // Once the handler's answer is on its way the deadline stands down (for the deadline's own 503,
+  // already expired, this changes nothing).
+  fastify.addHook('onSend', (request, _reply, payload, done) => {
+    request.deadline?.finish();
+    done(null, payload);
   });
   fastify.addHook('onResponse', (request, _reply, done) => {
     clearTimeout(request.deadlineTimer);

@@ -5,9 +5,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 // - the deadline answers 503 only while nothing of the request has begun to commit, and from then
 //   on no transaction of the request commits;
 // - once a transaction has begun to commit, the deadline no longer answers, and the request ends
-//   with its own answer, however late.
+//   with its own answer, however late;
+// - once the request has been answered in time, work it left behind (a timer it set, which carries
+//   its context) is not held to its deadline.
 export class RequestDeadline {
-  private state: 'running' | 'committing' | 'expired' = 'running';
+  private state: 'running' | 'committing' | 'expired' | 'finished' = 'running';
 
   constructor(readonly expiresAt: number) {}
 
@@ -33,10 +35,15 @@ export class RequestDeadline {
     return true;
   }
 
+  // The request has been answered by its handler.
+  finish(): void {
+    if (this.state === 'running') this.state = 'finished';
+  }
+
   // A transaction's turn, right before its COMMIT: false when the deadline has answered already.
   beginCommit(): boolean {
     if (this.state === 'expired') return false;
-    this.state = 'committing';
+    if (this.state === 'running') this.state = 'committing';
     return true;
   }
 }
