@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { connect, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Database, DeadlineExceededError, RequestDeadline, runWithDeadline } from '@app/database';
 import { Client } from 'pg';
 import { BASE } from './support/desk';
 import { createContact, createTenant, TestTenant } from './support/factories';
@@ -54,7 +55,7 @@ describe('Filter limits', () => {
     }
   });
 
-  it('should refuse a 100 KB filter before routing: 431 and the connection closed', async () => {
+  it('should refuse a 100 KB filter before routing, past the 16 KB Node takes for the request line and headers: a 431', async () => {
     const res = await list(JSON.stringify({ $or: Array.from({ length: 10_000 }, (_, i) => ({ id: i })) }));
     expect(res.status).toBe(431);
     expect(res.body).toEqual({ statusCode: 431, error: 'Request Header Fields Too Large', message: 'Exceeded maximum allowed HTTP header size' });
@@ -132,11 +133,13 @@ describe('Slow clients', () => {
     });
   }
 
-  it('should close with a 408 a client that stalls in its headers, after HTTP_HEADERS_TIMEOUT_MS', async () => {
-    const { answer, ms } = await stall([`POST ${BASE}/conversations.json HTTP/1.1\r\nHost: x\r\nAuthorization: ${acme.auth}\r\n`]);
-    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
-    expect(ms).toBeGreaterThanOrEqual(350);
-    expect(ms).toBeLessThan(2000);
+  it('should close with a 408 a client that stalls in its headers, or sends nothing, after HTTP_HEADERS_TIMEOUT_MS', async () => {
+    for (const parts of [[`POST ${BASE}/conversations.json HTTP/1.1\r\nHost: x\r\nAuthorization: ${acme.auth}\r\n`], []]) {
+      const { answer, ms } = await stall(parts);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(ms).toBeGreaterThanOrEqual(350);
+      expect(ms).toBeLessThan(2000);
+    }
   });
 
   it('should close with a 408 a client that stalls in its body, after HTTP_BODY_TIMEOUT_MS, and write nothing', async () => {
@@ -182,16 +185,36 @@ describe('Request deadline (HTTP_REQUEST_TIMEOUT_MS)', () => {
     return { id: res.body.conversation.id, contactId };
   }
 
-  // Runs `request` while the test holds `lock` in its own transaction; releases it after the answer.
-  async function whileLocked<T>(lock: string, params: readonly unknown[], request: () => PromiseLike<T>): Promise<{ res: T; ms: number }> {
+  // Runs `request` while the test holds `lock` in its own transaction; releases it after the answer
+  // and, when `cancelled`, once PostgreSQL has cancelled the app's statement waiting on it.
+  async function whileLocked<T>(
+    lock: string,
+    params: readonly unknown[],
+    request: () => PromiseLike<T>,
+    { cancelled = true } = {},
+  ): Promise<{ res: T; ms: number }> {
     await locker.query('BEGIN');
     try {
       await locker.query(lock, [...params]);
       const started = Date.now();
       const res = await request();
-      return { res, ms: Date.now() - started };
+      const ms = Date.now() - started;
+      if (cancelled) expect(await lockWaitsAfter(500)).toBe(0);
+      return { res, ms };
     } finally {
       await locker.query('ROLLBACK');
+    }
+  }
+
+  // Statements of this database waiting on a lock, once they have had `ms` to go.
+  async function lockWaitsAfter(ms: number): Promise<number> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const { rows } = await locker.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (rows[0].n === 0 || Date.now() > deadline) return rows[0].n;
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 
@@ -282,11 +305,32 @@ describe('Request deadline (HTTP_REQUEST_TIMEOUT_MS)', () => {
 
   it('should answer a read stuck outside any transaction 503 too', async () => {
     const c = await conversation();
-    const { res } = await whileLocked(`LOCK TABLE conversations IN ACCESS EXCLUSIVE MODE`, [], () =>
-      t.http.get(`${BASE}/conversations/${c.id}.json`).set('Authorization', acme.auth),
+    // The read itself waits on until the lock goes (or the pool's own statement_timeout, 30 s).
+    const { res } = await whileLocked(
+      `LOCK TABLE conversations IN ACCESS EXCLUSIVE MODE`,
+      [],
+      () => t.http.get(`${BASE}/conversations/${c.id}.json`).set('Authorization', acme.auth),
+      { cancelled: false },
     );
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ errors: { _: ['the request took too long and was cancelled; nothing was written'] } });
+  });
+
+  it('should roll back, not commit, a transaction whose request the deadline answered while it ran', async () => {
+    const db = t.app.get(Database);
+    const { contactId } = await createContact(t.db, acme.tenantId);
+    const deadline = new RequestDeadline(Date.now() + 60_000);
+    const written = runWithDeadline(deadline, () =>
+      db.transaction(async (manager) => {
+        await manager.query(`UPDATE customer_contacts SET value = 'changed@example.test' WHERE tenant_id = $1 AND id = $2`, [acme.tenantId, contactId]);
+        // The timer fires between two statements: the request is answered 503 now.
+        expect(deadline.expire()).toBe(true);
+      }),
+    );
+    await expect(written).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect((await t.db.query(`SELECT value FROM customer_contacts WHERE id = $1`, [contactId]))[0].value).not.toBe('changed@example.test');
+    // And once answered, the request's further transactions do not even start.
+    await expect(runWithDeadline(deadline, () => db.transaction(async () => 'never'))).rejects.toBeInstanceOf(DeadlineExceededError);
   });
 
   it('should leave the pool healthy: every connection serves again, with its own statement_timeout', async () => {
@@ -312,15 +356,16 @@ describe('Request deadline (HTTP_REQUEST_TIMEOUT_MS)', () => {
 
   it('should not answer 503 once the transaction has begun to commit: a COMMIT outlasting the deadline is answered as it ends', async () => {
     const c = await conversation();
-    // The conversation's UPDATE takes 0.4 s and its COMMIT 0.8 s more (a deferred trigger): the
-    // deadline passes while COMMIT runs.
+    // The conversation's UPDATE takes 0.6 s and its COMMIT 0.6 s more (a deferred trigger): the
+    // deadline passes while COMMIT runs, which its statement_timeout (the time left when the
+    // transaction began) lets finish as long as the request took under 0.4 s to get there.
     await t.db.query(`
       CREATE FUNCTION test_sleep() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN PERFORM pg_sleep(TG_ARGV[0]::float); RETURN NEW; END $$`);
-    await t.db.query(`CREATE TRIGGER test_slow_update BEFORE UPDATE ON conversations FOR EACH ROW WHEN (NEW.id = ${c.id}) EXECUTE FUNCTION test_sleep('0.4')`);
+    await t.db.query(`CREATE TRIGGER test_slow_update BEFORE UPDATE ON conversations FOR EACH ROW WHEN (NEW.id = ${c.id}) EXECUTE FUNCTION test_sleep('0.6')`);
     await t.db.query(
       `CREATE CONSTRAINT TRIGGER test_slow_commit AFTER UPDATE ON conversations DEFERRABLE INITIALLY DEFERRED
-       FOR EACH ROW WHEN (NEW.id = ${c.id}) EXECUTE FUNCTION test_sleep('0.8')`,
+       FOR EACH ROW WHEN (NEW.id = ${c.id}) EXECUTE FUNCTION test_sleep('0.6')`,
     );
     try {
       const started = Date.now();
