@@ -5,7 +5,7 @@ import fastifyHelmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { isRawBodyRoute, Messages, ValidationError } from '@app/common';
+import { bodyTooDeep, isRawBodyRoute, MAX_BODY_DEPTH, Messages, ValidationError } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
@@ -13,6 +13,7 @@ import type { DestinationStream } from 'pino';
 import secureJson from 'secure-json-parse';
 import { AppModule } from './app.module';
 import { ApiKeysService } from './auth/api-keys.service';
+import { registerRequestDeadline, slowClientOptions } from './http-timeouts';
 import { uploadTempDir } from './files/file-storage';
 import { registerMultipartUploadParser } from './files/multipart-upload.parser';
 import { requestIdFor } from './logging';
@@ -38,6 +39,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // HighLevel's clients post to /conversations/ with its trailing slash.
     routerOptions: { ignoreTrailingSlash: true },
     genReqId: (request: IncomingMessage) => requestIdFor(request),
+    ...slowClientOptions(config),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options.logStream), adapter, {
     bufferLogs: true,
@@ -62,6 +64,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     void reply.header('X-Request-Id', request.id);
     done();
   });
+  registerRequestDeadline(fastify, config.HTTP_REQUEST_TIMEOUT_MS);
   // Once shutdown starts, answers to requests still in flight close their connection, so a client
   // holding it open does not keep the process waiting.
   let closing = false;
@@ -98,14 +101,9 @@ function registerJsonParser(fastify: FastifyInstance): void {
       } catch {
         return done(ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON'));
       }
-      // Text PostgreSQL cannot store is refused here rather than failing deep in a query.
-      const unstorable = findUnstorable(parsed);
-      if (unstorable !== null && NUL.test(unstorable)) {
-        return done(ValidationError.of('_', 'the body must not contain NUL characters', 'NUL_IN_BODY'));
-      }
-      if (unstorable !== null) {
-        return done(ValidationError.of('_', 'the body must not contain unpaired UTF-16 surrogates', 'LONE_SURROGATE_IN_BODY'));
-      }
+      // Refused here rather than failing deep in a validator or a query.
+      const problem = bodyProblem(parsed);
+      if (problem) return done(problem);
       done(null, parsed);
     },
   );
@@ -169,22 +167,27 @@ function setupOpenApi(app: NestFastifyApplication): void {
 // UTF-8 cannot encode (text would silently store U+FFFD instead).
 const NUL = /\0/;
 const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-// The first key or string of the body holding either, in one walk over it; null when none does.
-function findUnstorable(value: unknown): string | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? value : null;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const found = findUnstorable(item);
-      if (found !== null) return found;
+// Nesting past MAX_BODY_DEPTH, or a key or string holding text PostgreSQL cannot store; null when
+// the body has neither. One walk, over a stack rather than by recursion (see MAX_BODY_DEPTH).
+function bodyProblem(body: unknown): ValidationError | null {
+  const pending: [unknown, number][] = [[body, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value)) return unstorable(value);
+      continue;
     }
-    return null;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = UNSTORABLE.test(key) ? key : findUnstorable(item);
-      if (found !== null) return found;
-    }
+    if (!value || typeof value !== 'object') continue;
+    if (depth > MAX_BODY_DEPTH) return bodyTooDeep();
+    // Pushed last first, so the first problem in the body's order is the one found.
+    const items: unknown[] = Array.isArray(value) ? value : Object.entries(value).flat();
+    for (let i = items.length - 1; i >= 0; i--) pending.push([items[i], depth + 1]);
   }
   return null;
+}
+
+function unstorable(text: string): ValidationError {
+  return NUL.test(text)
+    ? ValidationError.of('_', 'the body must not contain NUL characters', 'NUL_IN_BODY')
+    : ValidationError.of('_', 'the body must not contain unpaired UTF-16 surrogates', 'LONE_SURROGATE_IN_BODY');
 }

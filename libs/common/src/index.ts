@@ -25,3 +25,4 @@ export * from './errors/database-errors';
 export * from './http/raw-body';
 export * from './concurrency/representation-version';
 export * from './http/entity-tag';
+export * from './validation/body-depth';

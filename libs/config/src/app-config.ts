@@ -253,6 +253,51 @@ export class AppConfig {
     message: 'CORS_ORIGINS must be origins like https://desk.example.com, separated by commas',
   })
   CORS_ORIGINS?: string = undefined;
+
+  // A Desk `filter`'s deepest $and/$or nesting (the top object is level 1) and most conditions; past
+  // either a 400. Real filters stay within three levels and a dozen conditions; these bound the SQL.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  FILTER_MAX_DEPTH = 5;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  FILTER_MAX_CLAUSES = 50;
+
+  // Slow clients: the request's headers must arrive within HTTP_HEADERS_TIMEOUT_MS, and the whole
+  // request (body too) within HTTP_BODY_TIMEOUT_MS of its first byte, or the connection is closed
+  // with a 408. The body's budget is long enough for a 25 MB upload at about 2 Mbit/s.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  HTTP_BODY_TIMEOUT_MS = 120_000;
+
+  // How long an idle keep-alive connection stays open: longer than a load balancer's own idle
+  // timeout (60 s on AWS ALB), so the balancer never sends a request on a connection being closed.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+  // A request's work (from its whole body received to its answer) past this is answered 503 and its
+  // transaction rolled back; load balancers usually give up at 30-60 s.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 15_000;
 }
 
 export class InvalidConfigError extends Error {}

@@ -1,11 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryFailedError } from 'typeorm';
+import { currentDeadline, DeadlineExceededError } from './request-deadline';
 
 // The services' one way to the database. Inside `withTransaction` every query of the request, and
 // every `transaction()` a service opens, joins that one transaction: the idempotency interceptor
 // commits a key's record with the work it guards, or neither.
+// A transaction opened for a request with a deadline (RequestDeadline) holds its statements to the
+// time left and commits only if the deadline has not answered for the request already.
 @Injectable()
 export class Database {
   private readonly ambient = new AsyncLocalStorage<EntityManager>();
@@ -28,13 +31,44 @@ export class Database {
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const ambient = this.ambient.getStore();
     if (ambient) return work(ambient);
-    return this.dataSource.transaction((manager) => this.ambient.run(manager, () => work(manager)));
+    return this.run(work);
   }
 
   // Opens a transaction that everything `work` calls joins.
   async withTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.ambient.getStore()) throw new Error('already inside an ambient transaction');
-    return this.dataSource.transaction((manager) => this.ambient.run(manager, () => work(manager)));
+    return this.run(work);
+  }
+
+  // As DataSource.transaction, with the request's deadline at its start and at its COMMIT.
+  private async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const deadline = currentDeadline();
+    const runner = this.dataSource.createQueryRunner();
+    let bounded = false;
+    try {
+      await runner.startTransaction();
+      // Answered already (waiting for a pooled connection can outlast the deadline): do nothing.
+      if (deadline?.expired) throw new DeadlineExceededError();
+      if (deadline?.running) {
+        // A whole number of milliseconds from our own clock; SET takes no bound parameters. A
+        // statement still running then (a lock wait, a slow scan) is cancelled by PostgreSQL.
+        const left = deadline.remainingMs;
+        if (left === 0) throw new DeadlineExceededError();
+        await runner.query(`SET LOCAL statement_timeout = ${left}`);
+        bounded = true;
+      }
+      const result = await this.ambient.run(runner.manager, () => work(runner.manager));
+      // Checked and marked in one synchronous step: from here the deadline will not answer 503.
+      if (deadline && !deadline.beginCommit()) throw new DeadlineExceededError();
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      // Rolled back whatever the failure; the original error is the one that matters.
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw bounded && isStatementTimeout(error) ? new DeadlineExceededError() : error;
+    } finally {
+      await runner.release();
+    }
   }
 
   // Independent reads: at once on the pool; one after another inside a transaction, whose one
@@ -65,4 +99,10 @@ export class Database {
   async query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T> {
     return this.manager.query(sql, parameters) as Promise<T>;
   }
+}
+
+// PostgreSQL's "canceling statement due to statement timeout" (57014): in a transaction held to a
+// deadline, the deadline's.
+function isStatementTimeout(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: unknown }).code === '57014';
 }

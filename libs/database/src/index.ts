@@ -5,3 +5,4 @@ export { openDatabaseServer } from './database-server';
 export type { DatabaseServer, DatabaseServerSettings } from './database-server';
 export { runMigrationsUnderLock } from './migrate';
 export { Database } from './database';
+export { currentDeadline, DeadlineExceededError, RequestDeadline, runWithDeadline } from './request-deadline';

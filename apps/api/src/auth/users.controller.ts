@@ -12,6 +12,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiDeskErrors, ApiListQuery, DESK_ERRORS_SCHEMA, DeskBody, IdParam, Idempotent, parseListQuery, pickFields } from '@app/common';
+import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from './current-principal.decorator';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
@@ -36,6 +37,7 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly tenants: TenantsService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('users.json')
@@ -44,7 +46,7 @@ export class UsersController {
   @ApiOkResponse({ schema: USERS_LIST_SCHEMA })
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    const list = parseListQuery(query, USER_LIST);
+    const list = parseListQuery(query, USER_LIST, this.config);
     const { rows, meta } = await this.users.list(principal.tenantId, list);
     return { users: rows.map((user) => pickFields(presentUser(user), list.fields)), meta: { page: meta } };
   }
@@ -99,7 +101,7 @@ export class UsersController {
 
   // A single agent takes only `fields` of the list parameters.
   private single(user: Awaited<ReturnType<UsersService['getById']>>, query: Query) {
-    const { fields } = parseListQuery({ fields: query.fields }, USER_LIST);
+    const { fields } = parseListQuery({ fields: query.fields }, USER_LIST, this.config);
     return { user: pickFields(presentUser(user), fields) };
   }
 }

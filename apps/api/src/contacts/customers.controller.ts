@@ -25,6 +25,7 @@ import {
   parseListQuery,
 } from '@app/common';
 import type { FastifyReply } from 'fastify';
+import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { customerVersion, presentCustomersIncluded, presentCustomerView } from './contacts.presenter';
@@ -41,7 +42,10 @@ type Query = Record<string, unknown>;
 @ApiBasicAuth()
 @Controller('desk/api/v2')
 export class CustomersController {
-  constructor(private readonly customers: CustomersService) {}
+  constructor(
+    private readonly customers: CustomersService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('customers.json')
   @Idempotent()
@@ -65,7 +69,7 @@ export class CustomersController {
   @ApiOkResponse({ schema: CUSTOMERS_LIST_SCHEMA })
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    const list = parseListQuery(query, CUSTOMER_LIST);
+    const list = parseListQuery(query, CUSTOMER_LIST, this.config);
     const { views, meta } = await this.customers.list(principal, list);
     return {
       customers: views.map((view) => presentCustomerView(view, list.fields)),
@@ -89,7 +93,7 @@ export class CustomersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     // A single resource takes only `fields` and `includes` of the list parameters.
-    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, CUSTOMER_LIST);
+    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, CUSTOMER_LIST, this.config);
     const view = await this.customers.getById(principal, id);
     const version = customerVersion(view);
     void reply.header('ETag', entityTag(version));

@@ -26,6 +26,7 @@ import {
   parseListQuery,
 } from '@app/common';
 import type { FastifyReply } from 'fastify';
+import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { Public } from '../auth/public.decorator';
@@ -45,7 +46,10 @@ type Query = Record<string, unknown>;
 @ApiBasicAuth()
 @Controller('desk/api/v2')
 export class ConversationsController {
-  constructor(private readonly conversations: ConversationsService) {}
+  constructor(
+    private readonly conversations: ConversationsService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('conversations.json')
   @Idempotent()
@@ -66,7 +70,7 @@ export class ConversationsController {
   @ApiOkResponse({ schema: CONVERSATIONS_LIST_SCHEMA })
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    const list = parseListQuery(query, CONVERSATION_LIST);
+    const list = parseListQuery(query, CONVERSATION_LIST, this.config);
     return this.page(principal.tenantId, list, await this.conversations.list(principal, list));
   }
 
@@ -76,7 +80,7 @@ export class ConversationsController {
   @ApiOkResponse({ schema: CONVERSATIONS_LIST_SCHEMA })
   @ApiDeskErrors('notFound')
   async listOfCustomer(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
-    const list = parseListQuery(query, CONVERSATION_LIST);
+    const list = parseListQuery(query, CONVERSATION_LIST, this.config);
     return this.page(principal.tenantId, list, await this.conversations.listOfCustomer(principal, id, list));
   }
 
@@ -103,7 +107,7 @@ export class ConversationsController {
   @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiDeskErrors('notFound')
   async getByToken(@Param('token') token: string, @Query() query: Query, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST);
+    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST, this.config);
     const view = tagged(reply, await this.conversations.getByToken(token));
     return this.single(view.conversation.tenantId, view, fields, includes, true);
   }
@@ -120,7 +124,7 @@ export class ConversationsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST);
+    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST, this.config);
     const view = await this.conversations.getById(principal, id);
     const version = conversationVersion(view);
     void reply.header('ETag', entityTag(version));

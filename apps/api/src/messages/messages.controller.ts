@@ -11,6 +11,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, ListQuery, ListSpec, parseListQuery } from '@app/common';
+import { AppConfig } from '@app/config';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
@@ -43,6 +44,7 @@ export class MessagesController {
     private readonly messages: MessagesService,
     private readonly conversations: ConversationsService,
     private readonly included: IncludedLoader,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('conversationmessages.json')
@@ -71,7 +73,7 @@ export class MessagesController {
   @ApiOkResponse({ schema: MESSAGES_LIST_SCHEMA })
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    return this.page(principal.tenantId, MESSAGE_LIST, parseListQuery(query, MESSAGE_LIST));
+    return this.page(principal.tenantId, MESSAGE_LIST, parseListQuery(query, MESSAGE_LIST, this.config));
   }
 
   @Get('conversations/:id/messages.json')
@@ -80,7 +82,7 @@ export class MessagesController {
   @ApiOkResponse({ schema: MESSAGES_LIST_SCHEMA })
   @ApiDeskErrors('notFound')
   async listOfConversation(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
-    const list = parseListQuery(query, CONVERSATION_MESSAGE_LIST);
+    const list = parseListQuery(query, CONVERSATION_MESSAGE_LIST, this.config);
     await this.conversations.assertExists(principal.tenantId, id);
     return this.page(principal.tenantId, CONVERSATION_MESSAGE_LIST, list, { conversationId: id });
   }
@@ -96,7 +98,7 @@ export class MessagesController {
   @ApiDeskErrors('notFound')
   async history(@Param('token') token: string, @Query() query: Query) {
     const { page, pageSize, cursor, fields, includes } = query;
-    const list = parseListQuery({ page, pageSize, cursor, fields, includes }, HISTORY_LIST);
+    const list = parseListQuery({ page, pageSize, cursor, fields, includes }, HISTORY_LIST, this.config);
     const conversation = await this.conversations.findByToken(token);
     return this.page(conversation.tenantId, HISTORY_LIST, list, { conversationId: conversation.id, publicView: true });
   }
@@ -108,7 +110,7 @@ export class MessagesController {
   @ApiOkResponse({ schema: MESSAGE_ENVELOPE_SCHEMA })
   @ApiDeskErrors('notFound')
   async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
-    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, MESSAGE_LIST);
+    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, MESSAGE_LIST, this.config);
     const message = await this.messages.getById(principal, id);
     const conversationmessage = presentMessage(message, fields);
     if (includes.size === 0) return { conversationmessage };

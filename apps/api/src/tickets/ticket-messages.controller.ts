@@ -1,6 +1,7 @@
 import { Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBasicAuth, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, parseListQuery } from '@app/common';
+import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { CreateTicketMessageDto } from './dto/create-ticket-message.dto';
@@ -21,6 +22,7 @@ export class TicketMessagesController {
   constructor(
     private readonly messages: TicketMessagesService,
     private readonly includes: TicketIncludes,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('tickets/:id/messages.json')
@@ -29,7 +31,7 @@ export class TicketMessagesController {
   @ApiOkResponse({ schema: TICKET_MESSAGES_LIST_SCHEMA })
   @ApiDeskErrors('notFound')
   async list(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
-    const list = parseListQuery(query, TICKET_MESSAGE_LIST);
+    const list = parseListQuery(query, TICKET_MESSAGE_LIST, this.config);
     const { messages, meta } = await this.messages.list(principal, id, list);
     return {
       messages: messages.map((message) => presentTicketMessage(message, list.fields)),

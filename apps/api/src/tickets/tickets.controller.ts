@@ -26,6 +26,7 @@ import {
   parseListQuery,
 } from '@app/common';
 import type { FastifyReply } from 'fastify';
+import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { TicketBodyDto } from './dto/ticket-body.dto';
@@ -47,6 +48,7 @@ export class TicketsController {
   constructor(
     private readonly tickets: TicketsService,
     private readonly includes: TicketIncludes,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('tickets.json')
@@ -69,7 +71,7 @@ export class TicketsController {
   @ApiOkResponse({ schema: TICKETS_LIST_SCHEMA })
   @ApiDeskErrors()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    const list = parseListQuery(query, TICKET_LIST);
+    const list = parseListQuery(query, TICKET_LIST, this.config);
     const { views, meta } = await this.tickets.list(principal, list);
     return {
       tickets: views.map((view) => presentTicket(view, list.fields)),
@@ -93,7 +95,7 @@ export class TicketsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     // A single resource takes only `fields` and `includes` of the list parameters.
-    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, TICKET_LIST);
+    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, TICKET_LIST, this.config);
     const view = await this.tickets.getById(principal, id);
     const version = ticketVersion(view);
     void reply.header('ETag', entityTag(version));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FieldErrorsBuilder, isPlainObject, Messages, ValidationError } from '@app/common';
+import { bodyTooDeep, FieldErrorsBuilder, isPlainObject, MAX_BODY_DEPTH, Messages, nestsDeeperThan, ValidationError } from '@app/common';
 import secureJson from 'secure-json-parse';
 import { Member, parseConversationChannel, parseMember } from '../pusher/pusher-channels';
 
@@ -30,6 +30,8 @@ export function readWebhookBatch(raw: Buffer | undefined, limits: WebhookLimits)
     throw ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON');
   }
   if (!isPlainObject(body)) throw ValidationError.of('_', 'the body must be {"time_ms": <number>, "events": [...]}', 'MALFORMED_WEBHOOK');
+  // An event is stored with JSON.stringify, which recurses.
+  if (nestsDeeperThan(body, MAX_BODY_DEPTH)) throw bodyTooDeep();
 
   const errors = new FieldErrorsBuilder();
   const { time_ms: timeMs, events } = body;

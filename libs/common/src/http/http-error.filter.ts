@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { currentDeadline } from '@app/database';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dialectFor } from './error-dialects';
 import { Problem, toProblem } from './problem';
@@ -24,10 +25,17 @@ export class HttpErrorFilter implements ExceptionFilter {
       problem = internalProblem(String(request.id));
     }
 
-    if (problem.status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="helpdesk", Basic realm="helpdesk"');
-    const { status, body } = dialectFor(request.url).render(problem);
-    void reply.status(status).header('X-Error-Code', problem.code).header('Content-Type', 'application/json; charset=utf-8').send(body);
+    // The request's deadline has answered it already (503); what its work ran into since is moot.
+    if (currentDeadline()?.expired) return;
+    sendProblem(request, reply, problem);
   }
+}
+
+// The problem as the endpoint's dialect writes it; also for answers made outside Nest's handlers.
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): void {
+  if (problem.status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="helpdesk", Basic realm="helpdesk"');
+  const { status, body } = dialectFor(request.url).render(problem);
+  void reply.status(status).header('X-Error-Code', problem.code).header('Content-Type', 'application/json; charset=utf-8').send(body);
 }
 
 interface RequestLog {

@@ -1,6 +1,9 @@
 import { HttpException } from '@nestjs/common';
+import { DeadlineExceededError } from '@app/database';
 import { AppError, ErrorKind, FieldErrors } from '../errors/app-error';
 import { sqlStateOf } from '../errors/database-errors';
+
+export const REQUEST_TIMEOUT = 'REQUEST_TIMEOUT';
 
 // An error reduced to what any dialect needs to render it.
 export interface Problem {
@@ -51,6 +54,10 @@ export function toProblem(exception: unknown): Problem | null {
         ? response
         : String((response as { message?: unknown }).message ?? exception.message);
     return { status, code: `HTTP_${status}`, message };
+  }
+  // Out of time (HTTP_REQUEST_TIMEOUT_MS) before anything of it committed.
+  if (exception instanceof DeadlineExceededError) {
+    return { status: 503, code: REQUEST_TIMEOUT, message: exception.message };
   }
   // Two transactions that each waited on the other: PostgreSQL aborted this one, nothing of it was
   // written, and the same request sent again succeeds.

@@ -1,6 +1,6 @@
 import { compileFilter } from './compile-filter';
 import { ListSpec } from './list-spec';
-import { parseFilter } from './parse-filter';
+import { FilterLimits, parseFilter } from './parse-filter';
 
 const spec: ListSpec = {
   filterable: {
@@ -17,8 +17,10 @@ const spec: ListSpec = {
   tieBreaker: 't.id',
 };
 
+const limits: FilterLimits = { FILTER_MAX_DEPTH: 5, FILTER_MAX_CLAUSES: 50 };
+
 const compile = (filter: unknown) => {
-  const parsed = parseFilter(JSON.stringify(filter), spec);
+  const parsed = parseFilter(JSON.stringify(filter), spec, limits);
   expect(parsed.errors).toEqual({});
   return compileFilter(parsed.node!, spec);
 };
@@ -47,7 +49,7 @@ describe(compileFilter.name, () => {
 
 describe(parseFilter.name, () => {
   it('should report every problem with its path, and which fields it names', () => {
-    const parsed = parseFilter('{"id":{"$regex":"x","$gt":"a"},"nope":1,"state":"deleted"}', spec);
+    const parsed = parseFilter('{"id":{"$regex":"x","$gt":"a"},"nope":1,"state":"deleted"}', spec, limits);
     expect(parsed.errors).toEqual({
       filter: [
         "unknown operator '$regex' on 'id'; use one of ‘$eq, $ne, $lt, $lte, $gt, $gte, $in, $nin’",
@@ -60,8 +62,36 @@ describe(parseFilter.name, () => {
 
   it('should cap the number of conditions and the size of lists', () => {
     const many = Object.fromEntries([['$or', Array.from({ length: 51 }, (_, i) => ({ id: i }))]]);
-    expect(parseFilter(JSON.stringify(many), spec).errors.filter).toEqual(['must have at most 50 conditions']);
+    expect(parseFilter(JSON.stringify(many), spec, limits).errors.filter).toEqual(['must have at most 50 conditions']);
     const long = { id: { $in: Array.from({ length: 501 }, (_, i) => i) } };
-    expect(parseFilter(JSON.stringify(long), spec).errors.filter).toEqual(['id.$in must have at most 500 values']);
+    expect(parseFilter(JSON.stringify(long), spec, limits).errors.filter).toEqual(['id.$in must have at most 500 values']);
+  });
+
+  it('should take its depth and condition limits from the caller, saying each once', () => {
+    const tight: FilterLimits = { FILTER_MAX_DEPTH: 2, FILTER_MAX_CLAUSES: 3 };
+    expect(parseFilter(JSON.stringify({ $and: [{ id: 1 }, { id: 2 }], state: 'active' }), spec, tight).errors).toEqual({});
+    expect(parseFilter(JSON.stringify({ $and: [{ $or: [{ id: 1 }] }] }), spec, tight).errors.filter).toEqual([
+      '$and[0].$or[0] must not nest deeper than 2 levels',
+    ]);
+    // Over the limit by thousands of conditions, and by an array of empty filters: one message each.
+    const many = { $or: Array.from({ length: 3 }, (_, i) => ({ id: { $gt: i, $lt: 10, $ne: 5 } })) };
+    expect(parseFilter(JSON.stringify(many), spec, tight).errors.filter).toEqual(['must have at most 3 conditions']);
+    const padded = { $or: Array.from({ length: 10_000 }, () => ({})) };
+    expect(parseFilter(JSON.stringify(padded), spec, tight).errors.filter).toEqual(['must have at most 3 conditions']);
+  });
+
+  it('should refuse a JSON bomb of deep nesting with one message, without overflowing the stack', () => {
+    const bombs = [
+      '['.repeat(100_000) + ']'.repeat(100_000),
+      '{"$and":['.repeat(50_000) + '{}' + ']}'.repeat(50_000),
+      '{"id":{"$in":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}}',
+      '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000),
+      '['.repeat(100_000),
+    ];
+    for (const bomb of bombs) {
+      const { node, errors } = parseFilter(bomb, spec, limits);
+      expect(node).toBeNull();
+      expect(errors.filter).toHaveLength(1);
+    }
   });
 });

@@ -4,10 +4,15 @@ import { FilterNode, FilterOperator, ListField, ListSpec } from './list-spec';
 
 export const FILTER_OPERATORS: readonly FilterOperator[] = ['$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$in', '$nin'];
 const LOGICAL = ['$and', '$or'] as const;
-const MAX_DEPTH = 5;
-const MAX_CONDITIONS = 50;
 const MAX_LIST_VALUES = 500;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+// How deep a filter may nest ($and/$or levels, the top object being 1) and how many conditions it
+// may hold in all; the environment sets them (FILTER_MAX_DEPTH, FILTER_MAX_CLAUSES).
+export interface FilterLimits {
+  FILTER_MAX_DEPTH: number;
+  FILTER_MAX_CLAUSES: number;
+}
 
 export interface ParsedFilter {
   node: FilterNode | null;
@@ -18,8 +23,10 @@ export interface ParsedFilter {
 
 // The Desk `filter` parameter: Mongo-style JSON, e.g. {"id":{"$in":[1,2]},"$or":[{"state":"deleted"}]}.
 // Every error is keyed by the parameter, `filter`, and says where in it the problem is.
-export function parseFilter(text: string, spec: ListSpec): ParsedFilter {
-  const parser = new FilterParser(spec);
+// JSON.parse takes any nesting without recursion (V8's parser is iterative); the walk below stops
+// at the depth limit, so a JSON bomb of 100,000 '[' is one 400, not a stack overflow.
+export function parseFilter(text: string, spec: ListSpec, limits: FilterLimits): ParsedFilter {
+  const parser = new FilterParser(spec, limits);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -35,10 +42,14 @@ class FilterParser {
   readonly fields = new Set<string>();
   private conditions = 0;
 
-  constructor(private readonly spec: ListSpec) {}
+  constructor(
+    private readonly spec: ListSpec,
+    private readonly limits: FilterLimits,
+  ) {}
 
   parseObject(json: unknown, path: string, depth: number): FilterNode | null {
-    if (depth > MAX_DEPTH) return this.fail(path, `must not nest deeper than ${MAX_DEPTH} levels`);
+    const maxDepth = this.limits.FILTER_MAX_DEPTH;
+    if (depth > maxDepth) return this.fail(path, `must not nest deeper than ${maxDepth} levels`);
     if (!isObject(json)) return this.fail(path, Messages.object);
     const nodes: FilterNode[] = [];
     for (const [key, value] of Object.entries(json)) {
@@ -53,6 +64,8 @@ class FilterParser {
 
   private parseLogical(key: '$and' | '$or', value: unknown, path: string, depth: number): FilterNode | null {
     if (!Array.isArray(value) || value.length === 0) return this.fail(path, 'must be a non-empty array of filters');
+    // Every item counts, empty ones too, so no array longer than the limit is walked.
+    if (value.length > this.limits.FILTER_MAX_CLAUSES) return this.tooManyConditions();
     const nodes = value
       .map((item, index) => this.parseObject(item, `${path}[${index}]`, depth + 1))
       .filter((node): node is FilterNode => node !== null);
@@ -83,7 +96,7 @@ class FilterParser {
   }
 
   private compare(name: string, field: ListField, operator: FilterOperator, value: unknown, path: string): FilterNode | null {
-    if (++this.conditions > MAX_CONDITIONS) return this.fail('filter', `must have at most ${MAX_CONDITIONS} conditions`);
+    if (++this.conditions > this.limits.FILTER_MAX_CLAUSES) return this.tooManyConditions();
     if (operator === '$in' || operator === '$nin') {
       if (!Array.isArray(value) || value.length === 0) return this.fail(path, 'must be a non-empty array');
       if (value.length > MAX_LIST_VALUES) return this.fail(path, `must have at most ${MAX_LIST_VALUES} values`);
@@ -95,6 +108,13 @@ class FilterParser {
     const problem = checkValue(field, value, operator === '$eq' || operator === '$ne');
     if (problem) return this.fail(path, problem);
     return { kind: 'compare', field: name, operator, value };
+  }
+
+  // Said once, however far over the limit the filter goes.
+  private tooManyConditions(): null {
+    const message = `must have at most ${this.limits.FILTER_MAX_CLAUSES} conditions`;
+    if (this.errors.filter?.includes(message)) return null;
+    return this.fail('filter', message);
   }
 
   // `path` is where in the filter the problem is (`filter.id.$in`); the parameter itself is `filter`.

@@ -1,7 +1,7 @@
 import { FieldErrorsBuilder } from '../errors/app-error';
 import { Messages } from '../validation/messages';
 import { decodeCursor } from './list-cursor';
-import { parseFilter } from './parse-filter';
+import { FilterLimits, parseFilter } from './parse-filter';
 import { FilterNode, ListCursor, ListQuery, ListSpec, OrderMode } from './list-spec';
 
 export const MAX_PAGE_SIZE = 100;
@@ -12,7 +12,8 @@ type RawQuery = Record<string, unknown>;
 
 // Parses the Desk list parameters against a resource's whitelist. Every problem is reported at
 // once, keyed by parameter; nothing the caller sends reaches SQL except as a bound value.
-export function parseListQuery(raw: RawQuery, spec: ListSpec): ListQuery {
+// `limits` is the AppConfig, whose filter limits the controllers pass on.
+export function parseListQuery(raw: RawQuery, spec: ListSpec, limits: FilterLimits): ListQuery {
   const errors = new FieldErrorsBuilder();
 
   const page = parsePositiveInteger(raw.page, 'page', 1, errors);
@@ -38,7 +39,7 @@ export function parseListQuery(raw: RawQuery, spec: ListSpec): ListQuery {
   let filtersState = false;
   const filterRaw = single(raw.filter, 'filter', errors);
   if (filterRaw !== undefined && filterRaw.trim() !== '') {
-    const parsed = parseFilter(filterRaw, spec);
+    const parsed = parseFilter(filterRaw, spec, limits);
     errors.merge(parsed.errors);
     filter = parsed.node;
     filtersState = parsed.fields.has(spec.stateField);

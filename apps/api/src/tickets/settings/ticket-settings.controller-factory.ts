@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ApiDeskErrors, ApiListQuery, DESK_ERRORS_SCHEMA, DeskBody, IdParam, Idempotent, parseListQuery, pickFields } from '@app/common';
+import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from '../../auth/current-principal.decorator';
 import { Principal } from '../../auth/principal';
 import { NamedRow, SettingDefinition } from './ticket-settings.definitions';
@@ -50,7 +51,10 @@ export function settingController<E extends NamedRow, I extends object>(options:
   @ApiBearerAuth()
   @ApiBasicAuth()
   class SettingController {
-    constructor(@Inject(TicketSettingsService) readonly settings: TicketSettingsService) {}
+    constructor(
+      @Inject(TicketSettingsService) readonly settings: TicketSettingsService,
+      @Inject(AppConfig) readonly config: AppConfig,
+    ) {}
 
     @Get(collection)
     @ApiOperation({ summary: `List ${many}`, description: 'Deleted ones only when the filter names `state`.' })
@@ -58,7 +62,7 @@ export function settingController<E extends NamedRow, I extends object>(options:
     @ApiOkResponse({ schema: listSchema(def.kind, options.schema) })
     @ApiDeskErrors()
     async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-      const list = parseListQuery(query, def.list);
+      const list = parseListQuery(query, def.list, this.config);
       const { rows, meta } = await this.settings.list(def, principal.tenantId, list);
       return { [def.kind]: rows.map((row) => present(row, list.fields)), meta: { page: meta } };
     }
@@ -70,7 +74,7 @@ export function settingController<E extends NamedRow, I extends object>(options:
     @ApiDeskErrors('notFound')
     async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
       // A single object takes only `fields` of the list parameters.
-      const { fields } = parseListQuery({ fields: query.fields }, def.list);
+      const { fields } = parseListQuery({ fields: query.fields }, def.list, this.config);
       return { [def.singular]: present(await this.settings.getById(def, principal.tenantId, id), fields) };
     }
 
