@@ -5,41 +5,72 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../apps/api/src/create-app';
+import { startRoundRobin, startServiceProcess } from './service-processes';
 import { createDatabase, withDatabase } from './test-database';
 
 export interface TestApp {
   app: NestFastifyApplication;
   http: TestAgent;
+  // Always the in-process app, for a test that watches that app's own internals during a request.
+  inProcessHttp: TestAgent;
   // Straight to the database, for arranging and for asserting what a request left behind.
   db: DataSource;
   databaseUrl: string;
+  // What a further app or CLI run needs to reach the same database the way this one does.
+  databaseEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  // Requests go to the in-process app even when the run spreads them over service processes
+  // (E2E_PROCESSES), for tests that depend on one process's own memory.
+  inProcessHttp?: boolean;
+}
+
+// E2E_PROCESSES=n: `http` sends requests in turn to n service processes (the production build) on the
+// same database and env, beside the in-process app (which tests still reach through `app` and `db`).
+const PROCESSES = Number(process.env.E2E_PROCESSES ?? '1');
+
 // A fresh database for this spec file, cloned from the migrated template, and the real app on it.
 export async function createTestDatabase(): Promise<string> {
+  return (await createTestDatabaseEnv()).DATABASE_URL;
+}
+
+// The new database's DATABASE_URL, and under E2E_PGBOUNCER that URL is PgBouncer's, with
+// DATABASE_DIRECT_URL for the session work.
+export async function createTestDatabaseEnv(): Promise<{ DATABASE_URL: string; DATABASE_DIRECT_URL?: string }> {
   const serverUrl = process.env.TEST_DB_SERVER_URL;
   const template = process.env.TEST_DB_TEMPLATE;
   const prefix = process.env.TEST_DB_PREFIX;
   if (!serverUrl || !template || !prefix) throw new Error('run the tests through jest: test/global-setup.ts prepares the database');
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   await createDatabase(serverUrl, name, template);
-  return withDatabase(serverUrl, name);
+  const direct = withDatabase(serverUrl, name);
+  const pooler = process.env.TEST_DB_POOLER_URL;
+  return pooler ? { DATABASE_URL: withDatabase(pooler, name), DATABASE_DIRECT_URL: direct } : { DATABASE_URL: direct };
 }
 
 // No test sends to the real Pusher: unless a spec points the app at its fake (test/support/
 // pusher-server.ts), Pusher is a closed port on loopback.
 const LOCAL_PUSHER = { PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '1', PUSHER_USE_TLS: 'false' };
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const databaseUrl = await createTestDatabase();
-  const config = loadAppConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...LOCAL_PUSHER, ...env, DATABASE_URL: databaseUrl });
-  const app = await createApp(config);
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  const databaseEnv = await createTestDatabaseEnv();
+  const appEnv = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...LOCAL_PUSHER, ...env, ...databaseEnv };
+  const app = await createApp(loadAppConfig(appEnv));
+  const inProcessHttp = request(app.getHttpServer());
+  const base = { app, inProcessHttp, db: app.get(DataSource), databaseUrl: databaseEnv.DATABASE_URL, databaseEnv };
+  if (PROCESSES <= 1 || options.inProcessHttp) return { ...base, http: inProcessHttp, close: () => app.close() };
+  const services = await Promise.all(Array.from({ length: PROCESSES }, () => startServiceProcess(appEnv)));
+  const proxy = await startRoundRobin(services.map((service) => service.url));
   return {
-    app,
-    http: request(app.getHttpServer()),
-    db: app.get(DataSource),
-    databaseUrl,
-    close: () => app.close(),
+    ...base,
+    // supertest takes a URL as well as a server: the same API, over the network.
+    http: request(proxy.url) as unknown as TestAgent,
+    close: async () => {
+      await proxy.close();
+      await Promise.all(services.map((service) => service.stop()));
+      await app.close();
+    },
   };
 }

@@ -204,6 +204,13 @@ export class AppConfig {
   @IsString()
   @IsNotEmpty()
   FILES_DIR = '.data/files';
+
+  // A direct PostgreSQL URL for what needs a session (the migration lock), when DATABASE_URL goes
+  // through a transaction pooler such as PgBouncer; unset, DATABASE_URL is used for everything.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_DIRECT_URL must be a postgres:// URL' })
+  DATABASE_DIRECT_URL?: string = undefined;
 }
 
 export class InvalidConfigError extends Error {}

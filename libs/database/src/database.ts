@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { AppConfig } from '@app/config';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { isPooled, STATEMENT_TIMEOUT_MS } from './database-options';
 
 // The services' one way to the database. Inside `withTransaction` every query of the request, and
 // every `transaction()` a service opens, joins that one transaction: the idempotency interceptor
@@ -11,7 +13,11 @@ export class Database {
   private readonly ambient = new AsyncLocalStorage<EntityManager>();
   private readonly columnLists = new Map<EntityTarget<ObjectLiteral>, string>();
 
-  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+  private readonly pooled: boolean;
+
+  constructor(@InjectDataSource() readonly dataSource: DataSource, config: AppConfig) {
+    this.pooled = isPooled(config);
+  }
 
   // The ambient transaction's manager, or the pool's.
   get manager(): EntityManager {
@@ -28,13 +34,21 @@ export class Database {
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const ambient = this.ambient.getStore();
     if (ambient) return work(ambient);
-    return this.dataSource.transaction((manager) => this.ambient.run(manager, () => work(manager)));
+    return this.open(work);
   }
 
   // Opens a transaction that everything `work` calls joins.
   async withTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.ambient.getStore()) throw new Error('already inside an ambient transaction');
-    return this.dataSource.transaction((manager) => this.ambient.run(manager, () => work(manager)));
+    return this.open(work);
+  }
+
+  private open<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      // A pooler's connections carry no session settings of ours: the timeout holds per transaction.
+      if (this.pooled) await manager.query(`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
+      return this.ambient.run(manager, () => work(manager));
+    });
   }
 
   // Independent reads: at once on the pool; one after another inside a transaction, whose one
