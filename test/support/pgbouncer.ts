@@ -49,6 +49,9 @@ export async function startPgBouncer(serverUrl: string, dir: string, port: numbe
   const log = openSync(join(dir, 'pgbouncer.log'), 'a');
   const child = spawn(PGBOUNCER, [...asUser, ini], { stdio: ['ignore', log, log] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Not outliving a test process that ends without its teardown.
+  const orphaned = () => child.kill('SIGTERM');
+  process.once('exit', orphaned);
 
   const pooled = new URL(serverUrl);
   pooled.hostname = '127.0.0.1';
@@ -58,6 +61,7 @@ export async function startPgBouncer(serverUrl: string, dir: string, port: numbe
   return {
     serverUrl: serverUrlThrough,
     stop: async () => {
+      process.off('exit', orphaned);
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
       await rm(dir, { recursive: true, force: true });

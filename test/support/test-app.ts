@@ -5,7 +5,7 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../apps/api/src/create-app';
-import { startRoundRobin, startServiceProcess } from './service-processes';
+import { ServiceProcess, startRoundRobin, startServiceProcess } from './service-processes';
 import { createDatabase, withDatabase } from './test-database';
 
 export interface TestApp {
@@ -57,11 +57,27 @@ const LOCAL_PUSHER = { PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '1', PUSHER_USE_TL
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const databaseEnv = await createTestDatabaseEnv();
   const appEnv = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...LOCAL_PUSHER, ...env, ...databaseEnv };
-  const app = await createApp(loadAppConfig(appEnv));
+  const spread = PROCESSES > 1 && !options.inProcessHttp;
+  // The processes boot while the in-process app does.
+  const booting = Promise.allSettled(Array.from({ length: spread ? PROCESSES : 0 }, () => startServiceProcess(appEnv)));
+  const stopStarted = async () => {
+    for (const started of await booting) if (started.status === 'fulfilled') await started.value.stop();
+  };
+  const app = await createApp(loadAppConfig(appEnv)).catch(async (error: unknown) => {
+    await stopStarted();
+    throw error;
+  });
   const inProcessHttp = request(app.getHttpServer());
   const base = { app, inProcessHttp, db: app.get(DataSource), databaseUrl: databaseEnv.DATABASE_URL, databaseEnv };
-  if (PROCESSES <= 1 || options.inProcessHttp) return { ...base, http: inProcessHttp, close: () => app.close() };
-  const services = await Promise.all(Array.from({ length: PROCESSES }, () => startServiceProcess(appEnv)));
+  if (!spread) return { ...base, http: inProcessHttp, close: () => app.close() };
+  const booted = await booting;
+  const failed = booted.find((started) => started.status === 'rejected');
+  if (failed) {
+    await stopStarted();
+    await app.close();
+    throw failed.reason;
+  }
+  const services = booted.map((started) => (started as PromiseFulfilledResult<ServiceProcess>).value);
   const proxy = await startRoundRobin(services.map((service) => service.url));
   return {
     ...base,
