@@ -24,7 +24,7 @@ describe('The command line (bootstrap, keys)', () => {
 
   const run = async (...argv: string[]) => {
     const lines: string[] = [];
-    await runCommand(argv, loadAppConfig({ DATABASE_URL: t.databaseUrl }), { out: (line) => lines.push(line) });
+    await runCommand(argv, loadAppConfig(t.databaseEnv), { out: (line) => lines.push(line) });
     return lines;
   };
 

@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { register } from 'tsconfig-paths';
+import { PgBouncer, startPgBouncer } from './support/pgbouncer';
 import { createDatabase, withDatabase } from './support/test-database';
 
 // Jest runs this file outside its module system, so the path aliases are registered here.
@@ -51,6 +54,21 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DB_SERVER_URL = serverUrl;
   process.env.TEST_DB_PREFIX = runPrefix;
   process.env.TEST_DB_TEMPLATE = template;
+
+  // E2E_PGBOUNCER=1: the apps reach their databases through a PgBouncer in transaction mode.
+  if (process.env.E2E_PGBOUNCER === '1') {
+    const pgbouncer = await startPgBouncer(serverUrl, join('.data', `test-pgbouncer-${process.pid}`), await freePort());
+    (globalThis as { pgbouncer?: PgBouncer }).pgbouncer = pgbouncer;
+    process.env.TEST_DB_POOLER_URL = pgbouncer.serverUrl;
+    process.stdout.write(`through PgBouncer (transaction mode) on ${new URL(pgbouncer.serverUrl).host}\n`);
+  }
+  // E2E_PROCESSES=n: requests go to n processes of the production build, built once here (unless
+  // E2E_BUILT=true says dist/ is current).
+  if (Number(process.env.E2E_PROCESSES ?? '1') > 1) {
+    if (process.env.E2E_BUILT !== 'true') await promisify(execFile)('npx', ['nest', 'build', 'api'], { cwd: join(__dirname, '..'), timeout: 180_000 });
+    process.env.E2E_BUILT = 'true';
+    process.stdout.write(`requests round-robin over ${process.env.E2E_PROCESSES} service processes\n`);
+  }
 }
 
 export interface EmbeddedTestServer {

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { EmbeddedTestServer } from './global-setup';
 import { describeLeaks, findLeaksInRun } from './support/secret-leaks';
+import type { PgBouncer } from './support/pgbouncer';
 import { dropDatabases } from './support/test-database';
 
 export default async function globalTeardown(): Promise<void> {
@@ -12,6 +13,7 @@ async function dropTestDatabases(): Promise<void> {
   const serverUrl = process.env.TEST_DB_SERVER_URL;
   const prefix = process.env.TEST_DB_PREFIX;
   const embedded = (globalThis as { embeddedPostgres?: EmbeddedTestServer }).embeddedPostgres;
+  await (globalThis as { pgbouncer?: PgBouncer }).pgbouncer?.stop();
   if (embedded) {
     await embedded.stop();
     await rm(embedded.dir, { recursive: true, force: true });

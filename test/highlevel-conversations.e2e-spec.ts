@@ -679,7 +679,12 @@ describe('HighLevel Conversations (/conversations)', () => {
     let limited: TestApp;
 
     beforeAll(async () => {
-      limited = await createTestApp({ HL_RATE_LIMIT_MAX: '5', HL_RATE_LIMIT_INTERVAL_MS: String(INTERVAL), HL_RATE_LIMIT_DAILY: '8' });
+      // The limiter counts in each process's memory (across processes only once it counts in Redis),
+      // so these counts are one process's: in-process also under E2E_PROCESSES.
+      limited = await createTestApp(
+        { HL_RATE_LIMIT_MAX: '5', HL_RATE_LIMIT_INTERVAL_MS: String(INTERVAL), HL_RATE_LIMIT_DAILY: '8' },
+        { inProcessHttp: true },
+      );
     });
     afterAll(() => limited.close());
 

@@ -571,7 +571,7 @@ describe('Live updates through Pusher, via the outbox', () => {
     it('should never send a row twice when two service processes share the outbox', async () => {
       await drained();
       const second: NestFastifyApplication = await createApp(
-        loadAppConfig({ ...pusher.env(), PUSHER_DISPATCH_INTERVAL_MS: '10', LOG_LEVEL: 'silent', DATABASE_URL: t.databaseUrl }),
+        loadAppConfig({ ...pusher.env(), PUSHER_DISPATCH_INTERVAL_MS: '10', LOG_LEVEL: 'silent', ...t.databaseEnv }),
       );
       try {
         const count = 600;

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../apps/api/src/create-app';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
-import { createTestApp, createTestDatabase, TestApp } from './support/test-app';
+import { createTestApp, createTestDatabaseEnv, TestApp } from './support/test-app';
 
 describe('Around the API', () => {
   let t: TestApp;
@@ -179,7 +179,7 @@ describe('Unexpected errors and logs', () => {
   beforeAll(async () => {
     lines = [];
     raw = '';
-    const databaseUrl = await createTestDatabase();
+    const databaseEnv = await createTestDatabaseEnv();
     const sink = new Writable({
       write(chunk, _encoding, done) {
         raw += chunk.toString();
@@ -187,10 +187,12 @@ describe('Unexpected errors and logs', () => {
         done();
       },
     });
-    // The same app, with its log lines captured instead of printed.
-    const config = loadAppConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' });
+    // The same app, with its log lines captured instead of printed: its requests stay in this
+    // process (also under E2E_PROCESSES), since the tests read this app's own log.
+    const config = loadAppConfig({ ...databaseEnv, LOG_LEVEL: 'info' });
     app = await createApp(config, { logStream: sink });
-    t = { app, http: request(app.getHttpServer()), db: app.get(DataSource), databaseUrl, close: () => app.close() };
+    const http = request(app.getHttpServer());
+    t = { app, http, inProcessHttp: http, db: app.get(DataSource), databaseUrl: databaseEnv.DATABASE_URL, databaseEnv, close: () => app.close() };
   });
   afterAll(async () => {
     await app.close();

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase } from './support/test-app';
+import { createTestDatabaseEnv } from './support/test-app';
 
 // The built service and CLI as a newcomer runs them: real processes, real signals.
 const ROOT = join(__dirname, '..');
@@ -82,14 +82,15 @@ function freePort(): Promise<number> {
 
 describe('The service and CLI processes', () => {
   beforeAll(async () => {
-    await run('npx', ['nest', 'build', 'api'], { cwd: ROOT, timeout: 120_000 });
+    // Under E2E_PROCESSES the run has built it, and other spec files' processes are running it.
+    if (process.env.E2E_BUILT !== 'true') await run('npx', ['nest', 'build', 'api'], { cwd: ROOT, timeout: 120_000 });
   }, 150_000);
 
   it('should finish an in-flight request on SIGTERM, refuse new ones, and exit 0', async () => {
-    const databaseUrl = await createTestDatabase();
-    const key = (await cli({ DATABASE_URL: databaseUrl }, 'bootstrap', '--tenant', 'Proc', '--email', 'p@proc.test')).at(-1)!;
+    const databaseEnv = await createTestDatabaseEnv();
+    const key = (await cli(databaseEnv, 'bootstrap', '--tenant', 'Proc', '--email', 'p@proc.test')).at(-1)!;
     expect(key).toMatch(/^hdk_/);
-    const service = await startService({ DATABASE_URL: databaseUrl });
+    const service = await startService(databaseEnv);
 
     const body = JSON.stringify({ contact: { type: 'email', value: 'inflight@proc.test' } });
     const response = requestAcrossSignal(service, key, body);

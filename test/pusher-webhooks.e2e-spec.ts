@@ -604,7 +604,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
     });
 
     it('should create each message once when two service processes receive the same batches at once', async () => {
-      const config = loadAppConfig({ LOG_LEVEL: 'silent', ...ENV, PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '1', PUSHER_USE_TLS: 'false', DATABASE_URL: t.databaseUrl });
+      const config = loadAppConfig({ LOG_LEVEL: 'silent', ...ENV, PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '1', PUSHER_USE_TLS: 'false', ...t.databaseEnv });
       const second = await createApp(config);
       try {
         const other = request(second.getHttpServer());

@@ -197,7 +197,7 @@ describe.each(modes)('rate limits %s', (mode, storeEnv) => {
     let second: TestApp;
     beforeAll(async () => {
       // The same database and the same Redis prefix: a second process of the deployment.
-      second = await createTestAppOn(t.databaseUrl, env);
+      second = await createTestAppOn(t.databaseEnv, env);
     });
     afterAll(() => second.close());
 

@@ -298,6 +298,13 @@ export class AppConfig {
   @Min(50)
   @Max(600_000)
   HTTP_REQUEST_TIMEOUT_MS = 15_000;
+
+  // A direct PostgreSQL URL for what needs a session (the migration lock), when DATABASE_URL goes
+  // through a transaction pooler such as PgBouncer; unset, DATABASE_URL is used for everything.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_DIRECT_URL must be a postgres:// URL' })
+  DATABASE_DIRECT_URL?: string = undefined;
 }
 
 export class InvalidConfigError extends Error {}

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@app/config';
 import { DataSource } from 'typeorm';
 import { Database } from './database';
-import { buildDataSourceOptions } from './database-options';
+import { buildDataSourceOptions, isPooled } from './database-options';
 import { runMigrationsUnderLock } from './migrate';
 
 // Applies pending migrations before the app starts listening (init precedes listen).
@@ -18,8 +18,23 @@ export class MigrationsOnBoot implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (!this.config.MIGRATIONS_RUN) return;
-    const applied = await runMigrationsUnderLock(this.dataSource);
+    const applied = await this.migrate();
     if (applied.length > 0) this.logger.log(`applied migrations: ${applied.join(', ')}`);
+  }
+
+  // The migration lock is a session's: through a transaction pooler it would be taken on one server
+  // connection and released on another (so held for ever), hence a direct connection then.
+  private async migrate(): Promise<string[]> {
+    if (!isPooled(this.config)) return runMigrationsUnderLock(this.dataSource);
+    const direct = new DataSource(
+      buildDataSourceOptions({ url: this.config.DATABASE_DIRECT_URL!, poolSize: 2, applicationName: 'helpdesk-migrations' }),
+    );
+    await direct.initialize();
+    try {
+      return await runMigrationsUnderLock(direct);
+    } finally {
+      await direct.destroy();
+    }
   }
 }
 
@@ -35,7 +50,7 @@ export class DatabaseModule {
           useFactory: (config: AppConfig) => {
             if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be resolved before the app starts');
             return {
-              ...buildDataSourceOptions({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+              ...buildDataSourceOptions({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, pooled: isPooled(config) }),
               autoLoadEntities: true,
               retryAttempts: 0,
             };

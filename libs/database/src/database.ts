@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { AppConfig } from '@app/config';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryFailedError } from 'typeorm';
+import { isPooled, STATEMENT_TIMEOUT_MS } from './database-options';
 import { currentDeadline, DeadlineExceededError } from './request-deadline';
 
 // The services' one way to the database. Inside `withTransaction` every query of the request, and
@@ -14,7 +16,11 @@ export class Database {
   private readonly ambient = new AsyncLocalStorage<EntityManager>();
   private readonly columnLists = new Map<EntityTarget<ObjectLiteral>, string>();
 
-  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+  private readonly pooled: boolean;
+
+  constructor(@InjectDataSource() readonly dataSource: DataSource, config: AppConfig) {
+    this.pooled = isPooled(config);
+  }
 
   // The ambient transaction's manager, or the pool's.
   get manager(): EntityManager {
@@ -49,14 +55,19 @@ export class Database {
       await runner.startTransaction();
       // Answered already (waiting for a pooled connection can outlast the deadline): do nothing.
       if (deadline?.expired) throw new DeadlineExceededError();
+      // A whole number of milliseconds from our own clock; SET takes no bound parameters. A
+      // statement still running then (a lock wait, a slow scan) is cancelled by PostgreSQL.
+      let timeout: number | undefined;
       if (deadline?.running) {
-        // A whole number of milliseconds from our own clock; SET takes no bound parameters. A
-        // statement still running then (a lock wait, a slow scan) is cancelled by PostgreSQL.
         const left = deadline.remainingMs;
         if (left === 0) throw new DeadlineExceededError();
-        await runner.query(`SET LOCAL statement_timeout = ${left}`);
-        bounded = true;
+        bounded = left <= STATEMENT_TIMEOUT_MS;
+        timeout = Math.min(left, STATEMENT_TIMEOUT_MS);
+      } else if (this.pooled) {
+        // A pooler's connections carry no session settings of ours: the timeout holds per transaction.
+        timeout = STATEMENT_TIMEOUT_MS;
       }
+      if (timeout !== undefined) await runner.query(`SET LOCAL statement_timeout = ${timeout}`);
       const result = await this.ambient.run(runner.manager, () => work(runner.manager));
       // Checked and marked in one synchronous step: from here the deadline will not answer 503.
       if (deadline && !deadline.beginCommit()) throw new DeadlineExceededError();
