@@ -143,7 +143,7 @@ async function replayScenario(): Promise<void> {
       { name: 'channel_occupied', channel: `private-conversation-${tenant.chatIds[3]}` },
     ]);
     const timeMs = Date.now();
-    // The first send of each at once, its ten replays of each at random times over the minute after.
+    // The first send of each at once, its ten replays at random times over the minute after.
     const replays = shuffled(batches.flatMap((_, b) => Array.from({ length: 10 }, () => ({ b, at: 1_000 + Math.random() * 59_000 })))).sort((x, y) => x.at - y.at);
     replays[replays.length - 1].at = 60_000;
     const snapshot = () =>
@@ -273,7 +273,11 @@ describe('faults', () => {
     let totals = { acknowledged: 0, lost: 0, duplicates: 0 };
     try {
       const service = await s.service();
+      const before = await lastOutboxId(s.pg.url);
       const readiness: { at: number; status: number; ms: number }[] = [];
+      // A HighLevel read beside the probe: its 503 is in its own dialect.
+      const highLevel: { at: number; status: number; body: unknown }[] = [];
+      const [tenant] = seed.tenants;
       let stop!: () => void;
       const stopped = new Promise<void>((resolve) => (stop = resolve));
       let polling = true;
@@ -282,6 +286,9 @@ describe('faults', () => {
           const startedAt = Date.now();
           const answer = await send(service.url, 'GET', '/health/ready', {});
           readiness.push({ at: startedAt, status: answer.status, ms: Date.now() - startedAt });
+          const searchedAt = Date.now();
+          const search = await send(service.url, 'GET', `/conversations/search?locationId=${tenant.locationId}`, { Authorization: tenant.auth, Version: '2021-07-28' });
+          highLevel.push({ at: searchedAt, status: search.status, body: search.body });
           await delay(200);
         }
       })();
@@ -290,6 +297,8 @@ describe('faults', () => {
       await s.pg.kill();
       const downAt = Date.now();
       await delay(5_000);
+      // Until the restart begins the database is surely down; it may answer before restart() returns.
+      const restartAt = Date.now();
       await s.pg.restart();
       const upAt = Date.now();
       let readyAt = 0;
@@ -309,7 +318,7 @@ describe('faults', () => {
       for (const retry of retries) s.check(ok(retry), `retry of Idempotency-Key ${retry.idempotencyKey} answered ${retry.status || retry.error}`);
 
       s.checkAnswers(s.load.outcomes);
-      const down = outcomes.filter((o) => o.startedAt >= downAt + 500 && o.startedAt < upAt);
+      const down = outcomes.filter((o) => o.startedAt >= downAt + 500 && o.startedAt < restartAt);
       const unavailable = outcomes.filter((o) => o.status === 503);
       // Backends of the killed postmaster may still finish a request or two before they notice.
       const normal = (o: Outcome) => ok(o) || (o.kind === 'convert' && o.status === 409);
@@ -324,18 +333,30 @@ describe('faults', () => {
         }
       }
       s.check(count(outcomes, (o) => o.status === 0) === 0, `requests went unanswered: ${statusesOf(outcomes.filter((o) => o.status === 0))}`);
-      const readyDown = readiness.filter((p) => p.at >= downAt + 500 && p.at < upAt);
+      const readyDown = readiness.filter((p) => p.at >= downAt + 500 && p.at < restartAt);
       s.check(readyDown.length > 0 && readyDown.every((p) => p.status === 503), `/health/ready while down: ${readyDown.map((p) => p.status).join(',')}`);
+      const highLevelDown = highLevel.filter((p) => p.at >= downAt + 500 && p.at < restartAt);
+      const inDialect = (p: { status: number; body: unknown }) => {
+        const body = p.body as { statusCode?: unknown; error?: unknown };
+        return p.status === 503 && body.statusCode === 503 && body.error === 'Service Unavailable';
+      };
+      s.check(highLevelDown.length > 0 && highLevelDown.every(inDialect), `HighLevel while down: ${highLevelDown.map((p) => `${p.status} ${JSON.stringify(p.body)}`).slice(0, 2)}`);
+      s.check(highLevel.some((p) => p.at > upAt && p.status === 200), 'HighLevel search not answered 200 after the restart');
       s.check(readyAt > 0, `/health/ready not 200 within ${RECOVERY_MS / 1000} s of the database's restart`);
       for (const kind of ['message', 'convert', 'webhook'] as const) {
         s.check(count(outcomes, (o) => o.kind === kind && ok(o) && o.startedAt > upAt) > 0, `no ${kind} acknowledged after the database came back`);
       }
       s.check(service.child.exitCode === null, 'the service exited');
       const r = await s.reconcile();
-      totals = r;
+      // The outbox dispatcher outlived the outage: every live update goes out, once.
+      const delivery = await checkDeliveries(s.pg.url, s.fake.events, before, 30_000);
+      s.check(delivery.undelivered === 0, `${delivery.undelivered} of ${delivery.rows} live updates undelivered 30 s after the outage`);
+      for (const m of delivery.missing.slice(0, 5)) s.problems.push(`live update marked delivered but not received: ${m}`);
+      for (const d of delivery.duplicates.slice(0, 5)) s.problems.push(`live update received twice: ${d}`);
+      totals = { acknowledged: r.acknowledged, lost: r.lost + delivery.missing.length, duplicates: r.duplicates + delivery.duplicates.length };
       figures =
         `${s.load.outcomes.length} requests (${statusesOf(outcomes)}; ${retries.length} keyed retries), ${r.acknowledged} acknowledged, lost ${r.lost}, in doubt ${r.inDoubt}; ` +
-        `down ${((upAt - downAt) / 1000).toFixed(1)} s: ${statusesOf(down)}, slowest answer then ${slowest} ms, ready ${((readyAt - upAt) / 1000).toFixed(1)} s after the restart`;
+        `down ${((upAt - downAt) / 1000).toFixed(1)} s: ${statusesOf(down)}, slowest answer then ${slowest} ms, ready ${((readyAt - upAt) / 1000).toFixed(1)} s after the restart; live updates ${delivery.rows}, delivered once ${delivery.rows - delivery.undelivered - delivery.duplicates.length}`;
     } catch (error) {
       s.problems.push(`failed: ${(error as Error).stack ?? String(error)}`);
     } finally {

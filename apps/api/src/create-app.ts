@@ -35,6 +35,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // HighLevel's clients post to /conversations/ with its trailing slash.
     routerOptions: { ignoreTrailingSlash: true },
     genReqId: (request: IncomingMessage) => requestIdFor(request),
+    // A request that reached the service on a connection it had accepted before shutdown began is
+    // served (its answer then closes the connection, see onSend below), not refused with Fastify's
+    // own 503 body: only connections not yet accepted are turned away.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options.logStream), adapter, {
     bufferLogs: true,

@@ -16,6 +16,8 @@ export const DATABASE = 'helpdesk_faults';
 export interface SeededTenant {
   tenantId: number;
   auth: string;
+  // The tenant in the HighLevel dialect.
+  locationId: string;
   // Conversations the load posts messages to (never converted).
   chatIds: number[];
   // Conversations the load converts, each at most once per scenario.
@@ -61,7 +63,7 @@ export async function seedTemplate(options: { tenants: number; chats: number; co
           if (said.status !== 201) throw new Error(`seeding a message: ${said.status} ${JSON.stringify(said.body)}`);
           ids.push(id);
         }
-        tenants.push({ tenantId: tenant.tenantId, auth: tenant.auth, chatIds: ids.slice(0, options.chats), convertibleIds: ids.slice(options.chats) });
+        tenants.push({ tenantId: tenant.tenantId, auth: tenant.auth, locationId: tenant.locationId, chatIds: ids.slice(0, options.chats), convertibleIds: ids.slice(options.chats) });
       }
       await t.db.query(`UPDATE outbox SET delivered_at = now() WHERE delivered_at IS NULL`);
       return { templateDir, root, tenants };
