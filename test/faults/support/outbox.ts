@@ -18,6 +18,8 @@ export interface DeliveryCheck {
   missing: string[];
   // Events Pusher got more often than the outbox holds them.
   duplicates: string[];
+  // Of those, each one's key (see claimedEvents).
+  duplicateKeys: string[];
 }
 
 // Waits (up to `timeoutMs`) for every live update written after `afterId` to be delivered, then compares.
@@ -45,13 +47,28 @@ export async function checkDeliveries(databaseUrl: string, events: readonly Rece
         received.set(key, (received.get(key) ?? 0) + 1);
       }
     }
-    const check: DeliveryCheck = { rows: rows.length, undelivered: rows.filter((r) => r.delivered_at === null).length, missing: [], duplicates: [] };
+    const check: DeliveryCheck = { rows: rows.length, undelivered: rows.filter((r) => r.delivered_at === null).length, missing: [], duplicates: [], duplicateKeys: [] };
     for (const [key, count] of expected) {
       const got = received.get(key) ?? 0;
       if (got < count) check.missing.push(`${key.slice(0, 120)}: expected ${count}, got ${got}`);
-      if (got > count) check.duplicates.push(`${key.slice(0, 120)}: expected ${count}, got ${got}`);
+      if (got > count) {
+        check.duplicates.push(`${key.slice(0, 120)}: expected ${count}, got ${got}`);
+        check.duplicateKeys.push(key);
+      }
     }
     return check;
+  });
+}
+
+// The events of rows a process holds claimed (leased, attempted, not recorded delivered): what a
+// process killed now may have sent without recording it.
+export async function claimedEvents(databaseUrl: string): Promise<Set<string>> {
+  return withClient(databaseUrl, async (db) => {
+    const { rows } = await db.query<OutboxRow>(
+      `SELECT id, payload, delivered_at, attempts FROM outbox
+        WHERE topic = 'pusher' AND delivered_at IS NULL AND attempts > 0 AND available_at > now()`,
+    );
+    return new Set(rows.flatMap((row) => row.payload.channels.map((channel) => eventKey(row.payload.event, channel, row.payload.data))));
   });
 }
 
