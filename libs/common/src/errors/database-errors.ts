@@ -29,7 +29,8 @@ const UNAVAILABLE_MESSAGES = [
 
 // True when the database could not be reached or dropped the connection (a restart, a crash, a
 // full pool that never freed up): the request did not fail for what it asked, and the same
-// request may succeed later. Whatever it began was rolled back with the connection.
+// request may succeed later. What it began was rolled back, unless the connection died just as it
+// committed: its Idempotency-Key makes the retry safe then.
 export function isDatabaseUnavailable(error: unknown): boolean {
   // TypeORM releases a transaction's query runner when its connection reports an error, so the
   // transaction's next query fails with one of these rather than with the connection's error.
