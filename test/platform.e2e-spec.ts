@@ -1,11 +1,9 @@
 import { Writable } from 'node:stream';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadAppConfig } from '@app/config';
-import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { createApp } from '../apps/api/src/create-app';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
-import { createTestApp, createTestDatabaseEnv, TestApp } from './support/test-app';
+import { createTestApp, createTestDatabaseEnv, TestApp, testAppOf } from './support/test-app';
 
 describe('Around the API', () => {
   let t: TestApp;
@@ -191,8 +189,7 @@ describe('Unexpected errors and logs', () => {
     // process (also under E2E_PROCESSES), since the tests read this app's own log.
     const config = loadAppConfig({ ...databaseEnv, LOG_LEVEL: 'info' });
     app = await createApp(config, { logStream: sink });
-    const http = request(app.getHttpServer());
-    t = { app, http, inProcessHttp: http, db: app.get(DataSource), databaseUrl: databaseEnv.DATABASE_URL, databaseEnv, close: () => app.close() };
+    t = testAppOf(app, databaseEnv);
   });
   afterAll(async () => {
     await app.close();

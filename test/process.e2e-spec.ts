@@ -1,47 +1,12 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CLI, freePort, ROOT, ServiceProcess as Service, startService } from './support/service-process';
 import { createTestDatabaseEnv } from './support/test-app';
 
-// The built service and CLI as a newcomer runs them: real processes, real signals.
-const ROOT = join(__dirname, '..');
-const MAIN = join(ROOT, 'dist/apps/api/apps/api/src/main.js');
-const CLI = join(ROOT, 'dist/apps/api/apps/api/src/cli.js');
 const run = promisify(execFile);
-
-interface Service {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startService(env: Record<string, string>): Promise<Service> {
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[^ ]+) /.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1].replace('[::1]', '127.0.0.1'), output: () => output, exited });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`service exited with ${code}:\n${output}`)));
-  });
-}
 
 // Sends half a request body, signals the service, then sends the rest: the request is in flight
 // when the signal arrives.
@@ -69,15 +34,6 @@ function requestAcrossSignal(service: Service, key: string, body: string): Promi
 async function cli(env: Record<string, string>, ...args: string[]): Promise<string[]> {
   const { stdout } = await run(process.execPath, [CLI, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
   return stdout.trimEnd().split('\n');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('The service and CLI processes', () => {

@@ -129,6 +129,12 @@ export async function createTestAppOn(
   };
 }
 
+// A test app around an app a spec built itself (its own log stream, its own way to the database).
+export function testAppOf(app: NestFastifyApplication, databaseEnv: { DATABASE_URL: string; DATABASE_DIRECT_URL?: string }): TestApp {
+  const http = request(app.getHttpServer());
+  return { app, http, inProcessHttp: http, db: app.get(DataSource), databaseUrl: databaseEnv.DATABASE_URL, databaseEnv, close: () => app.close() };
+}
+
 // API keys (bootstrap, agents, the CLI, the API) and conversation tokens, whichever way they are issued.
 function recordIssuedSecrets(app: NestFastifyApplication): void {
   const apiKeys = app.get(ApiKeysService);

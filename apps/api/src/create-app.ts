@@ -40,6 +40,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     routerOptions: { ignoreTrailingSlash: true },
     genReqId: (request: IncomingMessage) => requestIdFor(request),
     ...slowClientOptions(config),
+    // A request that reached the service on a connection it had accepted before shutdown began is
+    // served (its answer then closes the connection, see onSend below), not refused with Fastify's
+    // own 503 body: only connections not yet accepted are turned away.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options.logStream), adapter, {
     bufferLogs: true,

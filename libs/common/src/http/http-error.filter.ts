@@ -33,6 +33,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
 // The problem as the endpoint's dialect writes it; also for answers made outside Nest's handlers.
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): void {
+  if (problem.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(problem.retryAfterSeconds));
   if (problem.status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="helpdesk", Basic realm="helpdesk"');
   const { status, body } = dialectFor(request.url).render(problem);
   void reply.status(status).header('X-Error-Code', problem.code).header('Content-Type', 'application/json; charset=utf-8').send(body);

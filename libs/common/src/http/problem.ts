@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { DeadlineExceededError } from '@app/database';
 import { AppError, ErrorKind, FieldErrors } from '../errors/app-error';
-import { sqlStateOf } from '../errors/database-errors';
+import { isDatabaseUnavailable, sqlStateOf } from '../errors/database-errors';
 
 export const REQUEST_TIMEOUT = 'REQUEST_TIMEOUT';
 
@@ -11,7 +11,12 @@ export interface Problem {
   code: string;
   message: string;
   fields?: FieldErrors;
+  // Sent as Retry-After: when the same request may succeed.
+  retryAfterSeconds?: number;
 }
+
+// How long a client is asked to wait while the database is unreachable: about a restart's time.
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function statusOf(kind: ErrorKind): number {
   switch (kind) {
@@ -47,6 +52,8 @@ export function toProblem(exception: unknown): Problem | null {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    // A check that reports something down (the readiness probe) answers 503 as it is.
+    if (status === 503) return { status, code: 'SERVICE_UNAVAILABLE', message: exception.message };
     if (status >= 500) return null;
     const response = exception.getResponse();
     const message =
@@ -64,6 +71,16 @@ export function toProblem(exception: unknown): Problem | null {
   const sqlState = sqlStateOf(exception);
   if (sqlState === '40P01' || sqlState === '40001') {
     return { status: 409, code: 'CONCURRENT_UPDATE', message: 'a concurrent request changed the same rows; nothing was written, retry' };
+  }
+  // The database restarting or out of reach: the same request may succeed in a moment (safely
+  // with an Idempotency-Key, should the connection have died just as it committed).
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      status: 503,
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'the database is unavailable; retry later',
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+    };
   }
   // Fastify's own client errors (body too large, unsupported media type, …) carry a statusCode.
   const fastifyError = exception as { statusCode?: unknown; code?: unknown; message?: unknown };

@@ -1,0 +1,93 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { ReceivedEvent } from '../../support/pusher-server';
+import { withClient } from '../../support/test-database';
+
+interface OutboxRow {
+  id: number;
+  payload: { event: string; channels: string[]; data: unknown };
+  delivered_at: Date | null;
+  attempts: number;
+}
+
+// Live updates in the outbox compared with what the fake Pusher accepted: each row's event on each
+// of its channels, by its name, channel and data.
+export interface DeliveryCheck {
+  rows: number;
+  undelivered: number;
+  // Events of rows the outbox marks delivered that Pusher never got.
+  missing: string[];
+  // Events Pusher got more often than the outbox holds them.
+  duplicates: string[];
+  // Of those, each one's key (see claimedEvents).
+  duplicateKeys: string[];
+}
+
+// Waits (up to `timeoutMs`) for every live update written after `afterId` to be delivered, then compares.
+export async function checkDeliveries(databaseUrl: string, events: readonly ReceivedEvent[], afterId: number, timeoutMs: number): Promise<DeliveryCheck> {
+  return withClient(databaseUrl, async (db) => {
+    const read = async () =>
+      (await db.query<OutboxRow>(`SELECT id, payload, delivered_at, attempts FROM outbox WHERE topic = 'pusher' AND id > $1`, [afterId])).rows;
+    const deadline = Date.now() + timeoutMs;
+    let rows = await read();
+    while (rows.some((r) => r.delivered_at === null) && Date.now() < deadline) {
+      await delay(500);
+      rows = await read();
+    }
+    const expected = new Map<string, number>();
+    for (const row of rows.filter((r) => r.delivered_at !== null)) {
+      for (const channel of row.payload.channels) {
+        const key = eventKey(row.payload.event, channel, row.payload.data);
+        expected.set(key, (expected.get(key) ?? 0) + 1);
+      }
+    }
+    const received = new Map<string, number>();
+    for (const event of events) {
+      for (const channel of event.channels) {
+        const key = eventKey(event.name, channel, event.data);
+        received.set(key, (received.get(key) ?? 0) + 1);
+      }
+    }
+    const check: DeliveryCheck = { rows: rows.length, undelivered: rows.filter((r) => r.delivered_at === null).length, missing: [], duplicates: [], duplicateKeys: [] };
+    for (const [key, count] of expected) {
+      const got = received.get(key) ?? 0;
+      if (got < count) check.missing.push(`${key.slice(0, 120)}: expected ${count}, got ${got}`);
+      if (got > count) {
+        check.duplicates.push(`${key.slice(0, 120)}: expected ${count}, got ${got}`);
+        check.duplicateKeys.push(key);
+      }
+    }
+    return check;
+  });
+}
+
+// The events of rows a process holds claimed (leased, attempted, not recorded delivered): what a
+// process killed now may have sent without recording it.
+export async function claimedEvents(databaseUrl: string): Promise<Set<string>> {
+  return withClient(databaseUrl, async (db) => {
+    const { rows } = await db.query<OutboxRow>(
+      `SELECT id, payload, delivered_at, attempts FROM outbox
+        WHERE topic = 'pusher' AND delivered_at IS NULL AND attempts > 0 AND available_at > now()`,
+    );
+    return new Set(rows.flatMap((row) => row.payload.channels.map((channel) => eventKey(row.payload.event, channel, row.payload.data))));
+  });
+}
+
+export async function lastOutboxId(databaseUrl: string): Promise<number> {
+  return withClient(databaseUrl, async (db) => Number((await db.query(`SELECT coalesce(max(id), 0) AS id FROM outbox`)).rows[0].id));
+}
+
+function eventKey(name: string, channel: string, data: unknown): string {
+  return `${name} ${channel} ${canonical(data)}`;
+}
+
+// JSON with object keys sorted: jsonb does not keep the order the service wrote them in.
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
