@@ -7,7 +7,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../apps/api/src/create-app';
 import { PgBouncer, startPgBouncer } from './support/pgbouncer';
-import { freePort } from './support/service-processes';
+import { freePort } from './support/service-process';
 import { createDatabase, withClient, withDatabase } from './support/test-database';
 
 // Large deployments put PgBouncer in transaction mode between the processes and PostgreSQL: each

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import Redis from 'ioredis';
+import { freePort } from './support/service-process';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { BASE } from './support/desk';
 import { createTestApp, createTestAppOn, TestApp } from './support/test-app';
@@ -27,14 +27,6 @@ async function insideOneWindow(): Promise<void> {
 
 // Test runs share one Redis, and every run's databases start their tenants and keys at id 1: each
 // app gets its own key prefix.
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const freshPrefix = () => `test-${randomBytes(6).toString('hex')}:`;
 
 const modes: [string, () => Record<string, string>][] = [
@@ -49,7 +41,8 @@ describe.each(modes)('rate limits %s', (mode, storeEnv) => {
 
   beforeAll(async () => {
     env = { ...LIMITS, ...storeEnv() };
-    t = await createTestApp(env);
+    // Counted in memory, a limit is one process's: under E2E_PROCESSES its requests stay in this one.
+    t = await createTestApp(env, { inProcessHttp: !shared });
   });
   afterAll(() => t.close());
 
@@ -197,7 +190,7 @@ describe.each(modes)('rate limits %s', (mode, storeEnv) => {
     let second: TestApp;
     beforeAll(async () => {
       // The same database and the same Redis prefix: a second process of the deployment.
-      second = await createTestAppOn(t.databaseEnv, env);
+      second = await createTestAppOn(t.databaseEnv, env, { inProcessHttp: !shared });
     });
     afterAll(() => second.close());
 

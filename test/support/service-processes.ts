@@ -1,10 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
-import { AddressInfo, createServer as createNetServer } from 'node:net';
-import { join } from 'node:path';
-
-// The production build, as `npm run start:prod` runs it (test/global-setup.ts builds it first).
-export const MAIN = join(__dirname, '../../dist/apps/api/apps/api/src/main.js');
+import { AddressInfo } from 'node:net';
+import { freePort, MAIN, ROOT } from './service-process';
 
 export interface ServiceProcess {
   url: string;
@@ -15,7 +12,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
-    cwd: join(__dirname, '../..'),
+    cwd: ROOT,
     env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -92,15 +89,4 @@ export async function startRoundRobin(targets: string[]): Promise<RoundRobin> {
         server.close(() => resolve());
       }),
   };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
