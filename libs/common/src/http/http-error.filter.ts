@@ -24,10 +24,20 @@ export class HttpErrorFilter implements ExceptionFilter {
       problem = internalProblem(String(request.id));
     }
 
-    if (problem.status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="helpdesk", Basic realm="helpdesk"');
-    const { status, body } = dialectFor(request.url).render(problem);
-    void reply.status(status).header('X-Error-Code', problem.code).header('Content-Type', 'application/json; charset=utf-8').send(body);
+    sendProblem(request, reply, problem);
   }
+}
+
+// Errors Fastify's router meets before any route runs (a path parameter longer than it takes, a
+// URL it cannot decode): answered in the endpoint's dialect as well, not in Fastify's own body.
+export function frameworkErrorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  sendProblem(request, reply, toProblem(error) ?? internalProblem(String(request.id)));
+}
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): void {
+  if (problem.status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="helpdesk", Basic realm="helpdesk"');
+  const { status, body } = dialectFor(request.url).render(problem);
+  void reply.status(status).header('X-Error-Code', problem.code).header('Content-Type', 'application/json; charset=utf-8').send(body);
 }
 
 interface RequestLog {
