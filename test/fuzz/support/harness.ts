@@ -29,7 +29,7 @@ export interface Seed {
 }
 
 // Case counts: FUZZ_RUNS per property (the full run's default when unset), FUZZ_SEED fixed or random.
-export const FUZZ_RUNS = positiveInt(process.env.FUZZ_RUNS) ?? 1000;
+export const FUZZ_RUNS = positiveInt(process.env.FUZZ_RUNS) ?? 1700;
 export const FUZZ_SEED = Number.isInteger(Number(process.env.FUZZ_SEED)) && process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
 
 export class FuzzHarness {
@@ -38,6 +38,8 @@ export class FuzzHarness {
   private baseline = '';
   private checksumSql = '';
   cases = 0;
+  // Answers by status class (2xx, 4xx, …), for the summary: how many cases got past validation.
+  private statuses: Record<string, number> = {};
 
   async start(): Promise<void> {
     // HighLevel's per-tenant limit would answer most of the run with 429s.
@@ -75,6 +77,8 @@ export class FuzzHarness {
       if (error instanceof TypeError || (error as { code?: string }).code === 'ERR_INVALID_CHAR') return null;
       throw error;
     }
+    const status = `${Math.floor(res.statusCode / 100)}xx`;
+    this.statuses[status] = (this.statuses[status] ?? 0) + 1;
     const problem = dialectProblem(request.url, res);
     if (problem) return `${res.statusCode} ${problem}: ${clip(res.body)}`;
     const after = await this.checksum();
@@ -89,6 +93,7 @@ export class FuzzHarness {
   async run<T>(name: string, arbitrary: fc.Arbitrary<T>, toRequest: (value: T) => FuzzRequest, runs = FUZZ_RUNS): Promise<void> {
     const started = Date.now();
     const before = this.cases;
+    this.statuses = {};
     const result = await fc.check(
       fc.asyncProperty(arbitrary, async (value) => {
         const failure = await this.check(toRequest(value));
@@ -100,7 +105,7 @@ export class FuzzHarness {
     const cases = this.cases - before;
     process.stdout.write(
       `fuzz ${name}: ${result.numRuns} cases (${cases} sent with shrinking), seed ${FUZZ_SEED}, failures ${result.failed ? 1 : 0}, ` +
-        `${seconds.toFixed(1)} s, ${(cases / seconds).toFixed(0)} cases/s\n`,
+        `${seconds.toFixed(1)} s, ${(cases / seconds).toFixed(0)} cases/s; answers ${Object.entries(this.statuses).sort().map(([k, n]) => `${k} ${n}`).join(', ')}\n`,
     );
     if (result.failed) {
       const example = result.counterexample ? clip(JSON.stringify(toRequest(result.counterexample[0]))) : '?';
