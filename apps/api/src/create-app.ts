@@ -3,7 +3,7 @@ import fastifyFormbody from '@fastify/formbody';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { frameworkErrorHandler, isRawBodyRoute, Messages, ValidationError } from '@app/common';
+import { bodyTooDeep, frameworkErrorHandler, isRawBodyRoute, MAX_BODY_DEPTH, Messages, nestsDeeperThan, ValidationError } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
@@ -94,11 +94,9 @@ function registerJsonParser(fastify: FastifyInstance): void {
       } catch {
         return done(ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON'));
       }
+      if (nestsDeeperThan(parsed, MAX_BODY_DEPTH)) return done(bodyTooDeep());
       // Text PostgreSQL cannot store is refused here rather than failing deep in a query.
       const unstorable = findUnstorable(parsed);
-      if (unstorable === TOO_DEEP) {
-        return done(ValidationError.of('_', `the body must not nest deeper than ${MAX_BODY_DEPTH} levels`, 'BODY_TOO_DEEP'));
-      }
       if (unstorable !== null && NUL.test(unstorable)) {
         return done(ValidationError.of('_', 'the body must not contain NUL characters', 'NUL_IN_BODY'));
       }
@@ -133,25 +131,20 @@ function setupOpenApi(app: NestFastifyApplication): void {
 const NUL = /\0/;
 const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-// Deeper bodies are refused: no request body nests this far, and the validators walk them recursively.
-const MAX_BODY_DEPTH = 64;
-const TOO_DEEP = Symbol('too deep');
-
-// The first key or string of the body holding either, in one walk over it; TOO_DEEP when it nests
-// deeper than MAX_BODY_DEPTH; null when none. The walk keeps its own stack, so no body can exhaust
-// the call stack (which would leave the request unanswered).
-function findUnstorable(body: unknown): string | typeof TOO_DEEP | null {
-  const stack: [unknown, number][] = [[body, 0]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (typeof value === 'string') {
-      if (UNSTORABLE.test(value)) return value;
-    } else if (value && typeof value === 'object') {
-      if (depth >= MAX_BODY_DEPTH) return TOO_DEEP;
-      for (const [key, item] of Object.entries(value)) {
-        if (!Array.isArray(value) && UNSTORABLE.test(key)) return key;
-        stack.push([item, depth + 1]);
-      }
+// The first key or string of the body holding either, in one walk over it; null when none does.
+function findUnstorable(value: unknown): string | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? value : null;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = findUnstorable(item);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = UNSTORABLE.test(key) ? key : findUnstorable(item);
+      if (found !== null) return found;
     }
   }
   return null;

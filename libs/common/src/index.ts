@@ -23,3 +23,4 @@ export * from './idempotency/idempotent.decorator';
 export * from './validation/read-only-audit-fields.dto';
 export * from './errors/database-errors';
 export * from './http/raw-body';
+export * from './http/body-depth';
