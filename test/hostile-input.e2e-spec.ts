@@ -63,6 +63,17 @@ describe('hostile input', () => {
     expect((await t.db.query(`SELECT * FROM ticket_types WHERE tenant_id = $1 AND id = $2`, [acme.tenantId, type.id]))[0]).toEqual(type);
   });
 
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])("should refuse a filter on '%s' as an unknown field of every list", async (name) => {
+    for (const list of ['tickets', 'conversations', 'customers', 'conversationmessages', 'users', 'tags']) {
+      const filter = encodeURIComponent(`{"${name}":"' OR 1=1 --"}`);
+
+      const res = await inject({ method: 'GET', url: `${BASE}/${list}.json?filter=${filter}`, headers: { authorization: acme.auth } });
+
+      expect({ list, status: res.statusCode }).toEqual({ list, status: 400 });
+      expect(json(res).errors.filter[0]).toMatch(new RegExp(`^unknown field '${name}'`));
+    }
+  });
+
   describe('Pusher webhooks, signed', () => {
     const webhook = (body: string) =>
       inject({
