@@ -5,7 +5,7 @@ import fastifyHelmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { bodyTooDeep, isRawBodyRoute, MAX_BODY_DEPTH, Messages, ValidationError } from '@app/common';
+import { bodyTooDeep, frameworkErrorHandler, isRawBodyRoute, MAX_BODY_DEPTH, Messages, ValidationError } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
@@ -44,6 +44,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // served (its answer then closes the connection, see onSend below), not refused with Fastify's
     // own 503 body: only connections not yet accepted are turned away.
     return503OnClosing: false,
+    // Errors Fastify's router meets before any route are answered in the endpoint's dialect too.
+    frameworkErrors: frameworkErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options.logStream), adapter, {
     bufferLogs: true,

@@ -29,9 +29,9 @@ export function readWebhookBatch(raw: Buffer | undefined, limits: WebhookLimits)
   } catch {
     throw ValidationError.of('_', `the body ${Messages.json}`, 'MALFORMED_JSON');
   }
-  if (!isPlainObject(body)) throw ValidationError.of('_', 'the body must be {"time_ms": <number>, "events": [...]}', 'MALFORMED_WEBHOOK');
-  // An event is stored with JSON.stringify, which recurses.
+  // Pusher's events are flat; a batch nested this deep is not one, and would exhaust JSON.stringify.
   if (nestsDeeperThan(body, MAX_BODY_DEPTH)) throw bodyTooDeep();
+  if (!isPlainObject(body)) throw ValidationError.of('_', 'the body must be {"time_ms": <number>, "events": [...]}', 'MALFORMED_WEBHOOK');
 
   const errors = new FieldErrorsBuilder();
   const { time_ms: timeMs, events } = body;
@@ -126,6 +126,10 @@ export function classifyEvent(raw: Record<string, unknown>, timeMs: number): Cla
   }
 }
 
+// Half of a surrogate pair (JSON may escape one, \ud800): the messages are written through jsonb,
+// which refuses it, so the event is ignored like one holding NUL rather than failing its batch.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 // `data` of a client-message: a JSON string {"message", "clientMessageId", "files"}. A reason
 // when it is not one.
 function readMessageData(data: string | null): { message: string; clientMessageId?: string; fileIds: number[] } | string {
@@ -140,12 +144,14 @@ function readMessageData(data: string | null): { message: string; clientMessageI
   if (typeof message !== 'string') return 'data.message is not a string';
   if (message.length > MESSAGE_MAX_LENGTH) return `data.message is longer than ${MESSAGE_MAX_LENGTH} characters`;
   if (message.includes('\0')) return 'data.message holds a NUL character';
+  if (LONE_SURROGATE.test(message)) return 'data.message holds half of a UTF-16 surrogate pair';
   if (
     clientMessageId !== undefined &&
     (typeof clientMessageId !== 'string' ||
       clientMessageId.length < 1 ||
       clientMessageId.length > CLIENT_MESSAGE_ID_MAX_LENGTH ||
-      clientMessageId.includes('\0'))
+      clientMessageId.includes('\0') ||
+      LONE_SURROGATE.test(clientMessageId))
   ) {
     return `data.clientMessageId is not a string of 1 to ${CLIENT_MESSAGE_ID_MAX_LENGTH} characters`;
   }

@@ -126,7 +126,7 @@ export class WebhooksRepository {
             socket_id: withoutNul(e.socketId),
             data: withoutNul(e.data),
             outcome: e.outcome,
-            reason: e.reason,
+            reason: withoutNul(e.reason),
           })),
         ),
         timeMs,
@@ -259,7 +259,10 @@ export class WebhooksRepository {
   }
 }
 
-// PostgreSQL text cannot hold NUL; what Pusher relayed is kept, with U+FFFD in its place.
+// PostgreSQL text cannot hold NUL, nor jsonb (the rows go through it) half of a UTF-16 surrogate
+// pair; what Pusher relayed is kept, with U+FFFD in their place.
 function withoutNul<T extends string | null>(value: T): T {
-  return (value === null ? null : value.replaceAll('\0', '\uFFFD')) as T;
+  return (value === null ? null : value.replace(UNSTORABLE, '\uFFFD')) as T;
 }
+
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

@@ -31,6 +31,12 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 }
 
+// Errors Fastify's router meets before any route runs (a path parameter longer than it takes, a
+// URL it cannot decode): answered in the endpoint's dialect as well, not in Fastify's own body.
+export function frameworkErrorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  sendProblem(request, reply, toProblem(error) ?? internalProblem(String(request.id)));
+}
+
 // The problem as the endpoint's dialect writes it; also for answers made outside Nest's handlers.
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): void {
   if (problem.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(problem.retryAfterSeconds));

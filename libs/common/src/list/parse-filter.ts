@@ -73,7 +73,8 @@ class FilterParser {
   }
 
   private parseField(name: string, value: unknown, path: string): FilterNode | null {
-    const field = this.spec.filterable[name];
+    // Own fields only: `constructor` or `__proto__` would otherwise find Object's members.
+    const field = Object.hasOwn(this.spec.filterable, name) ? this.spec.filterable[name] : undefined;
     if (!field) {
       return this.fail('filter', `unknown field '${name}'; use one of ‘${Object.keys(this.spec.filterable).join(', ')}’`);
     }
