@@ -91,10 +91,9 @@ export async function createTestAppOn(
   const logFile = join(testRunDir() ?? '.data', 'logs', `${process.pid}-${randomBytes(4).toString('hex')}.log`);
   const logStream = pino.destination({ dest: logFile, sync: false, mkdir: true, minLength: 8 * 1024 });
   await once(logStream, 'ready');
-  const closeLog = async () => {
-    logStream.end();
-    await once(logStream, 'close');
-  };
+  // Flushed, not ended: nestjs-pino keeps the first app's logger of a process for every later app's
+  // lines outside a request (a module-level logger), and writing to an ended stream throws.
+  const closeLog = () => new Promise<void>((resolve) => logStream.flush(() => resolve()));
   const app = await createApp(loadAppConfig(appEnv), { logStream }).catch(async (error: unknown) => {
     await stopStarted();
     await closeLog();
