@@ -151,7 +151,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     return rows.sort((a, b) => a.due_at.getTime() - b.due_at.getTime() || a.id - b.id);
   }
 
-  // Tenants in parallel lanes, each tenant's rows in order; each lane's outcomes recorded when it ends.
+  // Tenants in parallel lanes, each tenant's rows in order.
   private async sendAll(rows: ClaimedRow[], leaseEndsAt: number): Promise<void> {
     const byTenant = new Map<number, ClaimedRow[]>();
     for (const row of rows) {
@@ -162,7 +162,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     const queues = [...byTenant.values()];
     const lane = async (): Promise<void> => {
       for (let queue = queues.shift(); queue; queue = queues.shift()) {
-        await this.record(await this.sendInOrder(queue, leaseEndsAt));
+        await this.sendInOrder(queue, leaseEndsAt);
       }
     };
     // Every lane ends before the tick does, even when one fails: ticks never overlap.
@@ -172,38 +172,39 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   }
 
   // One tenant's rows, one after another, several to a request (Pusher's batch_events keeps their
-  // order). A batch Pusher refuses for good is sent again row by row, so only the rows it cannot
-  // take fail; each of those sends passes the same checks as any other. After a failure that may
-  // pass (a timeout, a 5xx), the tenant's later rows are handed back for the next tick rather than
-  // sent into the same outage now (the failed rows then follow them after their backoff: order is
-  // kept except across retries).
-  private async sendInOrder(queue: ClaimedRow[], leaseEndsAt: number): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
+  // order), each request's outcome recorded as soon as it is known: a process killed between a send
+  // and its record sends that one request's rows again when their lease ends (Pusher takes no
+  // idempotency key, so delivery is at least once; every event carries the conversation, message or
+  // ticket it reports with its id, so a receiver that upserts by id takes a repeat as a no-op). A batch Pusher refuses for good is sent again row by row, so only the
+  // rows it cannot take fail; each of those sends passes the same checks as any other. After a
+  // failure that may pass (a timeout, a 5xx), the tenant's later rows are handed back for the next
+  // tick rather than sent into the same outage now (the failed rows then follow them after their
+  // backoff: order is kept except across retries).
+  private async sendInOrder(queue: ClaimedRow[], leaseEndsAt: number): Promise<void> {
     let holdBack = false;
     // Rows before this index go one to a request: their batch was refused.
     let aloneUntil = 0;
     for (let next = 0; next < queue.length; ) {
       if (holdBack || this.stopping || Date.now() + this.timeoutMs + LEASE_MARGIN_MS > leaseEndsAt) {
-        for (const row of queue.slice(next)) outcomes.push({ row, kind: 'released' });
-        break;
+        await this.record(queue.slice(next).map((row): Outcome => ({ row, kind: 'released' })));
+        return;
       }
+      let sent: Outcome[];
       if (next < aloneUntil) {
-        const outcome = await this.send(queue[next++]);
-        if (outcome.kind === 'retry') holdBack = true;
-        outcomes.push(outcome);
-        continue;
+        sent = [await this.send(queue[next])];
+      } else {
+        const chunk = takeChunk(queue, next);
+        const batch = await this.sendBatch(chunk);
+        if (batch === 'split') {
+          aloneUntil = next + chunk.length;
+          continue;
+        }
+        sent = batch;
       }
-      const chunk = takeChunk(queue, next);
-      const sent = await this.sendBatch(chunk);
-      if (sent === 'split') {
-        aloneUntil = next + chunk.length;
-        continue;
-      }
-      next += chunk.length;
+      next += sent.length;
       if (sent.some((outcome) => outcome.kind === 'retry')) holdBack = true;
-      outcomes.push(...sent);
+      await this.record(sent);
     }
-    return outcomes;
   }
 
   // Rows as one batch_events request: all delivered, or all due again; 'split' when Pusher refused
@@ -244,7 +245,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     return { row, kind: 'retry', error: message, retryMs: backoffMs(row.attempts) };
   }
 
-  // The outcomes of one lane in one statement. A row is settled only under the claim this process
+  // Outcomes in one statement. A row is settled only under the claim this process
   // made (its attempts unchanged since), except that a delivery is always recorded.
   private async record(outcomes: Outcome[]): Promise<void> {
     if (outcomes.length === 0) return;
