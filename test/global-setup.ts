@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { register } from 'tsconfig-paths';
 import { PgBouncer, startPgBouncer } from './support/pgbouncer';
+import { freePort } from './support/service-process';
 import { createDatabase, withDatabase } from './support/test-database';
 
 // Jest runs this file outside its module system, so the path aliases are registered here.
@@ -75,15 +75,4 @@ export interface EmbeddedTestServer {
   dir: string;
   ownsServer: boolean;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -14,8 +14,7 @@ describe('fuzz: Desk dialect', () => {
   beforeAll(async () => {
     await h.start();
     endpoints = deskEndpoints(h.seed);
-    const { acme, agent, globex } = h.seed;
-    auth = fc.oneof({ weight: 8, arbitrary: fc.constant(acme.auth) }, { weight: 1, arbitrary: fc.constant(agent.auth) }, { weight: 1, arbitrary: fc.constant(globex.auth) });
+    auth = h.authArbitrary();
   });
   afterAll(() => h.close());
 

@@ -15,8 +15,7 @@ describe('fuzz: HighLevel dialect', () => {
   beforeAll(async () => {
     await h.start();
     endpoints = highLevelEndpoints(h.seed);
-    const { acme, agent, globex } = h.seed;
-    auth = fc.oneof({ weight: 8, arbitrary: fc.constant(acme.auth) }, { weight: 1, arbitrary: fc.constant(agent.auth) }, { weight: 1, arbitrary: fc.constant(globex.auth) });
+    auth = h.authArbitrary();
   });
   afterAll(() => h.close());
 

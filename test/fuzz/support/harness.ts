@@ -57,6 +57,12 @@ export class FuzzHarness {
     return this.t?.close();
   }
 
+  // Mostly the admin's key, sometimes an agent's, or another tenant's.
+  authArbitrary(): fc.Arbitrary<string> {
+    const { acme, agent, globex } = this.seed;
+    return fc.oneof({ weight: 8, arbitrary: fc.constant(acme.auth) }, { weight: 1, arbitrary: fc.constant(agent.auth) }, { weight: 1, arbitrary: fc.constant(globex.auth) });
+  }
+
   inject(request: FuzzRequest): Promise<LightMyRequestResponse> {
     return this.t.app.getHttpAdapter().getInstance().inject(request as InjectOptions);
   }
