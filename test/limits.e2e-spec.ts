@@ -56,7 +56,9 @@ describe('Filter limits', () => {
   });
 
   it('should refuse a 100 KB filter before routing, past the 16 KB Node takes for the request line and headers: a 431', async () => {
-    const res = await list(JSON.stringify({ $or: Array.from({ length: 10_000 }, (_, i) => ({ id: i })) }));
+    // Straight to the service: under E2E_PROCESSES the round-robin's own Node server would refuse it.
+    const filter = JSON.stringify({ $or: Array.from({ length: 10_000 }, (_, i) => ({ id: i })) });
+    const res = await t.inProcessHttp.get(`${BASE}/conversations.json`).query({ filter }).set('Authorization', acme.auth);
     expect(res.status).toBe(431);
     expect(res.body).toEqual({ statusCode: 431, error: 'Request Header Fields Too Large', message: 'Exceeded maximum allowed HTTP header size' });
   });

@@ -73,7 +73,8 @@ describe('secrets in logs', () => {
     it('should log every request at debug without any credential it carried, in any header, path or query', async () => {
       const metricsToken = `mt-${randomBytes(16).toString('hex')}`;
       const pusher = { PUSHER_APP_ID: '1', PUSHER_KEY: 'log-key', PUSHER_SECRET: `log-secret-${randomBytes(12).toString('hex')}` };
-      const t = await createTestApp({ ...pusher, METRICS_TOKEN: metricsToken });
+      // The test reads this process's log file: under E2E_PROCESSES its requests stay here.
+      const t = await createTestApp({ ...pusher, METRICS_TOKEN: metricsToken }, { inProcessHttp: true });
       const acme = await createTenant(t, 'Acme');
       const { contactId } = await createContact(t.db, acme.tenantId);
       const issued = await t.http.post(`${BASE}/conversations/token.json`).set('Authorization', acme.auth).send({ conversation: { contactId } });

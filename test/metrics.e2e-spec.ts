@@ -65,7 +65,9 @@ describe('GET /metrics', () => {
     };
 
     beforeAll(async () => {
-      t = await createTestApp({ METRICS_TOKEN, ...PUSHER, HL_RATE_LIMIT_MAX: String(HL_MAX) });
+      // Each process has its own numbers (and its own in-memory limits): under E2E_PROCESSES these
+      // requests stay in the process whose /metrics the tests read.
+      t = await createTestApp({ METRICS_TOKEN, ...PUSHER, HL_RATE_LIMIT_MAX: String(HL_MAX) }, { inProcessHttp: true });
       acme = await createTenant(t, 'Acme');
     });
     afterAll(() => t.close());
@@ -224,7 +226,7 @@ describe('GET /metrics', () => {
     });
 
     it('should keep its series apart from those of another app in the same process', async () => {
-      const other = await createTestApp({ METRICS_TOKEN });
+      const other = await createTestApp({ METRICS_TOKEN }, { inProcessHttp: true });
       try {
         const res = await other.http.get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
         expect(res.status).toBe(200);
@@ -238,7 +240,7 @@ describe('GET /metrics', () => {
   describe('with the Desk rate limits reached', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await createTestApp({ METRICS_TOKEN, DESK_RATE_LIMIT_PER_KEY: '2', DESK_RATE_LIMIT_PER_TENANT: '3' });
+      t = await createTestApp({ METRICS_TOKEN, DESK_RATE_LIMIT_PER_KEY: '2', DESK_RATE_LIMIT_PER_TENANT: '3' }, { inProcessHttp: true });
     });
     afterAll(() => t.close());
 

@@ -260,7 +260,8 @@ describe('rate limit store', () => {
   });
   it('should count again once Redis comes back', async () => {
     const port = await freePort();
-    const t = await createTestApp({ ...LIMITS, REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: freshPrefix() });
+    // One process's reconnection is what is watched: under E2E_PROCESSES its requests stay here.
+    const t = await createTestApp({ ...LIMITS, REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: freshPrefix() }, { inProcessHttp: true });
     const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     try {
       const tenant = await createTenant(t);

@@ -154,11 +154,12 @@ describe('Security headers, CORS, error bodies and downloads', () => {
 
     it("should answer each dialect's generic 500 with the request id only: no message, SQL or stack", async () => {
       const [desk, highLevel, upload] = await withFailingKeyLookup(() =>
+        // The fault is planted in this process's app: its requests stay here under E2E_PROCESSES.
         Promise.all([
-          t.http.get(`${BASE}/conversations.json`).set('Authorization', acme.auth),
-          t.http.get('/conversations/search').set({ Authorization: acme.auth, Version: '2021-07-28' }),
+          t.inProcessHttp.get(`${BASE}/conversations.json`).set('Authorization', acme.auth),
+          t.inProcessHttp.get('/conversations/search').set({ Authorization: acme.auth, Version: '2021-07-28' }),
           // Authenticated by the upload parser, before the route's own pipeline.
-          t.http.post(`${BASE}/files.json`).set('Authorization', acme.auth).attach('file', Buffer.from('x'), 'x.txt'),
+          t.inProcessHttp.post(`${BASE}/files.json`).set('Authorization', acme.auth).attach('file', Buffer.from('x'), 'x.txt'),
         ]),
       );
       for (const res of [desk, upload]) {
