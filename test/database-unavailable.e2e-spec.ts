@@ -3,7 +3,7 @@ import { createApp } from '../apps/api/src/create-app';
 import { BASE } from './support/desk';
 import { createContact, createTenant, TestTenant } from './support/factories';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
-import { createTestDatabase, TestApp, testAppOf } from './support/test-app';
+import { createTestDatabaseEnv, TestApp, testAppOf } from './support/test-app';
 import { withClient } from './support/test-database';
 
 // The app reaches its database through a proxy the test cuts: to the app, the database has gone
@@ -16,15 +16,18 @@ describe('A database that goes away', () => {
   let conversationId: number;
 
   beforeAll(async () => {
-    directUrl = await createTestDatabase();
+    // The server the app reaches (PgBouncer's under E2E_PGBOUNCER), behind a proxy the test can cut.
+    const databaseEnv = await createTestDatabaseEnv();
+    directUrl = databaseEnv.DATABASE_URL;
     const direct = new URL(directUrl);
     proxy = await startTcpProxy(direct.hostname, Number(direct.port));
     const viaProxy = new URL(directUrl);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    const config = loadAppConfig({ LOG_LEVEL: 'silent', PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '1', DATABASE_URL: viaProxy.toString() });
+    const env = { ...databaseEnv, DATABASE_URL: viaProxy.toString() };
+    const config = loadAppConfig({ LOG_LEVEL: 'silent', PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '1', ...env });
     const app = await createApp(config);
-    t = testAppOf(app, { DATABASE_URL: viaProxy.toString() });
+    t = testAppOf(app, env);
     tenant = await createTenant(t, 'Outage');
     const { contactId } = await createContact(t.db, tenant.tenantId);
     const created = await t.http.post(`${BASE}/conversations.json`).set('Authorization', tenant.auth).send({ contactId });
