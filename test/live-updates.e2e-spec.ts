@@ -409,6 +409,23 @@ describe('Live updates through Pusher, via the outbox', () => {
   });
 
   describe('the dispatcher', () => {
+    // One dispatcher's own behaviour (its retries, batches, one tenant's order) on an app of its
+    // own, whose database no service process of E2E_PROCESSES dispatches from as well: two
+    // dispatchers may interleave one tenant's rows. Several dispatchers on one database are the
+    // fault suite's (two processes: every update delivered once).
+    let outer: [FakePusher, TestApp, TestTenant, TestTenant];
+    beforeAll(async () => {
+      outer = [pusher, t, acme, globex];
+      pusher = await startFakePusher({ appId: '1', key: 'key', secret: 'secret' });
+      t = await createTestApp({ ...pusher.env(), PUSHER_DISPATCH_INTERVAL_MS: '50', PUSHER_TIMEOUT_MS: '1000' }, { inProcessHttp: true });
+      [acme, globex] = await Promise.all([createTenant(t, 'Acme'), createTenant(t, 'Globex')]);
+    });
+    afterAll(async () => {
+      await t.close();
+      await pusher.close();
+      [pusher, t, acme, globex] = outer;
+    });
+
     const requestsOf = (id: number, name: string) =>
       pusher.requests.filter((request) => request.events.some((event) => event.name === name && (event.data as { id?: number } | undefined)?.id === id));
 
