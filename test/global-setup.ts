@@ -6,6 +6,7 @@ import { register } from 'tsconfig-paths';
 import { PgBouncer, startPgBouncer } from './support/pgbouncer';
 import { freePort } from './support/service-process';
 import { createDatabase, withDatabase } from './support/test-database';
+import { startTestRedis, TestRedis } from './support/test-redis';
 
 // Jest runs this file outside its module system, so the path aliases are registered here.
 register({
@@ -54,6 +55,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DB_SERVER_URL = serverUrl;
   process.env.TEST_DB_PREFIX = runPrefix;
   process.env.TEST_DB_TEMPLATE = template;
+
+  const redis = await startTestRedis(await freePort());
+  (globalThis as { testRedis?: TestRedis }).testRedis = redis;
+  process.env.TEST_REDIS_URL = redis.url;
 
   // E2E_PGBOUNCER=1: the apps reach their databases through a PgBouncer in transaction mode.
   if (process.env.E2E_PGBOUNCER === '1') {

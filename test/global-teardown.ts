@@ -3,6 +3,7 @@ import type { EmbeddedTestServer } from './global-setup';
 import { describeLeaks, findLeaksInRun } from './support/secret-leaks';
 import type { PgBouncer } from './support/pgbouncer';
 import { dropDatabases } from './support/test-database';
+import type { TestRedis } from './support/test-redis';
 
 export default async function globalTeardown(): Promise<void> {
   await dropTestDatabases();
@@ -14,6 +15,7 @@ async function dropTestDatabases(): Promise<void> {
   const prefix = process.env.TEST_DB_PREFIX;
   const embedded = (globalThis as { embeddedPostgres?: EmbeddedTestServer }).embeddedPostgres;
   await (globalThis as { pgbouncer?: PgBouncer }).pgbouncer?.stop();
+  await (globalThis as { testRedis?: TestRedis }).testRedis?.stop();
   if (embedded) {
     await embedded.stop();
     await rm(embedded.dir, { recursive: true, force: true });
