@@ -272,15 +272,7 @@ async function webhook(req, body) {
       ),
       at,
     ]);
-    const touched = new Map();
-    for (const m of created) {
-      const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, at: at.toISOString(), inbound: 0, reset: false, last_text: m.message };
-      t.inbound++;
-      // The batch's latest message there (all share its time: the last in the batch's order).
-      t.last_text = m.message;
-      touched.set(m.conversationId, t);
-    }
-    await client.query(sql.WEBHOOK_TOUCH_CONVERSATIONS, [JSON.stringify([...touched.values()])]);
+    await client.query(sql.WEBHOOK_TOUCH_CONVERSATIONS, [sql.touchedConversations(created, at)]);
     const socketOf = new Map(newMessages.map((e) => [`${e.conversationId}:${e.clientMessageId}`, e.socket_id ?? null]));
     await client.query(sql.OUTBOX_INSERT, [
       outboxRows(

@@ -146,6 +146,19 @@ export const WEBHOOK_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_re
          FROM t JOIN locked l ON l.tenant_id = t.tenant_id AND l.id = t.conversation_id
         WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`;
 
+// WEBHOOK_TOUCH_CONVERSATIONS's parameter for a batch's created messages: per conversation, how many
+// came in and the batch's latest (all share its time: the last in the batch's order).
+export function touchedConversations(created, at) {
+  const touched = new Map();
+  for (const m of created) {
+    const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, at: at.toISOString(), inbound: 0, reset: false, last_text: m.message };
+    t.inbound++;
+    t.last_text = m.message;
+    touched.set(m.conversationId, t);
+  }
+  return JSON.stringify([...touched.values()]);
+}
+
 // --- POST /conversations/{id}/convert.json: ConversionService, TicketsService --------------------
 
 export const FIRST_MESSAGE_TEXT = `SELECT message FROM conversation_messages

@@ -74,14 +74,7 @@ async function batch() {
     }));
     const { rows: created } = await timed('WEBHOOK_INSERT_MESSAGES', sql.WEBHOOK_INSERT_MESSAGES, [JSON.stringify(messages), at]);
     if (!withoutTouch) {
-      const touched = new Map();
-      for (const m of created) {
-        const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, at: at.toISOString(), inbound: 0, reset: false, last_text: m.message };
-        t.inbound++;
-        t.last_text = m.message;
-        touched.set(m.conversationId, t);
-      }
-      await timed('WEBHOOK_TOUCH_CONVERSATIONS', sql.WEBHOOK_TOUCH_CONVERSATIONS, [JSON.stringify([...touched.values()])]);
+      await timed('WEBHOOK_TOUCH_CONVERSATIONS', sql.WEBHOOK_TOUCH_CONVERSATIONS, [sql.touchedConversations(created, at)]);
     }
     const outbox = created.map((m) => ({ tenant_id: m.tenantId, created_by: null, payload: { event: 'message.created', channels: [], data: m, socketId: null } }));
     await timed('OUTBOX_INSERT', sql.OUTBOX_INSERT, [JSON.stringify(outbox), 'bench-floor']);
