@@ -101,6 +101,20 @@ describe('Filter limits', () => {
     const res = await t.http.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).send({ contactId: 1, socket_id: 'x', users: [feedback] });
     expect(res.status).toBe(400);
     expect(res.headers['x-error-code']).not.toBe('BODY_TOO_DEEP');
+    // One level more is past it.
+    const tooDeep = await t.http.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).send({ contactId: 1, users: [{ x: feedback }] });
+    expect(tooDeep.status).toBe(400);
+    expect(tooDeep.headers['x-error-code']).toBe('BODY_TOO_DEEP');
+  });
+
+  it('should refuse text PostgreSQL cannot store in a key of the body as in a value', async () => {
+    // JSON escapes in the body's text: the parsed key holds NUL, or half a surrogate pair.
+    for (const [key, code] of [['a\\u0000', 'NUL_IN_BODY'], ['a\\ud800', 'LONE_SURROGATE_IN_BODY']]) {
+      const res = await t.http.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).set('Content-Type', 'application/json').send(`{"contactId":1,"${key}":1}`);
+      expect(res.status).toBe(400);
+      expect(res.headers['x-error-code']).toBe(code);
+    }
+    expect(await count(t, `SELECT count(*)::int AS n FROM conversations WHERE tenant_id = $1`, [acme.tenantId])).toBe(0);
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FakePusher, startFakePusher } from '../support/pusher-server';
 import { freePort, ROOT, ServiceProcess, startService } from '../support/service-process';
+import { UNLIMITED_DESK } from '../support/test-app';
 import { withClient } from '../support/test-database';
 import { reconcile } from './support/ledger';
 import { clientMessage, Load, Outcome, PusherEvent, send, signedBatch, WEBHOOK_PATH } from './support/load';
@@ -67,8 +68,7 @@ class Scenario {
       // "listening on" is an info line.
       LOG_LEVEL: 'info',
       // The load is a few keys far above a tenant's fair share: the faults are under test, not the limits.
-      DESK_RATE_LIMIT_PER_KEY: '1000000000',
-      DESK_RATE_LIMIT_PER_TENANT: '1000000000',
+      ...UNLIMITED_DESK,
       HL_RATE_LIMIT_MAX: '1000000',
       ...this.fake.env(),
     });

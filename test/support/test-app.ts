@@ -64,7 +64,7 @@ const LOCAL_PUSHER = { PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '1', PUSHER_USE_TL
 
 // The Desk dialect's limits (120 requests a minute per key) are below what one spec file sends as
 // one tenant; test/rate-limits.e2e-spec.ts sets its own.
-const UNLIMITED_DESK = { DESK_RATE_LIMIT_PER_KEY: '1000000000', DESK_RATE_LIMIT_PER_TENANT: '1000000000' };
+export const UNLIMITED_DESK = { DESK_RATE_LIMIT_PER_KEY: '1000000000', DESK_RATE_LIMIT_PER_TENANT: '1000000000' };
 
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   return createTestAppOn(await createTestDatabaseEnv(), env, options);

@@ -1,6 +1,6 @@
 import type { ServerOptions } from 'node:http';
 import { DeadlineExceededError, RequestDeadline, runWithDeadline } from '@app/database';
-import { REQUEST_TIMEOUT, sendProblem } from '@app/common';
+import { sendProblem, toProblem } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -50,14 +50,11 @@ export function registerRequestDeadline(fastify: FastifyInstance, timeoutMs: num
     else done();
   });
   // Once the handler's answer is on its way the deadline stands down (for the deadline's own 503,
-  // already expired, this changes nothing).
+  // already expired, this changes nothing) and its timer goes.
   fastify.addHook('onSend', (request, _reply, payload, done) => {
     request.deadline?.finish();
-    done(null, payload);
-  });
-  fastify.addHook('onResponse', (request, _reply, done) => {
     clearTimeout(request.deadlineTimer);
-    done();
+    done(null, payload);
   });
   fastify.addHook('onRequestAbort', (request, done) => {
     clearTimeout(request.deadlineTimer);
@@ -68,5 +65,5 @@ export function registerRequestDeadline(fastify: FastifyInstance, timeoutMs: num
 function answerTimedOut(request: FastifyRequest, reply: FastifyReply, deadline: RequestDeadline): void {
   // Answered already, or a transaction is committing: the request finishes as it would have.
   if (reply.sent || reply.raw.headersSent || !deadline.expire()) return;
-  sendProblem(request, reply, { status: 503, code: REQUEST_TIMEOUT, message: new DeadlineExceededError().message });
+  sendProblem(request, reply, toProblem(new DeadlineExceededError())!);
 }

@@ -36,4 +36,19 @@ describe(loadAppConfig.name, () => {
       expect(() => loadAppConfig({ CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS must be origins/);
     }
   });
+
+  it('should refuse a Redis URL, key prefix or Desk rate limit it cannot use, naming the variable', () => {
+    expect(loadAppConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: 'acme:prod.1_' }).REDIS_KEY_PREFIX).toBe('acme:prod.1_');
+    const bad: Record<string, string>[] = [
+      { REDIS_URL: 'localhost:6379' },
+      { REDIS_URL: 'http://x' },
+      // Braces would make a Redis Cluster hash tag of part of every key.
+      { REDIS_KEY_PREFIX: 'a{b}' },
+      { REDIS_KEY_PREFIX: 'a'.repeat(65) },
+      { DESK_RATE_LIMIT_PER_KEY: '0' },
+      { DESK_RATE_LIMIT_PER_TENANT: 'many' },
+      { DESK_RATE_LIMIT_WINDOW_MS: '999' },
+    ];
+    for (const env of bad) expect(() => loadAppConfig(env)).toThrow(new RegExp(Object.keys(env)[0]));
+  });
 });

@@ -8,7 +8,7 @@ import {
   ThrottlerRequest,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import { RateLimitedError } from '@app/common';
+import { deskErrorDialect, dialectFor, RateLimitedError } from '@app/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MetricsService } from '../metrics/metrics.service';
 import { FixedWindow, fixedWindow, RateLimitStore } from './rate-limit-store';
@@ -82,7 +82,7 @@ export class DeskThrottlerGuard extends ThrottlerGuard {
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    return request.principal === undefined || !request.url.startsWith('/desk/');
+    return request.principal === undefined || dialectFor(request.url) !== deskErrorDialect;
   }
 
   // Counts the request against one throttler; canActivate answers once all have counted.

@@ -3,7 +3,7 @@ import { DeadlineExceededError } from '@app/database';
 import { AppError, ErrorKind, FieldErrors } from '../errors/app-error';
 import { isDatabaseUnavailable, sqlStateOf } from '../errors/database-errors';
 
-export const REQUEST_TIMEOUT = 'REQUEST_TIMEOUT';
+const REQUEST_TIMEOUT = 'REQUEST_TIMEOUT';
 
 // An error reduced to what any dialect needs to render it.
 export interface Problem {

@@ -78,6 +78,11 @@ describe(parseFilter.name, () => {
     expect(parseFilter(JSON.stringify(many), spec, tight).errors.filter).toEqual(['must have at most 3 conditions']);
     const padded = { $or: Array.from({ length: 10_000 }, () => ({})) };
     expect(parseFilter(JSON.stringify(padded), spec, tight).errors.filter).toEqual(['must have at most 3 conditions']);
+    // An object of a thousand unknown fields, or of unknown operators: one message, not one a key.
+    const wide = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, 1]));
+    expect(parseFilter(JSON.stringify(wide), spec, tight).errors.filter).toEqual(['must have at most 3 conditions']);
+    const operators = { id: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`$op${i}`, 1])) };
+    expect(parseFilter(JSON.stringify(operators), spec, tight).errors.filter).toEqual(['must have at most 3 conditions']);
   });
 
   it('should refuse a JSON bomb of deep nesting with one message, without overflowing the stack', () => {
@@ -93,5 +98,9 @@ describe(parseFilter.name, () => {
       expect(node).toBeNull();
       expect(errors.filter).toHaveLength(1);
     }
+    // The $and chain is refused by the depth limit itself, at its first level past it.
+    const chain = parseFilter('{"$and":['.repeat(50_000) + '{}' + ']}'.repeat(50_000), spec, limits);
+    const past = '.$and[0]'.repeat(limits.FILTER_MAX_DEPTH).slice(1);
+    expect(chain.errors.filter).toEqual([`${past} must not nest deeper than ${limits.FILTER_MAX_DEPTH} levels`]);
   });
 });

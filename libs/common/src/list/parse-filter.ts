@@ -51,8 +51,11 @@ class FilterParser {
     const maxDepth = this.limits.FILTER_MAX_DEPTH;
     if (depth > maxDepth) return this.fail(path, `must not nest deeper than ${maxDepth} levels`);
     if (!isObject(json)) return this.fail(path, Messages.object);
+    // Every key is a condition or an error at least: no object longer than the limit is walked.
+    const entries = Object.entries(json);
+    if (entries.length > this.limits.FILTER_MAX_CLAUSES) return this.tooManyConditions();
     const nodes: FilterNode[] = [];
-    for (const [key, value] of Object.entries(json)) {
+    for (const [key, value] of entries) {
       const node = (LOGICAL as readonly string[]).includes(key)
         ? this.parseLogical(key as '$and' | '$or', value, `${path}.${key}`, depth)
         : this.parseField(key, value, `${path}.${key}`);
@@ -83,6 +86,7 @@ class FilterParser {
     if (!isObject(value)) return this.compare(name, field, '$eq', value, path);
     const entries = Object.entries(value);
     if (entries.length === 0) return this.fail(path, 'must name at least one operator');
+    if (entries.length > this.limits.FILTER_MAX_CLAUSES) return this.tooManyConditions();
     const nodes: FilterNode[] = [];
     for (const [operator, operand] of entries) {
       if (!(FILTER_OPERATORS as readonly string[]).includes(operator)) {
