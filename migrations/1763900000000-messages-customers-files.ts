@@ -11,8 +11,8 @@ const audit = (table: string) => `
   CONSTRAINT ck_${table}_state CHECK (state IN ('active', 'deleted')),
   CONSTRAINT ck_${table}_deleted CHECK ((state = 'deleted') = (deleted_at IS NOT NULL))`;
 
-// Conversation messages, attachments, idempotency keys, and the indexes the lists of issue 3 order
-// and filter by. Every list index leads with tenant_id and ends with its order key and id, so a
+// Conversation messages, attachments, idempotency keys, and the indexes the lists order and
+// filter by. Every list index leads with tenant_id and ends with its order key and id, so a
 // page reached by cursor costs what the first page costs.
 export class MessagesCustomersFiles1763900000000 implements MigrationInterface {
   name = 'MessagesCustomersFiles1763900000000';

@@ -20,7 +20,7 @@ describe('Conversations (Desk v2)', () => {
     t.http.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).set('Content-Type', contentType).send(raw);
 
   describe('POST /conversations.json', () => {
-    it('should create a conversation with every seed field when given a contactId', async () => {
+    it('should create a conversation with every documented field when given a contactId', async () => {
       const { contactId, customerId } = await createContact(t.db, acme.tenantId);
       const agent = await createAgent(t, acme.tenantId);
 

@@ -3,7 +3,7 @@ import { createAgent, createContact, createTenant, TestTenant } from './support/
 import { BASE, SEED_CONVERSATION_FIELDS } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';
 
-describe('Conversion of a conversation to a ticket (seed 004)', () => {
+describe('Conversion of a conversation to a ticket (POST /conversations/{id}/convert.json)', () => {
   let t: TestApp;
   let acme: TestTenant;
   let globex: TestTenant;

@@ -3,8 +3,8 @@ import { conversationRow, createAgent, createContact, createTenant, TestTenant }
 import { BASE, ISO } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';
 
-// HighLevel's shapes, written from its public OpenAPI (apps/conversations.json) rather than taken
-// from the presenter: the keys each response has when the conversation has no agent.
+// HighLevel's shapes, written from HighLevel's public Conversations API OpenAPI document rather
+// than taken from the presenter: the keys each response has when the conversation has no agent.
 const CREATED_KEYS = ['contactId', 'dateAdded', 'dateUpdated', 'deleted', 'id', 'lastMessageDate', 'locationId'];
 const GET_KEYS = ['contactId', 'deleted', 'id', 'inbox', 'locationId', 'starred', 'type', 'unreadCount'];
 const DTO_KEYS = ['contactId', 'deleted', 'id', 'inbox', 'lastMessageBody', 'lastMessageDate', 'lastMessageType', 'locationId', 'starred', 'unreadCount'];

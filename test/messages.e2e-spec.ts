@@ -4,8 +4,8 @@ import { conversationRow, createAgent, createContact, createTenant, TestTenant }
 import { BASE, ISO } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';
 
-// Every field of the seeds' ConversationMessage a response shows, plus conversationId and
-// clientMessageId (deletedAt/deletedBy only when deleted).
+// Every field of Teamwork Desk API v2's ConversationMessage a response shows, plus
+// conversationId and clientMessageId (deletedAt/deletedBy only when deleted).
 const SEED_MESSAGE_FIELDS = [
   'clientMessageId',
   'contactId',
@@ -57,7 +57,7 @@ describe('Conversation messages (Desk v2)', () => {
     t.db.query(`SELECT * FROM conversation_messages WHERE conversation_id = $1 ORDER BY id`, [conversationId]);
 
   describe('POST /conversationmessages.json', () => {
-    it('should store an agent message with every seed field and move the conversation', async () => {
+    it('should store an agent message with every documented field and move the conversation', async () => {
       const c = await conversation();
       const before = await conversationRow(t.db, c.id);
       const fileId = await fileOf(acme);

@@ -212,7 +212,7 @@ describe('Tickets (Desk v2)', () => {
     )[0];
 
   describe('POST /tickets.json', () => {
-    it('should create a ticket from every field of the seed body when all are given, and show each back', async () => {
+    it('should create a ticket from every documented body field when all are given, and show each back', async () => {
       const customerEmail = email('cora');
       const { customerId, contactId } = await createContact(t.db, acme.tenantId, customerEmail);
       const agent = await createAgent(t, acme.tenantId);

@@ -1,9 +1,11 @@
-// What the Desk specs assert against, written from the seeds rather than taken from the code.
+// What the Desk specs assert against, written from Teamwork Desk API v2's documentation rather
+// than taken from the code.
 export const BASE = '/desk/api/v2';
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-// Every field of the seeds' Conversation a response shows (deletedAt/deletedBy only when deleted),
-// and lastMessageAt and online (who is on its Pusher channels), which this service adds.
+// Every field of Teamwork Desk API v2's Conversation a response shows (deletedAt/deletedBy only
+// when deleted), and lastMessageAt and online (who is on its Pusher channels), which this
+// service adds.
 export const SEED_CONVERSATION_FIELDS = [
   'lastMessageAt',
   'contact',

@@ -198,7 +198,7 @@ function readBatch(body: unknown): { events: ReadEvent[]; problem: string | null
   return { events, problem: batch.length > MAX_BATCH_EVENTS ? `Batch too large (${batch.length} > ${MAX_BATCH_EVENTS})` : null };
 }
 
-// Pusher's request signature (https://pusher.com/docs/channels/library_auth_reference/rest-api/):
+// Pusher's request signature (Pusher Channels' HTTP API reference):
 // auth_key, auth_timestamp, auth_version=1.0 and body_md5 (the md5 hex of the body) in the query,
 // and auth_signature, the HMAC-SHA256 hex with the app secret of
 // "METHOD\nPATH\n" + every other query parameter sorted by key as k=v joined by &.

@@ -142,7 +142,8 @@ export class UsersService {
     }
 
     if (Object.keys(changes).length > 0) Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
-    // A delete leaves updatedAt as it was (DESIGN.md), so it is applied on its own.
+    // A delete leaves updatedAt as it was (as Teamwork Desk API v2 documents updatedAt), so it is
+    // applied on its own.
     if (deactivating) {
       Object.assign(changes, { state: 'deleted', deletedAt: () => 'now()', deletedBy: userId });
       await this.apiKeys.revokeAllForUser(manager, tenantId, id, userId);

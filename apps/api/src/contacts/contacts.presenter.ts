@@ -3,7 +3,7 @@ import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
 import type { CustomerView } from './customers.service';
 
-// The seeds' CustomerContact.
+// Teamwork Desk API v2's CustomerContact.
 export function presentContact(contact: CustomerContact) {
   return {
     id: contact.id,

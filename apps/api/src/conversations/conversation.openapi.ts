@@ -2,7 +2,7 @@ import { AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@a
 import { CONTACT_SCHEMA } from '../contacts/customer.openapi';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
-// The seeds' Conversation, as presentConversation() writes it.
+// Teamwork Desk API v2's Conversation, as presentConversation() writes it.
 export const CONVERSATION_SCHEMA: SchemaObject = {
   type: 'object',
   properties: {

@@ -8,7 +8,8 @@ export interface PresentOptions {
   fields?: string[] | null;
 }
 
-// The seeds' Conversation, field for field (snake_case `socket_id` and `ticket_id` included).
+// Teamwork Desk API v2's Conversation, field for field (snake_case `socket_id` and `ticket_id`
+// included).
 export function presentConversation({ conversation: c, contact, userIds, messageIds, onlineMembers }: ConversationView, options: PresentOptions = {}) {
   const wire = {
     id: c.id,

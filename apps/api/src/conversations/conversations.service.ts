@@ -281,7 +281,8 @@ export class ConversationsService {
     if (Object.keys(changes).length > 0 || added + removed > 0) {
       Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
     }
-    // A delete leaves updatedAt as it was (seed wording), so it is applied on its own.
+    // A delete leaves updatedAt as it was (as Teamwork Desk API v2 documents updatedAt), so it is
+    // applied on its own.
     if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, DELETED_NOW(userId), NO_TOKEN);
     if (Object.keys(changes).length === 0) return false;
     await manager.update(Conversation, { tenantId, id: current.id }, changes as Partial<Conversation>);

@@ -9,7 +9,7 @@ import { TicketBodyDto } from '../tickets/dto/ticket-body.dto';
 import { TICKET_BODY_SCHEMA } from '../tickets/ticket.openapi';
 import { ConversionService } from './conversion.service';
 
-// Teamwork Desk v2: POST /desk/api/v2/conversations/{id}/convert.json (seed 004).
+// Teamwork Desk API v2's POST /desk/api/v2/conversations/{id}/convert.json.
 @ApiTags('conversations')
 @ApiBearerAuth()
 @ApiBasicAuth()
@@ -26,7 +26,7 @@ export class ConversionController {
       'The body is the ticket body of POST /tickets.json; the conversation gives the customer, the Chat source, a subject from its first message and its agent when it has exactly one. Answers the bare Conversation with ticket_id. A second conversion is a 409 naming the ticket.',
   })
   @ApiBody({ schema: TICKET_BODY_SCHEMA })
-  @ApiOkResponse({ description: 'The bare Conversation (seed 004)', schema: CONVERSATION_SCHEMA })
+  @ApiOkResponse({ description: 'The bare Conversation (Teamwork Desk API v2)', schema: CONVERSATION_SCHEMA })
   @ApiDeskErrors('notFound', 'conflict')
   async convert(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @DeskBody(TicketBodyDto, 'ticket') body: TicketBodyDto) {
     return presentConversation(await this.conversion.convert(principal, id, body));

@@ -7,8 +7,8 @@ import { TicketInput } from '../tickets/ticket-input';
 import { TicketsService } from '../tickets/tickets.service';
 import { ConversionErrorCode } from './conversion.errors';
 
-// POST /conversations/{id}/convert.json (seed 004): a live chat becomes a ticket whose thread is
-// the chat's transcript. One transaction, the conversation locked first: either the ticket, its
+// Teamwork Desk API v2's POST /conversations/{id}/convert.json: a live chat becomes a ticket
+// whose thread is the chat's transcript. One transaction, the conversation locked first: either the ticket, its
 // thread, tags, fields, emails and the conversation's ticket_id all exist, or none does; and of
 // any number of simultaneous conversions of one conversation, one makes the ticket. The live
 // updates (`ticket.created`, then `conversation.converted`) are written in that transaction too.

@@ -30,7 +30,7 @@ export class HighLevelConversationsController {
   @Post()
   @HttpCode(200)
   @Idempotent({ mismatch: 'unprocessable' })
-  @ApiOperation({ summary: 'Create Conversation (seed 003): one open conversation per contact' })
+  @ApiOperation({ summary: 'Create Conversation (HighLevel Conversations API): one open conversation per contact' })
   @ApiBody({ schema: HL_CREATE_CONVERSATION_BODY })
   @ApiOkResponse({ schema: HL_CREATE_CONVERSATION_RESPONSE })
   async create(@CurrentPrincipal() principal: Principal, @HighLevelBody(CreateConversationDto) body: CreateConversationDto) {

@@ -6,8 +6,8 @@ import { HighLevelErrorCode } from './highlevel.errors';
 import { HighLevelRateLimiter } from './rate-limiter';
 import { refuseRateLimited } from '../rate-limits/refuse-rate-limited';
 
-// The dated versions HighLevel's own clients send: the seed's, the OpenAPI's, and the default of
-// HighLevel's official Node SDK.
+// The dated versions HighLevel's own clients send: its Create Conversation documentation's, its
+// public Conversations API OpenAPI document's, and the default of HighLevel's official Node SDK.
 export const HIGHLEVEL_VERSIONS = ['2021-07-28', '2021-04-15', '2023-02-21'] as const;
 
 // Every HighLevel route, after the API key guard: the tenant's rate limits (their headers on

@@ -13,7 +13,8 @@ import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec
 import { HIGHLEVEL_VERSIONS } from './highlevel.guard';
 import { CONVERSATION_TYPES, MESSAGE_TYPES } from './highlevel.presenter';
 
-// HighLevel's shapes (its public OpenAPI, apps/conversations.json), as this dialect writes them.
+// HighLevel's shapes (HighLevel's public Conversations API OpenAPI document), as this dialect
+// writes them.
 // Ids are the Desk ids as strings.
 export const HIGHLEVEL_TAG = 'HighLevel Conversations';
 

@@ -55,7 +55,7 @@ const id = (value: number) => String(value);
 const optionalId = (value: number | null) => (value === null ? {} : { assignedTo: String(value) });
 const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 
-// POST /conversations/: the seed's conversation.
+// POST /conversations/: the conversation of HighLevel's Create Conversation.
 export function presentCreatedConversation(s: ConversationSummary, locationId: string) {
   return {
     id: id(s.id),

@@ -1,7 +1,7 @@
 import { AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
-// The seeds' ConversationMessage, as presentMessage() writes it.
+// Teamwork Desk API v2's ConversationMessage, as presentMessage() writes it.
 export const MESSAGE_SCHEMA: SchemaObject = {
   type: 'object',
   properties: {

@@ -1,7 +1,7 @@
 import { auditFields, pickFields, ref } from '@app/common';
 import { ConversationMessage } from './conversation-message.entity';
 
-// The seeds' ConversationMessage, plus conversationId and clientMessageId.
+// Teamwork Desk API v2's ConversationMessage, plus conversationId and clientMessageId.
 export function presentMessage(m: ConversationMessage, fields: readonly string[] | null = null) {
   const wire = {
     id: m.id,

@@ -53,7 +53,7 @@ const SETTING_OF: Record<RefField, { entity: SettingClass; templateKey: keyof Ti
 
 const TAG_NAME_MAX = 100;
 
-// Turns the seed-004 body (POST /tickets.json, and the convert body) into a TicketDraft: every
+// Turns the ticket body (POST /tickets.json, and the convert body) into a TicketDraft: every
 // field honoured or refused with the field's path, every ref checked against the caller's tenant.
 // Where the body is silent, a ticket template, the thread named by fromThreadId, and the
 // converted conversation fill in, in that order; then the tenant's defaults.
@@ -172,7 +172,8 @@ export class TicketComposer {
   }
 
   // The thread entry fromThreadId names, with its ticket. A deleted ("archived") ticket's thread
-  // is found only when fromTicketId names that ticket too, as the seed says.
+  // is found only when fromTicketId names that ticket too, as Teamwork Desk API v2's documentation
+  // of POST /conversations/{id}/convert.json says.
   private async thread(
     manager: EntityManager,
     tenantId: number,

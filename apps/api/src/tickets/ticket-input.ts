@@ -22,7 +22,7 @@ export interface ScheduledEmailInput {
   message?: string;
 }
 
-// POST /tickets.json and POST /conversations/{id}/convert.json (seed 004). Null refs are absent.
+// POST /tickets.json and POST /conversations/{id}/convert.json. Null refs are absent.
 export interface TicketInput {
   agent?: RefInput | null;
   inbox?: RefInput | null;

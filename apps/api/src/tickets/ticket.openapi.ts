@@ -84,7 +84,7 @@ export const TICKET_MESSAGES_LIST_SCHEMA: SchemaObject = {
 
 const ref = (description: string): SchemaObject => ({ ...ENTITY_REF_SCHEMA, description });
 
-// Seed 004: the body of POST /tickets.json and of POST /conversations/{id}/convert.json.
+// Teamwork Desk API v2's body of POST /tickets.json and of POST /conversations/{id}/convert.json.
 export const TICKET_BODY_SCHEMA: SchemaObject = {
   type: 'object',
   description: 'Wrapped in {"ticket": …} or bare. Refs are {"id": n} of the tenant; unknown ones are a 400 naming the field.',

@@ -53,7 +53,7 @@ export class TicketsController {
 
   @Post('tickets.json')
   @Idempotent()
-  @ApiOperation({ summary: 'Create a ticket (seed 004 body): with its opening message, tags, custom fields and emails, all or nothing' })
+  @ApiOperation({ summary: 'Create a ticket (Teamwork Desk API v2 body): with its opening message, tags, custom fields and emails, all or nothing' })
   @ApiBody({ schema: TICKET_BODY_SCHEMA })
   @ApiCreatedResponse({ schema: TICKET_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiDeskErrors()

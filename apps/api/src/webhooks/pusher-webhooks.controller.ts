@@ -12,7 +12,8 @@ import { PusherWebhooksService } from './pusher-webhooks.service';
 import { WEBHOOK_BODY_SCHEMA, WEBHOOK_RESULT_SCHEMA } from './webhook.openapi';
 
 // Teamwork Desk v2: POST /desk/api/v2/conversationmessages/webhooks.json, where Pusher posts the
-// widget's events (seed 002: "used by pusher to send bulk events … not a public endpoint").
+// widget's events (Teamwork Desk API v2's documentation of the Pusher webhook endpoint: "used by
+// pusher to send bulk events … not a public endpoint").
 @ApiTags('pusher')
 @Controller('desk/api/v2')
 export class PusherWebhooksController {

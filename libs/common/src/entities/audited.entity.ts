@@ -2,7 +2,7 @@ import { Column, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 export type EntityState = 'active' | 'deleted';
 
-// The audit columns of every entity (DESIGN.md, data model). Deletes are soft.
+// The audit columns of every entity: state, created/updated/deleted at and by. Deletes are soft.
 export abstract class AuditedEntity {
   @Column({ type: 'text', default: 'active' })
   state: EntityState;

@@ -22,7 +22,8 @@ export interface AuditFields {
   state: string;
 }
 
-// The audit fields as the seeds show them: deletedAt/deletedBy only once the row is deleted.
+// The audit fields as Teamwork Desk API v2 shows them: deletedAt/deletedBy only once the row is
+// deleted.
 export function auditFields(entity: AuditedEntity): AuditFields {
   const fields: AuditFields = {
     createdAt: entity.createdAt.toISOString(),

@@ -27,10 +27,10 @@ export const nestErrorDialect: ErrorDialect = {
   },
 };
 
-// HighLevel's, which are NestJS's defaults as its API answers them (api-anchors §2.3): a failed
-// validation is a 422 listing every message; a request refused as a whole (a malformed body, an
-// unknown id, a bad header) is a 400 {statusCode, message}; a 401 always says the same words,
-// whatever was wrong with the token.
+// HighLevel's, which are NestJS's defaults as its API answers them (HighLevel's API
+// documentation): a failed validation is a 422 listing every message; a request refused as a
+// whole (a malformed body, an unknown id, a bad header) is a 400 {statusCode, message}; a 401
+// always says the same words, whatever was wrong with the token.
 export const highLevelErrorDialect: ErrorDialect = {
   render(problem) {
     const messages = fieldMessages(problem);

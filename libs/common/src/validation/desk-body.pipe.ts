@@ -5,10 +5,12 @@ import { validateDto } from './validate-dto';
 
 type Constructor<T> = new () => T;
 
-// `filter_args` (the seeds' RequestCommons) may travel in any Desk body; it is accepted and ignored.
+// `filter_args` (Teamwork Desk API v2's RequestCommons) may travel in any Desk body; it is
+// accepted and ignored.
 const IGNORED_BODY_FIELDS = ['filter_args'];
 
-// Desk bodies arrive wrapped (`{"conversation": {...}}`, the seeds' ConversationAPIBody) or bare.
+// Desk bodies arrive wrapped (`{"conversation": {...}}`, Teamwork Desk API v2's
+// ConversationAPIBody) or bare.
 @Injectable()
 export class DeskBodyPipe<T extends object> implements PipeTransform<unknown, T> {
   constructor(

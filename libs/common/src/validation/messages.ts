@@ -1,4 +1,4 @@
-// The Teamwork validator's wording (github.com/Teamwork/validate, messages.go), plus the few
+// The Teamwork validator's messages (its open-source `validate` Go package), plus the few
 // messages it has no stock text for.
 export const Messages = {
   required: 'must be set',

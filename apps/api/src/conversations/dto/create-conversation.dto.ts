@@ -4,7 +4,8 @@ import { Allow, ArrayMaxSize, IsArray, IsDefined, IsObject, IsOptional, IsString
 import { ContactInputDto } from './contact-input.dto';
 import { UserRefDto } from './user-ref.dto';
 
-// Fields of the seeds' Conversation that a client may send but never sets: accepted and ignored.
+// Fields of Teamwork Desk API v2's Conversation that a client may send but never sets: accepted
+// and ignored.
 export class ConversationReadOnlyFieldsDto extends ReadOnlyAuditFieldsDto {
   @Allow() id?: unknown;
   @Allow() token?: unknown;

@@ -1,7 +1,7 @@
 import { IsEntityId, Messages } from '@app/common';
 import { Allow, IsBoolean, IsDefined, IsIn, IsOptional } from 'class-validator';
 
-// A reference to an agent, as the seeds' EntityRef: {"id": 7, "type": "users"}.
+// A reference to an agent, as Teamwork Desk API v2's EntityRef: {"id": 7, "type": "users"}.
 export class UserRefDto {
   @IsDefined({ message: Messages.required })
   @IsEntityId()

@@ -30,7 +30,7 @@ const toFileIds = ({ value }: { value: unknown }): unknown =>
     ? value.map((item) => (item && typeof item === 'object' && !Array.isArray(item) ? (item as { id?: unknown }).id : item))
     : value;
 
-// Fields of the seeds' ConversationMessage a client may send but never sets.
+// Fields of Teamwork Desk API v2's ConversationMessage a client may send but never sets.
 export class MessageReadOnlyFieldsDto extends ReadOnlyAuditFieldsDto {
   @Allow() id?: unknown;
 }

@@ -122,8 +122,9 @@ export class ScheduledEmailDto {
   message?: string;
 }
 
-// The body of POST /tickets.json and of POST /conversations/{id}/convert.json (seed 004): every
-// field of the seed, none dropped. Refs are checked against the tenant by the service.
+// The body of POST /tickets.json and of POST /conversations/{id}/convert.json: every field
+// Teamwork Desk API v2 documents for it, none dropped. Refs are checked against the tenant by
+// the service.
 export class TicketBodyDto extends ReadOnlyAuditFieldsDto {
   @Allow() id?: unknown;
 

@@ -12,7 +12,8 @@ const EDIT_METHODS = ['html', 'markdown'] as const;
 
 const present = (_dto: object, value: unknown) => value !== undefined && value !== null;
 
-// A relation as the seeds' EntityRef: {"id": 3}; `type` and `meta` are accepted and ignored.
+// A relation as Teamwork Desk API v2's EntityRef: {"id": 3}; `type` and `meta` are accepted
+// and ignored.
 export class SettingRefDto {
   @IsDefined({ message: Messages.required })
   @IsEntityId()
