@@ -1,5 +1,5 @@
 import { conversationRow, createAgent, createContact, createTenant, TestTenant } from './support/factories';
-import { BASE, ISO, SEED_CONVERSATION_FIELDS } from './support/desk';
+import { BASE, ISO, DOCUMENTED_CONVERSATION_FIELDS } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';
 
 
@@ -29,7 +29,7 @@ describe('Conversations (Desk v2)', () => {
       expect(res.status).toBe(201);
       const c = res.body.conversation;
       expect(Object.keys(res.body)).toEqual(['conversation']);
-      expect(Object.keys(c).sort()).toEqual(SEED_CONVERSATION_FIELDS);
+      expect(Object.keys(c).sort()).toEqual(DOCUMENTED_CONVERSATION_FIELDS);
       expect(c).toMatchObject({
         contactId,
         socket_id: '1234.5678',

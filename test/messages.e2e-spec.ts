@@ -6,7 +6,7 @@ import { createTestApp, TestApp } from './support/test-app';
 
 // Every field of Teamwork Desk API v2's ConversationMessage a response shows, plus
 // conversationId and clientMessageId (deletedAt/deletedBy only when deleted).
-const SEED_MESSAGE_FIELDS = [
+const DOCUMENTED_MESSAGE_FIELDS = [
   'clientMessageId',
   'contactId',
   'conversationId',
@@ -67,7 +67,7 @@ describe('Conversation messages (Desk v2)', () => {
       expect(res.status).toBe(201);
       expect(Object.keys(res.body)).toEqual(['conversationmessage']);
       const m = res.body.conversationmessage;
-      expect(Object.keys(m).sort()).toEqual(SEED_MESSAGE_FIELDS);
+      expect(Object.keys(m).sort()).toEqual(DOCUMENTED_MESSAGE_FIELDS);
       expect(m).toMatchObject({
         conversationId: c.id,
         userId: acme.adminId,

@@ -6,7 +6,7 @@ export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 // Every field of Teamwork Desk API v2's Conversation a response shows (deletedAt/deletedBy only
 // when deleted), and lastMessageAt and online (who is on its Pusher channels), which this
 // service adds.
-export const SEED_CONVERSATION_FIELDS = [
+export const DOCUMENTED_CONVERSATION_FIELDS = [
   'lastMessageAt',
   'contact',
   'contactId',
