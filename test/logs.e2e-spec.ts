@@ -175,6 +175,9 @@ describe('Logs and metrics of failing live updates', () => {
     expect(givenUp).toMatchObject({ tenantId: initech.tenantId, attempts: 10, nextTryAt: null });
     expect(givenUp.msg).toContain('attempt 10 of 10, given up');
     expect(failureWarnings(initech)).toHaveLength(1);
+    const [initechRow] = await t.db.query(`SELECT attempts, failed_at FROM outbox WHERE id = $1`, [initechRows[0]]);
+    expect(initechRow.attempts).toBe(10);
+    expect(initechRow.failed_at).not.toBeNull();
 
     // Pusher is back: everything left is delivered, and the attempts are final.
     pusher.failNext(0, 500);
