@@ -48,10 +48,10 @@ describe('GET /metrics', () => {
       }
     });
 
-    it('should leave /metrics out of the OpenAPI document', async () => {
+    it('should still document /metrics, with its 404 for metrics that are off', async () => {
       const res = await t.http.get('/docs-json');
       expect(res.status).toBe(200);
-      expect(Object.keys(res.body.paths)).not.toContain('/metrics');
+      expect(res.body.paths['/metrics'].get.responses['404'].description).toBe('METRICS_TOKEN is not set: metrics are off');
     });
   });
 

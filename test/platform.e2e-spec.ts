@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadAppConfig } from '@app/config';
 import { createApp } from '../apps/api/src/create-app';
@@ -75,6 +80,68 @@ describe('Around the API', () => {
       const ui = await t.http.get('/docs').redirects(1);
       expect(ui.status).toBe(200);
       expect(ui.text).toContain('swagger-ui');
+    });
+  });
+
+  describe('OpenAPI lint', () => {
+    interface LintProblem {
+      ruleId: string;
+      severity: 'error' | 'warn';
+      message: string;
+      location: { pointer: string }[];
+    }
+
+    // Redocly's CLI with its recommended rules, on the document as served. Offline: no telemetry,
+    // no update check.
+    async function lint(document: unknown): Promise<LintProblem[]> {
+      const dir = await mkdtemp(join(tmpdir(), 'openapi-lint-'));
+      try {
+        const file = join(dir, 'openapi.json');
+        await writeFile(file, JSON.stringify(document));
+        const cli = join(__dirname, '../node_modules/@redocly/cli/bin/cli.js');
+        const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
+        // Exit status 1 when there are errors; the report is on stdout either way.
+        const { stdout } = await promisify(execFile)(process.execPath, [cli, 'lint', '--extends', 'recommended', '--format', 'json', file], { env, cwd: dir })
+          .catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+        return (JSON.parse(stdout) as { problems: LintProblem[] }).problems;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    const summary = (problems: LintProblem[]) => problems.map((p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}`).sort();
+
+    it('should pass Redocly’s recommended rules with no error, and only the warnings the service cannot help', async () => {
+      const doc = (await t.http.get('/docs-json').expect(200)).body;
+      const problems = await lint(doc);
+      expect(summary(problems.filter((p) => p.severity === 'error'))).toEqual([]);
+      // HighLevel's own paths (its documentation's); the health checks have no 4xx answer; the
+      // license is UNLICENSED, with no page to link.
+      expect(summary(problems)).toEqual([
+        'warn info-license-strict #/info/license/url',
+        'warn no-ambiguous-paths #/paths/~1conversations~1{conversationId}~1messages',
+        'warn operation-4xx-response #/paths/~1health/get/responses',
+        'warn operation-4xx-response #/paths/~1health~1ready/get/responses',
+      ]);
+    });
+
+    it('should find the errors it is there to find', async () => {
+      const doc = (await t.http.get('/docs-json').expect(200)).body;
+      delete doc.paths['/metrics'].get.summary;
+      doc.servers = [];
+      expect(summary((await lint(doc)).filter((p) => p.severity === 'error'))).toEqual([
+        'error no-empty-servers #/servers',
+        'error operation-summary #/paths/~1metrics/get/summary',
+      ]);
+    });
+
+    it('should document /metrics: Prometheus text behind METRICS_TOKEN, 401 without it, 404 when metrics are off', async () => {
+      const doc = (await t.http.get('/docs-json').expect(200)).body;
+      const scrape = doc.paths['/metrics'].get;
+      expect(scrape.security).toEqual([{ metrics: [] }]);
+      expect(doc.components.securitySchemes.metrics).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(Object.keys(scrape.responses).sort()).toEqual(['200', '401', '404']);
+      expect(Object.keys(scrape.responses['200'].content)).toEqual(['text/plain; version=0.0.4; charset=utf-8']);
+      expect(scrape.parameters ?? []).toEqual([]);
     });
   });
 

@@ -16,7 +16,8 @@ import { ApiKeysService } from './auth/api-keys.service';
 import { registerRequestDeadline, slowClientOptions } from './http-timeouts';
 import { uploadTempDir } from './files/file-storage';
 import { registerMultipartUploadParser } from './files/multipart-upload.parser';
-import { requestIdFor } from './logging';
+import { NestLogger, requestIdFor } from './logging';
+import { METRICS_SECURITY } from './metrics/metrics.openapi';
 import { MetricsService } from './metrics/metrics.service';
 
 declare module 'fastify' {
@@ -51,7 +52,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new NestLogger(app.get(Logger)));
 
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonParser(fastify);
@@ -88,6 +89,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   await app.init();
   await fastify.ready();
+  // Nest holds its own lines (bufferLogs) until listen(); the tests' apps never listen, and a start's
+  // lines then come before "listening" rather than after it.
+  app.flushLogs();
   return app;
 }
 
@@ -162,10 +166,15 @@ function setupOpenApi(app: NestFastifyApplication): void {
           'Authenticate with Authorization: Bearer <api key> (or, in the Desk dialect, Basic base64(<api key>:x)).',
       )
       .setVersion('0.1.0')
+      // Relative: the document describes the server that serves it, wherever that is.
+      .addServer('/', 'This service')
       .addBearerAuth()
       .addBasicAuth()
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /metrics only' }, METRICS_SECURITY)
       .build(),
   );
+  // Not open source (package.json: UNLICENSED); OpenAPI wants a license named.
+  document.info.license = { name: 'Proprietary (UNLICENSED)' };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 

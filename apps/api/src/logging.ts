@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '@app/config';
 import { redactSecrets } from '@app/common';
+import type { LoggerService } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
@@ -63,9 +64,53 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
         headers: Object.fromEntries(Object.entries(response.headers ?? {}).filter(([name]) => !SECURITY_HEADERS.has(name))),
       }),
     },
-    customLogLevel: (_request, response, error) =>
-      error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+    // A client's mistake (4xx) is the client's to see in its answer, not the operator's to act on.
+    customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : 'info'),
+    // pino-http makes up an Error for every 5xx it was not handed one for; its stack is pino-http's
+    // own, not the request's. A 503 the service chose to answer (PUSHER_NOT_CONFIGURED, a deadline)
+    // is then one line without a stack; an unexpected error's stack is logged by HttpErrorFilter.
+    customErrorObject: (_request, response, error, value: Record<string, unknown>) =>
+      isMadeUpError(error, response.statusCode) ? Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'err')) : value,
     autoLogging: { ignore: (request) => request.url === '/health' },
   };
   return { pinoHttp: stream ? [options, stream] : options };
+}
+
+function isMadeUpError(error: Error, statusCode: number): boolean {
+  return error.message === `failed with status code ${statusCode}`;
+}
+
+// Nest's own start-up lines: one per module and one per route, about 150 in all. At debug, so a
+// start at info is a handful of lines (migrations, a missing Pusher, where it listens).
+const START_UP_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
+// The app's Nest logger (nestjs-pino's), with Nest's start-up lines moved to debug.
+export class NestLogger implements LoggerService {
+  constructor(private readonly logger: Required<Pick<LoggerService, 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>>) {}
+
+  log(message: unknown, ...optionalParams: unknown[]): void {
+    const context = optionalParams.at(-1);
+    if (typeof context === 'string' && START_UP_CONTEXTS.has(context)) this.logger.debug(message, ...optionalParams);
+    else this.logger.log(message, ...optionalParams);
+  }
+
+  error(message: unknown, ...optionalParams: unknown[]): void {
+    this.logger.error(message, ...optionalParams);
+  }
+
+  warn(message: unknown, ...optionalParams: unknown[]): void {
+    this.logger.warn(message, ...optionalParams);
+  }
+
+  debug(message: unknown, ...optionalParams: unknown[]): void {
+    this.logger.debug(message, ...optionalParams);
+  }
+
+  verbose(message: unknown, ...optionalParams: unknown[]): void {
+    this.logger.verbose(message, ...optionalParams);
+  }
+
+  fatal(message: unknown, ...optionalParams: unknown[]): void {
+    this.logger.fatal(message, ...optionalParams);
+  }
 }

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator';
 
@@ -15,6 +15,7 @@ export class HealthController {
   // Liveness: the process answers.
   @Get()
   @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process answers', security: [] })
   live() {
     return this.health.check([]);
   }
@@ -22,6 +23,7 @@ export class HealthController {
   // Readiness: the database answers too.
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: the database answers too (503 when it does not)', security: [] })
   ready() {
     return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
   }

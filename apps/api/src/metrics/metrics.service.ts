@@ -14,6 +14,8 @@ export type RateLimitScope = 'api_key' | 'tenant';
 // what became of it: a message created or a state change applied now, stored before, or ignored.
 export type WebhookEventKind = 'message' | 'client' | 'member' | 'occupancy' | 'other';
 export type WebhookEventOutcome = 'created' | 'applied' | 'duplicate' | 'ignored';
+// What became of a live update whose send to Pusher failed: due again later, or given up.
+export type OutboxFailureOutcome = 'retry' | 'given_up';
 
 export const METRICS_PATH = '/metrics';
 const PREFIX = 'helpdesk_';
@@ -40,6 +42,7 @@ export class MetricsService {
   private readonly requestSeries = new Map<string, RequestSeries>();
   private readonly webhookEvents: Counter<string>;
   private readonly rateLimitRejections: Counter<string>;
+  private readonly outboxDeliveryFailures: Counter<string>;
 
   constructor(
     @Inject(AppConfig) config: AppConfig,
@@ -78,6 +81,14 @@ export class MetricsService {
     for (const [dialect, scope] of [['desk', 'api_key'], ['desk', 'tenant'], ['highlevel', 'tenant']]) {
       this.rateLimitRejections.inc({ dialect, scope }, 0);
     }
+
+    this.outboxDeliveryFailures = new Counter({
+      name: `${PREFIX}outbox_delivery_failures_total`,
+      help: 'Live updates whose send to Pusher failed, by outcome (retry: due again later; given_up: failed for good)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['retry', 'given_up']) this.outboxDeliveryFailures.inc({ outcome }, 0);
 
     // One query per scrape sets both outbox gauges: the registry collects all metrics at once, so
     // the second collect joins the read the first one started.
@@ -152,6 +163,11 @@ export class MetricsService {
   // For the limiters: one call per request refused with a 429.
   rateLimitRejected(dialect: RateLimitDialect, scope: RateLimitScope): void {
     this.rateLimitRejections.inc({ dialect, scope });
+  }
+
+  // For the outbox dispatcher: one call per row whose send failed.
+  outboxDeliveryFailed(outcome: OutboxFailureOutcome): void {
+    this.outboxDeliveryFailures.inc({ outcome });
   }
 
   scrape(): Promise<string> {

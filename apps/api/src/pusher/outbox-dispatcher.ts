@@ -2,8 +2,10 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import Pusher from 'pusher';
+import { MetricsService } from '../metrics/metrics.service';
 import { LIVE_EVENTS_TOPIC, LiveEventPayload } from './live-events';
 import { PusherService } from './pusher.service';
+import { TenantLogLimiter } from './tenant-log-limiter';
 
 // Rows claimed by one statement; a tick claims again while batches come back full.
 const BATCH_SIZE = 100;
@@ -23,6 +25,8 @@ const MAX_IDLE_MS = 10_000;
 const PURGE_EVERY_MS = 10 * 60_000;
 const PURGE_CHUNK = 5_000;
 const MAX_ERROR_LENGTH = 1_000;
+// A tenant's failed deliveries are one warning a minute at most.
+const FAILURE_LOG_INTERVAL_MS = 60_000;
 // Pusher's multi-tenant clusters take at most 10 events in one batch_events request, each event on
 // one channel: a row for two channels is two of them (LiveEvents writes at most two).
 const PUSHER_BATCH_EVENTS = 10;
@@ -68,11 +72,13 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   private stopping = false;
   private loopFailures = 0;
   private nextPurgeAt = 0;
+  private readonly failureLog = new TenantLogLimiter(FAILURE_LOG_INTERVAL_MS);
 
   constructor(
     pusher: PusherService,
     config: AppConfig,
     private readonly db: Database,
+    private readonly metrics: MetricsService,
   ) {
     this.client = pusher.client;
     this.intervalMs = config.PUSHER_DISPATCH_INTERVAL_MS;
@@ -82,8 +88,15 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     this.leaseMs = Math.max(60_000, 4 * (config.PUSHER_TIMEOUT_MS + LEASE_MARGIN_MS));
   }
 
+  // Without Pusher, said once here rather than on every request that needs it.
   onApplicationBootstrap(): void {
     if (this.client) this.schedule(0);
+    else {
+      this.logger.warn(
+        'Pusher is not configured (PUSHER_APP_ID, PUSHER_KEY, PUSHER_SECRET): live updates stay in the outbox, ' +
+          'and channel authorisation answers 503 PUSHER_NOT_CONFIGURED',
+      );
+    }
   }
 
   // Stops polling and waits for the tick in flight: its send ends and its outcome is recorded
@@ -238,11 +251,29 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
 
   private failure(row: ClaimedRow, error: unknown): Outcome {
     const message = describeError(error, this.secret);
-    if (isPermanent(error) || row.attempts >= this.maxAttempts) {
-      this.logger.warn(`live update ${row.id} (${row.payload.event}) given up after ${row.attempts} attempt(s): ${message}`);
-      return { row, kind: 'failed', error: message };
-    }
-    return { row, kind: 'retry', error: message, retryMs: backoffMs(row.attempts) };
+    const outcome: Outcome =
+      isPermanent(error) || row.attempts >= this.maxAttempts
+        ? { row, kind: 'failed', error: message }
+        : { row, kind: 'retry', error: message, retryMs: backoffMs(row.attempts) };
+    this.metrics.outboxDeliveryFailed(outcome.kind === 'failed' ? 'given_up' : 'retry');
+    this.warnOfFailure(outcome);
+    return outcome;
+  }
+
+  // A warning per tenant and minute at most, with the row's attempt and its next try (or that it
+  // was given up), and how many of the tenant's failures went unlogged since its last warning.
+  private warnOfFailure(outcome: Extract<Outcome, { kind: 'retry' | 'failed' }>): void {
+    const { row } = outcome;
+    const skipped = this.failureLog.admit(row.tenant_id);
+    if (skipped === null) return;
+    const nextTryAt = outcome.kind === 'retry' ? new Date(Date.now() + outcome.retryMs).toISOString() : null;
+    const fate = nextTryAt ? `next try at ${nextTryAt}` : 'given up';
+    const since = skipped > 0 ? `; ${skipped} more failure(s) of this tenant since its last warning` : '';
+    this.logger.warn(
+      { tenantId: row.tenant_id, outboxId: row.id, event: row.payload.event, attempts: row.attempts, maxAttempts: this.maxAttempts, nextTryAt, skipped },
+      `live update to Pusher failed for tenant ${row.tenant_id}: ${outcome.error} ` +
+        `(outbox row ${row.id}, ${row.payload.event}, attempt ${row.attempts} of ${this.maxAttempts}, ${fate})${since}`,
+    );
   }
 
   // Outcomes in one statement. A row is settled only under the claim this process
