@@ -1,13 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FakePusher, startFakePusher } from '../support/pusher-server';
 import { freePort, MAIN, ROOT } from '../support/service-process';
-import { mismatch, parseAnswer, readShellBlocks, ShellBlock } from './doc-blocks';
-import { buildScript, DocScript } from './doc-script';
+import { readShellBlocks, ShellBlock } from './doc-blocks';
+import { buildScript, runScript } from './doc-script';
 
 const run = promisify(execFile);
 
@@ -58,62 +58,6 @@ async function stopOrphanPostgres(dataDir: string): Promise<void> {
   for (let i = 0; i < 100 && existsSync(pidFile); i++) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
-function runBash(script: string, cwd: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn('bash', [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
-}
-
-interface Check {
-  index: number;
-  calls: number;
-  rc: number;
-  headers: string;
-  body: string;
-}
-
-function readChecks(dir: string): Check[] {
-  const path = join(dir, 'checks');
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [index, calls, rc, headers, body] = line.split('\t');
-      return { index: Number(index), calls: Number(calls), rc: Number(rc), headers, body };
-    });
-}
-
-function statusOf(headersFile: string): number | null {
-  const lines = readFileSync(headersFile, 'utf8').split(/\r?\n/).filter((line) => line.startsWith('HTTP/'));
-  return lines.length ? Number(lines[lines.length - 1].split(' ')[1]) : null;
-}
-
-// What is wrong with one check point, or null.
-function judge(script: DocScript, check: Check): string | null {
-  const expected = script.expectations[check.index];
-  if (!expected) {
-    const end = script.blockEnds[check.index];
-    return check.calls > 0 ? `${end.file}:${end.line}: ${check.calls} curl call(s) before the block's end state no answer (# => …)` : null;
-  }
-  const where = `${expected.file}:${expected.commandLine}`;
-  if (check.calls !== 1) return `${where}: the answer on line ${expected.line} follows ${check.calls} curl calls, not one`;
-  const status = statusOf(check.headers);
-  if (status !== expected.status) return `${where}: answered ${status}, the docs say ${expected.status}\n  body: ${readFileSync(check.body, 'utf8').slice(0, 2000)}`;
-  if (expected.json === null) return null;
-  const text = readFileSync(check.body, 'utf8');
-  let actual: unknown;
-  try {
-    actual = JSON.parse(text);
-  } catch {
-    return `${where}: the body is not JSON: ${text.slice(0, 500)}`;
-  }
-  const problem = mismatch(parseAnswer(expected.json), actual);
-  return problem ? `${where}: ${problem}\n  body: ${text.slice(0, 2000)}` : null;
-}
-
 describe('The examples of README.md and docs/', () => {
   let work: string;
   let pgDir: string;
@@ -155,27 +99,11 @@ describe('The examples of README.md and docs/', () => {
   it('should answer every API call as the docs say when their shell blocks run in order', async () => {
     const skipped = blocks.filter((block) => block.skipped);
     for (const block of skipped) process.stdout.write(`test:docs skipped ${block.file}:${block.line} (${block.skipped})\n`);
-    const script = buildScript(
-      blocks.filter((block) => !block.skipped),
-      port,
-    );
-    const scriptPath = join(work, 'docs.sh');
-    const shellDir = join(work, 'shell');
-    await mkdir(join(shellDir, 'state'), { recursive: true });
-    await writeFile(scriptPath, `__dir='${join(shellDir, 'state')}'\n__root='${ROOT}'\n${script.text}`);
-
+    const script = buildScript(blocks, port);
     const started = Date.now();
-    const result = await runBash(scriptPath, shellDir, { ...env, PUSHER_KEY: PUSHER.key, PUSHER_SECRET: PUSHER.secret, PUSHER_APP_ID: PUSHER.appId });
-    const checks = readChecks(join(shellDir, 'state'));
-    const problems = checks.map((check) => judge(script, check)).filter((problem): problem is string => problem !== null);
-    if (result.code !== 0) {
-      const failedAt = join(shellDir, 'state', 'failed-at');
-      const at = existsSync(failedAt) ? readFileSync(failedAt, 'utf8').trim() : '(unknown)';
-      problems.push(`${at}: the command failed (bash exited ${result.code})\n${result.output.slice(-3000)}`);
-    }
+    const problems = await runScript(script, join(work, 'shell'), { ...env, PUSHER_KEY: PUSHER.key, PUSHER_SECRET: PUSHER.secret, PUSHER_APP_ID: PUSHER.appId });
     const answered = script.expectations.filter(Boolean).length;
     process.stdout.write(`test:docs ran ${answered} stated answers from ${blocks.length - skipped.length} blocks in ${Date.now() - started} ms\n`);
     expect(problems).toEqual([]);
-    expect(checks).toHaveLength(script.expectations.length);
   }, 600_000);
 });
