@@ -110,7 +110,7 @@ export function describeWith(needs: Tool | Tool[], name: string, suite: () => vo
   }
   describe(name, () => {
     it(`should find ${lacking.join(' and ')} (TEST_REQUIRE_ALL=1)`, () => {
-      throw new Error(`${lacking.map((need) => `${need}: ${missing[need]}`).join('; ')}. ${installHint(lacking)}`);
+      throw new Error(`${lacking.map((need) => `${need}: ${missing[need]}`).join('; ')}. ${installHint(lacking, 'this suite')}`);
     });
   });
 }
@@ -129,8 +129,8 @@ function recordSkip(skip: Skip): void {
   appendFileSync(join(skipsDir(), `${process.pid}.jsonl`), `${JSON.stringify(skip)}\n`);
 }
 
-function installHint(lacking: Tool[]): string {
-  return `Install Debian's ${[...new Set(lacking.map((need) => PACKAGE[need]))].join(' and ')} to run them.`;
+function installHint(lacking: Tool[], them = 'them'): string {
+  return `Install Debian's ${[...new Set(lacking.map((need) => PACKAGE[need]))].join(' and ')} to run ${them}.`;
 }
 
 // The run's last line, or nothing when every suite ran. Read in global teardown before the run's
