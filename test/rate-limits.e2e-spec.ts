@@ -46,6 +46,7 @@ for (const [mode, needs, storeEnv] of modes) describeWith(needs, `rate limits ${
     // Counted in memory, a limit is one process's: under E2E_PROCESSES its requests stay in this one.
     t = await createTestApp(env, { inProcessHttp: !shared });
   });
+  // Nothing to close when the app did not start: its own error is the one to read.
   afterAll(() => t?.close());
 
   const list = (auth: string, app: TestApp = t) => app.http.get(`${BASE}/conversations.json`).set('Authorization', auth);
