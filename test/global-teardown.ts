@@ -2,15 +2,23 @@ import { rm } from 'node:fs/promises';
 import type { EmbeddedTestServer } from './global-setup';
 import { describeLeaks, findLeaksInRun } from './support/secret-leaks';
 import type { PgBouncer } from './support/pgbouncer';
+import { skippedSuitesLine } from './support/requirements';
 import { dropDatabases } from './support/test-database';
 import type { TestRedis } from './support/test-redis';
 
+// The run's last line names the suites skipped for want of a tool (test/support/requirements.ts).
 export default async function globalTeardown(): Promise<void> {
-  await dropTestDatabases();
-  await checkLogsForSecrets();
+  const skipped = skippedSuitesLine();
+  try {
+    await stopTestServers();
+    await checkLogsForSecrets();
+  } finally {
+    if (skipped) process.stdout.write(`\n${skipped}\n`);
+  }
 }
 
-async function dropTestDatabases(): Promise<void> {
+// Also what a failed global setup calls: each server is stopped only if it was started.
+export async function stopTestServers(): Promise<void> {
   const serverUrl = process.env.TEST_DB_SERVER_URL;
   const prefix = process.env.TEST_DB_PREFIX;
   const embedded = (globalThis as { embeddedPostgres?: EmbeddedTestServer }).embeddedPostgres;

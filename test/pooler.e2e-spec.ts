@@ -7,29 +7,31 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../apps/api/src/create-app';
 import { PgBouncer, startPgBouncer } from './support/pgbouncer';
+import { describeWith, tool } from './support/requirements';
 import { freePort } from './support/service-process';
 import { createDatabase, withClient, withDatabase } from './support/test-database';
 
 // Large deployments put PgBouncer in transaction mode between the processes and PostgreSQL: each
 // transaction may run on another server connection, and session startup parameters are refused.
-describe('Behind PgBouncer in transaction mode', () => {
+describeWith('pgbouncer', 'Behind PgBouncer in transaction mode', () => {
   const serverUrl = process.env.TEST_DB_SERVER_URL!;
-  let pgbouncer: PgBouncer;
+  let pgbouncer: PgBouncer | undefined;
   const apps: NestFastifyApplication[] = [];
 
   beforeAll(async () => {
-    pgbouncer = await startPgBouncer(serverUrl, join('.data', `pooler-spec-${process.pid}`), await freePort());
+    pgbouncer = await startPgBouncer(tool('pgbouncer'), serverUrl, join('.data', `pooler-spec-${process.pid}`), await freePort());
   });
+  // Nothing to stop when the start failed: its error is the one to read.
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
-    await pgbouncer.stop();
+    await pgbouncer?.stop();
   });
 
   // An empty database (nothing migrated yet), reached through the pooler and directly.
   async function emptyDatabase(): Promise<{ DATABASE_URL: string; DATABASE_DIRECT_URL: string }> {
     const name = `${process.env.TEST_DB_PREFIX}_pooler_${randomBytes(4).toString('hex')}`;
     await createDatabase(serverUrl, name);
-    return { DATABASE_URL: withDatabase(pgbouncer.serverUrl, name), DATABASE_DIRECT_URL: withDatabase(serverUrl, name) };
+    return { DATABASE_URL: withDatabase(pgbouncer!.serverUrl, name), DATABASE_DIRECT_URL: withDatabase(serverUrl, name) };
   }
 
   async function boot(env: Record<string, string>): Promise<NestFastifyApplication> {

@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { describeWith, tool, Tool } from './support/requirements';
 import { freePort } from './support/service-process';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { BASE } from './support/desk';
 import { createTestApp, createTestAppOn, TestApp } from './support/test-app';
 
-// test/global-setup.ts: the machine's Redis, or one of the run's own.
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// test/global-setup.ts: the machine's Redis, or one of the run's own (in suites that need 'redis').
+const redisUrl = () => tool('redis');
 // One hour: a sequence of requests stays inside one window unless it starts in its last seconds.
 const WINDOW_MS = 3_600_000;
 const LIMITS = {
@@ -30,12 +31,12 @@ async function insideOneWindow(): Promise<void> {
 // app gets its own key prefix.
 const freshPrefix = () => `test-${randomBytes(6).toString('hex')}:`;
 
-const modes: [string, () => Record<string, string>][] = [
-  ['in memory (no REDIS_URL)', () => ({})],
-  ['in Redis', () => ({ REDIS_URL, REDIS_KEY_PREFIX: freshPrefix() })],
+const modes: [string, Tool[], () => Record<string, string>][] = [
+  ['in memory (no REDIS_URL)', [], () => ({})],
+  ['in Redis', ['redis'], () => ({ REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: freshPrefix() })],
 ];
 
-describe.each(modes)('rate limits %s', (mode, storeEnv) => {
+for (const [mode, needs, storeEnv] of modes) describeWith(needs, `rate limits ${mode}`, () => {
   const shared = mode === 'in Redis';
   let env: Record<string, string>;
   let t: TestApp;
@@ -45,7 +46,8 @@ describe.each(modes)('rate limits %s', (mode, storeEnv) => {
     // Counted in memory, a limit is one process's: under E2E_PROCESSES its requests stay in this one.
     t = await createTestApp(env, { inProcessHttp: !shared });
   });
-  afterAll(() => t.close());
+  // Nothing to close when the app did not start: its own error is the one to read.
+  afterAll(() => t?.close());
 
   const list = (auth: string, app: TestApp = t) => app.http.get(`${BASE}/conversations.json`).set('Authorization', auth);
   const hl = (auth: string, app: TestApp = t) => app.http.get('/conversations/987654321').set('Authorization', auth).set('Version', HL_VERSION);
@@ -193,7 +195,7 @@ describe.each(modes)('rate limits %s', (mode, storeEnv) => {
       // The same database and the same Redis prefix: a second process of the deployment.
       second = await createTestAppOn(t.databaseEnv, env, { inProcessHttp: !shared });
     });
-    afterAll(() => second.close());
+    afterAll(() => second?.close());
 
     it(shared ? 'should share one Desk limit' : 'should each count its own Desk requests', async () => {
       const tenant = await createTenant(t);
@@ -217,11 +219,11 @@ describe.each(modes)('rate limits %s', (mode, storeEnv) => {
   });
 });
 
-describe('rate limit store', () => {
+describeWith('redis', 'rate limit store in Redis', () => {
   it('should write every key under the configured prefix', async () => {
     const prefix = freshPrefix();
-    const t = await createTestApp({ ...LIMITS, REDIS_URL, REDIS_KEY_PREFIX: prefix });
-    const redis = new Redis(REDIS_URL);
+    const t = await createTestApp({ ...LIMITS, REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: prefix });
+    const redis = new Redis(redisUrl());
     try {
       const tenant: TestTenant = await createTenant(t);
       expect((await t.http.get(`${BASE}/conversations.json`).set('Authorization', tenant.auth)).status).toBe(200);
@@ -236,7 +238,9 @@ describe('rate limit store', () => {
       await t.close();
     }
   });
+});
 
+describe('rate limit store without Redis', () => {
   it('should keep serving, unlimited and without delay, when Redis cannot be reached', async () => {
     const bootStart = Date.now();
     // A closed port on loopback.
@@ -259,11 +263,15 @@ describe('rate limit store', () => {
       await t.close();
     }
   });
+});
+
+// A Redis of its own, started after the app: the redis-server binary.
+describeWith('redis-server', 'rate limit store when Redis comes up late', () => {
   it('should count again once Redis comes back', async () => {
     const port = await freePort();
     // One process's reconnection is what is watched: under E2E_PROCESSES its requests stay here.
     const t = await createTestApp({ ...LIMITS, REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: freshPrefix() }, { inProcessHttp: true });
-    const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const redis = spawn(tool('redis-server'), ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     try {
       const tenant = await createTenant(t);
       await insideOneWindow();

@@ -4,8 +4,6 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withClient } from './test-database';
 
-export const PGBOUNCER = process.env.PGBOUNCER_BIN ?? '/usr/sbin/pgbouncer';
-
 export interface PgBouncer {
   // The server URL through the pooler (no database): the same user and password as the server's.
   serverUrl: string;
@@ -13,8 +11,9 @@ export interface PgBouncer {
 }
 
 // A PgBouncer of this run's own in transaction mode, as large deployments run it: on loopback, in
-// front of `serverUrl`, with every database of that server behind it, its files in `dir`.
-export async function startPgBouncer(serverUrl: string, dir: string, port: number): Promise<PgBouncer> {
+// front of `serverUrl`, with every database of that server behind it, its files in `dir`. `binary` is
+// the one test/global-setup.ts found (test/support/requirements.ts).
+export async function startPgBouncer(binary: string, serverUrl: string, dir: string, port: number): Promise<PgBouncer> {
   const server = new URL(serverUrl);
   const user = decodeURIComponent(server.username);
   const password = decodeURIComponent(server.password);
@@ -47,8 +46,12 @@ export async function startPgBouncer(serverUrl: string, dir: string, port: numbe
   // PgBouncer refuses to run as root; it can switch to another user itself.
   const asUser = process.getuid?.() === 0 ? ['-u', process.env.PGBOUNCER_USER ?? 'postgres'] : [];
   const log = openSync(join(dir, 'pgbouncer.log'), 'a');
-  const child = spawn(PGBOUNCER, [...asUser, ini], { stdio: ['ignore', log, log] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const child = spawn(binary, [...asUser, ini], { stdio: ['ignore', log, log] });
+  // A binary that cannot start emits 'error' and never 'exit'.
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
   // Not outliving a test process that ends without its teardown.
   const orphaned = () => child.kill('SIGTERM');
   process.once('exit', orphaned);
@@ -57,12 +60,17 @@ export async function startPgBouncer(serverUrl: string, dir: string, port: numbe
   pooled.hostname = '127.0.0.1';
   pooled.port = String(port);
   const serverUrlThrough = pooled.toString();
-  await waitUntilAnswering(serverUrlThrough, child, dir);
+  try {
+    await waitUntilAnswering(serverUrlThrough, child, dir);
+  } catch (error) {
+    process.off('exit', orphaned);
+    throw error;
+  }
   return {
     serverUrl: serverUrlThrough,
     stop: async () => {
       process.off('exit', orphaned);
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
       await rm(dir, { recursive: true, force: true });
     },
@@ -71,6 +79,7 @@ export async function startPgBouncer(serverUrl: string, dir: string, port: numbe
 
 async function waitUntilAnswering(url: string, child: ChildProcess, dir: string): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.pid === undefined) throw new Error(`${child.spawnfile} could not start`);
     if (child.exitCode !== null) throw new Error(`pgbouncer exited with ${child.exitCode}: see ${join(dir, 'pgbouncer.log')}`);
     try {
       await withClient(url, (client) => client.query('SELECT 1'));
