@@ -7,6 +7,16 @@ import { runCommand, USAGE, UsageError } from './cli-commands';
 async function main(): Promise<number> {
   const config = loadAppConfig();
   const database = await openDatabaseServer(config, (message) => process.stderr.write(`${message}\n`));
+  // Interrupted (Ctrl-C, or a SIGTERM forwarded by npm): stop an embedded server this process
+  // started, then end as the signal would have (130, 143); a repeated signal changes nothing.
+  let interrupted = false;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      void database.stop().finally(() => process.exit(code));
+    });
+  }
   config.DATABASE_URL = database.url;
   try {
     await runCommand(process.argv.slice(2), config, { out: (line) => process.stdout.write(`${line}\n`) });
