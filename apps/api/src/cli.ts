@@ -1,11 +1,17 @@
 import { InvalidConfigError, loadAppConfig } from '@app/config';
 import { openDatabaseServer } from '@app/database';
-import { runCommand, USAGE, UsageError } from './cli-commands';
+import { parseCommand, USAGE, UsageError } from './cli-commands';
 
 // `npm run cli -- <command>`: works against the service's database, the embedded default included,
 // whether or not the service is running (it joins a running embedded server, or starts one).
 async function main(): Promise<number> {
   const config = loadAppConfig();
+  // Help and usage errors need no database server.
+  const command = parseCommand(process.argv.slice(2));
+  if (!command) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const database = await openDatabaseServer(config, (message) => process.stderr.write(`${message}\n`));
   // Interrupted (Ctrl-C, or a SIGTERM forwarded by npm): stop an embedded server this process
   // started, then end as the signal would have (130, 143); a repeated signal changes nothing.
@@ -19,7 +25,7 @@ async function main(): Promise<number> {
   }
   config.DATABASE_URL = database.url;
   try {
-    await runCommand(process.argv.slice(2), config, { out: (line) => process.stdout.write(`${line}\n`) });
+    await command.run(config, { out: (line) => process.stdout.write(`${line}\n`) });
     return 0;
   } finally {
     await database.stop();
