@@ -183,7 +183,10 @@ describe('npm start under a process manager or a terminal', () => {
   beforeEach(async () => {
     await mkdir(join(ROOT, '.data'), { recursive: true });
     dir = await mkdtemp(join(ROOT, '.data', 'npm-start-e2e-'));
-    env = { EMBEDDED_PG_DIR: dir, EMBEDDED_PG_PORT: String(await freePort()), PORT: String(await freePort()) };
+    const pgPort = await freePort();
+    let port = await freePort();
+    while (port === pgPort) port = await freePort();
+    env = { EMBEDDED_PG_DIR: dir, EMBEDDED_PG_PORT: String(pgPort), PORT: String(port) };
   });
   afterEach(async () => {
     // Whatever a failed case left behind: its process group, and its data directory's server.
@@ -210,6 +213,7 @@ describe('npm start under a process manager or a terminal', () => {
     signal(started);
     const gone = await waitUntil(async () => leftOf(started.npm.pid!, dir).length === 0 && !(await portOpen(Number(env.EMBEDDED_PG_PORT))), 10_000);
     const stoppedIn = Date.now() - signalledAt;
+    if (!gone) process.stderr.write(`npm start's output:\n${started.output()}\n`);
 
     expect({ gone, left: leftOf(started.npm.pid!, dir).map((p) => p.cmdline) }).toEqual({ gone: true, left: [] });
     expect(stoppedIn).toBeLessThan(10_000);

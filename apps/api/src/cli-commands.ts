@@ -42,7 +42,11 @@ export function parseCommand(argv: string[]): ParsedCommand | null {
   const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false });
   return {
     async run(config, output) {
-      const context = await NestFactory.createApplicationContext(CliModule.register(config), { logger: ['error', 'warn'] });
+      // abortOnError off: a failure to start is thrown to the caller, not a process.exit(1) of Nest's.
+      const context = await NestFactory.createApplicationContext(CliModule.register(config), {
+        logger: ['error', 'warn'],
+        abortOnError: false,
+      });
       try {
         await handler(context, values, output);
       } finally {

@@ -12,17 +12,18 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const database = await openDatabaseServer(config, (message) => process.stderr.write(`${message}\n`));
-  // Interrupted (Ctrl-C, or a SIGTERM forwarded by npm): stop an embedded server this process
-  // started, then end as the signal would have (130, 143); a repeated signal changes nothing.
-  let interrupted = false;
+  const opening = openDatabaseServer(config, (message) => process.stderr.write(`${message}\n`));
+  // Interrupted (Ctrl-C, or a SIGTERM forwarded by npm), even while the server starts: stop an
+  // embedded server this process started, then end as the signal would have (130, 143). A
+  // repeated signal (Ctrl-C under npm brings two) changes nothing.
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
       if (interrupted) return;
       interrupted = true;
-      void database.stop().finally(() => process.exit(code));
+      void opening.then((database) => database.stop()).finally(() => process.exit(code));
     });
   }
+  const database = await opening;
   config.DATABASE_URL = database.url;
   try {
     await command.run(config, { out: (line) => process.stdout.write(`${line}\n`) });
@@ -32,9 +33,13 @@ async function main(): Promise<number> {
   }
 }
 
+// Once interrupted, the signal's handler sets the exit status, whatever the command then does.
+let interrupted = false;
+
 main().then(
-  (code) => process.exit(code),
+  (code) => interrupted || process.exit(code),
   (error: unknown) => {
+    if (interrupted) return;
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}\n`);
       process.exit(2);
