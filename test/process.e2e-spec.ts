@@ -170,7 +170,7 @@ async function npmStart(env: Record<string, string>): Promise<NpmStart> {
     process.kill(-npm.pid!, 'SIGKILL');
     throw new Error(`npm start did not answer /health:\n${output}`);
   }
-  const node = processes().find((p) => p.ppid === npm.pid && p.state !== 'Z');
+  const node = processes().find((p) => p.ppid === npm.pid && p.state !== 'Z' && p.cmdline.includes('launch.mjs'));
   if (!node) throw new Error(`no node process under npm ${npm.pid}:\n${output}`);
   return { npm, node, url, output: () => output, exited };
 }
