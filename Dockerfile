@@ -6,19 +6,21 @@
 # DATABASE_URL is required in the container: the embedded PostgreSQL (the local-development
 # default when it is unset) is deliberately left out of this image.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS, the runtime package.json's engines names first.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: compile TypeScript to dist/ ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# The image's npm (10.x) does not read package.json's allowScripts, so it would run every
-# dependency's install script. None is needed to compile (the Nest builder is tsc), so run none.
+# No dependency's install script is needed to compile (the Nest builder is tsc), so none runs,
+# whether or not the image's npm reads package.json's allowScripts.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY nest-cli.json tsconfig.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY migrations ./migrations
+COPY scripts ./scripts
 RUN npm run build \
  && test -f dist/apps/api/apps/api/src/main.js \
  && test -f dist/apps/api/apps/api/src/cli.js

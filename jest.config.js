@@ -20,8 +20,8 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   transform: { '^.+\\.ts$': swc, '/node_modules/content-disposition/.+\\.js$': swc },
-  // content-disposition (under @fastify/static, which serves /docs) ships only ESM; Node loads it
-  // through require(esm), Jest on Node 20 cannot, so Jest compiles it to CommonJS.
+  // content-disposition (under @fastify/static, which serves /docs) ships only ESM; Node (22.12+,
+  // 24) loads it through require(esm), Jest's own module loader cannot, so Jest compiles it to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper: {
     '^@app/(config|database|common)$': '<rootDir>/libs/$1/src',

@@ -1,5 +1,5 @@
 import { loadAppConfig } from '@app/config';
-import { runCommand, UsageError } from '../apps/api/src/cli-commands';
+import { parseCommand, runCommand, USAGE, UsageError } from '../apps/api/src/cli-commands';
 import { createTestApp, TestApp } from './support/test-app';
 
 // last_used_at is written off the request's path: poll briefly for it.
@@ -89,5 +89,18 @@ describe('The command line (bootstrap, keys)', () => {
     const before = await t.db.query(`SELECT (SELECT count(*) FROM tenants) AS tenants, (SELECT count(*) FROM api_keys) AS keys`);
     await expect(run(...argv)).rejects.toThrow(new UsageError(message));
     expect(await t.db.query(`SELECT (SELECT count(*) FROM tenants) AS tenants, (SELECT count(*) FROM api_keys) AS keys`)).toEqual(before);
+  });
+
+  it('should answer help and refuse a bad command line before touching any database', async () => {
+    expect(parseCommand([])).toBeNull();
+    expect(parseCommand(['help'])).toBeNull();
+    expect(parseCommand(['--help'])).toBeNull();
+    expect(() => parseCommand(['frobnicate'])).toThrow(new UsageError('unknown command "frobnicate"'));
+    expect(() => parseCommand(['list-keys', '--bogus'])).toThrow(expect.objectContaining({ code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' }));
+    expect(() => parseCommand(['list-keys', 'extra'])).toThrow(expect.objectContaining({ code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' }));
+    // Help through runCommand needs no database either: an unresolvable one is never reached.
+    const lines: string[] = [];
+    await runCommand(['help'], loadAppConfig({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }), { out: (line) => lines.push(line) });
+    expect(lines).toEqual([USAGE]);
   });
 });

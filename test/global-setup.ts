@@ -88,7 +88,9 @@ async function setUp(): Promise<void> {
   // E2E_PROCESSES=n: requests go to n processes of the production build, built once here (unless
   // E2E_BUILT=true says dist/ is current).
   if (Number(process.env.E2E_PROCESSES ?? '1') > 1) {
-    if (process.env.E2E_BUILT !== 'true') await promisify(execFile)('npx', ['nest', 'build', 'api'], { cwd: join(__dirname, '..'), timeout: 180_000 });
+    if (process.env.E2E_BUILT !== 'true') {
+      await promisify(execFile)(process.execPath, ['scripts/launch.mjs', 'build', '--if-stale'], { cwd: join(__dirname, '..'), timeout: 180_000 });
+    }
     process.env.E2E_BUILT = 'true';
     process.stdout.write(`requests round-robin over ${process.env.E2E_PROCESSES} service processes\n`);
   }

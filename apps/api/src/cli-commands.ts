@@ -28,23 +28,39 @@ export interface CliOutput {
   out(line: string): void;
 }
 
-// Runs one command against the database of `config` (DATABASE_URL must be resolved).
-export async function runCommand(argv: string[], config: AppConfig, output: CliOutput): Promise<void> {
+export interface ParsedCommand {
+  run(config: AppConfig, output: CliOutput): Promise<void>;
+}
+
+// Checks a command line without touching the database: the command to run, or null for help.
+// A usage error is thrown here, before any database server is started.
+export function parseCommand(argv: string[]): ParsedCommand | null {
   const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help') {
-    output.out(USAGE);
-    return;
-  }
+  if (!command || command === 'help' || command === '--help') return null;
   const handler = COMMANDS[command];
   if (!handler) throw new UsageError(`unknown command "${command}"`);
   const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false });
+  return {
+    async run(config, output) {
+      // abortOnError off: a failure to start is thrown to the caller, not a process.exit(1) of Nest's.
+      const context = await NestFactory.createApplicationContext(CliModule.register(config), {
+        logger: ['error', 'warn'],
+        abortOnError: false,
+      });
+      try {
+        await handler(context, values, output);
+      } finally {
+        await context.close();
+      }
+    },
+  };
+}
 
-  const context = await NestFactory.createApplicationContext(CliModule.register(config), { logger: ['error', 'warn'] });
-  try {
-    await handler(context, values, output);
-  } finally {
-    await context.close();
-  }
+// Runs one command against the database of `config` (DATABASE_URL must be resolved).
+export async function runCommand(argv: string[], config: AppConfig, output: CliOutput): Promise<void> {
+  const command = parseCommand(argv);
+  if (command) await command.run(config, output);
+  else output.out(USAGE);
 }
 
 const OPTIONS = {

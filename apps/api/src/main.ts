@@ -1,51 +1,81 @@
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InvalidConfigError, loadAppConfig } from '@app/config';
 import { openDatabaseServer } from '@app/database';
-import pino from 'pino';
+import pino, { Logger } from 'pino';
 import { createApp } from './create-app';
 
 const SHUTDOWN_DEADLINE_MS = 25_000;
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+// What a stop signal closes, last opened first: the app (stop accepting, let in-flight requests
+// finish, close the pool), then an embedded database server.
+class Shutdown {
+  private readonly closers: (() => Promise<unknown>)[] = [];
+  private received: string | undefined;
+  private listening = false;
+  private closing = false;
+
+  constructor(private readonly log: Logger) {
+    // Listening from the first moment (a signal while starting is acted on once started), and for
+    // good: Ctrl-C under npm brings SIGINT twice (the terminal's and npm's forwarded copy), and a
+    // second one must not kill the process midway with its default action.
+    for (const signal of STOP_SIGNALS) process.on(signal, () => this.signalled(signal));
+  }
+
+  add(close: () => Promise<unknown>): void {
+    this.closers.unshift(close);
+  }
+
+  // Started: a signal stops the service from now on, one received meanwhile at once.
+  ready(): void {
+    this.listening = true;
+    if (this.received) void this.run(this.received);
+  }
+
+  private signalled(signal: string): void {
+    if (this.received) return;
+    this.received = signal;
+    this.log.info(`${signal} received: shutting down`);
+    if (this.listening) void this.run(signal);
+  }
+
+  private async run(signal: string): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    // A stuck close (a request that never ends) must not keep the process forever.
+    setTimeout(() => {
+      this.log.error(`shutdown after ${signal} took over ${SHUTDOWN_DEADLINE_MS} ms: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    try {
+      for (const close of this.closers) await close();
+      this.log.info('shut down cleanly');
+      process.exit(0);
+    } catch (error) {
+      this.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadAppConfig();
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'helpdesk-api' } });
+  const shutdown = new Shutdown(log);
 
   const database = await openDatabaseServer(config, (message) => log.info(message));
+  shutdown.add(() => database.stop());
   config.DATABASE_URL = database.url;
-  let app: NestFastifyApplication;
   try {
-    app = await createApp(config);
+    const app = await createApp(config);
+    shutdown.add(() => app.close());
     await app.listen({ port: config.PORT, host: config.HOST });
+    log.info(`listening on ${await app.getUrl()} (OpenAPI at /docs)`);
   } catch (error) {
     // Leave no embedded server behind when the service cannot start.
     await database.stop();
     throw error;
   }
-  log.info(`listening on ${await app.getUrl()} (OpenAPI at /docs)`);
-
-  // Stop accepting, let in-flight requests finish, close the pool, stop an embedded server, exit 0.
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal} received: shutting down`);
-    // In-flight requests get this long; a stuck close must not keep the process forever.
-    setTimeout(() => {
-      log.error(`shutdown took over ${SHUTDOWN_DEADLINE_MS} ms: exiting`);
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    try {
-      await app.close();
-      await database.stop();
-      log.info('shut down cleanly');
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  shutdown.ready();
 }
 
 main().catch((error: unknown) => {

