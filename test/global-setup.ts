@@ -85,13 +85,14 @@ async function setUp(): Promise<void> {
     process.env.TEST_DB_POOLER_URL = pgbouncer.serverUrl;
     process.stdout.write(`through PgBouncer (transaction mode) on ${new URL(pgbouncer.serverUrl).host}\n`);
   }
-  // E2E_PROCESSES=n: requests go to n processes of the production build, built once here (unless
-  // E2E_BUILT=true says dist/ is current).
+  // The production build, for the specs that run it as processes (process, logs, E2E_PROCESSES):
+  // built here once, and only when out of date, so no two workers build at once.
+  if (process.env.E2E_BUILT !== 'true') {
+    await promisify(execFile)(process.execPath, ['scripts/launch.mjs', 'build', '--if-stale'], { cwd: join(__dirname, '..'), timeout: 180_000 });
+  }
+  process.env.E2E_BUILT = 'true';
+  // E2E_PROCESSES=n: requests go to n processes of that build.
   if (Number(process.env.E2E_PROCESSES ?? '1') > 1) {
-    if (process.env.E2E_BUILT !== 'true') {
-      await promisify(execFile)(process.execPath, ['scripts/launch.mjs', 'build', '--if-stale'], { cwd: join(__dirname, '..'), timeout: 180_000 });
-    }
-    process.env.E2E_BUILT = 'true';
     process.stdout.write(`requests round-robin over ${process.env.E2E_PROCESSES} service processes\n`);
   }
 }

@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadAppConfig } from '@app/config';
 import { createApp } from '../apps/api/src/create-app';
 import { createTenant, TestTenant } from './support/factories';
 import { FakePusher, startFakePusher } from './support/pusher-server';
-import { ROOT, ServiceProcess, startService } from './support/service-process';
+import { ServiceProcess, startService } from './support/service-process';
 import { createTestDatabaseEnv, TestApp, testAppOf } from './support/test-app';
 
 interface LogLine {
@@ -42,10 +40,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 describe('Logs of a real start (the production build)', () => {
   let service: ServiceProcess | undefined;
 
-  beforeAll(async () => {
-    // Under E2E_PROCESSES the run has built it.
-    if (process.env.E2E_BUILT !== 'true') await promisify(execFile)('npx', ['nest', 'build', 'api'], { cwd: ROOT, timeout: 120_000 });
-  }, 150_000);
   afterAll(async () => {
     if (service && service.child.exitCode === null) {
       service.child.kill('SIGTERM');

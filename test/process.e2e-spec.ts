@@ -39,11 +39,6 @@ async function cli(env: Record<string, string>, ...args: string[]): Promise<stri
 }
 
 describe('The service and CLI processes', () => {
-  beforeAll(async () => {
-    // Under E2E_PROCESSES the run has built it, and other spec files' processes are running it.
-    if (process.env.E2E_BUILT !== 'true') await run(process.execPath, ['scripts/launch.mjs', 'build', '--if-stale'], { cwd: ROOT, timeout: 120_000 });
-  }, 150_000);
-
   it('should finish an in-flight request on SIGTERM, refuse new ones, and exit 0', async () => {
     const databaseEnv = await createTestDatabaseEnv();
     const key = (await cli(databaseEnv, 'bootstrap', '--tenant', 'Proc', '--email', 'p@proc.test')).at(-1)!;

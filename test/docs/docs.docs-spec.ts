@@ -69,7 +69,7 @@ describe('The examples of README.md and docs/', () => {
 
   beforeAll(async () => {
     blocks = DOCS.flatMap((file) => readShellBlocks(join(ROOT, file), file));
-    await run('npx', ['nest', 'build', 'api'], { cwd: ROOT });
+    await run(process.execPath, ['scripts/launch.mjs', 'build', '--if-stale'], { cwd: ROOT });
     work = await mkdtemp(join(tmpdir(), 'helpdesk-docs-'));
     // A fresh data directory where the embedded PostgreSQL's own user can reach it (as npm start's).
     await mkdir(join(ROOT, '.data'), { recursive: true });
