@@ -73,6 +73,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   private loopFailures = 0;
   private nextPurgeAt = 0;
   private readonly failureLog = new TenantLogLimiter(FAILURE_LOG_INTERVAL_MS);
+  // Outcomes of claimed rows that could not be recorded (the database went away mid-tick): recorded
+  // first thing once it is back, so those rows are free again at once rather than when their lease
+  // ends. Lost only with the process, and then the lease hands them back.
+  private unrecorded: Outcome[] = [];
 
   constructor(
     pusher: PusherService,
@@ -105,6 +109,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     this.stopping = true;
     clearTimeout(this.timer);
     await this.tick;
+    await this.recordUnrecorded().catch(() => undefined);
   }
 
   // One tick at a time: the next is scheduled when this one has ended.
@@ -136,6 +141,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   // Claims and sends batches until one comes back short (the backlog is drained) or the tick has
   // had its share.
   private async dispatchDue(): Promise<void> {
+    await this.recordUnrecorded();
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopping; batch++) {
       // Measured before the claim, so never later than the lease the database records.
       const leaseEndsAt = Date.now() + this.leaseMs;
@@ -194,11 +200,26 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   // tick rather than sent into the same outage now (the failed rows then follow them after their
   // backoff: order is kept except across retries).
   private async sendInOrder(queue: ClaimedRow[], leaseEndsAt: number): Promise<void> {
+    const progress = { next: 0 };
+    try {
+      await this.sendQueue(queue, leaseEndsAt, progress);
+    } catch (error) {
+      // The database went away: the rows not yet tried are handed back, with the outcomes it could
+      // not record, as soon as it is back.
+      this.unrecorded.push(...queue.slice(progress.next).map((row): Outcome => ({ row, kind: 'released' })));
+      throw error;
+    }
+  }
+
+  // The rows before progress.next have an outcome, recorded or waiting in `unrecorded`.
+  private async sendQueue(queue: ClaimedRow[], leaseEndsAt: number, progress: { next: number }): Promise<void> {
     let holdBack = false;
     // Rows before this index go one to a request: their batch was refused.
     let aloneUntil = 0;
-    for (let next = 0; next < queue.length; ) {
+    while (progress.next < queue.length) {
+      const next = progress.next;
       if (holdBack || this.stopping || Date.now() + this.timeoutMs + LEASE_MARGIN_MS > leaseEndsAt) {
+        progress.next = queue.length;
         await this.record(queue.slice(next).map((row): Outcome => ({ row, kind: 'released' })));
         return;
       }
@@ -214,7 +235,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         }
         sent = batch;
       }
-      next += sent.length;
+      progress.next += sent.length;
       if (sent.some((outcome) => outcome.kind === 'retry')) holdBack = true;
       await this.record(sent);
     }
@@ -276,10 +297,26 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     );
   }
 
-  // Outcomes in one statement. A row is settled only under the claim this process
-  // made (its attempts unchanged since), except that a delivery is always recorded.
+  // Outcomes in one statement; those the database cannot take now wait for the next tick.
   private async record(outcomes: Outcome[]): Promise<void> {
     if (outcomes.length === 0) return;
+    try {
+      await this.recordNow(outcomes);
+    } catch (error) {
+      this.unrecorded.push(...outcomes);
+      throw error;
+    }
+  }
+
+  private async recordUnrecorded(): Promise<void> {
+    const outcomes = this.unrecorded;
+    this.unrecorded = [];
+    await this.record(outcomes);
+  }
+
+  // A row is settled only under the claim this process made (its attempts unchanged since), except
+  // that a delivery is always recorded.
+  private async recordNow(outcomes: Outcome[]): Promise<void> {
     const rows = outcomes.map((o) => ({
       tenant_id: o.row.tenant_id,
       id: o.row.id,

@@ -1,0 +1,96 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { loadAppConfig } from '@app/config';
+import { createApp } from '../apps/api/src/create-app';
+import { BASE } from './support/desk';
+import { createContact, createTenant, TestTenant } from './support/factories';
+import { FakePusher, startFakePusher } from './support/pusher-server';
+import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
+import { createTestDatabaseEnv, TestApp, testAppOf, UNLIMITED_DESK } from './support/test-app';
+import { withClient } from './support/test-database';
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await delay(50)) {
+    if (await check()) return;
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+// The dispatcher's database goes away while a send to Pusher is in flight: the send's outcome
+// cannot be recorded. It must be recorded as soon as the database is back, not left to the claim's
+// one-minute lease (which would also send the event a second time).
+describe('Live updates across a database outage mid-send', () => {
+  let t: TestApp;
+  let proxy: TcpProxy;
+  let pusher: FakePusher;
+  let directUrl: string;
+  let tenant: TestTenant;
+  let conversationId: number;
+
+  beforeAll(async () => {
+    const databaseEnv = await createTestDatabaseEnv();
+    directUrl = databaseEnv.DATABASE_URL;
+    const direct = new URL(directUrl);
+    proxy = await startTcpProxy(direct.hostname, Number(direct.port));
+    const viaProxy = new URL(directUrl);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    pusher = await startFakePusher({ appId: '1', key: 'key', secret: 'secret' });
+    const env = { ...databaseEnv, DATABASE_URL: viaProxy.toString() };
+    const config = loadAppConfig({
+      LOG_LEVEL: 'silent',
+      ...UNLIMITED_DESK,
+      ...pusher.env(),
+      PUSHER_DISPATCH_INTERVAL_MS: '50',
+      PUSHER_TIMEOUT_MS: '5000',
+      ...env,
+    });
+    // In-process: the dispatcher under test is this app's.
+    t = testAppOf(await createApp(config), env);
+    tenant = await createTenant(t, 'Outage mid-send');
+    const { contactId } = await createContact(t.db, tenant.tenantId);
+    const created = await t.http.post(`${BASE}/conversations.json`).set('Authorization', tenant.auth).send({ contactId });
+    expect(created.status).toBe(201);
+    conversationId = created.body.conversation.id;
+    await until('the conversation.created event is delivered', () => pusher.events.some((e) => e.name === 'conversation.created'), 10_000);
+  });
+
+  afterAll(async () => {
+    await proxy.restore().catch(() => undefined);
+    await t.close();
+    await proxy.close();
+    await pusher.close();
+  });
+
+  const undelivered = () =>
+    withClient(directUrl, async (db) =>
+      Number((await db.query(`SELECT count(*) FROM outbox WHERE topic = 'pusher' AND delivered_at IS NULL`)).rows[0].count),
+    );
+
+  it('should record a send that ended while the database was away as soon as it is back, and not send it again', async () => {
+    pusher.delayNext(1_500);
+    const posted = await t.http
+      .post(`${BASE}/conversationmessages.json`)
+      .set('Authorization', tenant.auth)
+      .send({ conversationId, message: 'sent while the database goes away' });
+    expect(posted.status).toBe(201);
+
+    await until('the message.created send is in flight', () => pusher.pending > 0, 5_000);
+    await proxy.cut();
+    // Pusher takes the event; its record fails, the database being away.
+    await until('the delayed send is answered', () => pusher.pending === 0, 5_000);
+    await delay(300);
+    expect(await undelivered()).toBe(1);
+
+    await proxy.restore();
+    const restoredAt = Date.now();
+    await until('the outbox has no undelivered row', async () => (await undelivered()) === 0, 20_000);
+    // The lease is a minute; the loop's backoff after an outage is at most 10 s.
+    expect(Date.now() - restoredAt).toBeLessThan(15_000);
+
+    await delay(500);
+    // One event on each of its two channels, each once.
+    const created = pusher.events.filter((e) => e.name === 'message.created');
+    expect(created.map((e) => e.channels).sort()).toEqual([[`private-conversation-${conversationId}`], [`private-tenant-${tenant.tenantId}`]]);
+    for (const event of created) expect(event.data).toMatchObject({ conversationId, message: 'sent while the database goes away' });
+  });
+});
