@@ -1,9 +1,14 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidConfigError, loadAppConfig } from '@app/config';
 import { openDatabaseServer } from '@app/database';
 import pino, { Logger } from 'pino';
 import { createApp } from './create-app';
 
 const SHUTDOWN_DEADLINE_MS = 25_000;
+// After a stop signal the service keeps accepting this long before it closes its listening socket:
+// closing it resets the connections the kernel has accepted but the process has not taken yet, and
+// those requests were sent before the signal. Requests that arrive meanwhile are served as usual.
+const ACCEPT_DRAIN_MS = 200;
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 // What a stop signal closes, last opened first: the app (stop accepting, let in-flight requests
@@ -67,7 +72,10 @@ async function main(): Promise<void> {
   config.DATABASE_URL = database.url;
   try {
     const app = await createApp(config);
-    shutdown.add(() => app.close());
+    shutdown.add(async () => {
+      await delay(ACCEPT_DRAIN_MS);
+      await app.close();
+    });
     await app.listen({ port: config.PORT, host: config.HOST });
     log.info(`listening on ${await app.getUrl()} (OpenAPI at /docs)`);
   } catch (error) {
