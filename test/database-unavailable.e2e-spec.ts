@@ -2,7 +2,7 @@ import { loadAppConfig } from '@app/config';
 import { createApp } from '../apps/api/src/create-app';
 import { BASE } from './support/desk';
 import { createContact, createTenant, TestTenant } from './support/factories';
-import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
+import { proxiedDatabaseUrl, TcpProxy } from './support/tcp-proxy';
 import { createTestDatabaseEnv, TestApp, testAppOf } from './support/test-app';
 import { withClient } from './support/test-database';
 
@@ -19,12 +19,9 @@ describe('A database that goes away', () => {
     // The server the app reaches (PgBouncer's under E2E_PGBOUNCER), behind a proxy the test can cut.
     const databaseEnv = await createTestDatabaseEnv();
     directUrl = databaseEnv.DATABASE_URL;
-    const direct = new URL(directUrl);
-    proxy = await startTcpProxy(direct.hostname, Number(direct.port));
-    const viaProxy = new URL(directUrl);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    const env = { ...databaseEnv, DATABASE_URL: viaProxy.toString() };
+    const proxied = await proxiedDatabaseUrl(directUrl);
+    proxy = proxied.proxy;
+    const env = { ...databaseEnv, DATABASE_URL: proxied.url };
     const config = loadAppConfig({ LOG_LEVEL: 'silent', PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '1', ...env });
     const app = await createApp(config);
     t = testAppOf(app, env);

@@ -10,6 +10,7 @@ import { createContact, createTenant, TestTenant } from './support/factories';
 import { FakePusher, ReceivedEvent, startFakePusher } from './support/pusher-server';
 import { createTestApp, TestApp } from './support/test-app';
 import { withClient } from './support/test-database';
+import { waitFor } from './support/wait-for';
 
 type Row = Record<string, unknown>;
 
@@ -29,17 +30,6 @@ interface OutboxRow {
 
 const conversationChannel = (id: number) => `private-conversation-${id}`;
 const tenantChannel = (tenant: TestTenant) => `private-tenant-${tenant.tenantId}`;
-
-// Polls until `probe` gives something truthy; fails after `timeoutMs` naming what it waited for.
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 // Reads of the outbox and of what the fake received, shared by the describes below.
 function outboxHelpers(get: () => { t: TestApp; pusher?: FakePusher }) {

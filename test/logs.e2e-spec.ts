@@ -6,6 +6,7 @@ import { createTenant, TestTenant } from './support/factories';
 import { FakePusher, startFakePusher } from './support/pusher-server';
 import { ServiceProcess, startService } from './support/service-process';
 import { createTestDatabaseEnv, TestApp, testAppOf } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 interface LogLine {
   level: number;
@@ -26,16 +27,6 @@ const parseLines = (text: string): LogLine[] =>
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as LogLine);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('Logs of a real start (the production build)', () => {
   let service: ServiceProcess | undefined;

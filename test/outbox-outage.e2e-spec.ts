@@ -4,16 +4,10 @@ import { createApp } from '../apps/api/src/create-app';
 import { BASE } from './support/desk';
 import { createContact, createTenant, TestTenant } from './support/factories';
 import { FakePusher, startFakePusher } from './support/pusher-server';
-import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
+import { proxiedDatabaseUrl, TcpProxy } from './support/tcp-proxy';
 import { createTestDatabaseEnv, TestApp, testAppOf, UNLIMITED_DESK } from './support/test-app';
 import { withClient } from './support/test-database';
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await delay(50)) {
-    if (await check()) return;
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
+import { waitFor } from './support/wait-for';
 
 // The dispatcher's database goes away while a send to Pusher is in flight: the send's outcome
 // cannot be recorded. It must be recorded as soon as the database is back, not left to the claim's
@@ -29,13 +23,10 @@ describe('Live updates across a database outage mid-send', () => {
   beforeAll(async () => {
     const databaseEnv = await createTestDatabaseEnv();
     directUrl = databaseEnv.DATABASE_URL;
-    const direct = new URL(directUrl);
-    proxy = await startTcpProxy(direct.hostname, Number(direct.port));
-    const viaProxy = new URL(directUrl);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    const proxied = await proxiedDatabaseUrl(directUrl);
+    proxy = proxied.proxy;
     pusher = await startFakePusher({ appId: '1', key: 'key', secret: 'secret' });
-    const env = { ...databaseEnv, DATABASE_URL: viaProxy.toString() };
+    const env = { ...databaseEnv, DATABASE_URL: proxied.url };
     const config = loadAppConfig({
       LOG_LEVEL: 'silent',
       ...UNLIMITED_DESK,
@@ -51,7 +42,7 @@ describe('Live updates across a database outage mid-send', () => {
     const created = await t.http.post(`${BASE}/conversations.json`).set('Authorization', tenant.auth).send({ contactId });
     expect(created.status).toBe(201);
     conversationId = created.body.conversation.id;
-    await until('the conversation.created event is delivered', () => pusher.events.some((e) => e.name === 'conversation.created'), 10_000);
+    await waitFor('the conversation.created event is delivered', () => pusher.events.some((e) => e.name === 'conversation.created'), 10_000);
   });
 
   afterAll(async () => {
@@ -74,16 +65,16 @@ describe('Live updates across a database outage mid-send', () => {
       .send({ conversationId, message: 'sent while the database goes away' });
     expect(posted.status).toBe(201);
 
-    await until('the message.created send is in flight', () => pusher.pending > 0, 5_000);
+    await waitFor('the message.created send is in flight', () => pusher.pending > 0, 5_000);
     await proxy.cut();
     // Pusher takes the event; its record fails, the database being away.
-    await until('the delayed send is answered', () => pusher.pending === 0, 5_000);
+    await waitFor('the delayed send is answered', () => pusher.pending === 0, 5_000);
     await delay(300);
     expect(await undelivered()).toBe(1);
 
     await proxy.restore();
     const restoredAt = Date.now();
-    await until('the outbox has no undelivered row', async () => (await undelivered()) === 0, 20_000);
+    await waitFor('the outbox has no undelivered row', async () => (await undelivered()) === 0, 20_000);
     // The lease is a minute; the loop's backoff after an outage is at most 10 s.
     expect(Date.now() - restoredAt).toBeLessThan(15_000);
 
