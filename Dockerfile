@@ -53,4 +53,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node itself is PID 1 (not npm): it receives SIGTERM, closes gracefully and exits 0.
-CMD ["node", "dist/apps/api/apps/api/src/main.js"]
+# --max-semi-space-size=16, as npm start (docs/operations.md, "Memory").
+CMD ["node", "--max-semi-space-size=16", "dist/apps/api/apps/api/src/main.js"]

@@ -19,7 +19,7 @@ import { startFakePusher } from './lib/fake-pusher.mjs';
 import { renderErrors, renderTable, renderTargets, writeResults } from './lib/report.mjs';
 import { compareTraces } from './lib/sql-drift.mjs';
 import { bootstrapTenants } from './lib/seed.mjs';
-import { build, ChildProcess, cleanEnv, MAIN_JS, ROOT, RssSampler, waitReady } from './lib/service.mjs';
+import { build, ChildProcess, cleanEnv, MAIN_JS, ROOT, RssSampler, SERVICE_NODE_FLAGS, waitReady } from './lib/service.mjs';
 import { closeHttpAgent, freePort, note, out, progressBar } from './lib/util.mjs';
 import { MB, target } from './scenarios/common.mjs';
 import { MEMORY, SCENARIOS } from './scenarios/index.mjs';
@@ -197,7 +197,7 @@ async function main() {
   });
   // BENCH_SERVICE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service alone.
   const serviceNodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const service = new ChildProcess('service', [...serviceNodeArgs, MAIN_JS], serviceEnv, options.traceSql ? { preload: './bench/lib/trace-sql.mjs' } : {});
+  const service = new ChildProcess('service', [...SERVICE_NODE_FLAGS, ...serviceNodeArgs, MAIN_JS], serviceEnv, options.traceSql ? { preload: './bench/lib/trace-sql.mjs' } : {});
   resources.push({ name: 'service', undo: () => service.stop() });
   const booting = Date.now();
   await waitReady(service, serviceUrl, '/health/ready');

@@ -11,6 +11,10 @@ import { note, request, sleep, waitFor } from './util.mjs';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 export const MAIN_JS = 'dist/apps/api/apps/api/src/main.js';
+// The node flags the service runs with in production (package.json's start and start:prod, the
+// Dockerfile): Node 24 sizes V8's young generation from the machine's memory, about 100 MB more RSS
+// on this machine than a 16 MB semi-space, for no measured gain.
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=16'];
 export const CLI_JS = 'dist/apps/api/apps/api/src/cli.js';
 
 // Every variable the service reads (README, Configuration): none leaks in from the caller's shell.
