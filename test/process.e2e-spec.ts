@@ -199,7 +199,7 @@ describe('npm start under a process manager or a terminal', () => {
     group = started.npm.pid;
     // Run straight from the current build: npm's one child is the service itself (no shell between).
     expect(started.output()).not.toContain('out of date');
-    expect(started.node.cmdline).toMatch(/^(\S*\/)?node scripts\/launch\.mjs start $/);
+    expect(started.node.cmdline).toMatch(/^(\S*\/)?node (--\S+ )*scripts\/launch\.mjs start $/);
     expect(await portOpen(Number(env.EMBEDDED_PG_PORT))).toBe(true);
     const tree = leftOf(started.npm.pid!, dir);
     expect(tree.some((p) => p.cmdline.includes(`-D ${dir}`))).toBe(true);
