@@ -1,6 +1,7 @@
 import { createAgent, createTenant, TestTenant } from './support/factories';
 import { BASE, ISO } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 // Every field of Teamwork's Customer a response shows (deletedAt/deletedBy only when deleted).
 const CUSTOMER_FIELDS = [
@@ -802,8 +803,12 @@ describe('Customers (Desk v2)', () => {
         return { res, contactQueries: sql.filter((query) => /customer_contacts/.test(query)).length, total: sql.length };
       };
       try {
-        // The first request of a key records its use; measure after it.
+        // The first request of a key records its use, not awaited; measure once that has landed.
         await contactQueries(1);
+        await waitFor('the key\'s first use recorded', async () => {
+          const [key] = await t.db.query(`SELECT last_used_at FROM api_keys WHERE tenant_id = $1`, [bulk.tenantId]);
+          return key?.last_used_at !== null;
+        });
         const big = await contactQueries(100);
         const small = await contactQueries(10);
 
