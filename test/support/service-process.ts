@@ -43,13 +43,33 @@ export function startService(env: Record<string, string>): Promise<ServiceProces
   });
 }
 
-export function freePort(): Promise<number> {
+// A port to listen on, below the kernel's ephemeral range: a port the kernel handed out (listen on
+// 0) may be taken again as the local port of any outgoing connection before the server binds it,
+// and the fault suite's load opens thousands of those.
+const PORTS_BELOW_EPHEMERAL = { from: 20_000, to: 32_000 };
+
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = PORTS_BELOW_EPHEMERAL.from + Math.floor(Math.random() * (PORTS_BELOW_EPHEMERAL.to - PORTS_BELOW_EPHEMERAL.from));
+    if (await canListen(port)) return port;
+  }
+  return listenOnce(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as { port: number };
+      server.close(() => resolve(bound));
     });
   });
 }
