@@ -6,6 +6,8 @@ import { createTestApp, TestApp } from './support/test-app';
 const METRICS_TOKEN = `metrics-${randomBytes(16).toString('hex')}`;
 const PUSHER = { PUSHER_APP_ID: '1', PUSHER_KEY: 'metrics-key', PUSHER_SECRET: `pusher-${randomBytes(16).toString('hex')}` };
 const HL_MAX = 3;
+// An hour: the burst window the HighLevel requests below count in (10 s by default could end midway).
+const HL_INTERVAL_MS = 3_600_000;
 const WEBHOOKS = `${BASE}/conversationmessages/webhooks.json`;
 
 interface Sample {
@@ -67,7 +69,7 @@ describe('GET /metrics', () => {
     beforeAll(async () => {
       // Each process has its own numbers (and its own in-memory limits): under E2E_PROCESSES these
       // requests stay in the process whose /metrics the tests read.
-      t = await createTestApp({ METRICS_TOKEN, ...PUSHER, HL_RATE_LIMIT_MAX: String(HL_MAX) }, { inProcessHttp: true });
+      t = await createTestApp({ METRICS_TOKEN, ...PUSHER, HL_RATE_LIMIT_MAX: String(HL_MAX), HL_RATE_LIMIT_INTERVAL_MS: String(HL_INTERVAL_MS) }, { inProcessHttp: true });
       acme = await createTenant(t, 'Acme');
     });
     afterAll(() => t.close());
@@ -126,6 +128,9 @@ describe('GET /metrics', () => {
 
     it('should count HighLevel requests and its rate-limit rejections by dialect and scope', async () => {
       const globex = await createTenant(t, 'Globex');
+      // The burst window is fixed and aligned to its length: the requests must not straddle two.
+      const left = HL_INTERVAL_MS - (Date.now() % HL_INTERVAL_MS);
+      if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
       const before = await scrape();
       const statuses: number[] = [];
       for (let i = 0; i < HL_MAX + 2; i++) {
