@@ -259,7 +259,10 @@ describe('Conversation messages (Desk v2)', () => {
         const c = (await quick.http.post(`${BASE}/conversations.json`).set('Authorization', tenant.auth).send({ contactId })).body.conversation;
         // Another process's request, still running, has claimed the key.
         await holder.startTransaction();
-        await holder.query(`INSERT INTO idempotency_keys (tenant_id, key, fingerprint) VALUES ($1, 'busy', 'x')`, [tenant.tenantId]);
+        await holder.query(
+          `INSERT INTO idempotency_keys (tenant_id, api_key_id, key, fingerprint) SELECT tenant_id, id, 'busy', 'x' FROM api_keys WHERE tenant_id = $1`,
+          [tenant.tenantId],
+        );
         const send = () =>
           quick.http.post(`${BASE}/conversationmessages.json`).set('Authorization', tenant.auth).set('Idempotency-Key', 'busy').send({ conversationId: c.id, message: 'wait' });
         const started = Date.now();

@@ -99,7 +99,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(pusherAccepts(headers, raw)).toBe(true);
       const res = await sendRaw(raw);
       expect(res.status).toBe(201);
-      expect(res.body.meta).toEqual({ received: 1, created: 1, applied: 0, duplicates: 0, ignored: 0 });
+      expect(res.body.meta).toEqual({ received: 1, created: 1, applied: 0, duplicates: 0, ignored: 0, conflicts: 0 });
       expect(await messagesOf(c.id)).toHaveLength(1);
     });
 
@@ -214,7 +214,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(ahead.status).toBe(201);
       const empty = await send([]);
       expect(empty.status).toBe(201);
-      expect(empty.body).toEqual({ conversationmessages: [], meta: { received: 0, created: 0, applied: 0, duplicates: 0, ignored: 0 } });
+      expect(empty.body).toEqual({ conversationmessages: [], meta: { received: 0, created: 0, applied: 0, duplicates: 0, ignored: 0, conflicts: 0 } });
     });
 
     it('should refuse a body with another content type', async () => {
@@ -249,7 +249,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(res.body).toEqual({
         conversationmessages: [expected],
         conversationmessage: expected,
-        meta: { received: 1, created: 1, applied: 0, duplicates: 0, ignored: 0 },
+        meta: { received: 1, created: 1, applied: 0, duplicates: 0, ignored: 0, conflicts: 0 },
       });
       const [row] = await messagesOf(c.id);
       expect(row).toMatchObject({ contact_id: c.contactId, user_id: null, message: 'Where is my order?', client_message_id: id });
@@ -283,7 +283,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         presence('someone', 'From nobody'),
       ]);
       expect(res.status).toBe(201);
-      expect(res.body.meta).toEqual({ received: 5, created: 2, applied: 0, duplicates: 0, ignored: 3 });
+      expect(res.body.meta).toEqual({ received: 5, created: 2, applied: 0, duplicates: 0, ignored: 3, conflicts: 0 });
       expect(res.body.conversationmessages.map((m: { userId: number; contactId: number }) => [m.userId, m.contactId])).toEqual([
         [agent.id, null],
         [null, otherContactId],
@@ -383,7 +383,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         raw('not JSON, with a NUL \u0000'),
       ]);
       expect(res.status).toBe(201);
-      expect(res.body.meta).toEqual({ received: 10, created: 0, applied: 0, duplicates: 0, ignored: 10 });
+      expect(res.body.meta).toEqual({ received: 10, created: 0, applied: 0, duplicates: 0, ignored: 10, conflicts: 0 });
       expect(await messagesOf(c.id)).toHaveLength(0);
       const rows = await t.db.query(`SELECT reason, data FROM webhook_events WHERE conversation_id = $1 ORDER BY id`, [c.id]);
       expect(rows).toHaveLength(10);
@@ -401,7 +401,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       const first = await send(events, timeMs);
       expect(first.body.conversationmessage.clientMessageId).toMatch(/^pusher:[0-9a-f]{64}$/);
       const again = await send(events, timeMs);
-      expect(again.body.meta).toEqual({ received: 1, created: 0, applied: 0, duplicates: 1, ignored: 0 });
+      expect(again.body.meta).toEqual({ received: 1, created: 0, applied: 0, duplicates: 1, ignored: 0, conflicts: 0 });
       expect(again.body.conversationmessage).toEqual(first.body.conversationmessage);
       expect(await messagesOf(c.id)).toHaveLength(1);
     });
@@ -428,7 +428,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         .send({ conversationId: c.id, contactId: c.contactId, message: 'Typed once', clientMessageId: id });
       expect(rest.status).toBe(201);
       const res = await send([clientMessage(c.id, { message: 'Typed once', clientMessageId: id })]);
-      expect(res.body.meta).toEqual({ received: 1, created: 0, applied: 0, duplicates: 1, ignored: 0 });
+      expect(res.body.meta).toEqual({ received: 1, created: 0, applied: 0, duplicates: 1, ignored: 0, conflicts: 0 });
       expect(res.body.conversationmessage).toEqual(rest.body.conversationmessage);
       expect(await messagesOf(c.id)).toHaveLength(1);
     });
@@ -438,7 +438,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
     it('should acknowledge other client events without a message', async () => {
       const c = await conversation();
       const res = await send([{ ...clientMessage(c.id, {}), event: 'client-typing', data: '{}' }]);
-      expect(res.body.meta).toEqual({ received: 1, created: 0, applied: 1, duplicates: 0, ignored: 0 });
+      expect(res.body.meta).toEqual({ received: 1, created: 0, applied: 1, duplicates: 0, ignored: 0, conflicts: 0 });
       expect(await messagesOf(c.id)).toHaveLength(0);
       const [event] = await t.db.query(`SELECT outcome, event FROM webhook_events WHERE conversation_id = $1`, [c.id]);
       expect(event).toEqual({ outcome: 'applied', event: 'client-typing' });
@@ -456,7 +456,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         ],
         t1,
       );
-      expect(joined.body.meta).toEqual({ received: 2, created: 0, applied: 2, duplicates: 0, ignored: 0 });
+      expect(joined.body.meta).toEqual({ received: 2, created: 0, applied: 2, duplicates: 0, ignored: 0, conflicts: 0 });
       const members = () =>
         t.db.query(`SELECT member, online, changed_at FROM conversation_members WHERE conversation_id = $1 ORDER BY member`, [c.id]);
       expect((await members()).map((m: { member: string; online: boolean }) => [m.member, m.online])).toEqual([
@@ -538,7 +538,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       ];
       const res = await send(events);
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ conversationmessages: [], meta: { received: 11, created: 0, applied: 0, duplicates: 0, ignored: 11 } });
+      expect(res.body).toEqual({ conversationmessages: [], meta: { received: 11, created: 0, applied: 0, duplicates: 0, ignored: 11, conflicts: 0 } });
       expect(await messagesOf(deleted.id)).toHaveLength(0);
       const rows = await t.db.query(`SELECT tenant_id, conversation_id, outcome, reason FROM webhook_events WHERE outcome = 'ignored' ORDER BY id DESC LIMIT 11`);
       expect(rows.every((r: { outcome: string; reason: string }) => r.outcome === 'ignored' && r.reason)).toBe(true);
@@ -563,10 +563,10 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         timeMs,
       );
       const first = await sendRaw(raw);
-      expect(first.body.meta).toEqual({ received: 3, created: 2, applied: 1, duplicates: 0, ignored: 0 });
+      expect(first.body.meta).toEqual({ received: 3, created: 2, applied: 1, duplicates: 0, ignored: 0, conflicts: 0 });
       for (let i = 0; i < 4; i++) {
         const again = await sendRaw(raw);
-        expect(again.body.meta).toEqual({ received: 3, created: 0, applied: 0, duplicates: 3, ignored: 0 });
+        expect(again.body.meta).toEqual({ received: 3, created: 0, applied: 0, duplicates: 3, ignored: 0, conflicts: 0 });
         expect(again.body.conversationmessages).toEqual(first.body.conversationmessages);
       }
       const parallel = await Promise.all(Array.from({ length: 6 }, () => sendRaw(raw)));
@@ -583,7 +583,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       await send(events, timeMs);
       const fresh = clientMessage(c.id, { message: 'new', clientMessageId: clientId() });
       const res = await send([events[2], fresh, events[0], events[0]], timeMs + 500);
-      expect(res.body.meta).toEqual({ received: 4, created: 1, applied: 0, duplicates: 3, ignored: 0 });
+      expect(res.body.meta).toEqual({ received: 4, created: 1, applied: 0, duplicates: 3, ignored: 0, conflicts: 0 });
       expect(res.body.conversationmessages.map((m: { message: string }) => m.message)).toEqual(['m2', 'new', 'm0']);
       expect((await messagesOf(c.id)).map((m: { message: string }) => m.message)).toEqual(['m0', 'm1', 'm2', 'new']);
     });
@@ -598,7 +598,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         { name: 'cache_miss', channel: `private-conversation-${c.id}` },
         { ...clientMessage(c.id, {}), event: 'client-typing' },
       ]);
-      expect(res.body.meta).toEqual({ received: 4, created: 1, applied: 1, duplicates: 1, ignored: 1 });
+      expect(res.body.meta).toEqual({ received: 4, created: 1, applied: 1, duplicates: 1, ignored: 1, conflicts: 0 });
       expect(res.body.conversationmessages.map((m: { message: string }) => m.message)).toEqual(['known', 'good']);
       expect(res.body).not.toHaveProperty('conversationmessage');
     });
