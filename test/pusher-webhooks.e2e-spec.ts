@@ -257,7 +257,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       const [conv] = await t.db.query(`SELECT last_message_at, updated_by FROM conversations WHERE id = $1`, [c.id]);
       expect(conv.last_message_at.getTime()).toBe(timeMs);
       expect(conv.updated_by).toBeNull();
-      const [event] = await t.db.query(`SELECT * FROM webhook_events WHERE dedupe_key = $1`, [`message:${c.id}:${id}`]);
+      const [event] = await t.db.query(`SELECT * FROM webhook_events WHERE dedupe_key = $1`, [`message:${c.id}:inbound:${id}`]);
       expect(event).toMatchObject({ tenant_id: acme.tenantId, conversation_id: c.id, name: 'client_event', event: 'client-message', outcome: 'message' });
       // It is the same message the API shows.
       const api = await t.http.get(`${BASE}/conversationmessages/${res.body.conversationmessage.id}.json`).set('Authorization', acme.auth);
