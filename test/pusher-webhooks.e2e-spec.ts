@@ -432,6 +432,86 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(res.body.conversationmessage).toEqual(rest.body.conversationmessage);
       expect(await messagesOf(c.id)).toHaveLength(1);
     });
+
+    describe('a clientMessageId per side of the conversation', () => {
+      const NONE = { received: 1, created: 0, applied: 0, duplicates: 0, ignored: 0, conflicts: 0 };
+      const eventsUnder = (conversationId: number) =>
+        t.db.query(`SELECT dedupe_key, outcome, reason, tenant_id FROM webhook_events WHERE conversation_id = $1 ORDER BY id`, [conversationId]);
+      const restPost = (body: object) => t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send(body);
+
+      it("should keep the widget's message and an agent's later one with the same id, over REST or the presence channel", async () => {
+        const c = await conversation();
+        const first = await send([clientMessage(c.id, { message: 'squatting', clientMessageId: 'agent-c-77' })]);
+        expect(first.body.meta).toEqual({ ...NONE, created: 1 });
+        const rest = await restPost({ conversationId: c.id, message: 'the real answer', clientMessageId: 'agent-c-77' });
+        expect(rest.status).toBe(201);
+        const presence = await send([
+          clientMessage(c.id, { message: 'from the dashboard', clientMessageId: 'agent-c-78' }, { channel: `presence-conversation-${c.id}`, user_id: `user-${acme.adminId}` }),
+          clientMessage(c.id, { message: 'from the widget', clientMessageId: 'agent-c-78' }),
+        ]);
+        expect(presence.body.meta).toEqual({ ...NONE, received: 2, created: 2 });
+        const rows = await messagesOf(c.id);
+        expect(rows.map((m: Record<string, unknown>) => [m.direction, m.message, m.client_message_id])).toEqual([
+          ['inbound', 'squatting', 'agent-c-77'],
+          ['outbound', 'the real answer', 'agent-c-77'],
+          ['outbound', 'from the dashboard', 'agent-c-78'],
+          ['inbound', 'from the widget', 'agent-c-78'],
+        ]);
+        expect((await eventsUnder(c.id)).map((e: { dedupe_key: string }) => e.dedupe_key).sort()).toEqual([
+          `message:${c.id}:inbound:agent-c-77`,
+          `message:${c.id}:inbound:agent-c-78`,
+          `message:${c.id}:outbound:agent-c-78`,
+        ]);
+      });
+
+      it("should record a conflict and store nothing when the widget reuses the id of the customer's message with another text", async () => {
+        const c = await conversation();
+        const rest = await restPost({ conversationId: c.id, contactId: c.contactId, message: 'Typed once', clientMessageId: 'w-1' });
+        expect(rest.status).toBe(201);
+        const conversationBefore = (await t.db.query(`SELECT * FROM conversations WHERE id = $1`, [c.id]))[0];
+        const timeMs = Date.now();
+        const events = [clientMessage(c.id, { message: 'Typed twice', clientMessageId: 'w-1' })];
+
+        const res = await send(events, timeMs);
+        // Acknowledged, as every usable batch is: a 4xx would make Pusher retry it.
+        expect(res.status).toBe(201);
+        expect(res.body).toEqual({ conversationmessages: [], meta: { ...NONE, conflicts: 1 } });
+        const recorded = await eventsUnder(c.id);
+        expect(recorded).toEqual([
+          {
+            dedupe_key: expect.stringMatching(/^conflict:[0-9a-f]{64}$/),
+            outcome: 'conflict',
+            reason: 'data.clientMessageId names another message of the conversation',
+            tenant_id: acme.tenantId,
+          },
+        ]);
+        expect((await messagesOf(c.id)).map((m: { message: string }) => m.message)).toEqual(['Typed once']);
+        expect((await t.db.query(`SELECT * FROM conversations WHERE id = $1`, [c.id]))[0]).toEqual(conversationBefore);
+
+        // Pusher's retry of the same batch is a duplicate: recorded once.
+        const retry = await send(events, timeMs);
+        expect(retry.body.meta).toEqual({ ...NONE, duplicates: 1 });
+        expect(await eventsUnder(c.id)).toEqual(recorded);
+        expect(await messagesOf(c.id)).toHaveLength(1);
+      });
+
+      it('should record a conflict for another text under a widget id used before, in one batch or in a later one', async () => {
+        const c = await conversation();
+        const together = await send([
+          clientMessage(c.id, { message: 'one', clientMessageId: 'w-2' }),
+          clientMessage(c.id, { message: 'two', clientMessageId: 'w-2' }),
+        ]);
+        expect(together.body.meta).toEqual({ ...NONE, received: 2, created: 1, conflicts: 1 });
+        expect(together.body.conversationmessages.map((m: { message: string }) => m.message)).toEqual(['one']);
+        const later = await send([clientMessage(c.id, { message: 'three', clientMessageId: 'w-2' })]);
+        expect(later.body.meta).toEqual({ ...NONE, conflicts: 1 });
+        const same = await send([clientMessage(c.id, { message: 'one', clientMessageId: 'w-2' })]);
+        expect(same.body.meta).toEqual({ ...NONE, duplicates: 1 });
+        expect(same.body.conversationmessage.message).toBe('one');
+        expect((await messagesOf(c.id)).map((m: { message: string }) => m.message)).toEqual(['one']);
+        expect((await eventsUnder(c.id)).map((e: { outcome: string }) => e.outcome)).toEqual(['message', 'conflict', 'conflict']);
+      });
+    });
   });
 
   describe('other events', () => {
