@@ -250,6 +250,18 @@ describe('Conversation messages (Desk v2)', () => {
         expect(same.body.conversationmessage.id).toBe(rowsBefore[0].id);
       });
 
+      it('should answer a repeat with the same files 200 with the first message', async () => {
+        const c = await conversation();
+        const files = [await fileOf(acme), await fileOf(acme)];
+        const body = { conversationId: c.id, contactId: c.contactId, message: 'see attached', files, clientMessageId: 'with-files' };
+        const first = await post(body);
+        expect(first.status).toBe(201);
+        const again = await post(body);
+        expect(again.status).toBe(200);
+        expect(again.body).toEqual(first.body);
+        expect(await messageRows(c.id)).toHaveLength(1);
+      });
+
       it("should answer 409 when another contact of the customer reuses a contact's id", async () => {
         const c = await conversation();
         const [{ id: second }] = await t.db.query(

@@ -194,7 +194,7 @@ export class PusherWebhooksService {
       manager,
       all.filter((e) => fresh.has(e)).map((e) => e.dedupeKey),
     );
-    const byKey = new Map(all.map((e) => [e.conflictKey, e]));
+    const byKey = new Map(dedupeBy(all, (e) => e.conflictKey).map((e) => [e.conflictKey, e]));
     const reason = 'data.clientMessageId names another message of the conversation';
     const kept = await this.webhooks.insertEvents(
       manager,
