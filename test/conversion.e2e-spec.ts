@@ -333,4 +333,47 @@ describe('Conversion of a conversation to a ticket (POST /conversations/{id}/con
       expect(elapsed).toBeLessThan(5000);
     });
   });
+
+  describe('tags named in the body', () => {
+    const UNKNOWN = 'must name an existing tag: only an admin creates tags';
+    const tagsNamed = (name: string): Promise<{ id: number }[]> =>
+      t.db.query(`SELECT id FROM tags WHERE tenant_id = $1 AND lower(name) = lower($2)`, [acme.tenantId, name]);
+    const tagIdsOfTicket = async (conversationId: number): Promise<number[]> =>
+      (
+        await t.db.query(`SELECT tt.tag_id FROM ticket_tags tt JOIN tickets k ON k.tenant_id = tt.tenant_id AND k.id = tt.ticket_id WHERE k.conversation_id = $1`, [
+          conversationId,
+        ])
+      ).map((row: { tag_id: number }) => row.tag_id);
+
+    it('should refuse an agent naming an unknown tag with 400 on that field, converting nothing', async () => {
+      const agent = await createAgent(t, acme.tenantId);
+      const c = await chat();
+      const fresh = `agent-made ${Date.now()}`;
+      const [tickets, tags] = [await count('tickets'), await count('tags')];
+      const res = await convert(c.id, { tags: [fresh] }, agent.auth);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: { 'tags[0]': [UNKNOWN] } });
+      expect([await count('tickets'), await count('tags')]).toEqual([tickets, tags]);
+      expect(await ticketOf(c.id)).toEqual([]);
+      expect((await t.db.query(`SELECT ticket_id FROM conversations WHERE id = $1`, [c.id]))[0].ticket_id).toBeNull();
+    });
+
+    it('should let an agent name an existing tag, and create the tag an admin names', async () => {
+      const agent = await createAgent(t, acme.tenantId);
+      const known = `known ${Date.now()}`;
+      const [{ id: knownId }] = await t.db.query(`INSERT INTO tags (tenant_id, name) VALUES ($1, $2) RETURNING id`, [acme.tenantId, known]);
+      const byAgentChat = await chat();
+      const byAgent = await convert(byAgentChat.id, { tags: [known.toUpperCase()] }, agent.auth);
+      expect(byAgent.status).toBe(200);
+      expect(await tagIdsOfTicket(byAgentChat.id)).toEqual([knownId]);
+      expect(await tagsNamed(known)).toHaveLength(1);
+
+      const fresh = `admin-made ${Date.now()}`;
+      const byAdminChat = await chat();
+      const byAdmin = await convert(byAdminChat.id, { tags: [{ name: fresh }] });
+      expect(byAdmin.status).toBe(200);
+      const [created] = await tagsNamed(fresh);
+      expect(await tagIdsOfTicket(byAdminChat.id)).toEqual([created.id]);
+    });
+  });
 });

@@ -196,6 +196,86 @@ describe('Conversation messages (Desk v2)', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0].id).toBe([...ids][0]);
     });
+
+    describe('clientMessageId per side of the conversation', () => {
+      const REUSED = {
+        errors: {
+          clientMessageId: ['names another message of this conversation'],
+          _: ['this clientMessageId was used for another message in this conversation; use a new id for a new message'],
+        },
+      };
+
+      it("should store an agent's message whose clientMessageId the customer used first, and keep both", async () => {
+        const c = await conversation();
+        const customer = await post({ conversationId: c.id, contactId: c.contactId, message: 'squatting', clientMessageId: 'agent-c-77' });
+        expect(customer.status).toBe(201);
+        const agent = await post({ conversationId: c.id, message: 'the real answer', clientMessageId: 'agent-c-77' });
+        expect(agent.status).toBe(201);
+        expect(agent.body.conversationmessage).toMatchObject({ userId: acme.adminId, contactId: null, message: 'the real answer', clientMessageId: 'agent-c-77' });
+        const rows = await messageRows(c.id);
+        expect(rows.map((r: Record<string, unknown>) => [r.direction, r.message, r.client_message_id])).toEqual([
+          ['inbound', 'squatting', 'agent-c-77'],
+          ['outbound', 'the real answer', 'agent-c-77'],
+        ]);
+        // Each side's repeat finds its own message.
+        const agentAgain = await post({ conversationId: c.id, message: 'the real answer', clientMessageId: 'agent-c-77' });
+        expect(agentAgain.status).toBe(200);
+        expect(agentAgain.body).toEqual(agent.body);
+        const customerAgain = await post({ conversationId: c.id, contactId: c.contactId, message: 'squatting', clientMessageId: 'agent-c-77' });
+        expect(customerAgain.status).toBe(200);
+        expect(customerAgain.body).toEqual(customer.body);
+        expect(await messageRows(c.id)).toHaveLength(2);
+      });
+
+      it.each([
+        ['another text', () => ({ message: 'changed words' })],
+        ['other files', async () => ({ files: [await fileOf(acme)] })],
+        ['another agent', async () => ({ userId: (await createAgent(t, acme.tenantId)).id })],
+      ])('should answer 409 CLIENT_MESSAGE_ID_REUSED and write nothing when the id comes again with %s', async (_case, change) => {
+        const c = await conversation();
+        const body = { conversationId: c.id, message: 'first words', clientMessageId: 'reused' };
+        expect((await post(body)).status).toBe(201);
+        const rowsBefore = await messageRows(c.id);
+        const conversationBefore = await conversationRow(t.db, c.id);
+
+        const res = await post({ ...body, ...(await change()) });
+        expect(res.status).toBe(409);
+        expect(res.headers['x-error-code']).toBe('CLIENT_MESSAGE_ID_REUSED');
+        expect(res.body).toEqual(REUSED);
+        expect(await messageRows(c.id)).toEqual(rowsBefore);
+        expect(await conversationRow(t.db, c.id)).toEqual(conversationBefore);
+        // The same body again is still the first message.
+        const same = await post(body);
+        expect(same.status).toBe(200);
+        expect(same.body.conversationmessage.id).toBe(rowsBefore[0].id);
+      });
+
+      it('should answer a repeat with the same files 200 with the first message', async () => {
+        const c = await conversation();
+        const files = [await fileOf(acme), await fileOf(acme)];
+        const body = { conversationId: c.id, contactId: c.contactId, message: 'see attached', files, clientMessageId: 'with-files' };
+        const first = await post(body);
+        expect(first.status).toBe(201);
+        const again = await post(body);
+        expect(again.status).toBe(200);
+        expect(again.body).toEqual(first.body);
+        expect(await messageRows(c.id)).toHaveLength(1);
+      });
+
+      it("should answer 409 when another contact of the customer reuses a contact's id", async () => {
+        const c = await conversation();
+        const [{ id: second }] = await t.db.query(
+          `INSERT INTO customer_contacts (tenant_id, customer_id, type, value) VALUES ($1, $2, 'email', $3) RETURNING id`,
+          [acme.tenantId, c.customerId, `second-${Date.now()}@example.test`],
+        );
+        const body = { conversationId: c.id, contactId: c.contactId, message: 'hi', clientMessageId: 'w-9' };
+        expect((await post(body)).status).toBe(201);
+        const res = await post({ ...body, contactId: second });
+        expect(res.status).toBe(409);
+        expect(res.headers['x-error-code']).toBe('CLIENT_MESSAGE_ID_REUSED');
+        expect(await messageRows(c.id)).toHaveLength(1);
+      });
+    });
   });
 
   describe('Idempotency-Key', () => {
@@ -259,7 +339,10 @@ describe('Conversation messages (Desk v2)', () => {
         const c = (await quick.http.post(`${BASE}/conversations.json`).set('Authorization', tenant.auth).send({ contactId })).body.conversation;
         // Another process's request, still running, has claimed the key.
         await holder.startTransaction();
-        await holder.query(`INSERT INTO idempotency_keys (tenant_id, key, fingerprint) VALUES ($1, 'busy', 'x')`, [tenant.tenantId]);
+        await holder.query(
+          `INSERT INTO idempotency_keys (tenant_id, api_key_id, key, fingerprint) SELECT tenant_id, id, 'busy', 'x' FROM api_keys WHERE tenant_id = $1`,
+          [tenant.tenantId],
+        );
         const send = () =>
           quick.http.post(`${BASE}/conversationmessages.json`).set('Authorization', tenant.auth).set('Idempotency-Key', 'busy').send({ conversationId: c.id, message: 'wait' });
         const started = Date.now();

@@ -167,8 +167,8 @@ describe('GET /metrics', () => {
       const before = await scrape();
       const first = await send();
       expect(first.status).toBe(201);
-      expect(first.body.meta).toEqual({ received: 4, created: 1, applied: 1, duplicates: 0, ignored: 2 });
-      expect((await send()).body.meta).toEqual({ received: 4, created: 0, applied: 0, duplicates: 4, ignored: 0 });
+      expect(first.body.meta).toEqual({ received: 4, created: 1, applied: 1, duplicates: 0, ignored: 2, conflicts: 0 });
+      expect((await send()).body.meta).toEqual({ received: 4, created: 0, applied: 0, duplicates: 4, ignored: 0, conflicts: 0 });
       const after = await scrape();
 
       const delta = (kind: string, outcome: string) =>

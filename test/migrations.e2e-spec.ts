@@ -145,6 +145,8 @@ describe('Migrations', () => {
         { message: 'm2', direction: 'inbound', status: 'delivered', message_type: 'TYPE_LIVE_CHAT', source: 'api' },
         { message: 'm3', direction: 'inbound', status: 'delivered', message_type: 'TYPE_LIVE_CHAT', source: 'app' },
       ]);
+      // The webhook's key of a message names its side (ScopedIdempotency1764600000000).
+      expect(await db.query(`SELECT dedupe_key FROM webhook_events`)).toEqual([{ dedupe_key: `message:${talk}:inbound:widget-1` }]);
       await expect(db.query(`UPDATE conversations SET unread_count = -1 WHERE id = $1`, [talk])).rejects.toThrow(/ck_conversations_unread_count/);
       await expect(db.query(`UPDATE conversations SET feedback = '[1]' WHERE id = $1`, [talk])).rejects.toThrow(/ck_conversations_feedback/);
     } finally {

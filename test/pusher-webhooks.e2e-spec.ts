@@ -99,7 +99,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(pusherAccepts(headers, raw)).toBe(true);
       const res = await sendRaw(raw);
       expect(res.status).toBe(201);
-      expect(res.body.meta).toEqual({ received: 1, created: 1, applied: 0, duplicates: 0, ignored: 0 });
+      expect(res.body.meta).toEqual({ received: 1, created: 1, applied: 0, duplicates: 0, ignored: 0, conflicts: 0 });
       expect(await messagesOf(c.id)).toHaveLength(1);
     });
 
@@ -214,7 +214,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(ahead.status).toBe(201);
       const empty = await send([]);
       expect(empty.status).toBe(201);
-      expect(empty.body).toEqual({ conversationmessages: [], meta: { received: 0, created: 0, applied: 0, duplicates: 0, ignored: 0 } });
+      expect(empty.body).toEqual({ conversationmessages: [], meta: { received: 0, created: 0, applied: 0, duplicates: 0, ignored: 0, conflicts: 0 } });
     });
 
     it('should refuse a body with another content type', async () => {
@@ -249,7 +249,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(res.body).toEqual({
         conversationmessages: [expected],
         conversationmessage: expected,
-        meta: { received: 1, created: 1, applied: 0, duplicates: 0, ignored: 0 },
+        meta: { received: 1, created: 1, applied: 0, duplicates: 0, ignored: 0, conflicts: 0 },
       });
       const [row] = await messagesOf(c.id);
       expect(row).toMatchObject({ contact_id: c.contactId, user_id: null, message: 'Where is my order?', client_message_id: id });
@@ -257,7 +257,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       const [conv] = await t.db.query(`SELECT last_message_at, updated_by FROM conversations WHERE id = $1`, [c.id]);
       expect(conv.last_message_at.getTime()).toBe(timeMs);
       expect(conv.updated_by).toBeNull();
-      const [event] = await t.db.query(`SELECT * FROM webhook_events WHERE dedupe_key = $1`, [`message:${c.id}:${id}`]);
+      const [event] = await t.db.query(`SELECT * FROM webhook_events WHERE dedupe_key = $1`, [`message:${c.id}:inbound:${id}`]);
       expect(event).toMatchObject({ tenant_id: acme.tenantId, conversation_id: c.id, name: 'client_event', event: 'client-message', outcome: 'message' });
       // It is the same message the API shows.
       const api = await t.http.get(`${BASE}/conversationmessages/${res.body.conversationmessage.id}.json`).set('Authorization', acme.auth);
@@ -283,7 +283,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         presence('someone', 'From nobody'),
       ]);
       expect(res.status).toBe(201);
-      expect(res.body.meta).toEqual({ received: 5, created: 2, applied: 0, duplicates: 0, ignored: 3 });
+      expect(res.body.meta).toEqual({ received: 5, created: 2, applied: 0, duplicates: 0, ignored: 3, conflicts: 0 });
       expect(res.body.conversationmessages.map((m: { userId: number; contactId: number }) => [m.userId, m.contactId])).toEqual([
         [agent.id, null],
         [null, otherContactId],
@@ -383,7 +383,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         raw('not JSON, with a NUL \u0000'),
       ]);
       expect(res.status).toBe(201);
-      expect(res.body.meta).toEqual({ received: 10, created: 0, applied: 0, duplicates: 0, ignored: 10 });
+      expect(res.body.meta).toEqual({ received: 10, created: 0, applied: 0, duplicates: 0, ignored: 10, conflicts: 0 });
       expect(await messagesOf(c.id)).toHaveLength(0);
       const rows = await t.db.query(`SELECT reason, data FROM webhook_events WHERE conversation_id = $1 ORDER BY id`, [c.id]);
       expect(rows).toHaveLength(10);
@@ -401,7 +401,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       const first = await send(events, timeMs);
       expect(first.body.conversationmessage.clientMessageId).toMatch(/^pusher:[0-9a-f]{64}$/);
       const again = await send(events, timeMs);
-      expect(again.body.meta).toEqual({ received: 1, created: 0, applied: 0, duplicates: 1, ignored: 0 });
+      expect(again.body.meta).toEqual({ received: 1, created: 0, applied: 0, duplicates: 1, ignored: 0, conflicts: 0 });
       expect(again.body.conversationmessage).toEqual(first.body.conversationmessage);
       expect(await messagesOf(c.id)).toHaveLength(1);
     });
@@ -428,9 +428,89 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         .send({ conversationId: c.id, contactId: c.contactId, message: 'Typed once', clientMessageId: id });
       expect(rest.status).toBe(201);
       const res = await send([clientMessage(c.id, { message: 'Typed once', clientMessageId: id })]);
-      expect(res.body.meta).toEqual({ received: 1, created: 0, applied: 0, duplicates: 1, ignored: 0 });
+      expect(res.body.meta).toEqual({ received: 1, created: 0, applied: 0, duplicates: 1, ignored: 0, conflicts: 0 });
       expect(res.body.conversationmessage).toEqual(rest.body.conversationmessage);
       expect(await messagesOf(c.id)).toHaveLength(1);
+    });
+
+    describe('a clientMessageId per side of the conversation', () => {
+      const NONE = { received: 1, created: 0, applied: 0, duplicates: 0, ignored: 0, conflicts: 0 };
+      const eventsUnder = (conversationId: number) =>
+        t.db.query(`SELECT dedupe_key, outcome, reason, tenant_id FROM webhook_events WHERE conversation_id = $1 ORDER BY id`, [conversationId]);
+      const restPost = (body: object) => t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send(body);
+
+      it("should keep the widget's message and an agent's later one with the same id, over REST or the presence channel", async () => {
+        const c = await conversation();
+        const first = await send([clientMessage(c.id, { message: 'squatting', clientMessageId: 'agent-c-77' })]);
+        expect(first.body.meta).toEqual({ ...NONE, created: 1 });
+        const rest = await restPost({ conversationId: c.id, message: 'the real answer', clientMessageId: 'agent-c-77' });
+        expect(rest.status).toBe(201);
+        const presence = await send([
+          clientMessage(c.id, { message: 'from the dashboard', clientMessageId: 'agent-c-78' }, { channel: `presence-conversation-${c.id}`, user_id: `user-${acme.adminId}` }),
+          clientMessage(c.id, { message: 'from the widget', clientMessageId: 'agent-c-78' }),
+        ]);
+        expect(presence.body.meta).toEqual({ ...NONE, received: 2, created: 2 });
+        const rows = await messagesOf(c.id);
+        expect(rows.map((m: Record<string, unknown>) => [m.direction, m.message, m.client_message_id])).toEqual([
+          ['inbound', 'squatting', 'agent-c-77'],
+          ['outbound', 'the real answer', 'agent-c-77'],
+          ['outbound', 'from the dashboard', 'agent-c-78'],
+          ['inbound', 'from the widget', 'agent-c-78'],
+        ]);
+        expect((await eventsUnder(c.id)).map((e: { dedupe_key: string }) => e.dedupe_key).sort()).toEqual([
+          `message:${c.id}:inbound:agent-c-77`,
+          `message:${c.id}:inbound:agent-c-78`,
+          `message:${c.id}:outbound:agent-c-78`,
+        ]);
+      });
+
+      it("should record a conflict and store nothing when the widget reuses the id of the customer's message with another text", async () => {
+        const c = await conversation();
+        const rest = await restPost({ conversationId: c.id, contactId: c.contactId, message: 'Typed once', clientMessageId: 'w-1' });
+        expect(rest.status).toBe(201);
+        const conversationBefore = (await t.db.query(`SELECT * FROM conversations WHERE id = $1`, [c.id]))[0];
+        const timeMs = Date.now();
+        const events = [clientMessage(c.id, { message: 'Typed twice', clientMessageId: 'w-1' })];
+
+        const res = await send(events, timeMs);
+        // Acknowledged, as every usable batch is: a 4xx would make Pusher retry it.
+        expect(res.status).toBe(201);
+        expect(res.body).toEqual({ conversationmessages: [], meta: { ...NONE, conflicts: 1 } });
+        const recorded = await eventsUnder(c.id);
+        expect(recorded).toEqual([
+          {
+            dedupe_key: expect.stringMatching(/^conflict:[0-9a-f]{64}$/),
+            outcome: 'conflict',
+            reason: 'data.clientMessageId names another message of the conversation',
+            tenant_id: acme.tenantId,
+          },
+        ]);
+        expect((await messagesOf(c.id)).map((m: { message: string }) => m.message)).toEqual(['Typed once']);
+        expect((await t.db.query(`SELECT * FROM conversations WHERE id = $1`, [c.id]))[0]).toEqual(conversationBefore);
+
+        // Pusher's retry of the same batch is a duplicate: recorded once.
+        const retry = await send(events, timeMs);
+        expect(retry.body.meta).toEqual({ ...NONE, duplicates: 1 });
+        expect(await eventsUnder(c.id)).toEqual(recorded);
+        expect(await messagesOf(c.id)).toHaveLength(1);
+      });
+
+      it('should record a conflict for another text under a widget id used before, in one batch or in a later one', async () => {
+        const c = await conversation();
+        const together = await send([
+          clientMessage(c.id, { message: 'one', clientMessageId: 'w-2' }),
+          clientMessage(c.id, { message: 'two', clientMessageId: 'w-2' }),
+        ]);
+        expect(together.body.meta).toEqual({ ...NONE, received: 2, created: 1, conflicts: 1 });
+        expect(together.body.conversationmessages.map((m: { message: string }) => m.message)).toEqual(['one']);
+        const later = await send([clientMessage(c.id, { message: 'three', clientMessageId: 'w-2' })]);
+        expect(later.body.meta).toEqual({ ...NONE, conflicts: 1 });
+        const same = await send([clientMessage(c.id, { message: 'one', clientMessageId: 'w-2' })]);
+        expect(same.body.meta).toEqual({ ...NONE, duplicates: 1 });
+        expect(same.body.conversationmessage.message).toBe('one');
+        expect((await messagesOf(c.id)).map((m: { message: string }) => m.message)).toEqual(['one']);
+        expect((await eventsUnder(c.id)).map((e: { outcome: string }) => e.outcome)).toEqual(['message', 'conflict', 'conflict']);
+      });
     });
   });
 
@@ -438,7 +518,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
     it('should acknowledge other client events without a message', async () => {
       const c = await conversation();
       const res = await send([{ ...clientMessage(c.id, {}), event: 'client-typing', data: '{}' }]);
-      expect(res.body.meta).toEqual({ received: 1, created: 0, applied: 1, duplicates: 0, ignored: 0 });
+      expect(res.body.meta).toEqual({ received: 1, created: 0, applied: 1, duplicates: 0, ignored: 0, conflicts: 0 });
       expect(await messagesOf(c.id)).toHaveLength(0);
       const [event] = await t.db.query(`SELECT outcome, event FROM webhook_events WHERE conversation_id = $1`, [c.id]);
       expect(event).toEqual({ outcome: 'applied', event: 'client-typing' });
@@ -456,7 +536,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         ],
         t1,
       );
-      expect(joined.body.meta).toEqual({ received: 2, created: 0, applied: 2, duplicates: 0, ignored: 0 });
+      expect(joined.body.meta).toEqual({ received: 2, created: 0, applied: 2, duplicates: 0, ignored: 0, conflicts: 0 });
       const members = () =>
         t.db.query(`SELECT member, online, changed_at FROM conversation_members WHERE conversation_id = $1 ORDER BY member`, [c.id]);
       expect((await members()).map((m: { member: string; online: boolean }) => [m.member, m.online])).toEqual([
@@ -538,7 +618,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       ];
       const res = await send(events);
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ conversationmessages: [], meta: { received: 11, created: 0, applied: 0, duplicates: 0, ignored: 11 } });
+      expect(res.body).toEqual({ conversationmessages: [], meta: { received: 11, created: 0, applied: 0, duplicates: 0, ignored: 11, conflicts: 0 } });
       expect(await messagesOf(deleted.id)).toHaveLength(0);
       const rows = await t.db.query(`SELECT tenant_id, conversation_id, outcome, reason FROM webhook_events WHERE outcome = 'ignored' ORDER BY id DESC LIMIT 11`);
       expect(rows.every((r: { outcome: string; reason: string }) => r.outcome === 'ignored' && r.reason)).toBe(true);
@@ -563,10 +643,10 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         timeMs,
       );
       const first = await sendRaw(raw);
-      expect(first.body.meta).toEqual({ received: 3, created: 2, applied: 1, duplicates: 0, ignored: 0 });
+      expect(first.body.meta).toEqual({ received: 3, created: 2, applied: 1, duplicates: 0, ignored: 0, conflicts: 0 });
       for (let i = 0; i < 4; i++) {
         const again = await sendRaw(raw);
-        expect(again.body.meta).toEqual({ received: 3, created: 0, applied: 0, duplicates: 3, ignored: 0 });
+        expect(again.body.meta).toEqual({ received: 3, created: 0, applied: 0, duplicates: 3, ignored: 0, conflicts: 0 });
         expect(again.body.conversationmessages).toEqual(first.body.conversationmessages);
       }
       const parallel = await Promise.all(Array.from({ length: 6 }, () => sendRaw(raw)));
@@ -583,7 +663,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       await send(events, timeMs);
       const fresh = clientMessage(c.id, { message: 'new', clientMessageId: clientId() });
       const res = await send([events[2], fresh, events[0], events[0]], timeMs + 500);
-      expect(res.body.meta).toEqual({ received: 4, created: 1, applied: 0, duplicates: 3, ignored: 0 });
+      expect(res.body.meta).toEqual({ received: 4, created: 1, applied: 0, duplicates: 3, ignored: 0, conflicts: 0 });
       expect(res.body.conversationmessages.map((m: { message: string }) => m.message)).toEqual(['m2', 'new', 'm0']);
       expect((await messagesOf(c.id)).map((m: { message: string }) => m.message)).toEqual(['m0', 'm1', 'm2', 'new']);
     });
@@ -598,7 +678,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         { name: 'cache_miss', channel: `private-conversation-${c.id}` },
         { ...clientMessage(c.id, {}), event: 'client-typing' },
       ]);
-      expect(res.body.meta).toEqual({ received: 4, created: 1, applied: 1, duplicates: 1, ignored: 1 });
+      expect(res.body.meta).toEqual({ received: 4, created: 1, applied: 1, duplicates: 1, ignored: 1, conflicts: 0 });
       expect(res.body.conversationmessages.map((m: { message: string }) => m.message)).toEqual(['known', 'good']);
       expect(res.body).not.toHaveProperty('conversationmessage');
     });

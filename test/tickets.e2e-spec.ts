@@ -1169,5 +1169,75 @@ describe('Tickets (Desk v2)', () => {
       expect(reply.status).toBe(201);
       expect(reply.body.message.user).toEqual({ id: agent.id, type: 'users' });
     });
+
+    describe('tags by name: only admins create tags', () => {
+      const UNKNOWN = 'must name an existing tag: only an admin creates tags';
+
+      it('should refuse an agent naming an unknown tag on POST with 400 on that field, writing nothing', async () => {
+        const agent = await createAgent(t, acme.tenantId);
+        const { customerId } = await createContact(t.db, acme.tenantId);
+        const fresh = unique('agent-made ');
+        const existing = unique('known ');
+        await tagOf(acme, existing);
+        const before = await counts();
+        const res = await post({ customer: { id: customerId }, subject: 's', message: 'm', tags: [existing, fresh, { name: `${fresh} 2` }] }, agent.auth);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({ errors: { 'tags[1]': [UNKNOWN], 'tags[2].name': [UNKNOWN] } });
+        expect(await counts()).toEqual(before);
+        expect(await tagsNamed(acme, fresh)).toEqual([]);
+        // POST /tags.json is refused the same agent.
+        const direct = await t.http.post(`${BASE}/tags.json`).set('Authorization', agent.auth).send({ name: fresh });
+        expect(direct.status).toBe(403);
+        expect(await tagsNamed(acme, fresh)).toEqual([]);
+      });
+
+      it('should let an agent name existing tags in any case on POST and PATCH, creating none', async () => {
+        const agent = await createAgent(t, acme.tenantId);
+        const name = unique('Known ');
+        const tagId = await tagOf(acme, name);
+        const { customerId } = await createContact(t.db, acme.tenantId);
+        const before = await counts();
+        const res = await post({ customer: { id: customerId }, subject: 's', message: 'm', tags: [name.toUpperCase()] }, agent.auth);
+        expect(res.status).toBe(201);
+        expect(res.body.ticket.tags).toEqual([{ id: tagId, type: 'tags' }]);
+        expect(await tagIdsOf(res.body.ticket.id)).toEqual([tagId]);
+        expect((await counts()).tags).toBe(before.tags);
+
+        const other = unique('other ');
+        const otherId = await tagOf(acme, other);
+        const patched = await patch(res.body.ticket.id, { tags: [{ name: other.toLowerCase() }, { id: tagId }] }, agent.auth);
+        expect(patched.status).toBe(200);
+        expect(await tagIdsOf(res.body.ticket.id)).toEqual([tagId, otherId].sort((a, b) => a - b));
+        expect(await tagsNamed(acme, other)).toHaveLength(1);
+      });
+
+      it("should refuse an agent's PATCH naming an unknown tag with 400, leaving the ticket and tags as they were", async () => {
+        const agent = await createAgent(t, acme.tenantId);
+        const tagId = await tagOf(acme);
+        const tk = await ticket({ tags: [{ id: tagId }] });
+        await age(tk.id);
+        const row = await ticketRow(tk.id);
+        const fresh = unique('patch-made ');
+        const res = await patch(tk.id, { subject: 'changed', tags: [{ id: tagId }, fresh] }, agent.auth);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({ errors: { 'tags[1]': [UNKNOWN] } });
+        expect(await ticketRow(tk.id)).toEqual(row);
+        expect(await tagIdsOf(tk.id)).toEqual([tagId]);
+        expect(await tagsNamed(acme, fresh)).toEqual([]);
+      });
+
+      it('should create a tag an admin names on POST and PATCH, once whatever the case', async () => {
+        const onPost = unique('admin-made ');
+        const tk = await ticket({ tags: [onPost] });
+        const [created] = await tagsNamed(acme, onPost);
+        expect(tk.tags).toEqual([{ id: created.id, type: 'tags' }]);
+        const onPatch = unique('admin-patch ');
+        const res = await patch(tk.id, { tags: [onPost.toUpperCase(), onPatch] });
+        expect(res.status).toBe(200);
+        const [patched] = await tagsNamed(acme, onPatch);
+        expect(await tagIdsOf(tk.id)).toEqual([created.id, patched.id].sort((a, b) => a - b));
+        expect(await tagsNamed(acme, onPost)).toHaveLength(1);
+      });
+    });
   });
 });

@@ -237,7 +237,7 @@ async function webhook(req, body) {
       JSON.stringify(
         usable.map((e) => ({
           tenant_id: byId.get(e.conversationId).tenantId,
-          dedupe_key: `message:${e.conversationId}:${e.clientMessageId}`,
+          dedupe_key: `message:${e.conversationId}:inbound:${e.clientMessageId}`,
           conversation_id: e.conversationId,
           name: e.name,
           channel: e.channel,
@@ -252,7 +252,7 @@ async function webhook(req, body) {
       batch.time_ms,
     ]);
     const fresh = new Set(stored.rows.map((r) => r.dedupe_key));
-    const newMessages = usable.filter((e) => fresh.has(`message:${e.conversationId}:${e.clientMessageId}`));
+    const newMessages = usable.filter((e) => fresh.has(`message:${e.conversationId}:inbound:${e.clientMessageId}`));
     if (newMessages.length === 0) return { created: [], received: events.length };
     const { rows: created } = await client.query(sql.WEBHOOK_INSERT_MESSAGES, [
       JSON.stringify(

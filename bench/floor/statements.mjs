@@ -71,7 +71,7 @@ const MESSAGE_RETURNING = `state AS "state", created_at AS "createdAt", created_
 export const MESSAGE_INSERT = `INSERT INTO conversation_messages
          (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_by, updated_by, status, message_type)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, CASE WHEN $4::bigint IS NULL THEN 'sent' ELSE 'delivered' END, $9)
-       ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+       ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING ${MESSAGE_RETURNING}`;
 
 export const MESSAGE_TOUCH_CONVERSATION = `UPDATE conversations c
@@ -132,7 +132,7 @@ export const WEBHOOK_INSERT_MESSAGES = `INSERT INTO conversation_messages
                 tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
                 file_ids jsonb, client_message_id text, position int)
         ORDER BY m.position
-       ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+       ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING ${MESSAGE_RETURNING}`;
 
 export const WEBHOOK_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean, last_text text)),

@@ -50,7 +50,7 @@ async function batch() {
     await timed('WEBHOOK_CONVERSATIONS', sql.WEBHOOK_CONVERSATIONS, [[...new Set(events.map((e) => e.conversation.id))]]);
     const stored = events.map((e) => ({
       tenant_id: e.conversation.tenant_id,
-      dedupe_key: `message:${e.conversation.id}:${e.clientMessageId}`,
+      dedupe_key: `message:${e.conversation.id}:inbound:${e.clientMessageId}`,
       conversation_id: e.conversation.id,
       name: 'client_event',
       channel: `private-conversation-${e.conversation.id}`,

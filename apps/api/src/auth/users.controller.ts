@@ -5,7 +5,6 @@ import {
   ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
   ApiQuery,
@@ -13,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiDeskErrors, ApiListQuery, DESK_ERRORS_SCHEMA, DeskBody, IdParam, Idempotent, parseListQuery, pickFields } from '@app/common';
 import { AppConfig } from '@app/config';
+import { AdminOnly } from './admin-only.decorator';
 import { CurrentPrincipal } from './current-principal.decorator';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
@@ -26,7 +26,7 @@ import { UsersService } from './users.service';
 
 type Query = Record<string, unknown>;
 
-const ADMIN_ONLY = { description: 'The caller is an agent, not an admin', schema: DESK_ERRORS_SCHEMA };
+const ADMIN_REFUSAL = 'only an admin may create or change agents';
 
 // Teamwork Desk v2: the tenant's agents (/users…) and the caller (/me.json).
 @ApiTags('users')
@@ -74,11 +74,11 @@ export class UsersController {
   }
 
   @Post('users.json')
+  @AdminOnly(ADMIN_REFUSAL)
   @Idempotent()
   @ApiOperation({ summary: 'Create an agent (admins only)' })
   @ApiBody({ schema: CREATE_USER_BODY_SCHEMA })
   @ApiCreatedResponse({ schema: USER_ENVELOPE_SCHEMA })
-  @ApiForbiddenResponse(ADMIN_ONLY)
   @ApiConflictResponse({ description: 'An active agent of the tenant has this email', schema: DESK_ERRORS_SCHEMA })
   @ApiDeskErrors()
   async create(@CurrentPrincipal() principal: Principal, @DeskBody(CreateUserDto, 'user') body: CreateUserDto) {
@@ -86,13 +86,13 @@ export class UsersController {
   }
 
   @Patch('users/:id.json')
+  @AdminOnly(ADMIN_REFUSAL)
   @ApiOperation({
     summary: 'Update an agent (admins only): omitted properties are unchanged',
     description: 'state "deleted" deactivates the agent and revokes its API keys. The last active admin cannot be demoted or deactivated.',
   })
   @ApiBody({ schema: UPDATE_USER_BODY_SCHEMA })
   @ApiOkResponse({ schema: USER_ENVELOPE_SCHEMA })
-  @ApiForbiddenResponse(ADMIN_ONLY)
   @ApiConflictResponse({ description: 'The email is taken, or the change would leave no active admin', schema: DESK_ERRORS_SCHEMA })
   @ApiDeskErrors('notFound')
   async update(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @DeskBody(UpdateUserDto, 'user') body: UpdateUserDto) {

@@ -41,7 +41,7 @@ export const CREATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
     userId: { type: 'integer', description: 'The agent author; the caller by default' },
     contactId: { type: 'integer', description: "The customer-side author: a contact of the conversation's customer" },
     files: { type: 'array', maxItems: 20, items: { type: 'integer' }, description: 'File ids (or refs) of the tenant' },
-    clientMessageId: { type: 'string', maxLength: 128, description: 'Dedupe key within the conversation' },
+    clientMessageId: { type: 'string', maxLength: 128, description: 'Dedupe key within its side of the conversation (the customer’s or the agents’)' },
   },
 };
 

@@ -51,7 +51,10 @@ export class MessagesController {
   @Idempotent()
   @ApiOperation({
     summary: 'Add a message to a conversation',
-    description: '201 when stored; 200 with the stored message when its clientMessageId was already posted to that conversation.',
+    description:
+      '201 when stored; 200 with the stored message when its clientMessageId was already posted on the same side of that ' +
+      'conversation (the customer’s or the agents’) with the same author, text and files; 409 CLIENT_MESSAGE_ID_REUSED, ' +
+      'nothing written, when it names another message there.',
   })
   @ApiBody({ schema: CREATE_MESSAGE_BODY_SCHEMA })
   @ApiCreatedResponse({ schema: MESSAGE_ENVELOPE_SCHEMA })

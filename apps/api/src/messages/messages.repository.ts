@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ListPage, ListQuery, ListSpec, runList } from '@app/common';
 import { Database } from '@app/database';
 import { EntityManager, In } from 'typeorm';
-import { ConversationMessage, MessageType } from './conversation-message.entity';
+import { ConversationMessage, MessageDirection, MessageType } from './conversation-message.entity';
 
 export interface NewMessage {
   tenantId: number;
@@ -43,22 +43,24 @@ export class MessagesRepository {
     return runList(qb, spec, query, { scope: conversationId === undefined ? '' : `conversation:${conversationId}` });
   }
 
-  // Inserts the message, or, when its clientMessageId is already stored in that conversation,
-  // nothing: then the message is the one stored and `created` is false. Concurrent inserts of one
-  // clientMessageId wait on the unique index, so exactly one creates.
+  // Inserts the message, or, when its clientMessageId is already stored on its side of that
+  // conversation (the customer's or the agents'), nothing: then the message is the one stored and
+  // `created` is false. Concurrent inserts of one clientMessageId wait on the unique index, so
+  // exactly one creates.
   async insert(manager: EntityManager, m: NewMessage): Promise<{ message: ConversationMessage; created: boolean }> {
     const inserted: ConversationMessage[] = await manager.query(
       `INSERT INTO conversation_messages
          (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_by, updated_by, status, message_type)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, CASE WHEN $4::bigint IS NULL THEN 'sent' ELSE 'delivered' END, $9)
-       ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+       ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING ${this.columns}`,
       [m.tenantId, m.conversationId, m.userId, m.contactId, m.message, m.fileIds, m.clientMessageId, m.actorId, m.messageType ?? 'TYPE_LIVE_CHAT'],
     );
     if (inserted.length > 0) return { message: inserted[0], created: true };
     const [existing]: ConversationMessage[] = await manager.query(
-      `SELECT ${this.columns} FROM conversation_messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_message_id = $3`,
-      [m.tenantId, m.conversationId, m.clientMessageId],
+      `SELECT ${this.columns} FROM conversation_messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND direction = $3 AND client_message_id = $4`,
+      [m.tenantId, m.conversationId, directionOf(m), m.clientMessageId],
     );
     return { message: existing, created: false };
   }
@@ -105,4 +107,24 @@ export class MessagesRepository {
       [tenantId, conversationId],
     );
   }
+}
+
+// The side of the conversation a message is on, as the generated `direction` column computes it.
+export function directionOf(m: { contactId: number | null }): MessageDirection {
+  return m.contactId === null ? 'outbound' : 'inbound';
+}
+
+// Whether a message stored under a clientMessageId is the one a repeat describes: the same author,
+// text and files. Anything else reuses the id for another message.
+export function isSameMessage(
+  stored: Pick<ConversationMessage, 'userId' | 'contactId' | 'message' | 'fileIds'>,
+  repeat: { userId: number | null; contactId: number | null; message: string; fileIds: readonly number[] },
+): boolean {
+  return (
+    stored.userId === repeat.userId &&
+    stored.contactId === repeat.contactId &&
+    stored.message === repeat.message &&
+    stored.fileIds.length === repeat.fileIds.length &&
+    stored.fileIds.every((id, index) => id === repeat.fileIds[index])
+  );
 }

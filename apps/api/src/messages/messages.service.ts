@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FieldErrorsBuilder, ListQuery, ListSpec, Messages, NotFoundError, PageMeta } from '@app/common';
+import { ConflictError, FieldErrorsBuilder, ListQuery, ListSpec, Messages, NotFoundError, PageMeta } from '@app/common';
 import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
@@ -10,7 +10,7 @@ import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
 import { MessageErrorCode } from './messages.errors';
-import { MessagesRepository } from './messages.repository';
+import { isSameMessage, MessagesRepository } from './messages.repository';
 
 export interface MessageInput {
   conversationId?: number;
@@ -54,8 +54,9 @@ export class MessagesService {
   ) {}
 
   // Adds a message to an active conversation of the tenant and, in the same transaction, moves the
-  // conversation's last-message time and updatedAt. A clientMessageId already stored in that
-  // conversation returns the stored message instead, and tells nobody.
+  // conversation's last-message time and updatedAt. A clientMessageId already stored on the same
+  // side of that conversation returns the stored message instead, and tells nobody; used there for
+  // another message (another author, text or files), it is a conflict and nothing is written.
   async post(principal: Principal, input: MessageInput): Promise<PostedMessage> {
     const { tenantId, userId: actorId } = principal;
     return this.db.transaction(async (manager) => {
@@ -70,7 +71,7 @@ export class MessagesService {
       if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
       errors.throwIfAny();
 
-      const result = await this.messages.insert(manager, {
+      const candidate = {
         tenantId,
         conversationId: conversationId!,
         ...author,
@@ -79,7 +80,9 @@ export class MessagesService {
         clientMessageId: input.clientMessageId ?? null,
         actorId,
         messageType: input.messageType,
-      });
+      };
+      const result = await this.messages.insert(manager, candidate);
+      if (!result.created && !isSameMessage(result.message, candidate)) throw clientMessageIdReused();
       if (!result.created) return result;
       await this.messages.touchConversation(manager, tenantId, conversationId!, result.message.id, actorId);
       await this.live.publish([liveEventBy(principal, 'message.created', presentMessage(result.message), conversationId!)]);
@@ -213,6 +216,15 @@ export class MessagesService {
 
 function notFound(id: number): NotFoundError {
   return new NotFoundError(MessageErrorCode.NotFound, `conversation message ${id} not found`);
+}
+
+// The id names another message on this side of the conversation; the 409 says nothing about it.
+function clientMessageIdReused(): ConflictError {
+  return new ConflictError(
+    MessageErrorCode.ClientMessageIdReused,
+    'this clientMessageId was used for another message in this conversation; use a new id for a new message',
+    { clientMessageId: ['names another message of this conversation'] },
+  );
 }
 
 function deletedNow(userId: number) {

@@ -13,7 +13,7 @@ export type RateLimitScope = 'api_key' | 'tenant';
 // A webhook event's kind as classified (`other` for events this service does not act on), and
 // what became of it: a message created or a state change applied now, stored before, or ignored.
 export type WebhookEventKind = 'message' | 'client' | 'member' | 'occupancy' | 'other';
-export type WebhookEventOutcome = 'created' | 'applied' | 'duplicate' | 'ignored';
+export type WebhookEventOutcome = 'created' | 'applied' | 'duplicate' | 'ignored' | 'conflict';
 // What became of a live update whose send to Pusher failed: due again later, or given up.
 export type OutboxFailureOutcome = 'retry' | 'given_up';
 
@@ -68,7 +68,7 @@ export class MetricsService {
     });
     this.webhookEvents = new Counter({
       name: `${PREFIX}webhook_events_total`,
-      help: "Pusher webhook events received, by kind and outcome (created, applied, duplicate, ignored)",
+      help: "Pusher webhook events received, by kind and outcome (created, applied, duplicate, ignored, conflict)",
       labelNames: ['kind', 'outcome'],
       registers,
     });

@@ -86,7 +86,7 @@ export class TicketComposer {
     if (body.sendFrom !== undefined && refs.inbox && sendFrom === null) {
       errors.add('sendFrom', `must be the email or an alias of inbox ${refs.inbox.id}`);
     }
-    const tags = await this.tags(manager, tenantId, body, template, errors);
+    const tags = await this.tags(manager, principal, body, template, errors);
     const customFields = await this.customFields(manager, tenantId, body, template, errors);
     const fileIds = await this.files.checkActiveIds(tenantId, body.files ?? [], errors);
 
@@ -368,43 +368,40 @@ export class TicketComposer {
     return [inbox.email, ...inbox.aliases].find((address) => address?.toLowerCase() === wanted) ?? null;
   }
 
-  // Refs must be active tags of the tenant; names are found (ignoring case) or created later.
+  // Refs must be active tags of the tenant. Names are found among them, ignoring case; a name no
+  // tag has yet is created later for an admin, and refused for an agent (tags are admin settings:
+  // an agent who may not POST /tags.json may not create one by naming it either).
   async tags(
     manager: EntityManager,
-    tenantId: number,
+    principal: Principal,
     body: Pick<TicketInput, 'tags'>,
     template: TicketTemplate | null,
     errors: FieldErrorsBuilder,
   ): Promise<{ ids: number[]; names: string[] }> {
     if (body.tags === undefined) return { ids: template?.tagIds ?? [], names: [] };
-    const ids: number[] = [];
-    const names: string[] = [];
-    body.tags.forEach((item, index) => {
-      const entry = typeof item === 'string' ? { name: item } : item;
-      if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
-        errors.add(`tags[${index}]`, 'must be a tag ref {"id": 3} or a name');
-        return;
-      }
-      const { id, name, ...rest } = entry as Record<string, unknown>;
-      const unknown = Object.keys(rest).filter((key) => key !== 'type' && key !== 'meta');
-      if (unknown.length > 0) unknown.forEach((key) => errors.add(`tags[${index}].${key}`, Messages.unknownField));
-      else if (id !== undefined && name !== undefined) errors.add(`tags[${index}]`, 'must have an id or a name, not both');
-      else if (id !== undefined) {
-        if (!Number.isSafeInteger(id) || (id as number) < 1) errors.add(`tags[${index}].id`, Messages.integer);
-        else ids.push(id as number);
-      } else if (typeof name !== 'string') errors.add(`tags[${index}]${typeof item === 'string' ? '' : '.name'}`, Messages.string);
-      else if (name.trim() === '' || name.trim().length > TAG_NAME_MAX || name.includes('\0')) {
-        errors.add(`tags[${index}]${typeof item === 'string' ? '' : '.name'}`, `must be 1 to ${TAG_NAME_MAX} characters`);
-      } else names.push(name.trim());
-    });
+    const { tenantId } = principal;
+    const { ids, names } = readTagItems(body.tags, errors);
     if (ids.length > 0) {
-      const found = new Set((await manager.findBy(Tag, { tenantId, id: In(ids), state: 'active' })).map((tag) => tag.id));
-      body.tags.forEach((item, index) => {
-        const id = (item as { id?: unknown })?.id;
-        if (typeof id === 'number' && ids.includes(id) && !found.has(id)) errors.add(`tags[${index}].id`, Messages.notFound);
-      });
+      const found = new Set((await manager.findBy(Tag, { tenantId, id: In(ids.map((ref) => ref.id)), state: 'active' })).map((tag) => tag.id));
+      for (const ref of ids) if (!found.has(ref.id)) errors.add(ref.path, Messages.notFound);
     }
-    return { ids: [...new Set(ids)], names: [...new Map(names.map((name) => [name.toLowerCase(), name])).values()] };
+    const byName = await this.activeTagsByName(manager, tenantId, names);
+    const unknown = names.filter((item) => !byName.has(item.name.toLowerCase()));
+    if (principal.role !== 'admin') unknown.forEach((item) => errors.add(item.path, 'must name an existing tag: only an admin creates tags'));
+    return {
+      ids: [...new Set([...ids.map((ref) => ref.id), ...byName.values()])],
+      names: principal.role === 'admin' ? [...new Map(unknown.map((item) => [item.name.toLowerCase(), item.name])).values()] : [],
+    };
+  }
+
+  // The tenant's active tags with these names, by lower-cased name.
+  private async activeTagsByName(manager: EntityManager, tenantId: number, names: readonly TagItem[]): Promise<Map<string, number>> {
+    if (names.length === 0) return new Map();
+    const rows: { id: number; name: string }[] = await manager.query(
+      `SELECT id, lower(name) AS name FROM tags WHERE tenant_id = $1 AND lower(name) = ANY($2::text[]) AND state = 'active' ORDER BY id`,
+      [tenantId, names.map((item) => item.name.toLowerCase())],
+    );
+    return new Map(rows.map((row) => [row.name, row.id]));
   }
 
   // Each value fits its field's type and options; the body's values win over the template's.
@@ -426,6 +423,38 @@ export class TicketComposer {
     const fields = await manager.findBy(CustomField, { tenantId, id: In(entries.map((entry) => entry.id)), state: 'active' });
     return checkCustomFieldValues(entries, new Map(fields.map((field) => [field.id, field])), errors, { allowNull });
   }
+}
+
+// A tag of the body, by id or by name, with the path its error names.
+interface TagItem {
+  name: string;
+  path: string;
+}
+
+// The body's `tags`: refs {"id": 3} and names ("vip" or {"name": "vip"}), each checked for shape.
+function readTagItems(items: readonly unknown[], errors: FieldErrorsBuilder): { ids: { id: number; path: string }[]; names: TagItem[] } {
+  const ids: { id: number; path: string }[] = [];
+  const names: TagItem[] = [];
+  items.forEach((item, index) => {
+    const entry = typeof item === 'string' ? { name: item } : item;
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+      errors.add(`tags[${index}]`, 'must be a tag ref {"id": 3} or a name');
+      return;
+    }
+    const { id, name, ...rest } = entry as Record<string, unknown>;
+    const namePath = `tags[${index}]${typeof item === 'string' ? '' : '.name'}`;
+    const unknown = Object.keys(rest).filter((key) => key !== 'type' && key !== 'meta');
+    if (unknown.length > 0) unknown.forEach((key) => errors.add(`tags[${index}].${key}`, Messages.unknownField));
+    else if (id !== undefined && name !== undefined) errors.add(`tags[${index}]`, 'must have an id or a name, not both');
+    else if (id !== undefined) {
+      if (!Number.isSafeInteger(id) || (id as number) < 1) errors.add(`tags[${index}].id`, Messages.integer);
+      else ids.push({ id: id as number, path: `tags[${index}].id` });
+    } else if (typeof name !== 'string') errors.add(namePath, Messages.string);
+    else if (name.trim() === '' || name.trim().length > TAG_NAME_MAX || name.includes('\0')) {
+      errors.add(namePath, `must be 1 to ${TAG_NAME_MAX} characters`);
+    } else names.push({ name: name.trim(), path: namePath });
+  });
+  return { ids, names };
 }
 
 function nonBlank(value: string | null | undefined): string | null {

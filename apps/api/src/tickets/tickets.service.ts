@@ -132,7 +132,7 @@ export class TicketsService {
         if (wanted !== null && address === null) errors.add('sendFrom', `must be the email or an alias of inbox ${inbox.id}`);
         set('sendFrom', address);
       }
-      const tags = input.tags === undefined ? null : await this.composer.tags(manager, tenantId, input, null, errors);
+      const tags = input.tags === undefined ? null : await this.composer.tags(manager, principal, input, null, errors);
       const fields = input.customfields === undefined ? [] : await this.composer.customFields(manager, tenantId, input, null, errors, true);
       if (input.files !== undefined) set('fileIds', await this.files.checkActiveIds(tenantId, input.files, errors));
       if (input.cc !== undefined) set('cc', input.cc);

@@ -62,7 +62,17 @@ export interface StoredEvent {
 
 export type Classified = StoredEvent &
   (
-    | { kind: 'message'; conversationId: number; member: Member | null; message: string; clientMessageId: string; fileIds: number[] }
+    | {
+        kind: 'message';
+        conversationId: number;
+        member: Member | null;
+        message: string;
+        clientMessageId: string;
+        fileIds: number[];
+        // The key it is recorded under when its clientMessageId names another message: the event's
+        // own hash, so a retry of it is still a duplicate.
+        conflictKey: string;
+      }
     | { kind: 'client'; conversationId: number }
     | { kind: 'member'; conversationId: number; member: Member; online: boolean }
     | { kind: 'occupancy'; conversationId: number; online: boolean }
@@ -96,12 +106,15 @@ export function classifyEvent(raw: Record<string, unknown>, timeMs: number): Cla
       if (channel.kind === 'presence' && !member) return ignore('user_id names no agent (user-{id}) or contact (contact-{id})');
       const content = readMessageData(stored.data);
       if (typeof content === 'string') return ignore(content);
-      // The widget's own id is the key a message posted over REST uses too; without one, the
+      // The widget's own id is the key a message posted over REST uses too, on the author's side of
+      // the conversation (an agent on the presence channel, else the customer); without one, the
       // event's hash stands in, so a retry still finds the message.
       const clientMessageId = content.clientMessageId ?? `pusher:${hashed.dedupeKey}`;
+      const side = member?.kind === 'user' ? 'outbound' : 'inbound';
       return {
         ...stored,
-        dedupeKey: `message:${channel.conversationId}:${clientMessageId}`,
+        dedupeKey: `message:${channel.conversationId}:${side}:${clientMessageId}`,
+        conflictKey: `conflict:${hashed.dedupeKey}`,
         kind: 'message',
         conversationId: channel.conversationId,
         member,

@@ -6,6 +6,7 @@ import { presentConversation } from '../conversations/conversation.presenter';
 import { ConversationsService } from '../conversations/conversations.service';
 import { ConversationMessage } from '../messages/conversation-message.entity';
 import { presentMessage } from '../messages/message.presenter';
+import { directionOf, isSameMessage } from '../messages/messages.repository';
 import { MetricsService, WebhookEventKind, WebhookEventOutcome } from '../metrics/metrics.service';
 import { LiveEvent, LiveEvents } from '../pusher/live-events';
 import { memberId } from '../pusher/pusher-channels';
@@ -25,6 +26,9 @@ export interface WebhookResult {
     duplicates: number;
     // Events stored as ignored: channels or conversations not ours, names we do not act on.
     ignored: number;
+    // Messages whose clientMessageId names another message on their side of the conversation:
+    // recorded as conflicts, nothing stored.
+    conflicts: number;
   };
 }
 
@@ -81,7 +85,12 @@ export class PusherWebhooksService {
     const messageEvents = events.filter((e): e is MessageEvent => e.kind === 'message');
     const newMessages = messageEvents.filter((e) => fresh.has(e));
     const created = await this.webhooks.insertMessages(manager, newMessages.map(toNewMessage), at);
-    const messages = await this.messagesOf(manager, messageEvents, created);
+    const stored = await this.storedMessages(manager, messageEvents, created);
+    const conflicts = await this.recordConflicts(manager, messageEvents, stored, fresh, timeMs);
+    const messages = dedupeBy(
+      messageEvents.flatMap((e) => (conflicts.all.has(e) ? [] : (stored.get(eventKey(e)) ?? []))),
+      messageKey,
+    );
     const createdIds = new Set(created.map((m) => m.id));
     await this.webhooks.touchConversations(
       manager,
@@ -99,7 +108,7 @@ export class PusherWebhooksService {
     );
     const joined = await this.webhooks.setMembers(manager, lastOfEach(members, (m) => `${m.conversationId}:${m.member}`), at);
 
-    const socketOf = new Map(newMessages.map((e) => [messageKey(e), e.socketId]));
+    const socketOf = new Map(newMessages.map((e) => [eventKey(e), e.socketId]));
     await this.live.publish([
       ...created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null)),
       ...(await this.conversationsUpdated([...widgets, ...joined])),
@@ -112,16 +121,18 @@ export class PusherWebhooksService {
         received: events.length,
         created: created.length,
         applied: applied.length,
-        duplicates: events.length - created.length - applied.length - ignored,
+        duplicates: events.length - created.length - applied.length - ignored - conflicts.recorded.size,
         ignored,
+        conflicts: conflicts.recorded.size,
       },
     };
     // Each event's outcome, as the meta counts them.
     const createdKeys = new Set(created.map(messageKey));
     const outcomes = events.map((e): WebhookEventOutcome => {
+      if (e.kind === 'message' && conflicts.all.has(e)) return conflicts.recorded.has(e) ? 'conflict' : 'duplicate';
       if (!fresh.has(e)) return 'duplicate';
       if (e.kind === 'ignored') return 'ignored';
-      if (e.kind === 'message') return createdKeys.has(messageKey(e)) ? 'created' : 'duplicate';
+      if (e.kind === 'message') return createdKeys.has(eventKey(e)) ? 'created' : 'duplicate';
       return 'applied';
     });
     return { result, outcomes };
@@ -149,15 +160,48 @@ export class PusherWebhooksService {
     return new Set([...firstOfKey.values()].filter((event) => stored.has(event.dedupeKey)));
   }
 
-  // The batch's messages in its order, once each: created now, or found by their client id.
-  private async messagesOf(manager: EntityManager, events: readonly MessageEvent[], created: readonly ConversationMessage[]): Promise<ConversationMessage[]> {
+  // The message stored under each message event's key: created now, or found by its client id.
+  private async storedMessages(
+    manager: EntityManager,
+    events: readonly MessageEvent[],
+    created: readonly ConversationMessage[],
+  ): Promise<Map<string, ConversationMessage>> {
     const createdKeys = new Set(created.map(messageKey));
-    const earlier = await this.webhooks.findMessages(manager, dedupeBy(events.filter((e) => !createdKeys.has(messageKey(e))), messageKey));
-    const byKey = new Map([...earlier, ...created].map((m) => [messageKey(m), m]));
-    return dedupeBy(
-      events.flatMap((e) => byKey.get(messageKey(e)) ?? []),
-      messageKey,
+    const wanted = dedupeBy(
+      events.filter((e) => !createdKeys.has(eventKey(e))),
+      eventKey,
+    ).map((e) => ({ tenantId: e.tenantId, conversationId: e.conversationId, direction: directionOf(e.author), clientMessageId: e.clientMessageId }));
+    const earlier = await this.webhooks.findMessages(manager, wanted);
+    return new Map([...earlier, ...created].map((m) => [messageKey(m), m]));
+  }
+
+  // Message events whose clientMessageId names another message (another author, text or files) on
+  // their side of the conversation store nothing: each is recorded once as a conflict under its own
+  // hash (a retry of it is a duplicate), and a key this batch recorded for it is given up.
+  private async recordConflicts(
+    manager: EntityManager,
+    events: readonly MessageEvent[],
+    stored: Map<string, ConversationMessage>,
+    fresh: Set<Resolved>,
+    timeMs: number,
+  ): Promise<{ all: Set<MessageEvent>; recorded: Set<MessageEvent> }> {
+    const all = events.filter((e) => {
+      const message = stored.get(eventKey(e));
+      return message !== undefined && !isSameMessage(message, toNewMessage(e));
+    });
+    if (all.length === 0) return { all: new Set(), recorded: new Set() };
+    await this.webhooks.forgetEvents(
+      manager,
+      all.filter((e) => fresh.has(e)).map((e) => e.dedupeKey),
     );
+    const byKey = new Map(dedupeBy(all, (e) => e.conflictKey).map((e) => [e.conflictKey, e]));
+    const reason = 'data.clientMessageId names another message of the conversation';
+    const kept = await this.webhooks.insertEvents(
+      manager,
+      [...byKey.values()].map((e) => ({ ...toStored(e), dedupeKey: e.conflictKey, outcome: 'conflict' as const, reason })),
+      timeMs,
+    );
+    return { all: new Set(all), recorded: new Set([...byKey.values()].filter((e) => kept.has(e.conflictKey))) };
   }
 
   // Turns events of conversations that are absent or deleted, and of authors who are not of the
@@ -256,8 +300,13 @@ function touchedBy(created: readonly ConversationMessage[], at: Date): TouchedCo
   return [...byConversation.values()];
 }
 
-function messageKey(m: { tenantId: number; conversationId: number; clientMessageId: string | null }): string {
-  return `${m.tenantId}:${m.conversationId}:${m.clientMessageId}`;
+// A message's place under the unique index: tenant, conversation, side and client id.
+function messageKey(m: { tenantId: number; conversationId: number; contactId: number | null; clientMessageId: string | null }): string {
+  return `${m.tenantId}:${m.conversationId}:${directionOf(m)}:${m.clientMessageId}`;
+}
+
+function eventKey(e: MessageEvent): string {
+  return messageKey({ ...e, contactId: e.author.contactId });
 }
 
 function messageCreated(m: ConversationMessage, socketId: string | null): LiveEvent {

@@ -39,6 +39,10 @@ export const WEBHOOK_RESULT_SCHEMA: SchemaObject = {
         applied: { type: 'integer', description: 'Other events that took effect: presence, the widget online, typing' },
         duplicates: { type: 'integer', description: 'Events stored before, and messages posted before' },
         ignored: { type: 'integer', description: 'Events stored as ignored' },
+        conflicts: {
+          type: 'integer',
+          description: 'Messages whose clientMessageId names another message on their side of the conversation: recorded, not stored',
+        },
       },
     },
   },

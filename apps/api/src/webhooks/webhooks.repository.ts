@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Database } from '@app/database';
-import { ConversationMessage } from '../messages/conversation-message.entity';
+import { ConversationMessage, MessageDirection } from '../messages/conversation-message.entity';
 import { NewMessage } from '../messages/messages.repository';
 import { StoredEvent } from './pusher-events';
 
@@ -18,7 +18,7 @@ export interface WebhookConversation {
 export interface NewWebhookEvent extends StoredEvent {
   tenantId: number | null;
   conversationId: number | null;
-  outcome: 'message' | 'applied' | 'ignored';
+  outcome: 'message' | 'applied' | 'ignored' | 'conflict';
   reason: string | null;
 }
 
@@ -28,6 +28,7 @@ export type NewWebhookMessage = Omit<NewMessage, 'actorId' | 'clientMessageId'> 
 export interface MessageKey {
   tenantId: number;
   conversationId: number;
+  direction: MessageDirection;
   clientMessageId: string;
 }
 
@@ -137,7 +138,7 @@ export class WebhooksRepository {
 
   // The messages, stamped with the batch's time so a late event sorts among its neighbours, and
   // inserted in the batch's order, so their ids (which order messages of one time) follow it; a
-  // clientMessageId already stored in its conversation (over REST, say) inserts nothing.
+  // clientMessageId already stored on its side of its conversation (over REST, say) inserts nothing.
   async insertMessages(manager: EntityManager, messages: readonly NewWebhookMessage[], at: Date): Promise<ConversationMessage[]> {
     if (messages.length === 0) return [];
     const rows: ConversationMessage[] = await manager.query(
@@ -150,7 +151,7 @@ export class WebhooksRepository {
                 tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
                 file_ids jsonb, client_message_id text, position int)
         ORDER BY m.position
-       ON CONFLICT (tenant_id, conversation_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+       ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING ${this.db.columnsOf(ConversationMessage)}`,
       [
         JSON.stringify(
@@ -176,11 +177,18 @@ export class WebhooksRepository {
     const rows: ConversationMessage[] = await manager.query(
       `SELECT ${this.db.columnsOf(ConversationMessage)}
          FROM conversation_messages
-        WHERE (tenant_id, conversation_id, client_message_id) IN (
-                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]))`,
-      [keys.map((k) => k.tenantId), keys.map((k) => k.conversationId), keys.map((k) => k.clientMessageId)],
+        WHERE (tenant_id, conversation_id, direction, client_message_id) IN (
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]))`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.conversationId), keys.map((k) => k.direction), keys.map((k) => k.clientMessageId)],
     );
     return rows;
+  }
+
+  // Events recorded by this batch that turn out to conflict: they are recorded again under their
+  // conflict keys, and their message keys stay free.
+  async forgetEvents(manager: EntityManager, dedupeKeys: readonly string[]): Promise<void> {
+    if (dedupeKeys.length === 0) return;
+    await manager.query(`DELETE FROM webhook_events WHERE dedupe_key = ANY($1::text[])`, [dedupeKeys.map(withoutNul)]);
   }
 
   // New messages move their conversations' last-message time and text (never back) and updatedAt, and their

@@ -20,14 +20,23 @@ const MAX_KEY_LENGTH = 255;
 const RETENTION = '24 hours';
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
+// An Idempotency-Key as the API key that sent it owns it.
+interface OwnedKey {
+  tenantId: number;
+  apiKeyId: number;
+  key: string;
+}
+
 interface StoredAnswer {
   fingerprint: string;
   response_status: number;
   response_body: string;
 }
 
-// Executes a creating request once per tenant and Idempotency-Key (the endpoints marked
-// @Idempotent()). The key is claimed, the work done and the answer recorded in one transaction
+// Executes a creating request once per API key and Idempotency-Key (the endpoints marked
+// @Idempotent()). It runs after the guards, so a replay is authenticated and authorised again
+// (role guards such as @AdminOnly() refuse it as they refuse a first request), and it is served
+// only to the key that caused it: another key with the same Idempotency-Key executes anew. The key is claimed, the work done and the answer recorded in one transaction
 // that the endpoint's own queries join (Database), so:
 // - a repeat with the same body replays the first answer, marked `Idempotent-Replayed: true`;
 // - a repeat with another body is refused (409, or 422 where the endpoint says so);
@@ -50,27 +59,26 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT, context.getHandler());
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const key = request.headers[HEADER];
-    const tenantId = request.principal?.tenantId;
-    if (!options || key === undefined || tenantId === undefined) return next.handle();
+    const principal = request.principal;
+    if (!options || key === undefined || principal === undefined) return next.handle();
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
       throw ValidationError.of('Idempotency-Key', `must be 1 to ${MAX_KEY_LENGTH} visible ASCII characters, given once`);
     }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const path = request.url.split('?')[0];
     const fingerprint = requestFingerprint(request.method, path, request.body);
-    return from(this.once(tenantId, key, fingerprint, options, reply, next));
+    return from(this.once({ tenantId: principal.tenantId, apiKeyId: principal.apiKeyId, key }, fingerprint, options, reply, next));
   }
 
   private once(
-    tenantId: number,
-    key: string,
+    owned: OwnedKey,
     fingerprint: string,
     options: IdempotentOptions,
     reply: FastifyReply,
     next: CallHandler,
   ): Promise<unknown> {
     return this.db.withTransaction(async (manager) => {
-      const stored = await this.claim(manager, tenantId, key, fingerprint);
+      const stored = await this.claim(manager, owned, fingerprint);
       if (stored) {
         if (stored.fingerprint !== fingerprint) throw mismatch(options);
         void reply.status(stored.response_status).header('Idempotent-Replayed', 'true');
@@ -78,8 +86,8 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
       }
       const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
       await manager.query(
-        `UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE tenant_id = $1 AND key = $2`,
-        [tenantId, key, reply.statusCode, JSON.stringify(withoutSecrets(result ?? null))],
+        `UPDATE idempotency_keys SET response_status = $4, response_body = $5 WHERE tenant_id = $1 AND api_key_id = $2 AND key = $3`,
+        [owned.tenantId, owned.apiKeyId, owned.key, reply.statusCode, JSON.stringify(withoutSecrets(result ?? null))],
       );
       return result;
     });
@@ -87,19 +95,20 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
 
   // Null when this request now holds the key; else the answer recorded for it. A key claimed by a
   // transaction still running makes the INSERT wait for that transaction's end.
-  private async claim(manager: EntityManager, tenantId: number, key: string, fingerprint: string): Promise<StoredAnswer | null> {
+  private async claim(manager: EntityManager, owned: OwnedKey, fingerprint: string): Promise<StoredAnswer | null> {
+    const { tenantId, apiKeyId, key } = owned;
     // A whole number from the validated config; SET takes no bound parameters. 0 would mean "wait
     // for ever", so the shortest wait is 1 ms.
     await manager.query(`SET LOCAL lock_timeout = ${Math.max(1, this.config.IDEMPOTENCY_WAIT_MS)}`);
     let claimed: unknown[];
     try {
       claimed = await manager.query(
-        `INSERT INTO idempotency_keys (tenant_id, key, fingerprint) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id, key) DO UPDATE
+        `INSERT INTO idempotency_keys (tenant_id, api_key_id, key, fingerprint) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, api_key_id, key) DO UPDATE
            SET fingerprint = EXCLUDED.fingerprint, response_status = NULL, response_body = NULL, created_at = now()
            WHERE idempotency_keys.created_at < now() - interval '${RETENTION}'
          RETURNING 1`,
-        [tenantId, key, fingerprint],
+        [tenantId, apiKeyId, key, fingerprint],
       );
     } catch (error) {
       if (sqlStateOf(error) === '55P03') {
@@ -110,8 +119,8 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     await manager.query(`SET LOCAL lock_timeout TO DEFAULT`);
     if (claimed.length > 0) return null;
     const [stored] = (await manager.query(
-      `SELECT fingerprint, response_status, response_body FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`,
-      [tenantId, key],
+      `SELECT fingerprint, response_status, response_body FROM idempotency_keys WHERE tenant_id = $1 AND api_key_id = $2 AND key = $3`,
+      [tenantId, apiKeyId, key],
     )) as StoredAnswer[];
     return stored;
   }

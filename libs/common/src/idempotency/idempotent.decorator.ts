@@ -9,7 +9,7 @@ export interface IdempotentOptions {
 }
 
 // Marks an endpoint that creates something: an `Idempotency-Key` header makes it execute once per
-// tenant and key (see IdempotencyInterceptor).
+// API key and Idempotency-Key (see IdempotencyInterceptor).
 export const Idempotent = (options: IdempotentOptions = {}): MethodDecorator =>
   applyDecorators(
     SetMetadata(IDEMPOTENT, options),

@@ -4,15 +4,15 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiQuery,
 } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { ApiDeskErrors, ApiListQuery, DESK_ERRORS_SCHEMA, DeskBody, IdParam, Idempotent, parseListQuery, pickFields } from '@app/common';
+import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, parseListQuery, pickFields } from '@app/common';
 import { AppConfig } from '@app/config';
+import { AdminOnly } from '../../auth/admin-only.decorator';
 import { CurrentPrincipal } from '../../auth/current-principal.decorator';
 import { Principal } from '../../auth/principal';
 import { NamedRow, SettingDefinition } from './ticket-settings.definitions';
@@ -33,7 +33,7 @@ export interface SettingControllerOptions<E extends NamedRow, I extends object> 
   notes?: { create?: string; update?: string; remove?: string };
 }
 
-const ADMIN_ONLY = { description: 'The caller is an agent, not an admin', schema: DESK_ERRORS_SCHEMA };
+const ADMIN_REFUSAL = 'only an admin may change ticket settings';
 
 const withArticle = (noun: string) => `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 
@@ -79,34 +79,34 @@ export function settingController<E extends NamedRow, I extends object>(options:
     }
 
     @Post(collection)
+    @AdminOnly(ADMIN_REFUSAL)
     @Idempotent()
     @ApiOperation({ summary: `Create ${one} (admins only)`, description: notes.create })
     @ApiBody({ schema: bodySchema(def.singular, options.bodies.create) })
     @ApiCreatedResponse({ schema: envelope })
-    @ApiForbiddenResponse(ADMIN_ONLY)
     @ApiDeskErrors('conflict')
     async create(@CurrentPrincipal() principal: Principal, @DeskBody(createDto, def.singular) body: I) {
       return { [def.singular]: present(await this.settings.create(def, principal, body)) };
     }
 
     @Patch(member)
+    @AdminOnly(ADMIN_REFUSAL)
     @ApiOperation({ summary: `Update ${one} (admins only): omitted properties are unchanged`, description: notes.update })
     @ApiBody({ schema: bodySchema(def.singular, options.bodies.update) })
     @ApiOkResponse({ schema: envelope })
-    @ApiForbiddenResponse(ADMIN_ONLY)
     @ApiDeskErrors('notFound', 'conflict')
     async update(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @DeskBody(updateDto, def.singular) body: I) {
       return { [def.singular]: present(await this.settings.update(def, principal, id, body)) };
     }
 
     @Delete(member)
+    @AdminOnly(ADMIN_REFUSAL)
     @HttpCode(204)
     @ApiOperation({
       summary: `Delete ${one} (admins only; soft: state becomes "deleted", its name is free again)`,
       description: notes.remove,
     })
     @ApiNoContentResponse({ description: 'Deleted, or already deleted' })
-    @ApiForbiddenResponse(ADMIN_ONLY)
     @ApiDeskErrors('notFound', 'conflict')
     async remove(@CurrentPrincipal() principal: Principal, @IdParam() id: number): Promise<void> {
       await this.settings.remove(def, principal, id);
