@@ -283,6 +283,27 @@ describe('Customer files (Desk v2, by conversation token)', () => {
     });
   });
 
+  describe("an agent's message through HighLevel's send", () => {
+    const send = (body: object) => t.http.post('/conversations/messages').set('Authorization', acme.auth).set('Version', '2021-07-28').send(body);
+    const url = (fileId: number) => `http://desk.example/desk/api/v2/files/${fileId}/download`;
+
+    it("should carry its conversation's customer files, and answer 422 without writing for another conversation's", async () => {
+      const c = await chat();
+      const other = await chat();
+      const [mine, othersFile] = [await uploadFor(c), await uploadFor(other)];
+      const base = { type: 'Live_Chat', contactId: String(c.contactId), conversationId: String(c.id), message: 'from HighLevel' };
+
+      const refused = await send({ ...base, attachments: [url(mine), url(othersFile)] });
+      expect(refused.status).toBe(422);
+      expect(refused.body).toEqual({ statusCode: 422, message: ['attachments.1 is not a file of this location'], error: 'Unprocessable Entity' });
+      expect(await messageRows(c.id)).toEqual([]);
+
+      const sent = await send({ ...base, attachments: [url(mine)] });
+      expect(sent.status).toBe(200);
+      expect((await messageRows(c.id)).map((m: { file_ids: number[]; user_id: number }) => [m.file_ids, m.user_id])).toEqual([[[mine], acme.adminId]]);
+    });
+  });
+
   describe('GET /conversations/token/{token}/files/{id}/download', () => {
     it("should serve a file attached to the conversation's messages, or uploaded for it, as agents' downloads are served", async () => {
       const c = await chat();
