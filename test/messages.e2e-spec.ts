@@ -44,11 +44,12 @@ describe('Conversation messages (Desk v2)', () => {
     return { id: res.body.conversation.id, contactId, customerId };
   }
 
-  async function fileOf(tenant: TestTenant): Promise<number> {
+  // An agent's upload, or (uploadedFor) a customer's through that conversation's token.
+  async function fileOf(tenant: TestTenant, uploadedFor?: { id: number; contactId: number }): Promise<number> {
     const [{ id }] = await t.db.query(
-      `INSERT INTO files (tenant_id, filename, mime_type, size, sha256, storage_key)
-       VALUES ($1, 'a.txt', 'text/plain', 1, repeat('a', 64), 'test/a') RETURNING id`,
-      [tenant.tenantId],
+      `INSERT INTO files (tenant_id, filename, mime_type, size, sha256, storage_key, conversation_id, contact_id)
+       VALUES ($1, 'a.txt', 'text/plain', 1, repeat('a', 64), 'test/a', $2, $3) RETURNING id`,
+      [tenant.tenantId, uploadedFor?.id ?? null, uploadedFor?.contactId ?? null],
     );
     return id;
   }
@@ -663,7 +664,8 @@ describe('Conversation messages (Desk v2)', () => {
   describe('includes', () => {
     it('should side-load contacts, customers, files and users with the same number of queries for 10 rows as for 100', async () => {
       const c = await conversation();
-      const fileId = await fileOf(acme);
+      // Uploaded for the conversation: both sides' messages may carry it.
+      const fileId = await fileOf(acme, c);
       const agent = await createAgent(t, acme.tenantId);
       for (let i = 0; i < 100; i++) {
         const author = i % 2 === 0 ? { contactId: c.contactId } : { userId: agent.id };

@@ -347,24 +347,54 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       }
     });
 
-    it("should attach files of the conversation's tenant, and ignore a message naming any other", async () => {
+    it("should attach the files a message's author may attach, drop any other, and ignore a message left empty", async () => {
       const c = await conversation();
-      const fileOf = async (tenant: TestTenant) =>
+      const other = await conversation();
+      const agent = await createAgent(t, acme.tenantId);
+      // As the token upload and an agent's upload record them (bytes are not needed here).
+      const fileOf = async (tenant: TestTenant, uploadedFor: { id: number; contactId: number } | null) =>
         (
           await t.db.query(
-            `INSERT INTO files (tenant_id, filename, mime_type, size, sha256, storage_key) VALUES ($1, 'a.txt', 'text/plain', 1, repeat('a', 64), 'k') RETURNING id`,
-            [tenant.tenantId],
+            `INSERT INTO files (tenant_id, filename, mime_type, size, sha256, storage_key, conversation_id, contact_id)
+             VALUES ($1, 'a.txt', 'text/plain', 1, repeat('a', 64), 'k', $2, $3) RETURNING id`,
+            [tenant.tenantId, uploadedFor?.id ?? null, uploadedFor?.contactId ?? null],
           )
         )[0].id as number;
-      const [mine, theirs] = [await fileOf(acme), await fileOf(globex)];
+      const [mine, agents, otherConversation, theirs] = [await fileOf(acme, c), await fileOf(acme, null), await fileOf(acme, other), await fileOf(globex, null)];
+      const fromAgent = (data: Record<string, unknown>) =>
+        clientMessage(c.id, data, { channel: `presence-conversation-${c.id}`, user_id: `user-${agent.id}` });
+      const ids = [clientId(), clientId(), clientId(), clientId(), clientId()];
+
       const res = await send([
-        clientMessage(c.id, { message: '', clientMessageId: clientId(), files: [mine] }),
-        clientMessage(c.id, { message: 'Look', clientMessageId: clientId(), files: [mine, theirs] }),
+        clientMessage(c.id, { message: '', clientMessageId: ids[0], files: [mine] }),
+        clientMessage(c.id, { message: 'Look', clientMessageId: ids[1], files: [mine, agents, otherConversation, theirs] }),
+        clientMessage(c.id, { message: '', clientMessageId: ids[2], files: [agents] }),
+        fromAgent({ message: 'Here', clientMessageId: ids[3], files: [agents, mine, otherConversation] }),
+        fromAgent({ message: '', clientMessageId: ids[4], files: [otherConversation] }),
       ]);
-      expect(res.body.meta).toMatchObject({ created: 1, ignored: 1 });
-      expect(res.body.conversationmessage.files).toEqual([{ id: mine, type: 'files' }]);
-      const [ignoredEvent] = await t.db.query(`SELECT reason FROM webhook_events WHERE conversation_id = $1 AND outcome = 'ignored'`, [c.id]);
-      expect(ignoredEvent.reason).toBe("data.files[1] is not a file of the conversation's tenant");
+
+      expect(res.status).toBe(201);
+      expect(res.body.meta).toMatchObject({ received: 5, created: 3, ignored: 2 });
+      const stored = await t.db.query(`SELECT client_message_id, message, file_ids, contact_id, user_id FROM conversation_messages WHERE conversation_id = $1 ORDER BY id`, [c.id]);
+      expect(stored).toEqual([
+        { client_message_id: ids[0], message: '', file_ids: [mine], contact_id: c.contactId, user_id: null },
+        { client_message_id: ids[1], message: 'Look', file_ids: [mine], contact_id: c.contactId, user_id: null },
+        { client_message_id: ids[3], message: 'Here', file_ids: [agents, mine], contact_id: null, user_id: agent.id },
+      ]);
+      // The reasons are recorded where the webhook records what it ignores, alike for every id.
+      const events = await t.db.query(`SELECT outcome, reason, data FROM webhook_events WHERE conversation_id = $1 ORDER BY id`, [c.id]);
+      const reasonOf = (clientMessageId: string) => events.find((e: { data: string }) => e.data.includes(clientMessageId));
+      expect(reasonOf(ids[0])).toMatchObject({ outcome: 'message', reason: null });
+      expect(reasonOf(ids[1])).toMatchObject({
+        outcome: 'message',
+        reason: 'data.files[1], data.files[2], data.files[3] dropped: not a file this author may attach to the conversation',
+      });
+      expect(reasonOf(ids[2])).toMatchObject({
+        outcome: 'ignored',
+        reason: 'data.files[0] dropped: not a file this author may attach to the conversation, and nothing else was sent',
+      });
+      expect(reasonOf(ids[3])).toMatchObject({ outcome: 'message', reason: 'data.files[2] dropped: not a file this author may attach to the conversation' });
+      expect(reasonOf(ids[4])).toMatchObject({ outcome: 'ignored' });
     });
 
     it('should ignore, store and acknowledge message data it cannot use', async () => {

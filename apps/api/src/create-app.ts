@@ -13,6 +13,7 @@ import type { DestinationStream } from 'pino';
 import secureJson from 'secure-json-parse';
 import { AppModule } from './app.module';
 import { ApiKeysService } from './auth/api-keys.service';
+import { ConversationsService } from './conversations/conversations.service';
 import { registerRequestDeadline, slowClientOptions } from './http-timeouts';
 import { uploadTempDir } from './files/file-storage';
 import { registerMultipartUploadParser } from './files/multipart-upload.parser';
@@ -59,11 +60,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // pusher-js posts its channel-authorisation form urlencoded.
   await app.register(fastifyFormbody);
   const apiKeys = app.get(ApiKeysService);
+  const conversations = app.get(ConversationsService);
   registerMultipartUploadParser(fastify, {
     maxFileBytes: config.FILES_MAX_BYTES,
     tempDir: uploadTempDir(config.FILES_DIR),
-    // The guard then finds the principal already there.
-    authenticate: async (request) => {
+    authenticate: async (request, credential) => {
+      // A customer's upload: an unknown token is the 404 of every token route.
+      if (credential === 'conversationToken') return conversations.findByToken((request.params as { token?: string }).token ?? '');
+      // The guard then finds the principal already there.
       request.principal = await apiKeys.principalFor(request.headers.authorization);
     },
   });

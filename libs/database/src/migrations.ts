@@ -5,6 +5,7 @@ import { Pusher1764100000000 } from '@app/migrations/1764100000000-pusher';
 import { LocationIds1764200000000 } from '@app/migrations/1764200000000-location-ids';
 import { HighLevel1764300000000 } from '@app/migrations/1764300000000-highlevel';
 import { Search1764400000000 } from '@app/migrations/1764400000000-search';
+import { CustomerFiles1764500000000 } from '@app/migrations/1764500000000-customer-files';
 import { ScopedIdempotency1764600000000 } from '@app/migrations/1764600000000-scoped-idempotency';
 
 // Every migration, oldest first. A new migration is added here as well as to migrations/.
@@ -16,5 +17,6 @@ export const migrations = [
   LocationIds1764200000000,
   HighLevel1764300000000,
   Search1764400000000,
+  CustomerFiles1764500000000,
   ScopedIdempotency1764600000000,
 ];

@@ -63,6 +63,8 @@ export function deskEndpoints(seed: Seed): Endpoint[] {
     { method: 'POST', path: '/files.json', body: { file: 'x' } },
     { method: 'GET', path: '/files/{file}.json' },
     { method: 'GET', path: '/files/{file}/download' },
+    { method: 'POST', path: '/conversations/token/{token}/files.json', body: { file: 'x' } },
+    { method: 'GET', path: '/conversations/token/{token}/files/{file}/download' },
     { method: 'POST', path: '/customers.json', body: { firstName: 'Cora', email: 'cora@example.test', contacts: [{ type: 'phone', value: '+1 555 0100' }] }, envelope: 'customer' },
     { method: 'GET', path: '/customers.json', list: CUSTOMER_LIST },
     { method: 'GET', path: '/customers/{customer}.json' },

@@ -2,7 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { ContactsModule } from '../contacts/contacts.module';
+import { FilesModule } from '../files/files.module';
 import { IncludesModule } from '../includes/includes.module';
+import { ConversationFilesController } from './conversation-files.controller';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
 import { ConversationsController } from './conversations.controller';
@@ -10,8 +12,8 @@ import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser]), AuthModule, ContactsModule, IncludesModule],
-  controllers: [ConversationsController],
+  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser]), AuthModule, ContactsModule, FilesModule, IncludesModule],
+  controllers: [ConversationsController, ConversationFilesController],
   providers: [ConversationsRepository, ConversationsService],
   exports: [ConversationsService],
 })

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FieldErrorsBuilder, Messages, NotFoundError } from '@app/common';
 import { Database } from '@app/database';
-import { In } from 'typeorm';
+import { In, SelectQueryBuilder } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { FileStorage, StoredContent } from './file-storage';
 import { FileErrorCode } from './files.errors';
@@ -11,6 +11,21 @@ import { FileUpload } from './uploaded-file';
 export interface FileContent {
   file: StoredFile;
   content: StoredContent;
+}
+
+// Who attaches files, and to which conversation's message. A customer's message may carry only
+// files uploaded for that conversation (by its token); an agent's also agents' own uploads, never
+// a file uploaded for another conversation.
+export interface AttachmentScope {
+  conversationId: number;
+  byCustomer: boolean;
+}
+
+// The conversation a customer's upload is for, and its contact (the uploader).
+export interface UploadingConversation {
+  tenantId: number;
+  id: number;
+  contactId: number;
 }
 
 @Injectable()
@@ -37,6 +52,30 @@ export class FilesService {
     return unique;
   }
 
+  // A message's attachments (`files`): each must be an active file of the tenant that the scope
+  // allows, or the error names its index. Unknown, another tenant's and out-of-scope ids get the
+  // same answer, so a customer learns nothing of files not theirs. The ids keep their order, once each.
+  async checkAttachable(
+    tenantId: number,
+    ids: readonly number[],
+    scope: AttachmentScope,
+    errors: FieldErrorsBuilder,
+    path = 'files',
+  ): Promise<number[]> {
+    const allowed = await this.attachableIds(tenantId, ids, scope);
+    ids.forEach((id, index) => {
+      if (!allowed.has(id)) errors.add(`${path}[${index}]`, Messages.notFound);
+    });
+    return [...new Set(ids)];
+  }
+
+  // The ids among these that the scope may attach.
+  async attachableIds(tenantId: number, ids: readonly number[], scope: AttachmentScope): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const found = await this.findActiveByIds(tenantId, ids);
+    return new Set(found.filter((file) => isAttachable(file.conversationId, scope)).map((file) => file.id));
+  }
+
   // Deleted ones too: a message still shows what it was sent with.
   async findByIds(tenantId: number, ids: readonly number[]): Promise<StoredFile[]> {
     if (ids.length === 0) return [];
@@ -48,6 +87,16 @@ export class FilesService {
   // fails after this returns, they stay behind unreferenced, which wastes space but misleads nobody.
   async create(principal: Principal, upload: FileUpload): Promise<StoredFile> {
     const { tenantId, userId } = principal;
+    return this.store(tenantId, upload, { createdBy: userId, updatedBy: userId });
+  }
+
+  // A customer's upload through the conversation's token: recorded with the conversation and its
+  // contact, by no agent.
+  async createForConversation(conversation: UploadingConversation, upload: FileUpload): Promise<StoredFile> {
+    return this.store(conversation.tenantId, upload, { conversationId: conversation.id, contactId: conversation.contactId });
+  }
+
+  private async store(tenantId: number, upload: FileUpload, owner: Partial<StoredFile>): Promise<StoredFile> {
     const { key } = await this.storage.put(tenantId, upload.open());
     try {
       return await this.db.transaction(async (manager) => {
@@ -58,8 +107,7 @@ export class FilesService {
           size: upload.size,
           sha256: upload.sha256,
           storageKey: key,
-          createdBy: userId,
-          updatedBy: userId,
+          ...owner,
         });
         await manager.insert(StoredFile, file);
         return manager.findOneByOrFail(StoredFile, { tenantId, id: file.id });
@@ -80,19 +128,37 @@ export class FilesService {
   // The bytes of an active file, opened: a row whose bytes are missing is a fault (a 500 that is
   // logged), not a 404 the client could do something about.
   async openContent(tenantId: number, id: number): Promise<FileContent> {
-    const file = await this.db.manager
-      .createQueryBuilder(StoredFile, 'f')
-      .addSelect('f.storageKey')
-      .where(`f.tenant_id = :tenantId AND f.id = :id AND f.state = 'active'`, { tenantId, id })
-      .getOne();
+    return this.open(id, (query) => query.where(`f.tenant_id = :tenantId AND f.id = :id AND f.state = 'active'`, { tenantId, id }));
+  }
+
+  // What a conversation's token may download: an active file uploaded for the conversation or
+  // attached to one of its active messages. Anything else is the 404 of an unknown id.
+  async openForConversation(tenantId: number, conversationId: number, id: number): Promise<FileContent> {
+    return this.open(id, (query) =>
+      query.where(`f.tenant_id = :tenantId AND f.id = :id AND f.state = 'active'`, { tenantId, id }).andWhere(
+        `(f.conversation_id = :conversationId OR EXISTS (
+           SELECT 1 FROM conversation_messages m
+            WHERE m.tenant_id = f.tenant_id AND m.conversation_id = :conversationId AND m.state = 'active' AND f.id = ANY (m.file_ids)))`,
+        { conversationId },
+      ),
+    );
+  }
+
+  private async open(id: number, where: (query: SelectQueryBuilder<StoredFile>) => SelectQueryBuilder<StoredFile>): Promise<FileContent> {
+    const file = await where(this.db.manager.createQueryBuilder(StoredFile, 'f').addSelect('f.storageKey')).getOne();
     if (!file) throw notFound(id);
     const content = await this.storage.open(file.storageKey);
     if (content.size !== file.size) {
       content.stream.destroy();
-      throw new Error(`file ${id} of tenant ${tenantId}: ${content.size} bytes stored, ${file.size} recorded`);
+      throw new Error(`file ${id} of tenant ${file.tenantId}: ${content.size} bytes stored, ${file.size} recorded`);
     }
     return { file, content };
   }
+}
+
+// Agents' own uploads are unscoped: any agent's message may carry them, no customer's.
+export function isAttachable(fileConversationId: number | null, scope: AttachmentScope): boolean {
+  return fileConversationId === null ? !scope.byCustomer : fileConversationId === scope.conversationId;
 }
 
 function notFound(id: number): NotFoundError {

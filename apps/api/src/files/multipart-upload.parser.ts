@@ -18,13 +18,19 @@ declare module 'fastify' {
     uploadTempFiles?: string[];
   }
   interface FastifyContextConfig {
-    // Set by @RouteConfig(MULTIPART_UPLOAD_ROUTE) on the routes that take a file upload.
-    multipartUpload?: boolean;
+    // Set by @RouteConfig(MULTIPART_UPLOAD_ROUTE or CUSTOMER_UPLOAD_ROUTE) on the routes that take
+    // a file upload: the credential checked before the file is read.
+    multipartUpload?: UploadCredential;
   }
 }
 
+// An agent's API key, or the conversation token in the route's path (`:token`).
+export type UploadCredential = 'apiKey' | 'conversationToken';
+
 // `@RouteConfig(MULTIPART_UPLOAD_ROUTE)`: this route takes multipart/form-data with one part `file`.
-export const MULTIPART_UPLOAD_ROUTE = { multipartUpload: true };
+export const MULTIPART_UPLOAD_ROUTE = { multipartUpload: 'apiKey' as UploadCredential };
+// The same, for a customer's upload authorised by the conversation token of its path.
+export const CUSTOMER_UPLOAD_ROUTE = { multipartUpload: 'conversationToken' as UploadCredential };
 
 export const FILE_FIELD = 'file';
 // Room around the file for the boundaries and part headers.
@@ -35,7 +41,7 @@ export interface MultipartUploadOptions {
   maxFileBytes: number;
   tempDir: string;
   // Runs before any byte is written to disk, so a stranger cannot fill it; throws to refuse.
-  authenticate?: (request: FastifyRequest) => Promise<unknown>;
+  authenticate?: (request: FastifyRequest, credential: UploadCredential) => Promise<unknown>;
 }
 
 // Parses multipart/form-data for the upload routes: the one part named `file` is streamed to a
@@ -56,12 +62,13 @@ export function registerMultipartUploadParser(fastify: FastifyInstance, options:
 async function parseUpload(request: FastifyRequest, payload: IncomingMessage, options: MultipartUploadOptions): Promise<unknown> {
   // No route: Fastify answers 404 and the body is never read.
   if (request.is404) return undefined;
-  if (!request.routeOptions.config.multipartUpload) {
+  const credential = request.routeOptions.config.multipartUpload;
+  if (!credential) {
     throw new UnsupportedMediaTypeError('UNSUPPORTED_MEDIA_TYPE', 'multipart/form-data is taken by file uploads only; send application/json');
   }
   const declared = Number(request.headers['content-length']);
   if (declared > options.maxFileBytes + FRAMING_BYTES) throw tooLarge(options.maxFileBytes);
-  await options.authenticate?.(request);
+  await options.authenticate?.(request, credential);
   await mkdir(options.tempDir, { recursive: true });
   return new UploadReader(request, payload, options).read();
 }

@@ -19,4 +19,12 @@ export class StoredFile extends TenantOwnedEntity {
 
   @Column({ name: 'storage_key', type: 'text', select: false })
   storageKey: string;
+
+  // Set for a customer's upload (through the conversation's token): the conversation it was
+  // uploaded for and its contact. Null for agents' uploads.
+  @Column({ name: 'conversation_id', type: 'bigint', nullable: true })
+  conversationId: number | null;
+
+  @Column({ name: 'contact_id', type: 'bigint', nullable: true })
+  contactId: number | null;
 }

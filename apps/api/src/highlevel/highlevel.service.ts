@@ -142,16 +142,16 @@ export class HighLevelService {
     if ((dto.message ?? '').trim() === '' && urls.length === 0) problems.push('message must not be empty when there are no attachments');
     if (problems.length > 0) throw invalid(problems);
 
-    const found = new Set((await this.files.findActiveByIds(principal.tenantId, fileIds as number[])).map((file) => file.id));
-    const missing = fileIds.flatMap((fileId, index) => (found.has(fileId!) ? [] : [`attachments.${index} is not a file of this location`]));
-    if (missing.length > 0) throw invalid(missing);
-
     const contactId = parseId(dto.contactId);
     return this.db.transaction(async (manager) => {
       if (contactId === null || !(await this.repository.lockActiveContact(manager, principal.tenantId, contactId))) {
         throw invalid([`contactId ${dto.contactId} is not a contact of this location`]);
       }
       const conversationId = await this.conversationFor(principal, contactId, dto.conversationId);
+      // An agent's files, or files uploaded for this conversation (a new one started above is rolled back).
+      const allowed = await this.files.attachableIds(principal.tenantId, fileIds as number[], { conversationId, byCustomer: false });
+      const missing = fileIds.flatMap((fileId, index) => (allowed.has(fileId!) ? [] : [`attachments.${index} is not a file of this location`]));
+      if (missing.length > 0) throw invalid(missing);
       const { message } = await this.messages.post(principal, {
         conversationId,
         message: dto.message ?? '',

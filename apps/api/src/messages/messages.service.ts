@@ -5,7 +5,7 @@ import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ContactsService } from '../contacts/contacts.service';
-import { FilesService } from '../files/files.service';
+import { AttachmentScope, FilesService } from '../files/files.service';
 import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
@@ -67,7 +67,7 @@ export class MessagesService {
       if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
 
       const author = await this.author(manager, principal, input, conversation?.customerId, errors);
-      const fileIds = await this.files.checkActiveIds(tenantId, input.files ?? [], errors);
+      const fileIds = await this.files.checkAttachable(tenantId, input.files ?? [], attachedBy(conversationId, author), errors);
       if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
       errors.throwIfAny();
 
@@ -134,7 +134,7 @@ export class MessagesService {
       }
       const conversationRef = input.conversation as { id?: unknown } | undefined;
       if (conversationRef !== undefined && conversationRef?.id !== current.conversationId) errors.add('conversation', 'is read-only');
-      const fileIds = input.files === undefined ? undefined : await this.files.checkActiveIds(tenantId, input.files, errors);
+      const fileIds = input.files === undefined ? undefined : await this.files.checkAttachable(tenantId, input.files, attachedBy(current.conversationId, current), errors);
       const message = input.message ?? current.message;
       if (message.trim() === '' && (fileIds ?? current.fileIds).length === 0) errors.add('message', Messages.required);
       errors.throwIfAny();
@@ -212,6 +212,12 @@ export class MessagesService {
     }
     return { userId, contactId: null };
   }
+}
+
+// A customer's message (a contact its author) may carry only files uploaded for its conversation.
+// Without a conversation (already an error) every file is refused alike.
+function attachedBy(conversationId: number | undefined, author: { contactId: number | null }): AttachmentScope {
+  return { conversationId: conversationId ?? 0, byCustomer: author.contactId !== null };
 }
 
 function notFound(id: number): NotFoundError {

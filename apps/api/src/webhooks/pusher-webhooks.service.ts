@@ -4,6 +4,7 @@ import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { presentConversation } from '../conversations/conversation.presenter';
 import { ConversationsService } from '../conversations/conversations.service';
+import { isAttachable } from '../files/files.service';
 import { ConversationMessage } from '../messages/conversation-message.entity';
 import { presentMessage } from '../messages/message.presenter';
 import { directionOf, isSameMessage } from '../messages/messages.repository';
@@ -36,7 +37,8 @@ type Author = { userId: number | null; contactId: number | null };
 type Acting = Exclude<Classified, { kind: 'ignored' }>;
 // An event once its conversation has been found: events of ours carry their tenant, messages
 // their author; the rest are ignored, with their tenant when the conversation is known.
-type MessageEvent = Extract<Classified, { kind: 'message' }> & { tenantId: number; author: Author };
+// `filesDropped`: why some of its files were left out (recorded with the event).
+type MessageEvent = Extract<Classified, { kind: 'message' }> & { tenantId: number; author: Author; filesDropped?: string };
 type Resolved =
   | MessageEvent
   | (Exclude<Acting, { kind: 'message' }> & { tenantId: number })
@@ -234,12 +236,27 @@ export class PusherWebhooksService {
         return ignored(event, conversation.tenantId, `${memberId(event.member)} is not an agent or contact of the conversation`);
       }
       if (event.kind === 'member') return event;
-      const missing = event.fileIds.findIndex((id) => !files.has(`${conversation.tenantId}:${id}`));
-      if (missing >= 0) return ignored(event, conversation.tenantId, `data.files[${missing}] is not a file of the conversation's tenant`);
       const author = event.member?.kind === 'user' ? { userId: event.member.id, contactId: null } : { userId: null, contactId: event.member?.id ?? conversation.contactId };
-      return { ...event, author };
+      return withAttachableFiles({ ...event, tenantId: conversation.tenantId, author }, files);
     });
   }
+}
+
+// A message keeps only the files its author may attach (FilesService's rule: a customer only those
+// uploaded for this conversation); the others are dropped, and why is recorded with the event
+// without telling unknown ids from others'. A message left with neither text nor files is ignored.
+function withAttachableFiles(event: MessageEvent, files: Map<string, number | null>): Resolved {
+  const scope = { conversationId: event.conversationId, byCustomer: event.author.contactId !== null };
+  const attachable = (id: number) => {
+    const key = `${event.tenantId}:${id}`;
+    return files.has(key) && isAttachable(files.get(key)!, scope);
+  };
+  const dropped = event.fileIds.flatMap((id, index) => (attachable(id) ? [] : [`data.files[${index}]`]));
+  if (dropped.length === 0) return event;
+  const reason = `${dropped.join(', ')} dropped: not a file this author may attach to the conversation`;
+  const fileIds = event.fileIds.filter(attachable);
+  if (event.message.trim() === '' && fileIds.length === 0) return ignored(event, event.tenantId, `${reason}, and nothing else was sent`);
+  return { ...event, fileIds, filesDropped: reason };
 }
 
 // The kind an event was classified as, before its conversation was looked up.
@@ -269,7 +286,7 @@ function toStored(e: Resolved): NewWebhookEvent {
     tenantId: e.tenantId,
     conversationId: e.tenantId === null ? null : e.conversationId,
     outcome: e.kind === 'message' ? 'message' : e.kind === 'ignored' ? 'ignored' : 'applied',
-    reason: e.kind === 'ignored' ? e.reason : null,
+    reason: e.kind === 'ignored' ? e.reason : e.kind === 'message' ? (e.filesDropped ?? null) : null,
   };
 }
 

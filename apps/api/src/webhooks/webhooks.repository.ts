@@ -88,16 +88,17 @@ export class WebhooksRepository {
     return new Map(rows.map((row) => [row.key, row.customer_id]));
   }
 
-  // The active files among those named, as `tenant:id`.
-  async findActiveFiles(manager: EntityManager, refs: readonly { tenantId: number; id: number }[]): Promise<Set<string>> {
-    if (refs.length === 0) return new Set();
-    const rows: { key: string }[] = await manager.query(
-      `SELECT f.tenant_id || ':' || f.id AS key
+  // The active files among those named, as `tenant:id`, each with the conversation it was
+  // uploaded for (null: an agent's upload).
+  async findActiveFiles(manager: EntityManager, refs: readonly { tenantId: number; id: number }[]): Promise<Map<string, number | null>> {
+    if (refs.length === 0) return new Map();
+    const rows: { key: string; conversation_id: number | null }[] = await manager.query(
+      `SELECT f.tenant_id || ':' || f.id AS key, f.conversation_id
          FROM unnest($1::bigint[], $2::bigint[]) AS r(tenant_id, id)
          JOIN files f ON f.tenant_id = r.tenant_id AND f.id = r.id AND f.state = 'active'`,
       [refs.map((r) => r.tenantId), refs.map((r) => r.id)],
     );
-    return new Set(rows.map((row) => row.key));
+    return new Map(rows.map((row) => [row.key, row.conversation_id]));
   }
 
   // Stores the events whose keys are new and answers those keys. In key order, so two batches
