@@ -181,40 +181,47 @@ describe('Concurrent conversions and messages on the same conversations', () => 
     );
     expect(counts).toEqual([]);
   }, 60_000);
+
   // A deadlock PostgreSQL would report, raised after the attempt has written its message.
   const deadlock = () => new QueryFailedError('UPDATE conversations …', [], Object.assign(new Error('deadlock detected'), { code: '40P01' }));
 
   describe('a transaction PostgreSQL aborts for a deadlock', () => {
-    // These watch the in-process app's repository, so they send to it (t.inProcessHttp).
-    const post = (body: object, key: string) =>
-      t.inProcessHttp.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).set('Idempotency-Key', key).send(body);
     const stored = async (message: string) =>
       Number((await t.db.query(`SELECT count(*) FROM conversation_messages WHERE tenant_id = $1 AND message = $2`, [acme.tenantId, message]))[0].count);
     const keyRow = async (key: string) =>
       (await t.db.query(`SELECT response_status FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, [acme.tenantId, key]))[0];
+    const post = (body: object, key: string) =>
+      t.inProcessHttp.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).set('Idempotency-Key', key).send(body);
 
-    it('should run the whole request again, its Idempotency-Key claim included, and answer as if nothing happened', async () => {
-      const c = await chat();
+    // Posts with the first `deadlocks` attempts failing after their message is written, watching the
+    // in-process app's repository (so it sends to that app): the answer and how many attempts ran.
+    async function postThroughDeadlocks(deadlocks: number, body: object, key: string) {
       const repository = t.app.get(MessagesRepository);
       const touch = repository.touchConversation.bind(repository);
-      const spy = jest.spyOn(repository, 'touchConversation').mockImplementationOnce(async (...args) => {
+      let failed = 0;
+      const spy = jest.spyOn(repository, 'touchConversation').mockImplementation(async (...args) => {
         await touch(...args);
-        throw deadlock();
+        if (failed++ < deadlocks) throw deadlock();
       });
-      let res;
-      let attempts: number;
       try {
-        res = await post({ conversationId: c.id, message: 'after a deadlock' }, 'retried-key');
-        attempts = spy.mock.calls.length;
+        const res = await post(body, key);
+        return { res, attempts: spy.mock.calls.length };
       } finally {
         spy.mockRestore();
       }
+    }
+
+    it('should run the whole request again, its Idempotency-Key claim included, and answer as if nothing happened', async () => {
+      const c = await chat();
+      const body = { conversationId: c.id, message: 'after a deadlock' };
+
+      const { res, attempts } = await postThroughDeadlocks(1, body, 'retried-key');
 
       expect(res.status).toBe(201);
-      expect(attempts!).toBe(2);
+      expect(attempts).toBe(2);
       expect(await stored('after a deadlock')).toBe(1);
       expect(await keyRow('retried-key')).toEqual({ response_status: 201 });
-      const replay = await post({ conversationId: c.id, message: 'after a deadlock' }, 'retried-key');
+      const replay = await post(body, 'retried-key');
       expect(replay.status).toBe(201);
       expect(replay.headers['idempotent-replayed']).toBe('true');
       expect(replay.body.conversationmessage.id).toBe(res.body.conversationmessage.id);
@@ -222,24 +229,12 @@ describe('Concurrent conversions and messages on the same conversations', () => 
 
     it('should give up after three attempts with 409 CONCURRENT_UPDATE, having written nothing', async () => {
       const c = await chat();
-      const repository = t.app.get(MessagesRepository);
-      const touch = repository.touchConversation.bind(repository);
-      const spy = jest.spyOn(repository, 'touchConversation').mockImplementation(async (...args) => {
-        await touch(...args);
-        throw deadlock();
-      });
-      let res;
-      let attempts: number;
-      try {
-        res = await post({ conversationId: c.id, message: 'never through' }, 'doomed-key');
-        attempts = spy.mock.calls.length;
-      } finally {
-        spy.mockRestore();
-      }
+
+      const { res, attempts } = await postThroughDeadlocks(Infinity, { conversationId: c.id, message: 'never through' }, 'doomed-key');
 
       expect(res.status).toBe(409);
       expect(res.headers['x-error-code']).toBe('CONCURRENT_UPDATE');
-      expect(attempts!).toBe(3);
+      expect(attempts).toBe(3);
       expect(await stored('never through')).toBe(0);
       expect(await keyRow('doomed-key')).toBeUndefined();
     });
