@@ -1,7 +1,10 @@
+import { createHmac } from 'node:crypto';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { BASE, DOCUMENTED_CONVERSATION_FIELDS } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';
+
+const PUSHER = { key: 'app-key', secret: 'app-secret' };
 
 describe('Conversion of a conversation to a ticket (POST /conversations/{id}/convert.json)', () => {
   let t: TestApp;
@@ -9,7 +12,8 @@ describe('Conversion of a conversation to a ticket (POST /conversations/{id}/con
   let globex: TestTenant;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // A key and secret verify the widget's webhooks; without an app id nothing is sent to Pusher.
+    t = await createTestApp({ PUSHER_KEY: PUSHER.key, PUSHER_SECRET: PUSHER.secret });
     [acme, globex] = await Promise.all([createTenant(t, 'Acme'), createTenant(t, 'Globex')]);
   });
   afterAll(() => t.close());
@@ -374,6 +378,150 @@ describe('Conversion of a conversation to a ticket (POST /conversations/{id}/con
       expect(byAdmin.status).toBe(200);
       const [created] = await tagsNamed(fresh);
       expect(await tagIdsOfTicket(byAdminChat.id)).toEqual([created.id]);
+      });
+    });
+
+  // Every door that adds a message to a conversation, after it became a ticket: the message is in
+  // the chat and in the ticket's thread, written in one transaction.
+  describe('messages posted after the conversion', () => {
+    async function converted(body: object = {}): Promise<{ c: Chat; ticketId: number }> {
+      const c = await chat(acme, [acme.adminId]);
+      await say(c, { contactId: c.contactId }, 'before the conversion', '2026-11-05T09:00:00.000Z');
+      const res = await convert(c.id, body);
+      expect(res.status).toBe(200);
+      return { c, ticketId: res.body.ticket_id };
+    }
+
+    const post = (body: object) => t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send(body);
+    const chatOf = (conversationId: number) =>
+      t.db.query(`SELECT id, user_id, contact_id, message FROM conversation_messages WHERE conversation_id = $1 ORDER BY id`, [conversationId]);
+    const copies = (ticketId: number) =>
+      t.db.query(
+        `SELECT conversation_message_id, user_id, contact_id, message, edit_method, state FROM ticket_messages
+          WHERE ticket_id = $1 AND conversation_message_id IS NOT NULL ORDER BY id`,
+        [ticketId],
+      );
+    const messageCount = async (ticketId: number) => (await t.db.query(`SELECT message_count FROM tickets WHERE id = $1`, [ticketId]))[0].message_count;
+    const ticketEvents = (ticketId: number) =>
+      t.db.query(
+        `SELECT payload->'channels' AS channels FROM outbox
+          WHERE topic = 'pusher' AND payload->>'event' = 'ticket.updated' AND (payload->'data'->>'id')::bigint = $1 ORDER BY id`,
+        [ticketId],
+      );
+
+    function webhook(conversationId: number, data: Record<string, unknown>) {
+      const raw = JSON.stringify({
+        time_ms: Date.now(),
+        events: [{ name: 'client_event', channel: `private-conversation-${conversationId}`, event: 'client-message', data: JSON.stringify(data), socket_id: '1.2' }],
+      });
+      return t.http
+        .post(`${BASE}/conversationmessages/webhooks.json`)
+        .set({ 'Content-Type': 'application/json', 'X-Pusher-Key': PUSHER.key, 'X-Pusher-Signature': createHmac('sha256', PUSHER.secret).update(raw).digest('hex') })
+        .send(raw);
+    }
+
+    it("should put a Desk post in the ticket's thread too, by its author, escaped as the transcript is, and counted", async () => {
+      const { c, ticketId } = await converted();
+
+      const agent = await post({ conversationId: c.id, message: '<b>on it</b> & more', clientMessageId: 'agent-after' });
+      const customer = await post({ conversationId: c.id, contactId: c.contactId, message: 'thanks' });
+
+      expect([agent.status, customer.status]).toEqual([201, 201]);
+      const chatRows = await chatOf(c.id);
+      expect(chatRows.map((m: { message: string }) => m.message)).toEqual(['before the conversion', '<b>on it</b> & more', 'thanks']);
+      expect(await copies(ticketId)).toEqual([
+        { conversation_message_id: chatRows[0].id, user_id: null, contact_id: c.contactId, message: '<p>before the conversion</p>', edit_method: 'html', state: 'active' },
+        { conversation_message_id: agent.body.conversationmessage.id, user_id: acme.adminId, contact_id: null, message: '<p>&lt;b&gt;on it&lt;/b&gt; &amp; more</p>', edit_method: 'html', state: 'active' },
+        { conversation_message_id: customer.body.conversationmessage.id, user_id: null, contact_id: c.contactId, message: '<p>thanks</p>', edit_method: 'html', state: 'active' },
+      ]);
+      expect(await messageCount(ticketId)).toBe(3);
+      // Agents hear of the ticket's change on their tenant's channel only.
+      expect(await ticketEvents(ticketId)).toEqual([{ channels: [`private-tenant-${acme.tenantId}`] }, { channels: [`private-tenant-${acme.tenantId}`] }]);
+
+      // A repeat of a clientMessageId stores nothing, in the chat or the thread.
+      const again = await post({ conversationId: c.id, message: '<b>on it</b> & more', clientMessageId: 'agent-after' });
+      expect(again.status).toBe(200);
+      expect(await copies(ticketId)).toHaveLength(3);
+      expect(await messageCount(ticketId)).toBe(3);
+    });
+
+    it("should put the widget's message from a signed webhook in the thread once, however often Pusher sends it", async () => {
+      const { c, ticketId } = await converted();
+
+      const first = await webhook(c.id, { message: 'from the widget', clientMessageId: 'w-1' });
+      const retried = await webhook(c.id, { message: 'from the widget', clientMessageId: 'w-1' });
+
+      expect([first.status, retried.status]).toEqual([201, 201]);
+      expect(first.body.meta.created).toBe(1);
+      expect(retried.body.meta.created).toBe(0);
+      expect((await copies(ticketId)).slice(1)).toEqual([
+        { conversation_message_id: first.body.conversationmessage.id, user_id: null, contact_id: c.contactId, message: '<p>from the widget</p>', edit_method: 'html', state: 'active' },
+      ]);
+      expect(await messageCount(ticketId)).toBe(2);
+    });
+
+    it("should put HighLevel's send naming the conversation in the thread, and start a new conversation for a send without it", async () => {
+      const { c, ticketId } = await converted();
+      const send = (body: object) => t.http.post('/conversations/messages').set('Authorization', acme.auth).set('Version', '2021-07-28').send(body);
+
+      const named = await send({ type: 'Live_Chat', contactId: String(c.contactId), conversationId: String(c.id), message: 'named' });
+      const byContact = await send({ type: 'Live_Chat', contactId: String(c.contactId), message: 'by contact' });
+
+      expect([named.status, byContact.status]).toEqual([200, 200]);
+      expect(named.body.conversationId).toBe(String(c.id));
+      expect(byContact.body.conversationId).not.toBe(String(c.id));
+      expect((await copies(ticketId)).slice(1)).toEqual([
+        { conversation_message_id: Number(named.body.messageId), user_id: acme.adminId, contact_id: null, message: '<p>named</p>', edit_method: 'html', state: 'active' },
+      ]);
+      const [fresh] = await t.db.query(`SELECT ticket_id FROM conversations WHERE id = $1`, [byContact.body.conversationId]);
+      expect(fresh.ticket_id).toBeNull();
+      expect((await chatOf(Number(byContact.body.conversationId))).map((m: { message: string }) => m.message)).toEqual(['by contact']);
+    });
+
+    it('should keep the text as written in a markdown ticket', async () => {
+      const { c, ticketId } = await converted({ editMethod: 'markdown' });
+
+      expect((await post({ conversationId: c.id, message: '**bold** <kbd>' })).status).toBe(201);
+
+      expect((await copies(ticketId)).map((m: { message: string }) => m.message)).toEqual(['before the conversion', '**bold** <kbd>']);
+    });
+
+    it('should leave the thread as posted when the chat message is edited or deleted afterwards', async () => {
+      const { c, ticketId } = await converted();
+      const posted = await post({ conversationId: c.id, message: 'first draft' });
+      const id = posted.body.conversationmessage.id;
+
+      const edited = await t.http.patch(`${BASE}/conversationmessages/${id}.json`).set('Authorization', acme.auth).send({ message: 'second draft' });
+      const removed = await t.http.delete(`${BASE}/conversationmessages/${id}.json`).set('Authorization', acme.auth);
+
+      expect([edited.status, removed.status]).toEqual([200, 204]);
+      expect((await t.db.query(`SELECT message, state FROM conversation_messages WHERE id = $1`, [id]))[0]).toEqual({ message: 'second draft', state: 'deleted' });
+      expect((await copies(ticketId)).slice(1)).toEqual([
+        { conversation_message_id: id, user_id: acme.adminId, contact_id: null, message: '<p>first draft</p>', edit_method: 'html', state: 'active' },
+      ]);
+      expect(await messageCount(ticketId)).toBe(2);
+    });
+
+    it('should store neither the message nor its copy when the copy fails', async () => {
+      const { c, ticketId } = await converted();
+      await t.db.query(`
+        CREATE OR REPLACE FUNCTION fail_copy_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.message LIKE '%never copied%' THEN RAISE EXCEPTION 'injected fault'; END IF;
+          RETURN NEW;
+        END $$`);
+      await t.db.query(`CREATE TRIGGER tr_fail_copy_insert BEFORE INSERT ON ticket_messages FOR EACH ROW EXECUTE FUNCTION fail_copy_insert()`);
+      try {
+        const res = await post({ conversationId: c.id, message: 'never copied' });
+        const hooked = await webhook(c.id, { message: 'never copied either', clientMessageId: 'w-fault' });
+
+        expect([res.status, hooked.status]).toEqual([500, 500]);
+      } finally {
+        await t.db.query(`DROP TRIGGER tr_fail_copy_insert ON ticket_messages`);
+      }
+      expect((await chatOf(c.id)).map((m: { message: string }) => m.message)).toEqual(['before the conversion']);
+      expect(await copies(ticketId)).toHaveLength(1);
+      expect(await t.db.query(`SELECT 1 FROM webhook_events WHERE conversation_id = $1`, [c.id])).toEqual([]);
     });
   });
 });

@@ -1,18 +1,24 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AppConfig } from '@app/config';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryFailedError } from 'typeorm';
 import { isPooled, STATEMENT_TIMEOUT_MS } from './database-options';
 import { currentDeadline, DeadlineExceededError } from './request-deadline';
+import { retryableState, retryPauseMs, TRANSACTION_ATTEMPTS } from './transaction-retry';
 
 // The services' one way to the database. Inside `withTransaction` every query of the request, and
 // every `transaction()` a service opens, joins that one transaction: the idempotency interceptor
 // commits a key's record with the work it guards, or neither.
 // A transaction opened for a request with a deadline (RequestDeadline) holds its statements to the
 // time left and commits only if the deadline has not answered for the request already.
+// The outermost transaction is the unit of retry: one that PostgreSQL aborts for a deadlock or a
+// serialization failure runs again from its start (see transaction-retry.ts), so a request with an
+// Idempotency-Key claims its key again with the work it guards.
 @Injectable()
 export class Database {
+  private readonly logger = new Logger(Database.name);
   private readonly ambient = new AsyncLocalStorage<EntityManager>();
   private readonly columnLists = new Map<EntityTarget<ObjectLiteral>, string>();
 
@@ -46,8 +52,24 @@ export class Database {
     return this.run(work);
   }
 
-  // As DataSource.transaction, with the request's deadline at its start and at its COMMIT.
+  // Runs `work` in a transaction of its own, again after a deadlock or serialization failure while
+  // attempts and the request's deadline allow; `work` must then be safe to run again, which it is
+  // when everything it writes goes through this transaction.
   private async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runOnce(work);
+      } catch (error) {
+        const pause = retryPauseMs(error, attempt, currentDeadline());
+        if (pause === null) throw error;
+        this.logger.warn(`transaction rolled back by ${retryableState(error)}; attempt ${attempt + 1} of ${TRANSACTION_ATTEMPTS} in ${pause} ms`);
+        await sleep(pause);
+      }
+    }
+  }
+
+  // As DataSource.transaction, with the request's deadline at its start and at its COMMIT.
+  private async runOnce<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const deadline = currentDeadline();
     const runner = this.dataSource.createQueryRunner();
     let bounded = false;

@@ -45,7 +45,7 @@ export class CustomersRepository {
     return manager
       .createQueryBuilder(Customer, 'cu')
       .where('cu.tenant_id = :tenantId AND cu.id = :id', { tenantId, id })
-      .setLock('pessimistic_write')
+      .setLock('for_no_key_update')
       .getOne();
   }
 

@@ -27,7 +27,7 @@ export class ConversationsRepository {
     return manager
       .createQueryBuilder(Conversation, 'c')
       .where('c.tenant_id = :tenantId AND c.id = :id', { tenantId, id })
-      .setLock('pessimistic_write')
+      .setLock('for_no_key_update')
       .getOne();
   }
 

@@ -223,7 +223,7 @@ export class HighLevelRepository {
   // one when there is none then happen once, whatever runs at the same time.
   async lockActiveContact(manager: EntityManager, tenantId: number, contactId: number): Promise<boolean> {
     const rows: unknown[] = await manager.query(
-      `SELECT id FROM customer_contacts WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR UPDATE`,
+      `SELECT id FROM customer_contacts WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR NO KEY UPDATE`,
       [tenantId, contactId],
     );
     return rows.length > 0;

@@ -127,7 +127,10 @@ export class HighLevelService {
 
   // An agent's message (the key's) to the contact, on the given conversation or the contact's
   // open one, started when there is none: all in one transaction, with the contact locked so two
-  // first messages at once start one conversation.
+  // first messages at once start one conversation. A conversation converted to a ticket is no
+  // longer open (a send without conversationId starts a new one), but one named by
+  // conversationId still takes the message, which then joins the ticket's thread as well.
+  // Locks: the contact, then (in MessagesService.post) the conversation.
   async sendMessage(principal: Principal, dto: SendMessageDto, fileIdOf: (url: string) => number | null): Promise<SentMessage> {
     const problems: string[] = [];
     if (!(DELIVERABLE_TYPES as readonly string[]).includes(dto.type)) {

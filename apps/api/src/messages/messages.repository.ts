@@ -65,20 +65,35 @@ export class MessagesRepository {
     return { message: existing, created: false };
   }
 
-  // The conversation a message goes to: its state and contact's customer, or null.
-  async findConversation(
+  // The conversation a message goes to, locked for the rest of the transaction (before the message
+  // is written: see "Who locks what" in docs/architecture.md): its state, its contact's customer,
+  // and the ticket it became, if any; or null.
+  async lockConversation(
     manager: EntityManager,
     tenantId: number,
     conversationId: number,
-  ): Promise<{ state: string; customerId: number } | null> {
-    const [row]: { state: string; customer_id: number }[] = await manager.query(
-      `SELECT c.state, cc.customer_id
+  ): Promise<{ state: string; customerId: number; ticketId: number | null } | null> {
+    const [row]: { state: string; customer_id: number; ticket_id: number | null }[] = await manager.query(
+      `SELECT c.state, cc.customer_id, c.ticket_id
          FROM conversations c
          JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
-        WHERE c.tenant_id = $1 AND c.id = $2`,
+        WHERE c.tenant_id = $1 AND c.id = $2
+          FOR NO KEY UPDATE OF c`,
       [tenantId, conversationId],
     );
-    return row ? { state: row.state, customerId: row.customer_id } : null;
+    return row ? { state: row.state, customerId: row.customer_id, ticketId: row.ticket_id } : null;
+  }
+
+  // The conversation of a message, locked as above before the message itself is: null when the
+  // tenant has no such message. A message never changes conversation.
+  async lockConversationOfMessage(manager: EntityManager, tenantId: number, messageId: number): Promise<number | null> {
+    const [row]: { id: number }[] = await manager.query(
+      `SELECT c.id FROM conversations c
+        WHERE c.tenant_id = $1 AND c.id = (SELECT m.conversation_id FROM conversation_messages m WHERE m.tenant_id = $1 AND m.id = $2)
+          FOR NO KEY UPDATE`,
+      [tenantId, messageId],
+    );
+    return row?.id ?? null;
   }
 
   // A new message moves its conversation's last-message time and text (the search's) and updatedAt.

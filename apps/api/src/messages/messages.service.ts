@@ -7,6 +7,7 @@ import { UsersService } from '../auth/users.service';
 import { ContactsService } from '../contacts/contacts.service';
 import { AttachmentScope, FilesService } from '../files/files.service';
 import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
+import { TicketsService } from '../tickets/tickets.service';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
 import { MessageErrorCode } from './messages.errors';
@@ -51,6 +52,7 @@ export class MessagesService {
     private readonly users: UsersService,
     private readonly files: FilesService,
     private readonly live: LiveEvents,
+    private readonly tickets: TicketsService,
   ) {}
 
   // Adds a message to an active conversation of the tenant and, in the same transaction, moves the
@@ -62,7 +64,7 @@ export class MessagesService {
     return this.db.transaction(async (manager) => {
       const errors = new FieldErrorsBuilder();
       const conversationId = this.conversationIdOf(input, errors);
-      const conversation = conversationId === undefined ? null : await this.messages.findConversation(manager, tenantId, conversationId);
+      const conversation = conversationId === undefined ? null : await this.messages.lockConversation(manager, tenantId, conversationId);
       if (conversationId !== undefined && !conversation) errors.add(input.conversationId !== undefined ? 'conversationId' : 'conversation.id', Messages.notFound);
       if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
 
@@ -84,6 +86,8 @@ export class MessagesService {
       const result = await this.messages.insert(manager, candidate);
       if (!result.created && !isSameMessage(result.message, candidate)) throw clientMessageIdReused();
       if (!result.created) return result;
+      // A converted conversation's message joins its ticket's thread too: nothing is left behind.
+      if (conversation!.ticketId !== null) await this.tickets.copyChatMessages([result.message], principal);
       await this.messages.touchConversation(manager, tenantId, conversationId!, result.message.id, actorId);
       await this.live.publish([liveEventBy(principal, 'message.created', presentMessage(result.message), conversationId!)]);
       return result;
@@ -115,10 +119,11 @@ export class MessagesService {
   async update(principal: Principal, id: number, input: MessageUpdate): Promise<ConversationMessage> {
     const { tenantId, userId } = principal;
     return this.db.transaction(async (manager) => {
+      if ((await this.messages.lockConversationOfMessage(manager, tenantId, id)) === null) throw notFound(id);
       const current = await manager
         .createQueryBuilder(ConversationMessage, 'm')
         .where('m.tenant_id = :tenantId AND m.id = :id', { tenantId, id })
-        .setLock('pessimistic_write')
+        .setLock('for_no_key_update')
         .getOne();
       if (!current) throw notFound(id);
 
@@ -156,6 +161,7 @@ export class MessagesService {
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
     await this.db.transaction(async (manager) => {
+      if ((await this.messages.lockConversationOfMessage(manager, tenantId, id)) === null) throw notFound(id);
       const result = await manager.update(ConversationMessage, { tenantId, id, state: 'active' }, deletedNow(userId));
       if (result.affected !== 0) {
         const message = await this.announce(principal, 'message.updated', id);

@@ -50,7 +50,7 @@ type Outcome =
 
 // Sends the outbox's live updates (topic `pusher`) to Pusher after the transactions that wrote
 // them committed, at least once each:
-// - a tick claims due rows with a lease: one UPDATE … FOR UPDATE SKIP LOCKED, which counts the
+// - a tick claims due rows with a lease: one UPDATE … FOR NO KEY UPDATE SKIP LOCKED, which counts the
 //   attempt and moves available_at past the sends, so another process skips them, and a process
 //   that dies mid-send leaves them to be claimed again when the lease ends;
 // - it sends outside any transaction, then records each row's fate: delivered_at; or last_error
@@ -162,7 +162,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
                 WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL AND available_at <= now()
                 ORDER BY available_at, id
                 LIMIT $2
-                FOR UPDATE SKIP LOCKED) due
+                FOR NO KEY UPDATE SKIP LOCKED) due
         WHERE o.tenant_id = due.tenant_id AND o.id = due.id
        RETURNING o.tenant_id, o.id, o.attempts, o.payload, due.available_at AS due_at`,
       [LIVE_EVENTS_TOPIC, limit, this.leaseMs],

@@ -55,7 +55,7 @@ export class TicketsRepository {
     return manager
       .createQueryBuilder(Ticket, 't')
       .where('t.tenant_id = :tenantId AND t.id = :id', { tenantId, id })
-      .setLock('pessimistic_write')
+      .setLock('for_no_key_update')
       .getOne();
   }
 
@@ -143,6 +143,46 @@ export class TicketsRepository {
     return inserted;
   }
 
+  // Chat messages stored after their conversation became a ticket, copied to that ticket's thread
+  // as the transcript copies the earlier ones (author, time, files; HTML-escaped unless the ticket
+  // is markdown); a customer's message is the ticket's contact's unless its contact is of the
+  // ticket's customer. Each ticket counts its copies and moves updatedAt. One statement for any
+  // number of messages, tickets and tenants; a message copied already (uq_ticket_messages_
+  // conversation_message) is not copied again. Answers the tickets that changed.
+  async copyChatMessages(
+    manager: EntityManager,
+    messages: readonly { tenantId: number; id: number }[],
+    actorId: number | null,
+  ): Promise<{ tenantId: number; id: number }[]> {
+    if (messages.length === 0) return [];
+    // An UPDATE answers [rows, count] through TypeORM.
+    const [changed]: [{ tenantId: number; id: number }[], number] = await manager.query(
+      `WITH copied AS (
+         INSERT INTO ticket_messages
+           (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
+            created_at, created_by, updated_at, updated_by)
+         SELECT m.tenant_id, t.id, 'message', CASE WHEN t.edit_method = 'html' THEN ${HTML_ESCAPED('m.message')} ELSE m.message END,
+                t.edit_method, m.user_id,
+                CASE WHEN m.user_id IS NOT NULL THEN NULL
+                     WHEN cc.customer_id = t.customer_id OR t.contact_id IS NULL THEN m.contact_id
+                     ELSE t.contact_id END,
+                m.file_ids, m.id, m.created_at, m.created_by, m.created_at, m.created_by
+           FROM unnest($1::bigint[], $2::bigint[]) AS r(tenant_id, id)
+           JOIN conversation_messages m ON m.tenant_id = r.tenant_id AND m.id = r.id
+           JOIN tickets t ON t.tenant_id = m.tenant_id AND t.conversation_id = m.conversation_id
+           LEFT JOIN customer_contacts cc ON cc.tenant_id = m.tenant_id AND cc.id = m.contact_id
+          ORDER BY m.created_at, m.id
+         ON CONFLICT (tenant_id, conversation_message_id) WHERE conversation_message_id IS NOT NULL DO NOTHING
+         RETURNING tenant_id, ticket_id)
+       UPDATE tickets t SET message_count = t.message_count + c.n, updated_at = now(), updated_by = $3
+         FROM (SELECT tenant_id, ticket_id, count(*)::int AS n FROM copied GROUP BY tenant_id, ticket_id) c
+        WHERE t.tenant_id = c.tenant_id AND t.id = c.ticket_id
+       RETURNING t.tenant_id AS "tenantId", t.id`,
+      [messages.map((m) => m.tenantId), messages.map((m) => m.id), actorId],
+    );
+    return changed;
+  }
+
   // A new thread message counts, moves the ticket's updatedAt and, when given, its status: one UPDATE.
   async recordThreadMessage(manager: EntityManager, tenantId: number, ticketId: number, statusId: number | null, actorId: number | null): Promise<void> {
     await manager.query(
@@ -153,12 +193,13 @@ export class TicketsRepository {
   }
 
   // The active tags with these names (ignoring case), created where none has it yet. Concurrent
-  // creations of one name meet at uq_tags_name: one inserts, the others find its row.
+  // creations of one name meet at uq_tags_name: one inserts, the others find its row. Inserted in
+  // name order, so two requests creating the same names wait for each other in one order.
   async findOrCreateTags(manager: EntityManager, tenantId: number, names: readonly string[], actorId: number | null): Promise<number[]> {
     if (names.length === 0) return [];
     await manager.query(
       `INSERT INTO tags (tenant_id, name, created_by, updated_by)
-       SELECT $1, n.name, $3, $3 FROM unnest($2::text[]) AS n(name)
+       SELECT $1, n.name, $3, $3 FROM unnest($2::text[]) AS n(name) ORDER BY lower(n.name)
        ON CONFLICT (tenant_id, lower(name)) WHERE state = 'active' DO NOTHING`,
       [tenantId, [...names], actorId],
     );

@@ -5,7 +5,7 @@ import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
-import { LiveEvents, liveEventBy } from '../pusher/live-events';
+import { LiveEvent, LiveEvents, liveEventBy } from '../pusher/live-events';
 import { Inbox } from './settings/ticket-setting.entity';
 import { TicketComposer, TicketDraft, TicketOrigin } from './ticket-composer';
 import { TicketInput, TicketUpdate } from './ticket-input';
@@ -20,6 +20,13 @@ export interface TicketView {
   tagIds: number[];
   customFields: CustomFieldValue[];
   messageIds: number[];
+}
+
+// Who posted chat messages that reach a thread: an agent's request (not echoed to its Pusher
+// connection), or none for the widget's webhook.
+export interface ChatActor {
+  userId: number | null;
+  socketId?: string | null;
 }
 
 @Injectable()
@@ -179,6 +186,25 @@ export class TicketsService {
     const view = await this.getById(principal, id);
     await this.live.publish([liveEventBy(principal, name, presentTicket(view), view.ticket.conversationId)]);
     return view;
+  }
+
+  // The set-based door by which messages posted to a converted conversation (over REST, HighLevel
+  // or the widget's webhook) reach its ticket's thread, in the caller's transaction, which holds
+  // the messages' conversations locked: a conversion then either committed before, and its ticket
+  // is found here, or runs after and copies them with the transcript. Messages of conversations
+  // that are no ticket are passed over. Each changed ticket's `ticket.updated` goes to its
+  // tenant's agents only, never to a conversation's channel.
+  async copyChatMessages(messages: readonly { tenantId: number; id: number }[], actor: ChatActor | null = null): Promise<void> {
+    const changed = await this.tickets.copyChatMessages(this.db.manager, messages, actor?.userId ?? null);
+    const byTenant = new Map<number, number[]>();
+    for (const { tenantId, id } of changed) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), id]);
+    const events: LiveEvent[] = [];
+    for (const [tenantId, ids] of byTenant) {
+      for (const view of await this.findViewsByIds(tenantId, ids)) {
+        events.push({ tenantId, name: 'ticket.updated', data: presentTicket(view), socketId: actor?.socketId ?? null, actorId: actor?.userId ?? null });
+      }
+    }
+    await this.live.publish(events);
   }
 
   // A 404 unless the tenant has this ticket (deleted ones too).

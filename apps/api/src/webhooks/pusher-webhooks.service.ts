@@ -1,5 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { sqlStateOf } from '@app/common';
+import { Injectable } from '@nestjs/common';
 import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { presentConversation } from '../conversations/conversation.presenter';
@@ -11,6 +10,7 @@ import { directionOf, isSameMessage } from '../messages/messages.repository';
 import { MetricsService, WebhookEventKind, WebhookEventOutcome } from '../metrics/metrics.service';
 import { LiveEvent, LiveEvents } from '../pusher/live-events';
 import { memberId } from '../pusher/pusher-channels';
+import { TicketsService } from '../tickets/tickets.service';
 import { classifyEvent, Classified, WebhookBatch } from './pusher-events';
 import { NewWebhookEvent, NewWebhookMessage, StateChange, TouchedConversation, WebhookConversation, WebhooksRepository } from './webhooks.repository';
 
@@ -44,49 +44,41 @@ type Resolved =
   | (Exclude<Acting, { kind: 'message' }> & { tenantId: number })
   | (Extract<Classified, { kind: 'ignored' }> & { tenantId: number | null });
 
-// Deadlocks and serialization failures are retried: the batch is one transaction, so a retry
-// starts clean.
-const RETRYABLE = new Set(['40P01', '40001']);
-const ATTEMPTS = 3;
-
 // Pusher's webhook batches: every event stored once under its dedupe key, in one transaction with
 // what it causes, so Pusher's retries, replays and reorderings change nothing the second time.
 @Injectable()
 export class PusherWebhooksService {
-  private readonly logger = new Logger(PusherWebhooksService.name);
-
   constructor(
     private readonly db: Database,
     private readonly webhooks: WebhooksRepository,
     private readonly live: LiveEvents,
     private readonly conversations: ConversationsService,
     private readonly metrics: MetricsService,
+    private readonly tickets: TicketsService,
   ) {}
 
+  // One transaction, which Database runs again after a deadlock or serialization failure.
   async receive(batch: WebhookBatch): Promise<WebhookResult> {
     const classified = batch.events.map((event) => classifyEvent(event, batch.timeMs));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { result, outcomes } = await this.db.transaction((manager) => this.handle(manager, classified, batch.timeMs));
-        // Counted once the batch is stored: a retried attempt counts nothing.
-        outcomes.forEach((outcome, i) => this.metrics.webhookEvent(kindOf(classified[i]), outcome));
-        return result;
-      } catch (error) {
-        const state = sqlStateOf(error);
-        if (attempt >= ATTEMPTS || !state || !RETRYABLE.has(state)) throw error;
-        this.logger.warn(`webhook batch retried after ${state} (attempt ${attempt})`);
-      }
-    }
+    const { result, outcomes } = await this.db.transaction((manager) => this.handle(manager, classified, batch.timeMs));
+    // Counted once the batch is stored: a retried attempt counts nothing.
+    outcomes.forEach((outcome, i) => this.metrics.webhookEvent(kindOf(classified[i]), outcome));
+    return result;
   }
 
   private async handle(manager: EntityManager, classified: Classified[], timeMs: number): Promise<{ result: WebhookResult; outcomes: WebhookEventOutcome[] }> {
     const at = new Date(timeMs);
-    const events = await this.resolve(manager, classified);
+    const conversations = await this.webhooks.lockConversations(manager, [
+      ...new Set(classified.flatMap((e) => (e.conversationId === null ? [] : [e.conversationId]))),
+    ]);
+    const events = await this.resolve(manager, classified, conversations);
     const fresh = await this.store(manager, events, timeMs);
 
     const messageEvents = events.filter((e): e is MessageEvent => e.kind === 'message');
     const newMessages = messageEvents.filter((e) => fresh.has(e));
     const created = await this.webhooks.insertMessages(manager, newMessages.map(toNewMessage), at);
+    // Messages of converted conversations join their tickets' threads too.
+    await this.tickets.copyChatMessages(created.filter((m) => (conversations.get(m.conversationId)?.ticketId ?? null) !== null));
     const stored = await this.storedMessages(manager, messageEvents, created);
     const conflicts = await this.recordConflicts(manager, messageEvents, stored, fresh, timeMs);
     const messages = dedupeBy(
@@ -208,10 +200,7 @@ export class PusherWebhooksService {
 
   // Turns events of conversations that are absent or deleted, and of authors who are not of the
   // conversation, into ignored ones; fills in each message's author and checks its files.
-  private async resolve(manager: EntityManager, classified: Classified[]): Promise<Resolved[]> {
-    const conversations = await this.webhooks.findConversations(manager, [
-      ...new Set(classified.flatMap((e) => (e.conversationId === null ? [] : [e.conversationId]))),
-    ]);
+  private async resolve(manager: EntityManager, classified: Classified[], conversations: Map<number, WebhookConversation>): Promise<Resolved[]> {
     const located = classified.map((event): Resolved => {
       if (event.conversationId === null) return { ...(event as Extract<Classified, { kind: 'ignored' }>), tenantId: null };
       const conversation = conversations.get(event.conversationId);

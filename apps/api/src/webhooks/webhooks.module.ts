@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { TicketsModule } from '../tickets/tickets.module';
 import { PusherWebhookGuard } from './pusher-webhook.guard';
 import { PusherWebhooksController } from './pusher-webhooks.controller';
 import { PusherWebhooksService } from './pusher-webhooks.service';
@@ -7,7 +8,7 @@ import { WebhookEventsSweeper } from './webhook-events-sweeper';
 import { WebhooksRepository } from './webhooks.repository';
 
 @Module({
-  imports: [ConversationsModule],
+  imports: [ConversationsModule, TicketsModule],
   controllers: [PusherWebhooksController],
   providers: [PusherWebhooksService, WebhooksRepository, PusherWebhookGuard, WebhookEventsSweeper],
 })

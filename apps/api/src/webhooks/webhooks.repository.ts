@@ -13,6 +13,8 @@ export interface WebhookConversation {
   state: string;
   contactId: number;
   customerId: number;
+  // The ticket the conversation became, if any.
+  ticketId: number | null;
 }
 
 export interface NewWebhookEvent extends StoredEvent {
@@ -58,13 +60,17 @@ export interface TouchedConversation {
 export class WebhooksRepository {
   constructor(private readonly db: Database) {}
 
-  async findConversations(manager: EntityManager, ids: readonly number[]): Promise<Map<number, WebhookConversation>> {
+  // Locked in id order before anything of the batch is written (see "Who locks what" in
+  // docs/architecture.md): what is read here (deleted, converted) holds until the batch commits.
+  async lockConversations(manager: EntityManager, ids: readonly number[]): Promise<Map<number, WebhookConversation>> {
     if (ids.length === 0) return new Map();
     const rows: WebhookConversation[] = await manager.query(
-      `SELECT c.tenant_id AS "tenantId", c.id, c.state, c.contact_id AS "contactId", cc.customer_id AS "customerId"
+      `SELECT c.tenant_id AS "tenantId", c.id, c.state, c.contact_id AS "contactId", cc.customer_id AS "customerId", c.ticket_id AS "ticketId"
          FROM conversations c
          JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
-        WHERE c.id = ANY($1::bigint[])`,
+        WHERE c.id = ANY($1::bigint[])
+        ORDER BY c.id
+          FOR NO KEY UPDATE OF c`,
       [ids],
     );
     return new Map(rows.map((row) => [row.id, row]));

@@ -77,7 +77,11 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     reply: FastifyReply,
     next: CallHandler,
   ): Promise<unknown> {
+    // The transaction may run again after a deadlock (Database): each attempt claims the key and
+    // runs the handler afresh, from the status the route started with.
+    const initialStatus = reply.statusCode;
     return this.db.withTransaction(async (manager) => {
+      void reply.status(initialStatus);
       const stored = await this.claim(manager, owned, fingerprint);
       if (stored) {
         if (stored.fingerprint !== fingerprint) throw mismatch(options);

@@ -38,14 +38,14 @@ export class TicketSettingsRepository {
     return manager
       .createQueryBuilder(def.entity, 's')
       .where('s.tenant_id = :tenantId AND s.id = :id', { tenantId, id })
-      .setLock('pessimistic_write')
+      .setLock('for_no_key_update')
       .getOne();
   }
 
   // Locks the tenant's active rows of the table, in id order (so two lockers never deadlock):
   // changes of the default then apply one after another.
   async lockActive(manager: EntityManager, def: Table, tenantId: number): Promise<void> {
-    await manager.query(`SELECT id FROM ${def.table} WHERE tenant_id = $1 AND state = 'active' ORDER BY id FOR UPDATE`, [tenantId]);
+    await manager.query(`SELECT id FROM ${def.table} WHERE tenant_id = $1 AND state = 'active' ORDER BY id FOR NO KEY UPDATE`, [tenantId]);
   }
 
   // The active row with this name, ignoring case (what uq_<table>_name compares), other than `exceptId`.
