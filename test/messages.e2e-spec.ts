@@ -254,7 +254,8 @@ describe('Conversation messages (Desk v2)', () => {
       it('should answer a repeat with the same files 200 with the first message', async () => {
         const c = await conversation();
         const files = [await fileOf(acme), await fileOf(acme)];
-        const body = { conversationId: c.id, contactId: c.contactId, message: 'see attached', files, clientMessageId: 'with-files' };
+        // An agent's message: agents' uploads may be attached to it (a customer's only their own).
+        const body = { conversationId: c.id, message: 'see attached', files, clientMessageId: 'with-files' };
         const first = await post(body);
         expect(first.status).toBe(201);
         const again = await post(body);
