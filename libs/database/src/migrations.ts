@@ -5,6 +5,7 @@ import { Pusher1764100000000 } from '@app/migrations/1764100000000-pusher';
 import { LocationIds1764200000000 } from '@app/migrations/1764200000000-location-ids';
 import { HighLevel1764300000000 } from '@app/migrations/1764300000000-highlevel';
 import { Search1764400000000 } from '@app/migrations/1764400000000-search';
+import { ContactNormalization1764700000000 } from '@app/migrations/1764700000000-contact-normalization';
 
 // Every migration, oldest first. A new migration is added here as well as to migrations/.
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   LocationIds1764200000000,
   HighLevel1764300000000,
   Search1764400000000,
+  ContactNormalization1764700000000,
 ];
