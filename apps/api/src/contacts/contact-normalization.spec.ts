@@ -41,7 +41,6 @@ describe('contact normalization', () => {
       ['+15550100', null, '+15550100'],
       ['＋１ (555) 0100', null, '+15550100'],
       ['+1\u200b555-0100', null, '+15550100'],
-      ['555 0100', 'US', '+15550100'],
       ['(201) 555-0123', 'US', '+12015550123'],
       ['07700 900123', 'GB', '+447700900123'],
       ['00 44 7700 900123', 'FR', '+447700900123'],
@@ -52,7 +51,8 @@ describe('contact normalization', () => {
     });
 
     it.each([
-      ['a national number without a region', '555 0100', null],
+      ['a national number without a region', '212 555 0100', null],
+      ['a national number too short for its region', '555 0100', 'US'],
       ['words', 'call reception', 'US'],
       ['words around a number', 'call +1 555 0100 now', null],
       ['one digit', '1', 'US'],
@@ -67,8 +67,8 @@ describe('contact normalization', () => {
     it('should normalise by type: emails lower-cased, phones and mobiles in E.164, the rest cleaned', () => {
       expect(normalizeContactValue('email', 'A\u200b@B.c', null)).toBe('a@b.c');
       expect(normalizeContactValue('phone', '+1 555 0100', null)).toBe('+15550100');
-      expect(normalizeContactValue('mobile', '555 0100', 'US')).toBe('+15550100');
-      expect(normalizeContactValue('mobile', '555 0100', null)).toBeNull();
+      expect(normalizeContactValue('mobile', '212 555 0100', 'US')).toBe('+12125550100');
+      expect(normalizeContactValue('mobile', '212 555 0100', null)).toBeNull();
       expect(normalizeContactValue('twitter', ' @Someone\u200e', null)).toBe('@Someone');
     });
 

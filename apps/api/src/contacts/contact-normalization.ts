@@ -24,13 +24,15 @@ export function normalizeEmail(value: string): string {
   return cleanContactText(value).toLowerCase();
 }
 
-// E.164 (`+15550100`), with `;ext=12` when the number has an extension. A number without its
-// country code is read in `region`; null when the text is not a phone number libphonenumber-js
-// can read (no region for a national number, letters around it, too short or too long). Not
-// checked against the region's number plan, which changes: any number it can read is kept.
+// E.164 (`+15550100`), with `;ext=12` when the number has an extension; null when the text is not
+// a phone number libphonenumber-js can read (letters around it, too short or too long). A number
+// given with its country code (`+…`) is taken as written, not checked against that country's
+// number plan, which changes. One without is read in `region`, and only when its length fits that
+// region's numbers: without a region, or `12` in the US, it is not a phone number.
 export function normalizePhone(value: string, region: PhoneRegion | null): string | null {
-  const parsed = parsePhoneNumberFromString(cleanContactText(value), { defaultCountry: region ?? undefined, extract: false });
-  if (!parsed) return null;
+  const text = cleanContactText(value);
+  const parsed = parsePhoneNumberFromString(text, { defaultCountry: region ?? undefined, extract: false });
+  if (!parsed || (!text.startsWith('+') && !parsed.isPossible())) return null;
   return parsed.ext ? `${parsed.number};ext=${parsed.ext}` : parsed.number;
 }
 

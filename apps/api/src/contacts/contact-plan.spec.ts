@@ -75,21 +75,21 @@ describe(planContacts.name, () => {
   });
 
   it('should normalise every value the body gives, and name the field of a phone number it cannot read', () => {
-    const current = [contact(1, 'other', '555 0100', true), contact(2, 'email', 'Legacy@X.test', true)];
+    const current = [contact(1, 'other', '212 555 0100', true), contact(2, 'email', 'Legacy@X.test', true)];
     const plan = planContacts(
       current,
-      { phone: '(555) 0199', contacts: [{ id: 1, type: 'mobile' }, { type: 'email', value: 'ＮＥＷ@x.test' }, { type: 'phone', value: 'no number' }] },
+      { phone: '(212) 555-0199', contacts: [{ id: 1, type: 'mobile' }, { type: 'email', value: 'ＮＥＷ@x.test' }, { type: 'phone', value: 'no number' }] },
       'patch',
       new ContactNormalizer('US'),
     );
     expect(() => plan.errors.throwIfAny()).toThrow(
       expect.objectContaining({ fields: { 'contacts[2].value': [expect.stringMatching(/^is not a phone number: .* national number of US$/)] } }),
     );
-    expect(plan.update.map(({ id, type, value }) => [id, type, value])).toEqual([[1, 'mobile', '+15550100']]);
+    expect(plan.update.map(({ id, type, value }) => [id, type, value])).toEqual([[1, 'mobile', '+12125550100']]);
     expect(plan.insert.map(({ type, value }) => [type, value])).toEqual([
       ['email', 'new@x.test'],
       ['phone', 'no number'],
-      ['phone', '+15550199'],
+      ['phone', '+12125550199'],
     ]);
   });
 });
