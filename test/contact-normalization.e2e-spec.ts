@@ -161,6 +161,25 @@ describe('Contact normalisation', () => {
     });
   });
 
+  describe("HighLevel's search", () => {
+    it("should find the conversation of a contact by its phone number or address as written, not only in normal form", async () => {
+      const conversation = await desk('post', 'conversations.json', { contactId: phoneContactId });
+      expect(conversation.status).toBe(201);
+      for (const query of ['+1 555 0100', '+15550100', 'ＵＮＩＱ@ex', '555 0100']) {
+        const res = await t.http
+          .get('/conversations/search')
+          .query({ locationId: acme.locationId, query })
+          .set('Authorization', acme.auth)
+          .set('Version', '2021-07-28');
+        expect(res.status).toBe(200);
+        const ids = res.body.conversations.map((c: { id: string }) => c.id);
+        // `555 0100` is not in E.164 and no stored value holds it: only the ones that normalise find it.
+        if (query === '555 0100') expect(ids).not.toContain(String(conversation.body.conversation.id));
+        else expect(ids).toContain(String(conversation.body.conversation.id));
+      }
+    });
+  });
+
   describe('tickets naming their customer by email', () => {
     it.each([
       ['customer.email', (address: string) => ({ customer: { email: address } })],
