@@ -78,6 +78,23 @@ describe('The command line (bootstrap, keys)', () => {
     expect(lines[0]).toContain(`of tenant ${two.id}`);
   });
 
+  it("should set a tenant's phone region at bootstrap and change it, national numbers then read in it", async () => {
+    const lines = await run('bootstrap', '--tenant', 'Dial', '--email', 'dial@dial.test', '--phone-region', 'GB');
+    expect(lines[0]).toMatch(/^tenant \d+ "Dial" created \(locationId [A-Za-z0-9]{20}, phone region GB\)$/);
+    const [tenant] = await t.db.query(`SELECT id, default_phone_region FROM tenants WHERE name = 'Dial'`);
+    expect(tenant.default_phone_region).toBe('GB');
+    const customer = (phone: string) =>
+      t.http.post('/desk/api/v2/customers.json').set('Authorization', `Bearer ${lines.at(-1)}`).send({ firstName: 'Pip', phone });
+    expect((await customer('07700 900123')).body.customer.phone).toBe('+447700900123');
+
+    expect(await run('set-phone-region', '--tenant-id', String(tenant.id), '--region', 'US')).toEqual([`tenant ${tenant.id} reads national phone numbers in US`]);
+    expect((await customer('(212) 555-0123')).body.customer.phone).toBe('+12125550123');
+    await run('set-phone-region', '--tenant-id', String(tenant.id), '--region', 'default');
+    expect((await t.db.query(`SELECT default_phone_region FROM tenants WHERE id = $1`, [tenant.id]))[0].default_phone_region).toBeNull();
+    // No region here (the tests set no DEFAULT_PHONE_REGION): a national number is a 400.
+    expect((await customer('(212) 555-0124')).status).toBe(400);
+  });
+
   it.each([
     [['bootstrap', '--email', 'a@b.test'], '--tenant is required'],
     [['bootstrap', '--tenant', 'X', '--email', 'not-an-email'], '--email must be a valid email address'],
@@ -85,6 +102,9 @@ describe('The command line (bootstrap, keys)', () => {
     [['revoke-key', '--id', '99999999'], 'no API key 99999999'],
     [['create-key', '--email', 'nobody@nowhere.test'], 'no active agent <nobody@nowhere.test>'],
     [['frobnicate'], 'unknown command "frobnicate"'],
+    [['bootstrap', '--tenant', 'X', '--email', 'x@x.test', '--phone-region', 'uk'], '--phone-region must be an ISO 3166-1 alpha-2 region in upper case, such as GB or US'],
+    [['set-phone-region', '--tenant-id', '1', '--region', 'XX'], '--region must be an ISO 3166-1 alpha-2 region in upper case, such as GB or US'],
+    [['set-phone-region', '--tenant-id', '99999999', '--region', 'GB'], 'no tenant 99999999'],
   ])('should refuse %j with a usage error', async (argv, message) => {
     const before = await t.db.query(`SELECT (SELECT count(*) FROM tenants) AS tenants, (SELECT count(*) FROM api_keys) AS keys`);
     await expect(run(...argv)).rejects.toThrow(new UsageError(message));

@@ -115,7 +115,7 @@ describe('Customers (Desk v2)', () => {
         externalId: 'ext-1',
         jobTitle: 'CTO',
         email: work,
-        phone: '+1 555 0100',
+        phone: '+15550100',
         mobile: null,
         state: 'active',
         createdBy: { id: acme.adminId, type: 'users' },
@@ -126,7 +126,7 @@ describe('Customers (Desk v2)', () => {
       expect(c.contacts).toHaveLength(4);
       c.contacts.forEach((ref: unknown) => expect(ref).toEqual({ id: expect.any(Number), type: 'contacts' }));
 
-      expect(await customerRow(c.id)).toMatchObject({ tenant_id: acme.tenantId, first_name: 'Jane', email: work, phone: '+1 555 0100', mobile: null });
+      expect(await customerRow(c.id)).toMatchObject({ tenant_id: acme.tenantId, first_name: 'Jane', email: work, phone: '+15550100', mobile: null });
       const rows = await contactRows(c.id);
       expect(rows.map((row) => row.id)).toEqual(c.contacts.map((ref: { id: number }) => ref.id));
       expect(rows.map(({ type, is_main }) => [type, is_main])).toEqual([
@@ -141,11 +141,11 @@ describe('Customers (Desk v2)', () => {
       const address = email();
       const res = await post({ firstName: 'Bo', email: address, phone: '+1 555 0101', mobile: '+1 555 0102' });
       expect(res.status).toBe(201);
-      expect(res.body.customer).toMatchObject({ email: address, phone: '+1 555 0101', mobile: '+1 555 0102' });
+      expect(res.body.customer).toMatchObject({ email: address, phone: '+15550101', mobile: '+15550102' });
       expect(await activeContacts(res.body.customer.id)).toEqual([
         { type: 'email', value: address, is_main: true },
-        { type: 'phone', value: '+1 555 0101', is_main: true },
-        { type: 'mobile', value: '+1 555 0102', is_main: true },
+        { type: 'phone', value: '+15550101', is_main: true },
+        { type: 'mobile', value: '+15550102', is_main: true },
       ]);
     });
 
@@ -231,7 +231,7 @@ describe('Customers (Desk v2)', () => {
       expect(res.body).toEqual({
         errors: {
           'contacts[1].value': [`is already a contact of customer ${owner.id}`],
-          _: [`the email ${address} is already a contact of customer ${owner.id}`],
+          _: [`the email ${address.toLowerCase()} is already a contact of customer ${owner.id}`],
         },
       });
       expect(await counts()).toEqual(before);
@@ -324,7 +324,7 @@ describe('Customers (Desk v2)', () => {
           isMain: true,
           state: 'active',
         }),
-        expect.objectContaining({ id: phoneRef.id, type: 'phone', value: '+1 555 0200', isMain: true }),
+        expect.objectContaining({ id: phoneRef.id, type: 'phone', value: '+15550200', isMain: true }),
       ]);
       expect(res.body.included.contacts[0].createdAt).toMatch(ISO);
 
@@ -396,17 +396,17 @@ describe('Customers (Desk v2)', () => {
 
       expect(res.status).toBe(200);
       const c = res.body.customer;
-      expect(c).toMatchObject({ email: keep, phone: null, mobile: '+1 555 0301' });
+      expect(c).toMatchObject({ email: keep, phone: null, mobile: '+15550301' });
       expect(c.contacts.slice(0, 2)).toEqual([keepRef, otherRef]);
       expect(c.contacts).toHaveLength(3);
       const rows = await contactRows(created.id);
       expect(rows.map(({ id, type, value, state }) => ({ id, type, value, state }))).toEqual([
         { id: keepRef.id, type: 'email', value: keep, state: 'active' },
-        { id: phoneRef.id, type: 'phone', value: '+1 555 0300', state: 'deleted' },
+        { id: phoneRef.id, type: 'phone', value: '+15550300', state: 'deleted' },
         { id: otherRef.id, type: 'other', value: 'renamed', state: 'active' },
-        { id: c.contacts[2].id, type: 'mobile', value: '+1 555 0301', state: 'active' },
+        { id: c.contacts[2].id, type: 'mobile', value: '+15550301', state: 'active' },
       ]);
-      expect(await customerRow(created.id)).toMatchObject({ phone: null, mobile: '+1 555 0301', email: keep });
+      expect(await customerRow(created.id)).toMatchObject({ phone: null, mobile: '+15550301', email: keep });
     });
 
     it('should move the main flag when another contact of the type is made main, and mirror it', async () => {
@@ -449,15 +449,15 @@ describe('Customers (Desk v2)', () => {
       const phoneRef = created.contacts[1];
       const alone = await patch(created.id, { contacts: [{ id: phoneRef.id, isMain: false }] });
       expect(alone.status).toBe(200);
-      expect(alone.body.customer.phone).toBe('+1 555 0400');
+      expect(alone.body.customer.phone).toBe('+15550400');
       expect(alone.body.customer.updatedAt).toBe(created.updatedAt);
 
       const withSecond = await patch(created.id, { contacts: [{ id: phoneRef.id, isMain: false }, { type: 'phone', value: '+1 555 0401' }] });
       expect(withSecond.status).toBe(200);
-      expect(withSecond.body.customer.phone).toBe('+1 555 0401');
+      expect(withSecond.body.customer.phone).toBe('+15550401');
       expect((await activeContacts(created.id)).filter((row) => row.type === 'phone')).toEqual([
-        { type: 'phone', value: '+1 555 0400', is_main: false },
-        { type: 'phone', value: '+1 555 0401', is_main: true },
+        { type: 'phone', value: '+15550400', is_main: false },
+        { type: 'phone', value: '+15550401', is_main: true },
       ]);
     });
 
@@ -483,8 +483,8 @@ describe('Customers (Desk v2)', () => {
       const created = await createCustomer({ phone: '+1 555 0500' });
       const res = await patch(created.id, { contacts: [{ id: created.contacts[0].id, delete: true }] });
       expect(res.status).toBe(200);
-      expect(res.body.customer).toMatchObject({ email: null, phone: '+1 555 0500' });
-      expect(await customerRow(created.id)).toMatchObject({ email: null, phone: '+1 555 0500' });
+      expect(res.body.customer).toMatchObject({ email: null, phone: '+15550500' });
+      expect(await customerRow(created.id)).toMatchObject({ email: null, phone: '+15550500' });
     });
 
     it("should answer 409 and change nothing when a contact would take another customer's value", async () => {
@@ -516,10 +516,10 @@ describe('Customers (Desk v2)', () => {
         const res = await patch(created.id, body);
         expect({ body, status: res.status, response: res.body }).toEqual({ body, status: 400, response: { errors } });
       }
-      expect(await customerRow(created.id)).toMatchObject({ first_name: 'Cora', email: created.email, phone: '+1 555 0600' });
+      expect(await customerRow(created.id)).toMatchObject({ first_name: 'Cora', email: created.email, phone: '+15550600' });
       expect(await activeContacts(created.id)).toEqual([
         { type: 'email', value: created.email, is_main: true },
-        { type: 'phone', value: '+1 555 0600', is_main: true },
+        { type: 'phone', value: '+15550600', is_main: true },
       ]);
       expect((await get(created.id)).body.customer).toEqual(created);
     });
@@ -567,8 +567,8 @@ describe('Customers (Desk v2)', () => {
         lastName: '',
         organization: null,
         notes: null,
-        email: keep.toUpperCase(),
-        phone: '+1 555 0700',
+        email: keep,
+        phone: '+15550700',
         updatedBy: { id: editor.id, type: 'users' },
       });
       // The email matched by value is the same contact, not a new one.
@@ -576,11 +576,11 @@ describe('Customers (Desk v2)', () => {
       const rows = await contactRows(created.id);
       expect(rows.find((row) => row.id === goneRef.id)).toMatchObject({ state: 'deleted' });
       expect(await activeContacts(created.id)).toEqual([
-        { type: 'email', value: keep.toUpperCase(), is_main: true },
-        { type: 'phone', value: '+1 555 0700', is_main: true },
+        { type: 'email', value: keep, is_main: true },
+        { type: 'phone', value: '+15550700', is_main: true },
         { type: 'twitter', value: '@new', is_main: true },
       ]);
-      expect(await customerRow(created.id)).toMatchObject({ first_name: 'New', last_name: '', organization: null, notes: null, email: keep.toUpperCase() });
+      expect(await customerRow(created.id)).toMatchObject({ first_name: 'New', last_name: '', organization: null, notes: null, email: keep });
     });
 
     it('should answer 400 and change nothing when the replacement has no contact', async () => {
@@ -678,8 +678,8 @@ describe('Customers (Desk v2)', () => {
       expect(res.status).toBe(201);
       const customerId = res.body.conversation.contact.customer.id;
       const customer = await get(customerId);
-      expect(customer.body.customer).toMatchObject({ mobile: '+1 555 0900', email: null, phone: null });
-      expect(await activeContacts(customerId)).toEqual([{ type: 'mobile', value: '+1 555 0900', is_main: true }]);
+      expect(customer.body.customer).toMatchObject({ mobile: '+15550900', email: null, phone: null });
+      expect(await activeContacts(customerId)).toEqual([{ type: 'mobile', value: '+15550900', is_main: true }]);
     });
   });
 

@@ -1,4 +1,5 @@
 import { buildDataSourceOptions, runMigrationsUnderLock } from '@app/database';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createDatabase, withDatabase } from './support/test-database';
 
@@ -150,6 +151,97 @@ describe('Migrations', () => {
       await expect(db.query(`UPDATE conversations SET unread_count = -1 WHERE id = $1`, [talk])).rejects.toThrow(/ck_conversations_unread_count/);
       await expect(db.query(`UPDATE conversations SET feedback = '[1]' WHERE id = $1`, [talk])).rejects.toThrow(/ck_conversations_feedback/);
     } finally {
+      await db.destroy();
+    }
+  });
+
+  it('should put existing contacts in normal form, and report look-alikes that become duplicates without merging them', async () => {
+    const name = `${process.env.TEST_DB_PREFIX}_contacts_${Date.now().toString(36)}`;
+    await createDatabase(process.env.TEST_DB_SERVER_URL!, name);
+    const db = await connect(withDatabase(process.env.TEST_DB_SERVER_URL!, name));
+    const warnings: string[] = [];
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const previousRegion = process.env.DEFAULT_PHONE_REGION;
+    try {
+      await runMigrationsUnderLock(db);
+      await undoUntil(db, 'ContactNormalization1764700000000');
+      const [{ id: acme }] = await db.query(`INSERT INTO tenants (name) VALUES ('Acme') RETURNING id`);
+      const [{ id: other }] = await db.query(`INSERT INTO tenants (name) VALUES ('Other') RETURNING id`);
+      // A customer with one main contact, mirrored as the service does; returns [customer, contact].
+      const customer = async (tenantId: number, type: string, value: string, state = 'active') => {
+        const mirror = ['email', 'phone', 'mobile'].includes(type) ? type : 'organization';
+        const [{ id }] = await db.query(`INSERT INTO customers (tenant_id, ${mirror}, state, deleted_at) VALUES ($1, $2, $3, CASE $3 WHEN 'deleted' THEN now() END) RETURNING id`, [tenantId, value, state]);
+        const [{ id: contactId }] = await db.query(
+          `INSERT INTO customer_contacts (tenant_id, customer_id, type, value, is_main, state, deleted_at)
+           VALUES ($1, $2, $3, $4, true, $5, CASE $5 WHEN 'deleted' THEN now() END) RETURNING id`,
+          [tenantId, id, type, value, state],
+        );
+        return [id as number, contactId as number];
+      };
+      const plain = await customer(acme, 'email', 'uniq@ex.com');
+      const zeroWidth = await customer(acme, 'email', 'uniq\u200b@ex.com');
+      const fullwidth = await customer(acme, 'email', 'ＵＮＩＱ@ex.com');
+      const spaced = await customer(acme, 'phone', '+1 555 0100');
+      const compact = await customer(acme, 'phone', '+15550100');
+      const dupA = await customer(acme, 'email', 'dup\u200e@ex.com');
+      const dupB = await customer(acme, 'email', 'DUP\u200d@ex.com');
+      const solo = await customer(acme, 'email', ' Solo\u00ad@Ex.com');
+      const mobile = await customer(acme, 'mobile', '+44 7700 900123');
+      const national = await customer(acme, 'phone', '07700 900123');
+      const words = await customer(acme, 'phone', 'ask at reception');
+      const gone = await customer(acme, 'email', 'uniq\u200c@ex.com', 'deleted');
+      const elsewhere = await customer(other, 'email', 'uniq\u200b@ex.com');
+
+      process.env.DEFAULT_PHONE_REGION = 'GB';
+      expect(await runMigrationsUnderLock(db)).toEqual(['ContactNormalization1764700000000']);
+
+      const contacts = new Map<number, string>(
+        (await db.query(`SELECT id, value FROM customer_contacts`)).map((r: { id: number; value: string }) => [Number(r.id), r.value]),
+      );
+      const valueOf = ([, contactId]: number[]) => contacts.get(contactId);
+      // One of each group of look-alikes holds the normal form: the one that had it, else the oldest.
+      expect([plain, zeroWidth, fullwidth].map(valueOf)).toEqual(['uniq@ex.com', 'uniq\u200b@ex.com', 'ＵＮＩＱ@ex.com']);
+      expect([spaced, compact].map(valueOf)).toEqual(['+1 555 0100', '+15550100']);
+      expect([dupA, dupB].map(valueOf)).toEqual(['dup@ex.com', 'DUP\u200d@ex.com']);
+      // Alone in its form: normalised; national numbers in DEFAULT_PHONE_REGION; words left; deleted rows too.
+      expect([solo, mobile, national, words, gone, elsewhere].map(valueOf)).toEqual([
+        'solo@ex.com',
+        '+447700900123',
+        '+447700900123',
+        'ask at reception',
+        'uniq@ex.com',
+        'uniq@ex.com',
+      ]);
+      // The mirrors follow their contacts, those left as they were too.
+      const mirrors = new Map<number, string>(
+        (await db.query(`SELECT id, coalesce(email, phone, mobile) AS value FROM customers`)).map((r: { id: number; value: string }) => [Number(r.id), r.value]),
+      );
+      for (const row of [plain, zeroWidth, fullwidth, spaced, compact, dupA, dupB, solo, mobile, national, words, gone, elsewhere]) {
+        expect([row[0], mirrors.get(row[0])]).toEqual([row[0], valueOf(row)]);
+      }
+
+      // Reported, not merged: tenant, type, value, every customer and contact, and who kept a value.
+      expect(warnings).toEqual(
+        expect.arrayContaining([
+          `duplicate contacts, not merged: tenant ${acme}, email "dup@ex.com": customers ${dupA[0]}, ${dupB[0]} (contacts ${dupA[1]}, ${dupB[1]}); contacts ${dupB[1]} keep their old value`,
+          `duplicate contacts, not merged: tenant ${acme}, email "uniq@ex.com": customers ${plain[0]}, ${zeroWidth[0]}, ${fullwidth[0]} (contacts ${plain[1]}, ${zeroWidth[1]}, ${fullwidth[1]}); contacts ${zeroWidth[1]}, ${fullwidth[1]} keep their old value`,
+          `duplicate contacts, not merged: tenant ${acme}, phone "+15550100": customers ${spaced[0]}, ${compact[0]} (contacts ${spaced[1]}, ${compact[1]}); contacts ${spaced[1]} keep their old value`,
+          `1 phone numbers could not be read (region GB) and keep their value: tenant ${acme} contact ${words[1]} "ask at reception"`,
+        ]),
+      );
+      expect(warnings).toHaveLength(4);
+      // The unique index still holds, on the normal forms.
+      await expect(
+        db.query(`INSERT INTO customer_contacts (tenant_id, customer_id, type, value) VALUES ($1, $2, 'email', 'SOLO@ex.com')`, [acme, solo[0]]),
+      ).rejects.toThrow(/uq_customer_contacts_value/);
+      await db.query(`UPDATE tenants SET default_phone_region = 'US' WHERE id = $1`, [acme]);
+      await expect(db.query(`UPDATE tenants SET default_phone_region = 'us' WHERE id = $1`, [acme])).rejects.toThrow(/ck_tenants_default_phone_region/);
+    } finally {
+      if (previousRegion === undefined) delete process.env.DEFAULT_PHONE_REGION;
+      else process.env.DEFAULT_PHONE_REGION = previousRegion;
+      warn.mockRestore();
+      log.mockRestore();
       await db.destroy();
     }
   });

@@ -8,11 +8,15 @@ import { TenantsService } from './auth/tenants.service';
 import { User } from './auth/user.entity';
 import { UsersService } from './auth/users.service';
 import { CliModule } from './cli.module';
+import { isPhoneRegion } from './contacts/contact-normalization';
 
 export const USAGE = `Usage: npm run cli -- <command> [options]
 
-  bootstrap --tenant <name> --email <email> [--first-name <name>] [--last-name <name>]
+  bootstrap --tenant <name> --email <email> [--first-name <name>] [--last-name <name>] [--phone-region <XX>]
       Creates a tenant with an admin agent and prints the agent's API key.
+  set-phone-region --tenant-id <id> --region <XX|default>
+      Sets the region (ISO 3166-1 alpha-2, e.g. GB) national phone numbers of the tenant's
+      customers are read in; "default" takes DEFAULT_PHONE_REGION's.
   create-key --email <email> [--tenant-id <id>] [--name <label>]
       Issues another API key for an agent and prints it.
   list-keys --email <email> [--tenant-id <id>]
@@ -71,6 +75,8 @@ const OPTIONS = {
   'tenant-id': { type: 'string' },
   name: { type: 'string' },
   id: { type: 'string' },
+  'phone-region': { type: 'string' },
+  region: { type: 'string' },
 } as const;
 
 type Values = Partial<Record<keyof typeof OPTIONS, string>>;
@@ -81,13 +87,15 @@ const COMMANDS: Record<string, Handler> = {
     const tenantName = required(values, 'tenant').trim();
     if (tenantName.length === 0 || tenantName.length > 200) throw new UsageError('--tenant must be 1 to 200 characters');
     const email = emailOption(values);
+    const defaultPhoneRegion = values['phone-region'] === undefined ? null : phoneRegionOption(values, 'phone-region');
     const { tenant, admin, key } = await context.get(TenantsService).bootstrap({
       tenantName,
       email,
       firstName: values['first-name'],
       lastName: values['last-name'],
+      defaultPhoneRegion,
     });
-    output.out(`tenant ${tenant.id} "${tenant.name}" created (locationId ${tenant.locationId})`);
+    output.out(`tenant ${tenant.id} "${tenant.name}" created (locationId ${tenant.locationId}${defaultPhoneRegion ? `, phone region ${defaultPhoneRegion}` : ''})`);
     output.out(`admin agent ${admin.id} <${admin.email}>`);
     output.out(`API key ${key.apiKey.id} (shown once; store it now):`);
     output.out(key.plaintext);
@@ -108,6 +116,13 @@ const COMMANDS: Record<string, Handler> = {
       output.out(`${key.id}\t${key.state === 'active' ? 'active' : 'revoked'}\t${key.createdAt.toISOString()}\t${lastUsed}\t${key.name}`);
     }
     if (keys.length === 0) output.out('no keys');
+  },
+
+  async 'set-phone-region'(context, values, output) {
+    const tenantId = positiveInteger(values, 'tenant-id');
+    const region = required(values, 'region') === 'default' ? null : phoneRegionOption(values, 'region');
+    if (!(await context.get(TenantsService).setDefaultPhoneRegion(tenantId, region))) throw new UsageError(`no tenant ${tenantId}`);
+    output.out(`tenant ${tenantId} reads national phone numbers in ${region ?? 'the DEFAULT_PHONE_REGION of the configuration'}`);
   },
 
   async 'revoke-key'(context, values, output) {
@@ -143,6 +158,12 @@ function emailOption(values: Values): string {
   const email = required(values, 'email').trim();
   if (!isEmail(email)) throw new UsageError('--email must be a valid email address');
   return email;
+}
+
+function phoneRegionOption(values: Values, name: 'phone-region' | 'region'): string {
+  const region = required(values, name);
+  if (!isPhoneRegion(region)) throw new UsageError(`--${name} must be an ISO 3166-1 alpha-2 region in upper case, such as GB or US`);
+  return region;
 }
 
 function positiveInteger(values: Values, name: keyof Values): number {

@@ -37,6 +37,14 @@ describe(loadAppConfig.name, () => {
     }
   });
 
+  it('should take a default phone region libphonenumber-js knows, in upper case, and nothing else', () => {
+    expect(loadAppConfig({ DEFAULT_PHONE_REGION: 'GB' }).DEFAULT_PHONE_REGION).toBe('GB');
+    expect(loadAppConfig({ DEFAULT_PHONE_REGION: '' }).DEFAULT_PHONE_REGION).toBeUndefined();
+    for (const bad of ['gb', 'XX', 'GBR', 'UK']) {
+      expect(() => loadAppConfig({ DEFAULT_PHONE_REGION: bad })).toThrow(/DEFAULT_PHONE_REGION must be an ISO 3166-1 alpha-2 region/);
+    }
+  });
+
   it('should refuse a Redis URL, key prefix or Desk rate limit it cannot use, naming the variable', () => {
     expect(loadAppConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: 'acme:prod.1_' }).REDIS_KEY_PREFIX).toBe('acme:prod.1_');
     const bad: Record<string, string>[] = [

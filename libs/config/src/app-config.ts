@@ -12,6 +12,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { getCountries } from 'libphonenumber-js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -245,6 +246,14 @@ export class AppConfig {
   @IsString()
   @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
   METRICS_TOKEN?: string = undefined;
+
+  // The region (ISO 3166-1 alpha-2, e.g. GB) national-format phone numbers are read in for tenants
+  // without their own (tenants.default_phone_region); unset, such tenants take international
+  // numbers (+…) only.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(getCountries(), { message: 'DEFAULT_PHONE_REGION must be an ISO 3166-1 alpha-2 region in upper case, such as GB or US' })
+  DEFAULT_PHONE_REGION?: string = undefined;
 
   // The dashboards' origins allowed cross-origin calls (exact, comma-separated); none: no CORS headers.
   @Transform(emptyToUndefined)

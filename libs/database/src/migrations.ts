@@ -7,6 +7,7 @@ import { HighLevel1764300000000 } from '@app/migrations/1764300000000-highlevel'
 import { Search1764400000000 } from '@app/migrations/1764400000000-search';
 import { CustomerFiles1764500000000 } from '@app/migrations/1764500000000-customer-files';
 import { ScopedIdempotency1764600000000 } from '@app/migrations/1764600000000-scoped-idempotency';
+import { ContactNormalization1764700000000 } from '@app/migrations/1764700000000-contact-normalization';
 import { ChatCopies1764800000000 } from '@app/migrations/1764800000000-chat-copies';
 
 // Every migration, oldest first. A new migration is added here as well as to migrations/.
@@ -20,5 +21,6 @@ export const migrations = [
   Search1764400000000,
   CustomerFiles1764500000000,
   ScopedIdempotency1764600000000,
+  ContactNormalization1764700000000,
   ChatCopies1764800000000,
 ];

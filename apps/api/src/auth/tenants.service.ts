@@ -9,6 +9,7 @@ export interface BootstrapInput {
   email: string;
   firstName?: string;
   lastName?: string;
+  defaultPhoneRegion?: string | null;
 }
 
 export interface BootstrapResult {
@@ -28,10 +29,17 @@ export class TenantsService {
     return this.db.manager.findOneByOrFail(Tenant, { id });
   }
 
+  // Null: the configuration's DEFAULT_PHONE_REGION. False when there is no such tenant. Contacts
+  // stored before keep their form; the region reads the numbers given from now on.
+  async setDefaultPhoneRegion(id: number, region: string | null): Promise<boolean> {
+    const result = await this.db.manager.update(Tenant, { id }, { defaultPhoneRegion: region });
+    return result.affected !== 0;
+  }
+
   // A new tenant with its first admin agent and that agent's first API key, all or nothing.
   async bootstrap(input: BootstrapInput): Promise<BootstrapResult> {
     return this.db.transaction(async (manager) => {
-      const tenant = manager.create(Tenant, { name: input.tenantName });
+      const tenant = manager.create(Tenant, { name: input.tenantName, defaultPhoneRegion: input.defaultPhoneRegion ?? null });
       await manager.insert(Tenant, tenant);
       const admin = manager.create(User, {
         tenantId: tenant.id,

@@ -1,3 +1,4 @@
+import { ContactNormalizer } from './contact-normalization';
 import { planContacts } from './contact-plan';
 import { ContactType, CustomerContact } from './customer-contact.entity';
 
@@ -13,19 +14,19 @@ describe(planContacts.name, () => {
   it('should make the first contact of each type main when none is flagged', () => {
     const plan = planContacts(
       [],
-      { contacts: [{ type: 'email', value: 'a@x.test' }, { type: 'email', value: 'b@x.test' }, { type: 'phone', value: '1' }] },
+      { contacts: [{ type: 'email', value: 'a@x.test' }, { type: 'email', value: 'b@x.test' }, { type: 'phone', value: '+1 555 0101' }] },
       'create',
     );
     expect(plan.errors.isEmpty).toBe(true);
     expect(plan.insert.map((c) => [c.value, c.isMain])).toEqual([
       ['a@x.test', true],
       ['b@x.test', false],
-      ['1', true],
+      ['+15550101', true],
     ]);
   });
 
   it('should move a main contact to another type without leaving either type with two or none', () => {
-    const current = [contact(1, 'phone', '1', true), contact(2, 'phone', '2', false), contact(3, 'mobile', '3', true)];
+    const current = [contact(1, 'phone', '+15550101', true), contact(2, 'phone', '+15550102', false), contact(3, 'mobile', '+15550103', true)];
     const plan = planContacts(current, { contacts: [{ id: 1, type: 'mobile' }] }, 'patch');
     expect(plan.errors.isEmpty).toBe(true);
     // The moved contact joins mobile as a second one; phone promotes its oldest remaining.
@@ -44,10 +45,10 @@ describe(planContacts.name, () => {
 
   it('should keep a listed contact matched by value in a replace, and remove the unlisted', () => {
     const current = [contact(1, 'email', 'a@x.test', true), contact(2, 'email', 'b@x.test', false)];
-    const plan = planContacts(current, { contacts: [{ type: 'email', value: 'B@x.test' }] }, 'replace');
+    const plan = planContacts(current, { contacts: [{ type: 'email', value: 'B\u200b@x.test' }] }, 'replace');
     expect(plan.remove.map((c) => c.id)).toEqual([1]);
-    expect(plan.update).toEqual([{ id: 2, type: 'email', value: 'B@x.test', isMain: true, path: 'contacts[0]' }]);
-    // A change of case keeps the value: nothing to claim.
+    expect(plan.update).toEqual([{ id: 2, type: 'email', value: 'b@x.test', isMain: true, path: 'contacts[0]' }]);
+    // The same value in another case or with invisibles is the same contact: nothing to claim.
     expect(plan.claims).toEqual([]);
   });
 
@@ -71,5 +72,24 @@ describe(planContacts.name, () => {
         },
       }),
     );
+  });
+
+  it('should normalise every value the body gives, and name the field of a phone number it cannot read', () => {
+    const current = [contact(1, 'other', '212 555 0100', true), contact(2, 'email', 'Legacy@X.test', true)];
+    const plan = planContacts(
+      current,
+      { phone: '(212) 555-0199', contacts: [{ id: 1, type: 'mobile' }, { type: 'email', value: 'ＮＥＷ@x.test' }, { type: 'phone', value: 'no number' }] },
+      'patch',
+      new ContactNormalizer('US'),
+    );
+    expect(() => plan.errors.throwIfAny()).toThrow(
+      expect.objectContaining({ fields: { 'contacts[2].value': [expect.stringMatching(/^is not a phone number: .* national number of US$/)] } }),
+    );
+    expect(plan.update.map(({ id, type, value }) => [id, type, value])).toEqual([[1, 'mobile', '+12125550100']]);
+    expect(plan.insert.map(({ type, value }) => [type, value])).toEqual([
+      ['email', 'new@x.test'],
+      ['phone', 'no number'],
+      ['phone', '+12125550199'],
+    ]);
   });
 });

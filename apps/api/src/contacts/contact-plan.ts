@@ -1,5 +1,6 @@
 import { FieldErrorsBuilder, Messages } from '@app/common';
 import { isEmail } from 'class-validator';
+import { cleanContactText, ContactNormalizer } from './contact-normalization';
 import { ContactType, CustomerContact } from './customer-contact.entity';
 
 // The contact types a customer mirrors in its own columns (`email`, `phone`, `mobile`).
@@ -60,9 +61,20 @@ export const contactKey = (type: string, value: string) => `${type}\u0000${value
 
 // Works out, without touching the database, what a body does to a customer's active contacts
 // (`current`, oldest first), keeping exactly one main contact per type: one the body names, else
-// the current main, else the oldest of that type.
-export function planContacts(current: readonly CustomerContact[], input: ContactsInput, mode: PlanMode): ContactPlan {
+// the current main, else the oldest of that type. Every value the body gives is normalised
+// first (a phone number that cannot be read is an error on its field).
+export function planContacts(
+  current: readonly CustomerContact[],
+  input: ContactsInput,
+  mode: PlanMode,
+  normalizer = new ContactNormalizer(null),
+): ContactPlan {
   const errors = new FieldErrorsBuilder();
+  const normal = (type: ContactType, value: string, field: string): string => {
+    const normalised = normalizer.value(type, value);
+    if (normalised === null) errors.add(field, normalizer.unreadablePhone);
+    return normalised ?? cleanContactText(value);
+  };
   const slots: Slot[] = current.map((contact) => ({ current: contact, type: contact.type, value: contact.value }));
   const live = () => slots.filter((slot) => !slot.removed);
   const sameContact = (slot: Slot, type: string, value: string) => contactKey(slot.type, slot.value) === contactKey(type, value);
@@ -82,6 +94,8 @@ export function planContacts(current: readonly CustomerContact[], input: Contact
       }
       if (entry.type !== undefined && entry.type !== 'contacts') slot.type = entry.type;
       if (entry.value !== undefined) slot.value = entry.value;
+      // A new type or value is stored in its normal form; an untouched contact stays as it is.
+      if (slot.type !== slot.current!.type || entry.value !== undefined) slot.value = normal(slot.type, slot.value, `${path}.value`);
       if (entry.isMain !== undefined) slot.wantsMain = entry.isMain;
       // The DTO checks values whose type is given; a kept type is known only here.
       const current = slot.current!;
@@ -91,7 +105,7 @@ export function planContacts(current: readonly CustomerContact[], input: Contact
       continue;
     }
     const type = entry.type as ContactType;
-    const value = entry.value!;
+    const value = normal(type, entry.value!, `${path}.value`);
     // A contact the customer already has is that contact, not a new one.
     const match = live().find((slot) => sameContact(slot, type, value));
     if (match?.path) errors.add(`${path}.value`, 'is given more than once');
@@ -100,9 +114,9 @@ export function planContacts(current: readonly CustomerContact[], input: Contact
   }
 
   for (const type of MIRRORED_TYPES) {
-    const value = input[type];
-    if (value === undefined) continue;
-    if (value === null) {
+    const given = input[type];
+    if (given === undefined) continue;
+    if (given === null) {
       // PATCH {"email": null} removes the main email contact; elsewhere null is the same as omitted.
       if (mode !== 'patch') continue;
       const main = live().find((slot) => slot.current?.isMain && slot.current.type === type && slot.type === type);
@@ -110,6 +124,7 @@ export function planContacts(current: readonly CustomerContact[], input: Contact
       else if (main) Object.assign(main, { path: type, removed: true });
       continue;
     }
+    const value = normal(type, given, type);
     const match = live().find((slot) => sameContact(slot, type, value));
     if (match?.wantsMain === false) errors.add(type, `contradicts ${match.path}.isMain`);
     if (match) Object.assign(match, { path: match.path ?? type, wantsMain: true });

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { ValidationError } from '@app/common';
+import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
+import { ContactNormalizer, isPhoneRegion, PHONE_CONTACT_TYPES } from './contact-normalization';
 import { ContactType, CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
 import { CustomersRepository } from './customers.repository';
@@ -15,7 +18,22 @@ export class ContactsService {
   constructor(
     private readonly db: Database,
     private readonly customers: CustomersRepository,
+    private readonly config: AppConfig,
   ) {}
+
+  // The tenant's normalisation: national phone numbers are read in its default_phone_region, else
+  // in DEFAULT_PHONE_REGION. The tenant is read only when `phones` says a phone number may come.
+  async normalizerFor(tenantId: number, phones: boolean, manager: EntityManager = this.db.manager): Promise<ContactNormalizer> {
+    if (!phones) return new ContactNormalizer(null);
+    const [tenant]: { region: string | null }[] = await manager.query(`SELECT default_phone_region AS region FROM tenants WHERE id = $1`, [tenantId]);
+    const region = tenant?.region ?? this.config.DEFAULT_PHONE_REGION;
+    return new ContactNormalizer(isPhoneRegion(region) ? region : null);
+  }
+
+  // The active contact with this type and value, compared in normal form.
+  async findContactByValue(manager: EntityManager, tenantId: number, input: ContactInput, path = 'value'): Promise<CustomerContact | null> {
+    return this.findNormalisedContact(manager, tenantId, input.type, await this.normalise(manager, tenantId, input, path));
+  }
 
   async findActiveContact(
     tenantId: number,
@@ -33,17 +51,19 @@ export class ContactsService {
     ]);
   }
 
-  // The active contact with this type and value (case-insensitively), or a new customer owning it
+  // The active contact with this type and value (in normal form), or a new customer owning it
   // as its main contact, mirrored in the customer's email/phone/mobile as every main contact is.
   // Safe under concurrency: the partial unique index decides, and the loser reads the winner's row.
+  // A phone number that cannot be read is a validation error on `path`.
   async findOrCreateContact(
     manager: EntityManager,
     tenantId: number,
     input: ContactInput,
     actorId: number | null,
+    path = 'value',
   ): Promise<CustomerContact> {
-    const value = input.value.trim();
-    const existing = await this.findContactByValue(manager, tenantId, input.type, value);
+    const value = await this.normalise(manager, tenantId, input, path);
+    const existing = await this.findNormalisedContact(manager, tenantId, input.type, value);
     if (existing) return existing;
 
     const customerId = await this.customers.insertCustomer(manager, { tenantId, createdBy: actorId, updatedBy: actorId });
@@ -57,7 +77,7 @@ export class ContactsService {
     if (inserted.length === 0) {
       // Another request created it first: drop our unused customer and use theirs.
       await manager.delete(Customer, { tenantId, id: customerId });
-      const winner = await this.findContactByValue(manager, tenantId, input.type, value);
+      const winner = await this.findNormalisedContact(manager, tenantId, input.type, value);
       if (!winner) throw new Error('contact vanished after a unique conflict');
       return winner;
     }
@@ -65,7 +85,14 @@ export class ContactsService {
     return manager.findOneByOrFail(CustomerContact, { tenantId, id: inserted[0].id });
   }
 
-  private async findContactByValue(
+  private async normalise(manager: EntityManager, tenantId: number, input: ContactInput, path: string): Promise<string> {
+    const normalizer = await this.normalizerFor(tenantId, PHONE_CONTACT_TYPES.includes(input.type), manager);
+    const value = normalizer.value(input.type, input.value);
+    if (value === null) throw ValidationError.of(path, normalizer.unreadablePhone);
+    return value;
+  }
+
+  private async findNormalisedContact(
     manager: EntityManager,
     tenantId: number,
     type: ContactType,
@@ -73,6 +100,7 @@ export class ContactsService {
   ): Promise<CustomerContact | null> {
     return manager
       .createQueryBuilder(CustomerContact, 'cc')
+      // lower(): what uq_customer_contacts_value compares (a row written before normalisation may differ in case).
       .where('cc.tenant_id = :tenantId AND cc.type = :type AND lower(cc.value) = lower(:value)', { tenantId, type, value })
       .andWhere(`cc.state = 'active'`)
       .getOne();

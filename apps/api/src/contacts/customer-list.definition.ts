@@ -1,4 +1,5 @@
 import { ListSpec } from '@app/common';
+import { normalizeContactQuery, normalizeEmail } from './contact-normalization';
 
 // What GET /customers.json lets a caller filter, order, pick and side-load.
 export const CUSTOMER_LIST: ListSpec = {
@@ -9,7 +10,8 @@ export const CUSTOMER_LIST: ListSpec = {
     organization: { column: 'cu.organization', type: 'string', nullable: true },
     externalId: { column: 'cu.external_id', type: 'string', nullable: true },
     // lower(email) is what ix_customers_email holds, so filters and ordering both use it.
-    email: { column: 'lower(cu.email)', type: 'string', nullable: true, caseInsensitive: true },
+    // Values are normalised as stored ones are (invisibles, NFKC, case).
+    email: { column: 'lower(cu.email)', type: 'string', nullable: true, caseInsensitive: true, normalize: normalizeEmail },
     state: { column: 'cu.state', type: 'string', values: ['active', 'deleted'] },
     createdAt: { column: 'cu.created_at', type: 'date' },
     updatedAt: { column: 'cu.updated_at', type: 'date' },
@@ -18,6 +20,8 @@ export const CUSTOMER_LIST: ListSpec = {
       column: 'lower(ccf.value)',
       type: 'string',
       caseInsensitive: true,
+      // Of any type: cleaned and lower-cased, an international phone number in E.164.
+      normalize: normalizeContactQuery,
       exists: (condition) =>
         `EXISTS (SELECT 1 FROM customer_contacts ccf
                   WHERE ccf.tenant_id = cu.tenant_id AND ccf.customer_id = cu.id AND ccf.state = 'active' AND ${condition})`,

@@ -11,7 +11,12 @@ export const CONTACT_SCHEMA: SchemaObject = {
     id: { type: 'integer' },
     customer: ENTITY_REF_SCHEMA,
     type: { type: 'string', enum: [...CONTACT_TYPES] },
-    value: { type: 'string', description: 'Unique per tenant and type among active contacts, ignoring case' },
+    value: {
+      type: 'string',
+      description:
+        'Stored and compared in normal form: NFKC, invisible characters removed, trimmed; emails lower-cased; phone and mobile numbers in E.164 ' +
+        "(a national number read in the tenant's default phone region; one that cannot be read is a 400). Unique per tenant and type among active contacts",
+    },
     isMain: { type: 'boolean', description: 'Exactly one contact of each type is main' },
     ...AUDIT_SCHEMA_PROPERTIES,
   },

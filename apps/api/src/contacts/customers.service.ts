@@ -4,7 +4,9 @@ import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { ContactsInput, PlannedContact, PlanMode, contactKey, planContacts } from './contact-plan';
+import { PHONE_CONTACT_TYPES } from './contact-normalization';
 import { customerVersion } from './contacts.presenter';
+import { ContactsService } from './contacts.service';
 import { CustomerErrorCode } from './contacts.errors';
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
@@ -36,11 +38,12 @@ export class CustomersService {
   constructor(
     private readonly db: Database,
     private readonly customers: CustomersRepository,
+    private readonly contacts: ContactsService,
   ) {}
 
   async create(principal: Principal, input: CustomerInput): Promise<CustomerView> {
     const { tenantId, userId } = principal;
-    const plan = planContacts([], input, 'create');
+    const plan = planContacts([], input, 'create', await this.contacts.normalizerFor(tenantId, mayGivePhones(input)));
     plan.errors.throwIfAny();
     const id = await this.db.transaction(async (manager) => {
       await this.assertContactsFree(manager, tenantId, null, plan.claims);
@@ -105,7 +108,8 @@ export class CustomersService {
       if (!customer) throw this.notFound(id);
       await assertExpectedVersion(expected, async () => customerVersion(await this.getById(principal, id)), `customer ${id}`);
       if (customer.state === 'deleted') throw new ConflictError(CustomerErrorCode.Deleted, `customer ${id} is deleted`);
-      const plan = planContacts(await this.customers.activeContacts(manager, tenantId, id), input, mode);
+      const normalizer = await this.contacts.normalizerFor(tenantId, mayGivePhones(input), manager);
+      const plan = planContacts(await this.customers.activeContacts(manager, tenantId, id), input, mode, normalizer);
       plan.errors.throwIfAny();
       const fields = changedFields(customer, fieldsOf(input, mode));
       if (!plan.changed && Object.keys(fields).length === 0) return;
@@ -181,6 +185,12 @@ function contactTaken(claims: readonly PlannedContact[], taken: readonly TakenCo
       ? `the ${first.type} ${first.value} is already a contact of customer ${first.customerId}`
       : `${taken.length} of these contacts already belong to other customers`;
   return new ConflictError(CustomerErrorCode.ContactTaken, message, fields);
+}
+
+// Whether the body may name a phone or mobile number (an entry with an id may keep its type).
+function mayGivePhones(input: CustomerInput): boolean {
+  const phoneType = (type: string | undefined) => type === undefined || type === 'contacts' || PHONE_CONTACT_TYPES.includes(type);
+  return !!input.phone || !!input.mobile || (input.contacts ?? []).some((entry) => (entry.value !== undefined || entry.type !== undefined) && phoneType(entry.type));
 }
 
 // The columns a body sets: for PATCH only the given ones; otherwise all, omitted ones cleared.

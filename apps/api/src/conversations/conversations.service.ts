@@ -339,6 +339,7 @@ export class ConversationsService {
         tenantId,
         { type: input.contact.type, value: input.contact.value },
         userId,
+        'contact.value',
       );
       return contact.id;
     }

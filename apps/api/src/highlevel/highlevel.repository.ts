@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
+import { normalizeContactQuery } from '../contacts/contact-normalization';
 
 // A conversation with what HighLevel's shapes show of it: its contact's person, its first agent,
 // its latest active message.
@@ -137,13 +138,18 @@ export class HighLevelRepository {
     // indexes (migrations/1764400000000-search.ts): the last message's text; or the customer's
     // search text or any active contact value of the customer.
     const pattern = criteria.query === undefined ? null : param(`%${escapeLike(criteria.query)}%`);
+    // Contacts are stored in normal form: `+1 555 0100` or `ＵＮＩＱ` also looks for `+15550100` or `uniq`.
+    const normal = contactFormOf(criteria.query);
+    const normalPattern = normal === null ? null : param(`%${escapeLike(normal)}%`);
+    const contactMatch = (text: string) =>
+      normalPattern ? `(${text} ILIKE ${pattern} OR ${text} ILIKE ${normalPattern})` : `${text} ILIKE ${pattern}`;
     const matchBranches = pattern && [
       `c.last_message_text ILIKE ${pattern}`,
       `c.contact_id IN (
          SELECT cc.id FROM customer_contacts cc WHERE cc.tenant_id = $1 AND cc.customer_id IN (
-           SELECT mp.id FROM customers mp WHERE mp.tenant_id = $1 AND (${CUSTOMER_SEARCH_TEXT}) ILIKE ${pattern}
+           SELECT mp.id FROM customers mp WHERE mp.tenant_id = $1 AND ${contactMatch(`(${CUSTOMER_SEARCH_TEXT})`)}
            UNION ALL
-           SELECT mx.customer_id FROM customer_contacts mx WHERE mx.tenant_id = $1 AND mx.state = 'active' AND mx.value ILIKE ${pattern}))`,
+           SELECT mx.customer_id FROM customer_contacts mx WHERE mx.tenant_id = $1 AND mx.state = 'active' AND ${contactMatch('mx.value')}))`,
     ];
     const filtered = where.join(' AND ');
     const filterParams = params.slice();
@@ -239,6 +245,13 @@ export class HighLevelRepository {
     );
     return row?.id ?? null;
   }
+}
+
+// The query in contacts' normal form, when that differs from the query itself.
+function contactFormOf(query: string | undefined): string | null {
+  if (query === undefined) return null;
+  const normal = normalizeContactQuery(query);
+  return normal === query.toLowerCase() ? null : normal;
 }
 
 function escapeLike(text: string): string {

@@ -3,6 +3,8 @@ import { FieldErrorsBuilder, Messages } from '@app/common';
 import { EntityManager, In } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
+import { normalizeEmail } from '../contacts/contact-normalization';
+import { ContactsService } from '../contacts/contacts.service';
 import { CustomerContact } from '../contacts/customer-contact.entity';
 import { Customer } from '../contacts/customer.entity';
 import { FilesService } from '../files/files.service';
@@ -62,6 +64,7 @@ export class TicketComposer {
   constructor(
     private readonly users: UsersService,
     private readonly files: FilesService,
+    private readonly contacts: ContactsService,
   ) {}
 
   async compose(manager: EntityManager, principal: Principal, body: TicketInput, origin: TicketOrigin | null): Promise<TicketDraft> {
@@ -259,11 +262,9 @@ export class TicketComposer {
       const contactId = origin?.customerId === customer.id ? origin.contactId : await this.mainContactId(manager, tenantId, customer.id);
       return { id: customer.id, contactId, email: customer.email };
     }
-    const email = ref.email!.trim();
-    const contact = await manager
-      .createQueryBuilder(CustomerContact, 'cc')
-      .where(`cc.tenant_id = :tenantId AND cc.type = 'email' AND lower(cc.value) = lower(:email) AND cc.state = 'active'`, { tenantId, email })
-      .getOne();
+    // In normal form: a look-alike of a customer's address is that customer.
+    const email = normalizeEmail(ref.email!);
+    const contact = await this.contacts.findContactByValue(manager, tenantId, { type: 'email', value: email });
     if (!contact) return { id: null, contactId: null, email };
     const customer = await manager.findOneByOrFail(Customer, { tenantId, id: contact.customerId });
     return { id: customer.id, contactId: contact.id, email: customer.email };

@@ -7,6 +7,7 @@ const spec: ListSpec = {
     id: { column: 't.id', type: 'integer' },
     createdAt: { column: 't.created_at', type: 'date' },
     state: { column: 't.state', type: 'string', values: ['active', 'deleted'] },
+    code: { column: 'lower(t.code)', type: 'string', caseInsensitive: true, normalize: (value) => value.replaceAll('-', '') },
   },
   sortable: ['id'],
   defaultOrderBy: 'id',
@@ -40,6 +41,11 @@ describe(compileFilter.name, () => {
     expect(compile({ id: { $nin: [3] } }).sql).toBe('(t.id IS NULL OR t.id <> ALL(:f0))');
   });
 
+  it("should compare with each value in the field's normal form, lists too", () => {
+    expect(compile({ code: 'A-B' }).params).toEqual({ f0: 'ab' });
+    expect(compile({ code: { $in: ['X-1', 'y'] } }).params).toEqual({ f0: ['x1', 'y'] });
+  });
+
   it('should nest $or inside $and with parentheses', () => {
     expect(compile({ $or: [{ id: { $lt: 3 } }, { id: { $gte: 10 } }], state: 'active' }).sql).toBe(
       '((t.id < :f0 OR t.id >= :f1) AND t.state = :f2)',
@@ -54,7 +60,7 @@ describe(parseFilter.name, () => {
       filter: [
         "unknown operator '$regex' on 'id'; use one of ‘$eq, $ne, $lt, $lte, $gt, $gte, $in, $nin’",
         'id.$gt must be a whole number',
-        "unknown field 'nope'; use one of ‘id, createdAt, state’",
+        "unknown field 'nope'; use one of ‘id, createdAt, state, code’",
       ],
     });
     expect([...parsed.fields].sort()).toEqual(['id', 'state']);

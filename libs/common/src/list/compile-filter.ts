@@ -24,7 +24,7 @@ export function compileFilter(node: FilterNode, spec: ListSpec, paramPrefix = 'f
       return `(${current.nodes.map(compile).join(joiner)})`;
     }
     const field = spec.filterable[current.field];
-    const value = field.caseInsensitive ? lowered(current.value) : current.value;
+    const value = normalized(field.caseInsensitive ? lowered(current.value) : current.value, field.normalize);
     if (!field.exists) return condition(field.column, current.operator, value);
     // Over related rows: "none equals" is NOT EXISTS of "one equals", as Mongo reads arrays.
     switch (current.operator) {
@@ -59,4 +59,10 @@ export function compileFilter(node: FilterNode, spec: ListSpec, paramPrefix = 'f
 function lowered(value: unknown): unknown {
   if (typeof value === 'string') return value.toLowerCase();
   return Array.isArray(value) ? value.map(lowered) : value;
+}
+
+function normalized(value: unknown, normalize: ((value: string) => string) | undefined): unknown {
+  if (!normalize) return value;
+  if (typeof value === 'string') return normalize(value);
+  return Array.isArray(value) ? value.map((item) => normalized(item, normalize)) : value;
 }

@@ -10,6 +10,9 @@ export interface ListField {
   nullable?: boolean;
   // Compared without regard to case: `column` is then `lower(…)` and values are lowered too.
   caseInsensitive?: boolean;
+  // Applied to every string a filter compares the field with (after lower-casing), so that a value
+  // is looked for in the form it is stored in (contacts: see the contacts module's normalisation).
+  normalize?: (value: string) => string;
   // A field of related rows (`contacts.value`): the condition is wrapped in EXISTS (`exists(condition)`);
   // the negative operators become NOT EXISTS of their positive form, as Mongo matches arrays.
   exists?: (condition: string) => string;

@@ -12,6 +12,7 @@ import {
   ValidateIf,
   isEmail,
 } from 'class-validator';
+import { cleanContactText } from '../contact-normalization';
 import { CONTACT_TYPES, ContactType } from '../customer-contact.entity';
 
 // A ref as the API shows it ({"id": 3, "type": "contacts"}) may be sent back: that type means "unchanged".
@@ -38,7 +39,9 @@ const IsValidForContactType = () =>
     },
   });
 
-export const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+// Contact values are cleaned (invisibles, NFKC, trimmed) before they are validated, so that
+// `ｕｎｉｑ＠ｅｘ．ｃｏｍ` is checked as the address it stands for; the service normalises the rest.
+export const cleaned = ({ value }: { value: unknown }) => (typeof value === 'string' ? cleanContactText(value) : value);
 
 // One entry of a customer's `contacts`: with `id`, that contact (changed, or removed with
 // `"delete": true`); without, a contact to add.
@@ -54,7 +57,7 @@ export class CustomerContactInputDto extends ReadOnlyAuditFieldsDto {
   type?: ContactType | typeof CONTACT_REF_TYPE;
 
   @ValidateIf((contact: CustomerContactInputDto) => isNew(contact) || contact.value !== undefined)
-  @Transform(trimmed)
+  @Transform(cleaned)
   @IsDefined({ message: Messages.required })
   @IsString({ message: Messages.string })
   @IsNotEmpty({ message: Messages.required })

@@ -1,7 +1,7 @@
 import { Messages, ReadOnlyAuditFieldsDto } from '@app/common';
 import { Transform, Type } from 'class-transformer';
 import { Allow, ArrayMaxSize, IsArray, IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { CustomerContactInputDto, trimmed } from './customer-contact-input.dto';
+import { cleaned, CustomerContactInputDto } from './customer-contact-input.dto';
 
 // Teamwork's Customer as a body, for POST, PUT (every field; omitted ones are cleared) and PATCH
 // (only the given fields). `email`, `phone` and `mobile` name the main contact of that type.
@@ -19,21 +19,21 @@ export class CustomerInputDto extends ReadOnlyAuditFieldsDto {
   lastName?: string | null;
 
   @IsOptional()
-  @Transform(trimmed)
+  @Transform(cleaned)
   @IsString({ message: Messages.string })
   @MaxLength(320, { message: Messages.shorterThan(321) })
   @IsEmail({}, { message: Messages.email })
   email?: string | null;
 
   @IsOptional()
-  @Transform(trimmed)
+  @Transform(cleaned)
   @IsString({ message: Messages.string })
   @IsNotEmpty({ message: Messages.required })
   @MaxLength(320, { message: Messages.shorterThan(321) })
   phone?: string | null;
 
   @IsOptional()
-  @Transform(trimmed)
+  @Transform(cleaned)
   @IsString({ message: Messages.string })
   @IsNotEmpty({ message: Messages.required })
   @MaxLength(320, { message: Messages.shorterThan(321) })

@@ -1,6 +1,8 @@
 import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
-import { Allow, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateBy, ValidateIf, isEmail } from 'class-validator';
+import { Allow, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateBy, ValidateIf, isEmail } from 'class-validator';
+import { cleaned } from '../../contacts/dto/customer-contact-input.dto';
 import { CONTACT_TYPES, ContactType } from '../../contacts/customer-contact.entity';
+import { Transform } from 'class-transformer';
 
 // An email contact's value must be an email address.
 const IsValidForContactType = () =>
@@ -24,8 +26,11 @@ export class ContactInputDto extends ReadOnlyAuditFieldsDto {
   type?: ContactType;
 
   @ValidateIf((contact: ContactInputDto) => contact.id === undefined)
+  @Transform(cleaned)
   @IsDefined({ message: Messages.required })
   @IsString({ message: Messages.string })
+  // Empty once cleaned (nothing but invisibles) is no value.
+  @IsNotEmpty({ message: Messages.required })
   @MaxLength(320, { message: Messages.shorterThan(321) })
   @IsValidForContactType()
   value?: string;

@@ -17,6 +17,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { cleaned } from '../../contacts/dto/customer-contact-input.dto';
 import { EDIT_METHODS, EditMethod } from '../ticket.entity';
 import { EntityRefDto } from './entity-ref.dto';
 
@@ -91,6 +92,7 @@ export class TicketCustomerDto {
   @IsEntityId()
   id?: number;
 
+  @Transform(cleaned)
   @OptionalEmail()
   email?: string;
 
@@ -144,6 +146,7 @@ export class TicketBodyDto extends ReadOnlyAuditFieldsDto {
   customer?: TicketCustomerDto;
 
   // Deprecated: read as customer.email.
+  @Transform(cleaned)
   @OptionalEmail()
   email?: string;
 
