@@ -6,7 +6,8 @@ import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
-import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
+import { presentCustomerMessage } from '../customer-view/customer-view.presenter';
+import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
 import { MessageErrorCode } from './messages.errors';
@@ -82,7 +83,7 @@ export class MessagesService {
       });
       if (!result.created) return result;
       await this.messages.touchConversation(manager, tenantId, conversationId!, result.message.id, actorId);
-      await this.live.publish([liveEventBy(principal, 'message.created', presentMessage(result.message), conversationId!)]);
+      await this.live.publish([messageEvent(principal, 'message.created', result.message)]);
       return result;
     });
   }
@@ -163,10 +164,11 @@ export class MessagesService {
   }
 
   // The message as it now is, read in the transaction of the change, and the live event of the
-  // change written in it too, on its conversation's channel and its tenant's.
+  // change written in it too: the agents' JSON on its tenant's channel, the customer's view (a
+  // deleted message's tombstone) on its conversation's.
   private async announce(principal: Principal, name: LiveEventName, id: number): Promise<ConversationMessage> {
     const message = await this.getById(principal, id);
-    await this.live.publish([liveEventBy(principal, name, presentMessage(message), message.conversationId)]);
+    await this.live.publish([messageEvent(principal, name, message)]);
     return message;
   }
 
@@ -209,6 +211,10 @@ export class MessagesService {
     }
     return { userId, contactId: null };
   }
+}
+
+function messageEvent(principal: Principal, name: LiveEventName, message: ConversationMessage): LiveEvent {
+  return liveEventBy(principal, name, presentMessage(message), { conversationId: message.conversationId, data: presentCustomerMessage(message) });
 }
 
 function notFound(id: number): NotFoundError {

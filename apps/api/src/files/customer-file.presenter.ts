@@ -1,0 +1,8 @@
+import { StoredFile } from './stored-file.entity';
+
+// What a customer may see of a file: never its hash, its storage or who uploaded it.
+export const CUSTOMER_FILE_FIELDS = ['id', 'filename', 'mimeType', 'size', 'createdAt'] as const;
+
+export function presentCustomerFile(file: StoredFile) {
+  return { id: file.id, filename: file.filename, mimeType: file.mimeType, size: file.size, createdAt: file.createdAt };
+}
