@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { customerConversation } from './support/customer-view';
 import { conversationRow, createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { BASE, ISO, DOCUMENTED_CONVERSATION_FIELDS as DOCUMENTED_FIELDS } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';
@@ -6,24 +7,6 @@ import { createTestApp, TestApp } from './support/test-app';
 const TOKEN = /^hdc_[0-9a-f]{16}[A-Za-z0-9_-]{43}$/;
 const ISSUE = `${BASE}/conversations/token.json`;
 const NO_SUCH_TOKEN = { errors: { _: ['no conversation has this token'] } };
-
-// The customer's view of a conversation the agents' API answered (test/customer-view.e2e-spec.ts
-// checks its keys against the allowlist).
-function customerView(c: Record<string, unknown>) {
-  const contact = c.contact as Record<string, unknown>;
-  return {
-    id: c.id,
-    state: c.state,
-    converted: c.ticket_id !== null,
-    contactId: c.contactId,
-    contact: { id: contact.id, type: contact.type, value: contact.value, isMain: contact.isMain },
-    messages: c.messages,
-    users: c.users,
-    lastMessageAt: c.lastMessageAt,
-    createdAt: c.createdAt,
-    updatedAt: c.updatedAt,
-  };
-}
 
 describe('Conversation tokens (Desk v2)', () => {
   let t: TestApp;
@@ -208,7 +191,7 @@ describe('Conversation tokens (Desk v2)', () => {
       expect(old.body).toEqual(NO_SUCH_TOKEN);
       const fresh = await byToken(second.token);
       expect(fresh.status).toBe(200);
-      expect(fresh.body).toEqual({ conversation: customerView(second) });
+      expect(fresh.body).toEqual({ conversation: customerConversation(second) });
     });
 
     it('should give a conversation made without a token its first one', async () => {
@@ -357,7 +340,7 @@ describe('Conversation tokens (Desk v2)', () => {
       const res = await byToken(issued.token);
 
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ conversation: customerView(issued) });
+      expect(res.body).toEqual({ conversation: customerConversation(issued) });
       expect(JSON.stringify(res.body)).not.toContain(issued.token.slice(20));
       expect(JSON.stringify(res.body)).not.toContain('w.1');
     });
@@ -376,7 +359,7 @@ describe('Conversation tokens (Desk v2)', () => {
 
       for (const res of answers) {
         expect(res.status).toBe(200);
-        expect(res.body).toEqual({ conversation: customerView(issued) });
+        expect(res.body).toEqual({ conversation: customerConversation(issued) });
       }
     });
 
@@ -389,7 +372,7 @@ describe('Conversation tokens (Desk v2)', () => {
       const res = await byToken(issued.token, '?includes=users');
 
       expect(res.status).toBe(200);
-      expect(res.body.conversation).toEqual(customerView(issued));
+      expect(res.body.conversation).toEqual(customerConversation(issued));
       expect(res.body.included).toEqual({ users: [{ id: agent.id, name: `${agentRow.first_name} ${agentRow.last_name}`.trim() }] });
       expect(JSON.stringify(res.body.included)).not.toContain('@example.test');
 

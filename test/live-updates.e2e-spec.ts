@@ -6,6 +6,7 @@ import { createApp } from '../apps/api/src/create-app';
 import { describeError, OutboxDispatcher } from '../apps/api/src/pusher/outbox-dispatcher';
 import { PusherService } from '../apps/api/src/pusher/pusher.service';
 import { BASE } from './support/desk';
+import { customerConversation, customerMessage } from './support/customer-view';
 import { createContact, createTenant, TestTenant } from './support/factories';
 import { FakePusher, ReceivedEvent, startFakePusher } from './support/pusher-server';
 import { createTestApp, TestApp } from './support/test-app';
@@ -72,29 +73,6 @@ function outboxHelpers(get: () => { t: TestApp; pusher?: FakePusher }) {
 
 // The channels a list of received events went to, in order.
 const channelsOf = (events: ReceivedEvent[]): string[] => events.flatMap((event) => event.channels);
-
-// What a customer sees of an agent's JSON (the exact keys are test/customer-view.e2e-spec.ts's).
-function customerConversation(c: Row): Row {
-  const contact = c.contact as Row;
-  return {
-    id: c.id,
-    state: c.state,
-    converted: c.ticket_id !== null,
-    contactId: c.contactId,
-    contact: { id: contact.id, type: contact.type, value: contact.value, isMain: contact.isMain },
-    messages: c.messages,
-    users: c.users,
-    lastMessageAt: c.lastMessageAt,
-    createdAt: c.createdAt,
-    updatedAt: c.updatedAt,
-  };
-}
-
-function customerMessage(m: Row): Row {
-  if (m.state === 'deleted') return { id: m.id, conversationId: m.conversationId, state: m.state, createdAt: m.createdAt, updatedAt: m.updatedAt, deletedAt: m.deletedAt };
-  const clientMessageId = m.contactId === null ? null : m.clientMessageId;
-  return { id: m.id, conversationId: m.conversationId, userId: m.userId, contactId: m.contactId, message: m.message, files: m.files, clientMessageId, state: m.state, createdAt: m.createdAt, updatedAt: m.updatedAt };
-}
 
 describe('Live updates through Pusher, via the outbox', () => {
   let pusher: FakePusher;
