@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { customerConversation } from './support/customer-view';
 import { conversationRow, createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { BASE, ISO, DOCUMENTED_CONVERSATION_FIELDS as DOCUMENTED_FIELDS } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';
@@ -190,7 +191,7 @@ describe('Conversation tokens (Desk v2)', () => {
       expect(old.body).toEqual(NO_SUCH_TOKEN);
       const fresh = await byToken(second.token);
       expect(fresh.status).toBe(200);
-      expect(fresh.body).toEqual({ conversation: { ...second, token: null } });
+      expect(fresh.body).toEqual({ conversation: customerConversation(second) });
     });
 
     it('should give a conversation made without a token its first one', async () => {
@@ -332,15 +333,16 @@ describe('Conversation tokens (Desk v2)', () => {
   });
 
   describe('GET /conversations/token/{token}.json', () => {
-    it('should return the conversation without any Authorization header, never showing the token', async () => {
+    it("should return the customer's view of the conversation without any Authorization header, never showing the token", async () => {
       const { contactId } = await createContact(t.db, acme.tenantId);
       const issued = (await issue({ contactId, socket_id: 'w.1' })).body.conversation;
 
       const res = await byToken(issued.token);
 
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ conversation: { ...issued, token: null } });
+      expect(res.body).toEqual({ conversation: customerConversation(issued) });
       expect(JSON.stringify(res.body)).not.toContain(issued.token.slice(20));
+      expect(JSON.stringify(res.body)).not.toContain('w.1');
     });
 
     it('should find a tenant’s conversation whoever calls, with or without a key of any tenant', async () => {
@@ -357,11 +359,11 @@ describe('Conversation tokens (Desk v2)', () => {
 
       for (const res of answers) {
         expect(res.status).toBe(200);
-        expect(res.body).toEqual({ conversation: { ...issued, token: null } });
+        expect(res.body).toEqual({ conversation: customerConversation(issued) });
       }
     });
 
-    it('should side-load agents with their names only when asked for users', async () => {
+    it("should side-load the conversation's agents by display name only when asked for users, never who created it", async () => {
       const { contactId } = await createContact(t.db, acme.tenantId);
       const agent = await createAgent(t, acme.tenantId);
       const issued = (await issue({ contactId, users: [{ id: agent.id }] })).body.conversation;
@@ -370,15 +372,8 @@ describe('Conversation tokens (Desk v2)', () => {
       const res = await byToken(issued.token, '?includes=users');
 
       expect(res.status).toBe(200);
-      expect(res.body.conversation).toEqual({ ...issued, token: null });
-      const users = [...res.body.included.users].sort((a: { id: number }, b: { id: number }) => a.id - b.id);
-      expect(users).toEqual(
-        [
-          { id: acme.adminId, firstName: 'Ada', lastName: 'Admin' },
-          { id: agent.id, firstName: agentRow.first_name, lastName: agentRow.last_name },
-        ].sort((a, b) => a.id - b.id),
-      );
-      for (const user of users) expect(Object.keys(user).sort()).toEqual(['firstName', 'id', 'lastName']);
+      expect(res.body.conversation).toEqual(customerConversation(issued));
+      expect(res.body.included).toEqual({ users: [{ id: agent.id, name: `${agentRow.first_name} ${agentRow.last_name}`.trim() }] });
       expect(JSON.stringify(res.body.included)).not.toContain('@example.test');
 
       // An agent asking the same through the API does see emails.
@@ -386,12 +381,20 @@ describe('Conversation tokens (Desk v2)', () => {
       expect(agentView.body.included.users[0]).toHaveProperty('email');
     });
 
-    it('should answer with only the requested fields, and the id', async () => {
+    it("should answer with only the requested fields, and the id; a field of the agents' view is a 400", async () => {
       const { contactId } = await createContact(t.db, acme.tenantId);
       const issued = (await issue({ contactId })).body.conversation;
-      const res = await byToken(issued.token, '?fields=state,token');
+      const res = await byToken(issued.token, '?fields=state,converted');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ conversation: { id: issued.id, state: 'active', token: null } });
+      expect(res.body).toEqual({ conversation: { id: issued.id, state: 'active', converted: false } });
+
+      for (const query of ['?fields=state,token', '?fields=ticket_id', '?fields=online']) {
+        const refused = await byToken(issued.token, query);
+        expect(refused.status).toBe(400);
+        expect(refused.body).toEqual({
+          errors: { fields: ['must be one of ‘id, state, converted, contactId, contact, messages, users, lastMessageAt, createdAt, updatedAt’'] },
+        });
+      }
     });
 
     it.each([

@@ -6,6 +6,7 @@ import { createApp } from '../apps/api/src/create-app';
 import { describeError, OutboxDispatcher } from '../apps/api/src/pusher/outbox-dispatcher';
 import { PusherService } from '../apps/api/src/pusher/pusher.service';
 import { BASE } from './support/desk';
+import { customerConversation, customerMessage } from './support/customer-view';
 import { createContact, createTenant, TestTenant } from './support/factories';
 import { FakePusher, ReceivedEvent, startFakePusher } from './support/pusher-server';
 import { createTestApp, TestApp } from './support/test-app';
@@ -52,6 +53,10 @@ function outboxHelpers(get: () => { t: TestApp; pusher?: FakePusher }) {
       return current.delivered_at ? current : null;
     }, timeoutMs);
 
+  // Every one of these rows delivered: a change's rows may go out through two dispatchers
+  // (E2E_PROCESSES=2), each in its own time.
+  const deliveredAll = (rows: OutboxRow[]) => Promise.all(rows.map((r) => delivered(r.id)));
+
   // Nothing of topic `pusher` left to send.
   const drained = () =>
     waitFor('the outbox to drain', async () => {
@@ -63,7 +68,7 @@ function outboxHelpers(get: () => { t: TestApp; pusher?: FakePusher }) {
   const received = (name: string, data: unknown): ReceivedEvent[] =>
     get().pusher!.events.filter((event) => event.name === name && isDeepStrictEqual(event.data, data));
 
-  return { lastOutboxId, pusherRowsAfter, row, written, delivered, drained, received };
+  return { lastOutboxId, pusherRowsAfter, row, written, delivered, deliveredAll, drained, received };
 }
 
 // The channels a list of received events went to, in order.
@@ -74,7 +79,7 @@ describe('Live updates through Pusher, via the outbox', () => {
   let t: TestApp;
   let acme: TestTenant;
   let globex: TestTenant;
-  const { lastOutboxId, pusherRowsAfter, row, written, delivered, drained, received } = outboxHelpers(() => ({ t, pusher }));
+  const { lastOutboxId, pusherRowsAfter, row, written, delivered, deliveredAll, drained, received } = outboxHelpers(() => ({ t, pusher }));
 
   beforeAll(async () => {
     pusher = await startFakePusher({ appId: '1', key: 'key', secret: 'secret' });
@@ -108,7 +113,7 @@ describe('Live updates through Pusher, via the outbox', () => {
     return res.body.ticket;
   }
 
-  // One live update written for the request: its row as a whole.
+  // One live update written for the request, to the tenant's channel only: its row as a whole.
   function expectOne(rows: OutboxRow[], tenant: TestTenant, event: string, channels: string[], data: unknown, socketId: string | null = null) {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ tenant_id: tenant.tenantId, topic: 'pusher', ticket_id: null, created_by: tenant.adminId, failed_at: null });
@@ -116,21 +121,39 @@ describe('Live updates through Pusher, via the outbox', () => {
     return rows[0];
   }
 
+  // One live update about a conversation: a row for its channel with the customer's view, then one
+  // for the tenant's with the agents' JSON. Returns the later row.
+  function expectPair(rows: OutboxRow[], tenant: TestTenant, event: string, conversationId: number, agents: Row, customer: Row, socketId: string | null = null) {
+    expect(rows).toHaveLength(2);
+    for (const row_ of rows) {
+      expect(row_).toMatchObject({ tenant_id: tenant.tenantId, topic: 'pusher', ticket_id: null, created_by: tenant.adminId, failed_at: null });
+    }
+    expect(rows.map((row_) => row_.payload)).toEqual([
+      { event, channels: [conversationChannel(conversationId)], data: customer, socketId },
+      { event, channels: [tenantChannel(tenant)], data: agents, socketId },
+    ]);
+    return rows[1];
+  }
+
   describe('what each change writes', () => {
-    it('should write conversation.created with the answer of POST /conversations.json, and send it once, signed, to both channels', async () => {
+    it("should write conversation.created with the answer of POST /conversations.json for the tenant's channel and the customer's view for the conversation's, and send each once, signed", async () => {
       const { contactId } = await createContact(t.db, acme.tenantId);
       const { result: res, rows } = await written(() => post('conversations.json', { contactId }));
 
       expect(res.status).toBe(201);
       const id = res.body.conversation.id;
-      const written_ = expectOne(rows, acme, 'conversation.created', [conversationChannel(id), tenantChannel(acme)], res.body.conversation);
+      const customer = customerConversation(res.body.conversation);
+      const written_ = expectPair(rows, acme, 'conversation.created', id, res.body.conversation, customer);
 
       const sent = await delivered(written_.id);
       expect(sent).toMatchObject({ attempts: 1, last_error: null, failed_at: null });
-      // One batch_events request, the event once on each channel.
+      expect(await delivered(rows[0].id)).toMatchObject({ attempts: 1, last_error: null, failed_at: null });
+      // One batch_events request, each channel its own data.
       expect(received('conversation.created', res.body.conversation)).toEqual([
-        { name: 'conversation.created', channels: [conversationChannel(id)], data: res.body.conversation, socketId: null, receivedAt: expect.any(Date) },
         { name: 'conversation.created', channels: [tenantChannel(acme)], data: res.body.conversation, socketId: null, receivedAt: expect.any(Date) },
+      ]);
+      expect(received('conversation.created', customer)).toEqual([
+        { name: 'conversation.created', channels: [conversationChannel(id)], data: customer, socketId: null, receivedAt: expect.any(Date) },
       ]);
       expect(pusher.requests.filter((request) => request.refusal !== null)).toEqual([]);
       expect(pusher.requests.filter((request) => request.events.some((event) => isDeepStrictEqual(event.data, res.body.conversation))).map((r) => r.path)).toEqual([
@@ -145,16 +168,14 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(created.body.conversation.token).toEqual(expect.any(String));
       const id = created.body.conversation.id;
       const shown = { ...created.body.conversation, token: null };
-      expectOne(createdRows, acme, 'conversation.created', [conversationChannel(id), tenantChannel(acme)], shown);
+      expectPair(createdRows, acme, 'conversation.created', id, shown, customerConversation(shown));
 
       const { result: renewed, rows: renewedRows } = await written(() => post('conversations/token.json', { id }));
       expect(renewed.status).toBe(201);
       expect(renewed.body.conversation.token).toEqual(expect.any(String));
-      const row_ = expectOne(renewedRows, acme, 'conversation.updated', [conversationChannel(id), tenantChannel(acme)], {
-        ...renewed.body.conversation,
-        token: null,
-      });
-      await delivered(row_.id);
+      const renewedShown = { ...renewed.body.conversation, token: null };
+      expectPair(renewedRows, acme, 'conversation.updated', id, renewedShown, customerConversation(renewedShown));
+      await deliveredAll([...createdRows, ...renewedRows]);
       expect(JSON.stringify(pusher.events)).not.toContain(created.body.conversation.token);
       expect(JSON.stringify(pusher.events)).not.toContain(renewed.body.conversation.token);
     });
@@ -165,7 +186,7 @@ describe('Live updates through Pusher, via the outbox', () => {
 
       const { result: changed, rows } = await written(() => patch(`conversations/${c.id}.json`, { users: [agent] }));
       expect(changed.status).toBe(200);
-      expectOne(rows, acme, 'conversation.updated', [conversationChannel(c.id), tenantChannel(acme)], changed.body.conversation);
+      expectPair(rows, acme, 'conversation.updated', c.id, changed.body.conversation, customerConversation(changed.body.conversation));
 
       const { result: same, rows: none } = await written(() => patch(`conversations/${c.id}.json`, { users: [agent] }));
       expect(same.status).toBe(200);
@@ -176,23 +197,25 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(deleted.status).toBe(204);
       const shown = (await get(`conversations/${c.id}.json`)).body.conversation;
       expect(shown.state).toBe('deleted');
-      const row_ = expectOne(deletedRows, acme, 'conversation.updated', [conversationChannel(c.id), tenantChannel(acme)], shown);
+      expectPair(deletedRows, acme, 'conversation.updated', c.id, shown, customerConversation(shown));
 
       const { result: again, rows: againRows } = await written(() => del(`conversations/${c.id}.json`));
       expect(again.status).toBe(204);
       expect(againRows).toEqual([]);
-      await delivered(row_.id);
-      expect(channelsOf(received('conversation.updated', shown))).toEqual([conversationChannel(c.id), tenantChannel(acme)]);
+      await deliveredAll(deletedRows);
+      expect(channelsOf(received('conversation.updated', shown))).toEqual([tenantChannel(acme)]);
+      expect(channelsOf(received('conversation.updated', customerConversation(shown)))).toEqual([conversationChannel(c.id)]);
     });
 
-    it('should write message.created for a new message, nothing for a repeated clientMessageId, and message.updated for an edit or a delete', async () => {
+    it('should write message.created for a new message, nothing for a repeated clientMessageId, message.updated for an edit, and a tombstone for a delete', async () => {
       const c = await conversation();
       const channels = [conversationChannel(c.id), tenantChannel(acme)];
-      const body = { conversationId: c.id, message: 'Hello there', clientMessageId: 'widget-7' };
+      const body = { conversationId: c.id, contactId: c.contactId, message: 'Hello there', clientMessageId: 'widget-7' };
 
       const { result: first, rows } = await written(() => post('conversationmessages.json', body));
       expect(first.status).toBe(201);
-      const createdRow = expectOne(rows, acme, 'message.created', channels, first.body.conversationmessage);
+      expectPair(rows, acme, 'message.created', c.id, first.body.conversationmessage, customerMessage(first.body.conversationmessage));
+      expect(rows[0].payload.data.clientMessageId).toBe('widget-7');
 
       const { result: repeat, rows: repeatRows } = await written(() => post('conversationmessages.json', body));
       expect(repeat.status).toBe(200);
@@ -202,7 +225,7 @@ describe('Live updates through Pusher, via the outbox', () => {
       const id = first.body.conversationmessage.id;
       const { result: edited, rows: editedRows } = await written(() => patch(`conversationmessages/${id}.json`, { message: 'Hello again' }));
       expect(edited.status).toBe(200);
-      expectOne(editedRows, acme, 'message.updated', channels, edited.body.conversationmessage);
+      expectPair(editedRows, acme, 'message.updated', c.id, edited.body.conversationmessage, customerMessage(edited.body.conversationmessage));
 
       const { rows: unchangedRows } = await written(() => patch(`conversationmessages/${id}.json`, { message: 'Hello again' }));
       expect(unchangedRows).toEqual([]);
@@ -211,13 +234,16 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(deleted.status).toBe(204);
       const shown = (await get(`conversationmessages/${id}.json`)).body.conversationmessage;
       expect(shown.state).toBe('deleted');
-      const lastRow = expectOne(deletedRows, acme, 'message.updated', channels, shown);
+      expectPair(deletedRows, acme, 'message.updated', c.id, shown, customerMessage(shown));
+      // The widget learns that the message is gone, never what it said.
+      expect(deletedRows[0].payload.data).toEqual({ id, conversationId: c.id, state: 'deleted', createdAt: shown.createdAt, updatedAt: shown.updatedAt, deletedAt: shown.deletedAt });
+      expect(JSON.stringify(deletedRows[0].payload)).not.toContain('Hello again');
       expect((await written(() => del(`conversationmessages/${id}.json`))).rows).toEqual([]);
 
-      await delivered(lastRow.id);
-      expect(channelsOf(received('message.created', first.body.conversationmessage))).toEqual(channels);
-      expect((await row(createdRow.id)).delivered_at).not.toBeNull();
-      expect(channelsOf(pusher.events.filter((event) => event.name === 'message.created' && (event.data as { id: number }).id === id))).toEqual(channels);
+      await deliveredAll([...rows, ...deletedRows]);
+      expect(channelsOf(received('message.created', first.body.conversationmessage))).toEqual([tenantChannel(acme)]);
+      expect(channelsOf(received('message.created', customerMessage(first.body.conversationmessage)))).toEqual([conversationChannel(c.id)]);
+      expect(channelsOf(pusher.events.filter((event) => event.name === 'message.created' && (event.data as { id: number }).id === id)).sort()).toEqual(channels.sort());
     });
 
     it('should write ticket.created on the tenant channel and ticket.updated for an update, a delete, a restore and a thread message', async () => {
@@ -258,37 +284,44 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(email).toMatchObject({ topic: 'ticket.customer_notification', attempts: 0, delivered_at: null, failed_at: null });
     });
 
-    it('should write ticket.created and conversation.converted for a conversion, and ticket.updated on the conversation channel after', async () => {
+    it("should write ticket.created on the tenant's channel only and conversation.converted on both for a conversion, and ticket.updated on the tenant's channel after", async () => {
       const c = await conversation();
       await post('conversationmessages.json', { conversationId: c.id, message: 'My order never arrived' });
-      const channels = [conversationChannel(c.id), tenantChannel(acme)];
 
       const { result: converted, rows } = await written(() => post(`conversations/${c.id}/convert.json`, {}));
       expect(converted.status).toBe(200);
       expect(converted.body.ticket_id).toEqual(expect.any(Number));
       const ticketJson = (await get(`tickets/${converted.body.ticket_id}.json`)).body.ticket;
       expect(ticketJson.conversation).toEqual({ id: c.id, type: 'conversations' });
+      const customer = customerConversation(converted.body);
+      expect(customer.converted).toBe(true);
       expect(rows.map((r) => r.payload)).toEqual([
-        { event: 'ticket.created', channels, data: ticketJson, socketId: null },
-        { event: 'conversation.converted', channels, data: converted.body, socketId: null },
+        { event: 'ticket.created', channels: [tenantChannel(acme)], data: ticketJson, socketId: null },
+        { event: 'conversation.converted', channels: [conversationChannel(c.id)], data: customer, socketId: null },
+        { event: 'conversation.converted', channels: [tenantChannel(acme)], data: converted.body, socketId: null },
       ]);
       expect(rows.every((r) => r.tenant_id === acme.tenantId && r.created_by === acme.adminId)).toBe(true);
 
       const { result: updated, rows: updatedRows } = await written(() => patch(`tickets/${ticketJson.id}.json`, { subject: 'Lost order' }));
       expect(updated.status).toBe(200);
-      const last = expectOne(updatedRows, acme, 'ticket.updated', channels, updated.body.ticket);
-      await delivered(last.id);
-      expect(channelsOf(received('conversation.converted', converted.body))).toEqual(channels);
-      expect(channelsOf(received('ticket.created', ticketJson))).toEqual(channels);
+      expectOne(updatedRows, acme, 'ticket.updated', [tenantChannel(acme)], updated.body.ticket);
+      await deliveredAll([...rows, ...updatedRows]);
+      expect(channelsOf(received('conversation.converted', converted.body))).toEqual([tenantChannel(acme)]);
+      expect(channelsOf(received('conversation.converted', customer))).toEqual([conversationChannel(c.id)]);
+      expect(channelsOf(received('ticket.created', ticketJson))).toEqual([tenantChannel(acme)]);
+      // Nothing of the ticket ever reached the conversation's channel.
+      expect(pusher.events.filter((event) => event.channels.includes(conversationChannel(c.id)) && event.name.startsWith('ticket.'))).toEqual([]);
     });
 
     it("should leave out the caller's own Pusher connection (X-Socket-Id)", async () => {
       const c = await conversation();
       const { result: res, rows } = await written(() => patch(`conversations/${c.id}.json`, { socket_id: 'abc' }, acme, { 'X-Socket-Id': '1234.5678' }));
       expect(res.status).toBe(200);
-      const row_ = expectOne(rows, acme, 'conversation.updated', [conversationChannel(c.id), tenantChannel(acme)], res.body.conversation, '1234.5678');
-      await delivered(row_.id);
-      expect(received('conversation.updated', res.body.conversation).map((event) => event.socketId)).toEqual(['1234.5678', '1234.5678']);
+      const customer = customerConversation(res.body.conversation);
+      expectPair(rows, acme, 'conversation.updated', c.id, res.body.conversation, customer, '1234.5678');
+      await deliveredAll(rows);
+      expect(received('conversation.updated', res.body.conversation).map((event) => event.socketId)).toEqual(['1234.5678']);
+      expect(received('conversation.updated', customer).map((event) => event.socketId)).toEqual(['1234.5678']);
 
       const { result: bad, rows: none } = await written(() => patch(`conversations/${c.id}.json`, { socket_id: 'def' }, acme, { 'X-Socket-Id': 'nope' }));
       expect(bad.status).toBe(400);
@@ -334,6 +367,7 @@ describe('Live updates through Pusher, via the outbox', () => {
     // shows the dispatcher had its chance to send anything they left behind.
     async function sentSince(since: number, barrierRowId: number): Promise<ReceivedEvent[]> {
       await delivered(barrierRowId);
+      await drained();
       return pusher.events.slice(since);
     }
 
@@ -388,13 +422,18 @@ describe('Live updates through Pusher, via the outbox', () => {
 
       const barrier = await written(() => patch(`conversations/${c.id}.json`, { socket_id: 'after-the-faults' }));
       const sent = await sentSince(sentBefore, barrier.rows[0].id);
-      expect(sent.map((event) => [event.name, (event.data as { id: number }).id, ...event.channels])).toEqual([
-        ['conversation.created', c.id, conversationChannel(c.id)],
-        ['conversation.created', c.id, tenantChannel(acme)],
-        ['ticket.created', tk.id, tenantChannel(acme)],
-        ['conversation.updated', c.id, conversationChannel(c.id)],
-        ['conversation.updated', c.id, tenantChannel(acme)],
-      ]);
+      // Sorted: a change's two rows may go out through two dispatchers (E2E_PROCESSES=2) in either order.
+      expect(sent.map((event) => [event.name, (event.data as { id: number }).id, ...event.channels].join(' ')).sort()).toEqual(
+        [
+          ['conversation.created', c.id, conversationChannel(c.id)],
+          ['conversation.created', c.id, tenantChannel(acme)],
+          ['ticket.created', tk.id, tenantChannel(acme)],
+          ['conversation.updated', c.id, conversationChannel(c.id)],
+          ['conversation.updated', c.id, tenantChannel(acme)],
+        ]
+          .map((parts) => parts.join(' '))
+          .sort(),
+      );
     });
   });
 
@@ -418,13 +457,14 @@ describe('Live updates through Pusher, via the outbox', () => {
 
     const requestsOf = (id: number, name: string) =>
       pusher.requests.filter((request) => request.events.some((event) => event.name === name && (event.data as { id?: number } | undefined)?.id === id));
+    // A ticket's events are one row each (the tenant's channel only): one row's fate per request.
 
     it('should retry a send Pusher failed with a 500, later each time, and deliver it once with attempts = 3', async () => {
       await drained();
       pusher.failNext(2, 500);
-      const c = await conversation();
+      const tk = await ticket();
       const [written_] = await pusherRowsAfter((await lastOutboxId()) - 1);
-      expect(written_.payload.data.id).toBe(c.id);
+      expect(written_.payload.data.id).toBe(tk.id);
 
       const afterFirst = await waitFor('the first failure', async () => {
         const current = await row(written_.id);
@@ -436,8 +476,8 @@ describe('Live updates through Pusher, via the outbox', () => {
 
       const sent = await delivered(written_.id, 20_000);
       expect(sent).toMatchObject({ attempts: 3, failed_at: null });
-      expect(channelsOf(received('conversation.created', c))).toEqual([conversationChannel(c.id), tenantChannel(acme)]);
-      const tries = requestsOf(c.id, 'conversation.created');
+      expect(channelsOf(received('ticket.created', tk))).toEqual([tenantChannel(acme)]);
+      const tries = requestsOf(tk.id, 'ticket.created');
       expect(tries.map((request) => request.status)).toEqual([500, 500, 200]);
       // 1 s then 2 s, each drawn from its upper half.
       expect(tries[1].at.getTime() - tries[0].at.getTime()).toBeGreaterThanOrEqual(450);
@@ -447,27 +487,27 @@ describe('Live updates through Pusher, via the outbox', () => {
     it('should retry after a 429 and after a send that timed out', async () => {
       await drained();
       pusher.failNext(1, 429);
-      const first = await conversation();
+      const first = await ticket();
       const firstRow = (await pusherRowsAfter((await lastOutboxId()) - 1))[0];
       expect(await delivered(firstRow.id)).toMatchObject({ attempts: 2, last_error: 'Pusher answered 429: failing on purpose with 429' });
 
       await drained();
       pusher.delayNext(1_500);
-      const second = await conversation();
+      const second = await ticket();
       const secondRow = (await pusherRowsAfter((await lastOutboxId()) - 1))[0];
       const sent = await delivered(secondRow.id);
       expect(sent.attempts).toBe(2);
       expect(sent.last_error).toMatch(/^request to Pusher failed: /);
       // The fake records the abandoned request when its delay ends, maybe after the retry.
-      expect(requestsOf(second.id, 'conversation.created').map((request) => request.status).sort()).toEqual([0, 200]);
-      expect(channelsOf(received('conversation.created', first))).toEqual([conversationChannel(first.id), tenantChannel(acme)]);
-      expect(channelsOf(received('conversation.created', second))).toEqual([conversationChannel(second.id), tenantChannel(acme)]);
+      expect(requestsOf(second.id, 'ticket.created').map((request) => request.status).sort()).toEqual([0, 200]);
+      expect(channelsOf(received('ticket.created', first))).toEqual([tenantChannel(acme)]);
+      expect(channelsOf(received('ticket.created', second))).toEqual([tenantChannel(acme)]);
     });
 
     it.each([400, 413])('should give up at once on a %i, and go on with the next updates', async (status) => {
       await drained();
       pusher.failNext(1, status);
-      const c = await conversation();
+      const tk = await ticket();
       const [refused] = await pusherRowsAfter((await lastOutboxId()) - 1);
 
       const failed = await waitFor('the row to fail', async () => {
@@ -476,10 +516,10 @@ describe('Live updates through Pusher, via the outbox', () => {
       });
       expect(failed).toMatchObject({ attempts: 1, delivered_at: null, last_error: `Pusher answered ${status}: failing on purpose with ${status}` });
 
-      const next = await written(() => patch(`conversations/${c.id}.json`, { socket_id: `after-${status}` }));
+      const next = await written(() => patch(`tickets/${tk.id}.json`, { subject: `after-${status}` }));
       await delivered(next.rows[0].id);
       expect(await row(refused.id)).toMatchObject({ attempts: 1, delivered_at: null, failed_at: failed.failed_at });
-      expect(requestsOf(c.id, 'conversation.created').map((request) => request.status)).toEqual([status]);
+      expect(requestsOf(tk.id, 'ticket.created').map((request) => request.status)).toEqual([status]);
     });
 
     it('should give up after PUSHER_DISPATCH_MAX_ATTEMPTS', async () => {
@@ -676,9 +716,12 @@ describe('Live updates: shutting down', () => {
 
     expect(pusher.events.map((event) => event.name)).toEqual(['conversation.created', 'conversation.created']);
     const rows = await withClient(t.databaseUrl, async (client) => (await client.query(`SELECT * FROM outbox WHERE topic = 'pusher'`)).rows);
-    expect(rows).toHaveLength(1);
-    expect(rows[0].delivered_at).not.toBeNull();
-    expect(rows[0].attempts).toBe(1);
+    // The customer's row and the agents'.
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row.delivered_at).not.toBeNull();
+      expect(row.attempts).toBe(1);
+    }
   });
 });
 
@@ -704,14 +747,11 @@ describe('Live updates without Pusher credentials', () => {
     const res = await t.http.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).send({ contactId });
     expect(res.status).toBe(201);
 
-    const rows = await t.db.query(`SELECT * FROM outbox WHERE topic = 'pusher'`);
-    expect(rows).toHaveLength(1);
-    expect(rows[0].payload).toEqual({
-      event: 'conversation.created',
-      channels: [conversationChannel(res.body.conversation.id), `private-tenant-${acme.tenantId}`],
-      data: res.body.conversation,
-      socketId: null,
-    });
+    const rows = await t.db.query(`SELECT * FROM outbox WHERE topic = 'pusher' ORDER BY id`);
+    expect(rows.map((row: { payload: unknown }) => row.payload)).toEqual([
+      { event: 'conversation.created', channels: [conversationChannel(res.body.conversation.id)], data: customerConversation(res.body.conversation), socketId: null },
+      { event: 'conversation.created', channels: [`private-tenant-${acme.tenantId}`], data: res.body.conversation, socketId: null },
+    ]);
     // Ten dispatch intervals: a dispatcher would have claimed the row by now.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await t.db.query(`SELECT attempts, delivered_at, failed_at FROM outbox WHERE topic = 'pusher'`))[0]).toEqual({

@@ -521,15 +521,15 @@ describe('Conversation messages (Desk v2)', () => {
       const first = await t.http.get(`${BASE}/conversationmessages/history/${token}.json?pageSize=2&includes=users`);
       expect(first.status).toBe(200);
       expect(first.body.conversationmessages.map((m: { id: number }) => m.id)).toEqual([ids[0], ids[1]]);
-      // Agents appear by name only.
-      expect(first.body.included.users).toEqual([{ id: acme.adminId, firstName: 'Ada', lastName: 'Admin' }]);
+      // Agents appear by display name only.
+      expect(first.body.included.users).toEqual([{ id: acme.adminId, name: 'Ada Admin' }]);
       const second = await t.http.get(`${BASE}/conversationmessages/history/${token}.json?pageSize=2&cursor=${first.body.meta.page.nextCursor}`);
       expect(second.body.conversationmessages.map((m: { id: number }) => m.id)).toEqual([ids[3], ids[4]]);
       expect(second.body.meta.page.hasMore).toBe(false);
 
-      const badPage = await t.http.get(`${BASE}/conversationmessages/history/${token}.json?pageSize=0&includes=contacts`);
+      const badPage = await t.http.get(`${BASE}/conversationmessages/history/${token}.json?pageSize=0&includes=conversations`);
       expect(badPage.status).toBe(400);
-      expect(badPage.body).toEqual({ errors: { pageSize: ['must be greater than 0'], includes: ['must be one of ‘files, users, all’'] } });
+      expect(badPage.body).toEqual({ errors: { pageSize: ['must be greater than 0'], includes: ['must be one of ‘contacts, customers, files, users, all’'] } });
 
       await tokenFor(c.id);
       const stale = await t.http.get(`${BASE}/conversationmessages/history/${token}.json`);

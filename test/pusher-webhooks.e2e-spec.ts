@@ -576,17 +576,33 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       const conv = await t.http.get(`${BASE}/conversations/${c.id}.json`).set('Authorization', acme.auth);
       expect(conv.body.conversation.users).toEqual([{ id: agent.id, type: 'users' }]);
       expect(conv.body.conversation.online).toEqual({ widget: false, widgetChangedAt: null, members: [`contact-${c.contactId}`, `user-${agent.id}`] });
-      // Dashboards hear of it: conversation.updated with the conversation as the API shows it.
-      const [live] = await t.db.query(
-        `SELECT payload FROM outbox WHERE topic = 'pusher' AND payload->>'event' = 'conversation.updated' AND (payload->'data'->>'id')::bigint = $1`,
+      // Dashboards hear of it: conversation.updated with the conversation as the API shows it; the
+      // widget, on its channel, the customer's view (its agents, never who is online).
+      const live = await t.db.query(
+        `SELECT payload FROM outbox WHERE topic = 'pusher' AND payload->>'event' = 'conversation.updated' AND (payload->'data'->>'id')::bigint = $1 ORDER BY id`,
         [c.id],
       );
-      expect(live.payload).toEqual({
-        event: 'conversation.updated',
-        channels: [`private-conversation-${c.id}`, `private-tenant-${acme.tenantId}`],
-        data: conv.body.conversation,
-        socketId: null,
-      });
+      const shown = conv.body.conversation;
+      expect(live.map((row: { payload: unknown }) => row.payload)).toEqual([
+        {
+          event: 'conversation.updated',
+          channels: [`private-conversation-${c.id}`],
+          data: {
+            id: c.id,
+            state: 'active',
+            converted: false,
+            contactId: c.contactId,
+            contact: { id: c.contactId, type: shown.contact.type, value: shown.contact.value, isMain: shown.contact.isMain },
+            messages: [],
+            users: [{ id: agent.id, type: 'users' }],
+            lastMessageAt: null,
+            createdAt: shown.createdAt,
+            updatedAt: shown.updatedAt,
+          },
+          socketId: null,
+        },
+        { event: 'conversation.updated', channels: [`private-tenant-${acme.tenantId}`], data: shown, socketId: null },
+      ]);
 
       // Leaving, then a late copy of an older join: the later state stands.
       const t2 = Date.now() - 10_000;
@@ -622,11 +638,16 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(await state()).toEqual({ widget_online: false, widget_online_at: new Date(t2) });
       // One conversation.updated per change that took effect; none for the late one.
       const updates = await t.db.query(
-        `SELECT payload->'data'->'online' AS online FROM outbox
+        `SELECT payload->'channels'->>0 AS channel, payload->'data'->'online' AS online FROM outbox
           WHERE topic = 'pusher' AND payload->>'event' = 'conversation.updated' AND (payload->'data'->>'id')::bigint = $1 ORDER BY id`,
         [c.id],
       );
-      expect(updates.map((u: { online: { widget: boolean } }) => u.online.widget)).toEqual([true, false]);
+      const agents = updates.filter((u: { channel: string }) => u.channel === `private-tenant-${acme.tenantId}`);
+      expect(agents.map((u: { online: { widget: boolean } }) => u.online.widget)).toEqual([true, false]);
+      // The widget's channel gets the customer's view of each, which says nothing of who is online.
+      expect(updates.map((u: { channel: string; online: unknown }) => [u.channel, u.online === null])).toEqual(
+        agents.flatMap(() => [[channel, true], [`private-tenant-${acme.tenantId}`, false]]),
+      );
     });
 
     it('should store as ignored and acknowledge everything it does not act on, never a 4xx', async () => {
@@ -764,18 +785,34 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       const c = await conversation();
       const res = await send([clientMessage(c.id, { message: 'Live', clientMessageId: clientId() }, { socket_id: '777.888' })]);
       const rows = await t.db.query(
-        `SELECT tenant_id, payload FROM outbox WHERE topic = 'pusher' AND payload->>'event' = 'message.created' AND payload->'data'->>'id' = $1`,
+        `SELECT tenant_id, payload FROM outbox WHERE topic = 'pusher' AND payload->>'event' = 'message.created' AND payload->'data'->>'id' = $1 ORDER BY id`,
         [String(res.body.conversationmessage.id)],
       );
+      const m = res.body.conversationmessage;
       expect(rows).toEqual([
         {
           tenant_id: acme.tenantId,
           payload: {
             event: 'message.created',
-            channels: [`private-conversation-${c.id}`, `private-tenant-${acme.tenantId}`],
-            data: res.body.conversationmessage,
+            channels: [`private-conversation-${c.id}`],
+            data: {
+              id: m.id,
+              conversationId: c.id,
+              userId: null,
+              contactId: c.contactId,
+              message: 'Live',
+              files: [],
+              clientMessageId: m.clientMessageId,
+              state: 'active',
+              createdAt: m.createdAt,
+              updatedAt: m.updatedAt,
+            },
             socketId: '777.888',
           },
+        },
+        {
+          tenant_id: acme.tenantId,
+          payload: { event: 'message.created', channels: [`private-tenant-${acme.tenantId}`], data: m, socketId: '777.888' },
         },
       ]);
       expect(res.body.conversationmessage.createdAt).toMatch(ISO);

@@ -11,8 +11,3 @@ export function presentUser(user: User) {
     ...auditFields(user),
   };
 }
-
-// What a widget visitor may see of an agent: a name, never an email.
-export function presentPublicUser(user: User) {
-  return { id: user.id, firstName: user.firstName, lastName: user.lastName };
-}

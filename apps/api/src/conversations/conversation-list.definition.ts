@@ -1,4 +1,5 @@
 import { ListSpec } from '@app/common';
+import { CUSTOMER_CONVERSATION_FIELDS } from '../customer-view/customer-view.presenter';
 
 // What GET /conversations.json lets a caller filter, order, pick and side-load.
 export const CONVERSATION_LIST: ListSpec = {
@@ -38,4 +39,11 @@ export const CONVERSATION_LIST: ListSpec = {
   ],
   stateField: 'state',
   tieBreaker: 'c.id',
+};
+
+// What the holder of a conversation's token may pick and side-load: the customer's view only.
+export const CUSTOMER_CONVERSATION_VIEW: ListSpec = {
+  ...CONVERSATION_LIST,
+  includes: ['contacts', 'conversationmessages', 'customers', 'users'],
+  fields: [...CUSTOMER_CONVERSATION_FIELDS],
 };

@@ -24,13 +24,16 @@ import {
   ListQuery,
   PageMeta,
   parseListQuery,
+  representationVersion,
 } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { Public } from '../auth/public.decorator';
-import { CONVERSATION_LIST } from './conversation-list.definition';
+import { CUSTOMER_CONVERSATION_ENVELOPE_SCHEMA } from '../customer-view/customer-view.openapi';
+import { presentCustomerConversation } from '../customer-view/customer-view.presenter';
+import { CONVERSATION_LIST, CUSTOMER_CONVERSATION_VIEW } from './conversation-list.definition';
 import { CONVERSATION_ENVELOPE_SCHEMA, CONVERSATIONS_LIST_SCHEMA } from './conversation.openapi';
 import { conversationVersion, presentConversation } from './conversation.presenter';
 import { ConversationsService, ConversationView } from './conversations.service';
@@ -103,13 +106,21 @@ export class ConversationsController {
 
   @Public()
   @Get('conversations/token/:token.json')
-  @ApiOperation({ summary: "The conversation of a widget's token (public: the token is the credential)", security: [] })
-  @ApiOkResponse({ schema: CONVERSATION_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
+  @ApiOperation({
+    summary: "The conversation of a widget's token (public: the token is the credential)",
+    description: `The customer's view, never the agents'. fields: ${CUSTOMER_CONVERSATION_VIEW.fields.join(', ')}; includes: ${CUSTOMER_CONVERSATION_VIEW.includes.join(', ')}, all.`,
+    security: [],
+  })
+  @ApiOkResponse({ schema: CUSTOMER_CONVERSATION_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiDeskErrors('notFound')
   async getByToken(@Param('token') token: string, @Query() query: Query, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { fields, includes } = parseListQuery(pickView(query), CONVERSATION_LIST, this.config);
-    const view = tagged(reply, await this.conversations.getByToken(token));
-    return this.single(view.conversation.tenantId, view, fields, includes, true);
+    const { fields, includes } = parseListQuery(pickView(query), CUSTOMER_CONVERSATION_VIEW, this.config);
+    const view = await this.conversations.getByToken(token);
+    // The tag of what the customer sees: it moves with nothing an agent alone sees.
+    void reply.header('ETag', entityTag(representationVersion(presentCustomerConversation(view))));
+    const conversation = presentCustomerConversation(view, fields);
+    if (includes.size === 0) return { conversation };
+    return { conversation, included: await this.conversations.includedForCustomer(view, includes) };
   }
 
   @Get('conversations/:id.json')
@@ -165,16 +176,10 @@ export class ConversationsController {
     };
   }
 
-  private async single(
-    tenantId: number,
-    view: Awaited<ReturnType<ConversationsService['getById']>>,
-    fields: string[] | null,
-    includes: Set<string>,
-    publicView = false,
-  ) {
+  private async single(tenantId: number, view: ConversationView, fields: string[] | null, includes: Set<string>) {
     const conversation = presentConversation(view, { fields });
     if (includes.size === 0) return { conversation };
-    return { conversation, included: await this.conversations.included(tenantId, [view], includes, { publicView }) };
+    return { conversation, included: await this.conversations.included(tenantId, [view], includes) };
   }
 }
 

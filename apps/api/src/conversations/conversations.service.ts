@@ -21,6 +21,7 @@ import { CustomerContact } from '../contacts/customer-contact.entity';
 import { Conversation } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository } from './conversations.repository';
+import { presentCustomerConversation, presentCustomerMessage } from '../customer-view/customer-view.presenter';
 import { IncludedLoader } from '../includes/included-loader';
 import { presentMessage } from '../messages/message.presenter';
 import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
@@ -198,22 +199,12 @@ export class ConversationsService {
   }
 
   // The objects `?includes=` side-loads for these conversations, presented and keyed by type.
-  async included(
-    tenantId: number,
-    views: ConversationView[],
-    includes: ReadonlySet<string>,
-    options: { publicView?: boolean } = {},
-  ): Promise<Record<string, unknown[]>> {
+  async included(tenantId: number, views: ConversationView[], includes: ReadonlySet<string>): Promise<Record<string, unknown[]>> {
     const [included, messages] = await Promise.all([
-      this.includedLoader.load(
-        tenantId,
-        includes,
-        {
-          loadedContacts: views.map((view) => view.contact),
-          users: views.flatMap(({ conversation: c, userIds }) => [...userIds, c.createdBy, c.updatedBy, c.deletedBy]),
-        },
-        options,
-      ),
+      this.includedLoader.load(tenantId, includes, {
+        loadedContacts: views.map((view) => view.contact),
+        users: views.flatMap(({ conversation: c, userIds }) => [...userIds, c.createdBy, c.updatedBy, c.deletedBy]),
+      }),
       includes.has('conversationmessages')
         ? this.conversations.messagesByIds(
             tenantId,
@@ -222,6 +213,18 @@ export class ConversationsService {
         : Promise.resolve(null),
     ]);
     if (messages) included.conversationmessages = messages.map((message) => presentMessage(message));
+    return included;
+  }
+
+  // What the holder of the conversation's token may side-load, through the customer's presenters:
+  // their own customer and contacts, the conversation's agents by name, its latest messages.
+  async includedForCustomer(view: ConversationView, includes: ReadonlySet<string>): Promise<Record<string, unknown[]>> {
+    const { tenantId, contactId } = view.conversation;
+    const [included, messages] = await Promise.all([
+      this.includedLoader.loadForCustomer(tenantId, includes, { contactId, users: view.userIds }),
+      includes.has('conversationmessages') ? this.conversations.messagesByIds(tenantId, view.messageIds) : Promise.resolve(null),
+    ]);
+    if (messages) included.conversationmessages = messages.map((message) => presentCustomerMessage(message));
     return included;
   }
 
@@ -247,10 +250,11 @@ export class ConversationsService {
   }
 
   // The conversation as it now is, read in the caller's transaction (the change's), with the
-  // change's live event written in it too: a dashboard gets the same JSON as the caller.
+  // change's live event written in it too: a dashboard gets the same JSON as the caller, the
+  // conversation's channel the customer's view.
   async announce(principal: Principal, name: LiveEventName, id: number): Promise<ConversationView> {
     const view = await this.getById(principal, id);
-    await this.live.publish([liveEventBy(principal, name, presentConversation(view), id)]);
+    await this.live.publish([liveEventBy(principal, name, presentConversation(view), { conversationId: id, data: presentCustomerConversation(view) })]);
     return view;
   }
 

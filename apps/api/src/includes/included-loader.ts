@@ -1,14 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { presentPublicUser, presentUser } from '../auth/user.presenter';
+import { presentUser } from '../auth/user.presenter';
 import { UsersService } from '../auth/users.service';
 import { presentContact, presentCustomerView } from '../contacts/contacts.presenter';
 import { CustomerContact } from '../contacts/customer-contact.entity';
 import { ContactsService } from '../contacts/contacts.service';
 import { CustomersService } from '../contacts/customers.service';
+import { presentCustomerAgent, presentCustomerContact, presentCustomerSelf } from '../customer-view/customer-view.presenter';
+import { presentCustomerFile } from '../files/customer-file.presenter';
 import { presentFile } from '../files/file.presenter';
 import { FilesService } from '../files/files.service';
 
 // The ids a page of resources refers to, by type.
+// What a customer's side-load refers to: their conversation's contact (whose customer, with its
+// contacts, is theirs), the agents they may see by name, the files of messages they may see.
+export interface CustomerIncludedRefs {
+  contactId: number;
+  users?: Iterable<number | null>;
+  files?: Iterable<number | null>;
+}
+
 export interface IncludedRefs {
   contacts?: Iterable<number | null>;
   // The contacts themselves, when the caller has already read them all: not read again.
@@ -28,13 +38,7 @@ export class IncludedLoader {
     private readonly files: FilesService,
   ) {}
 
-  // A widget (publicView) sees agents' names only.
-  async load(
-    tenantId: number,
-    wanted: ReadonlySet<string>,
-    refs: IncludedRefs,
-    options: { publicView?: boolean } = {},
-  ): Promise<Record<string, unknown[]>> {
+  async load(tenantId: number, wanted: ReadonlySet<string>, refs: IncludedRefs): Promise<Record<string, unknown[]>> {
     const included: Record<string, unknown[]> = {};
     const jobs: Promise<void>[] = [];
     if (wanted.has('contacts') || wanted.has('customers')) {
@@ -55,7 +59,7 @@ export class IncludedLoader {
       jobs.push(
         (async () => {
           const users = await this.users.findByIds(tenantId, ids(refs.users));
-          included.users = users.map(options.publicView ? presentPublicUser : presentUser);
+          included.users = users.map(presentUser);
         })(),
       );
     }
@@ -63,6 +67,39 @@ export class IncludedLoader {
       jobs.push(
         (async () => {
           included.files = (await this.files.findByIds(tenantId, ids(refs.files))).map(presentFile);
+        })(),
+      );
+    }
+    await Promise.all(jobs);
+    return included;
+  }
+
+  // The same for a customer (a conversation token), through the customer's presenters only:
+  // `contacts` and `customers` are always the customer's own, whatever the page refers to.
+  async loadForCustomer(tenantId: number, wanted: ReadonlySet<string>, refs: CustomerIncludedRefs): Promise<Record<string, unknown[]>> {
+    const included: Record<string, unknown[]> = {};
+    const jobs: Promise<void>[] = [];
+    if (wanted.has('contacts') || wanted.has('customers')) {
+      jobs.push(
+        (async () => {
+          const [contact] = await this.contacts.findContactsByIds(tenantId, [refs.contactId]);
+          const customers = contact ? await this.customers.findViewsByIds(tenantId, [contact.customerId]) : [];
+          if (wanted.has('contacts')) included.contacts = customers.flatMap((view) => view.contacts).map(presentCustomerContact);
+          if (wanted.has('customers')) included.customers = customers.map(presentCustomerSelf);
+        })(),
+      );
+    }
+    if (wanted.has('users')) {
+      jobs.push(
+        (async () => {
+          included.users = (await this.users.findByIds(tenantId, ids(refs.users))).map(presentCustomerAgent);
+        })(),
+      );
+    }
+    if (wanted.has('files')) {
+      jobs.push(
+        (async () => {
+          included.files = (await this.files.findByIds(tenantId, ids(refs.files))).map(presentCustomerFile);
         })(),
       );
     }

@@ -1,4 +1,5 @@
 import { ListSpec } from '@app/common';
+import { CUSTOMER_MESSAGE_FIELDS } from '../customer-view/customer-view.presenter';
 
 const FIELDS = [
   'clientMessageId',
@@ -47,10 +48,11 @@ export const MESSAGE_LIST: ListSpec = {
 // The messages of one conversation read as a transcript: oldest first.
 export const CONVERSATION_MESSAGE_LIST: ListSpec = { ...MESSAGE_LIST, defaultOrderMode: 'asc' };
 
-// A widget's history by token: active messages only, paged, oldest first; agents by name only.
+// A widget's history by token: active messages only, paged, oldest first, in the customer's view.
 export const HISTORY_LIST: ListSpec = {
   ...CONVERSATION_MESSAGE_LIST,
   filterable: { createdAt: MESSAGE_LIST.filterable.createdAt, id: MESSAGE_LIST.filterable.id, state: MESSAGE_LIST.filterable.state },
   sortable: ['createdAt', 'id'],
-  includes: ['files', 'users'],
+  includes: ['contacts', 'customers', 'files', 'users'],
+  fields: [...CUSTOMER_MESSAGE_FIELDS],
 };

@@ -17,6 +17,8 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { Public } from '../auth/public.decorator';
 import { ConversationsService } from '../conversations/conversations.service';
+import { CUSTOMER_MESSAGES_LIST_SCHEMA } from '../customer-view/customer-view.openapi';
+import { presentCustomerMessage } from '../customer-view/customer-view.presenter';
 import { IncludedLoader } from '../includes/included-loader';
 import { ConversationMessage } from './conversation-message.entity';
 import { CreateMessageDto } from './dto/create-message.dto';
@@ -94,16 +96,26 @@ export class MessagesController {
   @Get('conversationmessages/history/:token.json')
   @ApiOperation({
     summary: "A widget's conversation history (public: the conversation token is the credential)",
-    description: 'Active messages, oldest first; page, pageSize, cursor, fields and includes (files, users by name only).',
+    description:
+      `Active messages, oldest first, in the customer's view; page, pageSize, cursor, fields (${HISTORY_LIST.fields.join(', ')}) ` +
+      `and includes (${HISTORY_LIST.includes.join(', ')}, all: the customer's own record and contacts, the authors among agents by name, the files).`,
     security: [],
   })
-  @ApiOkResponse({ schema: MESSAGES_LIST_SCHEMA })
+  @ApiOkResponse({ schema: CUSTOMER_MESSAGES_LIST_SCHEMA })
   @ApiDeskErrors('notFound')
   async history(@Param('token') token: string, @Query() query: Query) {
     const { page, pageSize, cursor, fields, includes } = query;
     const list = parseListQuery({ page, pageSize, cursor, fields, includes }, HISTORY_LIST, this.config);
     const conversation = await this.conversations.findByToken(token);
-    return this.page(conversation.tenantId, HISTORY_LIST, list, { conversationId: conversation.id, publicView: true });
+    const { tenantId, id: conversationId, contactId } = conversation;
+    const { messages, meta } = await this.messages.list(tenantId, HISTORY_LIST, list, conversationId);
+    // Agents appear as the authors of the page's messages, never as who created or edited a row.
+    const included = await this.included.loadForCustomer(tenantId, list.includes, {
+      contactId,
+      users: messages.map((m) => m.userId),
+      files: messages.flatMap((m) => m.fileIds),
+    });
+    return { conversationmessages: messages.map((m) => presentCustomerMessage(m, list.fields)), included, meta: { page: meta } };
   }
 
   @Get('conversationmessages/:id.json')
@@ -143,30 +155,20 @@ export class MessagesController {
   }
 
   // One page of messages, of the tenant or of one conversation, with what `includes` asks for.
-  private async page(
-    tenantId: number,
-    spec: ListSpec,
-    parsed: ListQuery,
-    { conversationId, publicView = false }: { conversationId?: number; publicView?: boolean } = {},
-  ) {
+  private async page(tenantId: number, spec: ListSpec, parsed: ListQuery, { conversationId }: { conversationId?: number } = {}) {
     const { messages, meta } = await this.messages.list(tenantId, spec, parsed, conversationId);
     return {
       conversationmessages: messages.map((message) => presentMessage(message, parsed.fields)),
-      included: await this.sideload(tenantId, messages, parsed.includes, publicView),
+      included: await this.sideload(tenantId, messages, parsed.includes),
       meta: { page: meta },
     };
   }
 
-  private sideload(tenantId: number, messages: ConversationMessage[], includes: ReadonlySet<string>, publicView = false) {
-    return this.included.load(
-      tenantId,
-      includes,
-      {
-        contacts: messages.map((m) => m.contactId),
-        users: messages.flatMap((m) => [m.userId, m.createdBy, m.updatedBy, m.deletedBy]),
-        files: messages.flatMap((m) => m.fileIds),
-      },
-      { publicView },
-    );
+  private sideload(tenantId: number, messages: ConversationMessage[], includes: ReadonlySet<string>) {
+    return this.included.load(tenantId, includes, {
+      contacts: messages.map((m) => m.contactId),
+      users: messages.flatMap((m) => [m.userId, m.createdBy, m.updatedBy, m.deletedBy]),
+      files: messages.flatMap((m) => m.fileIds),
+    });
   }
 }

@@ -5,8 +5,9 @@ import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ContactsService } from '../contacts/contacts.service';
+import { presentCustomerMessage } from '../customer-view/customer-view.presenter';
 import { AttachmentScope, FilesService } from '../files/files.service';
-import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
+import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
 import { TicketsService } from '../tickets/tickets.service';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
@@ -89,7 +90,7 @@ export class MessagesService {
       // A converted conversation's message joins its ticket's thread too: nothing is left behind.
       if (conversation!.ticketId !== null) await this.tickets.copyChatMessages([result.message], principal);
       await this.messages.touchConversation(manager, tenantId, conversationId!, result.message.id, actorId);
-      await this.live.publish([liveEventBy(principal, 'message.created', presentMessage(result.message), conversationId!)]);
+      await this.live.publish([messageEvent(principal, 'message.created', result.message)]);
       return result;
     });
   }
@@ -172,10 +173,11 @@ export class MessagesService {
   }
 
   // The message as it now is, read in the transaction of the change, and the live event of the
-  // change written in it too, on its conversation's channel and its tenant's.
+  // change written in it too: the agents' JSON on its tenant's channel, the customer's view (a
+  // deleted message's tombstone) on its conversation's.
   private async announce(principal: Principal, name: LiveEventName, id: number): Promise<ConversationMessage> {
     const message = await this.getById(principal, id);
-    await this.live.publish([liveEventBy(principal, name, presentMessage(message), message.conversationId)]);
+    await this.live.publish([messageEvent(principal, name, message)]);
     return message;
   }
 
@@ -224,6 +226,10 @@ export class MessagesService {
 // Without a conversation (already an error) every file is refused alike.
 function attachedBy(conversationId: number | undefined, author: { contactId: number | null }): AttachmentScope {
   return { conversationId: conversationId ?? 0, byCustomer: author.contactId !== null };
+}
+
+function messageEvent(principal: Principal, name: LiveEventName, message: ConversationMessage): LiveEvent {
+  return liveEventBy(principal, name, presentMessage(message), { conversationId: message.conversationId, data: presentCustomerMessage(message) });
 }
 
 function notFound(id: number): NotFoundError {

@@ -8,6 +8,7 @@ import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { Conversation } from '../conversations/conversation.entity';
 import { ConversationsService } from '../conversations/conversations.service';
+import { presentCustomerAgent } from '../customer-view/customer-view.presenter';
 import { memberId, parseConversationChannel, parseTenantChannel } from './pusher-channels';
 import { PusherErrorCode } from './pusher.errors';
 import { PusherService } from './pusher.service';
@@ -85,8 +86,8 @@ export class ChannelAuthService {
     if (kind === 'private') return {};
     const [user] = await this.users.findActiveByIds(principal.tenantId, [principal.userId]);
     if (!user) return null;
-    const name = [user.firstName, user.lastName].filter((part) => part !== '').join(' ');
-    return { presence: { user_id: memberId({ kind: 'user', id: user.id }), user_info: { type: 'user', id: user.id, name } } };
+    // The customer sees every member's user_info: of an agent, what the customer's view allows.
+    return { presence: { user_id: memberId({ kind: 'user', id: user.id }), user_info: { type: 'user', ...presentCustomerAgent(user) } } };
   }
 
   // The agent of an Authorization header; null when it is missing, malformed, unknown or revoked.

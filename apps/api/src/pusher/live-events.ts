@@ -3,7 +3,8 @@ import { Database } from '@app/database';
 import type { Principal } from '../auth/principal';
 import { conversationChannel, tenantChannel } from './pusher-channels';
 
-// The server events dashboards and widgets receive, each with its resource's Desk JSON.
+// The server events dashboards and widgets receive: agents the resource's Desk JSON on their
+// tenant's channel; the customer, on their conversation's channel, the customer's view of it.
 export type LiveEventName =
   | 'conversation.created'
   | 'conversation.updated'
@@ -13,12 +14,20 @@ export type LiveEventName =
   | 'ticket.created'
   | 'ticket.updated';
 
+// The customer's view of a change (customer-view/), for their conversation's channel.
+export interface CustomerLiveData {
+  conversationId: number;
+  data: unknown;
+}
+
 export interface LiveEvent {
   tenantId: number;
   name: LiveEventName;
-  // Also sent to the conversation's own channel when set.
-  conversationId?: number | null;
+  // The agents' JSON, for the tenant's channel only.
   data: unknown;
+  // When set, a separate trigger of the same event on the conversation's channel, with only this:
+  // that channel is the widget's, and never carries the agents' JSON.
+  customer?: CustomerLiveData | null;
   // The Pusher connection that caused the change, which does not get its own echo.
   socketId?: string | null;
   actorId?: number | null;
@@ -30,12 +39,13 @@ export function liveEventBy(
   principal: Pick<Principal, 'tenantId' | 'userId' | 'socketId'>,
   name: LiveEventName,
   data: unknown,
-  conversationId: number | null = null,
+  customer: CustomerLiveData | null = null,
 ): LiveEvent {
-  return { tenantId: principal.tenantId, name, conversationId, data, socketId: principal.socketId ?? null, actorId: principal.userId };
+  return { tenantId: principal.tenantId, name, data, customer, socketId: principal.socketId ?? null, actorId: principal.userId };
 }
 
-// What an outbox row of topic `pusher` holds: one trigger of one event on its channels.
+// What an outbox row of topic `pusher` holds: one trigger of one event on its channels (this service
+// writes one channel a row, so each channel's data is its audience's).
 export interface LiveEventPayload {
   event: LiveEventName;
   channels: string[];
@@ -54,16 +64,15 @@ export class LiveEvents {
   async publish(events: readonly LiveEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (!this.db.inTransaction) throw new Error('live events are written in the transaction of the change they report');
-    const rows = events.map((e) => ({
-      tenant_id: e.tenantId,
-      created_by: e.actorId ?? null,
-      payload: {
-        event: e.name,
-        channels: e.conversationId ? [conversationChannel(e.conversationId), tenantChannel(e.tenantId)] : [tenantChannel(e.tenantId)],
-        data: e.data,
-        socketId: e.socketId ?? null,
-      } satisfies LiveEventPayload,
-    }));
+    const rows = events.flatMap((e) => {
+      const row = (channel: string, data: unknown) => ({
+        tenant_id: e.tenantId,
+        created_by: e.actorId ?? null,
+        payload: { event: e.name, channels: [channel], data, socketId: e.socketId ?? null } satisfies LiveEventPayload,
+      });
+      const agents = row(tenantChannel(e.tenantId), e.data);
+      return e.customer ? [row(conversationChannel(e.customer.conversationId), e.customer.data), agents] : [agents];
+    });
     await this.db.manager.query(
       `INSERT INTO outbox (tenant_id, topic, payload, created_by)
        SELECT r.tenant_id, $2, r.payload, r.created_by

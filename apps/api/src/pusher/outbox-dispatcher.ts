@@ -28,7 +28,7 @@ const MAX_ERROR_LENGTH = 1_000;
 // A tenant's failed deliveries are one warning a minute at most.
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 // Pusher's multi-tenant clusters take at most 10 events in one batch_events request, each event on
-// one channel: a row for two channels is two of them (LiveEvents writes at most two).
+// one channel: a row for two channels is two of them (LiveEvents writes one a row).
 const PUSHER_BATCH_EVENTS = 10;
 
 interface ClaimedRow {

@@ -180,11 +180,11 @@ export class TicketsService {
   }
 
   // The ticket as it now is, read in the caller's transaction (the change's), with the change's
-  // live event written in it: on the tenant's channel, and on the conversation's when the ticket
-  // was converted from one. Returns the view the event shows.
+  // live event written in it: on the tenant's channel only, even for a ticket converted from a
+  // chat (its conversation's channel is the customer's). Returns the view the event shows.
   async announce(principal: Principal, name: 'ticket.created' | 'ticket.updated', id: number): Promise<TicketView> {
     const view = await this.getById(principal, id);
-    await this.live.publish([liveEventBy(principal, name, presentTicket(view), view.ticket.conversationId)]);
+    await this.live.publish([liveEventBy(principal, name, presentTicket(view))]);
     return view;
   }
 

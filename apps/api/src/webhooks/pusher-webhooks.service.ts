@@ -3,6 +3,7 @@ import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { presentConversation } from '../conversations/conversation.presenter';
 import { ConversationsService } from '../conversations/conversations.service';
+import { presentCustomerConversation, presentCustomerMessage } from '../customer-view/customer-view.presenter';
 import { isAttachable } from '../files/files.service';
 import { ConversationMessage } from '../messages/conversation-message.entity';
 import { presentMessage } from '../messages/message.presenter';
@@ -132,14 +133,16 @@ export class PusherWebhooksService {
     return { result, outcomes };
   }
 
-  // conversation.updated for each conversation whose presence changed, with its Desk JSON as it now is.
+  // conversation.updated for each conversation whose presence changed, as it now is: its Desk JSON
+  // for the agents, the customer's view for its own channel.
   private async conversationsUpdated(changes: readonly StateChange[]): Promise<LiveEvent[]> {
     const idsByTenant = new Map<number, Set<number>>();
     for (const { tenantId, conversationId } of changes) idsByTenant.set(tenantId, (idsByTenant.get(tenantId) ?? new Set()).add(conversationId));
     const events: LiveEvent[] = [];
     for (const [tenantId, ids] of idsByTenant) {
       for (const view of await this.conversations.findViewsByIds(tenantId, [...ids])) {
-        events.push({ tenantId, name: 'conversation.updated', conversationId: view.conversation.id, data: presentConversation(view) });
+        const customer = { conversationId: view.conversation.id, data: presentCustomerConversation(view) };
+        events.push({ tenantId, name: 'conversation.updated', data: presentConversation(view), customer });
       }
     }
     return events;
@@ -316,7 +319,8 @@ function eventKey(e: MessageEvent): string {
 }
 
 function messageCreated(m: ConversationMessage, socketId: string | null): LiveEvent {
-  return { tenantId: m.tenantId, name: 'message.created', conversationId: m.conversationId, data: presentMessage(m), socketId };
+  const customer = { conversationId: m.conversationId, data: presentCustomerMessage(m) };
+  return { tenantId: m.tenantId, name: 'message.created', data: presentMessage(m), customer, socketId };
 }
 
 function dedupeBy<T>(items: readonly T[], key: (item: T) => string): T[] {

@@ -1,0 +1,119 @@
+import { pickFields, ref } from '@app/common';
+import { User } from '../auth/user.entity';
+import { CustomerContact } from '../contacts/customer-contact.entity';
+import type { CustomerView } from '../contacts/customers.service';
+import type { ConversationView } from '../conversations/conversations.service';
+import { ConversationMessage } from '../messages/conversation-message.entity';
+
+// What a customer (the holder of a conversation token, the widget on `private-conversation-{id}`
+// and `presence-conversation-{id}`) may see: every key written out here, nothing spread from an
+// agent's view. A field added to an agent's presenter reaches a customer only once it is added
+// here too, and test/customer-view.e2e-spec.ts checks every key against its own lists.
+
+export const CUSTOMER_CONVERSATION_FIELDS = [
+  'id',
+  'state',
+  // Whether it became a ticket; never which ticket or anything of it.
+  'converted',
+  'contactId',
+  'contact',
+  'messages',
+  'users',
+  'lastMessageAt',
+  'createdAt',
+  'updatedAt',
+] as const;
+
+export const CUSTOMER_MESSAGE_FIELDS = [
+  'id',
+  'conversationId',
+  'userId',
+  'contactId',
+  'message',
+  'files',
+  'clientMessageId',
+  'state',
+  'createdAt',
+  'updatedAt',
+] as const;
+
+// A deleted message: that it was there, never what it said or carried.
+export const CUSTOMER_MESSAGE_TOMBSTONE_FIELDS = ['id', 'conversationId', 'state', 'createdAt', 'updatedAt', 'deletedAt'] as const;
+
+export const CUSTOMER_CONTACT_FIELDS = ['id', 'type', 'value', 'isMain'] as const;
+
+// The customer themself: a name and their contacts, never what agents wrote about them.
+export const CUSTOMER_SELF_FIELDS = ['id', 'firstName', 'lastName', 'contacts'] as const;
+
+// An agent as a customer sees one: a display name (the service stores no avatar).
+export const CUSTOMER_AGENT_FIELDS = ['id', 'name'] as const;
+
+type Shape<Fields extends readonly string[]> = Record<Fields[number], unknown>;
+
+export function presentCustomerConversation(view: ConversationView, fields: readonly string[] | null = null) {
+  const { conversation: c, contact, userIds, messageIds } = view;
+  const wire = {
+    id: c.id,
+    state: c.state,
+    converted: c.ticketId !== null,
+    contactId: c.contactId,
+    contact: presentCustomerContact(contact),
+    messages: messageIds.map((id) => ref(id, 'conversationmessages')),
+    users: userIds.map((id) => ref(id, 'users')),
+    lastMessageAt: c.lastMessageAt?.toISOString() ?? null,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  } satisfies Shape<typeof CUSTOMER_CONVERSATION_FIELDS>;
+  return pickFields(wire, fields);
+}
+
+// A public message; a deleted one as its tombstone. The customer's own client id comes back to
+// them (the widget matches its messages by it); an agent's stays with the agents.
+export function presentCustomerMessage(m: ConversationMessage, fields: readonly string[] | null = null) {
+  if (m.state === 'deleted') return presentMessageTombstone(m);
+  const wire = {
+    id: m.id,
+    conversationId: m.conversationId,
+    userId: m.userId,
+    contactId: m.contactId,
+    message: m.message,
+    files: m.fileIds.map((id) => ref(id, 'files')),
+    clientMessageId: m.contactId === null ? null : m.clientMessageId,
+    state: m.state,
+    createdAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+  } satisfies Shape<typeof CUSTOMER_MESSAGE_FIELDS>;
+  return pickFields(wire, fields);
+}
+
+function presentMessageTombstone(m: ConversationMessage) {
+  return {
+    id: m.id,
+    conversationId: m.conversationId,
+    state: m.state,
+    createdAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+    deletedAt: m.deletedAt?.toISOString() ?? null,
+  } satisfies Shape<typeof CUSTOMER_MESSAGE_TOMBSTONE_FIELDS>;
+}
+
+export function presentCustomerContact(contact: CustomerContact) {
+  return { id: contact.id, type: contact.type, value: contact.value, isMain: contact.isMain } satisfies Shape<typeof CUSTOMER_CONTACT_FIELDS>;
+}
+
+export function presentCustomerSelf({ customer, contacts }: CustomerView) {
+  return {
+    id: customer.id,
+    firstName: customer.firstName,
+    lastName: customer.lastName,
+    contacts: contacts.map((contact) => ref(contact.id, 'contacts')),
+  } satisfies Shape<typeof CUSTOMER_SELF_FIELDS>;
+}
+
+export function presentCustomerAgent(user: Pick<User, 'id' | 'firstName' | 'lastName'>) {
+  return { id: user.id, name: agentDisplayName(user) } satisfies Shape<typeof CUSTOMER_AGENT_FIELDS>;
+}
+
+export function agentDisplayName(user: Pick<User, 'firstName' | 'lastName'>): string {
+  return [user.firstName, user.lastName].filter((part) => part !== '').join(' ');
+}
