@@ -194,7 +194,8 @@ describe('Migrations', () => {
       const elsewhere = await customer(other, 'email', 'uniq\u200b@ex.com');
 
       process.env.DEFAULT_PHONE_REGION = 'GB';
-      expect(await runMigrationsUnderLock(db)).toEqual(['ContactNormalization1764700000000']);
+      // It runs again first, then any migration after it.
+      expect((await runMigrationsUnderLock(db))[0]).toBe('ContactNormalization1764700000000');
 
       const contacts = new Map<number, string>(
         (await db.query(`SELECT id, value FROM customer_contacts`)).map((r: { id: number; value: string }) => [Number(r.id), r.value]),
