@@ -168,12 +168,13 @@ export class AppConfig {
   @Min(1)
   PUSHER_WEBHOOK_RETENTION_HOURS = 24;
 
-  // The most events one webhook batch may hold (Pusher batches up to about 20).
+  // A webhook batch is stored in transactions of at most this many events each, in its order (Pusher
+  // batches up to about 20); a batch of any size within HTTP_BODY_MAX_BYTES is accepted.
   @Transform(toInteger)
   @IsInt()
   @Min(1)
   @Max(1000)
-  PUSHER_WEBHOOK_MAX_EVENTS = 100;
+  PUSHER_WEBHOOK_EVENTS_PER_TRANSACTION = 100;
 
   // How often the outbox dispatcher looks for live updates to send to Pusher.
   @Transform(toInteger)

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { sqlStateOf } from '@app/common';
+import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { presentConversation } from '../conversations/conversation.presenter';
@@ -9,7 +10,7 @@ import { presentMessage } from '../messages/message.presenter';
 import { MetricsService, WebhookEventKind, WebhookEventOutcome } from '../metrics/metrics.service';
 import { LiveEvent, LiveEvents } from '../pusher/live-events';
 import { memberId } from '../pusher/pusher-channels';
-import { classifyEvent, Classified, WebhookBatch } from './pusher-events';
+import { classifyBatch, Classified, WebhookBatch } from './pusher-events';
 import { NewWebhookEvent, NewWebhookMessage, StateChange, TouchedConversation, WebhookConversation, WebhooksRepository } from './webhooks.repository';
 
 export interface WebhookResult {
@@ -55,13 +56,28 @@ export class PusherWebhooksService {
     private readonly live: LiveEvents,
     private readonly conversations: ConversationsService,
     private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
   ) {}
 
+  // A batch of any size, in transactions of PUSHER_WEBHOOK_EVENTS_PER_TRANSACTION events, one after
+  // another in the batch's order. Each event is stored under its dedupe key in the transaction of
+  // what it causes: when one fails, the answer is a 5xx, Pusher sends the whole batch again, and
+  // the events stored before are duplicates, so each still takes effect exactly once.
   async receive(batch: WebhookBatch): Promise<WebhookResult> {
-    const classified = batch.events.map((event) => classifyEvent(event, batch.timeMs));
+    const classified = classifyBatch(batch);
+    const size = this.config.PUSHER_WEBHOOK_EVENTS_PER_TRANSACTION;
+    const results: WebhookResult[] = [];
+    // An empty batch is one (empty) transaction too.
+    for (let start = 0; start === 0 || start < classified.length; start += size) {
+      results.push(await this.receiveInOneTransaction(classified.slice(start, start + size), batch.timeMs));
+    }
+    return mergedResults(results);
+  }
+
+  private async receiveInOneTransaction(classified: Classified[], timeMs: number): Promise<WebhookResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { result, outcomes } = await this.db.transaction((manager) => this.handle(manager, classified, batch.timeMs));
+        const { result, outcomes } = await this.db.transaction((manager) => this.handle(manager, classified, timeMs));
         // Counted once the batch is stored: a retried attempt counts nothing.
         outcomes.forEach((outcome, i) => this.metrics.webhookEvent(kindOf(classified[i]), outcome));
         return result;
@@ -196,6 +212,13 @@ export class PusherWebhooksService {
       return { ...event, author };
     });
   }
+}
+
+// One answer for a batch stored in several transactions: their messages once each, in order.
+function mergedResults(results: readonly WebhookResult[]): WebhookResult {
+  const meta = { received: 0, created: 0, applied: 0, duplicates: 0, ignored: 0 };
+  for (const result of results) for (const key of Object.keys(meta) as (keyof typeof meta)[]) meta[key] += result.meta[key];
+  return { messages: dedupeBy(results.flatMap((result) => result.messages), messageKey), meta };
 }
 
 // The kind an event was classified as, before its conversation was looked up.
