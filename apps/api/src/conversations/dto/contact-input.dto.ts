@@ -1,5 +1,5 @@
-import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
-import { Allow, IsDefined, IsIn, IsOptional, IsString, MaxLength, ValidateBy, ValidateIf, isEmail } from 'class-validator';
+import { Messages, OptionalEntityId, ReadOnlyAuditFieldsDto } from '@app/common';
+import { Allow, IsDefined, IsIn, IsString, MaxLength, ValidateBy, ValidateIf, isEmail } from 'class-validator';
 import { CONTACT_TYPES, ContactType } from '../../contacts/customer-contact.entity';
 
 // An email contact's value must be an email address.
@@ -14,8 +14,7 @@ const IsValidForContactType = () =>
 
 // The conversation's customer contact: an existing one by `id`, or found or created by type and value.
 export class ContactInputDto extends ReadOnlyAuditFieldsDto {
-  @IsOptional()
-  @IsEntityId()
+  @OptionalEntityId()
   id?: number;
 
   @ValidateIf((contact: ContactInputDto) => contact.id === undefined)
