@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AppConfig } from '@app/config';
 import request from 'supertest';
+import { uploadTempDir } from '../apps/api/src/files/file-storage';
 import { TempUploadSweeper } from '../apps/api/src/files/temp-upload-sweeper';
 import { BASE, ISO } from './support/desk';
 import { createAgent, createTenant, TestTenant } from './support/factories';
@@ -45,6 +47,9 @@ describe('Files (Desk v2)', () => {
     dir = await mkdtemp(join(tmpdir(), 'helpdesk-files-'));
     t = await createTestApp({ FILES_DIR: dir, FILES_MAX_BYTES: String(MAX_BYTES) });
     [acme, globex] = await Promise.all([createTenant(t, 'Acme'), createTenant(t, 'Globex')]);
+    // The first upload makes the spool; from then on every check of it finds it.
+    expect((await upload('first', { auth: globex.auth })).status).toBe(201);
+    expect((await stat(spoolDir())).isDirectory()).toBe(true);
   });
   afterAll(async () => {
     await t.close();
@@ -80,7 +85,9 @@ describe('Files (Desk v2)', () => {
   };
 
   const fileRows = async (): Promise<Record<string, unknown>[]> => t.db.query(`SELECT * FROM files ORDER BY id`);
-  const tempFiles = async (): Promise<string[]> => readdir(join(dir, 'tmp')).catch(() => []);
+  // The upload spool where the app puts it (FILES_DIR's); an error, not "none left", if it is not there.
+  const spoolDir = () => uploadTempDir(t.app.get(AppConfig).FILES_DIR);
+  const tempFiles = async (): Promise<string[]> => readdir(spoolDir());
   const storedFiles = async (): Promise<string[]> =>
     (await readdir(join(dir, 'tenants'), { recursive: true, withFileTypes: true }).catch(() => []))
       .filter((entry) => entry.isFile())
@@ -324,7 +331,7 @@ describe('Files (Desk v2)', () => {
   });
 
   it('should sweep upload spools abandoned over an hour ago, and leave younger ones', async () => {
-    const spool = join(dir, 'tmp');
+    const spool = spoolDir();
     await mkdir(spool, { recursive: true });
     const abandoned = join(spool, 'upload-abandoned');
     const live = join(spool, 'upload-live');

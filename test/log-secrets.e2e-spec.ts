@@ -45,11 +45,21 @@ describe('secrets in logs', () => {
       expect(await leaksIn(line)).toContainEqual({ kind, form, line: 2 });
     });
 
+    it.each([
+      ['after %00', (secret: string) => `/t/%00${secret}.json`],
+      ['inside another word', (secret: string) => `/t?q=word${secret}`],
+      ['wholly percent-encoded', (secret: string) => `/t/${[...secret].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}`],
+    ])('should find a recorded key %s', async (_label, place) => {
+      expect(await leaksIn(`{"req":{"url":"${place(key)}"}}`)).toContainEqual({ kind: 'API key', form: expect.stringMatching(/^(as is|percent-encoded)$/), line: 2 });
+    });
+
     it('should find one of our keys or tokens by its shape even when nobody recorded it', async () => {
       const token = `hdc_${randomBytes(8).toString('hex')}${randomBytes(32).toString('base64url')}`;
-      expect(await leaksIn(`{"url":"/desk/api/v2/conversations/token/${token}.json"}`)).toEqual([
-        { kind: 'an API key or conversation token (by its shape)', form: 'as is', line: 2 },
-      ]);
+      const byShape = [{ kind: 'an API key or conversation token (by its shape)', form: 'as is', line: 2 }];
+      expect(await leaksIn(`{"url":"/desk/api/v2/conversations/token/${token}.json"}`)).toEqual(byShape);
+      expect(await leaksIn(`{"url":"/desk/api/v2/conversations/token/%00${token}.json"}`)).toEqual(byShape);
+      expect(await leaksIn(`{"url":"/x?q=prefix${token}"}`)).toEqual(byShape);
+      expect(await leaksIn(`{"url":"/x/%68dc_${token.slice(4)}"}`)).toEqual([{ ...byShape[0], form: 'percent-encoded' }]);
     });
 
     it('should find nothing in lines that hold only redacted forms and other text', async () => {
@@ -95,8 +105,15 @@ describe('secrets in logs', () => {
         t.http.post(`${BASE}/conversations.json`).set({ Authorization: acme.auth, 'Idempotency-Key': `idem-${acme.key}` }).send({ contactId }),
         t.http.get('/metrics').set('Authorization', `Bearer ${metricsToken}`),
         t.http.get('/metrics').set('Authorization', `Bearer ${metricsToken}-wrong`),
+        // Credentials in headers the service does not read, and keys and tokens where no word starts.
+        t.http.get(`${BASE}/conversations.json`).set({ 'X-API-Key': acme.key, 'X-Auth-Token': token, 'X-Custom': `Bearer ${metricsToken} and ${acme.key}` }),
+        t.http.get(`${BASE}/conversations/token/%00${token}.json`),
+        t.http.get(`${BASE}/conversationmessages/history/x${token}.json`),
+        t.http.get(`${BASE}/conversations.json?q=word${acme.key}&t=%E2%80%8B${token}`).set('Authorization', acme.auth),
+        t.http.get(`${BASE}/conversations/token/${encodeURIComponent(token).replace(/[a-z]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}.json`),
+        t.http.get(`${BASE}/tickets/x${acme.key}.json`).set('Referer', `https://widget.example/?k=${acme.key}`).set('Authorization', acme.auth),
       ]);
-      expect(answers.map((res) => res.status)).toEqual([200, 200, 401, 200, 200, expect.any(Number), 201, 201, 200, 401]);
+      expect(answers.map((res) => res.status)).toEqual([200, 200, 401, 200, 200, expect.any(Number), 201, 201, 200, 401, 401, 404, 404, 200, 200, 400]);
       await t.close();
 
       const log = await readFile(t.logFile!, 'utf8');
@@ -105,6 +122,8 @@ describe('secrets in logs', () => {
       const requests = lines.filter((line) => line.req);
       expect(requests.length).toBeGreaterThanOrEqual(answers.length);
       expect(requests.some((line) => line.req.headers.authorization === '[REDACTED]')).toBe(true);
+      expect(requests.some((line) => line.req.headers['x-api-key'] === '[REDACTED]' && line.req.headers['x-custom'] === 'Bearer [REDACTED] and hdk_[REDACTED]')).toBe(true);
+      expect(requests.some((line) => line.req.url === `${BASE}/conversations/token/%00hdc_[REDACTED].json`)).toBe(true);
       // Answers with their own headers, without helmet's, which are the same on every one.
       expect(requests.every((line) => line.res.headers['x-request-id'] === line.req.id && !('content-security-policy' in line.res.headers))).toBe(true);
       const leaks = findLeaks(

@@ -10,8 +10,9 @@ import { createTestApp, TestApp } from './support/test-app';
 
 const APP = { PUSHER_APP_ID: '1', PUSHER_KEY: 'app-key', PUSHER_SECRET: 'app-secret' };
 const ROTATED = { key: 'old-key', secret: 'old-secret' };
-const MAX_EVENTS = 25;
-const ENV = { ...APP, PUSHER_ADDITIONAL_CREDENTIALS: `${ROTATED.key}:${ROTATED.secret}`, PUSHER_WEBHOOK_MAX_EVENTS: String(MAX_EVENTS) };
+// Small, so a batch of a few dozen events spans several transactions.
+const PER_TRANSACTION = 25;
+const ENV = { ...APP, PUSHER_ADDITIONAL_CREDENTIALS: `${ROTATED.key}:${ROTATED.secret}`, PUSHER_WEBHOOK_EVENTS_PER_TRANSACTION: String(PER_TRANSACTION) };
 const PATH = `${BASE}/conversationmessages/webhooks.json`;
 
 // Signs as Pusher does: the lowercase hex HMAC-SHA256 of the body's bytes with the key's secret.
@@ -180,9 +181,6 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         ['an event not an object', batch([{ name: 'channel_occupied', channel: 'x' }, 'x' as never, null as never]), {
           'events[1]': ['must be an object'],
           'events[2]': ['must be an object'],
-        }],
-        ['oversized', batch(Array.from({ length: MAX_EVENTS + 1 }, () => ({ name: 'cache_miss', channel: 'c' }))), {
-          events: [`must hold at most ${MAX_EVENTS} events`],
         }],
       ];
       const before = await storedEvents();
@@ -732,6 +730,86 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(res.body.meta).toEqual({ received: 4, created: 1, applied: 1, duplicates: 1, ignored: 1, conflicts: 0 });
       expect(res.body.conversationmessages.map((m: { message: string }) => m.message)).toEqual(['known', 'good']);
       expect(res.body).not.toHaveProperty('conversationmessage');
+    });
+
+    it('should take a batch of any size within the body limit, in transactions of PUSHER_WEBHOOK_EVENTS_PER_TRANSACTION, and its retry creates nothing', async () => {
+      const [c, d] = [await conversation(), await conversation()];
+      const timeMs = Date.now();
+      const total = PER_TRANSACTION * 4 + 3;
+      // Every third without a clientMessageId; the same id-less text at the start and past the first transaction.
+      const events = Array.from({ length: total }, (_, i) =>
+        i % 3 === 0 ? clientMessage(i % 2 ? c.id : d.id, { message: i === 0 || i === PER_TRANSACTION + 5 ? 'same' : `big ${i}` }) : clientMessage(i % 2 ? c.id : d.id, { message: `big ${i}`, clientMessageId: clientId() }),
+      );
+      events[PER_TRANSACTION + 5] = events[0];
+      events.splice(7, 0, { name: 'channel_occupied', channel: `private-conversation-${c.id}` });
+      const raw = batch(events, timeMs);
+      const first = await sendRaw(raw);
+      expect(first.status).toBe(201);
+      expect(first.body.meta).toEqual({ received: total + 1, created: total, applied: 1, duplicates: 0, ignored: 0 });
+      expect(first.body.conversationmessages.map((m: { message: string }) => m.message)).toEqual(
+        events.flatMap((e) => (e.data ? [JSON.parse(e.data as string).message] : [])),
+      );
+      const stored = [...(await messagesOf(c.id)), ...(await messagesOf(d.id))];
+      expect(stored).toHaveLength(total);
+      expect(stored.filter((m: { message: string }) => m.message === 'same')).toHaveLength(2);
+      expect((await t.db.query(`SELECT widget_online FROM conversations WHERE id = $1`, [c.id]))[0].widget_online).toBe(true);
+
+      const again = await sendRaw(raw);
+      expect(again.body.meta).toEqual({ received: total + 1, created: 0, applied: 0, duplicates: total + 1, ignored: 0 });
+      expect(again.body.conversationmessages).toEqual(first.body.conversationmessages);
+      const shuffled = await send([...events].reverse(), timeMs);
+      expect(shuffled.body.meta).toMatchObject({ created: 0, duplicates: total + 1 });
+      expect((await messagesOf(c.id)).length + (await messagesOf(d.id)).length).toBe(total);
+    });
+
+    it('should store two identical events without a clientMessageId as two messages, and the same batch again in any order as none', async () => {
+      const c = await conversation();
+      const timeMs = Date.now();
+      const hello = clientMessage(c.id, { message: 'hello' });
+      const events = [hello, hello, clientMessage(c.id, { message: 'other' }), hello];
+      const first = await send(events, timeMs);
+      expect(first.body.meta).toEqual({ received: 4, created: 4, applied: 0, duplicates: 0, ignored: 0 });
+      const ids = first.body.conversationmessages.map((m: { clientMessageId: string }) => m.clientMessageId);
+      expect(new Set(ids).size).toBe(4);
+      expect(ids[0]).toMatch(/^pusher:[0-9a-f]{64}$/);
+      expect(ids[1]).toBe(`${ids[0]}:2`);
+      expect(ids[3]).toBe(`${ids[0]}:3`);
+      expect((await messagesOf(c.id)).map((m: { message: string }) => m.message)).toEqual(['hello', 'hello', 'other', 'hello']);
+
+      for (const replay of [events, [events[2], hello, hello, hello], [hello, hello, events[2]]]) {
+        const res = await send(replay, timeMs);
+        expect(res.status).toBe(201);
+        expect(res.body.meta).toMatchObject({ created: 0, duplicates: replay.length });
+      }
+      // A fourth one is new; in a later batch (another time) it is another message too.
+      expect((await send([hello, hello, hello, hello], timeMs)).body.meta).toMatchObject({ created: 1, duplicates: 3 });
+      expect((await send([hello], timeMs + 1)).body.meta).toMatchObject({ created: 1 });
+      expect(await messagesOf(c.id)).toHaveLength(6);
+    });
+
+    it('should keep what a failed transaction of a big batch committed before it, and create only the rest when Pusher sends the batch again', async () => {
+      const c = await conversation();
+      const timeMs = Date.now();
+      const events = Array.from({ length: PER_TRANSACTION * 2 + 4 }, (_, i) => clientMessage(c.id, { message: `part ${i}`, ...(i % 2 ? { clientMessageId: clientId() } : {}) }));
+      // The second transaction fails once, as a dropped connection would fail it.
+      const fail = `fail-${c.id}`;
+      events[PER_TRANSACTION + 3] = clientMessage(c.id, { message: fail });
+      await t.db.query(
+        `CREATE FUNCTION fail_webhook_${c.id}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.message = '${fail}' THEN RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END $$`,
+      );
+      await t.db.query(`CREATE TRIGGER fail_webhook_${c.id} BEFORE INSERT ON conversation_messages FOR EACH ROW EXECUTE FUNCTION fail_webhook_${c.id}()`);
+      try {
+        const failed = await send(events, timeMs);
+        expect(failed.status).toBe(500);
+        expect(await messagesOf(c.id)).toHaveLength(PER_TRANSACTION);
+      } finally {
+        await t.db.query(`DROP TRIGGER fail_webhook_${c.id} ON conversation_messages`);
+        await t.db.query(`DROP FUNCTION fail_webhook_${c.id}()`);
+      }
+      const retried = await send(events, timeMs);
+      expect(retried.body.meta).toEqual({ received: events.length, created: events.length - PER_TRANSACTION, applied: 0, duplicates: PER_TRANSACTION, ignored: 0 });
+      expect((await messagesOf(c.id)).map((m: { message: string }) => m.message)).toEqual(events.map((e) => JSON.parse(e.data as string).message));
+      expect((await send(events, timeMs)).body.meta).toMatchObject({ created: 0, duplicates: events.length });
     });
 
     it('should create each message once when two service processes receive the same batches at once', async () => {

@@ -21,9 +21,10 @@ export interface Leak {
 
 // Shorter secrets (fixtures like 'secret') would match ordinary words in the logs.
 export const MIN_SECRET_LENGTH = 8;
-// Our own keys and tokens by their shape (secret-token.ts), recorded or not: the log redacts them
-// to their prefix, so any whole one there is a leak.
-const OUR_SECRET_SHAPE = /\bhd[kc]_[0-9a-f]{16}[A-Za-z0-9_-]{43}/;
+// Our own keys and tokens by their shape (secret-token.ts), recorded or not, wherever they start
+// (inside another word, after %00): the log redacts them to their prefix, so any whole one there
+// is a leak.
+const OUR_SECRET_SHAPE = /hd[kc]_[0-9a-f]{16}[A-Za-z0-9_-]{43}/;
 
 export function testRunDir(): string | undefined {
   return process.env.TEST_RUN_DIR;
@@ -65,7 +66,7 @@ export function needlesFor(secret: string): { form: string; needle: string }[] {
 // One pass over each line, whatever the number of secrets: needles are indexed by their first
 // MIN_SECRET_LENGTH characters, and every position of a line looks its own up.
 export function findLeaks(secrets: readonly RecordedSecret[], logFiles: readonly string[]): Leak[] {
-  const index = new Map<string, { kind: string; form: string; needle: string }[]>();
+  const index: NeedleIndex = new Map();
   for (const secret of new Map(secrets.map((s) => [s.value, s])).values()) {
     for (const needle of needlesFor(secret.value)) {
       const head = needle.needle.slice(0, MIN_SECRET_LENGTH);
@@ -77,20 +78,38 @@ export function findLeaks(secrets: readonly RecordedSecret[], logFiles: readonly
     readFileSync(file, 'utf8')
       .split('\n')
       .forEach((text, lineIndex) => {
-        const line = lineIndex + 1;
         const found = new Set<string>();
-        for (let at = 0; at + MIN_SECRET_LENGTH <= text.length; at++) {
-          for (const { kind, form, needle } of index.get(text.slice(at, at + MIN_SECRET_LENGTH)) ?? []) {
-            if (text.startsWith(needle, at) && !found.has(`${kind} ${form}`)) {
-              found.add(`${kind} ${form}`);
-              leaks.push({ kind, form, file, line });
-            }
-          }
+        const report = (kind: string, form: string) => {
+          if (found.has(`${kind}\n${form}`)) return;
+          found.add(`${kind}\n${form}`);
+          leaks.push({ kind, form, file, line: lineIndex + 1 });
+        };
+        scanLine(index, text, report);
+        // Percent-encoded in part or whole (a path or query logged as sent): decoded, it is as is.
+        const decoded = percentDecoded(text);
+        const before = new Set([...found].map((key) => key.split('\n')[0]));
+        if (decoded !== text) {
+          scanLine(index, decoded, (kind, form) => before.has(kind) || report(kind, form === 'as is' ? 'percent-encoded' : `${form}, percent-encoded`));
         }
-        if (OUR_SECRET_SHAPE.test(text)) leaks.push({ kind: 'an API key or conversation token (by its shape)', form: 'as is', file, line });
       });
   }
   return leaks;
+}
+
+type NeedleIndex = Map<string, { kind: string; form: string; needle: string }[]>;
+
+function scanLine(index: NeedleIndex, text: string, report: (kind: string, form: string) => void): void {
+  for (let at = 0; at + MIN_SECRET_LENGTH <= text.length; at++) {
+    for (const { kind, form, needle } of index.get(text.slice(at, at + MIN_SECRET_LENGTH)) ?? []) {
+      if (text.startsWith(needle, at)) report(kind, form);
+    }
+  }
+  if (OUR_SECRET_SHAPE.test(text)) report('an API key or conversation token (by its shape)', 'as is');
+}
+
+// Every %XX of the line decoded to its character (bytes alone: a secret is ASCII).
+function percentDecoded(text: string): string {
+  return text.replace(/%([0-9a-fA-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 // The run's recorded secrets against the run's logs.

@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { bodyTooDeep, frameworkErrorHandler, isRawBodyRoute, MAX_BODY_DEPTH, Messages, ValidationError } from '@app/common';
-import { AppConfig } from '@app/config';
+import { AppConfig, trustedProxy } from '@app/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
@@ -41,6 +41,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // HighLevel's clients post to /conversations/ with its trailing slash.
     routerOptions: { ignoreTrailingSlash: true },
     genReqId: (request: IncomingMessage) => requestIdFor(request),
+    // X-Forwarded-* are believed only from the proxies TRUST_PROXY names (none by default).
+    trustProxy: config.TRUST_PROXY === 'false' ? false : trustedProxy(config),
     ...slowClientOptions(config),
     // A request that reached the service on a connection it had accepted before shutdown began is
     // served (its answer then closes the connection, see onSend below), not refused with Fastify's

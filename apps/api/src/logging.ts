@@ -31,7 +31,7 @@ const SECURITY_HEADERS = new Set([
 
 // JSON lines through pino, one per request with its id. Credentials never reach a line: the
 // headers that carry them are censored, and anything shaped like a key or token is redacted
-// from URLs (the widget's token travels in its path). `stream` defaults to stdout.
+// from URLs (the widget's token travels in its path) and every other header. `stream` defaults to stdout.
 export function loggerParams(config: AppConfig, stream?: DestinationStream): Params {
   const options: Options = {
     level: config.LOG_LEVEL,
@@ -39,29 +39,17 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
     genReqId: (request) => (request as IncomingMessage & { id?: string }).id ?? requestIdFor(request),
     // On every line from the root logger (pino-http's customProps would build a child per request).
     base: { pid: process.pid, hostname: hostname(), service: 'helpdesk-api' },
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers["proxy-authorization"]',
-        'req.headers.cookie',
-        // The widget's conversation token, on Pusher channel authorisation.
-        'req.headers["x-conversation-token"]',
-        'req.headers["x-pusher-signature"]',
-        'req.headers["idempotency-key"]',
-      ],
-      censor: '[REDACTED]',
-    },
     serializers: {
       req: (request: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
         id: request.id,
         method: request.method,
         url: redactSecrets(request.url),
-        headers: { ...request.headers },
+        headers: loggedHeaders(request.headers),
       }),
       // Helmet's headers are the same on every answer: logged, they would double each line.
       res: (response: { statusCode: number; headers: Record<string, unknown> }) => ({
         statusCode: response.statusCode,
-        headers: Object.fromEntries(Object.entries(response.headers ?? {}).filter(([name]) => !SECURITY_HEADERS.has(name))),
+        headers: loggedHeaders(Object.fromEntries(Object.entries(response.headers ?? {}).filter(([name]) => !SECURITY_HEADERS.has(name)))),
       }),
     },
     // A client's mistake (4xx) is the client's to see in its answer, not the operator's to act on.
@@ -74,6 +62,25 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
     autoLogging: { ignore: (request) => request.url === '/health' },
   };
   return { pinoHttp: stream ? [options, stream] : options };
+}
+
+// Headers named for a credential, whatever the client calls it (Authorization, X-API-Key,
+// X-Auth-Token, Cookie, X-Conversation-Token, X-Pusher-Signature, Idempotency-Key, …).
+const CREDENTIAL_HEADER = /auth|key|token|secret|signature|cookie|session|passw|credential/i;
+// A scheme's credentials in any other header (a Referer or a header of the client's own).
+const SCHEME_CREDENTIALS = /\b(Basic|Bearer|Digest|Token)\s+[^\s,;]+/gi;
+
+// Every header as logged: a credential header's value censored, any other's with keys, tokens
+// and scheme credentials redacted wherever they stand in it.
+export function loggedHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).map(([name, value]) => [name, CREDENTIAL_HEADER.test(name) ? '[REDACTED]' : redactHeaderValue(value)]),
+  );
+}
+
+function redactHeaderValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactHeaderValue);
+  return typeof value === 'string' ? redactSecrets(value).replace(SCHEME_CREDENTIALS, '$1 [REDACTED]') : value;
 }
 
 function isMadeUpError(error: Error, statusCode: number): boolean {

@@ -62,6 +62,10 @@ class Shutdown {
   }
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 async function main(): Promise<void> {
   const config = loadAppConfig();
   const log = pino({ level: config.LOG_LEVEL, base: { service: 'helpdesk-api' } });
@@ -78,6 +82,10 @@ async function main(): Promise<void> {
     });
     await app.listen({ port: config.PORT, host: config.HOST });
     log.info(`listening on ${await app.getUrl()} (OpenAPI at /docs)`);
+    // Reachable from elsewhere, yet links would name loopback: say so once.
+    if (!config.PUBLIC_BASE_URL && config.TRUST_PROXY === 'false' && !isLoopback(config.HOST)) {
+      log.warn(`PUBLIC_BASE_URL is not set: links the service writes (HighLevel's attachment URLs) start with http://127.0.0.1:${config.PORT}`);
+    }
   } catch (error) {
     // Leave no embedded server behind when the service cannot start.
     await database.stop();

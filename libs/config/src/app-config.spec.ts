@@ -1,4 +1,4 @@
-import { InvalidConfigError, loadAppConfig } from './app-config';
+import { InvalidConfigError, loadAppConfig, trustedProxy } from './app-config';
 
 describe(loadAppConfig.name, () => {
   it('should apply defaults and convert types', () => {
@@ -58,5 +58,29 @@ describe(loadAppConfig.name, () => {
       { DESK_RATE_LIMIT_WINDOW_MS: '999' },
     ];
     for (const env of bad) expect(() => loadAppConfig(env)).toThrow(new RegExp(Object.keys(env)[0]));
+  });
+
+  it('should take PUBLIC_BASE_URL as an absolute http(s) URL, and refuse anything else', () => {
+    expect(loadAppConfig({ PUBLIC_BASE_URL: 'https://desk.example.com/help' }).PUBLIC_BASE_URL).toBe('https://desk.example.com/help');
+    expect(loadAppConfig({ PUBLIC_BASE_URL: '' }).PUBLIC_BASE_URL).toBeUndefined();
+    for (const bad of ['desk.example.com', '/help', 'ftp://desk.example.com', 'https://desk.example.com/?a=1', 'https://u:p@desk.example.com', 'https://[::1']) {
+      expect(() => loadAppConfig({ PUBLIC_BASE_URL: bad })).toThrow(/PUBLIC_BASE_URL must be an http\(s\) URL/);
+    }
+  });
+});
+
+describe(trustedProxy.name, () => {
+  it('should trust nobody by default, everybody on true, and only the addresses and ranges listed', () => {
+    expect(trustedProxy(loadAppConfig({}))('127.0.0.1')).toBe(false);
+    expect(trustedProxy(loadAppConfig({ TRUST_PROXY: 'true' }))('203.0.113.9')).toBe(true);
+    const listed = trustedProxy(loadAppConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,fd00::/8' }));
+    expect(['10.1.2.3', '::ffff:10.1.2.3', '192.0.2.7', 'fd00::1'].map(listed)).toEqual([true, true, true, true]);
+    expect(['11.0.0.1', '192.0.2.8', '::1', 'fe80::1', undefined].map(listed)).toEqual([false, false, false, false, false]);
+  });
+
+  it('should refuse a TRUST_PROXY that is not true, false or addresses and ranges', () => {
+    for (const bad of ['yes', '10.0.0.0/33', 'proxy.internal', '10.0.0.1,', '::1/129', '10.0.0.0/8/1']) {
+      expect(() => loadAppConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY must be true, false, or IP addresses/);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -10,7 +11,10 @@ import {
   Max,
   Min,
   MinLength,
+  Validate,
   validateSync,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
 } from 'class-validator';
 import { getCountries } from 'libphonenumber-js';
 
@@ -24,6 +28,42 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
 
 const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+
+// An absolute http(s) URL without credentials, query or fragment.
+@ValidatorConstraint({ name: 'publicBaseUrl' })
+class PublicBaseUrl implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string' || !/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/.test(value)) return false;
+    return URL.canParse(value);
+  }
+
+  defaultMessage(): string {
+    return 'PUBLIC_BASE_URL must be an http(s) URL such as https://desk.example.com, without credentials, query or fragment';
+  }
+}
+
+@ValidatorConstraint({ name: 'trustProxy' })
+class TrustProxyList implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (value === 'true' || value === 'false') return true;
+    return typeof value === 'string' && value.split(',').every((entry) => proxyEntry(entry.trim()) !== null);
+  }
+
+  defaultMessage(): string {
+    return 'TRUST_PROXY must be true, false, or IP addresses and CIDR ranges separated by commas';
+  }
+}
+
+// An address (10.0.0.1, ::1) or CIDR range (10.0.0.0/8, fd00::/8) of TRUST_PROXY; null if neither.
+function proxyEntry(entry: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
+  const [address, prefixText, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return null;
+  const bits = version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? bits : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : -1;
+  if (prefix < 0 || prefix > bits) return null;
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
 
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -129,12 +169,13 @@ export class AppConfig {
   @Min(1)
   PUSHER_WEBHOOK_RETENTION_HOURS = 24;
 
-  // The most events one webhook batch may hold (Pusher batches up to about 20).
+  // A webhook batch is stored in transactions of at most this many events each, in its order (Pusher
+  // batches up to about 20); a batch of any size within HTTP_BODY_MAX_BYTES is accepted.
   @Transform(toInteger)
   @IsInt()
   @Min(1)
   @Max(1000)
-  PUSHER_WEBHOOK_MAX_EVENTS = 100;
+  PUSHER_WEBHOOK_EVENTS_PER_TRANSACTION = 100;
 
   // How often the outbox dispatcher looks for live updates to send to Pusher.
   @Transform(toInteger)
@@ -308,12 +349,55 @@ export class AppConfig {
   @Max(600_000)
   HTTP_REQUEST_TIMEOUT_MS = 15_000;
 
+  // The origin links this service writes (HighLevel's attachment URLs) start with, as clients reach
+  // it: https://desk.example.com, or with a path prefix a proxy adds. Unset: the request's origin
+  // as a trusted proxy (TRUST_PROXY) forwarded it, else http://127.0.0.1:{PORT}; never a Host
+  // header from anyone else.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Validate(PublicBaseUrl)
+  PUBLIC_BASE_URL?: string = undefined;
+
+  // The proxies in front of the service whose X-Forwarded-For/-Host/-Proto are believed: `false`
+  // (none: the default), `true` (whatever connects), or their addresses or CIDR ranges, comma-separated.
+  @Validate(TrustProxyList)
+  TRUST_PROXY = 'false';
+
   // A direct PostgreSQL URL for what needs a session (the migration lock), when DATABASE_URL goes
   // through a transaction pooler such as PgBouncer; unset, DATABASE_URL is used for everything.
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_DIRECT_URL must be a postgres:// URL' })
   DATABASE_DIRECT_URL?: string = undefined;
+}
+
+// TRUST_PROXY as a test of the address a connection comes from (Fastify's trustProxy takes it too).
+// Built once per configuration: links ask on every request.
+const trustTests = new WeakMap<object, (address: string | undefined) => boolean>();
+
+export function trustedProxy(config: Pick<AppConfig, 'TRUST_PROXY'>): (address: string | undefined) => boolean {
+  let test = trustTests.get(config);
+  if (!test) trustTests.set(config, (test = trustTestFor(config.TRUST_PROXY)));
+  return test;
+}
+
+function trustTestFor(setting: string): (address: string | undefined) => boolean {
+  if (setting === 'true' || setting === 'false') {
+    const trusted = setting === 'true';
+    return () => trusted;
+  }
+  const list = new BlockList();
+  for (const entry of setting.split(',')) {
+    const { address, prefix, family } = proxyEntry(entry.trim())!;
+    list.addSubnet(address, prefix, family);
+  }
+  return (address) => {
+    if (!address) return false;
+    // An IPv4 client on a dual-stack socket: ::ffff:10.0.0.1.
+    const plain = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+    const version = isIP(plain);
+    return version !== 0 && list.check(plain, version === 4 ? 'ipv4' : 'ipv6');
+  };
 }
 
 export class InvalidConfigError extends Error {}

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { Idempotent } from '@app/common';
+import { AppConfig } from '@app/config';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
@@ -18,7 +19,10 @@ import { HighLevelBody } from './highlevel-validation';
 @UseGuards(HighLevelGuard)
 @Controller('conversations')
 export class HighLevelMessagesController {
-  constructor(private readonly highLevel: HighLevelService) {}
+  constructor(
+    private readonly highLevel: HighLevelService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('messages')
   @HttpCode(200)
@@ -27,7 +31,7 @@ export class HighLevelMessagesController {
   @ApiBody({ schema: HL_SEND_MESSAGE_BODY })
   @ApiOkResponse({ schema: HL_SEND_MESSAGE_RESPONSE })
   async send(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @HighLevelBody(SendMessageDto) body: SendMessageDto) {
-    const sent = await this.highLevel.sendMessage(principal, body, fileLinks(request).idOf);
+    const sent = await this.highLevel.sendMessage(principal, body, fileLinks(this.config, request).idOf);
     return { conversationId: String(sent.conversationId), messageId: String(sent.messageId), msg: 'Message queued successfully.' };
   }
 
@@ -35,7 +39,7 @@ export class HighLevelMessagesController {
   @ApiOperation({ summary: 'Get message by message id' })
   @ApiOkResponse({ schema: HL_MESSAGE })
   async get(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Param('id') id: string) {
-    return presentMessage(await this.highLevel.getMessage(principal, id), principal.locationId, fileLinks(request).urlOf);
+    return presentMessage(await this.highLevel.getMessage(principal, id), principal.locationId, fileLinks(this.config, request).urlOf);
   }
 
   @Get(':conversationId/messages')
@@ -51,7 +55,7 @@ export class HighLevelMessagesController {
     @Query() query: Record<string, unknown>,
   ) {
     const page = await this.highLevel.listMessages(principal, conversationId, parseMessagesQuery(query));
-    const { urlOf } = fileLinks(request);
+    const { urlOf } = fileLinks(this.config, request);
     return {
       messages: {
         lastMessageId: page.lastMessageId,

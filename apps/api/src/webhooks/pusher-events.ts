@@ -9,7 +9,6 @@ import { Member, parseConversationChannel, parseMember } from '../pusher/pusher-
 export interface WebhookLimits {
   now: number;
   maxAgeMs: number;
-  maxEvents: number;
 }
 
 // Pusher's clock and ours may differ a little; a batch from further ahead is not Pusher's.
@@ -20,8 +19,9 @@ export interface WebhookBatch {
   events: Record<string, unknown>[];
 }
 
-// The body once its signature has been checked: JSON, the envelope's shape, the batch's size,
-// and a time inside the retry window. Anything else is a 400; single events are never refused.
+// The body once its signature has been checked: JSON, the envelope's shape and a time inside the
+// retry window. Anything else is a 400; single events are never refused, and neither is a batch
+// for its number of events (Pusher does not retry a 4xx: they would be lost); the body limit bounds it.
 export function readWebhookBatch(raw: Buffer | undefined, limits: WebhookLimits): WebhookBatch {
   let body: unknown;
   try {
@@ -43,7 +43,6 @@ export function readWebhookBatch(raw: Buffer | undefined, limits: WebhookLimits)
 
   if (events === undefined) errors.add('events', Messages.required);
   else if (!Array.isArray(events)) errors.add('events', Messages.array);
-  else if (events.length > limits.maxEvents) errors.add('events', `must hold at most ${limits.maxEvents} events`);
   else events.forEach((event, index) => isPlainObject(event) || errors.add(`events[${index}]`, Messages.object));
   errors.throwIfAny();
   return { timeMs: timeMs as number, events: events as Record<string, unknown>[] };
@@ -83,8 +82,22 @@ export const MESSAGE_MAX_LENGTH = 65_536;
 const CLIENT_MESSAGE_ID_MAX_LENGTH = 128;
 const MAX_FILES = 20;
 
-// Classifies one event of a batch sent at `timeMs`.
-export function classifyEvent(raw: Record<string, unknown>, timeMs: number): Classified {
+// Classifies every event of a batch. Identical events without a clientMessageId are told apart by
+// their occurrence among them (the widget sent the same text twice): the same batch sent again, in
+// any order, numbers them the same.
+export function classifyBatch(batch: WebhookBatch): Classified[] {
+  const seen = new Map<string, number>();
+  const occurrenceOf = (hash: string) => {
+    const occurrence = (seen.get(hash) ?? 0) + 1;
+    seen.set(hash, occurrence);
+    return occurrence;
+  };
+  return batch.events.map((event) => classifyEvent(event, batch.timeMs, occurrenceOf));
+}
+
+// Classifies one event of a batch sent at `timeMs`; `occurrenceOf` counts the identical events
+// (by their hash) of the batch so far.
+export function classifyEvent(raw: Record<string, unknown>, timeMs: number, occurrenceOf: (hash: string) => number = () => 1): Classified {
   const stored: StoredEvent = {
     dedupeKey: '',
     name: text(raw.name) ?? '',
@@ -108,8 +121,8 @@ export function classifyEvent(raw: Record<string, unknown>, timeMs: number): Cla
       if (typeof content === 'string') return ignore(content);
       // The widget's own id is the key a message posted over REST uses too, on the author's side of
       // the conversation (an agent on the presence channel, else the customer); without one, the
-      // event's hash stands in, so a retry still finds the message.
-      const clientMessageId = content.clientMessageId ?? `pusher:${hashed.dedupeKey}`;
+      // event's hash (and its occurrence after the first) stands in, so a retry still finds it.
+      const clientMessageId = content.clientMessageId ?? standInClientId(hashed.dedupeKey, occurrenceOf);
       const side = member?.kind === 'user' ? 'outbound' : 'inbound';
       return {
         ...stored,
@@ -173,6 +186,11 @@ function readMessageData(data: string | null): { message: string; clientMessageI
   }
   if (message.trim() === '' && files.length === 0) return 'the message is empty';
   return { message, clientMessageId, fileIds: [...new Set(files as number[])] };
+}
+
+function standInClientId(hash: string, occurrenceOf: (hash: string) => number): string {
+  const occurrence = occurrenceOf(hash);
+  return occurrence === 1 ? `pusher:${hash}` : `pusher:${hash}:${occurrence}`;
 }
 
 // The dedupe key of an event without a client id: its fields and the batch's time, so the same

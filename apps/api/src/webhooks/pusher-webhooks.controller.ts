@@ -43,7 +43,6 @@ export class PusherWebhooksController {
     const batch = readWebhookBatch(request.rawBody, {
       now: Date.now(),
       maxAgeMs: this.config.PUSHER_WEBHOOK_MAX_AGE_SECONDS * 1000,
-      maxEvents: this.config.PUSHER_WEBHOOK_MAX_EVENTS,
     });
     const { messages, meta } = await this.webhooks.receive(batch);
     const conversationmessages = messages.map((message) => presentMessage(message));

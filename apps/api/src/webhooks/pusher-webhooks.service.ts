@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { presentConversation } from '../conversations/conversation.presenter';
@@ -12,7 +13,7 @@ import { MetricsService, WebhookEventKind, WebhookEventOutcome } from '../metric
 import { LiveEvent, LiveEvents } from '../pusher/live-events';
 import { memberId } from '../pusher/pusher-channels';
 import { TicketsService } from '../tickets/tickets.service';
-import { classifyEvent, Classified, WebhookBatch } from './pusher-events';
+import { classifyBatch, Classified, WebhookBatch } from './pusher-events';
 import { NewWebhookEvent, NewWebhookMessage, StateChange, TouchedConversation, WebhookConversation, WebhooksRepository } from './webhooks.repository';
 
 export interface WebhookResult {
@@ -56,12 +57,27 @@ export class PusherWebhooksService {
     private readonly conversations: ConversationsService,
     private readonly metrics: MetricsService,
     private readonly tickets: TicketsService,
+    private readonly config: AppConfig,
   ) {}
 
-  // One transaction, which Database runs again after a deadlock or serialization failure.
+  // A batch of any size, in transactions of PUSHER_WEBHOOK_EVENTS_PER_TRANSACTION events, one after
+  // another in the batch's order. Each event is stored under its dedupe key in the transaction of
+  // what it causes: when one fails, the answer is a 5xx, Pusher sends the whole batch again, and
+  // the events stored before are duplicates, so each still takes effect exactly once.
   async receive(batch: WebhookBatch): Promise<WebhookResult> {
-    const classified = batch.events.map((event) => classifyEvent(event, batch.timeMs));
-    const { result, outcomes } = await this.db.transaction((manager) => this.handle(manager, classified, batch.timeMs));
+    const classified = classifyBatch(batch);
+    const size = this.config.PUSHER_WEBHOOK_EVENTS_PER_TRANSACTION;
+    const results: WebhookResult[] = [];
+    // An empty batch is one (empty) transaction too.
+    for (let start = 0; start === 0 || start < classified.length; start += size) {
+      results.push(await this.receiveInOneTransaction(classified.slice(start, start + size), batch.timeMs));
+    }
+    return mergedResults(results);
+  }
+
+  // One transaction, which Database runs again after a deadlock or serialization failure.
+  private async receiveInOneTransaction(classified: Classified[], timeMs: number): Promise<WebhookResult> {
+    const { result, outcomes } = await this.db.transaction((manager) => this.handle(manager, classified, timeMs));
     // Counted once the batch is stored: a retried attempt counts nothing.
     outcomes.forEach((outcome, i) => this.metrics.webhookEvent(kindOf(classified[i]), outcome));
     return result;
@@ -249,6 +265,13 @@ function withAttachableFiles(event: MessageEvent, files: Map<string, number | nu
   const fileIds = event.fileIds.filter(attachable);
   if (event.message.trim() === '' && fileIds.length === 0) return ignored(event, event.tenantId, `${reason}, and nothing else was sent`);
   return { ...event, fileIds, filesDropped: reason };
+}
+
+// One answer for a batch stored in several transactions: their messages once each, in order.
+function mergedResults(results: readonly WebhookResult[]): WebhookResult {
+  const meta = { received: 0, created: 0, applied: 0, duplicates: 0, ignored: 0, conflicts: 0 };
+  for (const result of results) for (const key of Object.keys(meta) as (keyof typeof meta)[]) meta[key] += result.meta[key];
+  return { messages: dedupeBy(results.flatMap((result) => result.messages), messageKey), meta };
 }
 
 // The kind an event was classified as, before its conversation was looked up.

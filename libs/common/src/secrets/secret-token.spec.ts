@@ -29,4 +29,26 @@ describe(redactSecrets.name, () => {
     const token = issueSecret('hdc').plaintext;
     expect(redactSecrets(`/x/token/${token}.json?k=${key}`)).toBe('/x/token/hdc_[REDACTED].json?k=hdk_[REDACTED]');
   });
+
+  it.each([
+    ['inside another word', (s: string) => `/x/abc${s}.json`],
+    ['after %00', (s: string) => `/x/token/%00${s}.json`],
+    ['after another encoded character', (s: string) => `/x?q=%E2%80%8B${s}&y=1`],
+    ['with its prefix percent-encoded', (s: string) => `/x/%68%64${s.slice(2, 3)}%5F${s.slice(4)}.json`],
+    ['wholly percent-encoded, in either case of hex', (s: string) => `/x/${[...s].map((c, i) => `%${c.charCodeAt(0).toString(16)[i % 2 ? 'toUpperCase' : 'toLowerCase']()}`).join('')}`],
+    ['with only its body percent-encoded', (s: string) => `/x/${s.slice(0, 4)}${[...s.slice(4)].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}?z`],
+  ])('should redact a key and a token %s', (_label, place) => {
+    for (const prefix of ['hdk', 'hdc'] as const) {
+      const secret = issueSecret(prefix).plaintext;
+      const redacted = redactSecrets(place(secret));
+      expect(redacted).toContain(`${prefix}_[REDACTED]`);
+      expect(redacted).not.toContain(secret.slice(4, 20));
+      expect(decodeURIComponent(redacted)).not.toContain(secret.slice(4, 20));
+    }
+  });
+
+  it('should leave what follows the secret and text that only looks like a prefix', () => {
+    const key = issueSecret('hdk').plaintext;
+    expect(redactSecrets(`/a/${key}/b%2Fc?hd=1&hdx_y`)).toBe('/a/hdk_[REDACTED]/b%2Fc?hd=1&hdx_y');
+  });
 });

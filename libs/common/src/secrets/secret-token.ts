@@ -36,7 +36,22 @@ export function secretMatches(presented: string, storedHash: Buffer): boolean {
   return presentedHash.length === storedHash.length && timingSafeEqual(presentedHash, storedHash);
 }
 
+// One character of a URL as a client may send it: itself or percent-encoded (either case of hex).
+function urlChar(char: string): string {
+  const hex = char.charCodeAt(0).toString(16);
+  return `(?:${char}|%${hex[0]}[${hex[1].toLowerCase()}${hex[1].toUpperCase()}])`;
+}
+
+// The characters of a key or token's body, each as is or percent-encoded.
+const SECRET_BODY_CHAR = `(?:[A-Za-z0-9_-]|%(?:2[dD]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA]))`;
+// A key (hdk_) or token (hdc_) wherever it starts: inside another word, after %00 or any other
+// encoded character, with any of its characters percent-encoded (a path or query is logged as sent).
+const SECRET_ANYWHERE = new RegExp(
+  `${urlChar('h')}${urlChar('d')}(${urlChar('k')}|${urlChar('c')})${urlChar('_')}${SECRET_BODY_CHAR}+`,
+  'g',
+);
+
 // For log lines: anything shaped like one of our secrets is cut to its prefix.
 export function redactSecrets(text: string): string {
-  return text.replace(/\b(hd[kc])_[A-Za-z0-9_-]+/g, '$1_[REDACTED]');
+  return text.replace(SECRET_ANYWHERE, (_match, kind: string) => `hd${decodeURIComponent(kind)}_[REDACTED]`);
 }

@@ -1,5 +1,5 @@
-import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
-import { Allow, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateBy, ValidateIf, isEmail } from 'class-validator';
+import { Messages, OptionalEntityId, ReadOnlyAuditFieldsDto } from '@app/common';
+import { Allow, IsDefined, IsIn, IsNotEmpty, IsString, MaxLength, ValidateBy, ValidateIf, isEmail } from 'class-validator';
 import { cleaned } from '../../contacts/dto/customer-contact-input.dto';
 import { CONTACT_TYPES, ContactType } from '../../contacts/customer-contact.entity';
 import { Transform } from 'class-transformer';
@@ -16,8 +16,7 @@ const IsValidForContactType = () =>
 
 // The conversation's customer contact: an existing one by `id`, or found or created by type and value.
 export class ContactInputDto extends ReadOnlyAuditFieldsDto {
-  @IsOptional()
-  @IsEntityId()
+  @OptionalEntityId()
   id?: number;
 
   @ValidateIf((contact: ContactInputDto) => contact.id === undefined)

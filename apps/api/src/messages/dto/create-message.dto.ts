@@ -1,4 +1,4 @@
-import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
+import { IsEntityId, Messages, OptionalEntityId, ReadOnlyAuditFieldsDto } from '@app/common';
 import { Transform, Type } from 'class-transformer';
 import {
   Allow,
@@ -53,8 +53,7 @@ export class MessageContentDto extends MessageReadOnlyFieldsDto {
 
 export class CreateMessageDto extends MessageContentDto {
   // The conversation, by id or by ref; one of the two is required.
-  @IsOptional()
-  @IsEntityId()
+  @OptionalEntityId()
   conversationId?: number;
 
   @IsOptional()
@@ -64,12 +63,10 @@ export class CreateMessageDto extends MessageContentDto {
   conversation?: ConversationRefDto;
 
   // The author: an agent of the tenant (the caller when neither is given) or a customer contact.
-  @IsOptional()
-  @IsEntityId()
+  @OptionalEntityId()
   userId?: number;
 
-  @IsOptional()
-  @IsEntityId()
+  @OptionalEntityId()
   contactId?: number;
 
   @IsOptional()

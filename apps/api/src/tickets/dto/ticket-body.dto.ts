@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
+import { IsEntityId, OptionalEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
 import { Transform, Type } from 'class-transformer';
 import {
   Allow,
@@ -88,8 +88,7 @@ export const CustomFieldList = (): PropertyDecorator =>
 
 // "Customer ID or Email is required, but not both."
 export class TicketCustomerDto {
-  @IsOptional()
-  @IsEntityId()
+  @OptionalEntityId()
   id?: number;
 
   @Transform(cleaned)
@@ -159,12 +158,10 @@ export class TicketBodyDto extends ReadOnlyAuditFieldsDto {
   @FileIds()
   files?: number[];
 
-  @IsOptional()
-  @IsEntityId()
+  @OptionalEntityId()
   fromThreadId?: number;
 
-  @IsOptional()
-  @IsEntityId()
+  @OptionalEntityId()
   fromTicketId?: number;
 
   @OptionalText(MAX_TICKET_MESSAGE_LENGTH)

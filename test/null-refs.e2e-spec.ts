@@ -1,0 +1,134 @@
+import { BASE } from './support/desk';
+import { createContact, createTenant, TestTenant } from './support/factories';
+import { createTestApp, TestApp } from './support/test-app';
+
+// Null where an id belongs, on every write of both dialects: a 400 in the dialect (422 where
+// HighLevel's validation answers), or "none" where the field may be unset; never a 500 (TypeORM
+// refuses a null where-value), and nothing written by a refusal.
+describe('null where an id belongs', () => {
+  let t: TestApp;
+  let acme: TestTenant;
+  const ids: Record<string, number> = {};
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    acme = await createTenant(t, 'Acme');
+    const { contactId, customerId } = await createContact(t.db, acme.tenantId);
+    Object.assign(ids, { contactId, customerId });
+    const conversation = await t.http.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).send({ contactId });
+    expect(conversation.status).toBe(201);
+    ids.conversationId = conversation.body.conversation.id;
+    const message = await t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send({ conversationId: ids.conversationId, message: 'm' });
+    expect(message.status).toBe(201);
+    ids.messageId = message.body.conversationmessage.id;
+    const ticket = await t.http.post(`${BASE}/tickets.json`).set('Authorization', acme.auth).send({ subject: 's', message: 'm', customer: { id: customerId } });
+    expect(ticket.status).toBe(201);
+    ids.ticketId = ticket.body.ticket.id;
+  });
+  afterAll(() => t.close());
+
+  // Every row of every table the writes touch, counted: a refusal leaves them all as they were.
+  const counts = async () =>
+    (
+      await t.db.query(
+        `SELECT (SELECT count(*) FROM tickets)::int AS tickets, (SELECT count(*) FROM ticket_messages)::int AS ticket_messages,
+                (SELECT count(*) FROM conversations)::int AS conversations, (SELECT count(*) FROM conversation_messages)::int AS messages,
+                (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM customer_contacts)::int AS contacts,
+                (SELECT count(*) FROM tags)::int AS tags, (SELECT count(*) FROM ticket_templates)::int AS templates,
+                (SELECT max(updated_at) FROM tickets) AS tickets_at, (SELECT max(updated_at) FROM conversations) AS conversations_at`,
+      )
+    )[0];
+
+  const ticketRefs = ['agent', 'inbox', 'status', 'priority', 'type', 'source', 'parent'] as const;
+  const ticket = (extra: Record<string, unknown>) => ({ subject: 's', message: 'm', customer: { id: ids.customerId }, ...extra });
+
+  // [what, method, path, body, the refusal's field]: each a 400 { errors: { field: [...] } }.
+  const desk = (): [string, 'post' | 'patch' | 'put', string, () => object, string][] => [
+    ['ticket customer.id null (bare)', 'post', 'tickets.json', () => ({ subject: 's', message: 'm', customer: { id: null } }), 'customer.id'],
+    ['ticket customer.id null (wrapped)', 'post', 'tickets.json', () => ({ ticket: { subject: 's', message: 'm', customer: { id: null } } }), 'customer.id'],
+    ['ticket customer.id null beside an email', 'post', 'tickets.json', () => ({ subject: 's', message: 'm', customer: { id: null, email: 'a@example.test' } }), 'customer.id'],
+    ...ticketRefs.map((ref): [string, 'post', string, () => object, string] => [`ticket ${ref}.id null`, 'post', 'tickets.json', () => ticket({ [ref]: { id: null } }), `${ref}.id`]),
+    ['ticket tickettemplate.id null', 'post', 'tickets.json', () => ticket({ tickettemplate: { id: null } }), 'tickettemplate.id'],
+    ['ticket tags [{id: null}]', 'post', 'tickets.json', () => ticket({ tags: [{ id: null }] }), 'tags[0].id'],
+    ['ticket tags [null]', 'post', 'tickets.json', () => ticket({ tags: [null] }), 'tags[0]'],
+    ['ticket customfields [{id: null}]', 'post', 'tickets.json', () => ticket({ customfields: [{ id: null, value: 'x' }] }), 'customfields[0].id'],
+    ['ticket files [null]', 'post', 'tickets.json', () => ticket({ files: [null] }), 'files'],
+    ['ticket fromThreadId null', 'post', 'tickets.json', () => ticket({ fromThreadId: null }), 'fromThreadId'],
+    ['ticket fromTicketId null', 'post', 'tickets.json', () => ticket({ fromTicketId: null }), 'fromTicketId'],
+    ['ticket update customer.id null', 'patch', `tickets/${ids.ticketId}.json`, () => ({ customer: { id: null } }), 'customer.id'],
+    ...ticketRefs.map((ref): [string, 'patch', string, () => object, string] => [`ticket update ${ref}.id null`, 'patch', `tickets/${ids.ticketId}.json`, () => ({ [ref]: { id: null } }), `${ref}.id`]),
+    ['ticket update inbox null', 'patch', `tickets/${ids.ticketId}.json`, () => ({ inbox: null }), 'inbox'],
+    ['ticket update status null', 'patch', `tickets/${ids.ticketId}.json`, () => ({ status: null }), 'status'],
+    ['ticket update tags [{id: null}]', 'patch', `tickets/${ids.ticketId}.json`, () => ({ tags: [{ id: null }] }), 'tags[0].id'],
+    ['ticket update customfields [{id: null}]', 'patch', `tickets/${ids.ticketId}.json`, () => ({ customfields: [{ id: null, value: null }] }), 'customfields[0].id'],
+    ['ticket update files [null]', 'patch', `tickets/${ids.ticketId}.json`, () => ({ files: [null] }), 'files'],
+    ['ticket message contact.id null', 'post', `tickets/${ids.ticketId}/messages.json`, () => ({ message: 'r', contact: { id: null } }), 'contact.id'],
+    ['ticket message status.id null', 'post', `tickets/${ids.ticketId}/messages.json`, () => ({ message: 'r', status: { id: null } }), 'status.id'],
+    ['ticket message files [null]', 'post', `tickets/${ids.ticketId}/messages.json`, () => ({ message: 'r', files: [null] }), 'files'],
+    ['conversation contactId null', 'post', 'conversations.json', () => ({ contactId: null }), 'contactId'],
+    ['conversation contact.id null', 'post', 'conversations.json', () => ({ contact: { id: null } }), 'contact.id'],
+    ['conversation users [{id: null}]', 'post', 'conversations.json', () => ({ contactId: ids.contactId, users: [{ id: null }] }), 'users[0].id'],
+    ['conversation users [null]', 'post', 'conversations.json', () => ({ contactId: ids.contactId, users: [null] }), 'users[0]'],
+    ['conversation token contactId null', 'post', 'conversations/token.json', () => ({ conversation: { contactId: null } }), 'contactId'],
+    ['conversation token id null', 'post', 'conversations/token.json', () => ({ conversation: { id: null } }), 'id'],
+    ['conversation update contactId null', 'patch', `conversations/${ids.conversationId}.json`, () => ({ contactId: null }), 'contactId'],
+    ['conversation update users [{id: null}]', 'patch', `conversations/${ids.conversationId}.json`, () => ({ users: [{ id: null }] }), 'users[0].id'],
+    ['conversion customer.id null', 'post', `conversations/${ids.conversationId}/convert.json`, () => ({ customer: { id: null } }), 'customer.id'],
+    ['conversion agent.id null', 'post', `conversations/${ids.conversationId}/convert.json`, () => ({ agent: { id: null } }), 'agent.id'],
+    ['message conversationId null', 'post', 'conversationmessages.json', () => ({ conversationId: null, message: 'm' }), 'conversationId'],
+    ['message conversation.id null', 'post', 'conversationmessages.json', () => ({ conversation: { id: null }, message: 'm' }), 'conversation.id'],
+    ['message userId null', 'post', 'conversationmessages.json', () => ({ conversationId: ids.conversationId, userId: null, message: 'm' }), 'userId'],
+    ['message contactId null', 'post', 'conversationmessages.json', () => ({ conversationId: ids.conversationId, contactId: null, message: 'm' }), 'contactId'],
+    ['message files [null]', 'post', 'conversationmessages.json', () => ({ conversationId: ids.conversationId, message: 'm', files: [null] }), 'files'],
+    ['message update conversationId null', 'patch', `conversationmessages/${ids.messageId}.json`, () => ({ message: 'e', conversationId: null }), 'conversationId'],
+    ['message update files [null]', 'patch', `conversationmessages/${ids.messageId}.json`, () => ({ files: [null] }), 'files'],
+    ['customer contacts [{id: null}]', 'patch', `customers/${ids.customerId}.json`, () => ({ contacts: [{ id: null, type: 'email', value: 'n@example.test' }] }), 'contacts[0].id'],
+    ['customer contacts [{id: null, delete}]', 'put', `customers/${ids.customerId}.json`, () => ({ firstName: 'C', contacts: [{ id: null, delete: true }] }), 'contacts[0].id'],
+    ['template inbox.id null', 'post', 'tickettemplates.json', () => ({ name: 'tpl', inbox: { id: null } }), 'inbox.id'],
+    ['template tags [{id: null}]', 'post', 'tickettemplates.json', () => ({ name: 'tpl', tags: [{ id: null }] }), 'tags[0].id'],
+    ['template customfields [{id: null}]', 'post', 'tickettemplates.json', () => ({ name: 'tpl', customfields: [{ id: null, value: 'x' }] }), 'customfields[0].id'],
+  ];
+
+  it('should answer 400 in the Desk dialect naming the field, and write nothing, for every reference given null', async () => {
+    const results: Record<string, unknown>[] = [];
+    for (const [what, method, path, body, field] of desk()) {
+      const before = await counts();
+      const res = await t.http[method](`${BASE}/${path}`).set('Authorization', acme.auth).send(body());
+      const keys = Object.keys(res.body?.errors ?? {});
+      results.push({ what, status: res.status, named: keys.includes(field) ? field : keys, unchanged: JSON.stringify(await counts()) === JSON.stringify(before) });
+    }
+    expect(results).toEqual(desk().map(([what, , , , field]) => ({ what, status: 400, named: field, unchanged: true })));
+  });
+
+  // Where the reference may be unset, null means none.
+  it.each([
+    ['ticket agent null', 'post', 'tickets.json', () => ticket({ agent: null, parent: null, priority: null, type: null, source: null, files: null }), 201],
+    ['ticket update agent null', 'patch', () => `tickets/${ids.ticketId}.json`, () => ({ agent: null, priority: null, parent: null }), 200],
+  ] as const)('should take %s as none', async (_what, method, path, body, status) => {
+    const res = await t.http[method](`${BASE}/${typeof path === 'function' ? path() : path}`).set('Authorization', acme.auth).send(body());
+    expect(res.status).toBe(status);
+    const id = res.body.ticket.id;
+    const [row] = await t.db.query(`SELECT agent_id, parent_id, priority_id FROM tickets WHERE id = $1`, [id]);
+    expect(row).toEqual({ agent_id: null, parent_id: null, priority_id: null });
+  });
+
+  it("should answer HighLevel's 400 or 422 for a null id or locationId, and write nothing", async () => {
+    const hl = (method: 'post' | 'put', path: string, body: object) => t.http[method](path).set({ Authorization: acme.auth, Version: '2021-07-28' }).send(body);
+    const cases: [string, () => ReturnType<typeof hl>][] = [
+      ['create contactId null', () => hl('post', '/conversations/', { locationId: acme.locationId, contactId: null })],
+      ['create locationId null', () => hl('post', '/conversations/', { locationId: null, contactId: String(ids.contactId) })],
+      ['update locationId null', () => hl('put', `/conversations/${ids.conversationId}`, { locationId: null })],
+      ['send contactId null', () => hl('post', '/conversations/messages', { type: 'Live_Chat', contactId: null, message: 'm' })],
+      ['send conversationId null', () => hl('post', '/conversations/messages', { type: 'Live_Chat', contactId: String(ids.contactId), conversationId: null, message: 'm' })],
+      ['send attachments [null]', () => hl('post', '/conversations/messages', { type: 'Live_Chat', contactId: String(ids.contactId), message: 'm', attachments: [null] })],
+    ];
+    const results: Record<string, unknown>[] = [];
+    for (const [what, send] of cases) {
+      const before = await counts();
+      const res = await send();
+      results.push({ what, status: res.status, dialect: typeof res.body.statusCode === 'number' && res.body.statusCode === res.status, unchanged: JSON.stringify(await counts()) === JSON.stringify(before) });
+    }
+    expect(results).toEqual(cases.map(([what]) => ({ what, status: expect.any(Number), dialect: true, unchanged: true })));
+    expect(results.every((r) => r.status === 400 || r.status === 422)).toBe(true);
+  });
+});
