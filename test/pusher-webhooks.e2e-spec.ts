@@ -745,7 +745,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       const raw = batch(events, timeMs);
       const first = await sendRaw(raw);
       expect(first.status).toBe(201);
-      expect(first.body.meta).toEqual({ received: total + 1, created: total, applied: 1, duplicates: 0, ignored: 0 });
+      expect(first.body.meta).toEqual({ received: total + 1, created: total, applied: 1, duplicates: 0, ignored: 0, conflicts: 0 });
       expect(first.body.conversationmessages.map((m: { message: string }) => m.message)).toEqual(
         events.flatMap((e) => (e.data ? [JSON.parse(e.data as string).message] : [])),
       );
@@ -755,7 +755,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect((await t.db.query(`SELECT widget_online FROM conversations WHERE id = $1`, [c.id]))[0].widget_online).toBe(true);
 
       const again = await sendRaw(raw);
-      expect(again.body.meta).toEqual({ received: total + 1, created: 0, applied: 0, duplicates: total + 1, ignored: 0 });
+      expect(again.body.meta).toEqual({ received: total + 1, created: 0, applied: 0, duplicates: total + 1, ignored: 0, conflicts: 0 });
       expect(again.body.conversationmessages).toEqual(first.body.conversationmessages);
       const shuffled = await send([...events].reverse(), timeMs);
       expect(shuffled.body.meta).toMatchObject({ created: 0, duplicates: total + 1 });
@@ -768,7 +768,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       const hello = clientMessage(c.id, { message: 'hello' });
       const events = [hello, hello, clientMessage(c.id, { message: 'other' }), hello];
       const first = await send(events, timeMs);
-      expect(first.body.meta).toEqual({ received: 4, created: 4, applied: 0, duplicates: 0, ignored: 0 });
+      expect(first.body.meta).toEqual({ received: 4, created: 4, applied: 0, duplicates: 0, ignored: 0, conflicts: 0 });
       const ids = first.body.conversationmessages.map((m: { clientMessageId: string }) => m.clientMessageId);
       expect(new Set(ids).size).toBe(4);
       expect(ids[0]).toMatch(/^pusher:[0-9a-f]{64}$/);
@@ -807,7 +807,7 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         await t.db.query(`DROP FUNCTION fail_webhook_${c.id}()`);
       }
       const retried = await send(events, timeMs);
-      expect(retried.body.meta).toEqual({ received: events.length, created: events.length - PER_TRANSACTION, applied: 0, duplicates: PER_TRANSACTION, ignored: 0 });
+      expect(retried.body.meta).toEqual({ received: events.length, created: events.length - PER_TRANSACTION, applied: 0, duplicates: PER_TRANSACTION, ignored: 0, conflicts: 0 });
       expect((await messagesOf(c.id)).map((m: { message: string }) => m.message)).toEqual(events.map((e) => JSON.parse(e.data as string).message));
       expect((await send(events, timeMs)).body.meta).toMatchObject({ created: 0, duplicates: events.length });
     });
