@@ -70,15 +70,24 @@ async function transaction(work) {
 // service's dispatcher (which claims topic 'pusher') must not spend the floor's phase sending them.
 const OUTBOX_TOPIC = 'bench-floor';
 
-const channels = (tenantId, conversationId) => [`private-conversation-${conversationId}`, `private-tenant-${tenantId}`];
+// The customer's view the service writes for the conversation's channel: an allowlist of the keys
+// of the agents' JSON (customer-view.presenter.ts), picked here as cheaply.
+const CUSTOMER_KEYS = ['id', 'conversationId', 'userId', 'contactId', 'message', 'files', 'clientMessageId', 'state', 'converted', 'contact', 'lastMessageAt', 'createdAt', 'updatedAt'];
+const customerView = (data) => Object.fromEntries(CUSTOMER_KEYS.filter((key) => key in data).map((key) => [key, data[key]]));
 
+// As LiveEvents.publish: one row a channel; conversation and message events also reach the
+// conversation's channel as the customer's view, ticket events only the tenant's.
 function outboxRows(events) {
   return JSON.stringify(
-    events.map((e) => ({
-      tenant_id: e.tenantId,
-      created_by: e.actorId ?? null,
-      payload: { event: e.name, channels: channels(e.tenantId, e.conversationId), data: e.data, socketId: e.socketId ?? null },
-    })),
+    events.flatMap((e) => {
+      const row = (channel, data) => ({
+        tenant_id: e.tenantId,
+        created_by: e.actorId ?? null,
+        payload: { event: e.name, channels: [channel], data, socketId: e.socketId ?? null },
+      });
+      const agents = row(`private-tenant-${e.tenantId}`, e.data);
+      return e.name.startsWith('ticket.') ? [agents] : [row(`private-conversation-${e.conversationId}`, customerView(e.data)), agents];
+    }),
   );
 }
 

@@ -26,7 +26,7 @@ export const CONVERSATION_BY_ID = `SELECT ${AUDIT}, tenant_id, id, contact_id, s
 // ConversationsRepository.findByIdForUpdate (conversion).
 export const CONVERSATION_FOR_UPDATE = `SELECT ${AUDIT}, tenant_id, id, contact_id, socket_id, ticket_id, last_message_at, token_issued_at,
   widget_online, widget_online_at, unread_count, starred, inbox, type, feedback
-  FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2 FOR UPDATE`;
+  FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2 FOR NO KEY UPDATE`;
 
 const CONTACT_COLUMNS = `${AUDIT}, tenant_id, id, customer_id, type, value, is_main`;
 
@@ -59,10 +59,13 @@ export const USERS_BY_IDS = `SELECT ${AUDIT}, tenant_id, id, email, first_name, 
 
 // --- POST /conversationmessages.json: MessagesService.post, MessagesRepository --------------------
 
-export const MESSAGE_CONVERSATION = `SELECT c.state, cc.customer_id
+// MessagesRepository.lockConversation: the conversation locked first (docs/architecture.md's lock
+// order), its ticket read under the lock.
+export const MESSAGE_CONVERSATION = `SELECT c.state, cc.customer_id, c.ticket_id
          FROM conversations c
          JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
-        WHERE c.tenant_id = $1 AND c.id = $2`;
+        WHERE c.tenant_id = $1 AND c.id = $2
+          FOR NO KEY UPDATE OF c`;
 
 // The message's columns under the entity's property names (MessagesRepository builds the list from
 // the entity's metadata): the insert answers the whole message.
@@ -108,10 +111,13 @@ export const MESSAGES_COUNT = `SELECT COUNT(1) AS cnt FROM conversation_messages
 
 // --- POST /conversationmessages/webhooks.json: PusherWebhooksService, WebhooksRepository ----------
 
-export const WEBHOOK_CONVERSATIONS = `SELECT c.tenant_id AS "tenantId", c.id, c.state, c.contact_id AS "contactId", cc.customer_id AS "customerId"
+// WebhooksRepository.lockConversations: every conversation of the batch locked first, in id order.
+export const WEBHOOK_CONVERSATIONS = `SELECT c.tenant_id AS "tenantId", c.id, c.state, c.contact_id AS "contactId", cc.customer_id AS "customerId", c.ticket_id AS "ticketId"
          FROM conversations c
          JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
-        WHERE c.id = ANY($1::bigint[])`;
+        WHERE c.id = ANY($1::bigint[])
+        ORDER BY c.id
+          FOR NO KEY UPDATE OF c`;
 
 export const WEBHOOK_INSERT_EVENTS = `INSERT INTO webhook_events (tenant_id, dedupe_key, conversation_id, name, channel, event, user_id, socket_id, data, time_ms, outcome, reason)
        SELECT e.tenant_id, e.dedupe_key, e.conversation_id, e.name, e.channel, e.event, e.user_id, e.socket_id, e.data, $2, e.outcome, e.reason

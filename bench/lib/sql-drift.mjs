@@ -19,6 +19,9 @@ const BACKGROUND = [
   // The migrations' backfills.
   /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count|last_message_text) =/,
   /^select seed_ticket_settings/,
+  /^update webhook_events e set dedupe_key = 'message:'/,
+  /^select tenant_id, id, (type, value from customer_contacts|email, phone, mobile from customers) where \(tenant_id, id\) >/,
+  /\b(contact|customer)_normal_forms\b/,
   // Both run these, when they happen to: a key is touched once a minute by whoever sees it first.
   /^update api_keys set last_used_at/,
   /^rollback$/,
