@@ -8,22 +8,18 @@ export class CustomerFiles1764500000000 implements MigrationInterface {
   name = 'CustomerFiles1764500000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const run = (sql: string) => queryRunner.query(sql);
-    await run(`
+    await queryRunner.query(`
       ALTER TABLE files
         ADD COLUMN conversation_id bigint NULL,
         ADD COLUMN contact_id bigint NULL,
         ADD CONSTRAINT fk_files_conversation FOREIGN KEY (tenant_id, conversation_id) REFERENCES conversations (tenant_id, id),
         ADD CONSTRAINT fk_files_contact FOREIGN KEY (tenant_id, contact_id) REFERENCES customer_contacts (tenant_id, id),
         ADD CONSTRAINT ck_files_contact CHECK (contact_id IS NULL OR conversation_id IS NOT NULL)`);
-    // A conversation's uploads; partial, so agents' files cost the index nothing.
-    await run(`CREATE INDEX ix_files_conversation ON files (tenant_id, conversation_id, id) WHERE conversation_id IS NOT NULL`);
-    await run(`CREATE INDEX ix_files_contact ON files (tenant_id, contact_id, id) WHERE contact_id IS NOT NULL`);
+    // No index on either: files are only ever read by id, and conversations and contacts are never
+    // hard-deleted, so no foreign-key check scans for them.
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX ix_files_contact`);
-    await queryRunner.query(`DROP INDEX ix_files_conversation`);
     await queryRunner.query(`
       ALTER TABLE files
         DROP CONSTRAINT ck_files_contact,

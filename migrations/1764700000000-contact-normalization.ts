@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 // The rule the service applies to every value it stores, so rows and requests agree.
-import { isPhoneRegion, normalizeContactValue, PhoneRegion } from '../apps/api/src/contacts/contact-normalization';
+import { isPhoneRegion, normalizeContactValue, PHONE_CONTACT_TYPES, PhoneRegion } from '../apps/api/src/contacts/contact-normalization';
 
 const BATCH = 5000;
 const MIRRORED = ['email', 'phone', 'mobile'] as const;
@@ -86,8 +86,10 @@ export class ContactNormalization1764700000000 implements MigrationInterface {
       const changed: { row: ContactRow; value: string }[] = [];
       for (const row of rows) {
         const value = normalFormOf(row.type, row.value, region);
-        if (value === null) unreadable.push(row);
-        else if (value !== row.value) changed.push({ row, value });
+        // Another type whose normal form would be empty or too long keeps its value too, unreported.
+        if (value === null) {
+          if (PHONE_CONTACT_TYPES.includes(row.type)) unreadable.push(row);
+        } else if (value !== row.value) changed.push({ row, value });
       }
       await queryRunner.query(
         `INSERT INTO contact_normal_forms SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])`,

@@ -144,10 +144,10 @@ describe('Concurrent conversions and messages on the same conversations', () => 
       }
     }
 
-    // The seed repeats the mix: CONCURRENCY_SEED=<seed>.
+    // The seed repeats the mix: CONCURRENCY_SEED=<seed>; every check below names it.
     expect({ seed, refused }).toEqual({ seed, refused: [] });
     expect(acknowledged.length).toBeGreaterThan(ROUNDS * OPERATIONS_PER_ROUND * 0.8);
-    for (const c of chats) expect(conversions.get(c.id)).toBe(1);
+    expect({ seed, conversions: chats.map((c) => conversions.get(c.id)) }).toEqual({ seed, conversions: chats.map(() => 1) });
 
     const stored: { message: string; id: number; user_id: number | null; contact_id: number | null; ticket_id: number | null }[] = await t.db.query(
       `SELECT m.message, m.id, m.user_id, m.contact_id, c.ticket_id
@@ -156,7 +156,7 @@ describe('Concurrent conversions and messages on the same conversations', () => 
       [acme.tenantId, acknowledged.map((a) => a.text)],
     );
     const byText = new Map(stored.map((row) => [row.message, row]));
-    expect(acknowledged.filter((a) => !byText.has(a.text))).toEqual([]);
+    expect({ seed, lost: acknowledged.filter((a) => !byText.has(a.text)) }).toEqual({ seed, lost: [] });
     expect(stored).toHaveLength(acknowledged.length);
 
     // Every message of a converted conversation, before the conversion or after, is in the thread
@@ -174,14 +174,14 @@ describe('Concurrent conversions and messages on the same conversations', () => 
       const copy = copied.get(row.id);
       return !copy || copy.copies !== 1 || copy.ticket_id !== row.ticket_id || copy.user_id !== row.user_id || copy.contact_id !== row.contact_id;
     });
-    expect(wrong).toEqual([]);
+    expect({ seed, wrong }).toEqual({ seed, wrong: [] });
     // The tickets count their threads.
     const counts = await t.db.query(
       `SELECT t.id FROM tickets t
         WHERE t.tenant_id = $1 AND t.message_count <> (SELECT count(*) FROM ticket_messages tm WHERE tm.tenant_id = t.tenant_id AND tm.ticket_id = t.id)`,
       [acme.tenantId],
     );
-    expect(counts).toEqual([]);
+    expect({ seed, counts }).toEqual({ seed, counts: [] });
   }, 60_000);
 
   // A deadlock PostgreSQL would report, raised after the attempt has written its message.

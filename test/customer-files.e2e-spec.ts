@@ -1,15 +1,16 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CUSTOMER_FILE_FIELDS } from '../apps/api/src/files/customer-file.presenter';
-import { uploadTempDir } from '../apps/api/src/files/file-storage';
 import { BASE, ISO } from './support/desk';
+import { expectNoTempFiles, sha256, spoolDir, storedFiles, tempFiles } from './support/files';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
 
+// The customer's file, written out here: a key added to the presenter must be added here too.
+const FILE_KEYS = ['createdAt', 'filename', 'id', 'mimeType', 'size'];
 const MAX_BYTES = 4096;
 const PUSHER = { PUSHER_APP_ID: '1', PUSHER_KEY: 'app-key', PUSHER_SECRET: 'app-secret' };
 const NO_SUCH_TOKEN = { errors: { _: ['no conversation has this token'] } };
@@ -19,8 +20,6 @@ interface Chat {
   contactId: number;
   token: string;
 }
-
-const sha256 = (content: Buffer | string) => createHash('sha256').update(content).digest('hex');
 
 // A customer's files: uploaded by conversation token, the only files a customer's message may
 // carry, and downloaded by token only when the conversation may see them.
@@ -34,6 +33,10 @@ describe('Customer files (Desk v2, by conversation token)', () => {
     dir = await mkdtemp(join(tmpdir(), 'helpdesk-customer-files-'));
     t = await createTestApp({ FILES_DIR: dir, FILES_MAX_BYTES: String(MAX_BYTES), ...PUSHER });
     [acme, globex] = await Promise.all([createTenant(t, 'Acme'), createTenant(t, 'Globex')]);
+    // The first upload makes the spool; from then on every check of it finds it.
+    const first = await t.http.post(`${BASE}/files.json`).set('Authorization', globex.auth).attach('file', Buffer.from('first'), 'first.txt');
+    expect(first.status).toBe(201);
+    expect((await stat(spoolDir(t))).isDirectory()).toBe(true);
   });
   afterAll(async () => {
     await t.close();
@@ -75,20 +78,6 @@ describe('Customer files (Desk v2, by conversation token)', () => {
 
   const fileRows = async () => t.db.query(`SELECT * FROM files ORDER BY id`);
   const messageRows = (conversationId: number) => t.db.query(`SELECT * FROM conversation_messages WHERE conversation_id = $1 ORDER BY id`, [conversationId]);
-  const tempFiles = async (): Promise<string[]> =>
-    readdir(uploadTempDir(dir)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [];
-      throw error;
-    });
-  const storedFiles = async (): Promise<string[]> =>
-    (await readdir(join(dir, 'tenants'), { recursive: true, withFileTypes: true }).catch(() => []))
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name));
-  // A request's temp file is removed once its answer is sent: give the hook a moment.
-  const expectNoTempFiles = async () => {
-    for (let attempt = 0; attempt < 50 && (await tempFiles()).length > 0; attempt++) await new Promise((r) => setTimeout(r, 20));
-    expect(await tempFiles()).toEqual([]);
-  };
 
   describe('POST /conversations/token/{token}/files.json', () => {
     it('should store the file for the conversation and its contact, and answer 201 with the customer view', async () => {
@@ -98,7 +87,7 @@ describe('Customer files (Desk v2, by conversation token)', () => {
 
       expect(res.status).toBe(201);
       expect(Object.keys(res.body)).toEqual(['file']);
-      expect(Object.keys(res.body.file).sort()).toEqual([...CUSTOMER_FILE_FIELDS].sort());
+      expect(Object.keys(res.body.file).sort()).toEqual([...FILE_KEYS]);
       expect(res.body.file).toEqual({ id: expect.any(Number), filename: 'screenshot.png', mimeType: 'image/png', size: 1000, createdAt: expect.stringMatching(ISO) });
 
       const [row] = await t.db.query(`SELECT * FROM files WHERE id = $1`, [res.body.file.id]);
@@ -115,7 +104,7 @@ describe('Customer files (Desk v2, by conversation token)', () => {
       });
       expect(row.storage_key).toMatch(new RegExp(`^${acme.tenantId}/[0-9a-f]{2}/[0-9a-f-]{36}$`));
       expect(Buffer.compare(await readFile(join(dir, 'tenants', ...String(row.storage_key).split('/'))), content)).toBe(0);
-      await expectNoTempFiles();
+      await expectNoTempFiles(t);
     });
 
     it("should sanitise the name and type as agents' uploads do", async () => {
@@ -134,15 +123,15 @@ describe('Customer files (Desk v2, by conversation token)', () => {
       await t.http.delete(`${BASE}/conversations/${deleted.id}.json`).set('Authorization', acme.auth).expect(204);
       const live = await chat();
       const unknown = `${live.token.slice(0, -4)}${live.token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
-      const [rowsBefore, storedBefore] = [await fileRows(), await storedFiles()];
+      const [rowsBefore, storedBefore] = [await fileRows(), await storedFiles(dir)];
 
       for (const token of ['nope', unknown, replaced.token, deleted.token]) {
         const res = await customerUpload(token, 'sneaked in');
         expect({ token, status: res.status, body: res.body }).toEqual({ token, status: 404, body: NO_SUCH_TOKEN });
       }
       expect(await fileRows()).toEqual(rowsBefore);
-      expect(await storedFiles()).toEqual(storedBefore);
-      expect(await tempFiles()).toEqual([]);
+      expect(await storedFiles(dir)).toEqual(storedBefore);
+      expect(await tempFiles(t)).toEqual([]);
     });
 
     it('should refuse an unknown token before reading the body: the 404 comes while the body is still being sent', async () => {
@@ -175,19 +164,19 @@ describe('Customer files (Desk v2, by conversation token)', () => {
         req.write(Buffer.concat([head, randomBytes(100)]));
       });
       expect(answer).toEqual({ status: 404, body: NO_SUCH_TOKEN });
-      expect(await tempFiles()).toEqual([]);
+      expect(await tempFiles(t)).toEqual([]);
     }, 10_000);
 
     it('should answer 413 in the Desk dialect and store nothing when the file is over FILES_MAX_BYTES', async () => {
       const c = await chat();
-      const [rowsBefore, storedBefore] = [await fileRows(), await storedFiles()];
+      const [rowsBefore, storedBefore] = [await fileRows(), await storedFiles(dir)];
       const res = await customerUpload(c.token, randomBytes(MAX_BYTES + 1), 'big.bin');
       expect(res.status).toBe(413);
       expect(res.body).toEqual({ errors: { _: [`the file must be at most ${MAX_BYTES} bytes`] } });
       expect(res.headers['x-error-code']).toBe('FILE_TOO_LARGE');
       expect(await fileRows()).toEqual(rowsBefore);
-      expect(await storedFiles()).toEqual(storedBefore);
-      await expectNoTempFiles();
+      expect(await storedFiles(dir)).toEqual(storedBefore);
+      await expectNoTempFiles(t);
     });
 
     it('should answer 400 to a multipart body without a file and 415 to a JSON body, storing nothing', async () => {
@@ -199,7 +188,7 @@ describe('Customer files (Desk v2, by conversation token)', () => {
       const asJson = await t.http.post(`${BASE}/conversations/token/${c.token}/files.json`).send({ file: 'x' });
       expect(asJson.status).toBe(415);
       expect(await fileRows()).toEqual(rowsBefore);
-      await expectNoTempFiles();
+      await expectNoTempFiles(t);
     });
   });
 
@@ -377,7 +366,7 @@ describe('Customer files (Desk v2, by conversation token)', () => {
     const upload = doc.paths['/desk/api/v2/conversations/token/{token}/files.json'].post;
     expect(upload.security).toEqual([]);
     expect(upload.requestBody.content['multipart/form-data'].schema).toMatchObject({ required: ['file'] });
-    expect(Object.keys(upload.responses['201'].content['application/json'].schema.properties.file.properties).sort()).toEqual([...CUSTOMER_FILE_FIELDS].sort());
+    expect(Object.keys(upload.responses['201'].content['application/json'].schema.properties.file.properties).sort()).toEqual([...FILE_KEYS]);
     expect(Object.keys(upload.responses).sort()).toEqual(['201', '400', '404', '413', '415']);
     const get = doc.paths['/desk/api/v2/conversations/token/{token}/files/{id}/download'].get;
     expect(get.security).toEqual([]);

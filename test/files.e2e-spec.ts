@@ -1,15 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppConfig } from '@app/config';
 import request from 'supertest';
-import { uploadTempDir } from '../apps/api/src/files/file-storage';
 import { TempUploadSweeper } from '../apps/api/src/files/temp-upload-sweeper';
 import { BASE, ISO } from './support/desk';
+import { expectNoTempFiles, sha256, spoolDir, storedFiles, tempFiles } from './support/files';
 import { createAgent, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -35,8 +34,6 @@ function multipart(parts: Part[], boundary = `----test${randomBytes(8).toString(
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-const sha256 = (content: Buffer | string) => createHash('sha256').update(content).digest('hex');
-
 describe('Files (Desk v2)', () => {
   let t: TestApp;
   let acme: TestTenant;
@@ -49,7 +46,7 @@ describe('Files (Desk v2)', () => {
     [acme, globex] = await Promise.all([createTenant(t, 'Acme'), createTenant(t, 'Globex')]);
     // The first upload makes the spool; from then on every check of it finds it.
     expect((await upload('first', { auth: globex.auth })).status).toBe(201);
-    expect((await stat(spoolDir())).isDirectory()).toBe(true);
+    expect((await stat(spoolDir(t))).isDirectory()).toBe(true);
   });
   afterAll(async () => {
     await t.close();
@@ -85,18 +82,6 @@ describe('Files (Desk v2)', () => {
   };
 
   const fileRows = async (): Promise<Record<string, unknown>[]> => t.db.query(`SELECT * FROM files ORDER BY id`);
-  // The upload spool where the app puts it (FILES_DIR's); an error, not "none left", if it is not there.
-  const spoolDir = () => uploadTempDir(t.app.get(AppConfig).FILES_DIR);
-  const tempFiles = async (): Promise<string[]> => readdir(spoolDir());
-  const storedFiles = async (): Promise<string[]> =>
-    (await readdir(join(dir, 'tenants'), { recursive: true, withFileTypes: true }).catch(() => []))
-      .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name));
-  // A request's temp file is removed once its answer is sent: give the hook a moment.
-  const expectNoTempFiles = async () => {
-    for (let attempt = 0; attempt < 50 && (await tempFiles()).length > 0; attempt++) await new Promise((r) => setTimeout(r, 20));
-    expect(await tempFiles()).toEqual([]);
-  };
 
   describe('POST /files.json', () => {
     it('should store the file and answer 201 with its metadata when given one part named file', async () => {
@@ -123,7 +108,7 @@ describe('Files (Desk v2)', () => {
       expect(row).toMatchObject({ filename: 'notes.txt', mime_type: 'text/plain', size: Buffer.byteLength(content), sha256: sha256(content), created_by: acme.adminId });
       expect(row.storage_key).toMatch(new RegExp(`^${acme.tenantId}/[0-9a-f]{2}/[0-9a-f-]{36}$`));
       expect(await readFile(join(dir, 'tenants', ...String(row.storage_key).split('/')), 'utf8')).toBe(content);
-      await expectNoTempFiles();
+      await expectNoTempFiles(t);
     });
 
     it('should accept a file of exactly FILES_MAX_BYTES and keep binary bytes as they are', async () => {
@@ -134,15 +119,15 @@ describe('Files (Desk v2)', () => {
     });
 
     it('should answer 413 in the Desk dialect and leave no row, no stored file and no temp file when the file is one byte too large', async () => {
-      const [rowsBefore, storedBefore] = [await fileRows(), await storedFiles()];
+      const [rowsBefore, storedBefore] = [await fileRows(), await storedFiles(dir)];
       const res = await upload(randomBytes(MAX_BYTES + 1), { filename: 'big.bin' });
 
       expect(res.status).toBe(413);
       expect(res.body).toEqual({ errors: { _: [`the file must be at most ${MAX_BYTES} bytes`] } });
       expect(res.headers['x-error-code']).toBe('FILE_TOO_LARGE');
       expect(await fileRows()).toEqual(rowsBefore);
-      expect(await storedFiles()).toEqual(storedBefore);
-      expect(await tempFiles()).toEqual([]);
+      expect(await storedFiles(dir)).toEqual(storedBefore);
+      expect(await tempFiles(t)).toEqual([]);
     });
 
     it('should answer 413 when the body is far larger than the limit, reading no more of it than it must', async () => {
@@ -151,7 +136,7 @@ describe('Files (Desk v2)', () => {
       expect(res.status).toBe(413);
       expect(res.body.errors._).toEqual([`the file must be at most ${MAX_BYTES} bytes`]);
       expect(await fileRows()).toEqual(rowsBefore);
-      expect(await tempFiles()).toEqual([]);
+      expect(await tempFiles(t)).toEqual([]);
     });
 
     it('should answer 413 to a chunked body without Content-Length, whether the file or the parts around it are too large', async () => {
@@ -166,7 +151,7 @@ describe('Files (Desk v2)', () => {
       );
       expect(bigField.status).toBe(413);
       expect(await fileRows()).toEqual(rowsBefore);
-      expect(await tempFiles()).toEqual([]);
+      expect(await tempFiles(t)).toEqual([]);
     });
 
     it('should not apply the 1 MB JSON limit to uploads, nor FILES_MAX_BYTES to JSON', async () => {
@@ -221,7 +206,7 @@ describe('Files (Desk v2)', () => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ errors });
       expect(await fileRows()).toEqual(rowsBefore);
-      expect(await tempFiles()).toEqual([]);
+      expect(await tempFiles(t)).toEqual([]);
     });
 
     it('should answer 400 when the multipart body is cut short or has no boundary', async () => {
@@ -232,7 +217,7 @@ describe('Files (Desk v2)', () => {
       const noBoundary = await postRaw({ body, contentType: 'multipart/form-data' });
       expect(noBoundary.status).toBe(400);
       expect(noBoundary.body.errors._).toEqual(['the multipart/form-data body has no boundary']);
-      expect(await tempFiles()).toEqual([]);
+      expect(await tempFiles(t)).toEqual([]);
     });
 
     it('should answer 415 to a JSON body, and to multipart sent to a route that takes JSON', async () => {
@@ -243,7 +228,7 @@ describe('Files (Desk v2)', () => {
       const elsewhere = await t.http.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).attach('file', Buffer.from('x'), 'x.txt');
       expect(elsewhere.status).toBe(415);
       expect(Object.keys(elsewhere.body)).toEqual(['errors']);
-      expect(await tempFiles()).toEqual([]);
+      expect(await tempFiles(t)).toEqual([]);
     });
 
     it('should answer 401 before writing anything when the API key is missing or revoked', async () => {
@@ -256,7 +241,7 @@ describe('Files (Desk v2)', () => {
         expect(res.body.errors._).toHaveLength(1);
       }
       expect(await fileRows()).toEqual(rowsBefore);
-      expect(await tempFiles()).toEqual([]);
+      expect(await tempFiles(t)).toEqual([]);
     });
 
     it('should keep only the base name of the filename, without control characters, and at most 255 characters', async () => {
@@ -299,7 +284,7 @@ describe('Files (Desk v2)', () => {
             key,
           );
         const first = await send('----first');
-        const [storedBefore] = [await storedFiles()];
+        const [storedBefore] = [await storedFiles(dir)];
         const again = await send('----second-boundary');
 
         expect(first.status).toBe(201);
@@ -309,8 +294,8 @@ describe('Files (Desk v2)', () => {
         expect(first.headers['idempotent-replayed']).toBeUndefined();
         const rows = await t.db.query(`SELECT id FROM files WHERE tenant_id = $1 AND filename = 'once.txt'`, [acme.tenantId]);
         expect(rows).toEqual([{ id: first.body.file.id }]);
-        expect(await storedFiles()).toEqual(storedBefore);
-        await expectNoTempFiles();
+        expect(await storedFiles(dir)).toEqual(storedBefore);
+        await expectNoTempFiles(t);
       });
 
       it('should answer 409 and store nothing when the key comes back with another file', async () => {
@@ -318,20 +303,20 @@ describe('Files (Desk v2)', () => {
         const first = await upload('first bytes', { filename: 'x.txt' }).set('Idempotency-Key', key);
         expect(first.status).toBe(201);
         const rowsBefore = await fileRows();
-        const storedBefore = await storedFiles();
+        const storedBefore = await storedFiles(dir);
 
         const other = await upload('other bytes', { filename: 'x.txt' }).set('Idempotency-Key', key);
         expect(other.status).toBe(409);
         expect(other.body.errors._).toEqual(['this Idempotency-Key was used with another request; use a new key for a new request']);
         expect(await fileRows()).toEqual(rowsBefore);
-        expect(await storedFiles()).toEqual(storedBefore);
-        await expectNoTempFiles();
+        expect(await storedFiles(dir)).toEqual(storedBefore);
+        await expectNoTempFiles(t);
       });
     });
   });
 
   it('should sweep upload spools abandoned over an hour ago, and leave younger ones', async () => {
-    const spool = spoolDir();
+    const spool = spoolDir(t);
     await mkdir(spool, { recursive: true });
     const abandoned = join(spool, 'upload-abandoned');
     const live = join(spool, 'upload-live');

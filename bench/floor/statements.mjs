@@ -141,15 +141,12 @@ export const WEBHOOK_INSERT_MESSAGES = `INSERT INTO conversation_messages
        ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING ${MESSAGE_RETURNING}`;
 
-export const WEBHOOK_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean, last_text text)),
-            locked AS (
-              SELECT c.tenant_id, c.id FROM conversations c JOIN t ON c.tenant_id = t.tenant_id AND c.id = t.conversation_id
-               ORDER BY c.id FOR NO KEY UPDATE OF c)
+export const WEBHOOK_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean, last_text text))
        UPDATE conversations c
           SET last_message_at = GREATEST(c.last_message_at, t.at), updated_at = now(), updated_by = NULL,
               unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
               last_message_text = CASE WHEN t.at >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END
-         FROM t JOIN locked l ON l.tenant_id = t.tenant_id AND l.id = t.conversation_id
+         FROM t
         WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`;
 
 // WEBHOOK_TOUCH_CONVERSATIONS's parameter for a batch's created messages: per conversation, how many

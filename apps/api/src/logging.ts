@@ -72,7 +72,7 @@ const SCHEME_CREDENTIALS = /\b(Basic|Bearer|Digest|Token)\s+[^\s,;]+/gi;
 
 // Every header as logged: a credential header's value censored, any other's with keys, tokens
 // and scheme credentials redacted wherever they stand in it.
-export function loggedHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
+function loggedHeaders(headers: Record<string, unknown> | undefined): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(headers ?? {}).map(([name, value]) => [name, CREDENTIAL_HEADER.test(name) ? '[REDACTED]' : redactHeaderValue(value)]),
   );

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param, Post, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, Post, StreamableFile } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBadRequestResponse,
@@ -16,7 +16,7 @@ import {
 import { DESK_ERRORS_SCHEMA, IdParam } from '@app/common';
 import { Public } from '../auth/public.decorator';
 import { presentCustomerFile } from '../files/customer-file.presenter';
-import { attachmentDisposition } from '../files/file-names';
+import { FileDownloadHeaders, streamFile } from '../files/file-download';
 import { FILE_DOWNLOAD_SCHEMA, FILE_UPLOAD_SCHEMA } from '../files/file.openapi';
 import { FilesService } from '../files/files.service';
 import { CUSTOMER_UPLOAD_ROUTE } from '../files/multipart-upload.parser';
@@ -61,9 +61,7 @@ export class ConversationFilesController {
   // As agents' downloads: always an attachment, never rendered on this origin.
   @Public()
   @Get('files/:id/download')
-  @Header('X-Content-Type-Options', 'nosniff')
-  @Header('Content-Security-Policy', "default-src 'none'; sandbox")
-  @Header('Cache-Control', 'private, no-cache')
+  @FileDownloadHeaders()
   @ApiOperation({
     summary: "Download a file of a widget's conversation (public: the conversation token is the credential)",
     description: 'Files attached to an active message of the conversation, or uploaded for it; any other id is a 404.',
@@ -78,7 +76,6 @@ export class ConversationFilesController {
   @ApiNotFoundResponse(NOT_FOUND)
   async download(@Param('token') token: string, @IdParam() id: number): Promise<StreamableFile> {
     const conversation = await this.conversations.findByToken(token);
-    const { file, content } = await this.files.openForConversation(conversation.tenantId, conversation.id, id);
-    return new StreamableFile(content.stream, { type: file.mimeType, length: content.size, disposition: attachmentDisposition(file.filename) });
+    return streamFile(await this.files.openForConversation(conversation.tenantId, conversation.id, id));
   }
 }

@@ -24,6 +24,7 @@ import {
   ListQuery,
   PageMeta,
   parseListQuery,
+  pickFields,
   representationVersion,
 } from '@app/common';
 import type { FastifyReply } from 'fastify';
@@ -117,8 +118,9 @@ export class ConversationsController {
     const { fields, includes } = parseListQuery(pickView(query), CUSTOMER_CONVERSATION_VIEW, this.config);
     const view = await this.conversations.getByToken(token);
     // The tag of what the customer sees: it moves with nothing an agent alone sees.
-    void reply.header('ETag', entityTag(representationVersion(presentCustomerConversation(view))));
-    const conversation = presentCustomerConversation(view, fields);
+    const whole = presentCustomerConversation(view);
+    void reply.header('ETag', entityTag(representationVersion(whole)));
+    const conversation = pickFields(whole, fields);
     if (includes.size === 0) return { conversation };
     return { conversation, included: await this.conversations.includedForCustomer(view, includes) };
   }

@@ -221,7 +221,7 @@ export class ConversationsService {
   async includedForCustomer(view: ConversationView, includes: ReadonlySet<string>): Promise<Record<string, unknown[]>> {
     const { tenantId, contactId } = view.conversation;
     const [included, messages] = await Promise.all([
-      this.includedLoader.loadForCustomer(tenantId, includes, { contactId, users: view.userIds }),
+      this.includedLoader.loadForCustomer(tenantId, includes, { contactId, customerId: view.contact.customerId, users: view.userIds }),
       includes.has('conversationmessages') ? this.conversations.messagesByIds(tenantId, view.messageIds) : Promise.resolve(null),
     ]);
     if (messages) included.conversationmessages = messages.map((message) => presentCustomerMessage(message));

@@ -45,6 +45,20 @@ export const CUSTOMER_MESSAGE_SCHEMA: SchemaObject = {
   },
 };
 
+// A file as the customer sees it, as presentCustomerFile() writes it: no hash, storage or uploader.
+export const CUSTOMER_FILE_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['id', 'filename', 'mimeType', 'size', 'createdAt'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'integer', description: 'Name it in `files` of a message to this conversation' },
+    filename: { type: 'string', maxLength: 255, description: 'The name sent, without any path or control characters' },
+    mimeType: { type: 'string', example: 'image/png', description: 'As sent, when a valid type/subtype; else application/octet-stream' },
+    size: { type: 'integer', description: 'Bytes' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+};
+
 const CUSTOMER_INCLUDED_SCHEMA: SchemaObject = {
   type: 'object',
   description: 'As asked by includes',
@@ -58,13 +72,7 @@ const CUSTOMER_INCLUDED_SCHEMA: SchemaObject = {
       },
     },
     users: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string', description: "The agent's display name" } } } },
-    files: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { id: { type: 'integer' }, filename: { type: 'string' }, mimeType: { type: 'string' }, size: { type: 'integer' }, createdAt: TIME },
-      },
-    },
+    files: { type: 'array', items: CUSTOMER_FILE_SCHEMA },
     conversationmessages: { type: 'array', items: CUSTOMER_MESSAGE_SCHEMA },
   },
 };

@@ -4,5 +4,11 @@ import { StoredFile } from './stored-file.entity';
 export const CUSTOMER_FILE_FIELDS = ['id', 'filename', 'mimeType', 'size', 'createdAt'] as const;
 
 export function presentCustomerFile(file: StoredFile) {
-  return { id: file.id, filename: file.filename, mimeType: file.mimeType, size: file.size, createdAt: file.createdAt };
+  return {
+    id: file.id,
+    filename: file.filename,
+    mimeType: file.mimeType,
+    size: file.size,
+    createdAt: file.createdAt.toISOString(),
+  } satisfies Record<(typeof CUSTOMER_FILE_FIELDS)[number], unknown>;
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Post, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Post, StreamableFile } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBasicAuth,
@@ -16,7 +16,7 @@ import {
 import { ApiDeskErrors, DESK_ERRORS_SCHEMA, IdParam, Idempotent } from '@app/common';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
-import { attachmentDisposition } from './file-names';
+import { FileDownloadHeaders, streamFile } from './file-download';
 import { FILE_DOWNLOAD_SCHEMA, FILE_ENVELOPE_SCHEMA, FILE_UPLOAD_SCHEMA } from './file.openapi';
 import { presentFile } from './file.presenter';
 import { FilesService } from './files.service';
@@ -56,9 +56,7 @@ export class FilesController {
 
   // Always a download, never rendered: an uploaded page or script must not run on this origin.
   @Get('files/:id/download')
-  @Header('X-Content-Type-Options', 'nosniff')
-  @Header('Content-Security-Policy', "default-src 'none'; sandbox")
-  @Header('Cache-Control', 'private, no-cache')
+  @FileDownloadHeaders()
   @ApiOperation({ summary: "Download a file's bytes (as an attachment, with its stored Content-Type)" })
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({
@@ -67,11 +65,6 @@ export class FilesController {
   })
   @ApiDeskErrors('notFound')
   async download(@CurrentPrincipal() principal: Principal, @IdParam() id: number): Promise<StreamableFile> {
-    const { file, content } = await this.files.openContent(principal.tenantId, id);
-    return new StreamableFile(content.stream, {
-      type: file.mimeType,
-      length: content.size,
-      disposition: attachmentDisposition(file.filename),
-    });
+    return streamFile(await this.files.openContent(principal.tenantId, id));
   }
 }

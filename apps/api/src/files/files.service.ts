@@ -44,12 +44,8 @@ export class FilesService {
   // Attachments named by a body (`files`): each must be an active file of the tenant, or the error
   // names its index. The ids keep their order, once each.
   async checkActiveIds(tenantId: number, ids: readonly number[], errors: FieldErrorsBuilder, path = 'files'): Promise<number[]> {
-    const unique = [...new Set(ids)];
-    const found = new Set((await this.findActiveByIds(tenantId, unique)).map((file) => file.id));
-    ids.forEach((id, index) => {
-      if (!found.has(id)) errors.add(`${path}[${index}]`, Messages.notFound);
-    });
-    return unique;
+    const found = new Set((await this.findActiveByIds(tenantId, ids)).map((file) => file.id));
+    return reportMissing(ids, found, errors, path);
   }
 
   // A message's attachments (`files`): each must be an active file of the tenant that the scope
@@ -62,11 +58,7 @@ export class FilesService {
     errors: FieldErrorsBuilder,
     path = 'files',
   ): Promise<number[]> {
-    const allowed = await this.attachableIds(tenantId, ids, scope);
-    ids.forEach((id, index) => {
-      if (!allowed.has(id)) errors.add(`${path}[${index}]`, Messages.notFound);
-    });
-    return [...new Set(ids)];
+    return reportMissing(ids, await this.attachableIds(tenantId, ids, scope), errors, path);
   }
 
   // The ids among these that the scope may attach.
@@ -163,4 +155,12 @@ export function isAttachable(fileConversationId: number | null, scope: Attachmen
 
 function notFound(id: number): NotFoundError {
   return new NotFoundError(FileErrorCode.NotFound, `file ${id} not found`);
+}
+
+// Each id not among those allowed is an error naming its index; the ids come back in order, once each.
+function reportMissing(ids: readonly number[], allowed: ReadonlySet<number>, errors: FieldErrorsBuilder, path: string): number[] {
+  ids.forEach((id, index) => {
+    if (!allowed.has(id)) errors.add(`${path}[${index}]`, Messages.notFound);
+  });
+  return [...new Set(ids)];
 }

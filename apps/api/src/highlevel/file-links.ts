@@ -31,7 +31,7 @@ export function fileLinks(config: AppConfig, request: FastifyRequest): FileLinks
 // The origin (and path prefix) links start with, without a trailing slash: PUBLIC_BASE_URL; else,
 // behind a trusted proxy, the request's origin as the proxy forwarded it; else loopback on PORT.
 // A client's Host header alone never makes a link: it would let anyone point answers elsewhere.
-export function publicBaseUrl(config: AppConfig, request: FastifyRequest): string {
+function publicBaseUrl(config: AppConfig, request: FastifyRequest): string {
   if (config.PUBLIC_BASE_URL) return config.PUBLIC_BASE_URL.replace(/\/+$/, '');
   if (trustedProxy(config)(request.socket.remoteAddress) && request.host) return `${request.protocol}://${request.host}`;
   return `http://127.0.0.1:${config.PORT}`;

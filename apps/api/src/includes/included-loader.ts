@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { presentUser } from '../auth/user.presenter';
+import { User } from '../auth/user.entity';
 import { UsersService } from '../auth/users.service';
 import { presentContact, presentCustomerView } from '../contacts/contacts.presenter';
 import { CustomerContact } from '../contacts/customer-contact.entity';
@@ -9,16 +10,19 @@ import { presentCustomerAgent, presentCustomerContact, presentCustomerSelf } fro
 import { presentCustomerFile } from '../files/customer-file.presenter';
 import { presentFile } from '../files/file.presenter';
 import { FilesService } from '../files/files.service';
+import { StoredFile } from '../files/stored-file.entity';
 
-// The ids a page of resources refers to, by type.
 // What a customer's side-load refers to: their conversation's contact (whose customer, with its
-// contacts, is theirs), the agents they may see by name, the files of messages they may see.
+// contacts, is theirs; `customerId` when the caller has read it already), the agents they may see by
+// name, the files of messages they may see.
 export interface CustomerIncludedRefs {
   contactId: number;
+  customerId?: number;
   users?: Iterable<number | null>;
   files?: Iterable<number | null>;
 }
 
+// The ids a page of resources refers to, by type.
 export interface IncludedRefs {
   contacts?: Iterable<number | null>;
   // The contacts themselves, when the caller has already read them all: not read again.
@@ -55,21 +59,8 @@ export class IncludedLoader {
         })(),
       );
     }
-    if (wanted.has('users')) {
-      jobs.push(
-        (async () => {
-          const users = await this.users.findByIds(tenantId, ids(refs.users));
-          included.users = users.map(presentUser);
-        })(),
-      );
-    }
-    if (wanted.has('files')) {
-      jobs.push(
-        (async () => {
-          included.files = (await this.files.findByIds(tenantId, ids(refs.files))).map(presentFile);
-        })(),
-      );
-    }
+    if (wanted.has('users')) jobs.push(this.loadUsers(tenantId, refs.users, presentUser, included));
+    if (wanted.has('files')) jobs.push(this.loadFiles(tenantId, refs.files, presentFile, included));
     await Promise.all(jobs);
     return included;
   }
@@ -82,29 +73,26 @@ export class IncludedLoader {
     if (wanted.has('contacts') || wanted.has('customers')) {
       jobs.push(
         (async () => {
-          const [contact] = await this.contacts.findContactsByIds(tenantId, [refs.contactId]);
-          const customers = contact ? await this.customers.findViewsByIds(tenantId, [contact.customerId]) : [];
+          const customerId = refs.customerId ?? (await this.contacts.findContactsByIds(tenantId, [refs.contactId]))[0]?.customerId;
+          const customers = customerId === undefined ? [] : await this.customers.findViewsByIds(tenantId, [customerId]);
           if (wanted.has('contacts')) included.contacts = customers.flatMap((view) => view.contacts).map(presentCustomerContact);
           if (wanted.has('customers')) included.customers = customers.map(presentCustomerSelf);
         })(),
       );
     }
-    if (wanted.has('users')) {
-      jobs.push(
-        (async () => {
-          included.users = (await this.users.findByIds(tenantId, ids(refs.users))).map(presentCustomerAgent);
-        })(),
-      );
-    }
-    if (wanted.has('files')) {
-      jobs.push(
-        (async () => {
-          included.files = (await this.files.findByIds(tenantId, ids(refs.files))).map(presentCustomerFile);
-        })(),
-      );
-    }
+    if (wanted.has('users')) jobs.push(this.loadUsers(tenantId, refs.users, presentCustomerAgent, included));
+    if (wanted.has('files')) jobs.push(this.loadFiles(tenantId, refs.files, presentCustomerFile, included));
     await Promise.all(jobs);
     return included;
+  }
+
+  // The agents and files referred to, each audience through its own presenter.
+  private async loadUsers(tenantId: number, refs: IncludedRefs['users'], present: (user: User) => unknown, into: Record<string, unknown[]>) {
+    into.users = (await this.users.findByIds(tenantId, ids(refs))).map((user) => present(user));
+  }
+
+  private async loadFiles(tenantId: number, refs: IncludedRefs['files'], present: (file: StoredFile) => unknown, into: Record<string, unknown[]>) {
+    into.files = (await this.files.findByIds(tenantId, ids(refs))).map((file) => present(file));
   }
 }
 

@@ -168,7 +168,6 @@ export class MessagesService {
         const message = await this.announce(principal, 'message.updated', id);
         await this.messages.refreshLastMessageText(manager, tenantId, message.conversationId);
       }
-      else if (!(await this.messages.findById(tenantId, id, manager))) throw notFound(id);
     });
   }
 

@@ -97,7 +97,7 @@ export function classifyBatch(batch: WebhookBatch): Classified[] {
 
 // Classifies one event of a batch sent at `timeMs`; `occurrenceOf` counts the identical events
 // (by their hash) of the batch so far.
-export function classifyEvent(raw: Record<string, unknown>, timeMs: number, occurrenceOf: (hash: string) => number = () => 1): Classified {
+function classifyEvent(raw: Record<string, unknown>, timeMs: number, occurrenceOf: (hash: string) => number): Classified {
   const stored: StoredEvent = {
     dedupeKey: '',
     name: text(raw.name) ?? '',

@@ -75,7 +75,9 @@ export class PusherWebhooksService {
     return mergedResults(results);
   }
 
-  // One transaction, which Database runs again after a deadlock or serialization failure.
+  // One transaction, which Database runs again after a deadlock or serialization failure while the
+  // request's deadline runs: for the first; once one has committed, a later one's failure is a 5xx,
+  // and Pusher's resend completes the batch.
   private async receiveInOneTransaction(classified: Classified[], timeMs: number): Promise<WebhookResult> {
     const { result, outcomes } = await this.db.transaction((manager) => this.handle(manager, classified, timeMs));
     // Counted once the batch is stored: a retried attempt counts nothing.

@@ -200,20 +200,17 @@ export class WebhooksRepository {
 
   // New messages move their conversations' last-message time and text (never back) and updatedAt, and their
   // unread count: an agent's message in the batch reads the conversation, so it counts from the
-  // customer's messages after the last of those (`reset`). Rows are locked in id order first, so
-  // batches touching the same conversations cannot deadlock.
+  // customer's messages after the last of those (`reset`). The batch locked its conversations first
+  // (lockConversations, in id order), so batches touching the same conversations cannot deadlock.
   async touchConversations(manager: EntityManager, touched: readonly TouchedConversation[]): Promise<void> {
     if (touched.length === 0) return;
     await manager.query(
-      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean, last_text text)),
-            locked AS (
-              SELECT c.tenant_id, c.id FROM conversations c JOIN t ON c.tenant_id = t.tenant_id AND c.id = t.conversation_id
-               ORDER BY c.id FOR NO KEY UPDATE OF c)
+      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean, last_text text))
        UPDATE conversations c
           SET last_message_at = GREATEST(c.last_message_at, t.at), updated_at = now(), updated_by = NULL,
               unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
               last_message_text = CASE WHEN t.at >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END
-         FROM t JOIN locked l ON l.tenant_id = t.tenant_id AND l.id = t.conversation_id
+         FROM t
         WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`,
       [
         JSON.stringify(
@@ -236,13 +233,10 @@ export class WebhooksRepository {
     if (changes.length === 0) return [];
     // An UPDATE answers [rows, count] through TypeORM.
     const [changed]: [StateChange[], number] = await manager.query(
-      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, online boolean)),
-            locked AS (
-              SELECT c.tenant_id, c.id FROM conversations c JOIN t ON c.tenant_id = t.tenant_id AND c.id = t.conversation_id
-               ORDER BY c.id FOR NO KEY UPDATE OF c)
+      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, online boolean))
        UPDATE conversations c
           SET widget_online = t.online, widget_online_at = $2
-         FROM t JOIN locked l ON l.tenant_id = t.tenant_id AND l.id = t.conversation_id
+         FROM t
         WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id
           AND (c.widget_online_at IS NULL OR c.widget_online_at <= $2)
           AND (c.widget_online IS DISTINCT FROM t.online OR c.widget_online_at IS NULL)

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
 import { Transform } from 'class-transformer';
 import {
@@ -34,7 +35,7 @@ const IsValidForContactType = () =>
   ValidateBy({
     name: 'isValidForContactType',
     validator: {
-      validate: (value, args) => (args?.object as CustomerContactInputDto).type !== 'email' || isEmail(value),
+      validate: (value, args) => (args?.object as { type?: unknown }).type !== 'email' || isEmail(value),
       defaultMessage: () => Messages.email,
     },
   });
@@ -42,6 +43,20 @@ const IsValidForContactType = () =>
 // Contact values are cleaned (invisibles, NFKC, trimmed) before they are validated, so that
 // `ｕｎｉｑ＠ｅｘ．ｃｏｍ` is checked as the address it stands for; the service normalises the rest.
 export const cleaned = ({ value }: { value: unknown }) => (typeof value === 'string' ? cleanContactText(value) : value);
+
+// A contact's `value` wherever one is sent (a customer's contacts, a conversation's contact):
+// cleaned, then required, a string, not empty once cleaned, and an address for an email. Listed in
+// the order stacked decorators would apply them, bottom first.
+export const ContactValue = () =>
+  applyDecorators(
+    IsValidForContactType(),
+    MaxLength(320, { message: Messages.shorterThan(321) }),
+    // Empty once cleaned (nothing but invisibles) is no value.
+    IsNotEmpty({ message: Messages.required }),
+    IsString({ message: Messages.string }),
+    IsDefined({ message: Messages.required }),
+    Transform(cleaned),
+  );
 
 // One entry of a customer's `contacts`: with `id`, that contact (changed, or removed with
 // `"delete": true`); without, a contact to add.
@@ -57,12 +72,7 @@ export class CustomerContactInputDto extends ReadOnlyAuditFieldsDto {
   type?: ContactType | typeof CONTACT_REF_TYPE;
 
   @ValidateIf((contact: CustomerContactInputDto) => isNew(contact) || contact.value !== undefined)
-  @Transform(cleaned)
-  @IsDefined({ message: Messages.required })
-  @IsString({ message: Messages.string })
-  @IsNotEmpty({ message: Messages.required })
-  @MaxLength(320, { message: Messages.shorterThan(321) })
-  @IsValidForContactType()
+  @ContactValue()
   value?: string;
 
   @IsOptional()
