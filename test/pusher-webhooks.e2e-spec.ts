@@ -395,6 +395,22 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
       expect(reasonOf(ids[4])).toMatchObject({ outcome: 'ignored' });
     });
 
+    // The webhook's answer to bad input is an event stored as ignored with its reason (a 4xx would
+    // make Pusher retry), so a null where an id belongs is that, as any other unusable value.
+    it('should ignore, with its reason, a message event whose clientMessageId or a file id is null', async () => {
+      const c = await conversation();
+      const raw = (data: unknown) => ({ ...clientMessage(c.id, {}), data: JSON.stringify(data) });
+      const res = await send([raw({ message: 'no id', clientMessageId: null }), raw({ message: 'null file', files: [null] })]);
+      expect(res.status).toBe(201);
+      const rows = await t.db.query(`SELECT outcome, reason FROM webhook_events WHERE conversation_id = $1 ORDER BY reason`, [c.id]);
+      expect(res.body.meta).toEqual({ received: 2, created: 0, applied: 0, duplicates: 0, ignored: 2, conflicts: 0 });
+      expect(rows.map((r: { outcome: string; reason: string }) => [r.outcome, r.reason])).toEqual([
+        ['ignored', 'data.clientMessageId is not a string of 1 to 128 characters'],
+        ['ignored', 'data.files is not a list of at most 20 file ids'],
+      ]);
+      expect(await messagesOf(c.id)).toEqual([]);
+    });
+
     it('should ignore, store and acknowledge message data it cannot use', async () => {
       const c = await conversation();
       const raw = (data: unknown) => ({ ...clientMessage(c.id, {}), data });
