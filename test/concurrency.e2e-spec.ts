@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { QueryFailedError } from 'typeorm';
 import { MessagesRepository } from '../apps/api/src/messages/messages.repository';
 import { BASE } from './support/desk';
+import { clientMessageEvent, sendSignedWebhook } from './support/signed-webhook';
 import { createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -37,16 +37,21 @@ interface Acknowledged {
 
 type Operation = () => Promise<{ status: number; body: Record<string, unknown>; door: string; texts: string[] }>;
 
-// Every way a message reaches a conversation, and its conversion, 200 at once on five conversations:
+// Every way a message reaches a conversation, its conversion, and a rename of the settings row its
+// ticket refers to, 200 at once on five conversations:
 // no deadlock or serialization failure reaches a client, nothing acknowledged is lost, and a
 // message of a converted conversation is in its ticket's thread exactly once.
 describe('Concurrent conversions and messages on the same conversations', () => {
   let t: TestApp;
   let acme: TestTenant;
+  // The source every converted chat's ticket refers to: renamed by an admin in the mix, under the
+  // settings' row lock, while tickets that reference it are inserted.
+  let chatSourceId: number;
 
   beforeAll(async () => {
     t = await createTestApp({ ...PUSHER, ...UNLIMITED_HIGHLEVEL });
     acme = await createTenant(t, 'Acme');
+    [{ id: chatSourceId }] = await t.db.query(`SELECT id FROM ticket_sources WHERE tenant_id = $1 AND code = 'chat'`, [acme.tenantId]);
   });
   afterAll(() => t.close());
 
@@ -89,23 +94,13 @@ describe('Concurrent conversions and messages on the same conversations', () => 
 
   const webhook = (chats: Chat[]): Operation => () => {
     const messages = chats.map((c) => ({ c, message: text('webhook') }));
-    const raw = JSON.stringify({
-      time_ms: Date.now(),
-      events: messages.map(({ c, message }) => ({
-        name: 'client_event',
-        channel: `private-conversation-${c.id}`,
-        event: 'client-message',
-        data: JSON.stringify({ message, clientMessageId: `w-${message}` }),
-        socket_id: '123.456',
-      })),
-    });
-    const signature = createHmac('sha256', PUSHER.PUSHER_SECRET).update(raw).digest('hex');
-    return t.http
-      .post(`${BASE}/conversationmessages/webhooks.json`)
-      .set({ 'Content-Type': 'application/json', 'X-Pusher-Key': PUSHER.PUSHER_KEY, 'X-Pusher-Signature': signature })
-      .send(raw)
+    const events = messages.map(({ c, message }) => clientMessageEvent(c.id, { message, clientMessageId: `w-${message}` }));
+    return sendSignedWebhook(t.http, events, { key: PUSHER.PUSHER_KEY, secret: PUSHER.PUSHER_SECRET })
       .then(answer('webhook', messages.map((m) => m.message)));
   };
+
+  const renameChatSource = (): Operation => () =>
+    t.http.patch(`${BASE}/ticketsources/${chatSourceId}.json`).set('Authorization', acme.auth).send({ name: text('Chat') }).then(answer('settings', []));
 
   // One round: each conversation converted twice at random places among messages of every door.
   function mix(chats: Chat[], next: () => number): Operation[] {
@@ -115,8 +110,9 @@ describe('Concurrent conversions and messages on the same conversations', () => 
       const roll = next();
       if (roll < 0.25) operations.push(highLevelSend(pick(), true));
       else if (roll < 0.45) operations.push(highLevelSend(pick(), false));
-      else if (roll < 0.75) operations.push(deskPost(pick()));
-      else operations.push(webhook([pick(), pick()]));
+      else if (roll < 0.72) operations.push(deskPost(pick()));
+      else if (roll < 0.95) operations.push(webhook([pick(), pick()]));
+      else operations.push(renameChatSource());
     }
     for (const c of [...chats, ...chats]) operations.splice(Math.floor(next() * (operations.length + 1)), 0, convert(c));
     return operations;

@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { BASE, DOCUMENTED_CONVERSATION_FIELDS } from './support/desk';
+import { clientMessageEvent, sendSignedWebhook } from './support/signed-webhook';
 import { createTestApp, TestApp } from './support/test-app';
 
 const PUSHER = { key: 'app-key', secret: 'app-secret' };
@@ -413,16 +413,7 @@ describe('Conversion of a conversation to a ticket (POST /conversations/{id}/con
         [ticketId],
       );
 
-    function webhook(conversationId: number, data: Record<string, unknown>) {
-      const raw = JSON.stringify({
-        time_ms: Date.now(),
-        events: [{ name: 'client_event', channel: `private-conversation-${conversationId}`, event: 'client-message', data: JSON.stringify(data), socket_id: '1.2' }],
-      });
-      return t.http
-        .post(`${BASE}/conversationmessages/webhooks.json`)
-        .set({ 'Content-Type': 'application/json', 'X-Pusher-Key': PUSHER.key, 'X-Pusher-Signature': createHmac('sha256', PUSHER.secret).update(raw).digest('hex') })
-        .send(raw);
-    }
+    const webhook = (conversationId: number, data: Record<string, unknown>) => sendSignedWebhook(t.http, [clientMessageEvent(conversationId, data, '1.2')], PUSHER);
 
     it("should put a Desk post in the ticket's thread too, by its author, escaped as the transcript is, and counted", async () => {
       const { c, ticketId } = await converted();

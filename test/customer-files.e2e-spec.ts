@@ -1,10 +1,11 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE, ISO } from './support/desk';
+import { clientMessageEvent, sendSignedWebhook } from './support/signed-webhook';
 import { expectNoTempFiles, sha256, spoolDir, storedFiles, tempFiles } from './support/files';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -245,17 +246,9 @@ describe('Customer files (Desk v2, by conversation token)', () => {
       const c = await chat();
       const other = await chat();
       const [mine, othersFile, agents, foreign] = [await uploadFor(c), await uploadFor(other), await agentUpload('agent only'), await agentUpload('globex', globex)];
-      const data = JSON.stringify({ message: 'my files', clientMessageId: 'w-files-1', files: [othersFile, mine, agents, foreign, 999_999_999] });
-      const body = JSON.stringify({
-        time_ms: Date.now(),
-        events: [{ name: 'client_event', channel: `private-conversation-${c.id}`, event: 'client-message', data, socket_id: '123.456' }],
-      });
-      const signature = createHmac('sha256', PUSHER.PUSHER_SECRET).update(body).digest('hex');
+      const data = { message: 'my files', clientMessageId: 'w-files-1', files: [othersFile, mine, agents, foreign, 999_999_999] };
 
-      const res = await t.http
-        .post(`${BASE}/conversationmessages/webhooks.json`)
-        .set({ 'Content-Type': 'application/json', 'X-Pusher-Key': PUSHER.PUSHER_KEY, 'X-Pusher-Signature': signature })
-        .send(body);
+      const res = await sendSignedWebhook(t.http, [clientMessageEvent(c.id, data)], { key: PUSHER.PUSHER_KEY, secret: PUSHER.PUSHER_SECRET });
 
       expect(res.status).toBe(201);
       expect(res.body.meta).toMatchObject({ received: 1, created: 1, ignored: 0 });
