@@ -17,7 +17,7 @@ import { TicketTemplate } from './settings/ticket-template.entity';
 import { TicketMessage } from './ticket-message.entity';
 import { previewOf, subjectFrom } from './ticket-text';
 import { EditMethod, Ticket } from './ticket.entity';
-import { CustomFieldValue, NewThreadMessage, OutboxEmail } from './tickets.repository';
+import { CustomFieldValue, NewThreadMessage, OutboxEmail, TicketsRepository } from './tickets.repository';
 
 // What a converted conversation brings to its ticket: defaults the body may override.
 export interface TicketOrigin {
@@ -65,6 +65,7 @@ export class TicketComposer {
     private readonly users: UsersService,
     private readonly files: FilesService,
     private readonly contacts: ContactsService,
+    private readonly tickets: TicketsRepository,
   ) {}
 
   async compose(manager: EntityManager, principal: Principal, body: TicketInput, origin: TicketOrigin | null): Promise<TicketDraft> {
@@ -386,23 +387,13 @@ export class TicketComposer {
       const found = new Set((await manager.findBy(Tag, { tenantId, id: In(ids.map((ref) => ref.id)), state: 'active' })).map((tag) => tag.id));
       for (const ref of ids) if (!found.has(ref.id)) errors.add(ref.path, Messages.notFound);
     }
-    const byName = await this.activeTagsByName(manager, tenantId, names);
+    const byName = await this.tickets.activeTagIdsByName(manager, tenantId, names.map((item) => item.name));
     const unknown = names.filter((item) => !byName.has(item.name.toLowerCase()));
     if (principal.role !== 'admin') unknown.forEach((item) => errors.add(item.path, 'must name an existing tag: only an admin creates tags'));
     return {
       ids: [...new Set([...ids.map((ref) => ref.id), ...byName.values()])],
       names: principal.role === 'admin' ? [...new Map(unknown.map((item) => [item.name.toLowerCase(), item.name])).values()] : [],
     };
-  }
-
-  // The tenant's active tags with these names, by lower-cased name.
-  private async activeTagsByName(manager: EntityManager, tenantId: number, names: readonly TagItem[]): Promise<Map<string, number>> {
-    if (names.length === 0) return new Map();
-    const rows: { id: number; name: string }[] = await manager.query(
-      `SELECT id, lower(name) AS name FROM tags WHERE tenant_id = $1 AND lower(name) = ANY($2::text[]) AND state = 'active' ORDER BY id`,
-      [tenantId, names.map((item) => item.name.toLowerCase())],
-    );
-    return new Map(rows.map((row) => [row.name, row.id]));
   }
 
   // Each value fits its field's type and options; the body's values win over the template's.

@@ -203,11 +203,17 @@ export class TicketsRepository {
        ON CONFLICT (tenant_id, lower(name)) WHERE state = 'active' DO NOTHING`,
       [tenantId, [...names], actorId],
     );
-    const rows: { id: number }[] = await manager.query(
-      `SELECT id FROM tags WHERE tenant_id = $1 AND lower(name) = ANY($2) AND state = 'active' ORDER BY id`,
+    return [...(await this.activeTagIdsByName(manager, tenantId, names)).values()];
+  }
+
+  // The tenant's active tags with these names (any case), by lower-cased name, in id order.
+  async activeTagIdsByName(manager: EntityManager, tenantId: number, names: readonly string[]): Promise<Map<string, number>> {
+    if (names.length === 0) return new Map();
+    const rows: { id: number; name: string }[] = await manager.query(
+      `SELECT id, lower(name) AS name FROM tags WHERE tenant_id = $1 AND lower(name) = ANY($2::text[]) AND state = 'active' ORDER BY id`,
       [tenantId, names.map((name) => name.toLowerCase())],
     );
-    return rows.map((row) => row.id);
+    return new Map(rows.map((row) => [row.name, row.id]));
   }
 
   // Whether `id` is `startId` or above it in the parent chain (a ticket's parent must not be its descendant).
