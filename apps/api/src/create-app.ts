@@ -5,7 +5,7 @@ import fastifyHelmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { bodyTooDeep, frameworkErrorHandler, isRawBodyRoute, MAX_BODY_DEPTH, Messages, ValidationError } from '@app/common';
+import { bodyTooDeep, frameworkErrorHandler, hasUnstorableText, isRawBodyRoute, MAX_BODY_DEPTH, Messages, ValidationError } from '@app/common';
 import { AppConfig, trustedProxy } from '@app/config';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
@@ -184,10 +184,8 @@ function setupOpenApi(app: NestFastifyApplication): void {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 
-// NUL, which PostgreSQL text cannot hold; half of a UTF-16 surrogate pair, which jsonb refuses and
-// UTF-8 cannot encode (text would silently store U+FFFD instead).
+// NUL, which PostgreSQL text cannot hold (see hasUnstorableText for the rest).
 const NUL = /\0/;
-const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // Nesting past MAX_BODY_DEPTH, or a key or string holding text PostgreSQL cannot store; null when
 // the body has neither. One walk, over a stack rather than by recursion (see MAX_BODY_DEPTH).
 function bodyProblem(body: unknown): ValidationError | null {
@@ -195,7 +193,7 @@ function bodyProblem(body: unknown): ValidationError | null {
   while (pending.length > 0) {
     const [value, depth] = pending.pop()!;
     if (typeof value === 'string') {
-      if (UNSTORABLE.test(value)) return unstorable(value);
+      if (hasUnstorableText(value)) return unstorable(value);
       continue;
     }
     if (!value || typeof value !== 'object') continue;

@@ -26,3 +26,5 @@ export * from './http/raw-body';
 export * from './concurrency/representation-version';
 export * from './http/entity-tag';
 export * from './validation/body-depth';
+export * from './entities/soft-delete';
+export * from './text/storable-text';
