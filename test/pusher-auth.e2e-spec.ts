@@ -1,5 +1,5 @@
 import Pusher from 'pusher';
-import type { PusherToken } from '../apps/api/src/pusher/pusher.service';
+import type { PusherToken } from '../apps/api/src/live/pusher.service';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { BASE } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';

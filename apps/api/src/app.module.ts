@@ -14,8 +14,8 @@ import { HealthModule } from './health/health.module';
 import { HighLevelModule } from './highlevel/highlevel.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
-import { ChannelAuthModule } from './pusher/channel-auth.module';
-import { PusherModule } from './pusher/pusher.module';
+import { ChannelAuthModule } from './channel-auth/channel-auth.module';
+import { LiveModule } from './live/live.module';
 import { TicketSettingsModule } from './tickets/settings/ticket-settings.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -32,7 +32,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config, logStream)),
         DatabaseModule.forRoot(),
         MetricsModule,
-        PusherModule,
+        LiveModule,
         ChannelAuthModule,
         AuthModule,
         ContactsModule,

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeysService } from './api-keys.service';
 import { ValidationError } from '@app/common';
-import { isSocketId } from '../pusher/pusher-channels';
+import { isSocketId } from '../live/pusher-channels';
 import { IS_PUBLIC } from './public.decorator';
 
 // Global: every route needs an agent's API key unless marked @Public().

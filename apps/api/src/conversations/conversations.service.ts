@@ -24,7 +24,7 @@ import { ConversationsRepository } from './conversations.repository';
 import { presentCustomerConversation, presentCustomerMessage } from '../customer-view/customer-view.presenter';
 import { IncludedLoader } from '../includes/included-loader';
 import { presentMessage } from '../messages/message.presenter';
-import { LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
+import { LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
 import { conversationVersion, presentConversation } from './conversation.presenter';
 
 export interface UserRefInput {

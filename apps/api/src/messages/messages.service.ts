@@ -7,7 +7,7 @@ import { UsersService } from '../auth/users.service';
 import { ContactsService } from '../contacts/contacts.service';
 import { presentCustomerMessage } from '../customer-view/customer-view.presenter';
 import { AttachmentScope, FilesService } from '../files/files.service';
-import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
+import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
 import { TicketsService } from '../tickets/tickets.service';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';

@@ -1,11 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Pool } from 'pg';
-import { LIVE_EVENTS_TOPIC } from '../pusher/live-events';
 
 export type RateLimitDialect = 'desk' | 'highlevel';
 // What a limit counts by.
@@ -14,13 +13,10 @@ export type RateLimitScope = 'api_key' | 'tenant';
 // what became of it: a message created or a state change applied now, stored before, or ignored.
 export type WebhookEventKind = 'message' | 'client' | 'member' | 'occupancy' | 'other';
 export type WebhookEventOutcome = 'created' | 'applied' | 'duplicate' | 'ignored' | 'conflict';
-// What became of a live update whose send to Pusher failed: due again later, or given up.
-export type OutboxFailureOutcome = 'retry' | 'given_up';
 
 export const METRICS_PATH = '/metrics';
-const PREFIX = 'helpdesk_';
-// The outbox query of a scrape never waits longer than this for the pool or the database.
-const COLLECT_TIMEOUT_MS = 1_000;
+// Every series' name starts with it, those other modules register here included.
+export const METRICS_PREFIX = 'helpdesk_';
 
 interface RequestSeries {
   count: Counter.Internal;
@@ -28,12 +24,11 @@ interface RequestSeries {
 }
 
 // The service's Prometheus metrics, in a registry of this app instance's own (several apps in one
-// process, as in the tests, must not share series). Counted where things happen; the outbox and
-// the pool are read when scraped.
+// process, as in the tests, must not share series). Counted where things happen; the pool is read
+// when scraped. Other modules add their own series to the registry (the live layer: the outbox).
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly logger = new Logger(MetricsService.name);
   private readonly tokenHash?: Buffer;
   private readonly requests: Counter<string>;
   private readonly durations: Histogram<string>;
@@ -42,73 +37,61 @@ export class MetricsService {
   private readonly requestSeries = new Map<string, RequestSeries>();
   private readonly webhookEvents: Counter<string>;
   private readonly rateLimitRejections: Counter<string>;
-  private readonly outboxDeliveryFailures: Counter<string>;
 
   constructor(
     @Inject(AppConfig) config: AppConfig,
     private readonly db: Database,
   ) {
     if (config.METRICS_TOKEN) this.tokenHash = sha256(config.METRICS_TOKEN);
-    const registers = [this.registry];
     // Process metrics sample the event loop all the time: only when someone can scrape them.
-    if (this.enabled) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    if (this.enabled) collectDefaultMetrics({ register: this.registry, prefix: METRICS_PREFIX });
+    [this.requests, this.durations] = this.httpSeries();
+    [this.webhookEvents, this.rateLimitRejections] = this.eventCounters();
+    this.poolGauges();
+  }
 
-    this.requests = new Counter({
-      name: `${PREFIX}http_requests_total`,
+  private httpSeries(): [Counter<string>, Histogram<string>] {
+    const registers = [this.registry];
+    const requests = new Counter({
+      name: `${METRICS_PREFIX}http_requests_total`,
       help: 'HTTP requests answered, by method, route pattern and status',
       labelNames: ['method', 'route', 'status'],
       registers,
     });
-    this.durations = new Histogram({
-      name: `${PREFIX}http_request_duration_seconds`,
+    const durations = new Histogram({
+      name: `${METRICS_PREFIX}http_request_duration_seconds`,
       help: 'Time from a request arriving to its answer being sent, by method, route pattern and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.webhookEvents = new Counter({
-      name: `${PREFIX}webhook_events_total`,
+    return [requests, durations];
+  }
+
+  private eventCounters(): [Counter<string>, Counter<string>] {
+    const registers = [this.registry];
+    const webhookEvents = new Counter({
+      name: `${METRICS_PREFIX}webhook_events_total`,
       help: "Pusher webhook events received, by kind and outcome (created, applied, duplicate, ignored, conflict)",
       labelNames: ['kind', 'outcome'],
       registers,
     });
-    this.rateLimitRejections = new Counter({
-      name: `${PREFIX}rate_limit_rejections_total`,
+    const rateLimitRejections = new Counter({
+      name: `${METRICS_PREFIX}rate_limit_rejections_total`,
       help: 'Requests refused with a 429, by dialect and by what the limit counts (api_key, tenant)',
       labelNames: ['dialect', 'scope'],
       registers,
     });
     for (const [dialect, scope] of [['desk', 'api_key'], ['desk', 'tenant'], ['highlevel', 'tenant']]) {
-      this.rateLimitRejections.inc({ dialect, scope }, 0);
+      rateLimitRejections.inc({ dialect, scope }, 0);
     }
+    return [webhookEvents, rateLimitRejections];
+  }
 
-    this.outboxDeliveryFailures = new Counter({
-      name: `${PREFIX}outbox_delivery_failures_total`,
-      help: 'Live updates whose send to Pusher failed, by outcome (retry: due again later; given_up: failed for good)',
-      labelNames: ['outcome'],
-      registers,
-    });
-    for (const outcome of ['retry', 'given_up']) this.outboxDeliveryFailures.inc({ outcome }, 0);
-
-    // One query per scrape sets both outbox gauges: the registry collects all metrics at once, so
-    // the second collect joins the read the first one started.
-    let reading: Promise<void> | undefined;
-    const collectOutbox = (): Promise<void> => (reading ??= this.readOutbox(backlog, oldestAge).finally(() => (reading = undefined)));
-    const backlog: Gauge = new Gauge({
-      name: `${PREFIX}outbox_backlog`,
-      help: 'Live updates in the outbox not yet delivered to Pusher (nor given up)',
-      registers,
-      collect: collectOutbox,
-    });
-    const oldestAge: Gauge = new Gauge({
-      name: `${PREFIX}outbox_oldest_age_seconds`,
-      help: 'Age of the oldest live update not yet delivered to Pusher (0 when none)',
-      registers,
-      collect: collectOutbox,
-    });
-
+  private poolGauges(): void {
+    const registers = [this.registry];
     const pool = new Gauge({
-      name: `${PREFIX}db_pool_connections`,
+      name: `${METRICS_PREFIX}db_pool_connections`,
       help: 'Database pool connections, by state (in_use, idle)',
       labelNames: ['state'],
       registers,
@@ -120,7 +103,7 @@ export class MetricsService {
       },
     });
     const waiting = new Gauge({
-      name: `${PREFIX}db_pool_waiting`,
+      name: `${METRICS_PREFIX}db_pool_waiting`,
       help: 'Requests for a database pool connection not yet served (new connections being opened included)',
       registers,
       collect: () => {
@@ -165,11 +148,6 @@ export class MetricsService {
     this.rateLimitRejections.inc({ dialect, scope });
   }
 
-  // For the outbox dispatcher: one call per row whose send failed.
-  outboxDeliveryFailed(outcome: OutboxFailureOutcome): void {
-    this.outboxDeliveryFailures.inc({ outcome });
-  }
-
   scrape(): Promise<string> {
     return this.registry.metrics();
   }
@@ -185,26 +163,6 @@ export class MetricsService {
     return series;
   }
 
-  // Operator data across tenants: the dispatcher's own index (topic, undelivered, not failed)
-  // finds the rows. A failed read leaves the last values and is logged, not the scrape's failure.
-  private async readOutbox(backlog: Gauge, oldestAge: Gauge): Promise<void> {
-    try {
-      const [row] = (await withTimeout(
-        this.db.dataSource.query(
-          `SELECT count(*)::int AS backlog, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest
-             FROM outbox
-            WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL`,
-          [LIVE_EVENTS_TOPIC],
-        ),
-        COLLECT_TIMEOUT_MS,
-      )) as { backlog: number; oldest: number }[];
-      backlog.set(row.backlog);
-      oldestAge.set(Math.max(0, row.oldest));
-    } catch (error) {
-      this.logger.warn(`outbox metrics not read: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-
   // TypeORM's postgres driver keeps its pg Pool as `master` (absent before it connects).
   private pool(): Pick<Pool, 'totalCount' | 'idleCount' | 'waitingCount'> | undefined {
     return (this.db.dataSource.driver as { master?: Pool }).master;
@@ -213,12 +171,4 @@ export class MetricsService {
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

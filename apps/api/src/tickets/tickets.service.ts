@@ -5,7 +5,7 @@ import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
-import { LiveEvent, LiveEvents, liveEventBy } from '../pusher/live-events';
+import { LiveEvent, LiveEvents, liveEventBy } from '../live/live-events';
 import { Inbox } from './settings/ticket-setting.entity';
 import { TicketComposer, TicketDraft, TicketOrigin } from './ticket-composer';
 import { TicketInput, TicketUpdate } from './ticket-input';

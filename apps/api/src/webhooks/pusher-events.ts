@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { bodyTooDeep, FieldErrorsBuilder, isPlainObject, MAX_BODY_DEPTH, Messages, nestsDeeperThan, ValidationError } from '@app/common';
 import secureJson from 'secure-json-parse';
-import { Member, parseConversationChannel, parseMember } from '../pusher/pusher-channels';
+import { Member, parseConversationChannel, parseMember } from '../live/pusher-channels';
 
 // Pusher's webhook body, `{"time_ms": …, "events": [{"name": …, …}]}`, read and each event
 // classified by what it asks of us. Pure: the service resolves conversations and writes.

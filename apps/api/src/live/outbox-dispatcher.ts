@@ -2,8 +2,8 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import Pusher from 'pusher';
-import { MetricsService } from '../metrics/metrics.service';
 import { LIVE_EVENTS_TOPIC, LiveEventPayload } from './live-events';
+import { OutboxMetrics } from './outbox-metrics';
 import { PusherService } from './pusher.service';
 import { TenantLogLimiter } from './tenant-log-limiter';
 
@@ -82,7 +82,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     pusher: PusherService,
     config: AppConfig,
     private readonly db: Database,
-    private readonly metrics: MetricsService,
+    private readonly metrics: OutboxMetrics,
   ) {
     this.client = pusher.client;
     this.intervalMs = config.PUSHER_DISPATCH_INTERVAL_MS;
@@ -276,7 +276,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       isPermanent(error) || row.attempts >= this.maxAttempts
         ? { row, kind: 'failed', error: message }
         : { row, kind: 'retry', error: message, retryMs: backoffMs(row.attempts) };
-    this.metrics.outboxDeliveryFailed(outcome.kind === 'failed' ? 'given_up' : 'retry');
+    this.metrics.deliveryFailed(outcome.kind === 'failed' ? 'given_up' : 'retry');
     this.warnOfFailure(outcome);
     return outcome;
   }

@@ -1,7 +1,7 @@
 import { Body, Injectable, PipeTransform } from '@nestjs/common';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { FieldErrorsBuilder, isPlainObject, Messages, ValidationError } from '@app/common';
-import { CHANNEL_NAME_PATTERN, SOCKET_ID_PATTERN } from '../pusher-channels';
+import { CHANNEL_NAME_PATTERN, SOCKET_ID_PATTERN } from '../../live/pusher-channels';
 
 // Pusher's channel-authorisation form, as pusher-js posts it (urlencoded) or as JSON.
 export interface ChannelAuthRequest {

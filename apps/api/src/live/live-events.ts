@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@app/database';
-import type { Principal } from '../auth/principal';
 import { conversationChannel, tenantChannel } from './pusher-channels';
 
 // The server events dashboards and widgets receive: agents the resource's Desk JSON on their
@@ -33,10 +32,17 @@ export interface LiveEvent {
   actorId?: number | null;
 }
 
+// What an event needs of the agent whose request made the change (the auth Principal fits).
+export interface LiveEventActor {
+  tenantId: number;
+  userId: number;
+  socketId?: string | null;
+}
+
 // The event of a change an agent's request made: in its tenant, by its user, and not echoed to the
 // Pusher connection it came from.
 export function liveEventBy(
-  principal: Pick<Principal, 'tenantId' | 'userId' | 'socketId'>,
+  principal: LiveEventActor,
   name: LiveEventName,
   data: unknown,
   customer: CustomerLiveData | null = null,

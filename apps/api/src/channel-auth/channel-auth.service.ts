@@ -9,9 +9,9 @@ import { UsersService } from '../auth/users.service';
 import { Conversation } from '../conversations/conversation.entity';
 import { ConversationsService } from '../conversations/conversations.service';
 import { presentCustomerAgent } from '../customer-view/customer-view.presenter';
-import { memberId, parseConversationChannel, parseTenantChannel } from './pusher-channels';
-import { PusherErrorCode } from './pusher.errors';
-import { PusherService } from './pusher.service';
+import { memberId, parseConversationChannel, parseTenantChannel } from '../live/pusher-channels';
+import { ChannelAuthErrorCode } from './channel-auth.errors';
+import { PusherService } from '../live/pusher.service';
 
 // What pusher-js expects back: the signature, and for a presence channel the member it covers.
 export interface ChannelAuthorization {
@@ -46,14 +46,14 @@ export class ChannelAuthService {
 
   async authorize(socketId: string, channelName: string, credentials: ChannelAuthCredentials): Promise<ChannelAuthorization> {
     const client = this.pusher.client;
-    if (!client) throw new UnavailableError(PusherErrorCode.NotConfigured, 'live updates are not configured on this server');
+    if (!client) throw new UnavailableError(ChannelAuthErrorCode.NotConfigured, 'live updates are not configured on this server');
 
     // The widget's token, when sent, is the credential: the API key is then not consulted.
     const grant =
       credentials.conversationToken !== undefined
         ? await this.widgetGrant(credentials.conversationToken, channelName)
         : await this.agentGrant(credentials.authorization, channelName);
-    if (!grant) throw new ForbiddenError(PusherErrorCode.ChannelForbidden, 'not allowed to subscribe to this channel');
+    if (!grant) throw new ForbiddenError(ChannelAuthErrorCode.ChannelForbidden, 'not allowed to subscribe to this channel');
 
     const { auth, channel_data } = client.authorizeChannel(socketId, channelName, grant.presence);
     return channel_data === undefined ? { auth } : { auth, channel_data };

@@ -4,8 +4,8 @@ import { ConversationsModule } from '../conversations/conversations.module';
 import { ChannelAuthController } from './channel-auth.controller';
 import { ChannelAuthService } from './channel-auth.service';
 
-// Pusher's channel authorisation. Apart from the global PusherModule, which stays free of feature
-// modules so that they can use its live updates without an import cycle.
+// Pusher's channel authorisation: a feature over the live layer (LiveModule's Pusher client and channel
+// names), which stays free of feature modules so that every feature can publish into it.
 @Module({
   imports: [AuthModule, ConversationsModule],
   controllers: [ChannelAuthController],
