@@ -1,0 +1,54 @@
+/* global module */
+// The house's layers, checked by `npm run lint` (`depcruise apps libs`): libraries under the app,
+// the live-updates layer under the features, no cycles, and no module reaching into another's
+// repository. Type-only imports count: they tie files together as much as any other.
+const FEATURE_ROOT = '^apps/api/src/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No file depends on itself through others: a cycle ties the modules on it into one.',
+      from: { path: '^(apps|libs)/' },
+      to: { circular: true },
+    },
+    {
+      name: 'libs-below-apps',
+      severity: 'error',
+      comment: 'Libraries (@app/…) never import the app.',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'live-below-features',
+      severity: 'error',
+      comment:
+        'The live-updates layer (apps/api/src/live/) imports no feature, so every feature can publish into it ' +
+        'without a cycle: only itself, the libraries, and the metrics registry.',
+      from: { path: `${FEATURE_ROOT}live/` },
+      to: { path: FEATURE_ROOT, pathNot: [`${FEATURE_ROOT}live/`, `${FEATURE_ROOT}metrics/metrics\\.service\\.ts$`] },
+    },
+    {
+      name: 'metrics-service-imports-no-feature',
+      severity: 'error',
+      comment: 'The metrics registry sits under the live layer and every feature: it imports nothing of the app.',
+      from: { path: `${FEATURE_ROOT}metrics/metrics\\.service\\.ts$` },
+      to: { path: FEATURE_ROOT },
+    },
+    {
+      name: 'no-foreign-repository',
+      severity: 'error',
+      comment: "A module touches another's tables only through that module's service, never its repository.",
+      from: { path: `${FEATURE_ROOT}([^/]+)/` },
+      to: { path: `${FEATURE_ROOT}[^/]+/.*\\.repository\\.ts$`, pathNot: `${FEATURE_ROOT}$1/` },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};
