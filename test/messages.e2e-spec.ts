@@ -1,4 +1,4 @@
-import { IdempotencyInterceptor } from '@app/common';
+import { IdempotencyKeysPurge } from '@app/common';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { conversationRow, createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { BASE, ISO } from './support/desk';
@@ -368,7 +368,7 @@ describe('Conversation messages (Desk v2)', () => {
       await post({ conversationId: c.id, message: 'kept' }).set('Idempotency-Key', 'recent').expect(201);
       await post({ conversationId: c.id, message: 'old' }).set('Idempotency-Key', 'ancient').expect(201);
       await t.db.query(`UPDATE idempotency_keys SET created_at = now() - interval '24 hours 1 minute' WHERE key = 'ancient'`);
-      expect(await t.app.get(IdempotencyInterceptor).purgeExpired()).toBeGreaterThanOrEqual(1);
+      expect(await t.app.get(IdempotencyKeysPurge).purgeExpired()).toBeGreaterThanOrEqual(1);
       const keys = (await t.db.query(`SELECT key FROM idempotency_keys WHERE key IN ('recent', 'ancient')`)).map((r: { key: string }) => r.key);
       expect(keys).toEqual(['recent']);
     });

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { HttpErrorFilter, IdempotencyInterceptor } from '@app/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { HttpErrorFilter, IdempotencyInterceptor, IdempotencyKeysPurge } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { LoggerModule } from 'nestjs-pino';
@@ -31,6 +32,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, logStream)),
         DatabaseModule.forRoot(),
+        // The periodic jobs (@Cron): the service's processes only, never the command line's.
+        ScheduleModule.forRoot(),
         MetricsModule,
         LiveModule,
         ChannelAuthModule,
@@ -50,6 +53,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         IdempotencyInterceptor,
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
+        IdempotencyKeysPurge,
       ],
     };
   }

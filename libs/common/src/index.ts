@@ -19,6 +19,7 @@ export * from './list/list-cursor';
 export * from './list/run-list';
 export * from './idempotency/fingerprint';
 export * from './idempotency/idempotency.interceptor';
+export * from './idempotency/idempotency-keys-purge';
 export * from './idempotency/idempotent.decorator';
 export * from './validation/read-only-audit-fields.dto';
 export * from './errors/database-errors';

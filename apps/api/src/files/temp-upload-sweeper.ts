@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppConfig } from '@app/config';
@@ -9,22 +10,22 @@ const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 
 // Removes abandoned upload spools: a process killed mid-upload leaves its temp file behind. At
 // boot and hourly; a spool younger than an hour may be another process's live upload.
+// No advisory lock, unlike the database's jobs: the spool is on this machine's disk, which processes
+// elsewhere cannot sweep, and two processes here sweeping at once is harmless (rm with force: the
+// second finds the spool gone).
 @Injectable()
-export class TempUploadSweeper implements OnModuleInit, OnModuleDestroy {
+export class TempUploadSweeper implements OnModuleInit {
   private readonly logger = new Logger(TempUploadSweeper.name);
-  private timer?: NodeJS.Timeout;
 
   constructor(private readonly config: AppConfig) {}
 
   onModuleInit(): void {
-    const run = () => void this.sweep().catch((error: Error) => this.logger.warn(`sweeping upload spools failed: ${error.message}`));
-    run();
-    this.timer = setInterval(run, ABANDONED_AFTER_MS);
-    this.timer.unref();
+    void this.run();
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  @Cron(CronExpression.EVERY_HOUR, { name: 'upload-spool-sweep', unrefTimeout: true, waitForCompletion: true })
+  async run(): Promise<void> {
+    await this.sweep().catch((error: Error) => this.logger.warn(`sweeping upload spools failed: ${error.message}`));
   }
 
   // Returns how many spools it removed.

@@ -1,17 +1,19 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
 import { AppConfig } from '@app/config';
-import { Database } from '@app/database';
+import { Database, runExclusively } from '@app/database';
 
 const HOUR_MS = 60 * 60 * 1000;
 const CHUNK = 5_000;
+// This job's advisory lock (runExclusively): one process sweeps at a time, the others skip.
+const SWEEP_LOCK_KEY = 4_815_162_343;
 
 // Deletes stored webhook events past their retention. A replay of one is refused by its time_ms
 // long before (the retry window), and a message's own clientMessageId keeps it unique after, so
-// the retention never drops below the window plus an hour, whatever is configured.
+// the retention never drops below the window plus an hour, whatever is configured. Hourly.
 @Injectable()
-export class WebhookEventsSweeper implements OnModuleInit, OnModuleDestroy {
+export class WebhookEventsSweeper {
   private readonly logger = new Logger(WebhookEventsSweeper.name);
-  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly db: Database,
@@ -22,13 +24,11 @@ export class WebhookEventsSweeper implements OnModuleInit, OnModuleDestroy {
     return Math.max(this.config.PUSHER_WEBHOOK_RETENTION_HOURS * HOUR_MS, this.config.PUSHER_WEBHOOK_MAX_AGE_SECONDS * 1000 + HOUR_MS);
   }
 
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.sweep().catch((error: Error) => this.logger.warn(`sweeping webhook events failed: ${error.message}`)), HOUR_MS);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  @Cron(CronExpression.EVERY_HOUR, { name: 'webhook-events-sweep', unrefTimeout: true, waitForCompletion: true })
+  async run(): Promise<void> {
+    await runExclusively(this.db, SWEEP_LOCK_KEY, () => this.sweep()).catch((error: Error) =>
+      this.logger.warn(`sweeping webhook events failed: ${error.message}`),
+    );
   }
 
   // In chunks, so no statement holds many rows at once. Returns how many it deleted.

@@ -1,10 +1,9 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { EntityManager } from 'typeorm';
 import { ConflictError, UnprocessableError, ValidationError } from '../errors/app-error';
 import { sqlStateOf } from '../errors/database-errors';
 import { requestFingerprint, withoutSecrets } from './fingerprint';
@@ -17,8 +16,8 @@ export const IdempotencyErrorCode = {
 
 const HEADER = 'idempotency-key';
 const MAX_KEY_LENGTH = 255;
-const RETENTION = '24 hours';
-const PURGE_EVERY_MS = 60 * 60 * 1000;
+// How long a key is kept (IdempotencyKeysPurge deletes it after) and holds its answer.
+export const IDEMPOTENCY_KEY_RETENTION = '24 hours';
 
 // An Idempotency-Key as the API key that sent it owns it.
 interface OwnedKey {
@@ -46,9 +45,7 @@ interface StoredAnswer {
 //   neither the work nor the key: the client's retry executes it, once.
 // Keys are kept 24 hours, in PostgreSQL, so every service process sees them.
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, OnModuleDestroy {
-  private purgeTimer?: NodeJS.Timeout;
-
+export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly db: Database,
@@ -80,16 +77,16 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     // The transaction may run again after a deadlock (Database): each attempt claims the key and
     // runs the handler afresh, from the status the route started with.
     const initialStatus = reply.statusCode;
-    return this.db.withTransaction(async (manager) => {
+    return this.db.withTransaction(async () => {
       void reply.status(initialStatus);
-      const stored = await this.claim(manager, owned, fingerprint);
+      const stored = await this.claim(owned, fingerprint);
       if (stored) {
         if (stored.fingerprint !== fingerprint) throw mismatch(options);
         void reply.status(stored.response_status).header('Idempotent-Replayed', 'true');
         return JSON.parse(stored.response_body) as unknown;
       }
       const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      await manager.query(
+      await this.db.query(
         `UPDATE idempotency_keys SET response_status = $4, response_body = $5 WHERE tenant_id = $1 AND api_key_id = $2 AND key = $3`,
         [owned.tenantId, owned.apiKeyId, owned.key, reply.statusCode, JSON.stringify(withoutSecrets(result ?? null))],
       );
@@ -99,18 +96,18 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
 
   // Null when this request now holds the key; else the answer recorded for it. A key claimed by a
   // transaction still running makes the INSERT wait for that transaction's end.
-  private async claim(manager: EntityManager, owned: OwnedKey, fingerprint: string): Promise<StoredAnswer | null> {
+  private async claim(owned: OwnedKey, fingerprint: string): Promise<StoredAnswer | null> {
     const { tenantId, apiKeyId, key } = owned;
     // A whole number from the validated config; SET takes no bound parameters. 0 would mean "wait
     // for ever", so the shortest wait is 1 ms.
-    await manager.query(`SET LOCAL lock_timeout = ${Math.max(1, this.config.IDEMPOTENCY_WAIT_MS)}`);
+    await this.db.query(`SET LOCAL lock_timeout = ${Math.max(1, this.config.IDEMPOTENCY_WAIT_MS)}`);
     let claimed: unknown[];
     try {
-      claimed = await manager.query(
+      claimed = await this.db.query<unknown[]>(
         `INSERT INTO idempotency_keys (tenant_id, api_key_id, key, fingerprint) VALUES ($1, $2, $3, $4)
          ON CONFLICT (tenant_id, api_key_id, key) DO UPDATE
            SET fingerprint = EXCLUDED.fingerprint, response_status = NULL, response_body = NULL, created_at = now()
-           WHERE idempotency_keys.created_at < now() - interval '${RETENTION}'
+           WHERE idempotency_keys.created_at < now() - interval '${IDEMPOTENCY_KEY_RETENTION}'
          RETURNING 1`,
         [tenantId, apiKeyId, key, fingerprint],
       );
@@ -120,29 +117,13 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
       }
       throw error;
     }
-    await manager.query(`SET LOCAL lock_timeout TO DEFAULT`);
+    await this.db.query(`SET LOCAL lock_timeout TO DEFAULT`);
     if (claimed.length > 0) return null;
-    const [stored] = (await manager.query(
+    const [stored] = (await this.db.query(
       `SELECT fingerprint, response_status, response_body FROM idempotency_keys WHERE tenant_id = $1 AND api_key_id = $2 AND key = $3`,
       [tenantId, apiKeyId, key],
     )) as StoredAnswer[];
     return stored;
-  }
-
-  onModuleInit(): void {
-    this.purgeTimer = setInterval(() => void this.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
-    this.purgeTimer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.purgeTimer);
-  }
-
-  async purgeExpired(): Promise<number> {
-    const [, affected] = (await this.db.dataSource.query(
-      `DELETE FROM idempotency_keys WHERE created_at < now() - interval '${RETENTION}'`,
-    )) as [unknown, number];
-    return affected;
   }
 }
 
