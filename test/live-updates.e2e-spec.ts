@@ -3,7 +3,8 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadAppConfig } from '@app/config';
 import Pusher from 'pusher';
 import { createApp } from '../apps/api/src/create-app';
-import { describeError, OutboxDispatcher } from '../apps/api/src/live/outbox-dispatcher';
+import { describeError } from '../apps/api/src/live/outbox-dispatcher';
+import { OutboxPurge } from '../apps/api/src/live/outbox-purge';
 import { PusherService } from '../apps/api/src/live/pusher.service';
 import { BASE } from './support/desk';
 import { customerConversation, customerMessage } from './support/customer-view';
@@ -659,7 +660,7 @@ describe('Live updates through Pusher, via the outbox', () => {
       const pending = await insert('pusher', null);
       const oldEmail = await insert('ticket.customer_notification', '2 days');
 
-      expect(await t.app.get(OutboxDispatcher).purgeDelivered()).toBe(1);
+      expect(await t.app.get(OutboxPurge).purgeDelivered()).toBe(1);
       const left = (await t.db.query(`SELECT id FROM outbox WHERE id = ANY($1) ORDER BY id`, [[old, recent, pending, oldEmail]])).map(
         (r: { id: number }) => r.id,
       );

@@ -2,13 +2,14 @@ import { Global, Module } from '@nestjs/common';
 import { LiveEvents } from './live-events';
 import { OutboxDispatcher } from './outbox-dispatcher';
 import { OutboxMetrics } from './outbox-metrics';
+import { OutboxPurge } from './outbox-purge';
 import { PusherService } from './pusher.service';
 
 // The live-updates layer, under every feature: the Pusher client and webhook keys, the channel names,
 // and the outbox features publish into. Imports no feature, so any feature can use it without a cycle.
 @Global()
 @Module({
-  providers: [PusherService, LiveEvents, OutboxDispatcher, OutboxMetrics],
+  providers: [PusherService, LiveEvents, OutboxDispatcher, OutboxMetrics, OutboxPurge],
   exports: [PusherService, LiveEvents],
 })
 export class LiveModule {}

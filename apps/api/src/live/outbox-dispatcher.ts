@@ -21,9 +21,6 @@ const BACKOFF_CAP_MS = 5 * 60_000;
 const LEASE_MARGIN_MS = 5_000;
 // The loop's own failures (database down) space its ticks out up to this.
 const MAX_IDLE_MS = 10_000;
-// Delivered live updates are kept a day, for inspection, then deleted in chunks.
-const PURGE_EVERY_MS = 10 * 60_000;
-const PURGE_CHUNK = 5_000;
 const MAX_ERROR_LENGTH = 1_000;
 // A tenant's failed deliveries are one warning a minute at most.
 const FAILURE_LOG_INTERVAL_MS = 60_000;
@@ -71,7 +68,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   private tick?: Promise<void>;
   private stopping = false;
   private loopFailures = 0;
-  private nextPurgeAt = 0;
   private readonly failureLog = new TenantLogLimiter(FAILURE_LOG_INTERVAL_MS);
   // Outcomes of claimed rows that could not be recorded (the database went away mid-tick): recorded
   // first thing once it is back, so those rows are free again at once rather than when their lease
@@ -127,10 +123,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   private async runTick(): Promise<void> {
     try {
       await this.dispatchDue();
-      if (Date.now() >= this.nextPurgeAt && !this.stopping) {
-        this.nextPurgeAt = Date.now() + PURGE_EVERY_MS;
-        await this.purgeDelivered();
-      }
       this.loopFailures = 0;
     } catch (error) {
       this.loopFailures = Math.min(this.loopFailures + 1, 10);
@@ -340,23 +332,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
           AND (r.kind = 'delivered' OR o.attempts = r.attempts)`,
       [JSON.stringify(rows), LIVE_EVENTS_TOPIC],
     );
-  }
-
-  // Live updates delivered over a day ago; the emails and every other topic are not ours.
-  async purgeDelivered(): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const [, affected] = (await this.db.dataSource.query(
-        `DELETE FROM outbox
-          WHERE (tenant_id, id) IN (
-                SELECT tenant_id, id FROM outbox
-                 WHERE delivered_at < now() - interval '1 day' AND topic = $1
-                 LIMIT $2)`,
-        [LIVE_EVENTS_TOPIC, PURGE_CHUNK],
-      )) as [unknown, number];
-      deleted += affected;
-      if (affected < PURGE_CHUNK || this.stopping) return deleted;
-    }
   }
 }
 
