@@ -4,7 +4,6 @@ import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { EntityManager } from 'typeorm';
 import { ConflictError, UnprocessableError, ValidationError } from '../errors/app-error';
 import { sqlStateOf } from '../errors/database-errors';
 import { requestFingerprint, withoutSecrets } from './fingerprint';
@@ -80,16 +79,16 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
     // The transaction may run again after a deadlock (Database): each attempt claims the key and
     // runs the handler afresh, from the status the route started with.
     const initialStatus = reply.statusCode;
-    return this.db.withTransaction(async (manager) => {
+    return this.db.withTransaction(async () => {
       void reply.status(initialStatus);
-      const stored = await this.claim(manager, owned, fingerprint);
+      const stored = await this.claim(owned, fingerprint);
       if (stored) {
         if (stored.fingerprint !== fingerprint) throw mismatch(options);
         void reply.status(stored.response_status).header('Idempotent-Replayed', 'true');
         return JSON.parse(stored.response_body) as unknown;
       }
       const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      await manager.query(
+      await this.db.query(
         `UPDATE idempotency_keys SET response_status = $4, response_body = $5 WHERE tenant_id = $1 AND api_key_id = $2 AND key = $3`,
         [owned.tenantId, owned.apiKeyId, owned.key, reply.statusCode, JSON.stringify(withoutSecrets(result ?? null))],
       );
@@ -99,14 +98,14 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
 
   // Null when this request now holds the key; else the answer recorded for it. A key claimed by a
   // transaction still running makes the INSERT wait for that transaction's end.
-  private async claim(manager: EntityManager, owned: OwnedKey, fingerprint: string): Promise<StoredAnswer | null> {
+  private async claim(owned: OwnedKey, fingerprint: string): Promise<StoredAnswer | null> {
     const { tenantId, apiKeyId, key } = owned;
     // A whole number from the validated config; SET takes no bound parameters. 0 would mean "wait
     // for ever", so the shortest wait is 1 ms.
-    await manager.query(`SET LOCAL lock_timeout = ${Math.max(1, this.config.IDEMPOTENCY_WAIT_MS)}`);
+    await this.db.query(`SET LOCAL lock_timeout = ${Math.max(1, this.config.IDEMPOTENCY_WAIT_MS)}`);
     let claimed: unknown[];
     try {
-      claimed = await manager.query(
+      claimed = await this.db.query(
         `INSERT INTO idempotency_keys (tenant_id, api_key_id, key, fingerprint) VALUES ($1, $2, $3, $4)
          ON CONFLICT (tenant_id, api_key_id, key) DO UPDATE
            SET fingerprint = EXCLUDED.fingerprint, response_status = NULL, response_body = NULL, created_at = now()
@@ -120,9 +119,9 @@ export class IdempotencyInterceptor implements NestInterceptor, OnModuleInit, On
       }
       throw error;
     }
-    await manager.query(`SET LOCAL lock_timeout TO DEFAULT`);
+    await this.db.query(`SET LOCAL lock_timeout TO DEFAULT`);
     if (claimed.length > 0) return null;
-    const [stored] = (await manager.query(
+    const [stored] = (await this.db.query(
       `SELECT fingerprint, response_status, response_body FROM idempotency_keys WHERE tenant_id = $1 AND api_key_id = $2 AND key = $3`,
       [tenantId, apiKeyId, key],
     )) as StoredAnswer[];
