@@ -46,6 +46,14 @@ export class Database {
     return this.run(work);
   }
 
+  // A part of the ambient transaction that can fail alone: a savepoint, rolled back to when `work`
+  // throws, so that the transaction stays usable (to read what a unique violation collided with).
+  async savepoint<T>(work: () => Promise<T>): Promise<T> {
+    const ambient = this.ambient.getStore();
+    if (!ambient) throw new Error('a savepoint needs an ambient transaction');
+    return ambient.transaction(() => work());
+  }
+
   // Opens a transaction that everything `work` calls joins.
   async withTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.ambient.getStore()) throw new Error('already inside an ambient transaction');

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
 import { ContactsService } from './contacts.service';
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
@@ -8,7 +9,7 @@ import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Customer, CustomerContact])],
+  imports: [TypeOrmModule.forFeature([Customer, CustomerContact]), AuthModule],
   controllers: [CustomersController],
   providers: [ContactsService, CustomersRepository, CustomersService],
   exports: [ContactsService, CustomersService],

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ListPage, ListQuery, runList } from '@app/common';
+import { ListPage, ListQuery, runList, softDeleteSql } from '@app/common';
 import { Database } from '@app/database';
-import { EntityManager, In } from 'typeorm';
+import { In } from 'typeorm';
 import { MIRRORED_TYPES, PlannedContact } from './contact-plan';
-import { CustomerContact } from './customer-contact.entity';
+import { ContactType, CustomerContact } from './customer-contact.entity';
 import { CUSTOMER_LIST } from './customer-list.definition';
 import { Customer } from './customer.entity';
 
@@ -30,8 +30,8 @@ const mainContactValue = (type: string) => () =>
 export class CustomersRepository {
   constructor(private readonly db: Database) {}
 
-  async findById(tenantId: number, id: number, manager: EntityManager = this.db.manager): Promise<Customer | null> {
-    return manager.findOneBy(Customer, { tenantId, id });
+  async findById(tenantId: number, id: number): Promise<Customer | null> {
+    return this.db.manager.findOneBy(Customer, { tenantId, id });
   }
 
   async findByIds(tenantId: number, ids: readonly number[]): Promise<Customer[]> {
@@ -41,8 +41,8 @@ export class CustomersRepository {
 
   // Locks the customer for the rest of the transaction: changes to one customer's contacts apply
   // one after another, so the main-contact index never sees two requests' halves.
-  async findByIdForUpdate(manager: EntityManager, tenantId: number, id: number): Promise<Customer | null> {
-    return manager
+  async findByIdForUpdate(tenantId: number, id: number): Promise<Customer | null> {
+    return this.db.manager
       .createQueryBuilder(Customer, 'cu')
       .where('cu.tenant_id = :tenantId AND cu.id = :id', { tenantId, id })
       .setLock('for_no_key_update')
@@ -56,14 +56,10 @@ export class CustomersRepository {
 
   // The contacts each customer shows, oldest first, in one query: its active ones, and for a
   // deleted customer those deleted with it (same deleted_at: one transaction's now()).
-  async contactsOf(
-    tenantId: number,
-    customers: readonly Customer[],
-    manager: EntityManager = this.db.manager,
-  ): Promise<Map<number, CustomerContact[]>> {
+  async contactsOf(tenantId: number, customers: readonly Customer[]): Promise<Map<number, CustomerContact[]>> {
     const byCustomer = new Map<number, CustomerContact[]>(customers.map((customer) => [customer.id, []]));
     if (customers.length === 0) return byCustomer;
-    const contacts = await manager
+    const contacts = await this.db.manager
       .createQueryBuilder(CustomerContact, 'cc')
       .innerJoin(Customer, 'cu', 'cu.tenant_id = cc.tenant_id AND cu.id = cc.customer_id')
       .where('cc.tenant_id = :tenantId AND cc.customer_id = ANY(:ids)', { tenantId, ids: [...byCustomer.keys()] })
@@ -74,19 +70,18 @@ export class CustomersRepository {
     return byCustomer;
   }
 
-  async activeContacts(manager: EntityManager, tenantId: number, customerId: number): Promise<CustomerContact[]> {
-    return manager.find(CustomerContact, { where: { tenantId, customerId, state: 'active' }, order: { id: 'ASC' } });
+  async activeContacts(tenantId: number, customerId: number): Promise<CustomerContact[]> {
+    return this.db.manager.find(CustomerContact, { where: { tenantId, customerId, state: 'active' }, order: { id: 'ASC' } });
   }
 
   // Other customers' active contacts with any of these types and values (case-insensitively).
   async findTaken(
-    manager: EntityManager,
     tenantId: number,
     contacts: readonly Pick<PlannedContact, 'type' | 'value'>[],
     exceptCustomerId: number | null,
   ): Promise<TakenContact[]> {
     if (contacts.length === 0) return [];
-    return manager.query(
+    return this.db.query(
       `SELECT cc.customer_id AS "customerId", cc.type, cc.value
          FROM customer_contacts cc
          JOIN unnest($2::text[], $3::text[]) AS wanted(type, value)
@@ -97,22 +92,21 @@ export class CustomersRepository {
     );
   }
 
-  async insertCustomer(manager: EntityManager, values: Partial<Customer>): Promise<number> {
-    const customer = manager.create(Customer, values);
-    await manager.insert(Customer, customer);
+  async insertCustomer(values: Partial<Customer>): Promise<number> {
+    const customer = this.db.manager.create(Customer, values);
+    await this.db.manager.insert(Customer, customer);
     return customer.id;
   }
 
   // Ids follow the given order, so "the oldest of a type" is the first listed.
   async insertContacts(
-    manager: EntityManager,
     tenantId: number,
     customerId: number,
     contacts: readonly Omit<PlannedContact, 'path'>[],
     actorId: number | null,
   ): Promise<number[]> {
     if (contacts.length === 0) return [];
-    const rows: { id: number }[] = await manager.query(
+    const rows: { id: number }[] = await this.db.query(
       `INSERT INTO customer_contacts (tenant_id, customer_id, type, value, is_main, created_by, updated_by)
        SELECT $1, $2, c.type, c.value, c.is_main, $3, $3
          FROM unnest($4::text[], $5::text[], $6::boolean[]) WITH ORDINALITY AS c(type, value, is_main, n)
@@ -125,15 +119,14 @@ export class CustomersRepository {
 
   // Main flags are cleared before any is set: uq_customer_contacts_main is checked row by row.
   async updateContacts(
-    manager: EntityManager,
     tenantId: number,
     contacts: readonly (Omit<PlannedContact, 'path'> & { id: number })[],
     actorId: number,
   ): Promise<void> {
     if (contacts.length === 0) return;
     const ids = contacts.map((c) => c.id);
-    await manager.query(`UPDATE customer_contacts SET is_main = false WHERE tenant_id = $1 AND id = ANY($2) AND is_main`, [tenantId, ids]);
-    await manager.query(
+    await this.db.query(`UPDATE customer_contacts SET is_main = false WHERE tenant_id = $1 AND id = ANY($2) AND is_main`, [tenantId, ids]);
+    await this.db.query(
       `UPDATE customer_contacts cc
           SET type = c.type, value = c.value, is_main = c.is_main, updated_at = now(), updated_by = $2
          FROM unnest($3::bigint[], $4::text[], $5::text[], $6::boolean[]) AS c(id, type, value, is_main)
@@ -143,10 +136,10 @@ export class CustomersRepository {
   }
 
   // Soft: the values are free for others from now on. is_main stays as a record of what it was.
-  async removeContacts(manager: EntityManager, tenantId: number, ids: readonly number[], actorId: number | null): Promise<void> {
+  async removeContacts(tenantId: number, ids: readonly number[], actorId: number | null): Promise<void> {
     if (ids.length === 0) return;
-    await manager.query(
-      `UPDATE customer_contacts SET state = 'deleted', deleted_at = now(), deleted_by = $3
+    await this.db.query(
+      `UPDATE customer_contacts SET ${softDeleteSql('$3')}
         WHERE tenant_id = $1 AND id = ANY($2) AND state = 'active'`,
       [tenantId, [...ids], actorId],
     );
@@ -155,7 +148,6 @@ export class CustomersRepository {
   // One UPDATE: the given fields, updatedAt/updatedBy when `actorId` is given, and with
   // `mirror` the email/phone/mobile columns recomputed from the main active contacts.
   async updateCustomer(
-    manager: EntityManager,
     tenantId: number,
     id: number,
     changes: { fields?: Partial<CustomerFields>; mirror?: boolean; actorId?: number | null },
@@ -164,7 +156,7 @@ export class CustomersRepository {
     if (changes.mirror) for (const type of MIRRORED_TYPES) set[type] = mainContactValue(type);
     if (changes.actorId !== undefined) Object.assign(set, { updatedAt: () => 'now()', updatedBy: changes.actorId });
     if (Object.keys(set).length === 0) return;
-    await manager
+    await this.db.manager
       .createQueryBuilder()
       .update(Customer)
       .set(set as Partial<Customer>)
@@ -172,20 +164,64 @@ export class CustomersRepository {
       .execute();
   }
 
-  // Soft delete with its contacts, in the caller's transaction; updatedAt stays. False when the
+  // Soft delete with its contacts, in the ambient transaction; updatedAt stays. False when the
   // customer was not active.
-  async softDelete(manager: EntityManager, tenantId: number, id: number, actorId: number): Promise<boolean> {
-    const [, affected] = (await manager.query(
-      `UPDATE customers SET state = 'deleted', deleted_at = now(), deleted_by = $3
+  async softDelete(tenantId: number, id: number, actorId: number): Promise<boolean> {
+    const [, affected] = (await this.db.query(
+      `UPDATE customers SET ${softDeleteSql('$3')}
         WHERE tenant_id = $1 AND id = $2 AND state = 'active'`,
       [tenantId, id, actorId],
     )) as [unknown, number];
     if (affected === 0) return false;
-    await manager.query(
-      `UPDATE customer_contacts SET state = 'deleted', deleted_at = now(), deleted_by = $3
+    await this.db.query(
+      `UPDATE customer_contacts SET ${softDeleteSql('$3')}
         WHERE tenant_id = $1 AND customer_id = $2 AND state = 'active'`,
       [tenantId, id, actorId],
     );
     return true;
+  }
+
+  // A customer that never got its contact (the contact's value was taken meanwhile).
+  async deleteUnusedCustomer(tenantId: number, id: number): Promise<void> {
+    await this.db.manager.delete(Customer, { tenantId, id });
+  }
+
+  async findActiveContact(tenantId: number, id: number): Promise<CustomerContact | null> {
+    return this.db.manager.findOneBy(CustomerContact, { tenantId, id, state: 'active' });
+  }
+
+  async getContact(tenantId: number, id: number): Promise<CustomerContact> {
+    return this.db.manager.findOneByOrFail(CustomerContact, { tenantId, id });
+  }
+
+  // Deleted ones too.
+  async findContactsByIds(tenantId: number, ids: readonly number[]): Promise<CustomerContact[]> {
+    if (ids.length === 0) return [];
+    return this.db.query(`SELECT ${this.db.columnsOf(CustomerContact)} FROM customer_contacts WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id`, [
+      tenantId,
+      [...new Set(ids)],
+    ]);
+  }
+
+  // The active contact with this type and a value equal to `value` but for case.
+  async findActiveContactByValue(tenantId: number, type: ContactType, value: string): Promise<CustomerContact | null> {
+    return this.db.manager
+      .createQueryBuilder(CustomerContact, 'cc')
+      // lower(): what uq_customer_contacts_value compares (a row written before normalisation may differ in case).
+      .where('cc.tenant_id = :tenantId AND cc.type = :type AND lower(cc.value) = lower(:value)', { tenantId, type, value })
+      .andWhere(`cc.state = 'active'`)
+      .getOne();
+  }
+
+  // A customer's main contact, or undefined when another customer's active contact has the value.
+  async insertMainContactUnlessTaken(tenantId: number, customerId: number, type: ContactType, value: string, actorId: number | null): Promise<number | undefined> {
+    const inserted: { id: number }[] = await this.db.query(
+      `INSERT INTO customer_contacts (tenant_id, customer_id, type, value, is_main, created_by, updated_by)
+       VALUES ($1, $2, $3, $4, true, $5, $5)
+       ON CONFLICT (tenant_id, type, lower(value)) WHERE state = 'active' DO NOTHING
+       RETURNING id`,
+      [tenantId, customerId, type, value, actorId],
+    );
+    return inserted[0]?.id;
   }
 }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { assertExpectedVersion, ConflictError, ExpectedVersions, isUniqueViolation, ListQuery, NotFoundError, PageMeta } from '@app/common';
 import { Database } from '@app/database';
-import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
-import { ContactsInput, PlannedContact, PlanMode, contactKey, planContacts } from './contact-plan';
+import { ContactPlan, ContactsInput, PlannedContact, PlanMode, contactKey, planContacts } from './contact-plan';
 import { PHONE_CONTACT_TYPES } from './contact-normalization';
 import { customerVersion } from './contacts.presenter';
 import { ContactsService } from './contacts.service';
@@ -45,13 +44,13 @@ export class CustomersService {
     const { tenantId, userId } = principal;
     const plan = planContacts([], input, 'create', await this.contacts.normalizerFor(tenantId, mayGivePhones(input)));
     plan.errors.throwIfAny();
-    const id = await this.db.transaction(async (manager) => {
-      await this.assertContactsFree(manager, tenantId, null, plan.claims);
-      return this.guardContactRace(manager, tenantId, null, plan.claims, async (tx) => {
+    const id = await this.db.transaction(async () => {
+      await this.assertContactsFree(tenantId, null, plan.claims);
+      return this.guardContactRace(tenantId, null, plan.claims, async () => {
         const fields = fieldsOf(input, 'create');
-        const id = await this.customers.insertCustomer(tx, { tenantId, ...fields, createdBy: userId, updatedBy: userId });
-        await this.customers.insertContacts(tx, tenantId, id, plan.insert, userId);
-        await this.customers.updateCustomer(tx, tenantId, id, { mirror: true });
+        const id = await this.customers.insertCustomer({ tenantId, ...fields, createdBy: userId, updatedBy: userId });
+        await this.customers.insertContacts(tenantId, id, plan.insert, userId);
+        await this.customers.updateCustomer(tenantId, id, { mirror: true });
         return id;
       });
     });
@@ -84,9 +83,9 @@ export class CustomersService {
   // customer changes nothing.
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
-    await this.db.transaction(async (manager) => {
-      if (await this.customers.softDelete(manager, tenantId, id, userId)) return;
-      if (!(await this.customers.findById(tenantId, id, manager))) throw this.notFound(id);
+    await this.db.transaction(async () => {
+      if (await this.customers.softDelete(tenantId, id, userId)) return;
+      if (!(await this.customers.findById(tenantId, id))) throw this.notFound(id);
     });
   }
 
@@ -102,60 +101,57 @@ export class CustomersService {
 
   // With `expected`, only over one of those versions, checked on the locked row.
   private async change(principal: Principal, id: number, input: CustomerInput, mode: PlanMode, expected?: ExpectedVersions): Promise<CustomerView> {
-    const { tenantId, userId } = principal;
-    await this.db.transaction(async (manager) => {
-      const customer = await this.customers.findByIdForUpdate(manager, tenantId, id);
-      if (!customer) throw this.notFound(id);
-      await assertExpectedVersion(expected, async () => customerVersion(await this.getById(principal, id)), `customer ${id}`);
-      if (customer.state === 'deleted') throw new ConflictError(CustomerErrorCode.Deleted, `customer ${id} is deleted`);
-      const normalizer = await this.contacts.normalizerFor(tenantId, mayGivePhones(input), manager);
-      const plan = planContacts(await this.customers.activeContacts(manager, tenantId, id), input, mode, normalizer);
+    const { tenantId } = principal;
+    await this.db.transaction(async () => {
+      const customer = await this.lockActive(principal, id, expected);
+      const normalizer = await this.contacts.normalizerFor(tenantId, mayGivePhones(input));
+      const plan = planContacts(await this.customers.activeContacts(tenantId, id), input, mode, normalizer);
       plan.errors.throwIfAny();
       const fields = changedFields(customer, fieldsOf(input, mode));
       if (!plan.changed && Object.keys(fields).length === 0) return;
-
-      await this.assertContactsFree(manager, tenantId, id, plan.claims);
-      await this.guardContactRace(manager, tenantId, id, plan.claims, async (tx) => {
-        // Removals first, so a value removed from one contact may be given to another.
-        await this.customers.removeContacts(
-          tx,
-          tenantId,
-          plan.remove.map((contact) => contact.id),
-          userId,
-        );
-        await this.customers.updateContacts(tx, tenantId, plan.update, userId);
-        await this.customers.insertContacts(tx, tenantId, id, plan.insert, userId);
-        await this.customers.updateCustomer(tx, tenantId, id, { fields, mirror: plan.changed, actorId: userId });
-      });
+      await this.assertContactsFree(tenantId, id, plan.claims);
+      await this.guardContactRace(tenantId, id, plan.claims, () => this.applyChange(principal, id, plan, fields));
     });
     return this.getById(principal, id);
   }
 
-  private async assertContactsFree(
-    manager: EntityManager,
-    tenantId: number,
-    customerId: number | null,
-    claims: PlannedContact[],
-  ): Promise<void> {
-    const taken = await this.customers.findTaken(manager, tenantId, claims, customerId);
+  // The customer, locked for the rest of the transaction: it exists, is active, and is at one of
+  // the `expected` versions.
+  private async lockActive(principal: Principal, id: number, expected?: ExpectedVersions): Promise<Customer> {
+    const customer = await this.customers.findByIdForUpdate(principal.tenantId, id);
+    if (!customer) throw this.notFound(id);
+    await assertExpectedVersion(expected, async () => customerVersion(await this.getById(principal, id)), `customer ${id}`);
+    if (customer.state === 'deleted') throw new ConflictError(CustomerErrorCode.Deleted, `customer ${id} is deleted`);
+    return customer;
+  }
+
+  private async applyChange(principal: Principal, id: number, plan: ContactPlan, fields: Partial<CustomerFields>): Promise<void> {
+    const { tenantId, userId } = principal;
+    // Removals first, so a value removed from one contact may be given to another.
+    await this.customers.removeContacts(
+      tenantId,
+      plan.remove.map((contact) => contact.id),
+      userId,
+    );
+    await this.customers.updateContacts(tenantId, plan.update, userId);
+    await this.customers.insertContacts(tenantId, id, plan.insert, userId);
+    await this.customers.updateCustomer(tenantId, id, { fields, mirror: plan.changed, actorId: userId });
+  }
+
+  private async assertContactsFree(tenantId: number, customerId: number | null, claims: PlannedContact[]): Promise<void> {
+    const taken = await this.customers.findTaken(tenantId, claims, customerId);
     if (taken.length > 0) throw contactTaken(claims, taken);
   }
 
   // Runs `work` in a savepoint. A request that took one of these values between our check and
   // our write makes the unique index fire: the savepoint keeps the transaction usable to name
   // the winner, and the answer is the same 409 as when the check sees it.
-  private async guardContactRace<T>(
-    manager: EntityManager,
-    tenantId: number,
-    customerId: number | null,
-    claims: PlannedContact[],
-    work: (manager: EntityManager) => Promise<T>,
-  ): Promise<T> {
+  private async guardContactRace<T>(tenantId: number, customerId: number | null, claims: PlannedContact[], work: () => Promise<T>): Promise<T> {
     try {
-      return await manager.transaction(work);
+      return await this.db.savepoint(work);
     } catch (error) {
       if (!isUniqueViolation(error, 'uq_customer_contacts_value')) throw error;
-      throw contactTaken(claims, await this.customers.findTaken(manager, tenantId, claims, customerId));
+      throw contactTaken(claims, await this.customers.findTaken(tenantId, claims, customerId));
     }
   }
 

@@ -333,13 +333,12 @@ export class ConversationsService {
       return undefined;
     }
     if (byId !== undefined) {
-      const contact = await this.contacts.findActiveContact(tenantId, byId, manager);
+      const contact = await this.contacts.findActiveContact(tenantId, byId);
       if (!contact) errors.add(key, Messages.notFound);
       return contact?.id;
     }
     if (input.contact?.type !== undefined && input.contact.value !== undefined) {
       const contact = await this.contacts.findOrCreateContact(
-        manager,
         tenantId,
         { type: input.contact.type, value: input.contact.value },
         userId,
@@ -360,7 +359,7 @@ export class ConversationsService {
   ): Promise<{ add: number[]; remove: number[] }> {
     const add = refs.filter((userRef) => !userRef.delete).map((userRef) => userRef.id);
     const remove = refs.filter((userRef) => userRef.delete).map((userRef) => userRef.id);
-    const found = new Set((await this.users.findActiveByIds(tenantId, add, manager)).map((user) => user.id));
+    const found = new Set((await this.users.findActiveByIds(tenantId, add)).map((user) => user.id));
     refs.forEach((userRef, index) => {
       if (!userRef.delete && !found.has(userRef.id)) errors.add(`users[${index}].id`, Messages.notFound);
     });

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@app/config';
 import { FileStorage } from './file-storage';
 import { FilesController } from './files.controller';
+import { FilesRepository } from './files.repository';
 import { FilesService } from './files.service';
 import { LocalFileStorage } from './local-file-storage';
 import { StoredFile } from './stored-file.entity';
@@ -12,6 +13,7 @@ import { TempUploadSweeper } from './temp-upload-sweeper';
   imports: [TypeOrmModule.forFeature([StoredFile])],
   controllers: [FilesController],
   providers: [
+    FilesRepository,
     FilesService,
     TempUploadSweeper,
     {

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { FieldErrorsBuilder, Messages, NotFoundError } from '@app/common';
 import { Database } from '@app/database';
-import { In, SelectQueryBuilder } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { FileStorage, StoredContent } from './file-storage';
 import { FileErrorCode } from './files.errors';
+import { FilesRepository, NewFile } from './files.repository';
 import { StoredFile } from './stored-file.entity';
 import { FileUpload } from './uploaded-file';
 
@@ -32,13 +32,13 @@ export interface UploadingConversation {
 export class FilesService {
   constructor(
     private readonly db: Database,
+    private readonly files: FilesRepository,
     private readonly storage: FileStorage,
   ) {}
 
   // The tenant's active files among these ids (messages and tickets refer to files by id).
   async findActiveByIds(tenantId: number, ids: readonly number[]): Promise<StoredFile[]> {
-    if (ids.length === 0) return [];
-    return this.db.manager.find(StoredFile, { where: { tenantId, id: In([...new Set(ids)]), state: 'active' }, order: { id: 'ASC' } });
+    return this.files.findByIds(tenantId, ids, true);
   }
 
   // Attachments named by a body (`files`): each must be an active file of the tenant, or the error
@@ -70,8 +70,7 @@ export class FilesService {
 
   // Deleted ones too: a message still shows what it was sent with.
   async findByIds(tenantId: number, ids: readonly number[]): Promise<StoredFile[]> {
-    if (ids.length === 0) return [];
-    return this.db.manager.find(StoredFile, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
+    return this.files.findByIds(tenantId, ids, false);
   }
 
   // The bytes are stored first and the row written after, so a row always has its bytes. If the
@@ -88,11 +87,11 @@ export class FilesService {
     return this.store(conversation.tenantId, upload, { conversationId: conversation.id, contactId: conversation.contactId });
   }
 
-  private async store(tenantId: number, upload: FileUpload, owner: Partial<StoredFile>): Promise<StoredFile> {
+  private async store(tenantId: number, upload: FileUpload, owner: Pick<NewFile, 'conversationId' | 'contactId' | 'createdBy' | 'updatedBy'>): Promise<StoredFile> {
     const { key } = await this.storage.put(tenantId, upload.open());
     try {
-      return await this.db.transaction(async (manager) => {
-        const file = manager.create(StoredFile, {
+      return await this.db.transaction(() =>
+        this.files.insert({
           tenantId,
           filename: upload.filename,
           mimeType: upload.mimeType,
@@ -100,10 +99,8 @@ export class FilesService {
           sha256: upload.sha256,
           storageKey: key,
           ...owner,
-        });
-        await manager.insert(StoredFile, file);
-        return manager.findOneByOrFail(StoredFile, { tenantId, id: file.id });
-      });
+        }),
+      );
     } catch (error) {
       await this.storage.remove(key).catch(() => undefined);
       throw error;
@@ -112,7 +109,7 @@ export class FilesService {
 
   // Deleted files too, as other resources show them; another tenant's are not found.
   async getById(tenantId: number, id: number): Promise<StoredFile> {
-    const file = await this.db.manager.findOneBy(StoredFile, { tenantId, id });
+    const file = await this.files.findById(tenantId, id);
     if (!file) throw notFound(id);
     return file;
   }
@@ -120,24 +117,16 @@ export class FilesService {
   // The bytes of an active file, opened: a row whose bytes are missing is a fault (a 500 that is
   // logged), not a 404 the client could do something about.
   async openContent(tenantId: number, id: number): Promise<FileContent> {
-    return this.open(id, (query) => query.where(`f.tenant_id = :tenantId AND f.id = :id AND f.state = 'active'`, { tenantId, id }));
+    return this.open(id, await this.files.findActiveWithKey(tenantId, id));
   }
 
   // What a conversation's token may download: an active file uploaded for the conversation or
   // attached to one of its active messages. Anything else is the 404 of an unknown id.
   async openForConversation(tenantId: number, conversationId: number, id: number): Promise<FileContent> {
-    return this.open(id, (query) =>
-      query.where(`f.tenant_id = :tenantId AND f.id = :id AND f.state = 'active'`, { tenantId, id }).andWhere(
-        `(f.conversation_id = :conversationId OR EXISTS (
-           SELECT 1 FROM conversation_messages m
-            WHERE m.tenant_id = f.tenant_id AND m.conversation_id = :conversationId AND m.state = 'active' AND f.id = ANY (m.file_ids)))`,
-        { conversationId },
-      ),
-    );
+    return this.open(id, await this.files.findActiveWithKeyInConversation(tenantId, conversationId, id));
   }
 
-  private async open(id: number, where: (query: SelectQueryBuilder<StoredFile>) => SelectQueryBuilder<StoredFile>): Promise<FileContent> {
-    const file = await where(this.db.manager.createQueryBuilder(StoredFile, 'f').addSelect('f.storageKey')).getOne();
+  private async open(id: number, file: StoredFile | null): Promise<FileContent> {
     if (!file) throw notFound(id);
     const content = await this.storage.open(file.storageKey);
     if (content.size !== file.size) {

@@ -205,7 +205,7 @@ export class MessagesService {
       return { userId: null, contactId: null };
     }
     if (input.contactId !== undefined) {
-      const contact = await this.contacts.findActiveContact(principal.tenantId, input.contactId, manager);
+      const contact = await this.contacts.findActiveContact(principal.tenantId, input.contactId);
       if (!contact) errors.add('contactId', Messages.notFound);
       else if (customerId !== undefined && contact.customerId !== customerId) {
         errors.add('contactId', "must be a contact of the conversation's customer");
@@ -214,7 +214,7 @@ export class MessagesService {
     }
     const userId = input.userId ?? principal.userId;
     if (input.userId !== undefined) {
-      const [user] = await this.users.findActiveByIds(principal.tenantId, [userId], manager);
+      const [user] = await this.users.findActiveByIds(principal.tenantId, [userId]);
       if (!user) errors.add('userId', Messages.notFound);
     }
     return { userId, contactId: null };

@@ -265,7 +265,7 @@ export class TicketComposer {
     }
     // In normal form: a look-alike of a customer's address is that customer.
     const email = normalizeEmail(ref.email!);
-    const contact = await this.contacts.findContactByValue(manager, tenantId, { type: 'email', value: email });
+    const contact = await this.contacts.findContactByValue(tenantId, { type: 'email', value: email });
     if (!contact) return { id: null, contactId: null, email };
     const customer = await manager.findOneByOrFail(Customer, { tenantId, id: contact.customerId });
     return { id: customer.id, contactId: contact.id, email: customer.email };
@@ -337,7 +337,7 @@ export class TicketComposer {
   }
 
   async activeAgent(manager: EntityManager, tenantId: number, id: number, path: string, errors: FieldErrorsBuilder): Promise<void> {
-    const [user] = await this.users.findActiveByIds(tenantId, [id], manager);
+    const [user] = await this.users.findActiveByIds(tenantId, [id]);
     if (!user) errors.add(path, 'must be an active agent of the tenant');
   }
 

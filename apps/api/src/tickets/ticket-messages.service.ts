@@ -45,7 +45,7 @@ export class TicketMessagesService {
       const fileIds = await this.files.checkActiveIds(tenantId, input.files ?? [], errors);
       if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
       if (input.contact) {
-        const contact = await this.contacts.findActiveContact(tenantId, input.contact.id, manager);
+        const contact = await this.contacts.findActiveContact(tenantId, input.contact.id);
         if (!contact) errors.add('contact.id', Messages.notFound);
         else if (contact.customerId !== ticket.customerId) errors.add('contact.id', "must be a contact of the ticket's customer");
         if (input.threadType === 'note') errors.add('threadType', 'must be "message": notes are written by agents');

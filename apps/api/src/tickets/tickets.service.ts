@@ -149,7 +149,7 @@ export class TicketsService {
       errors.throwIfAny();
 
       if (newCustomerEmail !== null) {
-        const contact = await this.contacts.findOrCreateContact(manager, tenantId, { type: 'email', value: newCustomerEmail }, userId);
+        const contact = await this.contacts.findOrCreateContact(tenantId, { type: 'email', value: newCustomerEmail }, userId);
         set('customerId', contact.customerId);
         set('contactId', contact.id);
       }
@@ -216,7 +216,7 @@ export class TicketsService {
     const { tenantId, userId } = principal;
     const ticket = { ...draft.ticket };
     if (draft.customerEmail !== null) {
-      const contact = await this.contacts.findOrCreateContact(manager, tenantId, { type: 'email', value: draft.customerEmail }, userId);
+      const contact = await this.contacts.findOrCreateContact(tenantId, { type: 'email', value: draft.customerEmail }, userId);
       Object.assign(ticket, { customerId: contact.customerId, contactId: contact.id });
     }
     const tagIds = [...draft.tagIds, ...(await this.tickets.findOrCreateTags(manager, tenantId, draft.tagNames, userId))];

@@ -50,22 +50,28 @@ export function toProblem(exception: unknown): Problem | null {
   if (exception instanceof AppError) {
     return { status: statusOf(exception.kind), code: exception.code, message: exception.message, fields: exception.fields };
   }
-  if (exception instanceof HttpException) {
-    const status = exception.getStatus();
-    // A check that reports something down (the readiness probe) answers 503 as it is.
-    if (status === 503) return { status, code: 'SERVICE_UNAVAILABLE', message: exception.message };
-    if (status >= 500) return null;
-    const response = exception.getResponse();
-    const message =
-      typeof response === 'string'
-        ? response
-        : String((response as { message?: unknown }).message ?? exception.message);
-    return { status, code: `HTTP_${status}`, message };
-  }
+  if (exception instanceof HttpException) return httpProblem(exception);
   // Out of time (HTTP_REQUEST_TIMEOUT_MS) before anything of it committed.
   if (exception instanceof DeadlineExceededError) {
     return { status: 503, code: REQUEST_TIMEOUT, message: exception.message };
   }
+  return databaseProblem(exception) ?? fastifyProblem(exception);
+}
+
+function httpProblem(exception: HttpException): Problem | null {
+  const status = exception.getStatus();
+  // A check that reports something down (the readiness probe) answers 503 as it is.
+  if (status === 503) return { status, code: 'SERVICE_UNAVAILABLE', message: exception.message };
+  if (status >= 500) return null;
+  const response = exception.getResponse();
+  const message =
+    typeof response === 'string'
+      ? response
+      : String((response as { message?: unknown }).message ?? exception.message);
+  return { status, code: `HTTP_${status}`, message };
+}
+
+function databaseProblem(exception: unknown): Problem | null {
   // Two transactions that each waited on the other: PostgreSQL aborted this one, nothing of it was
   // written, and the same request sent again succeeds.
   const sqlState = sqlStateOf(exception);
@@ -82,7 +88,11 @@ export function toProblem(exception: unknown): Problem | null {
       retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
     };
   }
-  // Fastify's own client errors (body too large, unsupported media type, …) carry a statusCode.
+  return null;
+}
+
+// Fastify's own client errors (body too large, unsupported media type, …) carry a statusCode.
+function fastifyProblem(exception: unknown): Problem | null {
   const fastifyError = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
   if (
     typeof fastifyError?.statusCode === 'number' &&

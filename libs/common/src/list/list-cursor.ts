@@ -21,10 +21,15 @@ export function decodeCursor(text: string): ListCursor | null {
   if (!Array.isArray(parsed) || parsed.length !== 6) return null;
   const [version, orderBy, orderMode, value, id, filter] = parsed as unknown[];
   if (version !== VERSION || typeof orderBy !== 'string' || typeof filter !== 'string') return null;
-  if (orderMode !== 'asc' && orderMode !== 'desc') return null;
-  if (value !== null && (typeof value !== 'string' || value.length > 1000)) return null;
-  if (!Number.isSafeInteger(id) || (id as number) < 1) return null;
+  if (!isCursorPosition(orderMode, value, id)) return null;
   return { orderBy, orderMode: orderMode as OrderMode, value: value as string | null, id: id as number, filter };
+}
+
+// The order and the last row's key that a cursor carries, as encodeCursor writes them.
+function isCursorPosition(orderMode: unknown, value: unknown, id: unknown): boolean {
+  if (orderMode !== 'asc' && orderMode !== 'desc') return false;
+  if (value !== null && (typeof value !== 'string' || value.length > 1000)) return false;
+  return Number.isSafeInteger(id) && (id as number) >= 1;
 }
 
 // What a cursor is bound to: the filter, and the scope of the list (e.g. one conversation).

@@ -19,44 +19,51 @@ export function parseListQuery(raw: RawQuery, spec: ListSpec, limits: FilterLimi
   const page = parsePositiveInteger(raw.page, 'page', 1, errors);
   // Larger page sizes are clamped rather than refused, as Teamwork does.
   const pageSize = Math.min(parsePositiveInteger(raw.pageSize, 'pageSize', DEFAULT_PAGE_SIZE, errors), MAX_PAGE_SIZE);
-
   const cursor = parseCursor(raw, spec, errors);
-
-  // A cursor carries its order; orderBy and orderMode may repeat it but not change it.
-  const orderBy = single(raw.orderBy, 'orderBy', errors) ?? cursor?.orderBy ?? spec.defaultOrderBy;
-  if (!spec.sortable.includes(orderBy)) errors.add('orderBy', Messages.oneOf(spec.sortable));
-
-  const orderModeRaw = single(raw.orderMode, 'orderMode', errors)?.toLowerCase() ?? cursor?.orderMode ?? spec.defaultOrderMode;
-  if (!ORDER_MODES.includes(orderModeRaw as OrderMode)) errors.add('orderMode', Messages.oneOf(ORDER_MODES));
-  if (cursor && (cursor.orderBy !== orderBy || cursor.orderMode !== orderModeRaw)) {
-    errors.add('cursor', 'was issued for another order; drop orderBy and orderMode, or start from the first page');
-  }
-
+  const { orderBy, orderMode } = parseOrder(raw, spec, cursor, errors);
   const fields = parseList(raw.fields, 'fields', spec.fields, errors);
   const includes = parseList(raw.includes, 'includes', [...spec.includes, 'all'], errors);
-
-  let filter: FilterNode | null = null;
-  let filtersState = false;
-  const filterRaw = single(raw.filter, 'filter', errors);
-  if (filterRaw !== undefined && filterRaw.trim() !== '') {
-    const parsed = parseFilter(filterRaw, spec, limits);
-    errors.merge(parsed.errors);
-    filter = parsed.node;
-    filtersState = parsed.fields.has(spec.stateField);
-  }
+  const { filter, filtersState } = parseListFilter(raw, spec, limits, errors);
 
   errors.throwIfAny();
   return {
     page,
     pageSize,
     orderBy,
-    orderMode: orderModeRaw as OrderMode,
+    orderMode,
     filter,
     filtersState,
     cursor,
     fields: fields && fields.length > 0 ? fields : null,
     includes: new Set(includes?.includes('all') ? spec.includes : (includes ?? [])),
   };
+}
+
+// A cursor carries its order; orderBy and orderMode may repeat it but not change it.
+function parseOrder(raw: RawQuery, spec: ListSpec, cursor: ListCursor | null, errors: FieldErrorsBuilder): { orderBy: string; orderMode: OrderMode } {
+  const orderBy = single(raw.orderBy, 'orderBy', errors) ?? cursor?.orderBy ?? spec.defaultOrderBy;
+  if (!spec.sortable.includes(orderBy)) errors.add('orderBy', Messages.oneOf(spec.sortable));
+
+  const orderMode = single(raw.orderMode, 'orderMode', errors)?.toLowerCase() ?? cursor?.orderMode ?? spec.defaultOrderMode;
+  if (!ORDER_MODES.includes(orderMode as OrderMode)) errors.add('orderMode', Messages.oneOf(ORDER_MODES));
+  if (cursor && (cursor.orderBy !== orderBy || cursor.orderMode !== orderMode)) {
+    errors.add('cursor', 'was issued for another order; drop orderBy and orderMode, or start from the first page');
+  }
+  return { orderBy, orderMode: orderMode as OrderMode };
+}
+
+// `filtersState`: the filter names the state field, so deleted rows are not hidden.
+function parseListFilter(
+  raw: RawQuery,
+  spec: ListSpec,
+  limits: FilterLimits,
+  errors: FieldErrorsBuilder,
+): { filter: FilterNode | null; filtersState: boolean } {
+  const text = single(raw.filter, 'filter', errors);
+  if (text === undefined || text.trim() === '') return { filter: null, filtersState: false };
+  const parsed = parseFilter(text, spec, limits);
+  errors.merge(parsed.errors);
+  return { filter: parsed.node, filtersState: parsed.fields.has(spec.stateField) };
 }
 
 function parseCursor(raw: RawQuery, spec: ListSpec, errors: FieldErrorsBuilder): ListCursor | null {

@@ -150,7 +150,7 @@ export class TicketSettingsService {
       activeIds: async (kind, ids) => {
         const rows =
           kind === 'users'
-            ? await this.users.findActiveByIds(tenantId, ids, manager)
+            ? await this.users.findActiveByIds(tenantId, ids)
             : await this.settings.findActiveByIds(manager, SETTING_DEFINITIONS[kind] as Pick<SettingDefinition, 'entity' | 'list'>, tenantId, ids);
         return new Set(rows.map((row) => row.id));
       },
