@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Each table has one owning module (docs/architecture.md, "Modules"): only that module's files name
+// it in SQL or hand its entity to the ORM. Others go through the owner's service. Run by `npm run lint`.
+//
+// A module is a folder of apps/api/src (tickets/settings is its own), or a library. An entity's
+// owner is the module holding its file; the tables without an entity are listed below.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const SOURCES = ['apps/api/src', 'libs'];
+
+const TABLES_WITHOUT_ENTITY = {
+  conversation_members: 'conversations',
+  ticket_tags: 'tickets',
+  ticket_custom_field_values: 'tickets',
+  webhook_events: 'webhooks',
+  outbox: 'live',
+  idempotency_keys: 'libs/common',
+};
+
+// Reads that join another module's table, each for a reason that a service call cannot serve
+// (a filter or an order inside one indexed statement). Writes are never allowed here.
+// `module → table: why`.
+const ALLOWED_READS = new Map([]);
+
+function files(dir) {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return files(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+function moduleOf(path) {
+  const parts = relative(ROOT, join(ROOT, path)).split(sep);
+  if (parts[0] === 'libs') return `libs/${parts[1]}`;
+  const [feature, sub] = parts.slice(3);
+  if (feature === 'tickets' && sub === 'settings') return 'tickets/settings';
+  return feature.endsWith('.ts') ? 'app' : feature;
+}
+
+const sources = SOURCES.flatMap(files).map((path) => ({ path, module: moduleOf(path), text: readFileSync(join(ROOT, path), 'utf8') }));
+
+const tableOwner = new Map(Object.entries(TABLES_WITHOUT_ENTITY));
+const entityOwner = new Map();
+for (const { module, text } of sources) {
+  for (const [, name, table] of text.matchAll(/@Entity\(\s*\{\s*name:\s*'([a-z_]+)'\s*\}\s*\)\s*export class (\w+)/g).map(([all, t, c]) => [all, c, t])) {
+    tableOwner.set(table, module);
+    entityOwner.set(name, module);
+  }
+}
+
+const SQL_TABLE = /\b(FROM|JOIN|INTO|UPDATE)\s+([a-z_][a-z0-9_]*)\b/g;
+const ORM_ENTITY = /\.(getRepository|find\w*|exists\w*|count\w*|update|insert|delete|increment|decrement|save|upsert|createQueryBuilder|from|innerJoin\w*|leftJoin\w*)\(\s*([A-Z]\w+)\s*[,)]/g;
+const WRITES = new Set(['INTO', 'UPDATE', 'update', 'insert', 'delete', 'increment', 'decrement', 'save', 'upsert']);
+
+const problems = [];
+for (const { path, module, text } of sources) {
+  const lines = text.split('\n');
+  const report = (index, verb, table, owner) => {
+    const line = text.slice(0, index).split('\n').length;
+    const reason = ALLOWED_READS.get(`${module} → ${table}`);
+    if (reason && !WRITES.has(verb)) return;
+    problems.push(`${path}:${line}: ${module} ${WRITES.has(verb) ? 'writes' : 'reads'} ${table}, owned by ${owner}: ${lines[line - 1].trim().slice(0, 100)}`);
+  };
+  for (const match of text.matchAll(SQL_TABLE)) {
+    const owner = tableOwner.get(match[2]);
+    if (owner && owner !== module) report(match.index, match[1], match[2], owner);
+  }
+  for (const match of text.matchAll(ORM_ENTITY)) {
+    const owner = entityOwner.get(match[2]);
+    if (owner && owner !== module) report(match.index, match[1], match[2], owner);
+  }
+}
+
+if (problems.length > 0) {
+  console.error(`${problems.length} table(s) touched outside their owning module:\n${problems.join('\n')}`);
+  process.exit(1);
+}
+console.log(`tables: ${tableOwner.size} tables, each touched only by its owner`);
