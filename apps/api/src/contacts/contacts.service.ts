@@ -105,4 +105,19 @@ export class ContactsService {
       .andWhere(`cc.state = 'active'`)
       .getOne();
   }
+
+  // The tenant's customer with this id, deleted ones too (a ticket's customer by reference).
+  async findCustomer(tenantId: number, id: number): Promise<Customer | null> {
+    return this.customers.findById(tenantId, id);
+  }
+
+  // The contact a new ticket for this customer is with: its main email, else its oldest active contact.
+  async ticketContactId(tenantId: number, customerId: number): Promise<number | null> {
+    const [row] = await this.db.query<{ id: number }[]>(
+      `SELECT id FROM customer_contacts WHERE tenant_id = $1 AND customer_id = $2 AND state = 'active'
+        ORDER BY (type = 'email' AND is_main) DESC, id LIMIT 1`,
+      [tenantId, customerId],
+    );
+    return row?.id ?? null;
+  }
 }
