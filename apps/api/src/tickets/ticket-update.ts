@@ -19,10 +19,6 @@ export class TicketChanges {
   set<K extends keyof Ticket>(key: K, value: Ticket[K]): void {
     if (!same(value, this.current[key])) this.values[key] = value;
   }
-
-  get any(): boolean {
-    return Object.keys(this.values).length > 0;
-  }
 }
 
 // A PATCH body, checked: nothing in it refers to anything the tenant lacks.
