@@ -4,6 +4,7 @@ import { AppConfig } from '@app/config';
 import { TenantsService } from '../auth/tenants.service';
 import { ContactNormalizer, isPhoneRegion, PHONE_CONTACT_TYPES } from './contact-normalization';
 import { ContactType, CustomerContact } from './customer-contact.entity';
+import { Customer } from './customer.entity';
 import { CustomersRepository } from './customers.repository';
 
 export interface ContactInput {
@@ -68,5 +69,15 @@ export class ContactsService {
     const value = normalizer.value(input.type, input.value);
     if (value === null) throw ValidationError.of(path, normalizer.unreadablePhone);
     return value;
+  }
+
+  // The tenant's customer with this id, deleted ones too (a ticket's customer by reference).
+  async findCustomer(tenantId: number, id: number): Promise<Customer | null> {
+    return this.customers.findById(tenantId, id);
+  }
+
+  // The contact a new ticket for this customer is with: its main email, else its oldest active contact.
+  async ticketContactId(tenantId: number, customerId: number): Promise<number | null> {
+    return this.customers.ticketContactId(tenantId, customerId);
   }
 }

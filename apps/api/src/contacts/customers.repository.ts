@@ -224,4 +224,14 @@ export class CustomersRepository {
     );
     return inserted[0]?.id;
   }
+
+  // A new ticket's contact for this customer: its main email, else its oldest active contact.
+  async ticketContactId(tenantId: number, customerId: number): Promise<number | null> {
+    const [row] = await this.db.query<{ id: number }[]>(
+      `SELECT id FROM customer_contacts WHERE tenant_id = $1 AND customer_id = $2 AND state = 'active'
+        ORDER BY (type = 'email' AND is_main) DESC, id LIMIT 1`,
+      [tenantId, customerId],
+    );
+    return row?.id ?? null;
+  }
 }

@@ -32,7 +32,7 @@ export class ConversionService {
           { ticket_id: [`already converted to ticket ${conversation.ticketId}`] },
         );
       }
-      const ticketId = await this.tickets.createIn(manager, principal, input, {
+      const ticketId = await this.tickets.createIn(principal, input, {
         conversationId,
         customerId: source.customerId,
         contactId: conversation.contactId,

@@ -84,3 +84,14 @@ export interface ThreadMessageInput {
   // Moves the ticket to this status with the reply, as agents do when answering.
   status?: RefInput | null;
 }
+
+// What a converted conversation brings to its ticket: defaults the body may override.
+export interface TicketOrigin {
+  conversationId: number;
+  customerId: number;
+  contactId: number;
+  // The conversation's agent, when it has exactly one.
+  agentId: number | null;
+  // The first chat message, for the subject and preview when the body gives none.
+  firstMessage: string | null;
+}

@@ -4,12 +4,14 @@ import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
-import { TicketComposer } from './ticket-composer';
 import { ThreadMessageInput } from './ticket-input';
 import { TICKET_MESSAGE_LIST } from './ticket-list.definition';
 import { TicketMessage } from './ticket-message.entity';
+import { TicketRefs } from './ticket-refs';
+import { hasContent } from './ticket-text';
+import { Ticket } from './ticket.entity';
 import { TicketErrorCode } from './tickets.errors';
-import { TicketsRepository } from './tickets.repository';
+import { NewThreadMessage, TicketsRepository } from './tickets.repository';
 import { deleted, notFound, TicketsService } from './tickets.service';
 
 // A ticket's thread: replies and internal notes.
@@ -18,7 +20,7 @@ export class TicketMessagesService {
   constructor(
     private readonly db: Database,
     private readonly tickets: TicketsRepository,
-    private readonly composer: TicketComposer,
+    private readonly refs: TicketRefs,
     private readonly contacts: ContactsService,
     private readonly files: FilesService,
     private readonly ticketsService: TicketsService,
@@ -36,42 +38,13 @@ export class TicketMessagesService {
   // which also writes the ticket's live update.
   async post(principal: Principal, ticketId: number, input: ThreadMessageInput): Promise<TicketMessage> {
     const { tenantId, userId } = principal;
-    return this.db.transaction(async (manager) => {
-      const ticket = await this.tickets.findByIdForUpdate(manager, tenantId, ticketId);
+    return this.db.transaction(async () => {
+      const ticket = await this.tickets.findByIdForUpdate(tenantId, ticketId);
       if (!ticket) throw notFound(ticketId);
       if (ticket.state === 'deleted') throw deleted(ticketId);
-
-      const errors = new FieldErrorsBuilder();
-      const fileIds = await this.files.checkActiveIds(tenantId, input.files ?? [], errors);
-      if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
-      if (input.contact) {
-        const contact = await this.contacts.findActiveContact(tenantId, input.contact.id);
-        if (!contact) errors.add('contact.id', Messages.notFound);
-        else if (contact.customerId !== ticket.customerId) errors.add('contact.id', "must be a contact of the ticket's customer");
-        if (input.threadType === 'note') errors.add('threadType', 'must be "message": notes are written by agents');
-      }
-      if (input.status) await this.composer.settingById(manager, tenantId, 'status', input.status.id, 'status.id', errors);
-      errors.throwIfAny();
-
-      const [messageId] = await this.tickets.insertMessages(
-        manager,
-        tenantId,
-        ticketId,
-        [
-          {
-            threadType: input.threadType ?? 'message',
-            message: input.message ?? '',
-            editMethod: input.editMethod ?? ticket.editMethod,
-            userId: input.contact ? null : userId,
-            contactId: input.contact?.id ?? null,
-            cc: input.cc ?? [],
-            bcc: input.bcc ?? [],
-            fileIds,
-          },
-        ],
-        userId,
-      );
-      await this.tickets.recordThreadMessage(manager, tenantId, ticketId, input.status?.id ?? null, userId);
+      const fileIds = await this.check(tenantId, ticket, input);
+      const [messageId] = await this.tickets.insertMessages(tenantId, ticketId, [threadMessage(principal, ticket, input, fileIds)], userId);
+      await this.tickets.recordThreadMessage(tenantId, ticketId, input.status?.id ?? null, userId);
       await this.ticketsService.announce(principal, 'ticket.updated', ticketId);
       return this.getById(principal, messageId);
     });
@@ -86,4 +59,36 @@ export class TicketMessagesService {
   async findByIds(tenantId: number, ids: readonly number[]): Promise<TicketMessage[]> {
     return this.tickets.findMessagesByIds(tenantId, ids);
   }
+
+  // Every problem of the body at once; answers its checked file ids.
+  private async check(tenantId: number, ticket: Ticket, input: ThreadMessageInput): Promise<number[]> {
+    const errors = new FieldErrorsBuilder();
+    const fileIds = await this.files.checkActiveIds(tenantId, input.files ?? [], errors);
+    if (!hasContent(input.message, fileIds)) errors.add('message', Messages.required);
+    if (input.contact) await this.checkCustomerSide(tenantId, ticket, input, errors);
+    if (input.status) await this.refs.setting(tenantId, 'status', input.status.id, 'status.id', errors);
+    errors.throwIfAny();
+    return fileIds;
+  }
+
+  // A message by the customer's side: written by a contact of the ticket's customer, never a note.
+  private async checkCustomerSide(tenantId: number, ticket: Ticket, input: ThreadMessageInput, errors: FieldErrorsBuilder): Promise<void> {
+    const contact = await this.contacts.findActiveContact(tenantId, input.contact!.id);
+    if (!contact) errors.add('contact.id', Messages.notFound);
+    else if (contact.customerId !== ticket.customerId) errors.add('contact.id', "must be a contact of the ticket's customer");
+    if (input.threadType === 'note') errors.add('threadType', 'must be "message": notes are written by agents');
+  }
+}
+
+function threadMessage(principal: Principal, ticket: Ticket, input: ThreadMessageInput, fileIds: number[]): NewThreadMessage {
+  return {
+    threadType: input.threadType ?? 'message',
+    message: input.message ?? '',
+    editMethod: input.editMethod ?? ticket.editMethod,
+    userId: input.contact ? null : principal.userId,
+    contactId: input.contact?.id ?? null,
+    cc: input.cc ?? [],
+    bcc: input.bcc ?? [],
+    fileIds,
+  };
 }

@@ -31,3 +31,8 @@ export const subjectFrom = (message: string, editMethod: 'html' | 'markdown' = '
   excerpt(plainText(message, editMethod), SUBJECT_EXCERPT);
 
 export const previewOf = (message: string, editMethod: 'html' | 'markdown'): string => excerpt(plainText(message, editMethod), PREVIEW_LENGTH);
+
+// A message needs words or files: a thread message, and a new ticket's opening one.
+export function hasContent(message: string | null | undefined, fileIds: readonly number[]): boolean {
+  return (message ?? '').trim() !== '' || fileIds.length > 0;
+}

@@ -10,6 +10,8 @@ import { TicketIncludes } from './ticket-includes';
 import { TicketMessage } from './ticket-message.entity';
 import { TicketMessagesController } from './ticket-messages.controller';
 import { TicketMessagesService } from './ticket-messages.service';
+import { TicketRefs } from './ticket-refs';
+import { TicketUpdatePlanner } from './ticket-update';
 import { Ticket } from './ticket.entity';
 import { TicketsController } from './tickets.controller';
 import { TicketsRepository } from './tickets.repository';
@@ -18,7 +20,7 @@ import { TicketsService } from './tickets.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Ticket, TicketMessage]), AuthModule, ContactsModule, FilesModule, IncludesModule, TicketSettingsModule],
   controllers: [TicketsController, TicketMessagesController],
-  providers: [TicketComposer, TicketIncludes, TicketMessagesService, TicketsRepository, TicketsService],
+  providers: [TicketComposer, TicketIncludes, TicketMessagesService, TicketRefs, TicketsRepository, TicketsService, TicketUpdatePlanner],
   exports: [TicketsService],
 })
 export class TicketsModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ListPage, ListQuery, ListSpec, runList } from '@app/common';
+import { ListPage, ListQuery, ListSpec, runList, softDeleted } from '@app/common';
 import { Database } from '@app/database';
-import { EntityManager, In } from 'typeorm';
+import { In } from 'typeorm';
 import { TicketMessage, ThreadType } from './ticket-message.entity';
 import { TICKET_LIST } from './ticket-list.definition';
 import { EditMethod, Ticket } from './ticket.entity';
@@ -36,13 +36,13 @@ const HTML_ESCAPED = (column: string) =>
   `'<p>' || replace(replace(replace(replace(replace(replace(${column},
      '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'), E'\\n', '<br>') || '</p>'`;
 
-// Every query takes the tenant first.
+// Every query takes the tenant first and runs in the ambient transaction (Database).
 @Injectable()
 export class TicketsRepository {
   constructor(private readonly db: Database) {}
 
-  async findById(tenantId: number, id: number, manager: EntityManager = this.db.manager): Promise<Ticket | null> {
-    return manager.findOneBy(Ticket, { tenantId, id });
+  async findById(tenantId: number, id: number): Promise<Ticket | null> {
+    return this.db.manager.findOneBy(Ticket, { tenantId, id });
   }
 
   async findByIds(tenantId: number, ids: readonly number[]): Promise<Ticket[]> {
@@ -51,8 +51,8 @@ export class TicketsRepository {
   }
 
   // Writes to one ticket (its thread, tags, fields) apply one after another.
-  async findByIdForUpdate(manager: EntityManager, tenantId: number, id: number): Promise<Ticket | null> {
-    return manager
+  async findByIdForUpdate(tenantId: number, id: number): Promise<Ticket | null> {
+    return this.db.manager
       .createQueryBuilder(Ticket, 't')
       .where('t.tenant_id = :tenantId AND t.id = :id', { tenantId, id })
       .setLock('for_no_key_update')
@@ -64,26 +64,31 @@ export class TicketsRepository {
     return runList(qb, TICKET_LIST, query);
   }
 
-  async insertTicket(manager: EntityManager, values: Partial<Ticket>): Promise<number> {
-    const ticket = manager.create(Ticket, values);
-    await manager.insert(Ticket, ticket);
+  async insertTicket(values: Partial<Ticket>): Promise<number> {
+    const ticket = this.db.manager.create(Ticket, values);
+    await this.db.manager.insert(Ticket, ticket);
     return ticket.id;
   }
 
-  async updateTicket(manager: EntityManager, tenantId: number, id: number, changes: Record<string, unknown>): Promise<void> {
-    await manager.update(Ticket, { tenantId, id }, changes);
+  async updateTicket(tenantId: number, id: number, changes: Record<string, unknown>): Promise<void> {
+    await this.db.manager.update(Ticket, { tenantId, id }, changes);
+  }
+
+  // False when the ticket was not active (deleted already, or not the tenant's).
+  async softDelete(tenantId: number, id: number, actorId: number): Promise<boolean> {
+    const result = await this.db.manager.update(Ticket, { tenantId, id, state: 'active' }, softDeleted(actorId));
+    return result.affected !== 0;
   }
 
   // One statement for any number of messages; ids follow the given order, which is the thread's.
   async insertMessages(
-    manager: EntityManager,
     tenantId: number,
     ticketId: number,
     messages: readonly NewThreadMessage[],
     actorId: number | null,
   ): Promise<number[]> {
     if (messages.length === 0) return [];
-    const rows: { id: number }[] = await manager.query(
+    const rows: { id: number }[] = await this.db.manager.query(
       `INSERT INTO ticket_messages
          (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, cc, bcc, file_ids, created_by, updated_by)
        SELECT $1, $2, m.thread_type, m.message, m.edit_method, m.user_id, m.contact_id,
@@ -119,14 +124,13 @@ export class TicketsRepository {
   // whatever the length of the chat, each keeping its author, time and files. HTML escapes
   // every message; markdown keeps it as written.
   async insertTranscript(
-    manager: EntityManager,
     tenantId: number,
     ticketId: number,
     conversationId: number,
     editMethod: EditMethod,
   ): Promise<number> {
     const body = editMethod === 'html' ? HTML_ESCAPED('m.message') : 'm.message';
-    const [{ inserted }]: { inserted: number }[] = await manager.query(
+    const [{ inserted }]: { inserted: number }[] = await this.db.manager.query(
       `WITH copied AS (
        INSERT INTO ticket_messages
          (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
@@ -150,13 +154,12 @@ export class TicketsRepository {
   // number of messages, tickets and tenants; a message copied already (uq_ticket_messages_
   // conversation_message) is not copied again. Answers the tickets that changed.
   async copyChatMessages(
-    manager: EntityManager,
     messages: readonly { tenantId: number; id: number }[],
     actorId: number | null,
   ): Promise<{ tenantId: number; id: number }[]> {
     if (messages.length === 0) return [];
     // An UPDATE answers [rows, count] through TypeORM.
-    const [changed]: [{ tenantId: number; id: number }[], number] = await manager.query(
+    const [changed]: [{ tenantId: number; id: number }[], number] = await this.db.manager.query(
       `WITH copied AS (
          INSERT INTO ticket_messages
            (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
@@ -184,41 +187,17 @@ export class TicketsRepository {
   }
 
   // A new thread message counts, moves the ticket's updatedAt and, when given, its status: one UPDATE.
-  async recordThreadMessage(manager: EntityManager, tenantId: number, ticketId: number, statusId: number | null, actorId: number | null): Promise<void> {
-    await manager.query(
+  async recordThreadMessage(tenantId: number, ticketId: number, statusId: number | null, actorId: number | null): Promise<void> {
+    await this.db.manager.query(
       `UPDATE tickets SET message_count = message_count + 1, status_id = COALESCE($3, status_id), updated_at = now(), updated_by = $4
         WHERE tenant_id = $1 AND id = $2`,
       [tenantId, ticketId, statusId, actorId],
     );
   }
 
-  // The active tags with these names (ignoring case), created where none has it yet. Concurrent
-  // creations of one name meet at uq_tags_name: one inserts, the others find its row. Inserted in
-  // name order, so two requests creating the same names wait for each other in one order.
-  async findOrCreateTags(manager: EntityManager, tenantId: number, names: readonly string[], actorId: number | null): Promise<number[]> {
-    if (names.length === 0) return [];
-    await manager.query(
-      `INSERT INTO tags (tenant_id, name, created_by, updated_by)
-       SELECT $1, n.name, $3, $3 FROM unnest($2::text[]) AS n(name) ORDER BY lower(n.name)
-       ON CONFLICT (tenant_id, lower(name)) WHERE state = 'active' DO NOTHING`,
-      [tenantId, [...names], actorId],
-    );
-    return [...(await this.activeTagIdsByName(manager, tenantId, names)).values()];
-  }
-
-  // The tenant's active tags with these names (any case), by lower-cased name, in id order.
-  async activeTagIdsByName(manager: EntityManager, tenantId: number, names: readonly string[]): Promise<Map<string, number>> {
-    if (names.length === 0) return new Map();
-    const rows: { id: number; name: string }[] = await manager.query(
-      `SELECT id, lower(name) AS name FROM tags WHERE tenant_id = $1 AND lower(name) = ANY($2::text[]) AND state = 'active' ORDER BY id`,
-      [tenantId, names.map((name) => name.toLowerCase())],
-    );
-    return new Map(rows.map((row) => [row.name, row.id]));
-  }
-
   // Whether `id` is `startId` or above it in the parent chain (a ticket's parent must not be its descendant).
-  async isInParentChain(manager: EntityManager, tenantId: number, startId: number, id: number): Promise<boolean> {
-    const [row]: { found: boolean }[] = await manager.query(
+  async isInParentChain(tenantId: number, startId: number, id: number): Promise<boolean> {
+    const [row]: { found: boolean }[] = await this.db.manager.query(
       `WITH RECURSIVE chain(id, parent_id, depth) AS (
          SELECT id, parent_id, 1 FROM tickets WHERE tenant_id = $1 AND id = $2
          UNION ALL
@@ -230,8 +209,8 @@ export class TicketsRepository {
   }
 
   // The ticket's tags become exactly these; true when that changed anything.
-  async replaceTags(manager: EntityManager, tenantId: number, ticketId: number, tagIds: readonly number[], actorId: number | null): Promise<boolean> {
-    const [{ removed, added }]: { removed: number; added: number }[] = await manager.query(
+  async replaceTags(tenantId: number, ticketId: number, tagIds: readonly number[], actorId: number | null): Promise<boolean> {
+    const [{ removed, added }]: { removed: number; added: number }[] = await this.db.manager.query(
       `WITH removed AS (
          DELETE FROM ticket_tags WHERE tenant_id = $1 AND ticket_id = $2 AND NOT (tag_id = ANY($3)) RETURNING 1),
        added AS (
@@ -246,14 +225,13 @@ export class TicketsRepository {
 
   // Sets these fields' values (a null value removes one); true when that changed anything.
   async setCustomFields(
-    manager: EntityManager,
     tenantId: number,
     ticketId: number,
     values: readonly CustomFieldValue[],
     actorId: number | null,
   ): Promise<boolean> {
     if (values.length === 0) return false;
-    const [{ changed }]: { changed: number }[] = await manager.query(
+    const [{ changed }]: { changed: number }[] = await this.db.manager.query(
       `WITH given AS (SELECT v.id, v.value FROM jsonb_to_recordset($3::jsonb) AS v(id bigint, value jsonb)),
        cleared AS (
          DELETE FROM ticket_custom_field_values f USING given g
@@ -272,9 +250,9 @@ export class TicketsRepository {
     return changed > 0;
   }
 
-  async insertOutbox(manager: EntityManager, tenantId: number, ticketId: number, emails: readonly OutboxEmail[], actorId: number | null): Promise<void> {
+  async insertOutbox(tenantId: number, ticketId: number, emails: readonly OutboxEmail[], actorId: number | null): Promise<void> {
     if (emails.length === 0) return;
-    await manager.query(
+    await this.db.manager.query(
       `INSERT INTO outbox (tenant_id, topic, ticket_id, payload, available_at, created_by)
        SELECT $1, e.topic, $2, e.payload, COALESCE(e.available_at, now()), $4
          FROM jsonb_to_recordset($3::jsonb) AS e(topic text, payload jsonb, available_at timestamptz)`,
@@ -298,24 +276,23 @@ export class TicketsRepository {
     const messages = new Map<number, number[]>();
     if (ticketIds.length === 0) return { tags, fields, messages };
     const ids = [...new Set(ticketIds)];
-    const manager = this.db.manager;
     type TagRow = { ticket_id: number; tag_id: number };
     type FieldRow = { ticket_id: number; custom_field_id: number; value: unknown };
     type MessageRow = { ticket_id: number; id: number };
     const [tagRows, fieldRows, messageRows] = await this.db.all(
       (): Promise<TagRow[]> =>
-        manager.query(
+        this.db.manager.query(
           `SELECT tt.ticket_id, tt.tag_id FROM ticket_tags tt WHERE tt.tenant_id = $1 AND tt.ticket_id = ANY($2) ORDER BY tt.ticket_id, tt.tag_id`,
           [tenantId, ids],
         ),
       (): Promise<FieldRow[]> =>
-        manager.query(
+        this.db.manager.query(
           `SELECT v.ticket_id, v.custom_field_id, v.value FROM ticket_custom_field_values v
             WHERE v.tenant_id = $1 AND v.ticket_id = ANY($2) ORDER BY v.ticket_id, v.custom_field_id`,
           [tenantId, ids],
         ),
       (): Promise<MessageRow[]> =>
-        manager.query(
+        this.db.manager.query(
           `SELECT t.id AS ticket_id, latest.id
              FROM unnest($2::bigint[]) AS t(id)
              CROSS JOIN LATERAL (
@@ -332,8 +309,8 @@ export class TicketsRepository {
     return { tags, fields, messages };
   }
 
-  async findMessageById(tenantId: number, id: number, manager: EntityManager = this.db.manager): Promise<TicketMessage | null> {
-    return manager.findOneBy(TicketMessage, { tenantId, id });
+  async findMessageById(tenantId: number, id: number): Promise<TicketMessage | null> {
+    return this.db.manager.findOneBy(TicketMessage, { tenantId, id });
   }
 
   async findMessagesByIds(tenantId: number, ids: readonly number[]): Promise<TicketMessage[]> {

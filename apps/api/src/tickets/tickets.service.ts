@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { assertExpectedVersion, ConflictError, ExpectedVersions, FieldErrorsBuilder, ListQuery, Messages, NotFoundError, PageMeta } from '@app/common';
+import { assertExpectedVersion, ConflictError, ExpectedVersions, ListQuery, NotFoundError, PageMeta } from '@app/common';
 import { Database } from '@app/database';
-import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
-import { ContactsService } from '../contacts/contacts.service';
-import { FilesService } from '../files/files.service';
 import { LiveEvent, LiveEvents, liveEventBy } from '../live/live-events';
-import { Inbox } from './settings/ticket-setting.entity';
-import { TicketComposer, TicketDraft, TicketOrigin } from './ticket-composer';
-import { TicketInput, TicketUpdate } from './ticket-input';
+import { TicketComposer, TicketDraft } from './ticket-composer';
+import { TicketInput, TicketOrigin, TicketUpdate } from './ticket-input';
+import { TicketRefs } from './ticket-refs';
+import { TicketUpdatePlan, TicketUpdatePlanner, withStateChange } from './ticket-update';
 import { Ticket } from './ticket.entity';
 import { TicketErrorCode } from './tickets.errors';
 import { presentTicket, ticketVersion } from './tickets.presenter';
@@ -35,24 +33,24 @@ export class TicketsService {
     private readonly db: Database,
     private readonly tickets: TicketsRepository,
     private readonly composer: TicketComposer,
-    private readonly contacts: ContactsService,
-    private readonly files: FilesService,
+    private readonly updates: TicketUpdatePlanner,
+    private readonly refs: TicketRefs,
     private readonly live: LiveEvents,
   ) {}
 
   // POST /tickets.json: the ticket, its opening message, tags, fields and emails, all or nothing.
   async create(principal: Principal, input: TicketInput): Promise<TicketView> {
-    return this.db.transaction(async (manager) => {
-      const id = await this.createIn(manager, principal, input, null);
+    return this.db.transaction(async () => {
+      const id = await this.createIn(principal, input, null);
       return this.announce(principal, 'ticket.created', id);
     });
   }
 
   // The same inside the caller's transaction; with an origin, the conversation's transcript
   // becomes the thread after the opening message. The caller marks the conversation.
-  async createIn(manager: EntityManager, principal: Principal, input: TicketInput, origin: TicketOrigin | null): Promise<number> {
-    const draft = await this.composer.compose(manager, principal, input, origin);
-    return this.write(manager, principal, draft, origin);
+  async createIn(principal: Principal, input: TicketInput, origin: TicketOrigin | null): Promise<number> {
+    const draft = await this.composer.compose(principal, input, origin);
+    return this.write(principal, draft, origin);
   }
 
   async getById(principal: Principal, id: number): Promise<TicketView> {
@@ -76,95 +74,13 @@ export class TicketsService {
   // A deleted ticket can only be restored ("state": "active"). With `expected`, only over one of
   // those versions, checked on the locked row.
   async update(principal: Principal, id: number, input: TicketUpdate, expected?: ExpectedVersions): Promise<TicketView> {
-    const { tenantId, userId } = principal;
-    return this.db.transaction(async (manager) => {
-      const current = await this.tickets.findByIdForUpdate(manager, tenantId, id);
-      if (!current) throw notFound(id);
-      await assertExpectedVersion(expected, async () => ticketVersion(await this.getById(principal, id)), `ticket ${id}`);
-      if (current.state === 'deleted' && input.state !== 'active') throw deleted(id);
-
-      const errors = new FieldErrorsBuilder();
-      const changes: Partial<Record<keyof Ticket, unknown>> = {};
-      const set = <K extends keyof Ticket>(key: K, value: Ticket[K]) => {
-        if (!same(value, current[key])) changes[key] = value;
-      };
-
-      if (input.subject !== undefined) {
-        if (input.subject.trim() === '') errors.add('subject', Messages.required);
-        else set('subject', input.subject.trim());
-      }
-      let newCustomerEmail: string | null = null;
-      if (input.customer !== undefined) {
-        const ref = input.customer;
-        if ((ref.id === undefined) === (ref.email === undefined)) errors.add('customer', 'Customer ID or Email is required, but not both');
-        else {
-          const customer = await this.composer.customerByRef(manager, tenantId, ref, 'customer', errors);
-          if (customer?.id === null) newCustomerEmail = customer.email;
-          else if (customer && customer.id !== current.customerId) {
-            set('customerId', customer.id);
-            set('contactId', customer.contactId);
-          }
-        }
-      }
-      if (input.agent !== undefined) {
-        if (input.agent !== null) await this.composer.activeAgent(manager, tenantId, input.agent.id, 'agent.id', errors);
-        set('agentId', input.agent?.id ?? null);
-      }
-      let inbox: Inbox | null = null;
-      for (const field of ['inbox', 'status', 'priority', 'type', 'source'] as const) {
-        const ref = input[field];
-        if (ref === undefined) continue;
-        const column = `${field}Id` as 'inboxId' | 'statusId' | 'priorityId' | 'typeId' | 'sourceId';
-        if (ref === null) {
-          if (field === 'inbox' || field === 'status') errors.add(field, Messages.required);
-          else set(column, null);
-          continue;
-        }
-        const row = await this.composer.settingById(manager, tenantId, field, ref.id, `${field}.id`, errors);
-        if (row && field === 'inbox') inbox = row as Inbox;
-        set(column, ref.id);
-      }
-      if (input.parent !== undefined) {
-        if (input.parent === null) set('parentId', null);
-        else if (input.parent.id === id || (await this.tickets.isInParentChain(manager, tenantId, input.parent.id, id))) {
-          errors.add('parent.id', 'must not be the ticket itself or one of its children');
-        } else if ((await this.tickets.findById(tenantId, input.parent.id, manager))?.state !== 'active') errors.add('parent.id', Messages.notFound);
-        else set('parentId', input.parent.id);
-      }
-      // sendFrom is checked against the inbox the ticket will have.
-      if (input.sendFrom !== undefined || (inbox && current.sendFrom)) {
-        inbox ??= await manager.findOneByOrFail(Inbox, { tenantId, id: current.inboxId });
-        const wanted = input.sendFrom === undefined ? current.sendFrom : input.sendFrom;
-        const address = this.composer.sendFrom({ sendFrom: wanted }, inbox);
-        if (wanted !== null && address === null) errors.add('sendFrom', `must be the email or an alias of inbox ${inbox.id}`);
-        set('sendFrom', address);
-      }
-      const tags = input.tags === undefined ? null : await this.composer.tags(manager, principal, input, null, errors);
-      const fields = input.customfields === undefined ? [] : await this.composer.customFields(manager, tenantId, input, null, errors, true);
-      if (input.files !== undefined) set('fileIds', await this.files.checkActiveIds(tenantId, input.files, errors));
-      if (input.cc !== undefined) set('cc', input.cc);
-      if (input.bcc !== undefined) set('bcc', input.bcc);
-      if (input.editMethod !== undefined) set('editMethod', input.editMethod);
-      if (input.isRead !== undefined) set('isRead', input.isRead);
-      errors.throwIfAny();
-
-      if (newCustomerEmail !== null) {
-        const contact = await this.contacts.findOrCreateContact(tenantId, { type: 'email', value: newCustomerEmail }, userId);
-        set('customerId', contact.customerId);
-        set('contactId', contact.id);
-      }
-      let related = false;
-      if (tags) {
-        const tagIds = [...tags.ids, ...(await this.tickets.findOrCreateTags(manager, tenantId, tags.names, userId))];
-        related = await this.tickets.replaceTags(manager, tenantId, id, [...new Set(tagIds)], userId);
-      }
-      if (fields.length > 0) related = (await this.tickets.setCustomFields(manager, tenantId, id, fields, userId)) || related;
-
-      if (input.state === 'active' && current.state === 'deleted') Object.assign(changes, { state: 'active', deletedAt: null, deletedBy: null });
-      if (Object.keys(changes).length > 0 || related) Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
-      if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, deletedNow(userId));
+    return this.db.transaction(async () => {
+      const current = await this.lockToChange(principal, id, input, expected);
+      const plan = await this.updates.plan(principal, current, input);
+      const related = await this.writeRelated(principal, id, plan);
+      const changes = withStateChange(current, input.state, plan.changes, related, principal.userId);
       if (Object.keys(changes).length === 0) return this.getById(principal, id);
-      await this.tickets.updateTicket(manager, tenantId, id, changes);
+      await this.tickets.updateTicket(principal.tenantId, id, changes);
       return this.announce(principal, 'ticket.updated', id);
     });
   }
@@ -172,10 +88,9 @@ export class TicketsService {
   // Soft delete; deleting a deleted ticket changes nothing.
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
-    await this.db.transaction(async (manager) => {
-      const result = await manager.update(Ticket, { tenantId, id, state: 'active' }, deletedNow(userId));
-      if (result.affected !== 0) await this.announce(principal, 'ticket.updated', id);
-      else if (!(await this.tickets.findById(tenantId, id, manager))) throw notFound(id);
+    await this.db.transaction(async () => {
+      if (await this.tickets.softDelete(tenantId, id, userId)) await this.announce(principal, 'ticket.updated', id);
+      else if (!(await this.tickets.findById(tenantId, id))) throw notFound(id);
     });
   }
 
@@ -195,7 +110,7 @@ export class TicketsService {
   // that are no ticket are passed over. Each changed ticket's `ticket.updated` goes to its
   // tenant's agents only, never to a conversation's channel.
   async copyChatMessages(messages: readonly { tenantId: number; id: number }[], actor: ChatActor | null = null): Promise<void> {
-    const changed = await this.tickets.copyChatMessages(this.db.manager, messages, actor?.userId ?? null);
+    const changed = await this.tickets.copyChatMessages(messages, actor?.userId ?? null);
     const byTenant = new Map<number, number[]>();
     for (const { tenantId, id } of changed) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), id]);
     const events: LiveEvent[] = [];
@@ -212,23 +127,44 @@ export class TicketsService {
     if (!(await this.tickets.findById(tenantId, id))) throw notFound(id);
   }
 
-  private async write(manager: EntityManager, principal: Principal, draft: TicketDraft, origin: TicketOrigin | null): Promise<number> {
+  private async write(principal: Principal, draft: TicketDraft, origin: TicketOrigin | null): Promise<number> {
     const { tenantId, userId } = principal;
     const ticket = { ...draft.ticket };
-    if (draft.customerEmail !== null) {
-      const contact = await this.contacts.findOrCreateContact(tenantId, { type: 'email', value: draft.customerEmail }, userId);
-      Object.assign(ticket, { customerId: contact.customerId, contactId: contact.id });
-    }
-    const tagIds = [...draft.tagIds, ...(await this.tickets.findOrCreateTags(manager, tenantId, draft.tagNames, userId))];
-    const id = await this.tickets.insertTicket(manager, ticket);
-    const opening = draft.opening ? await this.tickets.insertMessages(manager, tenantId, id, [draft.opening], userId) : [];
-    const transcript = origin ? await this.tickets.insertTranscript(manager, tenantId, id, origin.conversationId, ticket.editMethod!) : 0;
+    if (draft.customerEmail !== null) Object.assign(ticket, await this.refs.createCustomer(tenantId, draft.customerEmail, userId));
+    const tagIds = await this.refs.tagIds(tenantId, draft.tags, userId);
+    const id = await this.tickets.insertTicket(ticket);
+    const opening = draft.opening ? await this.tickets.insertMessages(tenantId, id, [draft.opening], userId) : [];
+    const transcript = origin ? await this.tickets.insertTranscript(tenantId, id, origin.conversationId, ticket.editMethod!) : 0;
     const count = opening.length + transcript;
-    if (count > 0) await manager.update(Ticket, { tenantId, id }, { messageCount: count });
-    await this.tickets.replaceTags(manager, tenantId, id, [...new Set(tagIds)], userId);
-    await this.tickets.setCustomFields(manager, tenantId, id, draft.customFields, userId);
-    await this.tickets.insertOutbox(manager, tenantId, id, draft.emails, userId);
+    if (count > 0) await this.tickets.updateTicket(tenantId, id, { messageCount: count });
+    await this.tickets.replaceTags(tenantId, id, tagIds, userId);
+    await this.tickets.setCustomFields(tenantId, id, draft.customFields, userId);
+    await this.tickets.insertOutbox(tenantId, id, draft.emails, userId);
     return id;
+  }
+
+  // The locked ticket a PATCH changes: a deleted one only to restore it.
+  private async lockToChange(principal: Principal, id: number, input: TicketUpdate, expected?: ExpectedVersions): Promise<Ticket> {
+    const current = await this.tickets.findByIdForUpdate(principal.tenantId, id);
+    if (!current) throw notFound(id);
+    await assertExpectedVersion(expected, async () => ticketVersion(await this.getById(principal, id)), `ticket ${id}`);
+    if (current.state === 'deleted' && input.state !== 'active') throw deleted(id);
+    return current;
+  }
+
+  // What a PATCH writes besides the ticket's columns, once the body is good: a customer by a new
+  // email, tags and custom fields. True when tags or fields changed.
+  private async writeRelated(principal: Principal, id: number, plan: TicketUpdatePlan): Promise<boolean> {
+    const { tenantId, userId } = principal;
+    if (plan.customerEmail !== null) {
+      const { customerId, contactId } = await this.refs.createCustomer(tenantId, plan.customerEmail, userId);
+      plan.changes.set('customerId', customerId);
+      plan.changes.set('contactId', contactId);
+    }
+    let related = false;
+    if (plan.tags) related = await this.tickets.replaceTags(tenantId, id, await this.refs.tagIds(tenantId, plan.tags, userId), userId);
+    if (plan.customFields.length > 0) related = (await this.tickets.setCustomFields(tenantId, id, plan.customFields, userId)) || related;
+    return related;
   }
 
   private async views(tenantId: number, tickets: Ticket[]): Promise<TicketView[]> {
@@ -251,13 +187,4 @@ export function notFound(id: number): NotFoundError {
 
 export function deleted(id: number): ConflictError {
   return new ConflictError(TicketErrorCode.Deleted, `ticket ${id} is deleted; restore it with "state": "active" first`);
-}
-
-function deletedNow(userId: number) {
-  return { state: 'deleted' as const, deletedAt: () => 'now()', deletedBy: userId };
-}
-
-function same(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => item === b[index]);
-  return a === b;
 }
