@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { LiveEvents } from './live-events';
+import { Outbox } from './outbox';
 import { OutboxDispatcher } from './outbox-dispatcher';
 import { OutboxMetrics } from './outbox-metrics';
 import { OutboxPurge } from './outbox-purge';
@@ -9,7 +10,7 @@ import { PusherService } from './pusher.service';
 // and the outbox features publish into. Imports no feature, so any feature can use it without a cycle.
 @Global()
 @Module({
-  providers: [PusherService, LiveEvents, OutboxDispatcher, OutboxMetrics, OutboxPurge],
-  exports: [PusherService, LiveEvents],
+  providers: [PusherService, LiveEvents, Outbox, OutboxDispatcher, OutboxMetrics, OutboxPurge],
+  exports: [PusherService, LiveEvents, Outbox],
 })
 export class LiveModule {}

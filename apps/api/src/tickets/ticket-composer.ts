@@ -11,7 +11,8 @@ import { TicketMessage } from './ticket-message.entity';
 import { BodyTags, RefField, SETTING_KIND, sendFromAddress, TicketCustomer, TicketRefs } from './ticket-refs';
 import { hasContent, previewOf, subjectFrom } from './ticket-text';
 import { EditMethod, Ticket } from './ticket.entity';
-import { CustomFieldValue, NewThreadMessage, OutboxEmail, TicketsRepository } from './tickets.repository';
+import { CustomFieldValue, NewThreadMessage, TicketsRepository } from './tickets.repository';
+import { OutboxEntry } from '../live/outbox';
 
 // A checked ticket body, ready to write: nothing in it refers to anything the tenant lacks.
 export interface TicketDraft {
@@ -21,7 +22,7 @@ export interface TicketDraft {
   opening: NewThreadMessage | null;
   tags: BodyTags;
   customFields: CustomFieldValue[];
-  emails: OutboxEmail[];
+  emails: OutboxEntry[];
 }
 
 // The thread entry fromThreadId names, with its ticket.
@@ -302,9 +303,9 @@ function previewTextOf(opening: NewThreadMessage | null, origin: TicketOrigin | 
 
 // The customer notification and the scheduled email, from the inbox's address unless sendFrom
 // names another of its own.
-function emailsOf(body: TicketInput, customer: TicketCustomer, refs: Refs, content: Content): OutboxEmail[] {
+function emailsOf(body: TicketInput, customer: TicketCustomer, refs: Refs, content: Content): OutboxEntry[] {
   const address = { to: customer.email ?? null, from: refs.sendFrom ?? (refs.settings.inbox as Inbox).email, subject: content.subject };
-  const emails: OutboxEmail[] = [];
+  const emails: OutboxEntry[] = [];
   if (body.notifyCustomer) emails.push({ topic: 'ticket.customer_notification', availableAt: null, payload: { ...address } });
   const scheduled = body.scheduledEmail;
   if (scheduled) {

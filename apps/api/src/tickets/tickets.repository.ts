@@ -22,12 +22,6 @@ export interface CustomFieldValue {
   value: unknown;
 }
 
-export interface OutboxEmail {
-  topic: string;
-  availableAt: Date | null;
-  payload: Record<string, unknown>;
-}
-
 // How many of a ticket's latest thread messages its `messages` refs show.
 export const TICKET_MESSAGE_REFS = 100;
 
@@ -248,21 +242,6 @@ export class TicketsRepository {
       [tenantId, ticketId, JSON.stringify(values), actorId],
     );
     return changed > 0;
-  }
-
-  async insertOutbox(tenantId: number, ticketId: number, emails: readonly OutboxEmail[], actorId: number | null): Promise<void> {
-    if (emails.length === 0) return;
-    await this.db.manager.query(
-      `INSERT INTO outbox (tenant_id, topic, ticket_id, payload, available_at, created_by)
-       SELECT $1, e.topic, $2, e.payload, COALESCE(e.available_at, now()), $4
-         FROM jsonb_to_recordset($3::jsonb) AS e(topic text, payload jsonb, available_at timestamptz)`,
-      [
-        tenantId,
-        ticketId,
-        JSON.stringify(emails.map((e) => ({ topic: e.topic, payload: e.payload, available_at: e.availableAt?.toISOString() ?? null }))),
-        actorId,
-      ],
-    );
   }
 
   // What each ticket's wire form shows besides its own columns: tag ids, custom field values and

@@ -3,6 +3,7 @@ import { assertExpectedVersion, ConflictError, ExpectedVersions, ListQuery, NotF
 import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { LiveEvent, LiveEvents, liveEventBy } from '../live/live-events';
+import { Outbox } from '../live/outbox';
 import { TicketComposer, TicketDraft } from './ticket-composer';
 import { TicketInput, TicketOrigin, TicketUpdate } from './ticket-input';
 import { TicketRefs } from './ticket-refs';
@@ -36,6 +37,7 @@ export class TicketsService {
     private readonly updates: TicketUpdatePlanner,
     private readonly refs: TicketRefs,
     private readonly live: LiveEvents,
+    private readonly outbox: Outbox,
   ) {}
 
   // POST /tickets.json: the ticket, its opening message, tags, fields and emails, all or nothing.
@@ -139,7 +141,7 @@ export class TicketsService {
     if (count > 0) await this.tickets.updateTicket(tenantId, id, { messageCount: count });
     await this.tickets.replaceTags(tenantId, id, tagIds, userId);
     await this.tickets.setCustomFields(tenantId, id, draft.customFields, userId);
-    await this.tickets.insertOutbox(tenantId, id, draft.emails, userId);
+    await this.outbox.enqueueForTicket(tenantId, id, draft.emails, userId);
     return id;
   }
 
