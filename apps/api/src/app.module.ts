@@ -12,7 +12,6 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { HighLevelModule } from './highlevel/highlevel.module';
-import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ChannelAuthModule } from './pusher/channel-auth.module';
 import { PusherModule } from './pusher/pusher.module';
@@ -39,7 +38,6 @@ export class AppModule {
         ConversationsModule,
         FilesModule,
         HealthModule,
-        MessagesModule,
         TicketSettingsModule,
         TicketsModule,
         ConversionModule,

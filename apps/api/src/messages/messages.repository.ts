@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ListPage, ListQuery, ListSpec, runList } from '@app/common';
+import { ListPage, ListQuery, ListSpec, runList, softDeleted, toStorableText } from '@app/common';
 import { Database } from '@app/database';
-import { EntityManager, In } from 'typeorm';
-import { ConversationMessage, MessageDirection, MessageType } from './conversation-message.entity';
+import { In } from 'typeorm';
+import { ConversationMessage, MessageDirection, MessageSource, MessageType } from './conversation-message.entity';
 
+// A message to append: by an agent (userId) or the customer side (contactId).
 export interface NewMessage {
   tenantId: number;
   conversationId: number;
@@ -12,12 +13,47 @@ export interface NewMessage {
   message: string;
   fileIds: number[];
   clientMessageId: string | null;
-  actorId: number | null;
   // HighLevel's channel name; live chat unless said otherwise.
   messageType?: MessageType;
 }
 
-// Every query takes the tenant first.
+// Where a batch of messages comes from, and when: `at` is the batch's time (Pusher's), null the
+// transaction's.
+export interface AppendSource {
+  at: Date | null;
+  actorId: number | null;
+  source: MessageSource;
+}
+
+export interface MessageKey {
+  tenantId: number;
+  conversationId: number;
+  direction: MessageDirection;
+  clientMessageId: string;
+}
+
+// What new messages change of one conversation: the customer's messages that count as unread,
+// whether an agent's message came first (which reads the conversation), and the latest text.
+export interface TouchedConversation {
+  tenantId: number;
+  conversationId: number;
+  inbound: number;
+  reset: boolean;
+  lastText: string;
+}
+
+// The conversation a message goes to, read under its lock.
+export interface LockedConversation {
+  tenantId: number;
+  id: number;
+  state: string;
+  contactId: number;
+  customerId: number;
+  // The ticket the conversation became, if any.
+  ticketId: number | null;
+}
+
+// Every query takes the tenant first. Writes of many messages are one statement whatever their number.
 @Injectable()
 export class MessagesRepository {
   constructor(private readonly db: Database) {}
@@ -27,13 +63,22 @@ export class MessagesRepository {
     return this.db.columnsOf(ConversationMessage);
   }
 
-  async findById(tenantId: number, id: number, manager: EntityManager = this.db.manager): Promise<ConversationMessage | null> {
-    return manager.findOneBy(ConversationMessage, { tenantId, id });
+  async findById(tenantId: number, id: number): Promise<ConversationMessage | null> {
+    return this.db.manager.findOneBy(ConversationMessage, { tenantId, id });
   }
 
   async findByIds(tenantId: number, ids: readonly number[]): Promise<ConversationMessage[]> {
     if (ids.length === 0) return [];
     return this.db.manager.find(ConversationMessage, { where: { tenantId, id: In([...new Set(ids)]) } });
+  }
+
+  // Locks the message (its conversation is locked first, by lockConversationOfMessage).
+  async findByIdForUpdate(tenantId: number, id: number): Promise<ConversationMessage | null> {
+    return this.db.manager
+      .createQueryBuilder(ConversationMessage, 'm')
+      .where('m.tenant_id = :tenantId AND m.id = :id', { tenantId, id })
+      .setLock('for_no_key_update')
+      .getOne();
   }
 
   // `conversationId` narrows the list to one conversation (its own index serves it).
@@ -43,37 +88,95 @@ export class MessagesRepository {
     return runList(qb, spec, query, { scope: conversationId === undefined ? '' : `conversation:${conversationId}` });
   }
 
-  // Inserts the message, or, when its clientMessageId is already stored on its side of that
-  // conversation (the customer's or the agents'), nothing: then the message is the one stored and
-  // `created` is false. Concurrent inserts of one clientMessageId wait on the unique index, so
-  // exactly one creates.
-  async insert(manager: EntityManager, m: NewMessage): Promise<{ message: ConversationMessage; created: boolean }> {
-    const inserted: ConversationMessage[] = await manager.query(
+  // The messages, in the order given (their ids follow it, and order messages of one time), stamped
+  // with the batch's time so a late event sorts among its neighbours. Status by side: an agent's is
+  // sent, a customer's delivered. A clientMessageId already stored on its side of its conversation
+  // (the customer's or the agents') inserts nothing: concurrent inserts of one wait on the unique
+  // index, so exactly one creates. Answers the messages created.
+  async insertMessages(messages: readonly NewMessage[], from: AppendSource): Promise<ConversationMessage[]> {
+    if (messages.length === 0) return [];
+    return this.db.query(
       `INSERT INTO conversation_messages
-         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_by, updated_by, status, message_type)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, CASE WHEN $4::bigint IS NULL THEN 'sent' ELSE 'delivered' END, $9)
+         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at,
+          created_by, updated_by, status, message_type, source)
+       SELECT m.tenant_id, m.conversation_id, m.user_id, m.contact_id, m.message,
+              ARRAY(SELECT jsonb_array_elements_text(m.file_ids)::bigint), m.client_message_id,
+              coalesce($2::timestamptz, now()), coalesce($2::timestamptz, now()), $3, $3,
+              CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, m.message_type, $4
+         FROM jsonb_to_recordset($1::jsonb) AS m(
+                tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
+                file_ids jsonb, client_message_id text, message_type text, position int)
+        ORDER BY m.position
        ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING ${this.columns}`,
-      [m.tenantId, m.conversationId, m.userId, m.contactId, m.message, m.fileIds, m.clientMessageId, m.actorId, m.messageType ?? 'TYPE_LIVE_CHAT'],
+      [
+        JSON.stringify(
+          messages.map((m, position) => ({
+            tenant_id: m.tenantId,
+            conversation_id: m.conversationId,
+            user_id: m.userId,
+            contact_id: m.contactId,
+            message: m.message,
+            file_ids: m.fileIds,
+            client_message_id: m.clientMessageId,
+            message_type: m.messageType ?? 'TYPE_LIVE_CHAT',
+            position,
+          })),
+        ),
+        from.at,
+        from.actorId,
+        from.source,
+      ],
     );
-    if (inserted.length > 0) return { message: inserted[0], created: true };
-    const [existing]: ConversationMessage[] = await manager.query(
-      `SELECT ${this.columns} FROM conversation_messages
-        WHERE tenant_id = $1 AND conversation_id = $2 AND direction = $3 AND client_message_id = $4`,
-      [m.tenantId, m.conversationId, directionOf(m), m.clientMessageId],
+  }
+
+  // The messages stored under these keys (side and clientMessageId of a conversation).
+  async findByKeys(keys: readonly MessageKey[]): Promise<ConversationMessage[]> {
+    if (keys.length === 0) return [];
+    return this.db.query(
+      `SELECT ${this.columns}
+         FROM conversation_messages
+        WHERE (tenant_id, conversation_id, direction, client_message_id) IN (
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]))`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.conversationId), keys.map((k) => k.direction), keys.map((k) => k.clientMessageId)],
     );
-    return { message: existing, created: false };
+  }
+
+  // New messages move their conversations' last-message time and text (never back) and updatedAt,
+  // and their unread count: an agent's message reads the conversation, so it counts from the
+  // customer's messages after the last of those (`reset`). The conversations were locked first,
+  // in id order, so writers touching the same conversations cannot deadlock.
+  async touchConversations(touched: readonly TouchedConversation[], from: AppendSource): Promise<void> {
+    if (touched.length === 0) return;
+    await this.db.query(
+      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text))
+       UPDATE conversations c
+          SET last_message_at = GREATEST(c.last_message_at, coalesce($2::timestamptz, now())), updated_at = now(), updated_by = $3,
+              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
+              last_message_text = CASE WHEN coalesce($2::timestamptz, now()) >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END
+         FROM t
+        WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`,
+      [
+        JSON.stringify(
+          touched.map((t) => ({
+            tenant_id: t.tenantId,
+            conversation_id: t.conversationId,
+            inbound: t.inbound,
+            reset: t.reset,
+            last_text: toStorableText(t.lastText),
+          })),
+        ),
+        from.at,
+        from.actorId,
+      ],
+    );
   }
 
   // The conversation a message goes to, locked for the rest of the transaction (before the message
-  // is written: see "Who locks what" in docs/architecture.md): its state, its contact's customer,
-  // and the ticket it became, if any; or null.
-  async lockConversation(
-    manager: EntityManager,
-    tenantId: number,
-    conversationId: number,
-  ): Promise<{ state: string; customerId: number; ticketId: number | null } | null> {
-    const [row]: { state: string; customer_id: number; ticket_id: number | null }[] = await manager.query(
+  // is written: see "Who locks what" in docs/architecture.md), with its state, its contact's
+  // customer, and the ticket it became, if any; or null.
+  async lockConversation(tenantId: number, conversationId: number): Promise<Omit<LockedConversation, 'contactId'> | null> {
+    const [row]: { state: string; customer_id: number; ticket_id: number | null }[] = await this.db.query(
       `SELECT c.state, cc.customer_id, c.ticket_id
          FROM conversations c
          JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
@@ -81,13 +184,30 @@ export class MessagesRepository {
           FOR NO KEY UPDATE OF c`,
       [tenantId, conversationId],
     );
-    return row ? { state: row.state, customerId: row.customer_id, ticketId: row.ticket_id } : null;
+    return row ? { tenantId, id: conversationId, state: row.state, customerId: row.customer_id, ticketId: row.ticket_id } : null;
+  }
+
+  // Every conversation a batch names, found by id alone (ids are unique across tenants), locked in
+  // id order before anything of the batch is written: what is read here (deleted, converted) holds
+  // until the batch commits.
+  async lockConversations(ids: readonly number[]): Promise<Map<number, LockedConversation>> {
+    if (ids.length === 0) return new Map();
+    const rows: LockedConversation[] = await this.db.query(
+      `SELECT c.tenant_id AS "tenantId", c.id, c.state, c.contact_id AS "contactId", cc.customer_id AS "customerId", c.ticket_id AS "ticketId"
+         FROM conversations c
+         JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
+        WHERE c.id = ANY($1::bigint[])
+        ORDER BY c.id
+          FOR NO KEY UPDATE OF c`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   // The conversation of a message, locked as above before the message itself is: null when the
   // tenant has no such message. A message never changes conversation.
-  async lockConversationOfMessage(manager: EntityManager, tenantId: number, messageId: number): Promise<number | null> {
-    const [row]: { id: number }[] = await manager.query(
+  async lockConversationOfMessage(tenantId: number, messageId: number): Promise<number | null> {
+    const [row]: { id: number }[] = await this.db.query(
       `SELECT c.id FROM conversations c
         WHERE c.tenant_id = $1 AND c.id = (SELECT m.conversation_id FROM conversation_messages m WHERE m.tenant_id = $1 AND m.id = $2)
           FOR NO KEY UPDATE`,
@@ -96,24 +216,20 @@ export class MessagesRepository {
     return row?.id ?? null;
   }
 
-  // A new message moves its conversation's last-message time and text (the search's) and updatedAt.
-  // A customer's message adds to the unread count; an agent's reads the conversation.
-  async touchConversation(manager: EntityManager, tenantId: number, conversationId: number, messageId: number, actorId: number | null): Promise<void> {
-    await manager.query(
-      `UPDATE conversations c
-          SET last_message_at = GREATEST(c.last_message_at, m.created_at), updated_at = now(), updated_by = $4,
-              unread_count = CASE WHEN m.contact_id IS NULL THEN 0 ELSE c.unread_count + 1 END,
-              last_message_text = CASE WHEN m.created_at >= coalesce(c.last_message_at, '-infinity') THEN m.message ELSE c.last_message_text END
-         FROM conversation_messages m
-        WHERE c.tenant_id = $1 AND c.id = $2 AND m.tenant_id = $1 AND m.id = $3`,
-      [tenantId, conversationId, messageId, actorId],
-    );
+  async update(tenantId: number, id: number, changes: Record<string, unknown>): Promise<void> {
+    await this.db.manager.update(ConversationMessage, { tenantId, id }, changes);
+  }
+
+  // Soft delete of an active message; whether it was one.
+  async softDelete(tenantId: number, id: number, actorId: number): Promise<boolean> {
+    const result = await this.db.manager.update(ConversationMessage, { tenantId, id, state: 'active' }, softDeleted(actorId));
+    return result.affected !== 0;
   }
 
   // After an edit, delete or restore: the conversation's last-message text is its latest active
   // message's again.
-  async refreshLastMessageText(manager: EntityManager, tenantId: number, conversationId: number): Promise<void> {
-    await manager.query(
+  async refreshLastMessageText(tenantId: number, conversationId: number): Promise<void> {
+    await this.db.query(
       `UPDATE conversations c
           SET last_message_text = (SELECT m.message FROM conversation_messages m
                                     WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active'
@@ -122,24 +238,14 @@ export class MessagesRepository {
       [tenantId, conversationId],
     );
   }
-}
 
-// The side of the conversation a message is on, as the generated `direction` column computes it.
-export function directionOf(m: { contactId: number | null }): MessageDirection {
-  return m.contactId === null ? 'outbound' : 'inbound';
-}
-
-// Whether a message stored under a clientMessageId is the one a repeat describes: the same author,
-// text and files. Anything else reuses the id for another message.
-export function isSameMessage(
-  stored: Pick<ConversationMessage, 'userId' | 'contactId' | 'message' | 'fileIds'>,
-  repeat: { userId: number | null; contactId: number | null; message: string; fileIds: readonly number[] },
-): boolean {
-  return (
-    stored.userId === repeat.userId &&
-    stored.contactId === repeat.contactId &&
-    stored.message === repeat.message &&
-    stored.fileIds.length === repeat.fileIds.length &&
-    stored.fileIds.every((id, index) => id === repeat.fileIds[index])
-  );
+  // A conversation's active messages, in order: its transcript.
+  async transcript(tenantId: number, conversationId: number): Promise<ConversationMessage[]> {
+    return this.db.query(
+      `SELECT ${this.columns} FROM conversation_messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active'
+        ORDER BY created_at, id`,
+      [tenantId, conversationId],
+    );
+  }
 }

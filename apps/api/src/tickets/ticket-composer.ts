@@ -17,7 +17,7 @@ import { TicketTemplate } from './settings/ticket-template.entity';
 import { TicketMessage } from './ticket-message.entity';
 import { previewOf, subjectFrom } from './ticket-text';
 import { EditMethod, Ticket } from './ticket.entity';
-import { CustomFieldValue, NewThreadMessage, OutboxEmail, TicketsRepository } from './tickets.repository';
+import { ChatMessageRow, CustomFieldValue, NewThreadMessage, OutboxEmail, TicketsRepository } from './tickets.repository';
 
 // What a converted conversation brings to its ticket: defaults the body may override.
 export interface TicketOrigin {
@@ -28,6 +28,8 @@ export interface TicketOrigin {
   agentId: number | null;
   // The first chat message, for the subject and preview when the body gives none.
   firstMessage: string | null;
+  // The chat's active messages, in order, for the thread.
+  transcript: readonly ChatMessageRow[];
 }
 
 // A checked ticket body, ready to write: nothing in it refers to anything the tenant lacks.
