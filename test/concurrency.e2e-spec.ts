@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { MessagesRepository } from '../apps/api/src/messages/messages.repository';
+import { MessagesRepository } from '../apps/api/src/conversations/messages/messages.repository';
 import { BASE } from './support/desk';
 import { clientMessageEvent, sendSignedWebhook } from './support/signed-webhook';
 import { createContact, createTenant, TestTenant } from './support/factories';

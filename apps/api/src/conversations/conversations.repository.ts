@@ -4,7 +4,7 @@ import { In } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Database } from '@app/database';
 import { CONVERSATION_LIST } from './conversation-list.definition';
-import { ConversationMessage } from '../messages/conversation-message.entity';
+import { ConversationMessage } from './messages/conversation-message.entity';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
 

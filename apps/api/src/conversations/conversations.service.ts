@@ -19,14 +19,14 @@ import { UsersService } from '../auth/users.service';
 import { ContactInput, ContactsService } from '../contacts/contacts.service';
 import { CustomersService } from '../contacts/customers.service';
 import { CustomerContact } from '../contacts/customer-contact.entity';
-import { ConversationMessage } from '../messages/conversation-message.entity';
-import { MessagesService } from '../messages/messages.service';
+import { ConversationMessage } from './messages/conversation-message.entity';
+import { MessagesService } from './messages/messages.service';
 import { Conversation } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository, MemberChange, WidgetChange } from './conversations.repository';
 import { presentCustomerConversation, presentCustomerMessage } from '../customer-view/customer-view.presenter';
 import { IncludedLoader } from '../includes/included-loader';
-import { presentMessage } from '../messages/message.presenter';
+import { presentMessage } from './messages/message.presenter';
 import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../pusher/live-events';
 import { conversationVersion, presentConversation } from './conversation.presenter';
 

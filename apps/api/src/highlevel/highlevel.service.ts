@@ -7,8 +7,8 @@ import { ConversationSummary, MessageSummary, SearchCriteria } from '../conversa
 import { ConversationsService } from '../conversations/conversations.service';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
-import { MessageType } from '../messages/conversation-message.entity';
-import { MessagesService } from '../messages/messages.service';
+import { MessageType } from '../conversations/messages/conversation-message.entity';
+import { MessagesService } from '../conversations/messages/messages.service';
 import { CreateConversationDto, UpdateConversationDto } from './dto/conversation.dto';
 import { DELIVERABLE_TYPES, SendMessageDto } from './dto/send-message.dto';
 import { HighLevelErrorCode } from './highlevel.errors';
