@@ -45,7 +45,7 @@ const sources = SOURCES.flatMap(files).map((path) => ({ path, module: moduleOf(p
 const tableOwner = new Map(Object.entries(TABLES_WITHOUT_ENTITY));
 const entityOwner = new Map();
 for (const { module, text } of sources) {
-  for (const [, name, table] of text.matchAll(/@Entity\(\s*\{\s*name:\s*'([a-z_]+)'\s*\}\s*\)\s*export class (\w+)/g).map(([all, t, c]) => [all, c, t])) {
+  for (const [, table, name] of text.matchAll(/@Entity\(\s*\{\s*name:\s*'([a-z_]+)'\s*\}\s*\)\s*export class (\w+)/g)) {
     tableOwner.set(table, module);
     entityOwner.set(name, module);
   }

@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { MessagesRepository } from '../apps/api/src/messages/messages.repository';
+import { MessagesRepository } from '../apps/api/src/conversations/messages/messages.repository';
 import { BASE } from './support/desk';
 import { clientMessageEvent, sendSignedWebhook } from './support/signed-webhook';
 import { createContact, createTenant, TestTenant } from './support/factories';
@@ -195,9 +195,9 @@ describe('Concurrent conversions and messages on the same conversations', () => 
     // in-process app's repository (so it sends to that app): the answer and how many attempts ran.
     async function postThroughDeadlocks(deadlocks: number, body: object, key: string) {
       const repository = t.app.get(MessagesRepository);
-      const touch = repository.touchConversation.bind(repository);
+      const touch = repository.touchConversations.bind(repository);
       let failed = 0;
-      const spy = jest.spyOn(repository, 'touchConversation').mockImplementation(async (...args) => {
+      const spy = jest.spyOn(repository, 'touchConversations').mockImplementation(async (...args) => {
         await touch(...args);
         if (failed++ < deadlocks) throw deadlock();
       });

@@ -105,19 +105,16 @@ async function postMessage(req, body) {
   const message = await transaction(async (client) => {
     const { rows: found } = await client.query(sql.MESSAGE_CONVERSATION, [tenantId, conversationId]);
     if (!found[0] || found[0].state !== 'active') throw new HttpError(400, 'conversationId: not found');
-    const { rows: inserted } = await client.query(sql.MESSAGE_INSERT, [
-      tenantId,
-      conversationId,
-      userId,
+    const { rows: inserted } = await client.query(sql.MESSAGES_INSERT, [
+      sql.newMessages([
+        { tenant_id: tenantId, conversation_id: conversationId, user_id: userId, contact_id: null, message: m.message, file_ids: [], client_message_id: m.clientMessageId ?? null },
+      ]),
       null,
-      m.message,
-      [],
-      m.clientMessageId ?? null,
       userId,
-      'TYPE_LIVE_CHAT',
+      'api',
     ]);
     const [created] = inserted;
-    await client.query(sql.MESSAGE_TOUCH_CONVERSATION, [tenantId, conversationId, created.id, userId]);
+    await client.query(sql.MESSAGES_TOUCH_CONVERSATIONS, [sql.touchedConversations(inserted), null, userId]);
     await client.query(sql.OUTBOX_INSERT, [
       outboxRows([{ tenantId, actorId: userId, name: 'message.created', conversationId, data: created }]),
       OUTBOX_TOPIC,
@@ -263,9 +260,9 @@ async function webhook(req, body) {
     const fresh = new Set(stored.rows.map((r) => r.dedupe_key));
     const newMessages = usable.filter((e) => fresh.has(`message:${e.conversationId}:inbound:${e.clientMessageId}`));
     if (newMessages.length === 0) return { created: [], received: events.length };
-    const { rows: created } = await client.query(sql.WEBHOOK_INSERT_MESSAGES, [
-      JSON.stringify(
-        newMessages.map((e, position) => {
+    const { rows: created } = await client.query(sql.MESSAGES_INSERT, [
+      sql.newMessages(
+        newMessages.map((e) => {
           const c = byId.get(e.conversationId);
           return {
             tenant_id: c.tenantId,
@@ -275,13 +272,14 @@ async function webhook(req, body) {
             message: e.message,
             file_ids: [],
             client_message_id: e.clientMessageId,
-            position,
           };
         }),
       ),
       at,
+      null,
+      'app',
     ]);
-    await client.query(sql.WEBHOOK_TOUCH_CONVERSATIONS, [sql.touchedConversations(created, at)]);
+    await client.query(sql.MESSAGES_TOUCH_CONVERSATIONS, [sql.touchedConversations(created), at, null]);
     const socketOf = new Map(newMessages.map((e) => [`${e.conversationId}:${e.clientMessageId}`, e.socket_id ?? null]));
     await client.query(sql.OUTBOX_INSERT, [
       outboxRows(
@@ -318,9 +316,10 @@ async function convert(req, conversationId) {
     const [conversation] = await q(sql.CONVERSATION_FOR_UPDATE, [tenantId, conversationId]);
     if (!conversation || conversation.state !== 'active') throw new HttpError(404, `conversation ${conversationId} not found`);
     if (conversation.ticket_id !== null) throw new HttpError(409, `already converted to ticket ${conversation.ticket_id}`);
-    const [contact] = await q(sql.CONTACT_BY_ID, [tenantId, conversation.contact_id]);
+    const [contact] = await q(sql.CONTACTS_BY_IDS, [tenantId, [conversation.contact_id]]);
     const participants = await q(sql.PARTICIPANTS_OF, [tenantId, [conversationId]]);
-    const [first] = await q(sql.FIRST_MESSAGE_TEXT, [tenantId, conversationId]);
+    const transcript = await q(sql.CONVERSATION_TRANSCRIPT, [tenantId, conversationId]);
+    const first = transcript.find((m) => m.message !== '');
     const [customer] = await q(sql.CUSTOMER_ACTIVE, [tenantId, contact.customer_id, 'active']);
     if (!customer) throw new HttpError(400, 'customer: not found');
     const [inbox] = await q(sql.DEFAULT_INBOX, [tenantId, true, 'active']);
@@ -354,8 +353,10 @@ async function convert(req, conversationId) {
       'html',
       null,
     ]);
-    const [{ inserted }] = await q(sql.TICKET_COPY_TRANSCRIPT, [tenantId, ticket.id, conversationId, 'html']);
-    await q(sql.TICKET_SET_MESSAGE_COUNT, [inserted, tenantId, ticket.id]);
+    if (transcript.length > 0) {
+      const [{ inserted }] = await q(sql.TICKET_INSERT_TRANSCRIPT, [tenantId, ticket.id, sql.transcriptRows(transcript), 'html']);
+      await q(sql.TICKET_SET_MESSAGE_COUNT, [inserted, tenantId, ticket.id]);
+    }
     await q(sql.TICKET_SET_TAGS, [tenantId, ticket.id, [], userId]);
     await q(sql.CONVERSATION_MARK_CONVERTED, [ticket.id, userId, tenantId, conversationId]);
     // TicketsService.announce: the ticket as it now is, then its live event.

@@ -33,9 +33,6 @@ const CONTACT_COLUMNS = `${AUDIT}, tenant_id, id, customer_id, type, value, is_m
 // ContactsService.findContactsByIds / IncludedLoader contacts; $2 the ids.
 export const CONTACTS_BY_IDS = `SELECT ${CONTACT_COLUMNS} FROM customer_contacts WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id`;
 
-// lockForConversion: findOneByOrFail(CustomerContact).
-export const CONTACT_BY_ID = `SELECT ${CONTACT_COLUMNS} FROM customer_contacts WHERE ((tenant_id = $1) AND (id = $2)) LIMIT 1`;
-
 // ConversationsRepository.participantIds.
 export const PARTICIPANTS_OF = `SELECT conversation_id, user_id FROM conversation_users
         WHERE tenant_id = $1 AND conversation_id = ANY($2::bigint[])
@@ -71,18 +68,52 @@ export const MESSAGE_CONVERSATION = `SELECT c.state, cc.customer_id, c.ticket_id
 // the entity's metadata): the insert answers the whole message.
 const MESSAGE_RETURNING = `state AS "state", created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy", deleted_at AS "deletedAt", deleted_by AS "deletedBy", tenant_id AS "tenantId", id AS "id", conversation_id AS "conversationId", user_id AS "userId", contact_id AS "contactId", message AS "message", client_message_id AS "clientMessageId", file_ids AS "fileIds", direction AS "direction", status AS "status", message_type AS "messageType", source AS "source"`;
 
-export const MESSAGE_INSERT = `INSERT INTO conversation_messages
-         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_by, updated_by, status, message_type)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, CASE WHEN $4::bigint IS NULL THEN 'sent' ELSE 'delivered' END, $9)
+// MessagesRepository.insertMessages: every door's messages (a Desk post is a batch of one), $1 rows
+// with their `position`, inserted in that order; $2 the batch's time (null: the transaction's),
+// $3 the agent behind it, $4 the source.
+export const MESSAGES_INSERT = `INSERT INTO conversation_messages
+         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at,
+          created_by, updated_by, status, message_type, source)
+       SELECT m.tenant_id, m.conversation_id, m.user_id, m.contact_id, m.message,
+              ARRAY(SELECT jsonb_array_elements_text(m.file_ids)::bigint), m.client_message_id,
+              coalesce($2::timestamptz, now()), coalesce($2::timestamptz, now()), $3, $3,
+              CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, m.message_type, $4
+         FROM jsonb_to_recordset($1::jsonb) AS m(
+                tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
+                file_ids jsonb, client_message_id text, message_type text, position int)
+        ORDER BY m.position
        ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING ${MESSAGE_RETURNING}`;
 
-export const MESSAGE_TOUCH_CONVERSATION = `UPDATE conversations c
-          SET last_message_at = GREATEST(c.last_message_at, m.created_at), updated_at = now(), updated_by = $4,
-              unread_count = CASE WHEN m.contact_id IS NULL THEN 0 ELSE c.unread_count + 1 END,
-              last_message_text = CASE WHEN m.created_at >= coalesce(c.last_message_at, '-infinity') THEN m.message ELSE c.last_message_text END
-         FROM conversation_messages m
-        WHERE c.tenant_id = $1 AND c.id = $2 AND m.tenant_id = $1 AND m.id = $3`;
+// MessagesRepository.touchConversations: $1 what the new messages change of each conversation
+// (touchedConversations below), $2 their time (null: the transaction's), $3 the agent behind them.
+export const MESSAGES_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text))
+       UPDATE conversations c
+          SET last_message_at = GREATEST(c.last_message_at, coalesce($2::timestamptz, now())), updated_at = now(), updated_by = $3,
+              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
+              last_message_text = CASE WHEN coalesce($2::timestamptz, now()) >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END
+         FROM t
+        WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`;
+
+// MESSAGES_INSERT's $1 for messages in their order (live chat).
+export function newMessages(messages) {
+  return JSON.stringify(messages.map((m, position) => ({ ...m, message_type: 'TYPE_LIVE_CHAT', position })));
+}
+
+// MESSAGES_TOUCH_CONVERSATIONS's $1 for created messages (message-rules.ts touchedBy): per
+// conversation, an agent's message reads it, the customer's after that count as unread, and the
+// latest text is the last one's.
+export function touchedConversations(created) {
+  const touched = new Map();
+  for (const m of created) {
+    const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, inbound: 0, reset: false, last_text: m.message };
+    if (m.contactId === null) Object.assign(t, { inbound: 0, reset: true });
+    else t.inbound++;
+    t.last_text = m.message;
+    touched.set(m.conversationId, t);
+  }
+  return JSON.stringify([...touched.values()]);
+}
 
 // LiveEvents.publish: the live update, in the transaction of the change.
 export const OUTBOX_INSERT = `INSERT INTO outbox (tenant_id, topic, payload, created_by)
@@ -109,9 +140,9 @@ export const messagesPageAfter = (limit) => `SELECT ${LIST_COLUMNS} FROM convers
 export const MESSAGES_COUNT = `SELECT COUNT(1) AS cnt FROM conversation_messages m
   WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active'`;
 
-// --- POST /conversationmessages/webhooks.json: PusherWebhooksService, WebhooksRepository ----------
+// --- POST /conversationmessages/webhooks.json: PusherWebhooksService, then the core's MessagesService.append
 
-// WebhooksRepository.lockConversations: every conversation of the batch locked first, in id order.
+// MessagesRepository.lockConversations: every conversation of the batch locked first, in id order.
 export const WEBHOOK_CONVERSATIONS = `SELECT c.tenant_id AS "tenantId", c.id, c.state, c.contact_id AS "contactId", cc.customer_id AS "customerId", c.ticket_id AS "ticketId"
          FROM conversations c
          JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
@@ -128,45 +159,15 @@ export const WEBHOOK_INSERT_EVENTS = `INSERT INTO webhook_events (tenant_id, ded
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING dedupe_key`;
 
-// $1 rows with their `position` in the batch, inserted in that order.
-export const WEBHOOK_INSERT_MESSAGES = `INSERT INTO conversation_messages
-         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at, status, source)
-       SELECT m.tenant_id, m.conversation_id, m.user_id, m.contact_id, m.message,
-              ARRAY(SELECT jsonb_array_elements_text(m.file_ids)::bigint), m.client_message_id, $2, $2,
-              CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, 'app'
-         FROM jsonb_to_recordset($1::jsonb) AS m(
-                tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
-                file_ids jsonb, client_message_id text, position int)
-        ORDER BY m.position
-       ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-       RETURNING ${MESSAGE_RETURNING}`;
-
-export const WEBHOOK_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, at timestamptz, inbound int, reset boolean, last_text text))
-       UPDATE conversations c
-          SET last_message_at = GREATEST(c.last_message_at, t.at), updated_at = now(), updated_by = NULL,
-              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
-              last_message_text = CASE WHEN t.at >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END
-         FROM t
-        WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`;
-
-// WEBHOOK_TOUCH_CONVERSATIONS's parameter for a batch's created messages: per conversation, how many
-// came in and the batch's latest (all share its time: the last in the batch's order).
-export function touchedConversations(created, at) {
-  const touched = new Map();
-  for (const m of created) {
-    const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, at: at.toISOString(), inbound: 0, reset: false, last_text: m.message };
-    t.inbound++;
-    t.last_text = m.message;
-    touched.set(m.conversationId, t);
-  }
-  return JSON.stringify([...touched.values()]);
-}
+// The batch's messages: MESSAGES_INSERT, then MESSAGES_TOUCH_CONVERSATIONS (above).
 
 // --- POST /conversations/{id}/convert.json: ConversionService, TicketsService --------------------
 
-export const FIRST_MESSAGE_TEXT = `SELECT message FROM conversation_messages
-        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active' AND message <> ''
-        ORDER BY created_at, id LIMIT 1`;
+// MessagesRepository.transcript: the conversation's active messages, in order (the first with
+// text is the ticket's subject).
+export const CONVERSATION_TRANSCRIPT = `SELECT ${MESSAGE_RETURNING} FROM conversation_messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active'
+        ORDER BY created_at, id`;
 
 export const CUSTOMER_ACTIVE = `SELECT ${AUDIT}, tenant_id, id, first_name, last_name, email, organization, extra_data, notes, phone, mobile,
   address, external_id, job_title FROM customers WHERE ((tenant_id = $1) AND (id = $2) AND (state = $3)) LIMIT 1`;
@@ -184,18 +185,38 @@ export const TICKET_INSERT = `INSERT INTO tickets(state, created_at, created_by,
   $19, $20, DEFAULT, DEFAULT)
   RETURNING state, created_at, updated_at, id, preview_text, cc, bcc, file_ids, edit_method, is_read, message_count`;
 
-// TicketsRepository: the transcript, copied by one INSERT … SELECT (editMethod html: escaped).
-export const TICKET_COPY_TRANSCRIPT = `WITH copied AS (
+// TicketsRepository.insertTranscript: the transcript's rows, handed over as jsonb, inserted by one
+// statement (editMethod html: escaped).
+export const TICKET_INSERT_TRANSCRIPT = `WITH copied AS (
   INSERT INTO ticket_messages (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
     created_at, created_by, updated_at, updated_by)
-  SELECT m.tenant_id, $2, 'message',
+  SELECT $1, $2, 'message',
     '<p>' || replace(replace(replace(replace(replace(replace(m.message, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'), E'\\n', '<br>') || '</p>',
     $4, m.user_id, m.contact_id, m.file_ids, m.id, m.created_at, m.created_by, m.created_at, m.created_by
-    FROM conversation_messages m
-   WHERE m.tenant_id = $1 AND m.conversation_id = $3 AND m.state = 'active'
-   ORDER BY m.created_at, m.id
+    FROM jsonb_to_recordset($3::jsonb) AS m(
+  tenant_id bigint, id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
+  file_ids bigint[], created_at timestamptz, created_by bigint, position int)
+   ORDER BY m.position
   RETURNING 1)
 SELECT count(*)::int AS inserted FROM copied`;
+
+// TICKET_INSERT_TRANSCRIPT's $3: the transcript's rows in order.
+export function transcriptRows(rows) {
+  return JSON.stringify(
+    rows.map((m, position) => ({
+      tenant_id: m.tenantId,
+      id: m.id,
+      conversation_id: m.conversationId,
+      user_id: m.userId,
+      contact_id: m.contactId,
+      message: m.message,
+      file_ids: m.fileIds,
+      created_at: m.createdAt,
+      created_by: m.createdBy,
+      position,
+    })),
+  );
+}
 
 export const TICKET_SET_MESSAGE_COUNT = `UPDATE tickets SET message_count = $1 WHERE (tenant_id = $2 AND id = $3)`;
 
@@ -223,7 +244,7 @@ export const TICKET_LATEST_MESSAGE_IDS = `SELECT t.id AS ticket_id, latest.id FR
      ORDER BY tm.id DESC LIMIT 100) latest
   ORDER BY t.id, latest.id`;
 
-// --- GET /conversations/search (HighLevel): HighLevelRepository.search --------------------------
+// --- GET /conversations/search (HighLevel): ConversationSearchRepository.search ------------------
 
 // The search's order: the last message's (or the start's) whole millisecond of UTC, then the id.
 const HL_SORT_KEY = "date_trunc('milliseconds', coalesce(c.last_message_at, c.created_at) AT TIME ZONE 'UTC')";

@@ -13,7 +13,6 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { HighLevelModule } from './highlevel/highlevel.module';
-import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ChannelAuthModule } from './channel-auth/channel-auth.module';
 import { LiveModule } from './live/live.module';
@@ -42,7 +41,6 @@ export class AppModule {
         ConversationsModule,
         FilesModule,
         HealthModule,
-        MessagesModule,
         TicketSettingsModule,
         TicketsModule,
         ConversionModule,

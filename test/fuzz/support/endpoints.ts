@@ -4,7 +4,7 @@ import { ListSpec } from '@app/common';
 import { USER_LIST } from '../../../apps/api/src/auth/user-list.definition';
 import { CUSTOMER_LIST } from '../../../apps/api/src/contacts/customer-list.definition';
 import { CONVERSATION_LIST } from '../../../apps/api/src/conversations/conversation-list.definition';
-import { CONVERSATION_MESSAGE_LIST, HISTORY_LIST, MESSAGE_LIST } from '../../../apps/api/src/messages/message-list.definition';
+import { CONVERSATION_MESSAGE_LIST, HISTORY_LIST, MESSAGE_LIST } from '../../../apps/api/src/conversations/messages/message-list.definition';
 import { SETTING_DEFINITIONS } from '../../../apps/api/src/tickets/settings/ticket-settings.definitions';
 import { TICKET_LIST, TICKET_MESSAGE_LIST } from '../../../apps/api/src/tickets/ticket-list.definition';
 import { hostileId } from './arbitraries';

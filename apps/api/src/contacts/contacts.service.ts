@@ -34,6 +34,12 @@ export class ContactsService {
     return this.customers.findActiveContactByValue(tenantId, input.type, await this.normalise(tenantId, input, path));
   }
 
+  // Locks the active contact for the rest of the caller's transaction (HighLevel: finding its open
+  // conversation and starting one when there is none then happen once); whether the tenant has it.
+  async lockActiveContact(tenantId: number, contactId: number): Promise<boolean> {
+    return this.customers.lockActiveContact(tenantId, contactId);
+  }
+
   async findActiveContact(tenantId: number, id: number): Promise<CustomerContact | null> {
     return this.customers.findActiveContact(tenantId, id);
   }

@@ -234,4 +234,13 @@ export class CustomersRepository {
     );
     return row?.id ?? null;
   }
+
+  // Locks the active contact for the rest of the transaction; whether the tenant has it.
+  async lockActiveContact(tenantId: number, contactId: number): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `SELECT id FROM customer_contacts WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR NO KEY UPDATE`,
+      [tenantId, contactId],
+    );
+    return rows.length > 0;
+  }
 }

@@ -4,17 +4,27 @@ import { AuthModule } from '../auth/auth.module';
 import { ContactsModule } from '../contacts/contacts.module';
 import { FilesModule } from '../files/files.module';
 import { IncludesModule } from '../includes/includes.module';
+import { ConversationMessage } from './messages/conversation-message.entity';
+import { MessagesController } from './messages/messages.controller';
+import { MessagesRepository } from './messages/messages.repository';
+import { MessagesService } from './messages/messages.service';
+import { TicketsModule } from '../tickets/tickets.module';
 import { ConversationFilesController } from './conversation-files.controller';
+import { ConversationSearchRepository } from './conversation-search.repository';
+import { ConversationSearchService } from './conversation-search.service';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 
+// The conversation core: the only module that writes `conversations`, `conversation_messages`,
+// `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
+// the conversion all go through its services.
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser]), AuthModule, ContactsModule, FilesModule, IncludesModule],
-  controllers: [ConversationsController, ConversationFilesController],
-  providers: [ConversationsRepository, ConversationsService],
-  exports: [ConversationsService],
+  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage]), AuthModule, ContactsModule, FilesModule, IncludesModule, TicketsModule],
+  controllers: [ConversationsController, ConversationFilesController, MessagesController],
+  providers: [ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
+  exports: [ConversationsService, ConversationSearchService, MessagesService],
 })
 export class ConversationsModule {}

@@ -1,11 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { ListPage, ListQuery, runList } from '@app/common';
-import { EntityManager, In } from 'typeorm';
+import { In } from 'typeorm';
+import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Database } from '@app/database';
 import { CONVERSATION_LIST } from './conversation-list.definition';
-import { ConversationMessage } from '../messages/conversation-message.entity';
+import { ConversationMessage } from './messages/conversation-message.entity';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
+
+// Whether a conversation's widget is online (Pusher's occupancy of its channel).
+export interface WidgetChange {
+  tenantId: number;
+  conversationId: number;
+  online: boolean;
+}
+
+// Whether a member (`user-{id}`, `contact-{id}`) is on a conversation's presence channel.
+export interface MemberChange extends WidgetChange {
+  member: string;
+}
 
 // Every query here takes the tenant first; the token lookup is the one exception, because the
 // widget presents only its token.
@@ -13,18 +26,14 @@ import { Conversation } from './conversation.entity';
 export class ConversationsRepository {
   constructor(private readonly db: Database) {}
 
-  async findById(
-    tenantId: number,
-    id: number,
-    manager: EntityManager = this.db.manager,
-  ): Promise<Conversation | null> {
-    const [row]: Conversation[] = await manager.query(`SELECT ${this.db.columnsOf(Conversation)} FROM conversations WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+  async findById(tenantId: number, id: number): Promise<Conversation | null> {
+    const [row]: Conversation[] = await this.db.query(`SELECT ${this.db.columnsOf(Conversation)} FROM conversations WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     return row ?? null;
   }
 
   // Locks the row for the rest of the transaction, so concurrent updates apply one after another.
-  async findByIdForUpdate(manager: EntityManager, tenantId: number, id: number): Promise<Conversation | null> {
-    return manager
+  async findByIdForUpdate(tenantId: number, id: number): Promise<Conversation | null> {
+    return this.db.manager
       .createQueryBuilder(Conversation, 'c')
       .where('c.tenant_id = :tenantId AND c.id = :id', { tenantId, id })
       .setLock('for_no_key_update')
@@ -52,7 +61,8 @@ export class ConversationsRepository {
     return runList(qb, CONVERSATION_LIST, query, { scope: customerId === undefined ? '' : `customer:${customerId}` });
   }
 
-  async insert(manager: EntityManager, values: Partial<Conversation>): Promise<Conversation> {
+  async insert(values: Partial<Conversation>): Promise<Conversation> {
+    const manager = this.db.manager;
     const conversation = manager.create(Conversation, values);
     await manager.insert(Conversation, conversation);
     return manager.findOneByOrFail(Conversation, { tenantId: conversation.tenantId, id: conversation.id });
@@ -117,27 +127,10 @@ export class ConversationsRepository {
     return this.db.manager.find(Conversation, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
   }
 
-  // The first active message's text, for a ticket's subject and preview.
-  async firstMessageText(manager: EntityManager, tenantId: number, conversationId: number): Promise<string | null> {
-    const [row]: { message: string }[] = await manager.query(
-      `SELECT message FROM conversation_messages
-        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active' AND message <> ''
-        ORDER BY created_at, id LIMIT 1`,
-      [tenantId, conversationId],
-    );
-    return row?.message ?? null;
-  }
-
   // Returns how many were new.
-  async addParticipants(
-    manager: EntityManager,
-    tenantId: number,
-    conversationId: number,
-    userIds: readonly number[],
-    actorId: number,
-  ): Promise<number> {
+  async addParticipants(tenantId: number, conversationId: number, userIds: readonly number[], actorId: number): Promise<number> {
     if (userIds.length === 0) return 0;
-    const added: unknown[] = await manager.query(
+    const added: unknown[] = await this.db.query(
       `INSERT INTO conversation_users (tenant_id, conversation_id, user_id, created_by)
        SELECT $1, $2, user_id, $4 FROM unnest($3::bigint[]) AS user_id
        ON CONFLICT DO NOTHING
@@ -148,14 +141,59 @@ export class ConversationsRepository {
   }
 
   // Returns how many were removed.
-  async removeParticipants(
-    manager: EntityManager,
-    tenantId: number,
-    conversationId: number,
-    userIds: readonly number[],
-  ): Promise<number> {
+  async removeParticipants(tenantId: number, conversationId: number, userIds: readonly number[]): Promise<number> {
     if (userIds.length === 0) return 0;
-    const result = await manager.delete(ConversationUser, { tenantId, conversationId, userId: In([...userIds]) });
+    const result = await this.db.manager.delete(ConversationUser, { tenantId, conversationId, userId: In([...userIds]) });
     return result.affected ?? 0;
+  }
+
+  async update(tenantId: number, id: number, changes: QueryDeepPartialEntity<Conversation>): Promise<void> {
+    await this.db.manager.update(Conversation, { tenantId, id }, changes);
+  }
+
+  // Applies `changes` to the conversation if it is active; whether it was.
+  async updateIfActive(tenantId: number, id: number, changes: QueryDeepPartialEntity<Conversation>): Promise<boolean> {
+    const result = await this.db.manager.update(Conversation, { tenantId, id, state: 'active' }, changes);
+    return result.affected !== 0;
+  }
+
+  // Whether each widget is online, unless a later event has been recorded already. The
+  // conversations whose state changed.
+  async setWidgetOnline(changes: readonly WidgetChange[], at: Date): Promise<WidgetChange[]> {
+    if (changes.length === 0) return [];
+    // An UPDATE answers [rows, count] through TypeORM.
+    const [changed]: [WidgetChange[], number] = await this.db.query(
+      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, online boolean))
+       UPDATE conversations c
+          SET widget_online = t.online, widget_online_at = $2
+         FROM t
+        WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id
+          AND (c.widget_online_at IS NULL OR c.widget_online_at <= $2)
+          AND (c.widget_online IS DISTINCT FROM t.online OR c.widget_online_at IS NULL)
+       RETURNING c.tenant_id AS "tenantId", c.id AS "conversationId", c.widget_online AS online`,
+      [JSON.stringify(changes.map((c) => ({ tenant_id: c.tenantId, conversation_id: c.conversationId, online: c.online }))), at],
+    );
+    return changed;
+  }
+
+  // Who is on each presence channel, unless a later event has been recorded already; agents who
+  // join become the conversation's participants. The members whose state changed.
+  async setMembers(changes: readonly MemberChange[], at: Date): Promise<MemberChange[]> {
+    if (changes.length === 0) return [];
+    return this.db.query(
+      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, member text, online boolean)),
+            participants AS (
+              INSERT INTO conversation_users (tenant_id, conversation_id, user_id)
+              SELECT t.tenant_id, t.conversation_id, substr(t.member, 6)::bigint FROM t
+               WHERE t.online AND t.member LIKE 'user-%'
+               ORDER BY t.conversation_id, t.member
+              ON CONFLICT DO NOTHING)
+       INSERT INTO conversation_members AS m (tenant_id, conversation_id, member, online, changed_at)
+       SELECT t.tenant_id, t.conversation_id, t.member, t.online, $2 FROM t ORDER BY t.conversation_id, t.member
+       ON CONFLICT (tenant_id, conversation_id, member) DO UPDATE SET online = EXCLUDED.online, changed_at = EXCLUDED.changed_at
+        WHERE m.changed_at <= EXCLUDED.changed_at AND m.online IS DISTINCT FROM EXCLUDED.online
+       RETURNING m.tenant_id AS "tenantId", m.conversation_id AS "conversationId", m.member, m.online`,
+      [JSON.stringify(changes.map((c) => ({ tenant_id: c.tenantId, conversation_id: c.conversationId, member: c.member, online: c.online }))), at],
+    );
   }
 }

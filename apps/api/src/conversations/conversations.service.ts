@@ -10,21 +10,24 @@ import {
   NotFoundError,
   secretLookup,
   secretMatches,
+  softDeleted,
+  restored,
 } from '@app/common';
-import { EntityManager } from 'typeorm';
 import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ContactInput, ContactsService } from '../contacts/contacts.service';
 import { CustomersService } from '../contacts/customers.service';
 import { CustomerContact } from '../contacts/customer-contact.entity';
+import { ConversationMessage } from './messages/conversation-message.entity';
+import { MessagesService } from './messages/messages.service';
 import { Conversation } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
-import { ConversationsRepository } from './conversations.repository';
+import { ConversationsRepository, MemberChange, WidgetChange } from './conversations.repository';
 import { presentCustomerConversation, presentCustomerMessage } from '../customer-view/customer-view.presenter';
 import { IncludedLoader } from '../includes/included-loader';
-import { presentMessage } from '../messages/message.presenter';
-import { LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
+import { presentMessage } from './messages/message.presenter';
+import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
 import { conversationVersion, presentConversation } from './conversation.presenter';
 
 export interface UserRefInput {
@@ -68,6 +71,8 @@ export interface ConversionSource {
   customerId: number;
   userIds: number[];
   firstMessage: string | null;
+  // Its active messages, in order.
+  transcript: ConversationMessage[];
 }
 
 export interface IssuedConversationToken {
@@ -86,11 +91,12 @@ export class ConversationsService {
     private readonly customers: CustomersService,
     private readonly includedLoader: IncludedLoader,
     private readonly live: LiveEvents,
+    private readonly messages: MessagesService,
   ) {}
 
   async create(principal: Principal, input: ConversationInput): Promise<ConversationView> {
-    return this.db.transaction(async (manager) => {
-      const id = await this.insert(manager, principal, input);
+    return this.db.transaction(async () => {
+      const id = await this.insert(principal, input);
       return this.announce(principal, 'conversation.created', id);
     });
   }
@@ -101,16 +107,16 @@ export class ConversationsService {
   async issueToken(principal: Principal, input: ConversationInput & { id?: number }): Promise<IssuedConversationToken> {
     const secret = issueSecret('hdc');
     const token = { tokenLookup: secret.lookup, tokenHash: secret.hash, tokenIssuedAt: new Date() };
-    const view = await this.db.transaction(async (manager) => {
+    const view = await this.db.transaction(async () => {
       if (input.id === undefined) {
-        const id = await this.insert(manager, principal, input, token);
+        const id = await this.insert(principal, input, token);
         return this.announce(principal, 'conversation.created', id);
       }
-      const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, input.id);
+      const current = await this.conversations.findByIdForUpdate(principal.tenantId, input.id);
       if (!current) throw this.notFound(input.id);
       if (current.state !== 'active') new FieldErrorsBuilder().add('id', 'must be an active conversation').throwIfAny();
       // `state` is read-only here: issuing a token never deletes or restores.
-      await this.applyUpdate(manager, principal, current, { ...input, state: undefined }, token);
+      await this.applyUpdate(principal, current, { ...input, state: undefined }, token);
       return this.announce(principal, 'conversation.updated', current.id);
     });
     return { view, token: secret.plaintext };
@@ -162,11 +168,11 @@ export class ConversationsService {
   // With `expected`, only over one of those versions: checked on the locked row, so of two
   // writes expecting the same version one applies and the other fails.
   async update(principal: Principal, id: number, input: ConversationUpdate, expected?: ExpectedVersions): Promise<ConversationView> {
-    return this.db.transaction(async (manager) => {
-      const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, id);
+    return this.db.transaction(async () => {
+      const current = await this.conversations.findByIdForUpdate(principal.tenantId, id);
       if (!current) throw this.notFound(id);
       await assertExpectedVersion(expected, async () => conversationVersion(await this.getById(principal, id)), `conversation ${id}`);
-      const changed = await this.applyUpdate(manager, principal, current, input);
+      const changed = await this.applyUpdate(principal, current, input);
       return changed ? this.announce(principal, 'conversation.updated', id) : this.getById(principal, id);
     });
   }
@@ -174,8 +180,8 @@ export class ConversationsService {
   // What an inbox shows of a conversation (HighLevel's PUT): its unread count (0 marks it read),
   // its star, the client's feedback. `updatedAt` moves only when something changed.
   async updateInboxState(principal: Principal, id: number, input: InboxStateUpdate): Promise<ConversationView> {
-    return this.db.transaction(async (manager) => {
-      const current = await this.conversations.findByIdForUpdate(manager, principal.tenantId, id);
+    return this.db.transaction(async () => {
+      const current = await this.conversations.findByIdForUpdate(principal.tenantId, id);
       if (!current) throw this.notFound(id);
       const changes: Partial<Record<keyof Conversation, unknown>> = {};
       if (input.unreadCount !== undefined && input.unreadCount !== current.unreadCount) changes.unreadCount = input.unreadCount;
@@ -183,7 +189,7 @@ export class ConversationsService {
       if (input.feedback !== undefined && JSON.stringify(input.feedback) !== JSON.stringify(current.feedback)) changes.feedback = input.feedback;
       if (Object.keys(changes).length === 0) return this.getById(principal, id);
       Object.assign(changes, { updatedAt: () => 'now()', updatedBy: principal.userId });
-      await manager.update(Conversation, { tenantId: principal.tenantId, id }, changes as Partial<Conversation>);
+      await this.conversations.update(principal.tenantId, id, changes as Partial<Conversation>);
       return this.announce(principal, 'conversation.updated', id);
     });
   }
@@ -191,10 +197,9 @@ export class ConversationsService {
   // Soft delete; deleting a deleted conversation changes nothing. The widget's token dies with it.
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
-    await this.db.transaction(async (manager) => {
-      const result = await manager.update(Conversation, { tenantId, id, state: 'active' }, { ...DELETED_NOW(userId), ...NO_TOKEN });
-      if (result.affected !== 0) await this.announce(principal, 'conversation.updated', id);
-      else if (!(await this.conversations.findById(tenantId, id, manager))) throw this.notFound(id);
+    await this.db.transaction(async () => {
+      if (await this.conversations.updateIfActive(tenantId, id, { ...deletedNow(userId), ...NO_TOKEN })) await this.announce(principal, 'conversation.updated', id);
+      else if (!(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
     });
   }
 
@@ -230,18 +235,28 @@ export class ConversationsService {
 
   // The active conversation, locked for the rest of the caller's transaction so that conversions
   // of it apply one after another; a 404 when the tenant has none active with this id.
-  async lockForConversion(manager: EntityManager, tenantId: number, id: number): Promise<ConversionSource> {
-    const conversation = await this.conversations.findByIdForUpdate(manager, tenantId, id);
+  // With it, its transcript (its active messages, in order) and the first message's text.
+  async lockForConversion(tenantId: number, id: number): Promise<ConversionSource> {
+    const conversation = await this.conversations.findByIdForUpdate(tenantId, id);
     if (!conversation || conversation.state !== 'active') throw this.notFound(id);
-    const contact = await manager.findOneByOrFail(CustomerContact, { tenantId, id: conversation.contactId });
+    const [contact] = await this.contacts.findContactsByIds(tenantId, [conversation.contactId]);
     const participants = await this.conversations.participantIds(tenantId, [id]);
-    const firstMessage = await this.conversations.firstMessageText(manager, tenantId, id);
-    return { conversation, customerId: contact.customerId, userIds: participants.get(id) ?? [], firstMessage };
+    const transcript = await this.messages.transcript(tenantId, id);
+    const firstMessage = transcript.find((m) => m.message !== '')?.message ?? null;
+    return { conversation, customerId: contact.customerId, userIds: participants.get(id) ?? [], firstMessage, transcript };
   }
 
   // Records the ticket a conversation became, in the caller's transaction.
-  async markConverted(manager: EntityManager, tenantId: number, id: number, ticketId: number, actorId: number): Promise<void> {
-    await manager.update(Conversation, { tenantId, id }, { ticketId, updatedAt: () => 'now()', updatedBy: actorId });
+  async markConverted(tenantId: number, id: number, ticketId: number, actorId: number): Promise<void> {
+    await this.conversations.update(tenantId, id, { ticketId, updatedAt: () => 'now()', updatedBy: actorId });
+  }
+
+  // Presence from Pusher (the widget online, members on the presence channel), each unless a
+  // later state is recorded already, in conversations the caller has locked; each conversation
+  // whose presence changed is announced as it now is.
+  async setPresence(widgets: readonly WidgetChange[], members: readonly MemberChange[], at: Date): Promise<void> {
+    const changed = [...(await this.conversations.setWidgetOnline(widgets, at)), ...(await this.conversations.setMembers(members, at))];
+    await this.live.publish(await this.conversationsUpdated(changed));
   }
 
   // A 404 unless the tenant has this conversation (deleted ones too).
@@ -261,7 +276,6 @@ export class ConversationsService {
   // The body of a PATCH, on a row already locked by the caller's transaction. `extra` columns
   // (a new token) count as a change. Returns whether anything changed.
   private async applyUpdate(
-    manager: EntityManager,
     principal: Principal,
     current: Conversation,
     input: ConversationUpdate,
@@ -269,42 +283,37 @@ export class ConversationsService {
   ): Promise<boolean> {
     const { tenantId, userId } = principal;
     const errors = new FieldErrorsBuilder();
-    const contactId = await this.resolveContactId(manager, principal, input, errors, false);
-    const { add, remove } = await this.participantChanges(manager, tenantId, input.users ?? [], errors);
+    const contactId = await this.resolveContactId(principal, input, errors, false);
+    const { add, remove } = await this.participantChanges(tenantId, input.users ?? [], errors);
     errors.throwIfAny();
 
     const changes: Partial<Record<keyof Conversation, unknown>> = { ...extra };
     if (contactId !== undefined && contactId !== current.contactId) changes.contactId = contactId;
     if (input.socket_id !== undefined && input.socket_id !== current.socketId) changes.socketId = input.socket_id;
     if (input.state === 'active' && current.state === 'deleted') {
-      Object.assign(changes, { state: 'active', deletedAt: null, deletedBy: null, inbox: true });
+      Object.assign(changes, restored(), { inbox: true });
     }
 
-    const added = await this.conversations.addParticipants(manager, tenantId, current.id, add, userId);
-    const removed = await this.conversations.removeParticipants(manager, tenantId, current.id, remove);
+    const added = await this.conversations.addParticipants(tenantId, current.id, add, userId);
+    const removed = await this.conversations.removeParticipants(tenantId, current.id, remove);
     if (Object.keys(changes).length > 0 || added + removed > 0) {
       Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
     }
     // A delete leaves updatedAt as it was (as Teamwork Desk API v2 documents updatedAt), so it is
     // applied on its own.
-    if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, DELETED_NOW(userId), NO_TOKEN);
+    if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, deletedNow(userId), NO_TOKEN);
     if (Object.keys(changes).length === 0) return false;
-    await manager.update(Conversation, { tenantId, id: current.id }, changes as Partial<Conversation>);
+    await this.conversations.update(tenantId, current.id, changes as Partial<Conversation>);
     return true;
   }
 
-  private async insert(
-    manager: EntityManager,
-    principal: Principal,
-    input: ConversationInput,
-    extra: Partial<Conversation> = {},
-  ): Promise<number> {
+  private async insert(principal: Principal, input: ConversationInput, extra: Partial<Conversation> = {}): Promise<number> {
     const errors = new FieldErrorsBuilder();
-    const contactId = await this.resolveContactId(manager, principal, input, errors, true);
-    const { add } = await this.participantChanges(manager, principal.tenantId, input.users ?? [], errors);
+    const contactId = await this.resolveContactId(principal, input, errors, true);
+    const { add } = await this.participantChanges(principal.tenantId, input.users ?? [], errors);
     errors.throwIfAny();
 
-    const conversation = await this.conversations.insert(manager, {
+    const conversation = await this.conversations.insert({
       tenantId: principal.tenantId,
       contactId,
       socketId: input.socket_id ?? null,
@@ -312,14 +321,13 @@ export class ConversationsService {
       updatedBy: principal.userId,
       ...extra,
     });
-    await this.conversations.addParticipants(manager, principal.tenantId, conversation.id, add, principal.userId);
+    await this.conversations.addParticipants(principal.tenantId, conversation.id, add, principal.userId);
     return conversation.id;
   }
 
   // `contactId`, or `contact` by id or by type and value (found or created). Undefined when
   // neither is given and none is required.
   private async resolveContactId(
-    manager: EntityManager,
     principal: Principal,
     input: ConversationInput,
     errors: FieldErrorsBuilder,
@@ -352,7 +360,6 @@ export class ConversationsService {
 
   // Refs to add must be active agents of the tenant; refs with `delete: true` are removed.
   private async participantChanges(
-    manager: EntityManager,
     tenantId: number,
     refs: UserRefInput[],
     errors: FieldErrorsBuilder,
@@ -387,12 +394,27 @@ export class ConversationsService {
     }));
   }
 
+  // conversation.updated for each conversation whose presence changed, as it now is: its Desk JSON
+  // for the agents, the customer's view for its own channel.
+  private async conversationsUpdated(changes: readonly WidgetChange[]): Promise<LiveEvent[]> {
+    const idsByTenant = new Map<number, Set<number>>();
+    for (const { tenantId, conversationId } of changes) idsByTenant.set(tenantId, (idsByTenant.get(tenantId) ?? new Set()).add(conversationId));
+    const events: LiveEvent[] = [];
+    for (const [tenantId, ids] of idsByTenant) {
+      for (const view of await this.findViewsByIds(tenantId, [...ids])) {
+        const customer = { conversationId: view.conversation.id, data: presentCustomerConversation(view) };
+        events.push({ tenantId, name: 'conversation.updated', data: presentConversation(view), customer });
+      }
+    }
+    return events;
+  }
+
   private notFound(id: number): NotFoundError {
     return new NotFoundError(ConversationErrorCode.NotFound, `conversation ${id} not found`);
   }
 }
 
 // A deleted conversation leaves the inbox (HighLevel's `inbox`); a restored one returns to it.
-const DELETED_NOW = (userId: number) => ({ state: 'deleted' as const, deletedAt: () => 'now()', deletedBy: userId, inbox: false });
+const deletedNow = (userId: number) => ({ ...softDeleted(userId), inbox: false });
 const NO_TOKEN = { tokenLookup: null, tokenHash: null, tokenIssuedAt: null };
 

@@ -22,8 +22,8 @@ export class ConversionService {
 
   async convert(principal: Principal, conversationId: number, input: TicketInput): Promise<ConversationView> {
     const { tenantId, userId } = principal;
-    return this.db.transaction(async (manager) => {
-      const source = await this.conversations.lockForConversion(manager, tenantId, conversationId);
+    return this.db.transaction(async () => {
+      const source = await this.conversations.lockForConversion(tenantId, conversationId);
       const { conversation } = source;
       if (conversation.ticketId !== null) {
         throw new ConflictError(
@@ -38,8 +38,9 @@ export class ConversionService {
         contactId: conversation.contactId,
         agentId: source.userIds.length === 1 ? source.userIds[0] : null,
         firstMessage: source.firstMessage,
+        transcript: source.transcript,
       });
-      await this.conversations.markConverted(manager, tenantId, conversationId, ticketId, userId);
+      await this.conversations.markConverted(tenantId, conversationId, ticketId, userId);
       await this.tickets.announce(principal, 'ticket.created', ticketId);
       return this.conversations.announce(principal, 'conversation.converted', conversationId);
     });

@@ -1,4 +1,4 @@
-import { ConversationMessage } from '../messages/conversation-message.entity';
+import { ConversationMessage } from '../conversations/messages/conversation-message.entity';
 import { agentDisplayName, CUSTOMER_MESSAGE_FIELDS, CUSTOMER_MESSAGE_TOMBSTONE_FIELDS, presentCustomerMessage } from './customer-view.presenter';
 
 const at = new Date('2026-01-02T03:04:05.000Z');

@@ -3,7 +3,7 @@ import { User } from '../auth/user.entity';
 import { CustomerContact } from '../contacts/customer-contact.entity';
 import type { CustomerView } from '../contacts/customers.service';
 import type { ConversationView } from '../conversations/conversations.service';
-import { ConversationMessage } from '../messages/conversation-message.entity';
+import { ConversationMessage } from '../conversations/messages/conversation-message.entity';
 
 // What a customer (the holder of a conversation token, the widget on `private-conversation-{id}`
 // and `presence-conversation-{id}`) may see: every key written out here, nothing spread from an

@@ -1,4 +1,4 @@
-import { SearchCriteria, SearchStatus } from './highlevel.repository';
+import { SearchCriteria, SearchStatus } from '../conversations/conversation-search.repository';
 import { MessagesQuery, parseId } from './highlevel.service';
 import { invalid } from './highlevel-validation';
 import { MESSAGE_TYPES } from './highlevel.presenter';
@@ -21,33 +21,7 @@ export function parseSearchQuery(query: Query): { locationId: string; criteria: 
   if (locationId === undefined || locationId === '') problems.push('locationId should not be empty');
 
   const criteria: SearchCriteria = { status: 'all', sort: 'desc', limit: 20 };
-  const contactId = text('contactId');
-  // An id that is not one of ours names no conversation's contact: the page is empty.
-  if (contactId !== undefined) criteria.contactId = parseId(contactId) ?? 0;
-  const id = text('id');
-  if (id !== undefined) criteria.id = parseId(id) ?? 0;
-  const assignedTo = text('assignedTo');
-  if (assignedTo !== undefined) {
-    const values = assignedTo.split(',').map((value) => value.trim());
-    criteria.assignedTo = {
-      ids: values.flatMap((value) => parseId(value) ?? []),
-      unassigned: values.includes('unassigned'),
-    };
-  }
-  const search = text('query')?.trim();
-  if (search !== undefined && search.length > MAX_QUERY_LENGTH) problems.push(`query must be shorter than or equal to ${MAX_QUERY_LENGTH} characters`);
-  // eslint-disable-next-line no-control-regex
-  else if (search !== undefined && /[\u0000-\u001f\u007f]/.test(search)) problems.push('query must not contain control characters');
-  else if (search) criteria.query = search;
-
-  const sort = text('sort');
-  if (sort !== undefined && sort !== 'asc' && sort !== 'desc') problems.push('sort must be one of the following values: asc, desc');
-  else if (sort) criteria.sort = sort;
-  const sortBy = text('sortBy');
-  if (sortBy !== undefined && !SORT_BY.includes(sortBy)) problems.push(`sortBy must be one of the following values: ${SORT_BY.join(', ')}`);
-  else if (sortBy !== undefined && sortBy !== 'last_message_date') {
-    problems.push(`sortBy ${sortBy} is not supported: this service keeps no score profiles or manual-message dates; use last_message_date`);
-  }
+  Object.assign(criteria, filtersOf(text), textQueryOf(text('query'), problems), orderOf(text, problems));
   const status = text('status');
   if (status !== undefined && !STATUSES.includes(status as SearchStatus)) problems.push(`status must be one of the following values: ${STATUSES.join(', ')}`);
   else if (status) criteria.status = status as SearchStatus;
@@ -59,6 +33,44 @@ export function parseSearchQuery(query: Query): { locationId: string; criteria: 
 
   if (problems.length > 0) throw invalid(problems);
   return { locationId: locationId!, criteria };
+}
+
+// contactId, id and assignedTo. An id that is not one of ours names nothing: the page is empty.
+function filtersOf(text: (name: string) => string | undefined): Partial<SearchCriteria> {
+  const criteria: Partial<SearchCriteria> = {};
+  const contactId = text('contactId');
+  if (contactId !== undefined) criteria.contactId = parseId(contactId) ?? 0;
+  const id = text('id');
+  if (id !== undefined) criteria.id = parseId(id) ?? 0;
+  const assignedTo = text('assignedTo');
+  if (assignedTo !== undefined) {
+    const values = assignedTo.split(',').map((value) => value.trim());
+    criteria.assignedTo = { ids: values.flatMap((value) => parseId(value) ?? []), unassigned: values.includes('unassigned') };
+  }
+  return criteria;
+}
+
+function textQueryOf(query: string | undefined, problems: string[]): Partial<SearchCriteria> {
+  const search = query?.trim();
+  if (search !== undefined && search.length > MAX_QUERY_LENGTH) problems.push(`query must be shorter than or equal to ${MAX_QUERY_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex
+  else if (search !== undefined && /[\u0000-\u001f\u007f]/.test(search)) problems.push('query must not contain control characters');
+  else if (search) return { query: search };
+  return {};
+}
+
+// sort, and sortBy (only the last message's date is kept).
+function orderOf(text: (name: string) => string | undefined, problems: string[]): Partial<SearchCriteria> {
+  const order: Partial<SearchCriteria> = {};
+  const sort = text('sort');
+  if (sort !== undefined && sort !== 'asc' && sort !== 'desc') problems.push('sort must be one of the following values: asc, desc');
+  else if (sort) order.sort = sort;
+  const sortBy = text('sortBy');
+  if (sortBy !== undefined && !SORT_BY.includes(sortBy)) problems.push(`sortBy must be one of the following values: ${SORT_BY.join(', ')}`);
+  else if (sortBy !== undefined && sortBy !== 'last_message_date') {
+    problems.push(`sortBy ${sortBy} is not supported: this service keeps no score profiles or manual-message dates; use last_message_date`);
+  }
+  return order;
 }
 
 // GET /conversations/{id}/messages's query string.

@@ -1,4 +1,4 @@
-import { ConversationSummary, HighLevelMessageRow } from './highlevel.repository';
+import { ConversationSummary, MessageSummary } from '../conversations/conversation-search.repository';
 
 // HighLevel's message types in the order of its enum, whose position (from 1) is the numeric
 // `type` its API sends alongside the name (TYPE_CALL is 1, TYPE_LIVE_CHAT 29).
@@ -130,7 +130,7 @@ export function presentSearchItem(s: ConversationSummary, locationId: string) {
 }
 
 // GetMessageResponseDto. `altId` is the client's own id of the message, when it gave one.
-export function presentMessage(m: HighLevelMessageRow, locationId: string, fileUrl: (fileId: number) => string) {
+export function presentMessage(m: MessageSummary, locationId: string, fileUrl: (fileId: number) => string) {
   return {
     id: id(m.id),
     ...(m.clientMessageId === null ? {} : { altId: m.clientMessageId }),

@@ -2,20 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { BadRequestError, ForbiddenError, NotFoundError } from '@app/common';
 import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
+import { ConversationSearchService } from '../conversations/conversation-search.service';
+import { ConversationSummary, MessageSummary, SearchCriteria } from '../conversations/conversation-search.repository';
 import { ConversationsService } from '../conversations/conversations.service';
+import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
-import { MessageType } from '../messages/conversation-message.entity';
-import { MessagesService } from '../messages/messages.service';
+import { MessageType } from '../conversations/messages/conversation-message.entity';
+import { MessagesService } from '../conversations/messages/messages.service';
 import { CreateConversationDto, UpdateConversationDto } from './dto/conversation.dto';
 import { DELIVERABLE_TYPES, SendMessageDto } from './dto/send-message.dto';
 import { HighLevelErrorCode } from './highlevel.errors';
-import { ConversationSummary, HighLevelMessageRow, HighLevelRepository, SearchCriteria } from './highlevel.repository';
 import { invalid } from './highlevel-validation';
 
 export interface MessagesPage {
   lastMessageId: string | null;
   nextPage: boolean;
-  messages: HighLevelMessageRow[];
+  messages: MessageSummary[];
 }
 
 export interface MessagesQuery {
@@ -42,7 +44,8 @@ const STORED_TYPE: Record<(typeof DELIVERABLE_TYPES)[number], MessageType> = {
 export class HighLevelService {
   constructor(
     private readonly db: Database,
-    private readonly repository: HighLevelRepository,
+    private readonly conversationSearch: ConversationSearchService,
+    private readonly contacts: ContactsService,
     private readonly conversations: ConversationsService,
     private readonly messages: MessagesService,
     private readonly files: FilesService,
@@ -60,11 +63,11 @@ export class HighLevelService {
   async createConversation(principal: Principal, dto: CreateConversationDto): Promise<ConversationSummary> {
     this.assertLocation(principal, dto.locationId);
     const contactId = parseId(dto.contactId);
-    return this.db.transaction(async (manager) => {
-      if (contactId === null || !(await this.repository.lockActiveContact(manager, principal.tenantId, contactId))) {
+    return this.db.transaction(async () => {
+      if (contactId === null || !(await this.contacts.lockActiveContact(principal.tenantId, contactId))) {
         throw invalid([`contactId ${dto.contactId} is not a contact of this location`]);
       }
-      const open = await this.repository.openConversationOf(manager, principal.tenantId, contactId);
+      const open = await this.conversationSearch.openConversationOf(principal.tenantId, contactId);
       if (open !== null) {
         throw new BadRequestError(
           HighLevelErrorCode.ConversationExists,
@@ -99,7 +102,7 @@ export class HighLevelService {
   }
 
   async search(principal: Principal, criteria: SearchCriteria): Promise<{ rows: ConversationSummary[]; total: number }> {
-    return this.repository.search(principal.tenantId, criteria);
+    return this.conversationSearch.search(principal.tenantId, criteria);
   }
 
   // Newest first; `lastMessageId` (the last of the previous page) continues after that message.
@@ -109,18 +112,18 @@ export class HighLevelService {
     let beforeId: number | undefined;
     if (query.lastMessageId !== undefined) {
       const cursorId = parseId(query.lastMessageId);
-      const cursor = cursorId === null ? null : await this.repository.message(principal.tenantId, cursorId);
+      const cursor = cursorId === null ? null : await this.conversationSearch.message(principal.tenantId, cursorId);
       if (!cursor || cursor.conversationId !== id) throw invalid([`lastMessageId ${query.lastMessageId} is not a message of this conversation`]);
       beforeId = cursor.id;
     }
-    const rows = await this.repository.messagesPage(principal.tenantId, id, { beforeId, types: query.types, limit: query.limit + 1 });
+    const rows = await this.conversationSearch.messagesPage(principal.tenantId, id, { beforeId, types: query.types, limit: query.limit + 1 });
     const messages = rows.slice(0, query.limit);
     return { lastMessageId: messages.length > 0 ? String(messages.at(-1)!.id) : null, nextPage: rows.length > query.limit, messages };
   }
 
-  async getMessage(principal: Principal, messageId: string): Promise<HighLevelMessageRow> {
+  async getMessage(principal: Principal, messageId: string): Promise<MessageSummary> {
     const id = parseId(messageId);
-    const row = id === null ? null : await this.repository.message(principal.tenantId, id);
+    const row = id === null ? null : await this.conversationSearch.message(principal.tenantId, id);
     if (!row) throw new BadRequestError(HighLevelErrorCode.MessageNotFound, 'Message not found');
     return row;
   }
@@ -146,8 +149,8 @@ export class HighLevelService {
     if (problems.length > 0) throw invalid(problems);
 
     const contactId = parseId(dto.contactId);
-    return this.db.transaction(async (manager) => {
-      if (contactId === null || !(await this.repository.lockActiveContact(manager, principal.tenantId, contactId))) {
+    return this.db.transaction(async () => {
+      if (contactId === null || !(await this.contacts.lockActiveContact(principal.tenantId, contactId))) {
         throw invalid([`contactId ${dto.contactId} is not a contact of this location`]);
       }
       const conversationId = await this.conversationFor(principal, contactId, dto.conversationId);
@@ -168,18 +171,18 @@ export class HighLevelService {
   private async conversationFor(principal: Principal, contactId: number, given: string | undefined): Promise<number> {
     if (given !== undefined) {
       const id = parseId(given);
-      const [summary] = id === null ? [] : await this.repository.summaries(principal.tenantId, [id]);
+      const [summary] = id === null ? [] : await this.conversationSearch.summaries(principal.tenantId, [id]);
       if (!summary || summary.state !== 'active' || summary.contactId !== contactId) {
         throw invalid([`conversationId ${given} is not an active conversation of contactId ${contactId}`]);
       }
       return summary.id;
     }
-    const open = await this.repository.openConversationOf(this.db.manager, principal.tenantId, contactId);
+    const open = await this.conversationSearch.openConversationOf(principal.tenantId, contactId);
     return open ?? (await this.conversations.create(principal, { contactId })).conversation.id;
   }
 
   private async summary(principal: Principal, id: number): Promise<ConversationSummary> {
-    const [summary] = await this.repository.summaries(principal.tenantId, [id]);
+    const [summary] = await this.conversationSearch.summaries(principal.tenantId, [id]);
     if (!summary) throw conversationNotFound();
     return summary;
   }

@@ -1,4 +1,5 @@
 import type { EditMethod } from './ticket.entity';
+import type { ChatMessageRow } from './tickets.repository';
 
 // The ticket bodies as the services read them (the DTOs in dto/ check their shape first).
 
@@ -94,4 +95,6 @@ export interface TicketOrigin {
   agentId: number | null;
   // The first chat message, for the subject and preview when the body gives none.
   firstMessage: string | null;
+  // The chat's active messages, in order, for the thread.
+  transcript: readonly ChatMessageRow[];
 }

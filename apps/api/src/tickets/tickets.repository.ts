@@ -25,6 +25,41 @@ export interface CustomFieldValue {
 // How many of a ticket's latest thread messages its `messages` refs show.
 export const TICKET_MESSAGE_REFS = 100;
 
+// A chat message as the conversations module stores it: what a thread entry copies of it.
+export interface ChatMessageRow {
+  tenantId: number;
+  id: number;
+  conversationId: number;
+  userId: number | null;
+  contactId: number | null;
+  message: string;
+  fileIds: readonly number[];
+  createdAt: Date;
+  createdBy: number | null;
+}
+
+// Chat message rows handed over as one jsonb parameter, read back as the relation `m` in their order.
+const CHAT_ROWS = (param: string) => `jsonb_to_recordset(${param}::jsonb) AS m(
+  tenant_id bigint, id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
+  file_ids bigint[], created_at timestamptz, created_by bigint, position int)`;
+
+function chatRowsJson(rows: readonly ChatMessageRow[]): string {
+  return JSON.stringify(
+    rows.map((m, position) => ({
+      tenant_id: m.tenantId,
+      id: m.id,
+      conversation_id: m.conversationId,
+      user_id: m.userId,
+      contact_id: m.contactId,
+      message: m.message,
+      file_ids: m.fileIds,
+      created_at: m.createdAt,
+      created_by: m.createdBy,
+      position,
+    })),
+  );
+}
+
 // Chat text as HTML: every character that could open markup escaped, line breaks kept.
 const HTML_ESCAPED = (column: string) =>
   `'<p>' || replace(replace(replace(replace(replace(replace(${column},
@@ -114,41 +149,42 @@ export class TicketsRepository {
     return rows.map((row) => row.id);
   }
 
-  // A conversation's active messages, in order, as the ticket's thread: one INSERT … SELECT
-  // whatever the length of the chat, each keeping its author, time and files. HTML escapes
-  // every message; markdown keeps it as written.
+  // A conversation's transcript (its active messages, in order, read by the conversations module)
+  // as the ticket's thread: one INSERT whatever the length of the chat, each keeping its author,
+  // time and files. HTML escapes every message; markdown keeps it as written.
   async insertTranscript(
     tenantId: number,
     ticketId: number,
-    conversationId: number,
+    transcript: readonly ChatMessageRow[],
     editMethod: EditMethod,
   ): Promise<number> {
+    if (transcript.length === 0) return 0;
     const body = editMethod === 'html' ? HTML_ESCAPED('m.message') : 'm.message';
     const [{ inserted }]: { inserted: number }[] = await this.db.manager.query(
       `WITH copied AS (
        INSERT INTO ticket_messages
          (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
           created_at, created_by, updated_at, updated_by)
-       SELECT m.tenant_id, $2, 'message', ${body}, $4, m.user_id, m.contact_id, m.file_ids, m.id,
+       SELECT $1, $2, 'message', ${body}, $4, m.user_id, m.contact_id, m.file_ids, m.id,
               m.created_at, m.created_by, m.created_at, m.created_by
-         FROM conversation_messages m
-        WHERE m.tenant_id = $1 AND m.conversation_id = $3 AND m.state = 'active'
-        ORDER BY m.created_at, m.id
+         FROM ${CHAT_ROWS('$3')}
+        ORDER BY m.position
        RETURNING 1)
        SELECT count(*)::int AS inserted FROM copied`,
-      [tenantId, ticketId, conversationId, editMethod],
+      [tenantId, ticketId, chatRowsJson(transcript), editMethod],
     );
     return inserted;
   }
 
-  // Chat messages stored after their conversation became a ticket, copied to that ticket's thread
-  // as the transcript copies the earlier ones (author, time, files; HTML-escaped unless the ticket
-  // is markdown); a customer's message is the ticket's contact's unless its contact is of the
-  // ticket's customer. Each ticket counts its copies and moves updatedAt. One statement for any
-  // number of messages, tickets and tenants; a message copied already (uq_ticket_messages_
-  // conversation_message) is not copied again. Answers the tickets that changed.
+  // Chat messages stored after their conversation became a ticket (the rows as stored, handed
+  // over by the conversations module), copied to that ticket's thread as the transcript copies
+  // the earlier ones (author, time, files; HTML-escaped unless the ticket is markdown); a
+  // customer's message is the ticket's contact's unless its contact is of the ticket's customer.
+  // Each ticket counts its copies and moves updatedAt. One statement for any number of messages,
+  // tickets and tenants; a message copied already (uq_ticket_messages_conversation_message) is
+  // not copied again. Answers the tickets that changed.
   async copyChatMessages(
-    messages: readonly { tenantId: number; id: number }[],
+    messages: readonly ChatMessageRow[],
     actorId: number | null,
   ): Promise<{ tenantId: number; id: number }[]> {
     if (messages.length === 0) return [];
@@ -164,18 +200,17 @@ export class TicketsRepository {
                      WHEN cc.customer_id = t.customer_id OR t.contact_id IS NULL THEN m.contact_id
                      ELSE t.contact_id END,
                 m.file_ids, m.id, m.created_at, m.created_by, m.created_at, m.created_by
-           FROM unnest($1::bigint[], $2::bigint[]) AS r(tenant_id, id)
-           JOIN conversation_messages m ON m.tenant_id = r.tenant_id AND m.id = r.id
+           FROM ${CHAT_ROWS('$1')}
            JOIN tickets t ON t.tenant_id = m.tenant_id AND t.conversation_id = m.conversation_id
            LEFT JOIN customer_contacts cc ON cc.tenant_id = m.tenant_id AND cc.id = m.contact_id
           ORDER BY m.created_at, m.id
          ON CONFLICT (tenant_id, conversation_message_id) WHERE conversation_message_id IS NOT NULL DO NOTHING
          RETURNING tenant_id, ticket_id)
-       UPDATE tickets t SET message_count = t.message_count + c.n, updated_at = now(), updated_by = $3
+       UPDATE tickets t SET message_count = t.message_count + c.n, updated_at = now(), updated_by = $2
          FROM (SELECT tenant_id, ticket_id, count(*)::int AS n FROM copied GROUP BY tenant_id, ticket_id) c
         WHERE t.tenant_id = c.tenant_id AND t.id = c.ticket_id
        RETURNING t.tenant_id AS "tenantId", t.id`,
-      [messages.map((m) => m.tenantId), messages.map((m) => m.id), actorId],
+      [chatRowsJson(messages), actorId],
     );
     return changed;
   }

@@ -11,7 +11,7 @@ import { TicketUpdatePlan, TicketUpdatePlanner, withStateChange } from './ticket
 import { Ticket } from './ticket.entity';
 import { TicketErrorCode } from './tickets.errors';
 import { presentTicket, ticketVersion } from './tickets.presenter';
-import { CustomFieldValue, TicketsRepository } from './tickets.repository';
+import { ChatMessageRow, CustomFieldValue, TicketsRepository } from './tickets.repository';
 
 // A ticket with what its wire form shows besides its own columns.
 export interface TicketView {
@@ -111,7 +111,7 @@ export class TicketsService {
   // is found here, or runs after and copies them with the transcript. Messages of conversations
   // that are no ticket are passed over. Each changed ticket's `ticket.updated` goes to its
   // tenant's agents only, never to a conversation's channel.
-  async copyChatMessages(messages: readonly { tenantId: number; id: number }[], actor: ChatActor | null = null): Promise<void> {
+  async copyChatMessages(messages: readonly ChatMessageRow[], actor: ChatActor | null = null): Promise<void> {
     const changed = await this.tickets.copyChatMessages(messages, actor?.userId ?? null);
     const byTenant = new Map<number, number[]>();
     for (const { tenantId, id } of changed) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), id]);
@@ -136,7 +136,7 @@ export class TicketsService {
     const tagIds = await this.refs.tagIds(tenantId, draft.tags, userId);
     const id = await this.tickets.insertTicket(ticket);
     const opening = draft.opening ? await this.tickets.insertMessages(tenantId, id, [draft.opening], userId) : [];
-    const transcript = origin ? await this.tickets.insertTranscript(tenantId, id, origin.conversationId, ticket.editMethod!) : 0;
+    const transcript = origin ? await this.tickets.insertTranscript(tenantId, id, origin.transcript, ticket.editMethod!) : 0;
     const count = opening.length + transcript;
     if (count > 0) await this.tickets.updateTicket(tenantId, id, { messageCount: count });
     await this.tickets.replaceTags(tenantId, id, tagIds, userId);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bodyTooDeep, FieldErrorsBuilder, isPlainObject, MAX_BODY_DEPTH, Messages, nestsDeeperThan, ValidationError } from '@app/common';
+import { bodyTooDeep, FieldErrorsBuilder, hasUnstorableText, isPlainObject, MAX_BODY_DEPTH, Messages, nestsDeeperThan, ValidationError } from '@app/common';
 import secureJson from 'secure-json-parse';
 import { Member, parseConversationChannel, parseMember } from '../live/pusher-channels';
 
@@ -98,7 +98,32 @@ export function classifyBatch(batch: WebhookBatch): Classified[] {
 // Classifies one event of a batch sent at `timeMs`; `occurrenceOf` counts the identical events
 // (by their hash) of the batch so far.
 function classifyEvent(raw: Record<string, unknown>, timeMs: number, occurrenceOf: (hash: string) => number): Classified {
-  const stored: StoredEvent = {
+  const stored = storedEventOf(raw);
+  const event: EventContext = { stored, hashed: { ...stored, dedupeKey: eventHash(stored, timeMs) }, channel: parseConversationChannel(stored.channel) };
+  switch (stored.name) {
+    case 'client_event':
+      return classifyClientEvent(event, occurrenceOf);
+    case 'member_added':
+    case 'member_removed':
+      return classifyMember(event);
+    case 'channel_occupied':
+    case 'channel_vacated':
+      if (event.channel?.kind !== 'private') return ignore(event, 'not a conversation private channel');
+      return { ...event.hashed, kind: 'occupancy', conversationId: event.channel.conversationId, online: stored.name === 'channel_occupied' };
+    default:
+      return ignore(event, stored.name === '' ? 'an event without a name' : `${stored.name} is not an event this service acts on`);
+  }
+}
+
+// An event as read, keyed by its hash, and the conversation channel it names (null: none).
+interface EventContext {
+  stored: StoredEvent;
+  hashed: StoredEvent;
+  channel: ReturnType<typeof parseConversationChannel>;
+}
+
+function storedEventOf(raw: Record<string, unknown>): StoredEvent {
+  return {
     dedupeKey: '',
     name: text(raw.name) ?? '',
     channel: text(raw.channel),
@@ -107,58 +132,51 @@ function classifyEvent(raw: Record<string, unknown>, timeMs: number, occurrenceO
     socketId: text(raw.socket_id),
     data: typeof raw.data === 'string' ? raw.data : raw.data === undefined ? null : JSON.stringify(raw.data),
   };
-  const hashed = { ...stored, dedupeKey: eventHash(stored, timeMs) };
-  const channel = parseConversationChannel(stored.channel);
-  const ignore = (reason: string): Classified => ({ ...hashed, kind: 'ignored', conversationId: channel?.conversationId ?? null, reason });
-
-  switch (stored.name) {
-    case 'client_event': {
-      if (!channel) return ignore('not a conversation channel');
-      if (stored.event !== 'client-message') return { ...hashed, kind: 'client', conversationId: channel.conversationId };
-      const member = channel.kind === 'presence' ? parseMember(stored.userId) : null;
-      if (channel.kind === 'presence' && !member) return ignore('user_id names no agent (user-{id}) or contact (contact-{id})');
-      const content = readMessageData(stored.data);
-      if (typeof content === 'string') return ignore(content);
-      // The widget's own id is the key a message posted over REST uses too, on the author's side of
-      // the conversation (an agent on the presence channel, else the customer); without one, the
-      // event's hash (and its occurrence after the first) stands in, so a retry still finds it.
-      const clientMessageId = content.clientMessageId ?? standInClientId(hashed.dedupeKey, occurrenceOf);
-      const side = member?.kind === 'user' ? 'outbound' : 'inbound';
-      return {
-        ...stored,
-        dedupeKey: `message:${channel.conversationId}:${side}:${clientMessageId}`,
-        conflictKey: `conflict:${hashed.dedupeKey}`,
-        kind: 'message',
-        conversationId: channel.conversationId,
-        member,
-        message: content.message,
-        clientMessageId,
-        fileIds: content.fileIds,
-      };
-    }
-    case 'member_added':
-    case 'member_removed': {
-      if (channel?.kind !== 'presence') return ignore('not a conversation presence channel');
-      const member = parseMember(stored.userId);
-      if (!member) return ignore('user_id names no agent (user-{id}) or contact (contact-{id})');
-      return { ...hashed, kind: 'member', conversationId: channel.conversationId, member, online: stored.name === 'member_added' };
-    }
-    case 'channel_occupied':
-    case 'channel_vacated':
-      if (channel?.kind !== 'private') return ignore('not a conversation private channel');
-      return { ...hashed, kind: 'occupancy', conversationId: channel.conversationId, online: stored.name === 'channel_occupied' };
-    default:
-      return ignore(stored.name === '' ? 'an event without a name' : `${stored.name} is not an event this service acts on`);
-  }
 }
 
-// Half of a surrogate pair (JSON may escape one, \ud800): the messages are written through jsonb,
-// which refuses it, so the event is ignored like one holding NUL rather than failing its batch.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function ignore(event: EventContext, reason: string): Classified {
+  return { ...event.hashed, kind: 'ignored', conversationId: event.channel?.conversationId ?? null, reason };
+}
+
+function classifyMember(event: EventContext): Classified {
+  const { channel, stored } = event;
+  if (channel?.kind !== 'presence') return ignore(event, 'not a conversation presence channel');
+  const member = parseMember(stored.userId);
+  if (!member) return ignore(event, 'user_id names no agent (user-{id}) or contact (contact-{id})');
+  return { ...event.hashed, kind: 'member', conversationId: channel.conversationId, member, online: stored.name === 'member_added' };
+}
+
+function classifyClientEvent(event: EventContext, occurrenceOf: (hash: string) => number): Classified {
+  const { channel, stored, hashed } = event;
+  if (!channel) return ignore(event, 'not a conversation channel');
+  if (stored.event !== 'client-message') return { ...hashed, kind: 'client', conversationId: channel.conversationId };
+  const member = channel.kind === 'presence' ? parseMember(stored.userId) : null;
+  if (channel.kind === 'presence' && !member) return ignore(event, 'user_id names no agent (user-{id}) or contact (contact-{id})');
+  const content = readMessageData(stored.data);
+  if (typeof content === 'string') return ignore(event, content);
+  // The widget's own id is the key a message posted over REST uses too, on the author's side of
+  // the conversation (an agent on the presence channel, else the customer); without one, the
+  // event's hash (and its occurrence after the first) stands in, so a retry still finds it.
+  const clientMessageId = content.clientMessageId ?? standInClientId(hashed.dedupeKey, occurrenceOf);
+  const side = member?.kind === 'user' ? 'outbound' : 'inbound';
+  return {
+    ...stored,
+    dedupeKey: `message:${channel.conversationId}:${side}:${clientMessageId}`,
+    conflictKey: `conflict:${hashed.dedupeKey}`,
+    kind: 'message',
+    conversationId: channel.conversationId,
+    member,
+    message: content.message,
+    clientMessageId,
+    fileIds: content.fileIds,
+  };
+}
+
+type MessageData = { message: string; clientMessageId?: string; fileIds: number[] };
 
 // `data` of a client-message: a JSON string {"message", "clientMessageId", "files"}. A reason
 // when it is not one.
-function readMessageData(data: string | null): { message: string; clientMessageId?: string; fileIds: number[] } | string {
+function readMessageData(data: string | null): MessageData | string {
   let parsed: unknown;
   try {
     parsed = data === null ? undefined : secureJson.parse(data, undefined, { protoAction: 'remove', constructorAction: 'remove' });
@@ -167,25 +185,31 @@ function readMessageData(data: string | null): { message: string; clientMessageI
   }
   if (!isPlainObject(parsed)) return 'data is not a JSON object';
   const { message = '', clientMessageId, files = [] } = parsed;
+  const problem = messageProblem(message) ?? clientMessageIdProblem(clientMessageId) ?? filesProblem(files);
+  if (problem !== null) return problem;
+  if ((message as string).trim() === '' && (files as number[]).length === 0) return 'the message is empty';
+  return { message: message as string, clientMessageId: clientMessageId as string | undefined, fileIds: [...new Set(files as number[])] };
+}
+
+// The messages are written through jsonb, which refuses NUL and half of a surrogate pair (JSON
+// may escape one, \ud800): such an event is ignored rather than failing its batch.
+function messageProblem(message: unknown): string | null {
   if (typeof message !== 'string') return 'data.message is not a string';
   if (message.length > MESSAGE_MAX_LENGTH) return `data.message is longer than ${MESSAGE_MAX_LENGTH} characters`;
   if (message.includes('\0')) return 'data.message holds a NUL character';
-  if (LONE_SURROGATE.test(message)) return 'data.message holds half of a UTF-16 surrogate pair';
-  if (
-    clientMessageId !== undefined &&
-    (typeof clientMessageId !== 'string' ||
-      clientMessageId.length < 1 ||
-      clientMessageId.length > CLIENT_MESSAGE_ID_MAX_LENGTH ||
-      clientMessageId.includes('\0') ||
-      LONE_SURROGATE.test(clientMessageId))
-  ) {
-    return `data.clientMessageId is not a string of 1 to ${CLIENT_MESSAGE_ID_MAX_LENGTH} characters`;
-  }
-  if (!Array.isArray(files) || files.length > MAX_FILES || !files.every((id) => Number.isSafeInteger(id) && id > 0)) {
-    return `data.files is not a list of at most ${MAX_FILES} file ids`;
-  }
-  if (message.trim() === '' && files.length === 0) return 'the message is empty';
-  return { message, clientMessageId, fileIds: [...new Set(files as number[])] };
+  if (hasUnstorableText(message)) return 'data.message holds half of a UTF-16 surrogate pair';
+  return null;
+}
+
+function clientMessageIdProblem(clientMessageId: unknown): string | null {
+  if (clientMessageId === undefined) return null;
+  const usable = typeof clientMessageId === 'string' && clientMessageId.length >= 1 && clientMessageId.length <= CLIENT_MESSAGE_ID_MAX_LENGTH && !hasUnstorableText(clientMessageId);
+  return usable ? null : `data.clientMessageId is not a string of 1 to ${CLIENT_MESSAGE_ID_MAX_LENGTH} characters`;
+}
+
+function filesProblem(files: unknown): string | null {
+  if (Array.isArray(files) && files.length <= MAX_FILES && files.every((id) => Number.isSafeInteger(id) && id > 0)) return null;
+  return `data.files is not a list of at most ${MAX_FILES} file ids`;
 }
 
 function standInClientId(hash: string, occurrenceOf: (hash: string) => number): string {

@@ -5,7 +5,7 @@ import { DESK_ERRORS_SCHEMA, RAW_BODY_ROUTE } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
-import { presentMessage } from '../messages/message.presenter';
+import { presentMessage } from '../conversations/messages/message.presenter';
 import { PusherWebhookGuard } from './pusher-webhook.guard';
 import { readWebhookBatch } from './pusher-events';
 import { PusherWebhooksService } from './pusher-webhooks.service';

@@ -1,20 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
-import { EntityManager } from 'typeorm';
-import { presentConversation } from '../conversations/conversation.presenter';
 import { ConversationsService } from '../conversations/conversations.service';
-import { presentCustomerConversation, presentCustomerMessage } from '../customer-view/customer-view.presenter';
 import { isAttachable } from '../files/files.service';
-import { ConversationMessage } from '../messages/conversation-message.entity';
-import { presentMessage } from '../messages/message.presenter';
-import { directionOf, isSameMessage } from '../messages/messages.repository';
+import { ConversationMessage } from '../conversations/messages/conversation-message.entity';
+import { messageKey } from '../conversations/messages/message-rules';
+import { LockedConversation, NewMessage } from '../conversations/messages/messages.repository';
+import { Appended, BatchMessage, MessagesService } from '../conversations/messages/messages.service';
 import { MetricsService, WebhookEventKind, WebhookEventOutcome } from '../metrics/metrics.service';
-import { LiveEvent, LiveEvents } from '../live/live-events';
 import { memberId } from '../live/pusher-channels';
-import { TicketsService } from '../tickets/tickets.service';
 import { classifyBatch, Classified, WebhookBatch } from './pusher-events';
-import { NewWebhookEvent, NewWebhookMessage, StateChange, TouchedConversation, WebhookConversation, WebhooksRepository } from './webhooks.repository';
+import { NewWebhookEvent, WebhooksRepository } from './webhooks.repository';
 
 export interface WebhookResult {
   // The messages of the batch's message events, new or stored before, in the batch's order.
@@ -48,15 +44,16 @@ type Resolved =
 
 // Pusher's webhook batches: every event stored once under its dedupe key, in one transaction with
 // what it causes, so Pusher's retries, replays and reorderings change nothing the second time.
+// What an event causes is the conversation core's: this verifies, parses, deduplicates and hands
+// the batch's messages and presence over to it.
 @Injectable()
 export class PusherWebhooksService {
   constructor(
     private readonly db: Database,
     private readonly webhooks: WebhooksRepository,
-    private readonly live: LiveEvents,
     private readonly conversations: ConversationsService,
+    private readonly messages: MessagesService,
     private readonly metrics: MetricsService,
-    private readonly tickets: TicketsService,
     private readonly config: AppConfig,
   ) {}
 
@@ -79,68 +76,43 @@ export class PusherWebhooksService {
   // request's deadline runs: for the first; once one has committed, a later one's failure is a 5xx,
   // and Pusher's resend completes the batch.
   private async receiveInOneTransaction(classified: Classified[], timeMs: number): Promise<WebhookResult> {
-    const { result, outcomes } = await this.db.transaction((manager) => this.handle(manager, classified, timeMs));
+    const { result, outcomes } = await this.db.transaction(() => this.handle(classified, timeMs));
     // Counted once the batch is stored: a retried attempt counts nothing.
     outcomes.forEach((outcome, i) => this.metrics.webhookEvent(kindOf(classified[i]), outcome));
     return result;
   }
 
-  private async handle(manager: EntityManager, classified: Classified[], timeMs: number): Promise<{ result: WebhookResult; outcomes: WebhookEventOutcome[] }> {
+  // Locks: the batch's conversations (in id order), its event keys, then (in the core) messages,
+  // tickets of converted conversations, and members.
+  private async handle(classified: Classified[], timeMs: number): Promise<{ result: WebhookResult; outcomes: WebhookEventOutcome[] }> {
     const at = new Date(timeMs);
-    const conversations = await this.webhooks.lockConversations(manager, [
+    const conversations = await this.messages.lockConversations([
       ...new Set(classified.flatMap((e) => (e.conversationId === null ? [] : [e.conversationId]))),
     ]);
-    const events = await this.resolve(manager, classified, conversations);
-    const fresh = await this.store(manager, events, timeMs);
+    const events = await this.resolve(classified, conversations);
+    const fresh = await this.store(events, timeMs);
 
     const messageEvents = events.filter((e): e is MessageEvent => e.kind === 'message');
-    const newMessages = messageEvents.filter((e) => fresh.has(e));
-    const created = await this.webhooks.insertMessages(manager, newMessages.map(toNewMessage), at);
-    // Messages of converted conversations join their tickets' threads too.
-    await this.tickets.copyChatMessages(created.filter((m) => (conversations.get(m.conversationId)?.ticketId ?? null) !== null));
-    const stored = await this.storedMessages(manager, messageEvents, created);
-    const conflicts = await this.recordConflicts(manager, messageEvents, stored, fresh, timeMs);
+    const stored = await this.storeMessages(messageEvents, fresh, conversations, at);
+    const conflicts = await this.recordConflicts(messageEvents, stored, fresh, timeMs);
     const messages = dedupeBy(
-      messageEvents.flatMap((e) => (conflicts.all.has(e) ? [] : (stored.get(eventKey(e)) ?? []))),
+      messageEvents.flatMap((e) => (conflicts.all.has(e) ? [] : (stored.get(e)?.message ?? []))),
       messageKey,
     );
-    const createdIds = new Set(created.map((m) => m.id));
-    await this.webhooks.touchConversations(
-      manager,
-      touchedBy(
-        messages.filter((m) => createdIds.has(m.id)),
-        at,
-      ),
-    );
-
     const applied = events.filter((e) => fresh.has(e) && e.kind !== 'message' && e.kind !== 'ignored');
-    const occupancy = applied.flatMap((e) => (e.kind === 'occupancy' ? [{ tenantId: e.tenantId, conversationId: e.conversationId, online: e.online }] : []));
-    const widgets = await this.webhooks.setWidgetOnline(manager, lastOfEach(occupancy, (c) => `${c.conversationId}`), at);
-    const members = applied.flatMap((e) =>
-      e.kind === 'member' ? [{ tenantId: e.tenantId, conversationId: e.conversationId, member: memberId(e.member), online: e.online }] : [],
-    );
-    const joined = await this.webhooks.setMembers(manager, lastOfEach(members, (m) => `${m.conversationId}:${m.member}`), at);
+    await this.conversations.setPresence(widgetChanges(applied), memberChanges(applied), at);
 
-    const socketOf = new Map(newMessages.map((e) => [eventKey(e), e.socketId]));
-    await this.live.publish([
-      ...created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null)),
-      ...(await this.conversationsUpdated([...widgets, ...joined])),
-    ]);
-
+    const createdKeys = new Set(messageEvents.flatMap((e) => (stored.get(e)?.created ? [eventKey(e)] : [])));
     const ignored = events.filter((e) => e.kind === 'ignored' && fresh.has(e)).length;
-    const result = {
-      messages,
-      meta: {
-        received: events.length,
-        created: created.length,
-        applied: applied.length,
-        duplicates: events.length - created.length - applied.length - ignored - conflicts.recorded.size,
-        ignored,
-        conflicts: conflicts.recorded.size,
-      },
+    const meta = {
+      received: events.length,
+      created: createdKeys.size,
+      applied: applied.length,
+      duplicates: events.length - createdKeys.size - applied.length - ignored - conflicts.recorded.size,
+      ignored,
+      conflicts: conflicts.recorded.size,
     };
     // Each event's outcome, as the meta counts them.
-    const createdKeys = new Set(created.map(messageKey));
     const outcomes = events.map((e): WebhookEventOutcome => {
       if (e.kind === 'message' && conflicts.all.has(e)) return conflicts.recorded.has(e) ? 'conflict' : 'duplicate';
       if (!fresh.has(e)) return 'duplicate';
@@ -148,71 +120,50 @@ export class PusherWebhooksService {
       if (e.kind === 'message') return createdKeys.has(eventKey(e)) ? 'created' : 'duplicate';
       return 'applied';
     });
-    return { result, outcomes };
+    return { result: { messages, meta }, outcomes };
   }
 
-  // conversation.updated for each conversation whose presence changed, as it now is: its Desk JSON
-  // for the agents, the customer's view for its own channel.
-  private async conversationsUpdated(changes: readonly StateChange[]): Promise<LiveEvent[]> {
-    const idsByTenant = new Map<number, Set<number>>();
-    for (const { tenantId, conversationId } of changes) idsByTenant.set(tenantId, (idsByTenant.get(tenantId) ?? new Set()).add(conversationId));
-    const events: LiveEvent[] = [];
-    for (const [tenantId, ids] of idsByTenant) {
-      for (const view of await this.conversations.findViewsByIds(tenantId, [...ids])) {
-        const customer = { conversationId: view.conversation.id, data: presentCustomerConversation(view) };
-        events.push({ tenantId, name: 'conversation.updated', data: presentConversation(view), customer });
-      }
-    }
-    return events;
+  // The messages of fresh events appended through the core (in one statement, as the batch's
+  // time); each message event's answer: the message stored under its key, created now or before.
+  private async storeMessages(
+    events: readonly MessageEvent[],
+    fresh: Set<Resolved>,
+    conversations: ReadonlyMap<number, LockedConversation>,
+    at: Date,
+  ): Promise<Map<MessageEvent, Appended>> {
+    const newEvents = events.filter((e) => fresh.has(e));
+    const appended = await this.messages.append(newEvents.map(toBatchMessage), conversations, { at, actorId: null, source: 'app', actor: null });
+    const repeats = events.filter((e) => !fresh.has(e));
+    const found = await this.messages.findStored(repeats.map(toNewMessage));
+    return new Map([...newEvents.map((e, i) => [e, appended[i]] as const), ...repeats.map((e, i) => [e, found[i]] as const)]);
   }
 
   // Stores every event under its dedupe key; the events stored now (not by an earlier delivery,
   // another process, or earlier in this batch) are the fresh ones.
-  private async store(manager: EntityManager, events: readonly Resolved[], timeMs: number): Promise<Set<Resolved>> {
+  private async store(events: readonly Resolved[], timeMs: number): Promise<Set<Resolved>> {
     const firstOfKey = new Map<string, Resolved>();
     for (const event of events) if (!firstOfKey.has(event.dedupeKey)) firstOfKey.set(event.dedupeKey, event);
-    const stored = await this.webhooks.insertEvents(manager, [...firstOfKey.values()].map(toStored), timeMs);
+    const stored = await this.webhooks.insertEvents([...firstOfKey.values()].map(toStored), timeMs);
     return new Set([...firstOfKey.values()].filter((event) => stored.has(event.dedupeKey)));
-  }
-
-  // The message stored under each message event's key: created now, or found by its client id.
-  private async storedMessages(
-    manager: EntityManager,
-    events: readonly MessageEvent[],
-    created: readonly ConversationMessage[],
-  ): Promise<Map<string, ConversationMessage>> {
-    const createdKeys = new Set(created.map(messageKey));
-    const wanted = dedupeBy(
-      events.filter((e) => !createdKeys.has(eventKey(e))),
-      eventKey,
-    ).map((e) => ({ tenantId: e.tenantId, conversationId: e.conversationId, direction: directionOf(e.author), clientMessageId: e.clientMessageId }));
-    const earlier = await this.webhooks.findMessages(manager, wanted);
-    return new Map([...earlier, ...created].map((m) => [messageKey(m), m]));
   }
 
   // Message events whose clientMessageId names another message (another author, text or files) on
   // their side of the conversation store nothing: each is recorded once as a conflict under its own
   // hash (a retry of it is a duplicate), and a key this batch recorded for it is given up.
   private async recordConflicts(
-    manager: EntityManager,
     events: readonly MessageEvent[],
-    stored: Map<string, ConversationMessage>,
+    stored: Map<MessageEvent, Appended>,
     fresh: Set<Resolved>,
     timeMs: number,
   ): Promise<{ all: Set<MessageEvent>; recorded: Set<MessageEvent> }> {
-    const all = events.filter((e) => {
-      const message = stored.get(eventKey(e));
-      return message !== undefined && !isSameMessage(message, toNewMessage(e));
-    });
+    const all = events.filter((e) => stored.get(e)?.reused === true);
     if (all.length === 0) return { all: new Set(), recorded: new Set() };
     await this.webhooks.forgetEvents(
-      manager,
       all.filter((e) => fresh.has(e)).map((e) => e.dedupeKey),
     );
     const byKey = new Map(dedupeBy(all, (e) => e.conflictKey).map((e) => [e.conflictKey, e]));
     const reason = 'data.clientMessageId names another message of the conversation';
     const kept = await this.webhooks.insertEvents(
-      manager,
       [...byKey.values()].map((e) => ({ ...toStored(e), dedupeKey: e.conflictKey, outcome: 'conflict' as const, reason })),
       timeMs,
     );
@@ -221,7 +172,7 @@ export class PusherWebhooksService {
 
   // Turns events of conversations that are absent or deleted, and of authors who are not of the
   // conversation, into ignored ones; fills in each message's author and checks its files.
-  private async resolve(manager: EntityManager, classified: Classified[], conversations: Map<number, WebhookConversation>): Promise<Resolved[]> {
+  private async resolve(classified: Classified[], conversations: Map<number, LockedConversation>): Promise<Resolved[]> {
     const located = classified.map((event): Resolved => {
       if (event.conversationId === null) return { ...(event as Extract<Classified, { kind: 'ignored' }>), tenantId: null };
       const conversation = conversations.get(event.conversationId);
@@ -231,11 +182,9 @@ export class PusherWebhooksService {
     });
 
     const members = await this.webhooks.findMembers(
-      manager,
       located.flatMap((e) => ((e.kind === 'message' || e.kind === 'member') && e.member ? [{ tenantId: e.tenantId, ...e.member }] : [])),
     );
     const files = await this.webhooks.findActiveFiles(
-      manager,
       located.flatMap((e) => (e.kind === 'message' ? e.fileIds.map((id) => ({ tenantId: e.tenantId, id })) : [])),
     );
 
@@ -281,7 +230,7 @@ function kindOf(event: Classified): WebhookEventKind {
   return event.kind === 'ignored' ? 'other' : event.kind;
 }
 
-function isMemberOf(member: { kind: 'user' | 'contact'; id: number }, conversation: WebhookConversation, found: Map<string, number | null>): boolean {
+function isMemberOf(member: { kind: 'user' | 'contact'; id: number }, conversation: LockedConversation, found: Map<string, number | null>): boolean {
   const key = `${conversation.tenantId}:${memberId(member)}`;
   if (!found.has(key)) return false;
   return member.kind === 'user' || found.get(key) === conversation.customerId;
@@ -307,7 +256,8 @@ function toStored(e: Resolved): NewWebhookEvent {
   };
 }
 
-function toNewMessage(e: MessageEvent): NewWebhookMessage {
+// A widget's message: no agent behind it, and always a client id (the widget's, or one derived).
+function toNewMessage(e: MessageEvent): NewMessage {
   return {
     tenantId: e.tenantId,
     conversationId: e.conversationId,
@@ -319,33 +269,25 @@ function toNewMessage(e: MessageEvent): NewWebhookMessage {
   };
 }
 
-// Per conversation, from the new messages in the batch's order: an agent's message reads the conversation, and the
-// customer's messages after the last such one are unread.
-function touchedBy(created: readonly ConversationMessage[], at: Date): TouchedConversation[] {
-  const byConversation = new Map<number, TouchedConversation>();
-  for (const m of created) {
-    const touched = byConversation.get(m.conversationId) ?? { tenantId: m.tenantId, conversationId: m.conversationId, at, inbound: 0, reset: false, lastText: m.message };
-    if (m.contactId === null) Object.assign(touched, { inbound: 0, reset: true });
-    else touched.inbound++;
-    // All share the batch's time: the latest is the last in the batch's order.
-    touched.lastText = m.message;
-    byConversation.set(m.conversationId, touched);
-  }
-  return [...byConversation.values()];
+function toBatchMessage(e: MessageEvent): BatchMessage {
+  return { ...toNewMessage(e), socketId: e.socketId };
 }
 
-// A message's place under the unique index: tenant, conversation, side and client id.
-function messageKey(m: { tenantId: number; conversationId: number; contactId: number | null; clientMessageId: string | null }): string {
-  return `${m.tenantId}:${m.conversationId}:${directionOf(m)}:${m.clientMessageId}`;
+// Pusher's occupancy and presence events, the last of each conversation (and member) in the batch.
+function widgetChanges(applied: readonly Resolved[]) {
+  const occupancy = applied.flatMap((e) => (e.kind === 'occupancy' ? [{ tenantId: e.tenantId, conversationId: e.conversationId, online: e.online }] : []));
+  return lastOfEach(occupancy, (c) => `${c.conversationId}`);
+}
+
+function memberChanges(applied: readonly Resolved[]) {
+  const members = applied.flatMap((e) =>
+    e.kind === 'member' ? [{ tenantId: e.tenantId, conversationId: e.conversationId, member: memberId(e.member), online: e.online }] : [],
+  );
+  return lastOfEach(members, (m) => `${m.conversationId}:${m.member}`);
 }
 
 function eventKey(e: MessageEvent): string {
   return messageKey({ ...e, contactId: e.author.contactId });
-}
-
-function messageCreated(m: ConversationMessage, socketId: string | null): LiveEvent {
-  const customer = { conversationId: m.conversationId, data: presentCustomerMessage(m) };
-  return { tenantId: m.tenantId, name: 'message.created', data: presentMessage(m), customer, socketId };
 }
 
 function dedupeBy<T>(items: readonly T[], key: (item: T) => string): T[] {

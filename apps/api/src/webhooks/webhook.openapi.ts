@@ -1,5 +1,5 @@
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { MESSAGE_SCHEMA } from '../messages/message.openapi';
+import { MESSAGE_SCHEMA } from '../conversations/messages/message.openapi';
 
 const PUSHER_EVENT_SCHEMA: SchemaObject = {
   type: 'object',

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations/conversations.module';
-import { TicketsModule } from '../tickets/tickets.module';
 import { PusherWebhookGuard } from './pusher-webhook.guard';
 import { PusherWebhooksController } from './pusher-webhooks.controller';
 import { PusherWebhooksService } from './pusher-webhooks.service';
@@ -8,7 +7,7 @@ import { WebhookEventsSweeper } from './webhook-events-sweeper';
 import { WebhooksRepository } from './webhooks.repository';
 
 @Module({
-  imports: [ConversationsModule, TicketsModule],
+  imports: [ConversationsModule],
   controllers: [PusherWebhooksController],
   providers: [PusherWebhooksService, WebhooksRepository, PusherWebhookGuard, WebhookEventsSweeper],
 })

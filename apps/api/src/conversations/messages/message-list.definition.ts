@@ -1,5 +1,5 @@
 import { ListSpec } from '@app/common';
-import { CUSTOMER_MESSAGE_FIELDS } from '../customer-view/customer-view.presenter';
+import { CUSTOMER_MESSAGE_FIELDS } from '../../customer-view/customer-view.presenter';
 
 const FIELDS = [
   'clientMessageId',

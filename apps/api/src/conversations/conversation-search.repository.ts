@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@app/database';
-import { EntityManager } from 'typeorm';
 import { normalizeContactQuery } from '../contacts/contact-normalization';
 
 // A conversation with what HighLevel's shapes show of it: its contact's person, its first agent,
@@ -47,7 +46,7 @@ export interface SearchCriteria {
   limit: number;
 }
 
-export interface HighLevelMessageRow {
+export interface MessageSummary {
   id: number;
   conversationId: number;
   conversationContactId: number;
@@ -97,14 +96,15 @@ const MESSAGE_COLUMNS = `
   m.message, m.file_ids AS "fileIds", m.client_message_id AS "clientMessageId", m.created_at AS "createdAt",
   m.direction, m.status, m.message_type AS "messageType", m.source`;
 
-// The dialect's reads. Every query takes the tenant first.
+// The reads of HighLevel's shapes: conversations and messages as summaries, the search. Every
+// query takes the tenant first.
 @Injectable()
-export class HighLevelRepository {
+export class ConversationSearchRepository {
   constructor(private readonly db: Database) {}
 
   async summaries(tenantId: number, ids: readonly number[]): Promise<ConversationSummary[]> {
     if (ids.length === 0) return [];
-    return this.db.manager.query(`SELECT ${SUMMARY_COLUMNS} FROM conversations c ${SUMMARY_JOINS} WHERE c.tenant_id = $1 AND c.id = ANY($2::bigint[]) ORDER BY c.id`, [
+    return this.db.query(`SELECT ${SUMMARY_COLUMNS} FROM conversations c ${SUMMARY_JOINS} WHERE c.tenant_id = $1 AND c.id = ANY($2::bigint[]) ORDER BY c.id`, [
       tenantId,
       [...new Set(ids)],
     ]);
@@ -114,81 +114,37 @@ export class HighLevelRepository {
   async search(tenantId: number, criteria: SearchCriteria): Promise<{ rows: ConversationSummary[]; total: number }> {
     const params: unknown[] = [tenantId];
     const param = (value: unknown) => `$${params.push(value)}`;
-    const where = [`c.tenant_id = $1`, `c.state = 'active'`];
-    if (criteria.contactId !== undefined) where.push(`c.contact_id = ${param(criteria.contactId)}`);
-    if (criteria.id !== undefined) where.push(`c.id = ${param(criteria.id)}`);
-    if (criteria.assignedTo) {
-      const anyOf: string[] = [];
-      if (criteria.assignedTo.ids.length > 0) {
-        anyOf.push(
-          `EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id AND cu.user_id = ANY(${param(criteria.assignedTo.ids)}::bigint[]))`,
-        );
-      }
-      if (criteria.assignedTo.unassigned) {
-        anyOf.push(`NOT EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id)`);
-      }
-      // Values that name no agent of ours match no conversation.
-      where.push(anyOf.length > 0 ? `(${anyOf.join(' OR ')})` : 'false');
-    }
-    if (criteria.status === 'read') where.push(`c.unread_count = 0`);
-    if (criteria.status === 'unread') where.push(`c.unread_count > 0`);
-    if (criteria.status === 'starred') where.push(`c.starred`);
-    if (criteria.status === 'recents') where.push(`c.last_message_at IS NOT NULL`);
-    // A query matches in either of two ways, each its own branch of a UNION served by trigram
-    // indexes (migrations/1764400000000-search.ts): the last message's text; or the customer's
-    // search text or any active contact value of the customer.
-    const pattern = criteria.query === undefined ? null : param(`%${escapeLike(criteria.query)}%`);
-    // Contacts are stored in normal form: `+1 555 0100` or `ＵＮＩＱ` also looks for `+15550100` or `uniq`.
-    const normal = contactFormOf(criteria.query);
-    const normalPattern = normal === null ? null : param(`%${escapeLike(normal)}%`);
-    const contactMatch = (text: string) =>
-      normalPattern ? `(${text} ILIKE ${pattern} OR ${text} ILIKE ${normalPattern})` : `${text} ILIKE ${pattern}`;
-    const matchBranches = pattern && [
-      `c.last_message_text ILIKE ${pattern}`,
-      `c.contact_id IN (
-         SELECT cc.id FROM customer_contacts cc WHERE cc.tenant_id = $1 AND cc.customer_id IN (
-           SELECT mp.id FROM customers mp WHERE mp.tenant_id = $1 AND ${contactMatch(`(${CUSTOMER_SEARCH_TEXT})`)}
-           UNION ALL
-           SELECT mx.customer_id FROM customer_contacts mx WHERE mx.tenant_id = $1 AND mx.state = 'active' AND ${contactMatch('mx.value')}))`,
-    ];
-    const filtered = where.join(' AND ');
+    const filtered = filterOf(criteria, param);
     const filterParams = params.slice();
+    const branches = criteria.query === undefined ? null : matchBranches(criteria.query, param);
+    const page = pageOf(criteria, param);
+    if (branches) return this.searchMatching(branches.map((branch) => `${filtered} AND ${branch}`), page, params);
 
-    const after = criteria.startAfter;
-    const [compare, direction] = criteria.sort === 'desc' ? ['<', 'DESC'] : ['>', 'ASC'];
-    // The cursor over a sort key and an id: whole milliseconds, then the id when given.
-    const cursor = (key: string, id: string) => {
-      if (!after) return 'true';
-      const edge = `(timestamp 'epoch' + ${param(after.ms)} * interval '1 millisecond')`;
-      return after.id === undefined ? `${key} ${compare} ${edge}` : `(${key}, ${id}) ${compare} (${edge}, ${param(after.id)})`;
-    };
-    const summariesOf = (page: string) =>
-      `SELECT ${SUMMARY_COLUMNS} FROM (${page}) page JOIN conversations c ON c.tenant_id = $1 AND c.id = page.id ${SUMMARY_JOINS}`;
-
-    if (matchBranches) {
-      // One statement: the matches found once, counted, and paged; the summaries of the page only.
-      const matching = matchBranches.map((branch) => `SELECT c.id, ${SORT_KEY} AS sort_key FROM conversations c WHERE ${filtered} AND ${branch}`);
-      const pageIds = `SELECT f.id FROM filtered f WHERE ${cursor('f.sort_key', 'f.id')}
-                        ORDER BY f.sort_key ${direction}, f.id ${direction} LIMIT ${param(criteria.limit)}`;
-      const rows: (ConversationSummary & { searchTotal: number })[] = await this.db.manager.query(
-        `WITH filtered AS MATERIALIZED (${matching.join(' UNION ')})
-         SELECT (SELECT count(*)::int FROM filtered) AS "searchTotal", s.*
-           FROM (SELECT 1) one LEFT JOIN (${summariesOf(pageIds)}) s ON true
-          ORDER BY s."sortMs" ${direction}, s.id ${direction}`,
-        params,
-      );
-      const total = rows[0].searchTotal;
-      return { rows: rows.filter((row) => row.id !== null).map(({ searchTotal: _, ...row }) => row), total };
-    }
-
-    const pageIds = `SELECT c.id FROM conversations c WHERE ${filtered} AND ${cursor(SORT_KEY, 'c.id')}
-                      ORDER BY ${SORT_KEY} ${direction}, c.id ${direction} LIMIT ${param(criteria.limit)}`;
+    const pageIds = `SELECT c.id FROM conversations c WHERE ${filtered} AND ${page.cursor(SORT_KEY, 'c.id')}
+                      ORDER BY ${SORT_KEY} ${page.direction}, c.id ${page.direction} LIMIT ${page.limit}`;
     const [rows, [{ total }]] = await this.db.all(
       // The page's ids from the conversations alone, then what they show for those few only.
-      () => this.db.manager.query(`${summariesOf(pageIds)} ORDER BY ${SORT_KEY} ${direction}, c.id ${direction}`, params) as Promise<ConversationSummary[]>,
-      () => this.db.manager.query(`SELECT count(*)::int AS total FROM conversations c WHERE ${filtered}`, filterParams) as Promise<{ total: number }[]>,
+      () => this.db.query<ConversationSummary[]>(`${summariesOf(pageIds)} ORDER BY ${SORT_KEY} ${page.direction}, c.id ${page.direction}`, params),
+      () => this.db.query<{ total: number }[]>(`SELECT count(*)::int AS total FROM conversations c WHERE ${filtered}`, filterParams),
     );
     return { rows, total };
+  }
+
+  // One statement: the matches (a UNION of branches, each served by its own trigram index) found
+  // once, counted, and paged; the summaries of the page only.
+  private async searchMatching(conditions: string[], page: Page, params: unknown[]): Promise<{ rows: ConversationSummary[]; total: number }> {
+    const matching = conditions.map((where) => `SELECT c.id, ${SORT_KEY} AS sort_key FROM conversations c WHERE ${where}`);
+    const pageIds = `SELECT f.id FROM filtered f WHERE ${page.cursor('f.sort_key', 'f.id')}
+                      ORDER BY f.sort_key ${page.direction}, f.id ${page.direction} LIMIT ${page.limit}`;
+    const rows: (ConversationSummary & { searchTotal: number })[] = await this.db.query(
+      `WITH filtered AS MATERIALIZED (${matching.join(' UNION ')})
+       SELECT (SELECT count(*)::int FROM filtered) AS "searchTotal", s.*
+         FROM (SELECT 1) one LEFT JOIN (${summariesOf(pageIds)}) s ON true
+        ORDER BY s."sortMs" ${page.direction}, s.id ${page.direction}`,
+      params,
+    );
+    const total = rows[0].searchTotal;
+    return { rows: rows.filter((row) => row.id !== null).map(({ searchTotal: _, ...row }) => row), total };
   }
 
   // Messages of one conversation, newest first, strictly older than the message `beforeId` when given.
@@ -196,7 +152,7 @@ export class HighLevelRepository {
     tenantId: number,
     conversationId: number,
     options: { beforeId?: number; types?: string[]; limit: number },
-  ): Promise<HighLevelMessageRow[]> {
+  ): Promise<MessageSummary[]> {
     const params: unknown[] = [tenantId, conversationId];
     const param = (value: unknown) => `$${params.push(value)}`;
     const where = [`m.tenant_id = $1`, `m.conversation_id = $2`, `m.state = 'active'`];
@@ -205,7 +161,7 @@ export class HighLevelRepository {
     if (options.beforeId !== undefined) {
       where.push(`(m.created_at, m.id) < (SELECT x.created_at, x.id FROM conversation_messages x WHERE x.tenant_id = $1 AND x.id = ${param(options.beforeId)})`);
     }
-    return this.db.manager.query(
+    return this.db.query(
       `SELECT ${MESSAGE_COLUMNS}
          FROM conversation_messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
         WHERE ${where.join(' AND ')}
@@ -215,29 +171,19 @@ export class HighLevelRepository {
   }
 
   // An active message of the tenant, with its conversation's contact.
-  async message(tenantId: number, id: number): Promise<HighLevelMessageRow | null> {
-    const [row] = await this.db.manager.query(
+  async message(tenantId: number, id: number): Promise<MessageSummary | null> {
+    const [row] = await this.db.query<MessageSummary[]>(
       `SELECT ${MESSAGE_COLUMNS}
          FROM conversation_messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
         WHERE m.tenant_id = $1 AND m.id = $2 AND m.state = 'active'`,
       [tenantId, id],
     );
-    return (row as HighLevelMessageRow | undefined) ?? null;
-  }
-
-  // Locks the contact for the rest of the transaction: finding its open conversation and creating
-  // one when there is none then happen once, whatever runs at the same time.
-  async lockActiveContact(manager: EntityManager, tenantId: number, contactId: number): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `SELECT id FROM customer_contacts WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR NO KEY UPDATE`,
-      [tenantId, contactId],
-    );
-    return rows.length > 0;
+    return row ?? null;
   }
 
   // The contact's open conversation (active, not converted to a ticket): its latest.
-  async openConversationOf(manager: EntityManager, tenantId: number, contactId: number): Promise<number | null> {
-    const [row]: { id: number }[] = await manager.query(
+  async openConversationOf(tenantId: number, contactId: number): Promise<number | null> {
+    const [row]: { id: number }[] = await this.db.query(
       `SELECT id FROM conversations
         WHERE tenant_id = $1 AND contact_id = $2 AND state = 'active' AND ticket_id IS NULL
         ORDER BY id DESC LIMIT 1`,
@@ -245,6 +191,83 @@ export class HighLevelRepository {
     );
     return row?.id ?? null;
   }
+}
+
+type Param = (value: unknown) => string;
+
+// A page of the search: its order, its size's parameter, and the cursor's condition over a sort key
+// and an id (whole milliseconds, then the id when given).
+interface Page {
+  direction: 'ASC' | 'DESC';
+  limit: string;
+  cursor: (key: string, id: string) => string;
+}
+
+function pageOf(criteria: SearchCriteria, param: Param): Page {
+  const after = criteria.startAfter;
+  const [compare, direction] = criteria.sort === 'desc' ? (['<', 'DESC'] as const) : (['>', 'ASC'] as const);
+  const cursor = (key: string, id: string) => {
+    if (!after) return 'true';
+    const edge = `(timestamp 'epoch' + ${param(after.ms)} * interval '1 millisecond')`;
+    return after.id === undefined ? `${key} ${compare} ${edge}` : `(${key}, ${id}) ${compare} (${edge}, ${param(after.id)})`;
+  };
+  return { direction, limit: param(criteria.limit), cursor };
+}
+
+function summariesOf(pageIds: string): string {
+  return `SELECT ${SUMMARY_COLUMNS} FROM (${pageIds}) page JOIN conversations c ON c.tenant_id = $1 AND c.id = page.id ${SUMMARY_JOINS}`;
+}
+
+const STATUS_FILTER: Record<SearchStatus, string | null> = {
+  all: null,
+  read: `c.unread_count = 0`,
+  unread: `c.unread_count > 0`,
+  starred: `c.starred`,
+  recents: `c.last_message_at IS NOT NULL`,
+};
+
+// The criteria other than the query, as one condition on `c`.
+function filterOf(criteria: SearchCriteria, param: Param): string {
+  const where = [`c.tenant_id = $1`, `c.state = 'active'`];
+  if (criteria.contactId !== undefined) where.push(`c.contact_id = ${param(criteria.contactId)}`);
+  if (criteria.id !== undefined) where.push(`c.id = ${param(criteria.id)}`);
+  if (criteria.assignedTo) where.push(assignedToFilter(criteria.assignedTo, param));
+  const status = STATUS_FILTER[criteria.status];
+  if (status) where.push(status);
+  return where.join(' AND ');
+}
+
+function assignedToFilter(assignedTo: NonNullable<SearchCriteria['assignedTo']>, param: Param): string {
+  const anyOf: string[] = [];
+  if (assignedTo.ids.length > 0) {
+    anyOf.push(
+      `EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id AND cu.user_id = ANY(${param(assignedTo.ids)}::bigint[]))`,
+    );
+  }
+  if (assignedTo.unassigned) {
+    anyOf.push(`NOT EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id)`);
+  }
+  // Values that name no agent of ours match no conversation.
+  return anyOf.length > 0 ? `(${anyOf.join(' OR ')})` : 'false';
+}
+
+// A query matches in either of two ways, each its own branch of a UNION served by trigram indexes
+// (migrations/1764400000000-search.ts): the last message's text; or the customer's search text or
+// any active contact value of the customer.
+function matchBranches(query: string, param: Param): string[] {
+  const pattern = param(`%${escapeLike(query)}%`);
+  // Contacts are stored in normal form: `+1 555 0100` or `ＵＮＩＱ` also looks for `+15550100` or `uniq`.
+  const normal = contactFormOf(query);
+  const normalPattern = normal === null ? null : param(`%${escapeLike(normal)}%`);
+  const contactMatch = (text: string) => (normalPattern ? `(${text} ILIKE ${pattern} OR ${text} ILIKE ${normalPattern})` : `${text} ILIKE ${pattern}`);
+  return [
+    `c.last_message_text ILIKE ${pattern}`,
+    `c.contact_id IN (
+         SELECT cc.id FROM customer_contacts cc WHERE cc.tenant_id = $1 AND cc.customer_id IN (
+           SELECT mp.id FROM customers mp WHERE mp.tenant_id = $1 AND ${contactMatch(`(${CUSTOMER_SEARCH_TEXT})`)}
+           UNION ALL
+           SELECT mx.customer_id FROM customer_contacts mx WHERE mx.tenant_id = $1 AND mx.state = 'active' AND ${contactMatch('mx.value')}))`,
+  ];
 }
 
 // The query in contacts' normal form, when that differs from the query itself.

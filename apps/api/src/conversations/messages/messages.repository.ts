@@ -1,0 +1,251 @@
+import { Injectable } from '@nestjs/common';
+import { ListPage, ListQuery, ListSpec, runList, softDeleted, toStorableText } from '@app/common';
+import { Database } from '@app/database';
+import { In } from 'typeorm';
+import { ConversationMessage, MessageDirection, MessageSource, MessageType } from './conversation-message.entity';
+
+// A message to append: by an agent (userId) or the customer side (contactId).
+export interface NewMessage {
+  tenantId: number;
+  conversationId: number;
+  userId: number | null;
+  contactId: number | null;
+  message: string;
+  fileIds: number[];
+  clientMessageId: string | null;
+  // HighLevel's channel name; live chat unless said otherwise.
+  messageType?: MessageType;
+}
+
+// Where a batch of messages comes from, and when: `at` is the batch's time (Pusher's), null the
+// transaction's.
+export interface AppendSource {
+  at: Date | null;
+  actorId: number | null;
+  source: MessageSource;
+}
+
+export interface MessageKey {
+  tenantId: number;
+  conversationId: number;
+  direction: MessageDirection;
+  clientMessageId: string;
+}
+
+// What new messages change of one conversation: the customer's messages that count as unread,
+// whether an agent's message came first (which reads the conversation), and the latest text.
+export interface TouchedConversation {
+  tenantId: number;
+  conversationId: number;
+  inbound: number;
+  reset: boolean;
+  lastText: string;
+}
+
+// The conversation a message goes to, read under its lock.
+export interface LockedConversation {
+  tenantId: number;
+  id: number;
+  state: string;
+  contactId: number;
+  customerId: number;
+  // The ticket the conversation became, if any.
+  ticketId: number | null;
+}
+
+// Every query takes the tenant first. Writes of many messages are one statement whatever their number.
+@Injectable()
+export class MessagesRepository {
+  constructor(private readonly db: Database) {}
+
+  // A statement that ends with these answers the message itself, with no second query to read it.
+  private get columns(): string {
+    return this.db.columnsOf(ConversationMessage);
+  }
+
+  async findById(tenantId: number, id: number): Promise<ConversationMessage | null> {
+    return this.db.manager.findOneBy(ConversationMessage, { tenantId, id });
+  }
+
+  async findByIds(tenantId: number, ids: readonly number[]): Promise<ConversationMessage[]> {
+    if (ids.length === 0) return [];
+    return this.db.manager.find(ConversationMessage, { where: { tenantId, id: In([...new Set(ids)]) } });
+  }
+
+  // Locks the message (its conversation is locked first, by lockConversationOfMessage).
+  async findByIdForUpdate(tenantId: number, id: number): Promise<ConversationMessage | null> {
+    return this.db.manager
+      .createQueryBuilder(ConversationMessage, 'm')
+      .where('m.tenant_id = :tenantId AND m.id = :id', { tenantId, id })
+      .setLock('for_no_key_update')
+      .getOne();
+  }
+
+  // `conversationId` narrows the list to one conversation (its own index serves it).
+  async list(tenantId: number, spec: ListSpec, query: ListQuery, conversationId?: number): Promise<ListPage<ConversationMessage>> {
+    const qb = this.db.manager.createQueryBuilder(ConversationMessage, 'm').where('m.tenant_id = :tenantId', { tenantId });
+    if (conversationId !== undefined) qb.andWhere('m.conversation_id = :conversationId', { conversationId });
+    return runList(qb, spec, query, { scope: conversationId === undefined ? '' : `conversation:${conversationId}` });
+  }
+
+  // The messages, in the order given (their ids follow it, and order messages of one time), stamped
+  // with the batch's time so a late event sorts among its neighbours. Status by side: an agent's is
+  // sent, a customer's delivered. A clientMessageId already stored on its side of its conversation
+  // (the customer's or the agents') inserts nothing: concurrent inserts of one wait on the unique
+  // index, so exactly one creates. Answers the messages created.
+  async insertMessages(messages: readonly NewMessage[], from: AppendSource): Promise<ConversationMessage[]> {
+    if (messages.length === 0) return [];
+    return this.db.query(
+      `INSERT INTO conversation_messages
+         (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at,
+          created_by, updated_by, status, message_type, source)
+       SELECT m.tenant_id, m.conversation_id, m.user_id, m.contact_id, m.message,
+              ARRAY(SELECT jsonb_array_elements_text(m.file_ids)::bigint), m.client_message_id,
+              coalesce($2::timestamptz, now()), coalesce($2::timestamptz, now()), $3, $3,
+              CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, m.message_type, $4
+         FROM jsonb_to_recordset($1::jsonb) AS m(
+                tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
+                file_ids jsonb, client_message_id text, message_type text, position int)
+        ORDER BY m.position
+       ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
+       RETURNING ${this.columns}`,
+      [
+        JSON.stringify(
+          messages.map((m, position) => ({
+            tenant_id: m.tenantId,
+            conversation_id: m.conversationId,
+            user_id: m.userId,
+            contact_id: m.contactId,
+            message: m.message,
+            file_ids: m.fileIds,
+            client_message_id: m.clientMessageId,
+            message_type: m.messageType ?? 'TYPE_LIVE_CHAT',
+            position,
+          })),
+        ),
+        from.at,
+        from.actorId,
+        from.source,
+      ],
+    );
+  }
+
+  // The messages stored under these keys (side and clientMessageId of a conversation).
+  async findByKeys(keys: readonly MessageKey[]): Promise<ConversationMessage[]> {
+    if (keys.length === 0) return [];
+    return this.db.query(
+      `SELECT ${this.columns}
+         FROM conversation_messages
+        WHERE (tenant_id, conversation_id, direction, client_message_id) IN (
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]))`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.conversationId), keys.map((k) => k.direction), keys.map((k) => k.clientMessageId)],
+    );
+  }
+
+  // New messages move their conversations' last-message time and text (never back) and updatedAt,
+  // and their unread count: an agent's message reads the conversation, so it counts from the
+  // customer's messages after the last of those (`reset`). The conversations were locked first,
+  // in id order, so writers touching the same conversations cannot deadlock.
+  async touchConversations(touched: readonly TouchedConversation[], from: AppendSource): Promise<void> {
+    if (touched.length === 0) return;
+    await this.db.query(
+      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text))
+       UPDATE conversations c
+          SET last_message_at = GREATEST(c.last_message_at, coalesce($2::timestamptz, now())), updated_at = now(), updated_by = $3,
+              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
+              last_message_text = CASE WHEN coalesce($2::timestamptz, now()) >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END
+         FROM t
+        WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`,
+      [
+        JSON.stringify(
+          touched.map((t) => ({
+            tenant_id: t.tenantId,
+            conversation_id: t.conversationId,
+            inbound: t.inbound,
+            reset: t.reset,
+            last_text: toStorableText(t.lastText),
+          })),
+        ),
+        from.at,
+        from.actorId,
+      ],
+    );
+  }
+
+  // The conversation a message goes to, locked for the rest of the transaction (before the message
+  // is written: see "Who locks what" in docs/architecture.md), with its state, its contact's
+  // customer, and the ticket it became, if any; or null.
+  async lockConversation(tenantId: number, conversationId: number): Promise<Omit<LockedConversation, 'contactId'> | null> {
+    const [row]: { state: string; customer_id: number; ticket_id: number | null }[] = await this.db.query(
+      `SELECT c.state, cc.customer_id, c.ticket_id
+         FROM conversations c
+         JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
+        WHERE c.tenant_id = $1 AND c.id = $2
+          FOR NO KEY UPDATE OF c`,
+      [tenantId, conversationId],
+    );
+    return row ? { tenantId, id: conversationId, state: row.state, customerId: row.customer_id, ticketId: row.ticket_id } : null;
+  }
+
+  // Every conversation a batch names, found by id alone (ids are unique across tenants), locked in
+  // id order before anything of the batch is written: what is read here (deleted, converted) holds
+  // until the batch commits.
+  async lockConversations(ids: readonly number[]): Promise<Map<number, LockedConversation>> {
+    if (ids.length === 0) return new Map();
+    const rows: LockedConversation[] = await this.db.query(
+      `SELECT c.tenant_id AS "tenantId", c.id, c.state, c.contact_id AS "contactId", cc.customer_id AS "customerId", c.ticket_id AS "ticketId"
+         FROM conversations c
+         JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
+        WHERE c.id = ANY($1::bigint[])
+        ORDER BY c.id
+          FOR NO KEY UPDATE OF c`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  // The conversation of a message, locked as above before the message itself is: null when the
+  // tenant has no such message. A message never changes conversation.
+  async lockConversationOfMessage(tenantId: number, messageId: number): Promise<number | null> {
+    const [row]: { id: number }[] = await this.db.query(
+      `SELECT c.id FROM conversations c
+        WHERE c.tenant_id = $1 AND c.id = (SELECT m.conversation_id FROM conversation_messages m WHERE m.tenant_id = $1 AND m.id = $2)
+          FOR NO KEY UPDATE`,
+      [tenantId, messageId],
+    );
+    return row?.id ?? null;
+  }
+
+  async update(tenantId: number, id: number, changes: Record<string, unknown>): Promise<void> {
+    await this.db.manager.update(ConversationMessage, { tenantId, id }, changes);
+  }
+
+  // Soft delete of an active message; whether it was one.
+  async softDelete(tenantId: number, id: number, actorId: number): Promise<boolean> {
+    const result = await this.db.manager.update(ConversationMessage, { tenantId, id, state: 'active' }, softDeleted(actorId));
+    return result.affected !== 0;
+  }
+
+  // After an edit, delete or restore: the conversation's last-message text is its latest active
+  // message's again.
+  async refreshLastMessageText(tenantId: number, conversationId: number): Promise<void> {
+    await this.db.query(
+      `UPDATE conversations c
+          SET last_message_text = (SELECT m.message FROM conversation_messages m
+                                    WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active'
+                                    ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
+        WHERE c.tenant_id = $1 AND c.id = $2`,
+      [tenantId, conversationId],
+    );
+  }
+
+  // A conversation's active messages, in order: its transcript.
+  async transcript(tenantId: number, conversationId: number): Promise<ConversationMessage[]> {
+    return this.db.query(
+      `SELECT ${this.columns} FROM conversation_messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active'
+        ORDER BY created_at, id`,
+      [tenantId, conversationId],
+    );
+  }
+}

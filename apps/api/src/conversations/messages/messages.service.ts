@@ -1,0 +1,330 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError, FieldErrorsBuilder, ListQuery, ListSpec, Messages, NotFoundError, PageMeta, restored, softDeleted } from '@app/common';
+import { Database } from '@app/database';
+import { Principal } from '../../auth/principal';
+import { UsersService } from '../../auth/users.service';
+import { ContactsService } from '../../contacts/contacts.service';
+import { presentCustomerMessage } from '../../customer-view/customer-view.presenter';
+import { AttachmentScope, FilesService } from '../../files/files.service';
+import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../../live/live-events';
+import { ChatActor, TicketsService } from '../../tickets/tickets.service';
+import { ConversationMessage, MessageType } from './conversation-message.entity';
+import { presentMessage } from './message.presenter';
+import { directionOf, isSameMessage, messageKey, touchedBy } from './message-rules';
+import { MessageErrorCode } from './messages.errors';
+import { AppendSource, LockedConversation, MessagesRepository, NewMessage } from './messages.repository';
+
+export interface MessageInput {
+  conversationId?: number;
+  conversation?: { id: number };
+  message?: string;
+  userId?: number;
+  contactId?: number;
+  files?: number[];
+  clientMessageId?: string;
+  // HighLevel's channel of the message; live chat unless said.
+  messageType?: MessageType;
+}
+
+export interface MessageUpdate {
+  message?: string;
+  files?: number[];
+  state?: 'active' | 'deleted';
+  // Read-only: accepted when unchanged.
+  conversationId?: unknown;
+  conversation?: unknown;
+  userId?: unknown;
+  contactId?: unknown;
+  clientMessageId?: unknown;
+}
+
+export interface PostedMessage {
+  message: ConversationMessage;
+  // False when the clientMessageId was already stored: `message` is that first one.
+  created: boolean;
+}
+
+// A message of a batch, and the Pusher connection it came from (which gets no echo of it).
+export interface BatchMessage extends NewMessage {
+  socketId?: string | null;
+}
+
+// What became of a message of a batch: the message stored under its key (created now, or before),
+// or none; `reused` when that stored message is another (author, text or files): its
+// clientMessageId names another message on its side of the conversation.
+export interface Appended {
+  message: ConversationMessage | null;
+  created: boolean;
+  reused: boolean;
+}
+
+// Who appends a batch: its time and origin, and the agent behind it (whose Pusher connection
+// gets no echo), or none for the widget's webhook.
+export interface AppendBy extends AppendSource {
+  actor: ChatActor | null;
+}
+
+// The conversations of a batch, locked by the caller, and the ticket each became, if any.
+export type LockedConversations = ReadonlyMap<number, Pick<LockedConversation, 'ticketId'>>;
+
+type Author = { userId: number | null; contactId: number | null };
+
+// The conversation core's messages: every door (Desk REST, HighLevel, the widget's webhook) adds
+// messages through `append`, where each rule of adding one lives once.
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly db: Database,
+    private readonly messages: MessagesRepository,
+    private readonly contacts: ContactsService,
+    private readonly users: UsersService,
+    private readonly files: FilesService,
+    private readonly live: LiveEvents,
+    private readonly tickets: TicketsService,
+  ) {}
+
+  // Adds a message to an active conversation of the tenant: a batch of one. A clientMessageId
+  // already stored on the same side of that conversation returns the stored message instead, and
+  // tells nobody; used there for another message (another author, text or files), it is a
+  // conflict and nothing is written.
+  async post(principal: Principal, input: MessageInput): Promise<PostedMessage> {
+    const { tenantId, userId: actorId } = principal;
+    return this.db.transaction(async () => {
+      const errors = new FieldErrorsBuilder();
+      const conversationId = this.conversationIdOf(input, errors);
+      const conversation = conversationId === undefined ? null : await this.messages.lockConversation(tenantId, conversationId);
+      if (conversationId !== undefined && !conversation) errors.add(input.conversationId !== undefined ? 'conversationId' : 'conversation.id', Messages.notFound);
+      if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
+
+      const author = await this.author(principal, input, conversation?.customerId, errors);
+      const fileIds = await this.files.checkAttachable(tenantId, input.files ?? [], attachedBy(conversationId, author), errors);
+      if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
+      errors.throwIfAny();
+
+      const candidate = {
+        tenantId,
+        conversationId: conversationId!,
+        ...author,
+        message: input.message ?? '',
+        fileIds,
+        clientMessageId: input.clientMessageId ?? null,
+        messageType: input.messageType,
+      };
+      const by = { at: null, actorId, source: 'api' as const, actor: principal };
+      const [result] = await this.append([candidate], new Map([[conversation!.id, conversation!]]), by);
+      if (result.reused) throw clientMessageIdReused();
+      return { message: result.message!, created: result.created };
+    });
+  }
+
+  // Appends messages to conversations the caller has locked (in id order, first), in one
+  // statement whatever their number: each is created, or found under its clientMessageId. The
+  // new ones move their conversations (last message, unread count, updatedAt), join the ticket of
+  // a converted conversation, and are announced: the agents' JSON on the tenant's channel, the
+  // customer's view on the conversation's. One answer per message, in order.
+  async append(batch: readonly BatchMessage[], conversations: LockedConversations, by: AppendBy): Promise<Appended[]> {
+    const created = await this.messages.insertMessages(batch, by);
+    const answers = await this.answers(batch, created);
+    // A converted conversation's message joins its ticket's thread too: nothing is left behind.
+    await this.tickets.copyChatMessages(
+      created.filter((m) => (conversations.get(m.conversationId)?.ticketId ?? null) !== null),
+      by.actor,
+    );
+    await this.messages.touchConversations(touchedBy(created), by);
+    const socketOf = new Map(batch.map((m) => [messageKey(m), m.socketId ?? by.actor?.socketId ?? null]));
+    await this.live.publish(created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null, by.actorId)));
+    return answers;
+  }
+
+  // Every conversation a batch names, by id alone (ids are unique across tenants), locked in id
+  // order before anything of the batch is written (docs/architecture.md, "Who locks what").
+  async lockConversations(ids: readonly number[]): Promise<Map<number, LockedConversation>> {
+    return this.messages.lockConversations(ids);
+  }
+
+  // The messages stored under these messages' keys, created before (a repeat, or another door).
+  async findStored(batch: readonly NewMessage[]): Promise<Appended[]> {
+    return this.answers(batch, []);
+  }
+
+  // Each message's answer: the first of a key created now is `created`; any other finds what its
+  // key holds, which is the same message or another (`reused`).
+  private async answers(batch: readonly NewMessage[], created: readonly ConversationMessage[]): Promise<Appended[]> {
+    const createdByKey = new Map(created.filter((m) => m.clientMessageId !== null).map((m) => [messageKey(m), m]));
+    // Without a clientMessageId nothing dedupes: each such message was created, in order.
+    const unkeyed = created.filter((m) => m.clientMessageId === null);
+    const wanted = batch.filter((m) => m.clientMessageId !== null && !createdByKey.has(messageKey(m)));
+    const earlier = await this.messages.findByKeys(
+      wanted.map((m) => ({ tenantId: m.tenantId, conversationId: m.conversationId, direction: directionOf(m), clientMessageId: m.clientMessageId! })),
+    );
+    const storedByKey = new Map(earlier.map((m) => [messageKey(m), m]));
+    const firstOfKey = new Set<string>();
+    return batch.map((m): Appended => {
+      if (m.clientMessageId === null) return { message: unkeyed.shift() ?? null, created: true, reused: false };
+      const key = messageKey(m);
+      const isNew = createdByKey.has(key) && !firstOfKey.has(key);
+      firstOfKey.add(key);
+      const message = createdByKey.get(key) ?? storedByKey.get(key) ?? null;
+      return { message, created: isNew, reused: message !== null && !isSameMessage(message, m) };
+    });
+  }
+
+  async getById(principal: Principal, id: number): Promise<ConversationMessage> {
+    const message = await this.messages.findById(principal.tenantId, id);
+    if (!message) throw notFound(id);
+    return message;
+  }
+
+  async findByIds(tenantId: number, ids: readonly number[]): Promise<ConversationMessage[]> {
+    return this.messages.findByIds(tenantId, ids);
+  }
+
+  // A conversation's active messages, in order: what its ticket's thread starts with.
+  async transcript(tenantId: number, conversationId: number): Promise<ConversationMessage[]> {
+    return this.messages.transcript(tenantId, conversationId);
+  }
+
+  async list(
+    tenantId: number,
+    spec: ListSpec,
+    query: ListQuery,
+    conversationId?: number,
+  ): Promise<{ messages: ConversationMessage[]; meta: PageMeta }> {
+    const { rows, meta } = await this.messages.list(tenantId, spec, query, conversationId);
+    return { messages: rows, meta };
+  }
+
+  // Edits `message` and `files`; `updatedAt` moves only when something changed. A delete leaves
+  // updatedAt as it was; "active" restores.
+  async update(principal: Principal, id: number, input: MessageUpdate): Promise<ConversationMessage> {
+    const { tenantId } = principal;
+    return this.db.transaction(async () => {
+      if ((await this.messages.lockConversationOfMessage(tenantId, id)) === null) throw notFound(id);
+      const current = await this.messages.findByIdForUpdate(tenantId, id);
+      if (!current) throw notFound(id);
+      const fileIds = await this.checkUpdate(tenantId, current, input);
+      const changes = changesOf(current, input, fileIds, principal.userId);
+      if (Object.keys(changes).length === 0) return this.getById(principal, id);
+      await this.messages.update(tenantId, id, changes);
+      await this.messages.refreshLastMessageText(tenantId, current.conversationId);
+      return this.announce(principal, 'message.updated', id);
+    });
+  }
+
+  // Soft delete; deleting a deleted message changes nothing.
+  async remove(principal: Principal, id: number): Promise<void> {
+    const { tenantId, userId } = principal;
+    await this.db.transaction(async () => {
+      if ((await this.messages.lockConversationOfMessage(tenantId, id)) === null) throw notFound(id);
+      if (await this.messages.softDelete(tenantId, id, userId)) {
+        const message = await this.announce(principal, 'message.updated', id);
+        await this.messages.refreshLastMessageText(tenantId, message.conversationId);
+      }
+    });
+  }
+
+  // A PATCH may not change what a message is of or by; the files it names must be attachable,
+  // and it must keep text or files. Answers the new files, when given.
+  private async checkUpdate(tenantId: number, current: ConversationMessage, input: MessageUpdate): Promise<number[] | undefined> {
+    const errors = new FieldErrorsBuilder();
+    const readOnly: [keyof MessageUpdate, unknown][] = [
+      ['conversationId', current.conversationId],
+      ['userId', current.userId],
+      ['contactId', current.contactId],
+      ['clientMessageId', current.clientMessageId],
+    ];
+    for (const [field, value] of readOnly) {
+      if (input[field] !== undefined && input[field] !== value) errors.add(field, 'is read-only');
+    }
+    const conversationRef = input.conversation as { id?: unknown } | undefined;
+    if (conversationRef !== undefined && conversationRef?.id !== current.conversationId) errors.add('conversation', 'is read-only');
+    const fileIds = input.files === undefined ? undefined : await this.files.checkAttachable(tenantId, input.files, attachedBy(current.conversationId, current), errors);
+    const message = input.message ?? current.message;
+    if (message.trim() === '' && (fileIds ?? current.fileIds).length === 0) errors.add('message', Messages.required);
+    errors.throwIfAny();
+    return fileIds;
+  }
+
+  // The message as it now is, read in the transaction of the change, and the live event of the
+  // change written in it too: the agents' JSON on its tenant's channel, the customer's view (a
+  // deleted message's tombstone) on its conversation's.
+  private async announce(principal: Principal, name: LiveEventName, id: number): Promise<ConversationMessage> {
+    const message = await this.getById(principal, id);
+    await this.live.publish([liveEventBy(principal, name, presentMessage(message), { conversationId: message.conversationId, data: presentCustomerMessage(message) })]);
+    return message;
+  }
+
+  private conversationIdOf(input: MessageInput, errors: FieldErrorsBuilder): number | undefined {
+    const byRef = input.conversation?.id;
+    if (input.conversationId !== undefined && byRef !== undefined && byRef !== input.conversationId) {
+      errors.add('conversation.id', 'must match conversationId');
+      return undefined;
+    }
+    const id = input.conversationId ?? byRef;
+    if (id === undefined) errors.add('conversationId', Messages.required);
+    return id;
+  }
+
+  // Exactly one author. An agent must be active in the tenant; a contact must be an active contact
+  // of the conversation's customer. Neither given: the caller.
+  private async author(principal: Principal, input: MessageInput, customerId: number | undefined, errors: FieldErrorsBuilder): Promise<Author> {
+    if (input.userId !== undefined && input.contactId !== undefined) {
+      errors.add('contactId', 'must not be set with userId: a message has one author');
+      return { userId: null, contactId: null };
+    }
+    if (input.contactId !== undefined) {
+      const contact = await this.contacts.findActiveContact(principal.tenantId, input.contactId);
+      if (!contact) errors.add('contactId', Messages.notFound);
+      else if (customerId !== undefined && contact.customerId !== customerId) {
+        errors.add('contactId', "must be a contact of the conversation's customer");
+      }
+      return { userId: null, contactId: input.contactId };
+    }
+    const userId = input.userId ?? principal.userId;
+    if (input.userId !== undefined) {
+      const [user] = await this.users.findActiveByIds(principal.tenantId, [userId]);
+      if (!user) errors.add('userId', Messages.notFound);
+    }
+    return { userId, contactId: null };
+  }
+}
+
+// What a PATCH changes: text and files when they differ, a restore, and then updatedAt; a delete
+// on its own (it leaves updatedAt as it was).
+function changesOf(current: ConversationMessage, input: MessageUpdate, fileIds: number[] | undefined, userId: number): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  if (input.message !== undefined && input.message !== current.message) changes.message = input.message;
+  if (fileIds !== undefined && !sameIds(fileIds, current.fileIds)) changes.fileIds = fileIds;
+  if (input.state === 'active' && current.state === 'deleted') Object.assign(changes, restored());
+  if (Object.keys(changes).length > 0) Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
+  if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, softDeleted(userId));
+  return changes;
+}
+
+// A customer's message (a contact its author) may carry only files uploaded for its conversation.
+// Without a conversation (already an error) every file is refused alike.
+function attachedBy(conversationId: number | undefined, author: { contactId: number | null }): AttachmentScope {
+  return { conversationId: conversationId ?? 0, byCustomer: author.contactId !== null };
+}
+
+function messageCreated(m: ConversationMessage, socketId: string | null, actorId: number | null): LiveEvent {
+  const customer = { conversationId: m.conversationId, data: presentCustomerMessage(m) };
+  return { tenantId: m.tenantId, name: 'message.created', data: presentMessage(m), customer, socketId, actorId };
+}
+
+function notFound(id: number): NotFoundError {
+  return new NotFoundError(MessageErrorCode.NotFound, `conversation message ${id} not found`);
+}
+
+// The id names another message on this side of the conversation; the 409 says nothing about it.
+function clientMessageIdReused(): ConflictError {
+  return new ConflictError(
+    MessageErrorCode.ClientMessageIdReused,
+    'this clientMessageId was used for another message in this conversation; use a new id for a new message',
+    { clientMessageId: ['names another message of this conversation'] },
+  );
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, index) => id === b[index]);
+}
