@@ -12,6 +12,7 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { HighLevelModule } from './highlevel/highlevel.module';
+import { IncludesModule } from './includes/includes.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ChannelAuthModule } from './pusher/channel-auth.module';
@@ -36,6 +37,7 @@ export class AppModule {
         ChannelAuthModule,
         AuthModule,
         ContactsModule,
+        IncludesModule,
         ConversationsModule,
         FilesModule,
         HealthModule,

@@ -5,6 +5,7 @@ import { ContactsModule } from '../contacts/contacts.module';
 import { FilesModule } from '../files/files.module';
 import { IncludesModule } from '../includes/includes.module';
 import { ConversationFilesController } from './conversation-files.controller';
+import { ConversationIncludes } from './conversation-includes';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
 import { ConversationsController } from './conversations.controller';
@@ -14,7 +15,7 @@ import { ConversationsService } from './conversations.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Conversation, ConversationUser]), AuthModule, ContactsModule, FilesModule, IncludesModule],
   controllers: [ConversationsController, ConversationFilesController],
-  providers: [ConversationsRepository, ConversationsService],
+  providers: [ConversationIncludes, ConversationsRepository, ConversationsService],
   exports: [ConversationsService],
 })
 export class ConversationsModule {}
