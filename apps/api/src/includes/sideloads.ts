@@ -42,15 +42,12 @@ export class Sideloads {
     this.types.set(name, type as IncludedType<unknown>);
   }
 
-  async load<V, P>(tenantId: number, wanted: ReadonlySet<string>, spec: SideloadSpec<V, P>, views: readonly V[], page: P) {
-    const included: Record<string, unknown[]> = {};
+  // Keyed in the order the types were asked for; the types are read at once.
+  async load<V, P>(tenantId: number, wanted: ReadonlySet<string>, spec: SideloadSpec<V, P>, views: readonly V[], page: P): Promise<Record<string, unknown[]>> {
     const context: RefsContext<P> = { page, related: this.memoizedFetch(tenantId) };
-    await Promise.all(
-      [...wanted].map(async (name) => {
-        included[name] = await this.loadType(name, spec, views, context);
-      }),
-    );
-    return included;
+    const names = [...wanted];
+    const loaded = await Promise.all(names.map((name) => this.loadType(name, spec, views, context)));
+    return Object.fromEntries(names.map((name, index) => [name, loaded[index]]));
   }
 
   private async loadType<V, P>(name: string, spec: SideloadSpec<V, P>, views: readonly V[], context: RefsContext<P>): Promise<unknown[]> {
