@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { entityTag, isNotModified, ListQuery, parseListQuery } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { mergeMap, Observable } from 'rxjs';
+import { map, mergeMap, Observable } from 'rxjs';
 import { Sideloads } from '../includes/sideloads';
 import { Page, rememberPageQuery, RESOURCE_ROUTE, ResourceDefinition, ResourceRoute } from './resource';
 
@@ -16,8 +16,8 @@ interface Exchange {
 
 // Writes every Desk resource's response from what its handler returns (see resource.decorators.ts):
 // the envelope, the ETag of the representation's version, If-None-Match's 304, `fields`, and the
-// side-loads of `includes`. The list parameters are parsed before the handler runs, so a bad one is
-// a 400 whatever the handler would have answered.
+// side-loads of `includes`. The list parameters are parsed first, before the route's pipes and
+// handler: a bad one is a 400 whatever they would have answered.
 @Injectable()
 export class ResourceInterceptor implements NestInterceptor {
   constructor(
@@ -33,7 +33,7 @@ export class ResourceInterceptor implements NestInterceptor {
     const exchange = { request: http.getRequest<FastifyRequest>(), reply: http.getResponse<FastifyReply>() };
     switch (route.kind) {
       case 'one':
-        return next.handle().pipe(mergeMap(async (view: unknown) => this.one(route.resource, view, exchange)));
+        return next.handle().pipe(map((view: unknown) => this.one(route.resource, view, exchange)));
       case 'read': {
         const query = this.viewQuery(route.resource, exchange.request);
         return next.handle().pipe(mergeMap(async (view: unknown) => this.read(route.resource, view, query, route.conditional, exchange)));
