@@ -13,6 +13,7 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { HighLevelModule } from './highlevel/highlevel.module';
+import { IncludesModule } from './includes/includes.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ChannelAuthModule } from './channel-auth/channel-auth.module';
 import { LiveModule } from './live/live.module';
@@ -38,6 +39,7 @@ export class AppModule {
         ChannelAuthModule,
         AuthModule,
         ContactsModule,
+        IncludesModule,
         ConversationsModule,
         FilesModule,
         HealthModule,

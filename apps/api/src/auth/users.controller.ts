@@ -1,4 +1,4 @@
-import { Controller, Get, Patch, Post, Query } from '@nestjs/common';
+import { Controller, Get, Patch, Post } from '@nestjs/common';
 import {
   ApiBasicAuth,
   ApiBearerAuth,
@@ -10,21 +10,18 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiDeskErrors, ApiListQuery, DESK_ERRORS_SCHEMA, DeskBody, IdParam, Idempotent, parseListQuery, pickFields } from '@app/common';
-import { AppConfig } from '@app/config';
+import { ApiDeskErrors, ApiListQuery, DESK_ERRORS_SCHEMA, DeskBody, IdParam, Idempotent, ListQuery } from '@app/common';
+import { PageQuery, RespondOne, RespondPage, RespondRead } from '../http/resource.decorators';
 import { AdminOnly } from './admin-only.decorator';
 import { CurrentPrincipal } from './current-principal.decorator';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { Principal } from './principal';
 import { USER_LIST } from './user-list.definition';
-import { presentTenant } from './tenant.presenter';
 import { TenantsService } from './tenants.service';
 import { CREATE_USER_BODY_SCHEMA, ME_SCHEMA, UPDATE_USER_BODY_SCHEMA, USER_ENVELOPE_SCHEMA, USERS_LIST_SCHEMA } from './user.openapi';
-import { presentUser } from './user.presenter';
+import { ME, USER } from './user.resource';
 import { UsersService } from './users.service';
-
-type Query = Record<string, unknown>;
 
 const ADMIN_REFUSAL = 'only an admin may create or change agents';
 
@@ -37,7 +34,6 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly tenants: TenantsService,
-    private readonly config: AppConfig,
   ) {}
 
   @Get('users.json')
@@ -45,10 +41,9 @@ export class UsersController {
   @ApiListQuery(USER_LIST)
   @ApiOkResponse({ schema: USERS_LIST_SCHEMA })
   @ApiDeskErrors()
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    const list = parseListQuery(query, USER_LIST, this.config);
-    const { rows, meta } = await this.users.list(principal.tenantId, list);
-    return { users: rows.map((user) => pickFields(presentUser(user), list.fields)), meta: { page: meta } };
+  @RespondPage(USER, USER_LIST)
+  list(@CurrentPrincipal() principal: Principal, @PageQuery() list: ListQuery) {
+    return this.users.list(principal.tenantId, list);
   }
 
   @Get('me.json')
@@ -59,9 +54,10 @@ export class UsersController {
   @ApiQuery({ name: 'fields', required: false, description: `Comma list of ${USER_LIST.fields.join(', ')}` })
   @ApiOkResponse({ schema: ME_SCHEMA })
   @ApiDeskErrors()
-  async me(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
+  @RespondRead(ME)
+  async me(@CurrentPrincipal() principal: Principal) {
     const [user, tenant] = await Promise.all([this.users.getById(principal.tenantId, principal.userId), this.tenants.getById(principal.tenantId)]);
-    return { ...this.single(user, query), tenant: presentTenant(tenant) };
+    return { user, tenant };
   }
 
   @Get('users/:id.json')
@@ -69,8 +65,9 @@ export class UsersController {
   @ApiQuery({ name: 'fields', required: false, description: `Comma list of ${USER_LIST.fields.join(', ')}` })
   @ApiOkResponse({ schema: USER_ENVELOPE_SCHEMA })
   @ApiDeskErrors('notFound')
-  async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
-    return this.single(await this.users.getById(principal.tenantId, id), query);
+  @RespondRead(USER)
+  get(@CurrentPrincipal() principal: Principal, @IdParam() id: number) {
+    return this.users.getById(principal.tenantId, id);
   }
 
   @Post('users.json')
@@ -81,8 +78,9 @@ export class UsersController {
   @ApiCreatedResponse({ schema: USER_ENVELOPE_SCHEMA })
   @ApiConflictResponse({ description: 'An active agent of the tenant has this email', schema: DESK_ERRORS_SCHEMA })
   @ApiDeskErrors()
-  async create(@CurrentPrincipal() principal: Principal, @DeskBody(CreateUserDto, 'user') body: CreateUserDto) {
-    return { user: presentUser(await this.users.create(principal, body)) };
+  @RespondOne(USER)
+  create(@CurrentPrincipal() principal: Principal, @DeskBody(CreateUserDto, 'user') body: CreateUserDto) {
+    return this.users.create(principal, body);
   }
 
   @Patch('users/:id.json')
@@ -95,13 +93,8 @@ export class UsersController {
   @ApiOkResponse({ schema: USER_ENVELOPE_SCHEMA })
   @ApiConflictResponse({ description: 'The email is taken, or the change would leave no active admin', schema: DESK_ERRORS_SCHEMA })
   @ApiDeskErrors('notFound')
-  async update(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @DeskBody(UpdateUserDto, 'user') body: UpdateUserDto) {
-    return { user: presentUser(await this.users.update(principal, id, body)) };
-  }
-
-  // A single agent takes only `fields` of the list parameters.
-  private single(user: Awaited<ReturnType<UsersService['getById']>>, query: Query) {
-    const { fields } = parseListQuery({ fields: query.fields }, USER_LIST, this.config);
-    return { user: pickFields(presentUser(user), fields) };
+  @RespondOne(USER)
+  update(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @DeskBody(UpdateUserDto, 'user') body: UpdateUserDto) {
+    return this.users.update(principal, id, body);
   }
 }

@@ -48,8 +48,3 @@ export function presentCustomerView({ customer, contacts }: CustomerView, fields
 export function customerVersion(view: CustomerView): string {
   return representationVersion(presentCustomerView(view));
 }
-
-// `included` of customer responses: their contacts, which the views already hold.
-export function presentCustomersIncluded(views: readonly CustomerView[], includes: ReadonlySet<string>) {
-  return includes.has('contacts') ? { contacts: views.flatMap((view) => view.contacts).map(presentContact) } : {};
-}

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import {
   ApiBasicAuth,
   ApiBearerAuth,
@@ -15,26 +15,21 @@ import {
   ApiIfNoneMatch,
   ApiListQuery,
   DeskBody,
-  entityTag,
   ETAG_RESPONSE_HEADERS,
   ExpectedVersions,
   IdParam,
   Idempotent,
   IfMatch,
-  isNotModified,
-  parseListQuery,
+  ListQuery,
 } from '@app/common';
-import type { FastifyReply } from 'fastify';
-import { AppConfig } from '@app/config';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
-import { customerVersion, presentCustomersIncluded, presentCustomerView } from './contacts.presenter';
+import { PageQuery, RespondOne, RespondPage, RespondRead } from '../http/resource.decorators';
 import { CUSTOMER_LIST } from './customer-list.definition';
 import { CUSTOMER_ENVELOPE_SCHEMA, CUSTOMERS_LIST_SCHEMA } from './customer.openapi';
-import { CustomersService, CustomerView } from './customers.service';
+import { CUSTOMER } from './customer.resource';
+import { CustomersService } from './customers.service';
 import { CustomerInputDto } from './dto/customer-input.dto';
-
-type Query = Record<string, unknown>;
 
 // Teamwork Desk v2: /desk/api/v2/customers…
 @ApiTags('customers')
@@ -42,10 +37,7 @@ type Query = Record<string, unknown>;
 @ApiBasicAuth()
 @Controller('desk/api/v2')
 export class CustomersController {
-  constructor(
-    private readonly customers: CustomersService,
-    private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly customers: CustomersService) {}
 
   @Post('customers.json')
   @Idempotent()
@@ -55,12 +47,9 @@ export class CustomersController {
   })
   @ApiCreatedResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiDeskErrors('conflict')
-  async create(
-    @CurrentPrincipal() principal: Principal,
-    @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return { customer: presentCustomerView(tagged(reply, await this.customers.create(principal, body))) };
+  @RespondOne(CUSTOMER)
+  create(@CurrentPrincipal() principal: Principal, @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto) {
+    return this.customers.create(principal, body);
   }
 
   @Get('customers.json')
@@ -68,14 +57,9 @@ export class CustomersController {
   @ApiListQuery(CUSTOMER_LIST)
   @ApiOkResponse({ schema: CUSTOMERS_LIST_SCHEMA })
   @ApiDeskErrors()
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    const list = parseListQuery(query, CUSTOMER_LIST, this.config);
-    const { views, meta } = await this.customers.list(principal, list);
-    return {
-      customers: views.map((view) => presentCustomerView(view, list.fields)),
-      included: presentCustomersIncluded(views, list.includes),
-      meta: { page: meta },
-    };
+  @RespondPage(CUSTOMER, CUSTOMER_LIST)
+  list(@CurrentPrincipal() principal: Principal, @PageQuery() list: ListQuery) {
+    return this.customers.list(principal, list);
   }
 
   @Get('customers/:id.json')
@@ -85,23 +69,9 @@ export class CustomersController {
   @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiIfNoneMatch()
   @ApiDeskErrors('notFound')
-  async get(
-    @CurrentPrincipal() principal: Principal,
-    @IdParam() id: number,
-    @Query() query: Query,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    // A single resource takes only `fields` and `includes` of the list parameters.
-    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, CUSTOMER_LIST, this.config);
-    const view = await this.customers.getById(principal, id);
-    const version = customerVersion(view);
-    void reply.header('ETag', entityTag(version));
-    // Side-loads change on their own, so only a response without them can be not modified.
-    if (includes.size === 0 && isNotModified(ifNoneMatch, version)) return void reply.status(304);
-    const customer = presentCustomerView(view, fields);
-    if (includes.size === 0) return { customer };
-    return { customer, included: presentCustomersIncluded([view], includes) };
+  @RespondRead(CUSTOMER)
+  get(@CurrentPrincipal() principal: Principal, @IdParam() id: number) {
+    return this.customers.getById(principal, id);
   }
 
   @Put('customers/:id.json')
@@ -109,14 +79,14 @@ export class CustomersController {
   @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiIfMatch()
   @ApiDeskErrors('notFound', 'conflict')
-  async replace(
+  @RespondOne(CUSTOMER)
+  replace(
     @CurrentPrincipal() principal: Principal,
     @IdParam() id: number,
     @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto,
     @IfMatch() expected: ExpectedVersions | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return { customer: presentCustomerView(tagged(reply, await this.customers.replace(principal, id, body, expected))) };
+    return this.customers.replace(principal, id, body, expected);
   }
 
   @Patch('customers/:id.json')
@@ -127,14 +97,14 @@ export class CustomersController {
   @ApiOkResponse({ schema: CUSTOMER_ENVELOPE_SCHEMA, headers: ETAG_RESPONSE_HEADERS })
   @ApiIfMatch()
   @ApiDeskErrors('notFound', 'conflict')
-  async update(
+  @RespondOne(CUSTOMER)
+  update(
     @CurrentPrincipal() principal: Principal,
     @IdParam() id: number,
     @DeskBody(CustomerInputDto, 'customer') body: CustomerInputDto,
     @IfMatch() expected: ExpectedVersions | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return { customer: presentCustomerView(tagged(reply, await this.customers.update(principal, id, body, expected))) };
+    return this.customers.update(principal, id, body, expected);
   }
 
   @Delete('customers/:id.json')
@@ -145,10 +115,4 @@ export class CustomersController {
   async remove(@CurrentPrincipal() principal: Principal, @IdParam() id: number): Promise<void> {
     await this.customers.remove(principal, id);
   }
-}
-
-// Shows the customer's version as the response's ETag.
-function tagged(reply: FastifyReply, view: CustomerView): CustomerView {
-  void reply.header('ETag', entityTag(customerVersion(view)));
-  return view;
 }

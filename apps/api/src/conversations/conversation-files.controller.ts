@@ -15,13 +15,14 @@ import {
 } from '@nestjs/swagger';
 import { DESK_ERRORS_SCHEMA, IdParam } from '@app/common';
 import { Public } from '../auth/public.decorator';
-import { presentCustomerFile } from '../files/customer-file.presenter';
 import { FileDownloadHeaders, streamFile } from '../files/file-download';
 import { FILE_DOWNLOAD_SCHEMA, FILE_UPLOAD_SCHEMA } from '../files/file.openapi';
+import { CUSTOMER_FILE } from '../files/file.resource';
 import { FilesService } from '../files/files.service';
 import { CUSTOMER_UPLOAD_ROUTE } from '../files/multipart-upload.parser';
 import { Upload } from '../files/upload.decorator';
 import { UploadedFile } from '../files/uploaded-file';
+import { RespondOne } from '../http/resource.decorators';
 import { CUSTOMER_FILE_ENVELOPE_SCHEMA } from './conversation-files.openapi';
 import { ConversationsService } from './conversations.service';
 
@@ -53,9 +54,10 @@ export class ConversationFilesController {
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiPayloadTooLargeResponse({ description: 'The file is larger than FILES_MAX_BYTES', schema: DESK_ERRORS_SCHEMA })
   @ApiUnsupportedMediaTypeResponse({ description: 'The body is not multipart/form-data', schema: DESK_ERRORS_SCHEMA })
+  @RespondOne(CUSTOMER_FILE)
   async upload(@Param('token') token: string, @Upload() upload: UploadedFile) {
     const conversation = await this.conversations.findByToken(token);
-    return { file: presentCustomerFile(await this.files.createForConversation(conversation, upload)) };
+    return this.files.createForConversation(conversation, upload);
   }
 
   // As agents' downloads: always an attachment, never rendered on this origin.

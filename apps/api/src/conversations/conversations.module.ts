@@ -10,6 +10,7 @@ import { MessagesRepository } from './messages/messages.repository';
 import { MessagesService } from './messages/messages.service';
 import { TicketsModule } from '../tickets/tickets.module';
 import { ConversationFilesController } from './conversation-files.controller';
+import { ConversationIncludes } from './conversation-includes';
 import { ConversationSearchRepository } from './conversation-search.repository';
 import { ConversationSearchService } from './conversation-search.service';
 import { ConversationUser } from './conversation-user.entity';

@@ -25,7 +25,6 @@ import { Conversation } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository, MemberChange, WidgetChange } from './conversations.repository';
 import { presentCustomerConversation, presentCustomerMessage } from '../customer-view/customer-view.presenter';
-import { IncludedLoader } from '../includes/included-loader';
 import { presentMessage } from './messages/message.presenter';
 import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
 import { conversationVersion, presentConversation } from './conversation.presenter';
@@ -89,7 +88,6 @@ export class ConversationsService {
     private readonly contacts: ContactsService,
     private readonly users: UsersService,
     private readonly customers: CustomersService,
-    private readonly includedLoader: IncludedLoader,
     private readonly live: LiveEvents,
     private readonly messages: MessagesService,
   ) {}
@@ -201,36 +199,6 @@ export class ConversationsService {
       if (await this.conversations.updateIfActive(tenantId, id, { ...deletedNow(userId), ...NO_TOKEN })) await this.announce(principal, 'conversation.updated', id);
       else if (!(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
     });
-  }
-
-  // The objects `?includes=` side-loads for these conversations, presented and keyed by type.
-  async included(tenantId: number, views: ConversationView[], includes: ReadonlySet<string>): Promise<Record<string, unknown[]>> {
-    const [included, messages] = await Promise.all([
-      this.includedLoader.load(tenantId, includes, {
-        loadedContacts: views.map((view) => view.contact),
-        users: views.flatMap(({ conversation: c, userIds }) => [...userIds, c.createdBy, c.updatedBy, c.deletedBy]),
-      }),
-      includes.has('conversationmessages')
-        ? this.conversations.messagesByIds(
-            tenantId,
-            views.flatMap((view) => view.messageIds),
-          )
-        : Promise.resolve(null),
-    ]);
-    if (messages) included.conversationmessages = messages.map((message) => presentMessage(message));
-    return included;
-  }
-
-  // What the holder of the conversation's token may side-load, through the customer's presenters:
-  // their own customer and contacts, the conversation's agents by name, its latest messages.
-  async includedForCustomer(view: ConversationView, includes: ReadonlySet<string>): Promise<Record<string, unknown[]>> {
-    const { tenantId, contactId } = view.conversation;
-    const [included, messages] = await Promise.all([
-      this.includedLoader.loadForCustomer(tenantId, includes, { contactId, customerId: view.contact.customerId, users: view.userIds }),
-      includes.has('conversationmessages') ? this.conversations.messagesByIds(tenantId, view.messageIds) : Promise.resolve(null),
-    ]);
-    if (messages) included.conversationmessages = messages.map((message) => presentCustomerMessage(message));
-    return included;
   }
 
   // The active conversation, locked for the rest of the caller's transaction so that conversions

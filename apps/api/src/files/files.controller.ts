@@ -16,9 +16,10 @@ import {
 import { ApiDeskErrors, DESK_ERRORS_SCHEMA, IdParam, Idempotent } from '@app/common';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
+import { RespondOne, RespondRead } from '../http/resource.decorators';
 import { FileDownloadHeaders, streamFile } from './file-download';
 import { FILE_DOWNLOAD_SCHEMA, FILE_ENVELOPE_SCHEMA, FILE_UPLOAD_SCHEMA } from './file.openapi';
-import { presentFile } from './file.presenter';
+import { FILE } from './file.resource';
 import { FilesService } from './files.service';
 import { MULTIPART_UPLOAD_ROUTE } from './multipart-upload.parser';
 import { Upload } from './upload.decorator';
@@ -42,16 +43,18 @@ export class FilesController {
   @ApiPayloadTooLargeResponse({ description: 'The file is larger than FILES_MAX_BYTES', schema: DESK_ERRORS_SCHEMA })
   @ApiUnsupportedMediaTypeResponse({ description: 'The body is not multipart/form-data', schema: DESK_ERRORS_SCHEMA })
   @ApiDeskErrors()
-  async upload(@CurrentPrincipal() principal: Principal, @Upload() upload: UploadedFile) {
-    return { file: presentFile(await this.files.create(principal, upload)) };
+  @RespondOne(FILE)
+  upload(@CurrentPrincipal() principal: Principal, @Upload() upload: UploadedFile) {
+    return this.files.create(principal, upload);
   }
 
   @Get('files/:id.json')
   @ApiOperation({ summary: "Get a file's metadata" })
   @ApiOkResponse({ schema: FILE_ENVELOPE_SCHEMA })
   @ApiDeskErrors('notFound')
-  async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number) {
-    return { file: presentFile(await this.files.getById(principal.tenantId, id)) };
+  @RespondRead(FILE)
+  get(@CurrentPrincipal() principal: Principal, @IdParam() id: number) {
+    return this.files.getById(principal.tenantId, id);
   }
 
   // Always a download, never rendered: an uploaded page or script must not run on this origin.

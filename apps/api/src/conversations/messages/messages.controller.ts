@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import {
   ApiBasicAuth,
   ApiBearerAuth,
@@ -10,17 +10,13 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, ListQuery, ListSpec, parseListQuery } from '@app/common';
-import { AppConfig } from '@app/config';
-import type { FastifyReply } from 'fastify';
+import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, ListQuery } from '@app/common';
 import { CurrentPrincipal } from '../../auth/current-principal.decorator';
 import { Principal } from '../../auth/principal';
 import { Public } from '../../auth/public.decorator';
 import { ConversationsService } from '../conversations.service';
 import { CUSTOMER_MESSAGES_LIST_SCHEMA } from '../../customer-view/customer-view.openapi';
-import { presentCustomerMessage } from '../../customer-view/customer-view.presenter';
-import { IncludedLoader } from '../../includes/included-loader';
-import { ConversationMessage } from './conversation-message.entity';
+import { PageQuery, RespondOne, RespondPage, RespondRead } from '../../http/resource.decorators';
 import { CreateMessageDto } from './dto/create-message.dto';
 import { UpdateMessageDto } from './dto/update-message.dto';
 import { CONVERSATION_MESSAGE_LIST, HISTORY_LIST, MESSAGE_LIST } from './message-list.definition';
@@ -30,10 +26,8 @@ import {
   MESSAGES_LIST_SCHEMA,
   UPDATE_MESSAGE_BODY_SCHEMA,
 } from './message.openapi';
-import { presentMessage } from './message.presenter';
+import { CUSTOMER_MESSAGE, HistoryPage, MESSAGE, POSTED_MESSAGE } from './message.resource';
 import { MessagesService } from './messages.service';
-
-type Query = Record<string, unknown>;
 
 // Teamwork Desk v2: /desk/api/v2/conversationmessages…, /conversations/{id}/messages.json, and the
 // widget's public history by token.
@@ -45,8 +39,6 @@ export class MessagesController {
   constructor(
     private readonly messages: MessagesService,
     private readonly conversations: ConversationsService,
-    private readonly included: IncludedLoader,
-    private readonly config: AppConfig,
   ) {}
 
   @Post('conversationmessages.json')
@@ -62,14 +54,9 @@ export class MessagesController {
   @ApiCreatedResponse({ schema: MESSAGE_ENVELOPE_SCHEMA })
   @ApiOkResponse({ description: 'A repeat of a clientMessageId: the first message', schema: MESSAGE_ENVELOPE_SCHEMA })
   @ApiDeskErrors()
-  async create(
-    @CurrentPrincipal() principal: Principal,
-    @DeskBody(CreateMessageDto, 'conversationmessage') body: CreateMessageDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    const { message, created } = await this.messages.post(principal, body);
-    if (!created) void reply.status(200);
-    return { conversationmessage: presentMessage(message) };
+  @RespondOne(POSTED_MESSAGE)
+  create(@CurrentPrincipal() principal: Principal, @DeskBody(CreateMessageDto, 'conversationmessage') body: CreateMessageDto) {
+    return this.messages.post(principal, body);
   }
 
   @Get('conversationmessages.json')
@@ -77,8 +64,9 @@ export class MessagesController {
   @ApiListQuery(MESSAGE_LIST)
   @ApiOkResponse({ schema: MESSAGES_LIST_SCHEMA })
   @ApiDeskErrors()
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: Query) {
-    return this.page(principal.tenantId, MESSAGE_LIST, parseListQuery(query, MESSAGE_LIST, this.config));
+  @RespondPage(MESSAGE, MESSAGE_LIST)
+  list(@CurrentPrincipal() principal: Principal, @PageQuery() list: ListQuery) {
+    return this.messages.list(principal.tenantId, MESSAGE_LIST, list);
   }
 
   @Get('conversations/:id/messages.json')
@@ -86,10 +74,10 @@ export class MessagesController {
   @ApiListQuery(CONVERSATION_MESSAGE_LIST)
   @ApiOkResponse({ schema: MESSAGES_LIST_SCHEMA })
   @ApiDeskErrors('notFound')
-  async listOfConversation(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
-    const list = parseListQuery(query, CONVERSATION_MESSAGE_LIST, this.config);
+  @RespondPage(MESSAGE, CONVERSATION_MESSAGE_LIST)
+  async listOfConversation(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @PageQuery() list: ListQuery) {
     await this.conversations.assertExists(principal.tenantId, id);
-    return this.page(principal.tenantId, CONVERSATION_MESSAGE_LIST, list, { conversationId: id });
+    return this.messages.list(principal.tenantId, CONVERSATION_MESSAGE_LIST, list, id);
   }
 
   @Public()
@@ -103,19 +91,10 @@ export class MessagesController {
   })
   @ApiOkResponse({ schema: CUSTOMER_MESSAGES_LIST_SCHEMA })
   @ApiDeskErrors('notFound')
-  async history(@Param('token') token: string, @Query() query: Query) {
-    const { page, pageSize, cursor, fields, includes } = query;
-    const list = parseListQuery({ page, pageSize, cursor, fields, includes }, HISTORY_LIST, this.config);
+  @RespondPage(CUSTOMER_MESSAGE, HISTORY_LIST, ['page', 'pageSize', 'cursor', 'fields', 'includes'])
+  async history(@Param('token') token: string, @PageQuery() list: ListQuery): Promise<HistoryPage> {
     const conversation = await this.conversations.findByToken(token);
-    const { tenantId, id: conversationId, contactId } = conversation;
-    const { messages, meta } = await this.messages.list(tenantId, HISTORY_LIST, list, conversationId);
-    // Agents appear as the authors of the page's messages, never as who created or edited a row.
-    const included = await this.included.loadForCustomer(tenantId, list.includes, {
-      contactId,
-      users: messages.map((m) => m.userId),
-      files: messages.flatMap((m) => m.fileIds),
-    });
-    return { conversationmessages: messages.map((m) => presentCustomerMessage(m, list.fields)), included, meta: { page: meta } };
+    return { conversation, ...(await this.messages.list(conversation.tenantId, HISTORY_LIST, list, conversation.id)) };
   }
 
   @Get('conversationmessages/:id.json')
@@ -124,12 +103,9 @@ export class MessagesController {
   @ApiQuery({ name: 'includes', required: false, description: `Comma list of ${MESSAGE_LIST.includes.join(', ')}, or all` })
   @ApiOkResponse({ schema: MESSAGE_ENVELOPE_SCHEMA })
   @ApiDeskErrors('notFound')
-  async get(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @Query() query: Query) {
-    const { fields, includes } = parseListQuery({ fields: query.fields, includes: query.includes }, MESSAGE_LIST, this.config);
-    const message = await this.messages.getById(principal, id);
-    const conversationmessage = presentMessage(message, fields);
-    if (includes.size === 0) return { conversationmessage };
-    return { conversationmessage, included: await this.sideload(principal.tenantId, [message], includes) };
+  @RespondRead(MESSAGE)
+  get(@CurrentPrincipal() principal: Principal, @IdParam() id: number) {
+    return this.messages.getById(principal, id);
   }
 
   @Patch('conversationmessages/:id.json')
@@ -137,12 +113,9 @@ export class MessagesController {
   @ApiBody({ schema: UPDATE_MESSAGE_BODY_SCHEMA })
   @ApiOkResponse({ schema: MESSAGE_ENVELOPE_SCHEMA })
   @ApiDeskErrors('notFound')
-  async update(
-    @CurrentPrincipal() principal: Principal,
-    @IdParam() id: number,
-    @DeskBody(UpdateMessageDto, 'conversationmessage') body: UpdateMessageDto,
-  ) {
-    return { conversationmessage: presentMessage(await this.messages.update(principal, id, body)) };
+  @RespondOne(MESSAGE)
+  update(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @DeskBody(UpdateMessageDto, 'conversationmessage') body: UpdateMessageDto) {
+    return this.messages.update(principal, id, body);
   }
 
   @Delete('conversationmessages/:id.json')
@@ -152,23 +125,5 @@ export class MessagesController {
   @ApiDeskErrors('notFound')
   async remove(@CurrentPrincipal() principal: Principal, @IdParam() id: number): Promise<void> {
     await this.messages.remove(principal, id);
-  }
-
-  // One page of messages, of the tenant or of one conversation, with what `includes` asks for.
-  private async page(tenantId: number, spec: ListSpec, parsed: ListQuery, { conversationId }: { conversationId?: number } = {}) {
-    const { messages, meta } = await this.messages.list(tenantId, spec, parsed, conversationId);
-    return {
-      conversationmessages: messages.map((message) => presentMessage(message, parsed.fields)),
-      included: await this.sideload(tenantId, messages, parsed.includes),
-      meta: { page: meta },
-    };
-  }
-
-  private sideload(tenantId: number, messages: ConversationMessage[], includes: ReadonlySet<string>) {
-    return this.included.load(tenantId, includes, {
-      contacts: messages.map((m) => m.contactId),
-      users: messages.flatMap((m) => [m.userId, m.createdBy, m.updatedBy, m.deletedBy]),
-      files: messages.flatMap((m) => m.fileIds),
-    });
   }
 }

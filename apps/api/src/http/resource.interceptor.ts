@@ -1,0 +1,115 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { entityTag, isNotModified, ListQuery, parseListQuery } from '@app/common';
+import { AppConfig } from '@app/config';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { map, mergeMap, Observable } from 'rxjs';
+import { Sideloads } from '../includes/sideloads';
+import { Page, rememberPageQuery, RESOURCE_ROUTE, ResourceDefinition, ResourceRoute } from './resource';
+
+type Resource = ResourceDefinition<unknown>;
+
+interface Exchange {
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+// Writes every Desk resource's response from what its handler returns (see resource.decorators.ts):
+// the envelope, the ETag of the representation's version, If-None-Match's 304, `fields`, and the
+// side-loads of `includes`. The list parameters are parsed first, before the route's pipes and
+// handler: a bad one is a 400 whatever they would have answered.
+@Injectable()
+export class ResourceInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly config: AppConfig,
+    private readonly sideloads: Sideloads,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const route = this.reflector.get<ResourceRoute | undefined>(RESOURCE_ROUTE, context.getHandler());
+    if (!route) return next.handle();
+    const http = context.switchToHttp();
+    const exchange = { request: http.getRequest<FastifyRequest>(), reply: http.getResponse<FastifyReply>() };
+    switch (route.kind) {
+      case 'one':
+        return next.handle().pipe(map((view: unknown) => this.one(route.resource, view, exchange)));
+      case 'read': {
+        const query = this.viewQuery(route.resource, exchange.request);
+        return next.handle().pipe(mergeMap(async (view: unknown) => this.read(route.resource, view, query, route.conditional, exchange)));
+      }
+      case 'page': {
+        const query = this.pageQuery(route, exchange.request);
+        return next.handle().pipe(mergeMap(async (page: Page<unknown>) => this.page(route.resource, page, query, exchange)));
+      }
+    }
+  }
+
+  private one(resource: Resource, view: unknown, { reply }: Exchange) {
+    const status = resource.status?.(view);
+    if (status !== undefined) void reply.status(status);
+    this.tag(resource, view, reply);
+    return { [resource.name]: resource.present(view, null) };
+  }
+
+  private async read(resource: Resource, view: unknown, query: ViewQuery, conditional: boolean, { request, reply }: Exchange) {
+    const version = this.tag(resource, view, reply);
+    // Side-loads change on their own, so only a response without them can be not modified.
+    if (conditional && version !== undefined && query.includes.size === 0 && isNotModified(request.headers['if-none-match'], version)) {
+      return void reply.status(304);
+    }
+    const envelope = { [resource.name]: resource.present(view, query.fields), ...resource.beside?.(view) };
+    if (query.includes.size === 0) return envelope;
+    return { ...envelope, included: await this.included(resource, [view], view, query, request) };
+  }
+
+  private async page(resource: Resource, page: Page<unknown>, query: ViewQuery, { request }: Exchange) {
+    const views = itemsOf(page);
+    const items = views.map((view) => resource.present(view, query.fields));
+    const meta = { page: page.meta };
+    if (!resource.sideloads) return { [resource.plural ?? resource.name]: items, meta };
+    return { [resource.plural ?? resource.name]: items, included: await this.included(resource, views, page, query, request), meta };
+  }
+
+  // Shows the view's version as the response's ETag; the version, for If-None-Match.
+  private tag(resource: Resource, view: unknown, reply: FastifyReply): string | undefined {
+    const version = resource.version?.(view);
+    if (version !== undefined) void reply.header('ETag', entityTag(version));
+    return version;
+  }
+
+  private async included(resource: Resource, views: readonly unknown[], page: unknown, query: ViewQuery, request: FastifyRequest) {
+    const spec = resource.sideloads;
+    if (!spec || query.includes.size === 0) return {};
+    const tenantId = spec.tenantOf?.(views, page) ?? request.principal?.tenantId;
+    // Only a token's routes have no principal, and they name the tenant themselves.
+    if (tenantId === undefined) throw new Error(`side-loads of ${resource.name} without a tenant`);
+    return this.sideloads.load(tenantId, query.includes, spec, views, page);
+  }
+
+  // A read of one takes only `fields`, and `includes` when the resource side-loads.
+  private viewQuery(resource: Resource, request: FastifyRequest): ViewQuery {
+    const raw = (request.query ?? {}) as Record<string, unknown>;
+    if (!resource.list) return WHOLE_VIEW;
+    const picked = resource.sideloads ? { fields: raw.fields, includes: raw.includes } : { fields: raw.fields };
+    return parseListQuery(picked, resource.list, this.config);
+  }
+
+  private pageQuery({ list, params }: Extract<ResourceRoute, { kind: 'page' }>, request: FastifyRequest): ListQuery {
+    const raw = (request.query ?? {}) as Record<string, unknown>;
+    const query = parseListQuery(params ? Object.fromEntries(params.map((name) => [name, raw[name]])) : raw, list, this.config);
+    rememberPageQuery(request, query);
+    return query;
+  }
+}
+
+// What a response picks and side-loads: of the list parameters, only these two.
+type ViewQuery = Pick<ListQuery, 'fields' | 'includes'>;
+
+const WHOLE_VIEW: ViewQuery = { fields: null, includes: new Set() };
+
+function itemsOf<V>(page: Page<V>): V[] {
+  if ('views' in page) return page.views;
+  if ('rows' in page) return page.rows;
+  return page.messages;
+}
