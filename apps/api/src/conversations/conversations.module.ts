@@ -25,7 +25,7 @@ import { ConversationsService } from './conversations.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage]), AuthModule, ContactsModule, FilesModule, IncludesModule, TicketsModule],
   controllers: [ConversationsController, ConversationFilesController, MessagesController],
-  providers: [ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
+  providers: [ConversationIncludes, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
   exports: [ConversationsService, ConversationSearchService, MessagesService],
 })
 export class ConversationsModule {}

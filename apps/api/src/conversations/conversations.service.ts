@@ -24,8 +24,7 @@ import { MessagesService } from './messages/messages.service';
 import { Conversation } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository, MemberChange, WidgetChange } from './conversations.repository';
-import { presentCustomerConversation, presentCustomerMessage } from '../customer-view/customer-view.presenter';
-import { presentMessage } from './messages/message.presenter';
+import { presentCustomerConversation } from '../customer-view/customer-view.presenter';
 import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
 import { conversationVersion, presentConversation } from './conversation.presenter';
 
