@@ -23,6 +23,15 @@ export default tseslint.config(
     },
   },
   {
+    // Short functions: a function applies a few rules, each named (docs/architecture.md, "Style").
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      complexity: ['error', 15],
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: { 'no-console': 'off' },
   },

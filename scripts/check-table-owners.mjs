@@ -6,8 +6,10 @@
 // owner is the module holding its file; the tables without an entity are listed below.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath, URL } from 'node:url';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCES = ['apps/api/src', 'libs'];
 
 const TABLES_WITHOUT_ENTITY = {
@@ -75,7 +77,7 @@ for (const { path, module, text } of sources) {
 }
 
 if (problems.length > 0) {
-  console.error(`${problems.length} table(s) touched outside their owning module:\n${problems.join('\n')}`);
+  process.stderr.write(`${problems.length} table(s) touched outside their owning module:\n${problems.join('\n')}\n`);
   process.exit(1);
 }
-console.log(`tables: ${tableOwner.size} tables, each touched only by its owner`);
+process.stdout.write(`tables: ${tableOwner.size} tables, each touched only by its owner\n`);

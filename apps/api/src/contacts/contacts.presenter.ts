@@ -1,7 +1,7 @@
 import { auditFields, pickFields, ref, representationVersion } from '@app/common';
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
-import type { CustomerView } from './customers.service';
+import type { CustomerView } from './customer.view';
 
 // Teamwork Desk API v2's CustomerContact.
 export function presentContact(contact: CustomerContact) {

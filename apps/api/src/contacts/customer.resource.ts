@@ -1,7 +1,7 @@
 import { ResourceDefinition } from '../http/resource';
 import { customerVersion, presentCustomerView } from './contacts.presenter';
 import { CUSTOMER_LIST } from './customer-list.definition';
-import type { CustomerView } from './customers.service';
+import type { CustomerView } from './customer.view';
 
 export const CUSTOMER: ResourceDefinition<CustomerView> = {
   name: 'customer',

@@ -7,17 +7,11 @@ import { PHONE_CONTACT_TYPES } from './contact-normalization';
 import { customerVersion } from './contacts.presenter';
 import { ContactsService } from './contacts.service';
 import { CustomerErrorCode } from './contacts.errors';
-import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
 import { CustomerFields, CustomersRepository, TakenContact } from './customers.repository';
+import { CustomerView } from './customer.view';
 
 export type CustomerInput = Partial<Record<keyof CustomerFields, string | null>> & ContactsInput;
-
-// A customer with the contacts its wire form shows.
-export interface CustomerView {
-  customer: Customer;
-  contacts: CustomerContact[];
-}
 
 const FIELDS: readonly (keyof CustomerFields)[] = [
   'firstName',

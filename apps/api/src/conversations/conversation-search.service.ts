@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ConversationSearchRepository, ConversationSummary, MessageSummary, SearchCriteria } from './conversation-search.repository';
+import { ConversationSearchRepository } from './conversation-search.repository';
+import { ConversationSummary, MessageSummary, SearchCriteria } from './conversation-search.types';
 
 // Conversations and messages as summaries (HighLevel's shapes), and the search over them.
 @Injectable()

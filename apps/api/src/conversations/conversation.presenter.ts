@@ -1,6 +1,6 @@
 import { auditFields, pickFields, ref, representationVersion } from '@app/common';
 import { presentContact } from '../contacts/contacts.presenter';
-import { ConversationView } from './conversations.service';
+import type { ConversationView } from './conversation.view';
 
 export interface PresentOptions {
   // The plaintext token, on the one response that issues it.

@@ -5,7 +5,8 @@ import { ownCustomerRefs } from '../includes/own-customer';
 import { byId, SideloadSpec } from '../includes/sideloads';
 import { CONVERSATION_LIST, CUSTOMER_CONVERSATION_VIEW } from './conversation-list.definition';
 import { conversationVersion, presentConversation } from './conversation.presenter';
-import type { ConversationView, IssuedConversationToken } from './conversations.service';
+import type { ConversationView } from './conversation.view';
+import type { IssuedConversationToken } from './conversations.service';
 
 // An agent's side-loads: the contacts the views hold (not read again) and their customers, the
 // participants and whoever created, changed or deleted the conversations, the latest messages.

@@ -18,7 +18,6 @@ import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ContactInput, ContactsService } from '../contacts/contacts.service';
 import { CustomersService } from '../contacts/customers.service';
-import { CustomerContact } from '../contacts/customer-contact.entity';
 import { ConversationMessage } from './messages/conversation-message.entity';
 import { MessagesService } from './messages/messages.service';
 import { Conversation } from './conversation.entity';
@@ -27,6 +26,7 @@ import { ConversationsRepository, MemberChange, WidgetChange } from './conversat
 import { presentCustomerConversation } from '../customer-view/customer-view.presenter';
 import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
 import { conversationVersion, presentConversation } from './conversation.presenter';
+import { ConversationView } from './conversation.view';
 
 export interface UserRefInput {
   id: number;
@@ -52,16 +52,6 @@ export interface InboxStateUpdate {
 
 // How many of a conversation's latest messages its `messages` refs (and includes) show.
 export const CONVERSATION_MESSAGE_REFS = 100;
-
-// A conversation with what its wire form shows: its contact, its agents, its latest messages.
-export interface ConversationView {
-  conversation: Conversation;
-  contact: CustomerContact;
-  userIds: number[];
-  messageIds: number[];
-  // Who is on the conversation's presence channel now: `user-{id}`, `contact-{id}`.
-  onlineMembers: string[];
-}
 
 // What converting a conversation takes from it (see conversion/).
 export interface ConversionSource {

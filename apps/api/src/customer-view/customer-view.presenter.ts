@@ -1,8 +1,8 @@
 import { pickFields, ref } from '@app/common';
 import { User } from '../auth/user.entity';
 import { CustomerContact } from '../contacts/customer-contact.entity';
-import type { CustomerView } from '../contacts/customers.service';
-import type { ConversationView } from '../conversations/conversations.service';
+import type { CustomerView } from '../contacts/customer.view';
+import type { ConversationView } from '../conversations/conversation.view';
 import { ConversationMessage } from '../conversations/messages/conversation-message.entity';
 
 // What a customer (the holder of a conversation token, the widget on `private-conversation-{id}`

@@ -1,4 +1,4 @@
-import { SearchCriteria, SearchStatus } from '../conversations/conversation-search.repository';
+import { SearchCriteria, SearchStatus } from '../conversations/conversation-search.types';
 import { MessagesQuery, parseId } from './highlevel.service';
 import { invalid } from './highlevel-validation';
 import { MESSAGE_TYPES } from './highlevel.presenter';

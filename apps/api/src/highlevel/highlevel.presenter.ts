@@ -1,4 +1,4 @@
-import { ConversationSummary, MessageSummary } from '../conversations/conversation-search.repository';
+import { ConversationSummary, MessageSummary } from '../conversations/conversation-search.types';
 
 // HighLevel's message types in the order of its enum, whose position (from 1) is the numeric
 // `type` its API sends alongside the name (TYPE_CALL is 1, TYPE_LIVE_CHAT 29).

@@ -3,7 +3,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '@app/common';
 import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { ConversationSearchService } from '../conversations/conversation-search.service';
-import { ConversationSummary, MessageSummary, SearchCriteria } from '../conversations/conversation-search.repository';
+import { ConversationSummary, MessageSummary, SearchCriteria } from '../conversations/conversation-search.types';
 import { ConversationsService } from '../conversations/conversations.service';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';

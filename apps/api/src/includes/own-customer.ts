@@ -1,5 +1,5 @@
 import type { CustomerContact } from '../contacts/customer-contact.entity';
-import type { CustomerView } from '../contacts/customers.service';
+import type { CustomerView } from '../contacts/customer.view';
 import { RefsContext, RefsOf } from './sideloads';
 
 // Whose conversation a customer's page is: its contact, and the contact's customer when known.

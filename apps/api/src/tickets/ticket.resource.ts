@@ -4,7 +4,7 @@ import { IncludableSettingKind } from './settings/ticket-settings.definitions';
 import { TICKET_LIST, TICKET_MESSAGE_LIST } from './ticket-list.definition';
 import { TicketMessage } from './ticket-message.entity';
 import { presentTicket, presentTicketMessage, ticketVersion } from './tickets.presenter';
-import type { TicketView } from './tickets.service';
+import type { TicketView } from './ticket.view';
 
 // The settings a ticket names, by the type that side-loads them.
 const SETTINGS: Record<IncludableSettingKind, RefsOf<TicketView>> = {

@@ -1,6 +1,6 @@
 import { auditFields, pickFields, ref, representationVersion } from '@app/common';
 import { TicketMessage } from './ticket-message.entity';
-import type { TicketView } from './tickets.service';
+import type { TicketView } from './ticket.view';
 
 // Teamwork's Ticket, with relations as refs; `fields` makes it sparse (the id always stays).
 export function presentTicket({ ticket: t, tagIds, customFields, messageIds }: TicketView, fields: readonly string[] | null = null) {

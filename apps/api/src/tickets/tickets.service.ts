@@ -11,15 +11,8 @@ import { TicketUpdatePlan, TicketUpdatePlanner, withStateChange } from './ticket
 import { Ticket } from './ticket.entity';
 import { TicketErrorCode } from './tickets.errors';
 import { presentTicket, ticketVersion } from './tickets.presenter';
-import { ChatMessageRow, CustomFieldValue, TicketsRepository } from './tickets.repository';
-
-// A ticket with what its wire form shows besides its own columns.
-export interface TicketView {
-  ticket: Ticket;
-  tagIds: number[];
-  customFields: CustomFieldValue[];
-  messageIds: number[];
-}
+import { ChatMessageRow, TicketsRepository } from './tickets.repository';
+import { TicketView } from './ticket.view';
 
 // Who posted chat messages that reach a thread: an agent's request (not echoed to its Pusher
 // connection), or none for the widget's webhook.

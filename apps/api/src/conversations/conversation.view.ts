@@ -1,0 +1,12 @@
+import type { CustomerContact } from '../contacts/customer-contact.entity';
+import type { Conversation } from './conversation.entity';
+
+// A conversation with what its wire form shows: its contact, its agents, its latest messages.
+export interface ConversationView {
+  conversation: Conversation;
+  contact: CustomerContact;
+  userIds: number[];
+  messageIds: number[];
+  // Who is on the conversation's presence channel now: `user-{id}`, `contact-{id}`.
+  onlineMembers: string[];
+}
