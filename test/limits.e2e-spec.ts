@@ -337,8 +337,8 @@ describe('Request deadline (HTTP_REQUEST_TIMEOUT_MS)', () => {
     const { contactId } = await createContact(t.db, acme.tenantId);
     const deadline = new RequestDeadline(Date.now() + 60_000);
     const written = runWithDeadline(deadline, () =>
-      db.transaction(async (manager) => {
-        await manager.query(`UPDATE customer_contacts SET value = 'changed@example.test' WHERE tenant_id = $1 AND id = $2`, [acme.tenantId, contactId]);
+      db.transaction(async () => {
+        await db.query(`UPDATE customer_contacts SET value = 'changed@example.test' WHERE tenant_id = $1 AND id = $2`, [acme.tenantId, contactId]);
         // The timer fires between two statements: the request is answered 503 now.
         expect(deadline.expire()).toBe(true);
       }),

@@ -66,7 +66,7 @@ describeWith('pgbouncer', 'Behind PgBouncer in transaction mode', () => {
     const db = app.get(Database);
 
     const timeouts = await Promise.all(
-      Array.from({ length: 6 }, () => db.transaction(async (manager) => (await manager.query(`SHOW statement_timeout`))[0].statement_timeout as string)),
+      Array.from({ length: 6 }, () => db.transaction(async () => (await db.query<{ statement_timeout: string }[]>(`SHOW statement_timeout`))[0].statement_timeout)),
     );
     expect(timeouts).toEqual(Array(6).fill('30s'));
     // A transaction's SET LOCAL ends with it: nothing is left on the pooler's shared server connections.

@@ -40,9 +40,8 @@ export class Database {
   // A unit of work: a part of the ambient transaction, or its own, which then becomes ambient, so
   // that whatever `work` calls reads and writes through it rather than through another pooled
   // connection (under load, a transaction waiting for a second connection can wait forever).
-  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const ambient = this.ambient.getStore();
-    if (ambient) return work(ambient);
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.ambient.getStore()) return work();
     return this.run(work);
   }
 
@@ -55,7 +54,7 @@ export class Database {
   }
 
   // Opens a transaction that everything `work` calls joins.
-  async withTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  async withTransaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.ambient.getStore()) throw new Error('already inside an ambient transaction');
     return this.run(work);
   }
@@ -63,7 +62,7 @@ export class Database {
   // Runs `work` in a transaction of its own, again after a deadlock or serialization failure while
   // attempts and the request's deadline allow; `work` must then be safe to run again, which it is
   // when everything it writes goes through this transaction.
-  private async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private async run<T>(work: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.runOnce(work);
@@ -77,7 +76,7 @@ export class Database {
   }
 
   // As DataSource.transaction, with the request's deadline at its start and at its COMMIT.
-  private async runOnce<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private async runOnce<T>(work: () => Promise<T>): Promise<T> {
     const deadline = currentDeadline();
     const runner = this.dataSource.createQueryRunner();
     let bounded = false;
@@ -98,7 +97,7 @@ export class Database {
         timeout = STATEMENT_TIMEOUT_MS;
       }
       if (timeout !== undefined) await runner.query(`SET LOCAL statement_timeout = ${timeout}`);
-      const result = await this.ambient.run(runner.manager, () => work(runner.manager));
+      const result = await this.ambient.run(runner.manager, work);
       // Checked and marked in one synchronous step: from here the deadline will not answer 503.
       if (deadline && !deadline.beginCommit()) throw new DeadlineExceededError();
       await runner.commitTransaction();
