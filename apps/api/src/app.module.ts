@@ -14,6 +14,7 @@ import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { HighLevelModule } from './highlevel/highlevel.module';
 import { IncludesModule } from './includes/includes.module';
+import { SideloadsModule } from './includes/sideloads.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ChannelAuthModule } from './channel-auth/channel-auth.module';
 import { LiveModule } from './live/live.module';
@@ -39,6 +40,7 @@ export class AppModule {
         ChannelAuthModule,
         AuthModule,
         ContactsModule,
+        SideloadsModule,
         IncludesModule,
         ConversationsModule,
         FilesModule,

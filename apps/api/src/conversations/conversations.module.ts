@@ -3,7 +3,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { ContactsModule } from '../contacts/contacts.module';
 import { FilesModule } from '../files/files.module';
-import { IncludesModule } from '../includes/includes.module';
 import { ConversationMessage } from './messages/conversation-message.entity';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesRepository } from './messages/messages.repository';
@@ -23,7 +22,7 @@ import { ConversationsService } from './conversations.service';
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
 // the conversion all go through its services.
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage]), AuthModule, ContactsModule, FilesModule, IncludesModule, TicketsModule],
+  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage]), AuthModule, ContactsModule, FilesModule, TicketsModule],
   controllers: [ConversationsController, ConversationFilesController, MessagesController],
   providers: [ConversationIncludes, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
   exports: [ConversationsService, ConversationSearchService, MessagesService],

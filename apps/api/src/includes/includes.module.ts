@@ -1,16 +1,13 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ContactsModule } from '../contacts/contacts.module';
 import { FilesModule } from '../files/files.module';
 import { CommonIncludedTypes } from './included-types';
-import { Sideloads } from './sideloads';
 
-// Global: every module registers the types it owns into the one registry, and every resource's
-// responses side-load through it.
-@Global()
+// The side-loadable types of the modules below conversations and tickets (contacts, customers,
+// agents, files), registered into the global SideloadsModule's registry.
 @Module({
   imports: [AuthModule, ContactsModule, FilesModule],
-  providers: [Sideloads, CommonIncludedTypes],
-  exports: [Sideloads],
+  providers: [CommonIncludedTypes],
 })
 export class IncludesModule {}

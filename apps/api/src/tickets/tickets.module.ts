@@ -3,7 +3,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { ContactsModule } from '../contacts/contacts.module';
 import { FilesModule } from '../files/files.module';
-import { IncludesModule } from '../includes/includes.module';
 import { TicketSettingsModule } from './settings/ticket-settings.module';
 import { TicketComposer } from './ticket-composer';
 import { TicketIncludes } from './ticket-includes';
@@ -18,7 +17,7 @@ import { TicketsRepository } from './tickets.repository';
 import { TicketsService } from './tickets.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Ticket, TicketMessage]), AuthModule, ContactsModule, FilesModule, IncludesModule, TicketSettingsModule],
+  imports: [TypeOrmModule.forFeature([Ticket, TicketMessage]), AuthModule, ContactsModule, FilesModule, TicketSettingsModule],
   controllers: [TicketsController, TicketMessagesController],
   providers: [TicketComposer, TicketIncludes, TicketMessagesService, TicketRefs, TicketsRepository, TicketsService, TicketUpdatePlanner],
   exports: [TicketsService],
