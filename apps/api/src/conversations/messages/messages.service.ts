@@ -184,6 +184,12 @@ export class MessagesService {
     return this.messages.transcript(tenantId, conversationId);
   }
 
+  // Whether the file is attached to an active message of the conversation (its widget may then
+  // download it).
+  async isFileAttached(tenantId: number, conversationId: number, fileId: number): Promise<boolean> {
+    return this.messages.isFileAttached(tenantId, conversationId, fileId);
+  }
+
   async list(
     tenantId: number,
     spec: ListSpec,
