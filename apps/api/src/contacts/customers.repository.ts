@@ -35,7 +35,7 @@ const mainContactValue = (type: string) => () =>
      WHERE cc.tenant_id = customers.tenant_id AND cc.customer_id = customers.id
        AND cc.type = '${type}' AND cc.is_main AND cc.state = 'active')`;
 
-// Every query takes the tenant first (the set-based lookups, each ref's).
+// Every query takes the tenant first (the lookups across tenants, with each ref).
 @Injectable()
 export class CustomersRepository {
   constructor(private readonly db: Database) {}
