@@ -24,7 +24,13 @@ const TABLES_WITHOUT_ENTITY = {
 // Reads that join another module's table, each for a reason that a service call cannot serve
 // (a filter or an order inside one indexed statement). Writes are never allowed here.
 // `module → table: why`.
-const ALLOWED_READS = new Map([]);
+const ALLOWED_READS = new Map([
+  [
+    'conversations → customer_contacts',
+    "the HighLevel search and the customer filter of the conversation list match a conversation by its contact in one statement; locking a conversation reads its contact's customer in the same statement",
+  ],
+  ['conversations → customers', "the HighLevel search matches a conversation by its contact's customer's values in one statement"],
+]);
 
 function files(dir) {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {

@@ -169,14 +169,16 @@ export const CONVERSATION_TRANSCRIPT = `SELECT ${MESSAGE_RETURNING} FROM convers
         WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active'
         ORDER BY created_at, id`;
 
-export const CUSTOMER_ACTIVE = `SELECT ${AUDIT}, tenant_id, id, first_name, last_name, email, organization, extra_data, notes, phone, mobile,
-  address, external_id, job_title FROM customers WHERE ((tenant_id = $1) AND (id = $2) AND (state = $3)) LIMIT 1`;
+// ContactsService.findCustomer (deleted ones too; TicketRefs.activeCustomer checks the state).
+export const CUSTOMER_BY_ID = `SELECT ${AUDIT}, tenant_id, id, first_name, last_name, email, organization, extra_data, notes, phone, mobile,
+  address, external_id, job_title FROM customers WHERE ((tenant_id = $1) AND (id = $2)) LIMIT 1`;
 
 const SETTING_COLUMNS = `${AUDIT}, tenant_id, id, name, code, color, display_order, is_default`;
-export const DEFAULT_INBOX = `SELECT ${SETTING_COLUMNS}, email, aliases FROM inboxes WHERE ((tenant_id = $1) AND (is_default = $2) AND (state = $3)) LIMIT 1`;
+// TicketSettingsRepository.findActiveBy: the asked columns first, then the tenant and the state.
+export const DEFAULT_INBOX = `SELECT ${SETTING_COLUMNS}, email, aliases FROM inboxes WHERE ((is_default = $1) AND (tenant_id = $2) AND (state = $3)) LIMIT 1`;
 export const defaultSetting = (table) =>
-  `SELECT ${SETTING_COLUMNS} FROM ${table} WHERE ((tenant_id = $1) AND (is_default = $2) AND (state = $3)) LIMIT 1`;
-export const CHAT_SOURCE = `SELECT ${SETTING_COLUMNS} FROM ticket_sources WHERE ((tenant_id = $1) AND (code = $2) AND (state = $3)) LIMIT 1`;
+  `SELECT ${SETTING_COLUMNS} FROM ${table} WHERE ((is_default = $1) AND (tenant_id = $2) AND (state = $3)) LIMIT 1`;
+export const CHAT_SOURCE = `SELECT ${SETTING_COLUMNS} FROM ticket_sources WHERE ((code = $1) AND (tenant_id = $2) AND (state = $3)) LIMIT 1`;
 
 export const TICKET_INSERT = `INSERT INTO tickets(state, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by, tenant_id, id, subject,
   preview_text, customer_id, contact_id, agent_id, inbox_id, status_id, priority_id, type_id, source_id, parent_id, conversation_id, cc, bcc,

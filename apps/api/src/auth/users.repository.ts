@@ -14,6 +14,12 @@ export interface NewUser {
   actorId: number | null;
 }
 
+// An agent named across tenants (a webhook batch's).
+export interface UserRef {
+  tenantId: number;
+  id: number;
+}
+
 // The `users` table; every query takes the tenant first (the operator's lookups excepted) and runs
 // in the ambient transaction, if any (Database).
 @Injectable()
@@ -27,6 +33,17 @@ export class UsersRepository {
   async findActiveByIds(tenantId: number, ids: readonly number[]): Promise<User[]> {
     if (ids.length === 0) return [];
     return this.db.manager.find(User, { where: { tenantId, id: In([...new Set(ids)]), state: 'active' } });
+  }
+
+  // The active agents among these, of any tenants: one statement for all.
+  async findActiveRefs(refs: readonly UserRef[]): Promise<UserRef[]> {
+    if (refs.length === 0) return [];
+    return this.db.query(
+      `SELECT u.tenant_id AS "tenantId", u.id
+         FROM unnest($1::bigint[], $2::bigint[]) AS r(tenant_id, id)
+         JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.id AND u.state = 'active'`,
+      [refs.map((r) => r.tenantId), refs.map((r) => r.id)],
+    );
   }
 
   async findByIds(tenantId: number, ids: readonly number[]): Promise<User[]> {

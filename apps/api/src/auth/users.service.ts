@@ -6,7 +6,7 @@ import { AuthErrorCode } from './auth.errors';
 import { Principal } from './principal';
 import { TenantsService } from './tenants.service';
 import { User, UserRole } from './user.entity';
-import { UsersRepository } from './users.repository';
+import { UserRef, UsersRepository } from './users.repository';
 
 export interface UserInput {
   email: string;
@@ -38,6 +38,11 @@ export class UsersService {
 
   async findActiveByIds(tenantId: number, ids: readonly number[]): Promise<User[]> {
     return this.users.findActiveByIds(tenantId, ids);
+  }
+
+  // Which of these agents, of any tenants (a webhook batch's), are active.
+  async findActiveRefs(refs: readonly UserRef[]): Promise<UserRef[]> {
+    return this.users.findActiveRefs(refs);
   }
 
   // Deleted agents too: a conversation still shows who created it.

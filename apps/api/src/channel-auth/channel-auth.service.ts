@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError, UnavailableError } from '@app/common';
-import { Database } from '@app/database';
 import type Pusher from 'pusher';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { apiKeyFromAuthorization } from '../auth/credentials';
 import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
-import { Conversation } from '../conversations/conversation.entity';
 import { ConversationsService } from '../conversations/conversations.service';
 import { presentCustomerAgent } from '../customer-view/customer-view.presenter';
 import { memberId, parseConversationChannel, parseTenantChannel } from '../live/pusher-channels';
@@ -41,7 +39,6 @@ export class ChannelAuthService {
     private readonly conversations: ConversationsService,
     private readonly apiKeys: ApiKeysService,
     private readonly users: UsersService,
-    private readonly db: Database,
   ) {}
 
   async authorize(socketId: string, channelName: string, credentials: ChannelAuthCredentials): Promise<ChannelAuthorization> {
@@ -81,8 +78,7 @@ export class ChannelAuthService {
     if (tenantId !== null) return tenantId === principal.tenantId ? {} : null;
 
     const { kind, conversationId } = conversationChannel!;
-    const exists = await this.db.manager.existsBy(Conversation, { tenantId: principal.tenantId, id: conversationId, state: 'active' });
-    if (!exists) return null;
+    if (!(await this.conversations.isActive(principal.tenantId, conversationId))) return null;
     if (kind === 'private') return {};
     const [user] = await this.users.findActiveByIds(principal.tenantId, [principal.userId]);
     if (!user) return null;

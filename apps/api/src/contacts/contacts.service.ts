@@ -5,7 +5,7 @@ import { TenantsService } from '../auth/tenants.service';
 import { ContactNormalizer, isPhoneRegion, PHONE_CONTACT_TYPES } from './contact-normalization';
 import { ContactType, CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
-import { CustomersRepository } from './customers.repository';
+import { ContactOfCustomer, ContactRef, CustomersRepository } from './customers.repository';
 
 export interface ContactInput {
   type: ContactType;
@@ -46,6 +46,16 @@ export class ContactsService {
 
   async findContactsByIds(tenantId: number, ids: readonly number[]): Promise<CustomerContact[]> {
     return this.customers.findContactsByIds(tenantId, ids);
+  }
+
+  // Which of these contacts, of any tenants (a webhook batch's), are active, with their customer.
+  async findActiveContactRefs(refs: readonly ContactRef[]): Promise<ContactOfCustomer[]> {
+    return this.customers.findContactRefs(refs, true);
+  }
+
+  // The customer of each of these contacts, of any tenants, deleted ones too.
+  async findContactRefs(refs: readonly ContactRef[]): Promise<ContactOfCustomer[]> {
+    return this.customers.findContactRefs(refs, false);
   }
 
   // The active contact with this type and value (in normal form), or a new customer owning it

@@ -19,13 +19,23 @@ export interface TakenContact {
   value: string;
 }
 
+// A contact named across tenants (a webhook batch's, a batch of messages'), and its customer.
+export interface ContactRef {
+  tenantId: number;
+  id: number;
+}
+
+export interface ContactOfCustomer extends ContactRef {
+  customerId: number;
+}
+
 // The value of the customer's main active contact of one type (uq_customer_contacts_main finds it).
 const mainContactValue = (type: string) => () =>
   `(SELECT cc.value FROM customer_contacts cc
      WHERE cc.tenant_id = customers.tenant_id AND cc.customer_id = customers.id
        AND cc.type = '${type}' AND cc.is_main AND cc.state = 'active')`;
 
-// Every query takes the tenant first.
+// Every query takes the tenant first (the lookups across tenants, with each ref).
 @Injectable()
 export class CustomersRepository {
   constructor(private readonly db: Database) {}
@@ -201,6 +211,17 @@ export class CustomersRepository {
       tenantId,
       [...new Set(ids)],
     ]);
+  }
+
+  // The contacts among these, of any tenants, with their customer; deleted ones too unless `activeOnly`.
+  async findContactRefs(refs: readonly ContactRef[], activeOnly: boolean): Promise<ContactOfCustomer[]> {
+    if (refs.length === 0) return [];
+    return this.db.query(
+      `SELECT cc.tenant_id AS "tenantId", cc.id, cc.customer_id AS "customerId"
+         FROM unnest($1::bigint[], $2::bigint[]) AS r(tenant_id, id)
+         JOIN customer_contacts cc ON cc.tenant_id = r.tenant_id AND cc.id = r.id${activeOnly ? ` AND cc.state = 'active'` : ''}`,
+      [refs.map((r) => r.tenantId), refs.map((r) => r.id)],
+    );
   }
 
   // The active contact with this type and a value equal to `value` but for case.

@@ -77,7 +77,6 @@ export class ConversationFilesController {
   @ApiBadRequestResponse({ description: 'The id is not a whole number', schema: DESK_ERRORS_SCHEMA })
   @ApiNotFoundResponse(NOT_FOUND)
   async download(@Param('token') token: string, @IdParam() id: number): Promise<StreamableFile> {
-    const conversation = await this.conversations.findByToken(token);
-    return streamFile(await this.files.openForConversation(conversation.tenantId, conversation.id, id));
+    return streamFile(await this.conversations.openFileByToken(token, id));
   }
 }

@@ -40,6 +40,10 @@ export class ConversationsRepository {
       .getOne();
   }
 
+  async isActive(tenantId: number, id: number): Promise<boolean> {
+    return this.db.manager.existsBy(Conversation, { tenantId, id, state: 'active' });
+  }
+
   async findActiveByTokenLookup(lookup: string): Promise<Conversation | null> {
     return this.db.manager
       .createQueryBuilder(Conversation, 'c')

@@ -18,6 +18,7 @@ import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ContactInput, ContactsService } from '../contacts/contacts.service';
 import { CustomersService } from '../contacts/customers.service';
+import { FileContent, FilesService } from '../files/files.service';
 import { ConversationMessage } from './messages/conversation-message.entity';
 import { MessagesService } from './messages/messages.service';
 import { Conversation } from './conversation.entity';
@@ -79,6 +80,7 @@ export class ConversationsService {
     private readonly customers: CustomersService,
     private readonly live: LiveEvents,
     private readonly messages: MessagesService,
+    private readonly files: FilesService,
   ) {}
 
   async create(principal: Principal, input: ConversationInput): Promise<ConversationView> {
@@ -214,6 +216,19 @@ export class ConversationsService {
   async setPresence(widgets: readonly WidgetChange[], members: readonly MemberChange[], at: Date): Promise<void> {
     const changed = [...(await this.conversations.setWidgetOnline(widgets, at)), ...(await this.conversations.setMembers(members, at))];
     await this.live.publish(await this.conversationsUpdated(changed));
+  }
+
+  // What the widget may download by the conversation's token: an active file uploaded for the
+  // conversation or attached to one of its active messages; anything else is the 404 of an unknown id.
+  async openFileByToken(token: string, fileId: number): Promise<FileContent> {
+    const { tenantId, id } = await this.findByToken(token);
+    const attached = await this.messages.isFileAttached(tenantId, id, fileId);
+    return this.files.openForConversation(tenantId, id, fileId, attached);
+  }
+
+  // Whether the tenant has this conversation, not deleted (an agent may join its channels).
+  async isActive(tenantId: number, id: number): Promise<boolean> {
+    return this.conversations.isActive(tenantId, id);
   }
 
   // A 404 unless the tenant has this conversation (deleted ones too).

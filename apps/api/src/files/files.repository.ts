@@ -1,10 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@app/database';
-import { In, SelectQueryBuilder } from 'typeorm';
+import { In } from 'typeorm';
 import { StoredFile } from './stored-file.entity';
 
 export type NewFile = Pick<StoredFile, 'tenantId' | 'filename' | 'mimeType' | 'size' | 'sha256' | 'storageKey'> &
   Partial<Pick<StoredFile, 'conversationId' | 'contactId' | 'createdBy' | 'updatedBy'>>;
+
+// A file named across tenants (a webhook batch's), and what is known of it when it is active:
+// the conversation it was uploaded for (null: an agent's upload).
+export interface FileRef {
+  tenantId: number;
+  id: number;
+}
+
+export interface ActiveFileRef extends FileRef {
+  conversationId: number | null;
+}
 
 // The `files` table; every query takes the tenant first and runs in the ambient transaction, if
 // any (Database).
@@ -31,26 +42,21 @@ export class FilesRepository {
 
   // An active file with its storage key.
   async findActiveWithKey(tenantId: number, id: number): Promise<StoredFile | null> {
-    return this.activeWithKey(tenantId, id).getOne();
-  }
-
-  // An active file with its storage key, uploaded for the conversation or attached to one of its
-  // active messages.
-  async findActiveWithKeyInConversation(tenantId: number, conversationId: number, id: number): Promise<StoredFile | null> {
-    return this.activeWithKey(tenantId, id)
-      .andWhere(
-        `(f.conversation_id = :conversationId OR EXISTS (
-           SELECT 1 FROM conversation_messages m
-            WHERE m.tenant_id = f.tenant_id AND m.conversation_id = :conversationId AND m.state = 'active' AND f.id = ANY (m.file_ids)))`,
-        { conversationId },
-      )
-      .getOne();
-  }
-
-  private activeWithKey(tenantId: number, id: number): SelectQueryBuilder<StoredFile> {
     return this.db.manager
       .createQueryBuilder(StoredFile, 'f')
       .addSelect('f.storageKey')
-      .where(`f.tenant_id = :tenantId AND f.id = :id AND f.state = 'active'`, { tenantId, id });
+      .where(`f.tenant_id = :tenantId AND f.id = :id AND f.state = 'active'`, { tenantId, id })
+      .getOne();
+  }
+
+  // The active files among these, of any tenants, each with the conversation it was uploaded for.
+  async findActiveRefs(refs: readonly FileRef[]): Promise<ActiveFileRef[]> {
+    if (refs.length === 0) return [];
+    return this.db.query(
+      `SELECT f.tenant_id AS "tenantId", f.id, f.conversation_id AS "conversationId"
+         FROM unnest($1::bigint[], $2::bigint[]) AS r(tenant_id, id)
+         JOIN files f ON f.tenant_id = r.tenant_id AND f.id = r.id AND f.state = 'active'`,
+      [refs.map((r) => r.tenantId), refs.map((r) => r.id)],
+    );
   }
 }

@@ -4,7 +4,7 @@ import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { FileStorage, StoredContent } from './file-storage';
 import { FileErrorCode } from './files.errors';
-import { FilesRepository, NewFile } from './files.repository';
+import { ActiveFileRef, FileRef, FilesRepository, NewFile } from './files.repository';
 import { StoredFile } from './stored-file.entity';
 import { FileUpload } from './uploaded-file';
 
@@ -68,6 +68,12 @@ export class FilesService {
     return new Set(found.filter((file) => isAttachable(file.conversationId, scope)).map((file) => file.id));
   }
 
+  // The active files among these, of any tenants (a webhook batch's), each with the conversation
+  // it was uploaded for: one statement for all.
+  async findActiveRefs(refs: readonly FileRef[]): Promise<ActiveFileRef[]> {
+    return this.files.findActiveRefs(refs);
+  }
+
   // Deleted ones too: a message still shows what it was sent with.
   async findByIds(tenantId: number, ids: readonly number[]): Promise<StoredFile[]> {
     return this.files.findByIds(tenantId, ids, false);
@@ -120,10 +126,12 @@ export class FilesService {
     return this.open(id, await this.files.findActiveWithKey(tenantId, id));
   }
 
-  // What a conversation's token may download: an active file uploaded for the conversation or
-  // attached to one of its active messages. Anything else is the 404 of an unknown id.
-  async openForConversation(tenantId: number, conversationId: number, id: number): Promise<FileContent> {
-    return this.open(id, await this.files.findActiveWithKeyInConversation(tenantId, conversationId, id));
+  // What a conversation's token may download: an active file uploaded for the conversation, or
+  // one its conversation found attached to one of its active messages (`attached`, the
+  // conversations module's answer). Anything else is the 404 of an unknown id.
+  async openForConversation(tenantId: number, conversationId: number, id: number, attached: boolean): Promise<FileContent> {
+    const file = await this.files.findActiveWithKey(tenantId, id);
+    return this.open(id, file && (attached || file.conversationId === conversationId) ? file : null);
   }
 
   private async open(id: number, file: StoredFile | null): Promise<FileContent> {

@@ -38,12 +38,20 @@ export interface ChatMessageRow {
   createdBy: number | null;
 }
 
-// Chat message rows handed over as one jsonb parameter, read back as the relation `m` in their order.
-const CHAT_ROWS = (param: string) => `jsonb_to_recordset(${param}::jsonb) AS m(
-  tenant_id bigint, id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
-  file_ids bigint[], created_at timestamptz, created_by bigint, position int)`;
+// A chat message posted after its conversation became a ticket, with the customer of its author
+// contact (null: an agent's message), read by the conversations module: whether the message is
+// the ticket's customer's.
+export interface PostedChatMessageRow extends ChatMessageRow {
+  contactCustomerId: number | null;
+}
 
-function chatRowsJson(rows: readonly ChatMessageRow[]): string {
+// Chat message rows handed over as one jsonb parameter, read back as the relation `m` in their
+// order; `extra` declares further columns.
+const CHAT_ROWS = (param: string, extra = '') => `jsonb_to_recordset(${param}::jsonb) AS m(
+  tenant_id bigint, id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
+  file_ids bigint[], created_at timestamptz, created_by bigint, position int${extra})`;
+
+function chatRowsJson<T extends ChatMessageRow>(rows: readonly T[], extra: (row: T) => object = () => ({})): string {
   return JSON.stringify(
     rows.map((m, position) => ({
       tenant_id: m.tenantId,
@@ -56,6 +64,7 @@ function chatRowsJson(rows: readonly ChatMessageRow[]): string {
       created_at: m.createdAt,
       created_by: m.createdBy,
       position,
+      ...extra(m),
     })),
   );
 }
@@ -179,12 +188,13 @@ export class TicketsRepository {
   // Chat messages stored after their conversation became a ticket (the rows as stored, handed
   // over by the conversations module), copied to that ticket's thread as the transcript copies
   // the earlier ones (author, time, files; HTML-escaped unless the ticket is markdown); a
-  // customer's message is the ticket's contact's unless its contact is of the ticket's customer.
+  // customer's message is the ticket's contact's unless its contact is of the ticket's customer
+  // (`contactCustomerId`, handed over with the row).
   // Each ticket counts its copies and moves updatedAt. One statement for any number of messages,
   // tickets and tenants; a message copied already (uq_ticket_messages_conversation_message) is
   // not copied again. Answers the tickets that changed.
   async copyChatMessages(
-    messages: readonly ChatMessageRow[],
+    messages: readonly PostedChatMessageRow[],
     actorId: number | null,
   ): Promise<{ tenantId: number; id: number }[]> {
     if (messages.length === 0) return [];
@@ -197,12 +207,11 @@ export class TicketsRepository {
          SELECT m.tenant_id, t.id, 'message', CASE WHEN t.edit_method = 'html' THEN ${HTML_ESCAPED('m.message')} ELSE m.message END,
                 t.edit_method, m.user_id,
                 CASE WHEN m.user_id IS NOT NULL THEN NULL
-                     WHEN cc.customer_id = t.customer_id OR t.contact_id IS NULL THEN m.contact_id
+                     WHEN m.contact_customer_id = t.customer_id OR t.contact_id IS NULL THEN m.contact_id
                      ELSE t.contact_id END,
                 m.file_ids, m.id, m.created_at, m.created_by, m.created_at, m.created_by
-           FROM ${CHAT_ROWS('$1')}
+           FROM ${CHAT_ROWS('$1', ', contact_customer_id bigint')}
            JOIN tickets t ON t.tenant_id = m.tenant_id AND t.conversation_id = m.conversation_id
-           LEFT JOIN customer_contacts cc ON cc.tenant_id = m.tenant_id AND cc.id = m.contact_id
           ORDER BY m.created_at, m.id
          ON CONFLICT (tenant_id, conversation_message_id) WHERE conversation_message_id IS NOT NULL DO NOTHING
          RETURNING tenant_id, ticket_id)
@@ -210,7 +219,7 @@ export class TicketsRepository {
          FROM (SELECT tenant_id, ticket_id, count(*)::int AS n FROM copied GROUP BY tenant_id, ticket_id) c
         WHERE t.tenant_id = c.tenant_id AND t.id = c.ticket_id
        RETURNING t.tenant_id AS "tenantId", t.id`,
-      [chatRowsJson(messages), actorId],
+      [chatRowsJson(messages, (m) => ({ contact_customer_id: m.contactCustomerId })), actorId],
     );
     return changed;
   }

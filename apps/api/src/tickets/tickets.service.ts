@@ -11,8 +11,11 @@ import { TicketUpdatePlan, TicketUpdatePlanner, withStateChange } from './ticket
 import { Ticket } from './ticket.entity';
 import { TicketErrorCode } from './tickets.errors';
 import { presentTicket, ticketVersion } from './tickets.presenter';
-import { ChatMessageRow, TicketsRepository } from './tickets.repository';
+import { PostedChatMessageRow, TicketsRepository } from './tickets.repository';
 import { TicketView } from './ticket.view';
+
+// What the conversations module hands over of the chat messages a ticket's thread copies.
+export type { PostedChatMessageRow } from './tickets.repository';
 
 // Who posted chat messages that reach a thread: an agent's request (not echoed to its Pusher
 // connection), or none for the widget's webhook.
@@ -104,7 +107,7 @@ export class TicketsService {
   // is found here, or runs after and copies them with the transcript. Messages of conversations
   // that are no ticket are passed over. Each changed ticket's `ticket.updated` goes to its
   // tenant's agents only, never to a conversation's channel.
-  async copyChatMessages(messages: readonly ChatMessageRow[], actor: ChatActor | null = null): Promise<void> {
+  async copyChatMessages(messages: readonly PostedChatMessageRow[], actor: ChatActor | null = null): Promise<void> {
     const changed = await this.tickets.copyChatMessages(messages, actor?.userId ?? null);
     const byTenant = new Map<number, number[]>();
     for (const { tenantId, id } of changed) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), id]);

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import { ConversationsService } from '../conversations/conversations.service';
-import { isAttachable } from '../files/files.service';
+import { UsersService } from '../auth/users.service';
+import { ContactsService } from '../contacts/contacts.service';
+import { FilesService, isAttachable } from '../files/files.service';
 import { ConversationMessage } from '../conversations/messages/conversation-message.entity';
 import { messageKey } from '../conversations/messages/message-rules';
 import { LockedConversation, NewMessage } from '../conversations/messages/messages.repository';
@@ -32,6 +34,7 @@ export interface WebhookResult {
 }
 
 type Author = { userId: number | null; contactId: number | null };
+type MemberRef = { tenantId: number; kind: 'user' | 'contact'; id: number };
 type Acting = Exclude<Classified, { kind: 'ignored' }>;
 // An event once its conversation has been found: events of ours carry their tenant, messages
 // their author; the rest are ignored, with their tenant when the conversation is known.
@@ -53,6 +56,9 @@ export class PusherWebhooksService {
     private readonly webhooks: WebhooksRepository,
     private readonly conversations: ConversationsService,
     private readonly messages: MessagesService,
+    private readonly users: UsersService,
+    private readonly contacts: ContactsService,
+    private readonly files: FilesService,
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
   ) {}
@@ -181,10 +187,10 @@ export class PusherWebhooksService {
       return { ...event, tenantId: conversation.tenantId } as Resolved;
     });
 
-    const members = await this.webhooks.findMembers(
+    const members = await this.findMembers(
       located.flatMap((e) => ((e.kind === 'message' || e.kind === 'member') && e.member ? [{ tenantId: e.tenantId, ...e.member }] : [])),
     );
-    const files = await this.webhooks.findActiveFiles(
+    const files = await this.findActiveFiles(
       located.flatMap((e) => (e.kind === 'message' ? e.fileIds.map((id) => ({ tenantId: e.tenantId, id })) : [])),
     );
 
@@ -198,6 +204,27 @@ export class PusherWebhooksService {
       const author = event.member?.kind === 'user' ? { userId: event.member.id, contactId: null } : { userId: null, contactId: event.member?.id ?? conversation.contactId };
       return withAttachableFiles({ ...event, tenantId: conversation.tenantId, author }, files);
     });
+  }
+
+  // Which of the named agents are active in their tenant, and which contacts are active, with their
+  // customer; keys like `7:user-12` (tenant 7). One statement for each kind named, none for the other.
+  private async findMembers(refs: readonly MemberRef[]): Promise<Map<string, number | null>> {
+    const ofKind = (kind: MemberRef['kind']) => refs.flatMap((r) => (r.kind === kind ? [{ tenantId: r.tenantId, id: r.id }] : []));
+    const [userRefs, contactRefs] = [ofKind('user'), ofKind('contact')];
+    const users = userRefs.length === 0 ? [] : await this.users.findActiveRefs(userRefs);
+    const contacts = contactRefs.length === 0 ? [] : await this.contacts.findActiveContactRefs(contactRefs);
+    return new Map([
+      ...users.map((u) => [`${u.tenantId}:${memberId({ kind: 'user', id: u.id })}`, null] as const),
+      ...contacts.map((c) => [`${c.tenantId}:${memberId({ kind: 'contact', id: c.id })}`, c.customerId] as const),
+    ]);
+  }
+
+  // The active files among those named, as `tenant:id`, each with the conversation it was
+  // uploaded for (null: an agent's upload).
+  private async findActiveFiles(refs: readonly { tenantId: number; id: number }[]): Promise<Map<string, number | null>> {
+    if (refs.length === 0) return new Map();
+    const found = await this.files.findActiveRefs(refs);
+    return new Map(found.map((f) => [`${f.tenantId}:${f.id}`, f.conversationId]));
   }
 }
 

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { ContactsModule } from '../contacts/contacts.module';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { FilesModule } from '../files/files.module';
 import { PusherWebhookGuard } from './pusher-webhook.guard';
 import { PusherWebhooksController } from './pusher-webhooks.controller';
 import { PusherWebhooksService } from './pusher-webhooks.service';
@@ -7,7 +10,7 @@ import { WebhookEventsSweeper } from './webhook-events-sweeper';
 import { WebhooksRepository } from './webhooks.repository';
 
 @Module({
-  imports: [ConversationsModule],
+  imports: [AuthModule, ContactsModule, ConversationsModule, FilesModule],
   controllers: [PusherWebhooksController],
   providers: [PusherWebhooksService, WebhooksRepository, PusherWebhookGuard, WebhookEventsSweeper],
 })

@@ -10,43 +10,12 @@ export interface NewWebhookEvent extends StoredEvent {
   reason: string | null;
 }
 
-// What the webhook receiver itself reads and writes (its event keys, and the agents, contacts and
-// files its events name), each a single statement over the whole batch; the conversations'
-// rows are the conversations module's.
+// What the webhook receiver itself reads and writes: its event keys, each a single statement over
+// the whole batch. The agents, contacts and files its events name are their modules' (UsersService,
+// ContactsService, FilesService), the conversations' rows the conversations module's.
 @Injectable()
 export class WebhooksRepository {
   constructor(private readonly db: Database) {}
-
-  // Which of the named agents are active in their tenant, and which contacts are active, with
-  // their customer; keys like `7:user-12` (tenant 7). One query for both.
-  async findMembers(refs: readonly { tenantId: number; kind: 'user' | 'contact'; id: number }[]): Promise<Map<string, number | null>> {
-    if (refs.length === 0) return new Map();
-    const rows: { key: string; customer_id: number | null }[] = await this.db.query(
-      `WITH ref AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id bigint, kind text, id bigint))
-       SELECT r.tenant_id || ':user-' || u.id AS key, NULL::bigint AS customer_id
-         FROM ref r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.id AND u.state = 'active'
-        WHERE r.kind = 'user'
-       UNION ALL
-       SELECT r.tenant_id || ':contact-' || cc.id, cc.customer_id
-         FROM ref r JOIN customer_contacts cc ON cc.tenant_id = r.tenant_id AND cc.id = r.id AND cc.state = 'active'
-        WHERE r.kind = 'contact'`,
-      [JSON.stringify(refs.map((r) => ({ tenant_id: r.tenantId, kind: r.kind, id: r.id })))],
-    );
-    return new Map(rows.map((row) => [row.key, row.customer_id]));
-  }
-
-  // The active files among those named, as `tenant:id`, each with the conversation it was
-  // uploaded for (null: an agent's upload).
-  async findActiveFiles(refs: readonly { tenantId: number; id: number }[]): Promise<Map<string, number | null>> {
-    if (refs.length === 0) return new Map();
-    const rows: { key: string; conversation_id: number | null }[] = await this.db.query(
-      `SELECT f.tenant_id || ':' || f.id AS key, f.conversation_id
-         FROM unnest($1::bigint[], $2::bigint[]) AS r(tenant_id, id)
-         JOIN files f ON f.tenant_id = r.tenant_id AND f.id = r.id AND f.state = 'active'`,
-      [refs.map((r) => r.tenantId), refs.map((r) => r.id)],
-    );
-    return new Map(rows.map((row) => [row.key, row.conversation_id]));
-  }
 
   // Stores the events whose keys are new and answers those keys. In key order, so two batches
   // sharing events take their locks in one order, and a process receiving a batch another is still

@@ -239,6 +239,17 @@ export class MessagesRepository {
     );
   }
 
+  // Whether the file is attached to an active message of the conversation.
+  async isFileAttached(tenantId: number, conversationId: number, fileId: number): Promise<boolean> {
+    const [row]: { attached: boolean }[] = await this.db.query(
+      `SELECT EXISTS (
+         SELECT 1 FROM conversation_messages m
+          WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active' AND $3 = ANY (m.file_ids)) AS attached`,
+      [tenantId, conversationId, fileId],
+    );
+    return row.attached;
+  }
+
   // A conversation's active messages, in order: its transcript.
   async transcript(tenantId: number, conversationId: number): Promise<ConversationMessage[]> {
     return this.db.query(

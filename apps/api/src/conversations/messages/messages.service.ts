@@ -7,7 +7,7 @@ import { ContactsService } from '../../contacts/contacts.service';
 import { presentCustomerMessage } from '../../customer-view/customer-view.presenter';
 import { AttachmentScope, FilesService } from '../../files/files.service';
 import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../../live/live-events';
-import { ChatActor, TicketsService } from '../../tickets/tickets.service';
+import { ChatActor, PostedChatMessageRow, TicketsService } from '../../tickets/tickets.service';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
 import { directionOf, isSameMessage, messageKey, touchedBy } from './message-rules';
@@ -126,14 +126,22 @@ export class MessagesService {
     const created = await this.messages.insertMessages(batch, by);
     const answers = await this.answers(batch, created);
     // A converted conversation's message joins its ticket's thread too: nothing is left behind.
-    await this.tickets.copyChatMessages(
-      created.filter((m) => (conversations.get(m.conversationId)?.ticketId ?? null) !== null),
-      by.actor,
-    );
+    const converted = created.filter((m) => (conversations.get(m.conversationId)?.ticketId ?? null) !== null);
+    await this.tickets.copyChatMessages(await this.withContactCustomers(converted), by.actor);
     await this.messages.touchConversations(touchedBy(created), by);
     const socketOf = new Map(batch.map((m) => [messageKey(m), m.socketId ?? by.actor?.socketId ?? null]));
     await this.live.publish(created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null, by.actorId)));
     return answers;
+  }
+
+  // Each message with the customer of its author contact (null: an agent's), read now: a message's
+  // contact need not be its conversation's (any contact of that customer may write). One statement
+  // for all, none when no contact wrote any.
+  private async withContactCustomers(messages: readonly ConversationMessage[]): Promise<PostedChatMessageRow[]> {
+    const refs = messages.flatMap((m) => (m.contactId === null ? [] : [{ tenantId: m.tenantId, id: m.contactId }]));
+    const found = refs.length === 0 ? [] : await this.contacts.findContactRefs(refs);
+    const customerOf = new Map(found.map((c) => [`${c.tenantId}:${c.id}`, c.customerId]));
+    return messages.map((m) => ({ ...m, contactCustomerId: customerOf.get(`${m.tenantId}:${m.contactId}`) ?? null }));
   }
 
   // Every conversation a batch names, by id alone (ids are unique across tenants), locked in id
@@ -182,6 +190,12 @@ export class MessagesService {
   // A conversation's active messages, in order: what its ticket's thread starts with.
   async transcript(tenantId: number, conversationId: number): Promise<ConversationMessage[]> {
     return this.messages.transcript(tenantId, conversationId);
+  }
+
+  // Whether the file is attached to an active message of the conversation (its widget may then
+  // download it).
+  async isFileAttached(tenantId: number, conversationId: number, fileId: number): Promise<boolean> {
+    return this.messages.isFileAttached(tenantId, conversationId, fileId);
   }
 
   async list(
