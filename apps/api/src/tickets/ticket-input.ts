@@ -1,5 +1,5 @@
 import type { EditMethod } from './ticket.entity';
-import type { ChatMessageRow } from './tickets.repository';
+import type { ChatMessageRow } from './chat-message-row';
 
 // The ticket bodies as the services read them (the DTOs in dto/ check their shape first).
 

@@ -5,6 +5,7 @@ import { In } from 'typeorm';
 import { TicketMessage, ThreadType } from './ticket-message.entity';
 import { TICKET_LIST } from './ticket-list.definition';
 import { EditMethod, Ticket } from './ticket.entity';
+import { ChatMessageRow, PostedChatMessageRow } from './chat-message-row';
 
 export interface NewThreadMessage {
   threadType: ThreadType;
@@ -24,26 +25,6 @@ export interface CustomFieldValue {
 
 // How many of a ticket's latest thread messages its `messages` refs show.
 export const TICKET_MESSAGE_REFS = 100;
-
-// A chat message as the conversations module stores it: what a thread entry copies of it.
-export interface ChatMessageRow {
-  tenantId: number;
-  id: number;
-  conversationId: number;
-  userId: number | null;
-  contactId: number | null;
-  message: string;
-  fileIds: readonly number[];
-  createdAt: Date;
-  createdBy: number | null;
-}
-
-// A chat message posted after its conversation became a ticket, with the customer of its author
-// contact (null: an agent's message), read by the conversations module: whether the message is
-// the ticket's customer's.
-export interface PostedChatMessageRow extends ChatMessageRow {
-  contactCustomerId: number | null;
-}
 
 // Chat message rows handed over as one jsonb parameter, read back as the relation `m` in their
 // order; `extra` declares further columns.

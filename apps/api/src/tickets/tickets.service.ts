@@ -11,11 +11,10 @@ import { TicketUpdatePlan, TicketUpdatePlanner, withStateChange } from './ticket
 import { Ticket } from './ticket.entity';
 import { TicketErrorCode } from './tickets.errors';
 import { presentTicket, ticketVersion } from './tickets.presenter';
-import { PostedChatMessageRow, TicketsRepository } from './tickets.repository';
+import { PostedChatMessageRow } from './chat-message-row';
+import { TicketsRepository } from './tickets.repository';
 import { TicketView } from './ticket.view';
 
-// What the conversations module hands over of the chat messages a ticket's thread copies.
-export type { PostedChatMessageRow } from './tickets.repository';
 
 // Who posted chat messages that reach a thread: an agent's request (not echoed to its Pusher
 // connection), or none for the widget's webhook.

@@ -7,7 +7,7 @@ import { ContactsService } from '../contacts/contacts.service';
 import { FilesService, isAttachable } from '../files/files.service';
 import { ConversationMessage } from '../conversations/messages/conversation-message.entity';
 import { messageKey } from '../conversations/messages/message-rules';
-import { LockedConversation, NewMessage } from '../conversations/messages/messages.repository';
+import { LockedConversation, NewMessage } from '../conversations/messages/message.types';
 import { Appended, BatchMessage, MessagesService } from '../conversations/messages/messages.service';
 import { MetricsService, WebhookEventKind, WebhookEventOutcome } from '../metrics/metrics.service';
 import { memberId } from '../live/pusher-channels';

@@ -2,28 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ListPage, ListQuery, ListSpec, runList, softDeleted, toStorableText } from '@app/common';
 import { Database } from '@app/database';
 import { In } from 'typeorm';
-import { ConversationMessage, MessageDirection, MessageSource, MessageType } from './conversation-message.entity';
-
-// A message to append: by an agent (userId) or the customer side (contactId).
-export interface NewMessage {
-  tenantId: number;
-  conversationId: number;
-  userId: number | null;
-  contactId: number | null;
-  message: string;
-  fileIds: number[];
-  clientMessageId: string | null;
-  // HighLevel's channel name; live chat unless said otherwise.
-  messageType?: MessageType;
-}
-
-// Where a batch of messages comes from, and when: `at` is the batch's time (Pusher's), null the
-// transaction's.
-export interface AppendSource {
-  at: Date | null;
-  actorId: number | null;
-  source: MessageSource;
-}
+import { ConversationMessage, MessageDirection } from './conversation-message.entity';
+import { AppendSource, LockedConversation, NewMessage } from './message.types';
 
 export interface MessageKey {
   tenantId: number;
@@ -40,17 +20,6 @@ export interface TouchedConversation {
   inbound: number;
   reset: boolean;
   lastText: string;
-}
-
-// The conversation a message goes to, read under its lock.
-export interface LockedConversation {
-  tenantId: number;
-  id: number;
-  state: string;
-  contactId: number;
-  customerId: number;
-  // The ticket the conversation became, if any.
-  ticketId: number | null;
 }
 
 // Every query takes the tenant first. Writes of many messages are one statement whatever their number.

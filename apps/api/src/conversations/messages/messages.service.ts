@@ -7,12 +7,14 @@ import { ContactsService } from '../../contacts/contacts.service';
 import { presentCustomerMessage } from '../../customer-view/customer-view.presenter';
 import { AttachmentScope, FilesService } from '../../files/files.service';
 import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../../live/live-events';
-import { ChatActor, PostedChatMessageRow, TicketsService } from '../../tickets/tickets.service';
+import { PostedChatMessageRow } from '../../tickets/chat-message-row';
+import { ChatActor, TicketsService } from '../../tickets/tickets.service';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
 import { directionOf, isSameMessage, messageKey, touchedBy } from './message-rules';
 import { MessageErrorCode } from './messages.errors';
-import { AppendSource, LockedConversation, MessagesRepository, NewMessage } from './messages.repository';
+import { AppendSource, LockedConversation, NewMessage } from './message.types';
+import { MessagesRepository } from './messages.repository';
 
 export interface MessageInput {
   conversationId?: number;

@@ -1,0 +1,35 @@
+import type { MessageSource, MessageType } from './conversation-message.entity';
+
+// What the conversation core's append and locks take and answer, for the doors that call them.
+
+// A message to append: by an agent (userId) or the customer side (contactId).
+export interface NewMessage {
+  tenantId: number;
+  conversationId: number;
+  userId: number | null;
+  contactId: number | null;
+  message: string;
+  fileIds: number[];
+  clientMessageId: string | null;
+  // HighLevel's channel name; live chat unless said otherwise.
+  messageType?: MessageType;
+}
+
+// Where a batch of messages comes from, and when: `at` is the batch's time (Pusher's), null the
+// transaction's.
+export interface AppendSource {
+  at: Date | null;
+  actorId: number | null;
+  source: MessageSource;
+}
+
+// The conversation a message goes to, read under its lock.
+export interface LockedConversation {
+  tenantId: number;
+  id: number;
+  state: string;
+  contactId: number;
+  customerId: number;
+  // The ticket the conversation became, if any.
+  ticketId: number | null;
+}
