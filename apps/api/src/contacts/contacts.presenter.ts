@@ -2,9 +2,11 @@ import { auditFields, pickFields, ref, representationVersion } from '@app/common
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
 import type { CustomerView } from './customers.service';
+import { CUSTOMERS_INCLUDED_SCHEMA, type ContactWire, type CustomerWire } from './customer.openapi';
+import type { Wire } from '@app/common';
 
 // Teamwork Desk API v2's CustomerContact.
-export function presentContact(contact: CustomerContact) {
+export function presentContact(contact: CustomerContact): ContactWire {
   return {
     id: contact.id,
     customer: ref(contact.customerId, 'customers'),
@@ -16,8 +18,8 @@ export function presentContact(contact: CustomerContact) {
 }
 
 // Teamwork's Customer, with its contacts as refs; `fields` makes it sparse (the id always stays).
-export function presentCustomer(customer: Customer, contactIds: readonly number[], fields: readonly string[] | null = null) {
-  const wire = {
+export function presentCustomer(customer: Customer, contactIds: readonly number[], fields: readonly string[] | null = null): Partial<CustomerWire> {
+  const wire: CustomerWire = {
     id: customer.id,
     firstName: customer.firstName,
     lastName: customer.lastName,
@@ -50,6 +52,6 @@ export function customerVersion(view: CustomerView): string {
 }
 
 // `included` of customer responses: their contacts, which the views already hold.
-export function presentCustomersIncluded(views: readonly CustomerView[], includes: ReadonlySet<string>) {
+export function presentCustomersIncluded(views: readonly CustomerView[], includes: ReadonlySet<string>): Wire<typeof CUSTOMERS_INCLUDED_SCHEMA> {
   return includes.has('contacts') ? { contacts: views.flatMap((view) => view.contacts).map(presentContact) } : {};
 }

@@ -1,9 +1,17 @@
-import { pickFields, ref } from '@app/common';
+import { pickFields, ref, type Wire } from '@app/common';
 import { User } from '../auth/user.entity';
 import { CustomerContact } from '../contacts/customer-contact.entity';
 import type { CustomerView } from '../contacts/customers.service';
 import type { ConversationView } from '../conversations/conversations.service';
 import { ConversationMessage } from '../messages/conversation-message.entity';
+import type {
+  CUSTOMER_AGENT_SCHEMA,
+  CUSTOMER_CONTACT_SCHEMA,
+  CUSTOMER_CONVERSATION_SCHEMA,
+  CUSTOMER_SELF_SCHEMA,
+  CustomerMessageTombstoneWire,
+  CustomerMessageWire,
+} from './customer-view.openapi';
 
 // What a customer (the holder of a conversation token, the widget on `private-conversation-{id}`
 // and `presence-conversation-{id}`) may see: every key written out here, nothing spread from an
@@ -50,9 +58,9 @@ export const CUSTOMER_AGENT_FIELDS = ['id', 'name'] as const;
 
 type Shape<Fields extends readonly string[]> = Record<Fields[number], unknown>;
 
-export function presentCustomerConversation(view: ConversationView, fields: readonly string[] | null = null) {
+export function presentCustomerConversation(view: ConversationView, fields: readonly string[] | null = null): Partial<Wire<typeof CUSTOMER_CONVERSATION_SCHEMA>> {
   const { conversation: c, contact, userIds, messageIds } = view;
-  const wire = {
+  const wire: Wire<typeof CUSTOMER_CONVERSATION_SCHEMA> = {
     id: c.id,
     state: c.state,
     converted: c.ticketId !== null,
@@ -69,9 +77,12 @@ export function presentCustomerConversation(view: ConversationView, fields: read
 
 // A public message; a deleted one as its tombstone. The customer's own client id comes back to
 // them (the widget matches its messages by it); an agent's stays with the agents.
-export function presentCustomerMessage(m: ConversationMessage, fields: readonly string[] | null = null) {
+export function presentCustomerMessage(
+  m: ConversationMessage,
+  fields: readonly string[] | null = null,
+): Partial<CustomerMessageWire> | CustomerMessageTombstoneWire {
   if (m.state === 'deleted') return presentMessageTombstone(m);
-  const wire = {
+  const wire: CustomerMessageWire = {
     id: m.id,
     conversationId: m.conversationId,
     userId: m.userId,
@@ -86,7 +97,7 @@ export function presentCustomerMessage(m: ConversationMessage, fields: readonly 
   return pickFields(wire, fields);
 }
 
-function presentMessageTombstone(m: ConversationMessage) {
+function presentMessageTombstone(m: ConversationMessage): CustomerMessageTombstoneWire {
   return {
     id: m.id,
     conversationId: m.conversationId,
@@ -97,11 +108,11 @@ function presentMessageTombstone(m: ConversationMessage) {
   } satisfies Shape<typeof CUSTOMER_MESSAGE_TOMBSTONE_FIELDS>;
 }
 
-export function presentCustomerContact(contact: CustomerContact) {
+export function presentCustomerContact(contact: CustomerContact): Wire<typeof CUSTOMER_CONTACT_SCHEMA> {
   return { id: contact.id, type: contact.type, value: contact.value, isMain: contact.isMain } satisfies Shape<typeof CUSTOMER_CONTACT_FIELDS>;
 }
 
-export function presentCustomerSelf({ customer, contacts }: CustomerView) {
+export function presentCustomerSelf({ customer, contacts }: CustomerView): Wire<typeof CUSTOMER_SELF_SCHEMA> {
   return {
     id: customer.id,
     firstName: customer.firstName,
@@ -110,7 +121,7 @@ export function presentCustomerSelf({ customer, contacts }: CustomerView) {
   } satisfies Shape<typeof CUSTOMER_SELF_FIELDS>;
 }
 
-export function presentCustomerAgent(user: Pick<User, 'id' | 'firstName' | 'lastName'>) {
+export function presentCustomerAgent(user: Pick<User, 'id' | 'firstName' | 'lastName'>): Wire<typeof CUSTOMER_AGENT_SCHEMA> {
   return { id: user.id, name: agentDisplayName(user) } satisfies Shape<typeof CUSTOMER_AGENT_FIELDS>;
 }
 
