@@ -10,7 +10,7 @@ import {
   ApiPreconditionFailedResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { HeadersObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type { HeadersObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ENTITY_STATES } from '../entities/audited.entity';
 import { wire, type Wire } from './wire-schema';
 
@@ -21,6 +21,17 @@ export const DESK_ERRORS_SCHEMA = wire.object(
   },
   { required: ['errors'] },
 );
+
+// NestJS's default error body, which HighLevel's dialect and the routes of neither dialect write.
+export const NEST_ERROR_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['statusCode', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    message: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+    error: { type: 'string', description: "The status's reason phrase" },
+  },
+};
 
 export const ENTITY_REF_SCHEMA = wire.object({ id: wire.integer(), type: wire.string({ example: 'users' }) });
 export type EntityRefWire = Wire<typeof ENTITY_REF_SCHEMA>;
