@@ -1,5 +1,7 @@
-import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
-import { CONTACT_SCHEMA } from '../contacts/customer.openapi';
+import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, includedSchema, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
+import { USER_SCHEMA } from '../auth/user.openapi';
+import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../contacts/customer.openapi';
+import { MESSAGE_SCHEMA } from '../messages/message.openapi';
 
 // Teamwork Desk API v2's Conversation, as presentConversation() writes it.
 export const CONVERSATION_SCHEMA = wire.object(
@@ -27,10 +29,8 @@ export const CONVERSATION_SCHEMA = wire.object(
 );
 export type ConversationWire = Wire<typeof CONVERSATION_SCHEMA>;
 
-export const CONVERSATION_ENVELOPE_SCHEMA = wire.object({ conversation: CONVERSATION_SCHEMA, included: wire.record(wire.any()) });
+const INCLUDED = includedSchema({ contacts: CONTACT_SCHEMA, conversationmessages: MESSAGE_SCHEMA, customers: CUSTOMER_SCHEMA, users: USER_SCHEMA });
 
-export const CONVERSATIONS_LIST_SCHEMA = wire.object({
-  conversations: wire.array(CONVERSATION_SCHEMA),
-  included: wire.record(wire.any(), { description: 'contacts, conversationmessages, customers, users: as asked by includes' }),
-  meta: PAGE_META_SCHEMA,
-});
+export const CONVERSATION_ENVELOPE_SCHEMA = wire.object({ conversation: CONVERSATION_SCHEMA, included: INCLUDED });
+
+export const CONVERSATIONS_LIST_SCHEMA = wire.object({ conversations: wire.array(CONVERSATION_SCHEMA), included: INCLUDED, meta: PAGE_META_SCHEMA });

@@ -1,4 +1,7 @@
-import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
+import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, includedSchema, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
+import { USER_SCHEMA } from '../auth/user.openapi';
+import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../contacts/customer.openapi';
+import { FILE_SCHEMA } from '../files/file.openapi';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 // Teamwork Desk API v2's ConversationMessage, as presentMessage() writes it.
@@ -17,13 +20,11 @@ export const MESSAGE_SCHEMA = wire.object(
 );
 export type MessageWire = Wire<typeof MESSAGE_SCHEMA>;
 
-export const MESSAGE_ENVELOPE_SCHEMA = wire.object({ conversationmessage: MESSAGE_SCHEMA, included: wire.record(wire.any()) });
+const INCLUDED = includedSchema({ contacts: CONTACT_SCHEMA, customers: CUSTOMER_SCHEMA, files: FILE_SCHEMA, users: USER_SCHEMA });
 
-export const MESSAGES_LIST_SCHEMA = wire.object({
-  conversationmessages: wire.array(MESSAGE_SCHEMA),
-  included: wire.record(wire.any(), { description: 'contacts, customers, files, users: as asked by includes' }),
-  meta: PAGE_META_SCHEMA,
-});
+export const MESSAGE_ENVELOPE_SCHEMA = wire.object({ conversationmessage: MESSAGE_SCHEMA, included: INCLUDED });
+
+export const MESSAGES_LIST_SCHEMA = wire.object({ conversationmessages: wire.array(MESSAGE_SCHEMA), included: INCLUDED, meta: PAGE_META_SCHEMA });
 
 export const CREATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
   type: 'object',

@@ -1,4 +1,8 @@
-import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
+import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, includedSchema, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
+import { USER_SCHEMA } from '../auth/user.openapi';
+import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../contacts/customer.openapi';
+import { FILE_SCHEMA } from '../files/file.openapi';
+import { CUSTOM_FIELD_SCHEMA, INBOX_SCHEMA, SETTING_SCHEMA, TAG_SCHEMA } from './settings/ticket-settings.openapi';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 const refTo = (description: string) => wire.nullable(ENTITY_REF_SCHEMA, { description });
@@ -61,9 +65,19 @@ export const TICKET_MESSAGE_SCHEMA = wire.object(
 );
 export type TicketMessageWire = Wire<typeof TICKET_MESSAGE_SCHEMA>;
 
-const INCLUDED = wire.record(wire.any(), {
-  description:
-    'As asked by includes: customers, contacts, users, inboxes, messages, tags, files, customfields, ticketstatuses, ticketpriorities, tickettypes, ticketsources',
+const INCLUDED = includedSchema({
+  customers: CUSTOMER_SCHEMA,
+  contacts: CONTACT_SCHEMA,
+  users: USER_SCHEMA,
+  inboxes: INBOX_SCHEMA,
+  messages: TICKET_MESSAGE_SCHEMA,
+  tags: TAG_SCHEMA,
+  files: FILE_SCHEMA,
+  customfields: CUSTOM_FIELD_SCHEMA,
+  ticketstatuses: SETTING_SCHEMA,
+  ticketpriorities: SETTING_SCHEMA,
+  tickettypes: SETTING_SCHEMA,
+  ticketsources: SETTING_SCHEMA,
 });
 
 export const TICKET_ENVELOPE_SCHEMA = wire.object({ ticket: TICKET_SCHEMA, included: INCLUDED });
@@ -74,7 +88,7 @@ export const TICKET_MESSAGE_ENVELOPE_SCHEMA = wire.object({ message: TICKET_MESS
 
 export const TICKET_MESSAGES_LIST_SCHEMA = wire.object({
   messages: wire.array(TICKET_MESSAGE_SCHEMA),
-  included: wire.record(wire.any(), { description: 'contacts, users, files: as asked by includes' }),
+  included: includedSchema({ contacts: CONTACT_SCHEMA, users: USER_SCHEMA, files: FILE_SCHEMA }),
   meta: PAGE_META_SCHEMA,
 });
 

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { HeadersObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ENTITY_STATES } from '../entities/audited.entity';
-import { wire, type Wire } from './wire-schema';
+import { wire, type Wire, type WireSchema } from './wire-schema';
 
 // The Teamwork validator's body: field paths to messages; `_` for errors of no one field.
 export const DESK_ERRORS_SCHEMA = wire.object(
@@ -59,6 +59,14 @@ export const PAGE_SCHEMA = wire.object({
   nextCursor: wire.nullable(wire.string(), { description: 'Pass as ?cursor= for the next page in the same order' }),
 });
 export const PAGE_META_SCHEMA = wire.object({ page: PAGE_SCHEMA });
+
+// `included` of a Desk response: the side-loaded objects by plural type, each present when asked
+// for by `includes`.
+export const includedSchema = <S extends Record<string, WireSchema<unknown>>>(types: S) =>
+  wire.object(
+    Object.fromEntries(Object.entries(types).map(([type, schema]) => [type, wire.array(schema)])) as { [K in keyof S]: WireSchema<Wire<S[K]>[]> },
+    { optional: Object.keys(types) as (keyof S)[], description: `As asked by includes: ${Object.keys(types).join(', ')}` },
+  );
 
 // The error answers every authenticated Desk endpoint may give.
 export const ApiDeskErrors = (...extra: ('notFound' | 'conflict')[]): MethodDecorator & ClassDecorator =>
