@@ -14,6 +14,7 @@ export const CUSTOMER_CONVERSATION_SCHEMA = wire.object(
   {
     id: wire.integer(),
     state: STATE,
+    // Whether it became a ticket; never which ticket or anything of it.
     converted: wire.boolean({ description: 'Whether an agent converted it into a ticket' }),
     contactId: wire.integer(),
     contact: CUSTOMER_CONTACT_SCHEMA,
@@ -26,7 +27,7 @@ export const CUSTOMER_CONVERSATION_SCHEMA = wire.object(
   { description: "The customer's view of their conversation" },
 );
 
-const CUSTOMER_PUBLIC_MESSAGE_SCHEMA = wire.object(
+export const CUSTOMER_PUBLIC_MESSAGE_SCHEMA = wire.object(
   {
     id: wire.integer(),
     conversationId: wire.integer(),
@@ -42,7 +43,7 @@ const CUSTOMER_PUBLIC_MESSAGE_SCHEMA = wire.object(
   { description: "A public message in the customer's view" },
 );
 
-const CUSTOMER_MESSAGE_TOMBSTONE_SCHEMA = wire.object(
+export const CUSTOMER_MESSAGE_TOMBSTONE_SCHEMA = wire.object(
   { id: wire.integer(), conversationId: wire.integer(), state: STATE, createdAt: TIME, updatedAt: TIME, deletedAt: wire.nullable(TIME) },
   { description: 'A deleted message: that it was there, never what it said or carried' },
 );
@@ -63,6 +64,7 @@ export const CUSTOMER_FILE_SCHEMA = wire.object(
   { required: ['id', 'filename', 'mimeType', 'size', 'createdAt'], additionalProperties: false },
 );
 
+// The customer themself: a name and their contacts, never what agents wrote about them.
 export const CUSTOMER_SELF_SCHEMA = wire.object({
   id: wire.integer(),
   firstName: wire.string(),
@@ -70,6 +72,7 @@ export const CUSTOMER_SELF_SCHEMA = wire.object({
   contacts: wire.array(ENTITY_REF_SCHEMA),
 });
 
+// An agent as a customer sees one: a display name (the service stores no avatar).
 export const CUSTOMER_AGENT_SCHEMA = wire.object({ id: wire.integer(), name: wire.string({ description: "The agent's display name" }) });
 
 export const CUSTOMER_INCLUDED_SCHEMA = wire.object(

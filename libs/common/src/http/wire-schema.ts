@@ -50,3 +50,6 @@ export const wire = {
     return typed<ObjectOf<P, Optional>>({ type: 'object', ...(required ? { required: [...required] } : {}), properties, ...doc });
   },
 };
+
+// An object schema's keys, in the order the schema lists them.
+export const propertiesOf = <T extends object>(schema: WireSchema<T>) => Object.keys(schema.properties ?? {}) as (keyof T & string)[];
