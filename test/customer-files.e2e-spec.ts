@@ -360,7 +360,7 @@ describe('Customer files (Desk v2, by conversation token)', () => {
     expect(upload.security).toEqual([]);
     expect(upload.requestBody.content['multipart/form-data'].schema).toMatchObject({ required: ['file'] });
     expect(Object.keys(upload.responses['201'].content['application/json'].schema.properties.file.properties).sort()).toEqual([...FILE_KEYS]);
-    expect(Object.keys(upload.responses).sort()).toEqual(['201', '400', '404', '413', '415']);
+    expect(Object.keys(upload.responses).sort()).toEqual(['201', '400', '404', '409', '413', '415', '500', '503']);
     const get = doc.paths['/desk/api/v2/conversations/token/{token}/files/{id}/download'].get;
     expect(get.security).toEqual([]);
     expect(get.responses['200'].content['application/octet-stream'].schema).toEqual({ type: 'string', format: 'binary' });

@@ -414,7 +414,7 @@ describe('Files (Desk v2)', () => {
       required: ['file'],
       properties: { file: { type: 'string', format: 'binary' } },
     });
-    expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '409', '413', '415']);
+    expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '409', '413', '415', '429', '500', '503']);
     expect(create.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
     const download = doc.paths['/desk/api/v2/files/{id}/download'].get;
     expect(download.responses['200'].content['application/octet-stream'].schema).toEqual({ type: 'string', format: 'binary' });

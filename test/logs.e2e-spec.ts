@@ -100,7 +100,7 @@ describe('Logs and metrics of failing live updates', () => {
     });
     const env = { ...databaseEnv, ...pusher.env(), LOG_LEVEL: 'info', PUSHER_DISPATCH_INTERVAL_MS: '50', PUSHER_TIMEOUT_MS: '1000', METRICS_TOKEN };
     app = await createApp(loadAppConfig(env), { logStream: sink });
-    t = testAppOf(app, databaseEnv);
+    t = await testAppOf(app, databaseEnv);
   });
   afterAll(async () => {
     await app?.close();

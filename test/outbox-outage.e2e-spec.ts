@@ -36,7 +36,7 @@ describe('Live updates across a database outage mid-send', () => {
       ...env,
     });
     // In-process: the dispatcher under test is this app's.
-    t = testAppOf(await createApp(config), env);
+    t = await testAppOf(await createApp(config), env);
     tenant = await createTenant(t, 'Outage mid-send');
     const { contactId } = await createContact(t.db, tenant.tenantId);
     const created = await t.http.post(`${BASE}/conversations.json`).set('Authorization', tenant.auth).send({ contactId });

@@ -62,7 +62,7 @@ describe('Around the API', () => {
       expect(Object.keys(doc.body.paths['/desk/api/v2/conversations/{id}.json']).sort()).toEqual(['delete', 'get', 'patch']);
       expect(doc.body.components.securitySchemes).toHaveProperty('bearer');
       const create = doc.body.paths['/desk/api/v2/conversations.json'].post;
-      expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '409']);
+      expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '409', '413', '415', '429', '500', '503']);
       expect(create.responses['201'].content['application/json'].schema.properties.conversation.properties).toHaveProperty('socket_id');
       expect(create.responses['400'].content['application/json'].schema.required).toEqual(['errors']);
       const list = doc.body.paths['/desk/api/v2/conversations.json'].get;
@@ -144,7 +144,7 @@ describe('Around the API', () => {
       const scrape = doc.paths['/metrics'].get;
       expect(scrape.security).toEqual([{ metrics: [] }]);
       expect(doc.components.securitySchemes.metrics).toMatchObject({ type: 'http', scheme: 'bearer' });
-      expect(Object.keys(scrape.responses).sort()).toEqual(['200', '401', '404']);
+      expect(Object.keys(scrape.responses).sort()).toEqual(['200', '401', '404', '500', '503']);
       expect(Object.keys(scrape.responses['200'].content)).toEqual(['text/plain; version=0.0.4; charset=utf-8']);
       expect(scrape.parameters ?? []).toEqual([]);
     });
@@ -261,7 +261,7 @@ describe('Unexpected errors and logs', () => {
     // process (also under E2E_PROCESSES), since the tests read this app's own log.
     const config = loadAppConfig({ ...databaseEnv, LOG_LEVEL: 'info' });
     app = await createApp(config, { logStream: sink });
-    t = testAppOf(app, databaseEnv);
+    t = await testAppOf(app, databaseEnv);
   });
   afterAll(async () => {
     await app.close();

@@ -392,7 +392,7 @@ describe('Pusher channel authorisation (POST /pusher/auth.json)', () => {
       expect(doc.status).toBe(200);
       const operation = doc.body.paths[AUTH]?.post;
       expect(Object.keys(doc.body.paths[AUTH])).toEqual(['post']);
-      expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '403', '503']);
+      expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '403', '409', '413', '415', '500', '503']);
       expect(operation.responses['200'].content['application/json'].schema.required).toEqual(['auth']);
       expect(Object.keys(operation.requestBody.content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
       expect(operation.requestBody.content['application/x-www-form-urlencoded'].schema.required).toEqual(['socket_id', 'channel_name']);

@@ -430,6 +430,6 @@ describe('Agents (Desk v2)', () => {
     expect(Object.keys(doc.paths['/desk/api/v2/users.json']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/desk/api/v2/users/{id}.json']).sort()).toEqual(['get', 'patch']);
     expect(doc.paths['/desk/api/v2/me.json'].get.responses['200'].content['application/json'].schema.properties.user.properties).toHaveProperty('email');
-    expect(Object.keys(doc.paths['/desk/api/v2/users.json'].post.responses).sort()).toEqual(['201', '400', '401', '403', '409']);
+    expect(Object.keys(doc.paths['/desk/api/v2/users.json'].post.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '429', '500', '503']);
   });
 });

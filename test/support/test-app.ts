@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../apps/api/src/auth/api-keys.service';
 import { ConversationsService } from '../../apps/api/src/conversations/conversations.service';
 import { createApp } from '../../apps/api/src/create-app';
+import { OpenApiResponses, validatingAgent } from './openapi-responses';
 import { recordEnvSecrets, recordSecret, testRunDir } from './secret-leaks';
 import { ServiceProcess, startRoundRobin, startServiceProcess } from './service-processes';
 import { createDatabase, withDatabase } from './test-database';
@@ -100,7 +101,13 @@ export async function createTestAppOn(
     throw error;
   });
   recordIssuedSecrets(app);
-  const inProcessHttp = request(app.getHttpServer());
+  const responses = await openApiResponsesOf(app).catch(async (error: unknown) => {
+    await stopStarted();
+    await app.close();
+    await closeLog();
+    throw error;
+  });
+  const inProcessHttp = validatingAgent(request(app.getHttpServer()), responses);
   const base = { app, inProcessHttp, db: app.get(DataSource), databaseUrl: databaseEnv.DATABASE_URL, databaseEnv, logFile };
   const closeApp = async () => {
     await app.close();
@@ -119,7 +126,7 @@ export async function createTestAppOn(
   return {
     ...base,
     // supertest takes a URL as well as a server: the same API, over the network.
-    http: request(proxy.url) as unknown as TestAgent,
+    http: validatingAgent(request(proxy.url) as unknown as TestAgent, responses),
     close: async () => {
       await proxy.close();
       await Promise.all(services.map((service) => service.stop()));
@@ -129,9 +136,16 @@ export async function createTestAppOn(
 }
 
 // A test app around an app a spec built itself (its own log stream, its own way to the database).
-export function testAppOf(app: NestFastifyApplication, databaseEnv: { DATABASE_URL: string; DATABASE_DIRECT_URL?: string }): TestApp {
-  const http = request(app.getHttpServer());
+export async function testAppOf(app: NestFastifyApplication, databaseEnv: { DATABASE_URL: string; DATABASE_DIRECT_URL?: string }): Promise<TestApp> {
+  const http = validatingAgent(request(app.getHttpServer()), await openApiResponsesOf(app));
   return { app, http, inProcessHttp: http, db: app.get(DataSource), databaseUrl: databaseEnv.DATABASE_URL, databaseEnv, close: () => app.close() };
+}
+
+// The document the app serves, read once, against which every response of its agents is checked.
+async function openApiResponsesOf(app: NestFastifyApplication): Promise<OpenApiResponses> {
+  const served = await app.inject({ method: 'GET', url: '/docs-json' });
+  if (served.statusCode !== 200) throw new Error(`GET /docs-json answered ${served.statusCode}`);
+  return new OpenApiResponses(served.json());
 }
 
 // API keys (bootstrap, agents, the CLI, the API) and conversation tokens, whichever way they are issued.

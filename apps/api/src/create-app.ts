@@ -18,6 +18,7 @@ import { registerRequestDeadline, slowClientOptions } from './http-timeouts';
 import { uploadTempDir } from './files/file-storage';
 import { registerMultipartUploadParser } from './files/multipart-upload.parser';
 import { NestLogger, requestIdFor } from './logging';
+import { addCommonResponses } from './common-responses.openapi';
 import { METRICS_SECURITY } from './metrics/metrics.openapi';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -181,6 +182,7 @@ function setupOpenApi(app: NestFastifyApplication): void {
   );
   // Not open source (package.json: UNLICENSED); OpenAPI wants a license named.
   document.info.license = { name: 'Proprietary (UNLICENSED)' };
+  addCommonResponses(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
 

@@ -14,6 +14,7 @@ export * from './validation/id-param.pipe';
 export * from './validation/messages';
 export * from './validation/validate-dto';
 export * from './http/desk-openapi';
+export * from './http/wire-schema';
 export * from './validation/is-entity-id.decorator';
 export * from './list/list-cursor';
 export * from './list/run-list';

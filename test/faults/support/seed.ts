@@ -43,7 +43,7 @@ export async function seedTemplate(options: { tenants: number; chats: number; co
     await ensureDatabase(`postgres://postgres:postgres@127.0.0.1:${server.port}/postgres`, DATABASE);
     const config = loadAppConfig({ LOG_LEVEL: 'silent', DATABASE_URL: server.url });
     const app = await createApp(config);
-    const t = testAppOf(app, { DATABASE_URL: server.url });
+    const t = await testAppOf(app, { DATABASE_URL: server.url });
     try {
       const tenants: SeededTenant[] = [];
       for (let i = 0; i < options.tenants; i++) {

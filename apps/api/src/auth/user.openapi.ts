@@ -1,41 +1,33 @@
-import { AUDIT_SCHEMA_PROPERTIES, PAGE_META_SCHEMA } from '@app/common';
+import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { USER_ROLES } from './user.entity';
 
 // An agent, as presentUser() writes it.
-export const USER_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    email: { type: 'string', format: 'email' },
-    firstName: { type: 'string' },
-    lastName: { type: 'string' },
-    role: { type: 'string', enum: [...USER_ROLES] },
+export const USER_SCHEMA = wire.object(
+  {
+    id: wire.integer(),
+    email: wire.string({ format: 'email' }),
+    firstName: wire.string(),
+    lastName: wire.string(),
+    role: wire.enum(USER_ROLES),
     ...AUDIT_SCHEMA_PROPERTIES,
   },
-};
+  { optional: AUDIT_OPTIONAL },
+);
+export type UserWire = Wire<typeof USER_SCHEMA>;
 
-export const USER_ENVELOPE_SCHEMA: SchemaObject = { type: 'object', properties: { user: USER_SCHEMA } };
+export const USER_ENVELOPE_SCHEMA = wire.object({ user: USER_SCHEMA });
 
-export const ME_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    user: USER_SCHEMA,
-    tenant: {
-      type: 'object',
-      properties: {
-        id: { type: 'integer' },
-        name: { type: 'string' },
-        locationId: { type: 'string', example: 'tDtDnQdgm2LXpyiqYvZ6', description: "The tenant's id in the HighLevel dialect" },
-      },
-    },
-  },
-};
+export const ME_SCHEMA = wire.object({
+  user: USER_SCHEMA,
+  tenant: wire.object({
+    id: wire.integer(),
+    name: wire.string(),
+    locationId: wire.string({ example: 'tDtDnQdgm2LXpyiqYvZ6', description: "The tenant's id in the HighLevel dialect" }),
+  }),
+});
 
-export const USERS_LIST_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: { users: { type: 'array', items: USER_SCHEMA }, meta: PAGE_META_SCHEMA },
-};
+export const USERS_LIST_SCHEMA = wire.object({ users: wire.array(USER_SCHEMA), meta: PAGE_META_SCHEMA });
 
 const NAME: SchemaObject = { type: 'string', maxLength: 100 };
 const EMAIL: SchemaObject = { type: 'string', format: 'email', maxLength: 320, description: 'Unique among the active agents of the tenant, without regard to case' };

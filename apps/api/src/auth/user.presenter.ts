@@ -1,7 +1,8 @@
 import { auditFields } from '@app/common';
 import { User } from './user.entity';
+import type { UserWire } from './user.openapi';
 
-export function presentUser(user: User) {
+export function presentUser(user: User): UserWire {
   return {
     id: user.id,
     email: user.email,

@@ -2,9 +2,10 @@ import { auditFields, pickFields, ref, representationVersion } from '@app/common
 import { CustomerContact } from './customer-contact.entity';
 import { Customer } from './customer.entity';
 import type { CustomerView } from './customer.view';
+import type { ContactWire, CustomerWire } from './customer.openapi';
 
 // Teamwork Desk API v2's CustomerContact.
-export function presentContact(contact: CustomerContact) {
+export function presentContact(contact: CustomerContact): ContactWire {
   return {
     id: contact.id,
     customer: ref(contact.customerId, 'customers'),
@@ -16,8 +17,8 @@ export function presentContact(contact: CustomerContact) {
 }
 
 // Teamwork's Customer, with its contacts as refs; `fields` makes it sparse (the id always stays).
-export function presentCustomer(customer: Customer, contactIds: readonly number[], fields: readonly string[] | null = null) {
-  const wire = {
+export function presentCustomer(customer: Customer, contactIds: readonly number[], fields: readonly string[] | null = null): Partial<CustomerWire> {
+  const wire: CustomerWire = {
     id: customer.id,
     firstName: customer.firstName,
     lastName: customer.lastName,

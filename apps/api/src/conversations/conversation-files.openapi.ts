@@ -1,4 +1,4 @@
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { wire } from '@app/common';
 import { CUSTOMER_FILE_SCHEMA } from '../customer-view/customer-view.openapi';
 
-export const CUSTOMER_FILE_ENVELOPE_SCHEMA: SchemaObject = { type: 'object', properties: { file: CUSTOMER_FILE_SCHEMA } };
+export const CUSTOMER_FILE_ENVELOPE_SCHEMA = wire.object({ file: CUSTOMER_FILE_SCHEMA });

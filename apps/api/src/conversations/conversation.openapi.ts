@@ -1,43 +1,36 @@
-import { AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
-import { CONTACT_SCHEMA } from '../contacts/customer.openapi';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, includedSchema, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
+import { USER_SCHEMA } from '../auth/user.openapi';
+import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../contacts/customer.openapi';
+import { MESSAGE_SCHEMA } from './messages/message.openapi';
 
 // Teamwork Desk API v2's Conversation, as presentConversation() writes it.
-export const CONVERSATION_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
+export const CONVERSATION_SCHEMA = wire.object(
+  {
+    id: wire.integer(),
     contact: CONTACT_SCHEMA,
-    lastMessageAt: { type: 'string', format: 'date-time', nullable: true, description: 'When the latest message was posted' },
-    contactId: { type: 'integer' },
-    messages: { type: 'array', items: ENTITY_REF_SCHEMA, description: 'The latest 100 active messages, oldest first' },
-    online: {
-      type: 'object',
-      description: "Who is on the conversation's Pusher channels, as Pusher's webhooks last said",
-      properties: {
-        widget: { type: 'boolean', description: 'The widget is subscribed to private-conversation-{id}' },
-        widgetChangedAt: { type: 'string', format: 'date-time', nullable: true },
-        members: { type: 'array', items: { type: 'string', example: 'user-7' }, description: 'Members on presence-conversation-{id}' },
+    lastMessageAt: wire.nullable(wire.dateTime(), { description: 'When the latest message was posted' }),
+    contactId: wire.integer(),
+    messages: wire.array(ENTITY_REF_SCHEMA, { description: 'The latest 100 active messages, oldest first' }),
+    online: wire.object(
+      {
+        widget: wire.boolean({ description: 'The widget is subscribed to private-conversation-{id}' }),
+        widgetChangedAt: wire.nullable(wire.dateTime()),
+        members: wire.array(wire.string({ example: 'user-7' }), { description: 'Members on presence-conversation-{id}' }),
       },
-    },
-    socket_id: { type: 'string', nullable: true },
-    ticket_id: { type: 'integer', nullable: true, description: 'Set once converted to a ticket' },
-    token: { type: 'string', nullable: true, description: 'Only on the response that issues it' },
-    users: { type: 'array', items: ENTITY_REF_SCHEMA },
+      { description: "Who is on the conversation's Pusher channels, as Pusher's webhooks last said" },
+    ),
+    socket_id: wire.nullable(wire.string()),
+    ticket_id: wire.nullable(wire.integer(), { description: 'Set once converted to a ticket' }),
+    token: wire.nullable(wire.string(), { description: 'Only on the response that issues it' }),
+    users: wire.array(ENTITY_REF_SCHEMA),
     ...AUDIT_SCHEMA_PROPERTIES,
   },
-};
+  { optional: AUDIT_OPTIONAL },
+);
+export type ConversationWire = Wire<typeof CONVERSATION_SCHEMA>;
 
-export const CONVERSATION_ENVELOPE_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: { conversation: CONVERSATION_SCHEMA, included: { type: 'object' } },
-};
+const INCLUDED = includedSchema({ contacts: CONTACT_SCHEMA, conversationmessages: MESSAGE_SCHEMA, customers: CUSTOMER_SCHEMA, users: USER_SCHEMA });
 
-export const CONVERSATIONS_LIST_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    conversations: { type: 'array', items: CONVERSATION_SCHEMA },
-    included: { type: 'object', description: 'contacts, conversationmessages, customers, users: as asked by includes' },
-    meta: PAGE_META_SCHEMA,
-  },
-};
+export const CONVERSATION_ENVELOPE_SCHEMA = wire.object({ conversation: CONVERSATION_SCHEMA, included: INCLUDED });
+
+export const CONVERSATIONS_LIST_SCHEMA = wire.object({ conversations: wire.array(CONVERSATION_SCHEMA), included: INCLUDED, meta: PAGE_META_SCHEMA });

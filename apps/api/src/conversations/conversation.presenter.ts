@@ -1,5 +1,6 @@
 import { auditFields, pickFields, ref, representationVersion } from '@app/common';
 import { presentContact } from '../contacts/contacts.presenter';
+import type { ConversationWire } from './conversation.openapi';
 import type { ConversationView } from './conversation.view';
 
 export interface PresentOptions {
@@ -10,8 +11,8 @@ export interface PresentOptions {
 
 // Teamwork Desk API v2's Conversation, field for field (snake_case `socket_id` and `ticket_id`
 // included).
-export function presentConversation({ conversation: c, contact, userIds, messageIds, onlineMembers }: ConversationView, options: PresentOptions = {}) {
-  const wire = {
+export function presentConversation({ conversation: c, contact, userIds, messageIds, onlineMembers }: ConversationView, options: PresentOptions = {}): Partial<ConversationWire> {
+  const wire: ConversationWire = {
     id: c.id,
     contact: presentContact(contact),
     contactId: c.contactId,

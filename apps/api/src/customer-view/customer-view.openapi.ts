@@ -1,88 +1,95 @@
-import { ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ENTITY_REF_SCHEMA, ENTITY_STATES, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
 import { CONTACT_TYPES } from '../contacts/customer-contact.entity';
 
 // The customer's view, as customer-view.presenter.ts writes it.
-const TIME = { type: 'string', format: 'date-time' } as const;
+const TIME = wire.dateTime();
+const STATE = wire.enum(ENTITY_STATES);
 
-export const CUSTOMER_CONTACT_SCHEMA: SchemaObject = {
-  type: 'object',
-  description: "One of the customer's own contacts",
-  properties: { id: { type: 'integer' }, type: { type: 'string', enum: [...CONTACT_TYPES] }, value: { type: 'string' }, isMain: { type: 'boolean' } },
-};
+export const CUSTOMER_CONTACT_SCHEMA = wire.object(
+  { id: wire.integer(), type: wire.enum(CONTACT_TYPES), value: wire.string(), isMain: wire.boolean() },
+  { description: "One of the customer's own contacts" },
+);
 
-export const CUSTOMER_CONVERSATION_SCHEMA: SchemaObject = {
-  type: 'object',
-  description: "The customer's view of their conversation",
-  properties: {
-    id: { type: 'integer' },
-    state: { type: 'string', enum: ['active', 'deleted'] },
-    converted: { type: 'boolean', description: 'Whether an agent converted it into a ticket' },
-    contactId: { type: 'integer' },
+export const CUSTOMER_CONVERSATION_SCHEMA = wire.object(
+  {
+    id: wire.integer(),
+    state: STATE,
+    // Whether it became a ticket; never which ticket or anything of it.
+    converted: wire.boolean({ description: 'Whether an agent converted it into a ticket' }),
+    contactId: wire.integer(),
     contact: CUSTOMER_CONTACT_SCHEMA,
-    messages: { type: 'array', items: ENTITY_REF_SCHEMA, description: 'The latest 100 active messages, oldest first' },
-    users: { type: 'array', items: ENTITY_REF_SCHEMA, description: "The conversation's agents" },
-    lastMessageAt: { ...TIME, nullable: true },
+    messages: wire.array(ENTITY_REF_SCHEMA, { description: 'The latest 100 active messages, oldest first' }),
+    users: wire.array(ENTITY_REF_SCHEMA, { description: "The conversation's agents" }),
+    lastMessageAt: wire.nullable(TIME),
     createdAt: TIME,
     updatedAt: TIME,
   },
-};
+  { description: "The customer's view of their conversation" },
+);
 
-export const CUSTOMER_MESSAGE_SCHEMA: SchemaObject = {
-  type: 'object',
-  description: "A public message in the customer's view (a deleted one is only id, conversationId, state, createdAt, updatedAt, deletedAt)",
-  properties: {
-    id: { type: 'integer' },
-    conversationId: { type: 'integer' },
-    userId: { type: 'integer', nullable: true, description: 'The author when an agent (see included users)' },
-    contactId: { type: 'integer', nullable: true, description: 'The author when the customer' },
-    message: { type: 'string' },
-    files: { type: 'array', items: ENTITY_REF_SCHEMA },
-    clientMessageId: { type: 'string', nullable: true, description: "The customer's own client id; null on agents' messages" },
-    state: { type: 'string', enum: ['active', 'deleted'] },
+export const CUSTOMER_PUBLIC_MESSAGE_SCHEMA = wire.object(
+  {
+    id: wire.integer(),
+    conversationId: wire.integer(),
+    userId: wire.nullable(wire.integer(), { description: 'The author when an agent (see included users)' }),
+    contactId: wire.nullable(wire.integer(), { description: 'The author when the customer' }),
+    message: wire.string(),
+    files: wire.array(ENTITY_REF_SCHEMA),
+    clientMessageId: wire.nullable(wire.string(), { description: "The customer's own client id; null on agents' messages" }),
+    state: STATE,
     createdAt: TIME,
     updatedAt: TIME,
   },
-};
+  { description: "A public message in the customer's view" },
+);
+
+export const CUSTOMER_MESSAGE_TOMBSTONE_SCHEMA = wire.object(
+  { id: wire.integer(), conversationId: wire.integer(), state: STATE, createdAt: TIME, updatedAt: TIME, deletedAt: wire.nullable(TIME) },
+  { description: 'A deleted message: that it was there, never what it said or carried' },
+);
+
+export const CUSTOMER_MESSAGE_SCHEMA = wire.anyOf([CUSTOMER_PUBLIC_MESSAGE_SCHEMA, CUSTOMER_MESSAGE_TOMBSTONE_SCHEMA]);
+export type CustomerMessageWire = Wire<typeof CUSTOMER_PUBLIC_MESSAGE_SCHEMA>;
+export type CustomerMessageTombstoneWire = Wire<typeof CUSTOMER_MESSAGE_TOMBSTONE_SCHEMA>;
 
 // A file as the customer sees it, as presentCustomerFile() writes it: no hash, storage or uploader.
-export const CUSTOMER_FILE_SCHEMA: SchemaObject = {
-  type: 'object',
-  required: ['id', 'filename', 'mimeType', 'size', 'createdAt'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'integer', description: 'Name it in `files` of a message to this conversation' },
-    filename: { type: 'string', maxLength: 255, description: 'The name sent, without any path or control characters' },
-    mimeType: { type: 'string', example: 'image/png', description: 'As sent, when a valid type/subtype; else application/octet-stream' },
-    size: { type: 'integer', description: 'Bytes' },
-    createdAt: { type: 'string', format: 'date-time' },
+export const CUSTOMER_FILE_SCHEMA = wire.object(
+  {
+    id: wire.integer({ description: 'Name it in `files` of a message to this conversation' }),
+    filename: wire.string({ maxLength: 255, description: 'The name sent, without any path or control characters' }),
+    mimeType: wire.string({ example: 'image/png', description: 'As sent, when a valid type/subtype; else application/octet-stream' }),
+    size: wire.integer({ description: 'Bytes' }),
+    createdAt: wire.dateTime(),
   },
-};
+  { required: ['id', 'filename', 'mimeType', 'size', 'createdAt'], additionalProperties: false },
+);
 
-const CUSTOMER_INCLUDED_SCHEMA: SchemaObject = {
-  type: 'object',
-  description: 'As asked by includes',
-  properties: {
-    contacts: { type: 'array', items: CUSTOMER_CONTACT_SCHEMA },
-    customers: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { id: { type: 'integer' }, firstName: { type: 'string' }, lastName: { type: 'string' }, contacts: { type: 'array', items: ENTITY_REF_SCHEMA } },
-      },
-    },
-    users: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string', description: "The agent's display name" } } } },
-    files: { type: 'array', items: CUSTOMER_FILE_SCHEMA },
-    conversationmessages: { type: 'array', items: CUSTOMER_MESSAGE_SCHEMA },
+// The customer themself: a name and their contacts, never what agents wrote about them.
+export const CUSTOMER_SELF_SCHEMA = wire.object({
+  id: wire.integer(),
+  firstName: wire.string(),
+  lastName: wire.string(),
+  contacts: wire.array(ENTITY_REF_SCHEMA),
+});
+
+// An agent as a customer sees one: a display name (the service stores no avatar).
+export const CUSTOMER_AGENT_SCHEMA = wire.object({ id: wire.integer(), name: wire.string({ description: "The agent's display name" }) });
+
+export const CUSTOMER_INCLUDED_SCHEMA = wire.object(
+  {
+    contacts: wire.array(CUSTOMER_CONTACT_SCHEMA),
+    customers: wire.array(CUSTOMER_SELF_SCHEMA),
+    users: wire.array(CUSTOMER_AGENT_SCHEMA),
+    files: wire.array(CUSTOMER_FILE_SCHEMA),
+    conversationmessages: wire.array(CUSTOMER_MESSAGE_SCHEMA),
   },
-};
+  { optional: ['contacts', 'customers', 'users', 'files', 'conversationmessages'], description: 'As asked by includes' },
+);
 
-export const CUSTOMER_CONVERSATION_ENVELOPE_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: { conversation: CUSTOMER_CONVERSATION_SCHEMA, included: CUSTOMER_INCLUDED_SCHEMA },
-};
+export const CUSTOMER_CONVERSATION_ENVELOPE_SCHEMA = wire.object({ conversation: CUSTOMER_CONVERSATION_SCHEMA, included: CUSTOMER_INCLUDED_SCHEMA });
 
-export const CUSTOMER_MESSAGES_LIST_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: { conversationmessages: { type: 'array', items: CUSTOMER_MESSAGE_SCHEMA }, included: CUSTOMER_INCLUDED_SCHEMA, meta: PAGE_META_SCHEMA },
-};
+export const CUSTOMER_MESSAGES_LIST_SCHEMA = wire.object({
+  conversationmessages: wire.array(CUSTOMER_MESSAGE_SCHEMA),
+  included: CUSTOMER_INCLUDED_SCHEMA,
+  meta: PAGE_META_SCHEMA,
+});

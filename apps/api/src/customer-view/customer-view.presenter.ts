@@ -1,58 +1,33 @@
-import { pickFields, ref } from '@app/common';
+import { pickFields, propertiesOf, ref, type Wire } from '@app/common';
 import { User } from '../auth/user.entity';
 import { CustomerContact } from '../contacts/customer-contact.entity';
 import type { CustomerView } from '../contacts/customer.view';
 import type { ConversationView } from '../conversations/conversation.view';
 import { ConversationMessage } from '../conversations/messages/conversation-message.entity';
+import {
+  CUSTOMER_CONVERSATION_SCHEMA,
+  CUSTOMER_MESSAGE_TOMBSTONE_SCHEMA,
+  CUSTOMER_PUBLIC_MESSAGE_SCHEMA,
+  type CUSTOMER_AGENT_SCHEMA,
+  type CUSTOMER_CONTACT_SCHEMA,
+  type CUSTOMER_SELF_SCHEMA,
+  type CustomerMessageTombstoneWire,
+  type CustomerMessageWire,
+} from './customer-view.openapi';
 
 // What a customer (the holder of a conversation token, the widget on `private-conversation-{id}`
 // and `presence-conversation-{id}`) may see: every key written out here, nothing spread from an
-// agent's view. A field added to an agent's presenter reaches a customer only once it is added
-// here too, and test/customer-view.e2e-spec.ts checks every key against its own lists.
+// agent's view, each typed by its schema in customer-view.openapi.ts. A field added to an agent's
+// presenter reaches a customer only once it is added to the customer's schema and presenter too,
+// and test/customer-view.e2e-spec.ts checks every key against its own lists.
 
-export const CUSTOMER_CONVERSATION_FIELDS = [
-  'id',
-  'state',
-  // Whether it became a ticket; never which ticket or anything of it.
-  'converted',
-  'contactId',
-  'contact',
-  'messages',
-  'users',
-  'lastMessageAt',
-  'createdAt',
-  'updatedAt',
-] as const;
+export const CUSTOMER_CONVERSATION_FIELDS = propertiesOf(CUSTOMER_CONVERSATION_SCHEMA);
+export const CUSTOMER_MESSAGE_FIELDS = propertiesOf(CUSTOMER_PUBLIC_MESSAGE_SCHEMA);
+export const CUSTOMER_MESSAGE_TOMBSTONE_FIELDS = propertiesOf(CUSTOMER_MESSAGE_TOMBSTONE_SCHEMA);
 
-export const CUSTOMER_MESSAGE_FIELDS = [
-  'id',
-  'conversationId',
-  'userId',
-  'contactId',
-  'message',
-  'files',
-  'clientMessageId',
-  'state',
-  'createdAt',
-  'updatedAt',
-] as const;
-
-// A deleted message: that it was there, never what it said or carried.
-export const CUSTOMER_MESSAGE_TOMBSTONE_FIELDS = ['id', 'conversationId', 'state', 'createdAt', 'updatedAt', 'deletedAt'] as const;
-
-export const CUSTOMER_CONTACT_FIELDS = ['id', 'type', 'value', 'isMain'] as const;
-
-// The customer themself: a name and their contacts, never what agents wrote about them.
-export const CUSTOMER_SELF_FIELDS = ['id', 'firstName', 'lastName', 'contacts'] as const;
-
-// An agent as a customer sees one: a display name (the service stores no avatar).
-export const CUSTOMER_AGENT_FIELDS = ['id', 'name'] as const;
-
-type Shape<Fields extends readonly string[]> = Record<Fields[number], unknown>;
-
-export function presentCustomerConversation(view: ConversationView, fields: readonly string[] | null = null) {
+export function presentCustomerConversation(view: ConversationView, fields: readonly string[] | null = null): Partial<Wire<typeof CUSTOMER_CONVERSATION_SCHEMA>> {
   const { conversation: c, contact, userIds, messageIds } = view;
-  const wire = {
+  const wire: Wire<typeof CUSTOMER_CONVERSATION_SCHEMA> = {
     id: c.id,
     state: c.state,
     converted: c.ticketId !== null,
@@ -63,15 +38,18 @@ export function presentCustomerConversation(view: ConversationView, fields: read
     lastMessageAt: c.lastMessageAt?.toISOString() ?? null,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
-  } satisfies Shape<typeof CUSTOMER_CONVERSATION_FIELDS>;
+  };
   return pickFields(wire, fields);
 }
 
 // A public message; a deleted one as its tombstone. The customer's own client id comes back to
 // them (the widget matches its messages by it); an agent's stays with the agents.
-export function presentCustomerMessage(m: ConversationMessage, fields: readonly string[] | null = null) {
+export function presentCustomerMessage(
+  m: ConversationMessage,
+  fields: readonly string[] | null = null,
+): Partial<CustomerMessageWire> | CustomerMessageTombstoneWire {
   if (m.state === 'deleted') return presentMessageTombstone(m);
-  const wire = {
+  const wire: CustomerMessageWire = {
     id: m.id,
     conversationId: m.conversationId,
     userId: m.userId,
@@ -82,11 +60,11 @@ export function presentCustomerMessage(m: ConversationMessage, fields: readonly 
     state: m.state,
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
-  } satisfies Shape<typeof CUSTOMER_MESSAGE_FIELDS>;
+  };
   return pickFields(wire, fields);
 }
 
-function presentMessageTombstone(m: ConversationMessage) {
+function presentMessageTombstone(m: ConversationMessage): CustomerMessageTombstoneWire {
   return {
     id: m.id,
     conversationId: m.conversationId,
@@ -94,24 +72,24 @@ function presentMessageTombstone(m: ConversationMessage) {
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
     deletedAt: m.deletedAt?.toISOString() ?? null,
-  } satisfies Shape<typeof CUSTOMER_MESSAGE_TOMBSTONE_FIELDS>;
+  };
 }
 
-export function presentCustomerContact(contact: CustomerContact) {
-  return { id: contact.id, type: contact.type, value: contact.value, isMain: contact.isMain } satisfies Shape<typeof CUSTOMER_CONTACT_FIELDS>;
+export function presentCustomerContact(contact: CustomerContact): Wire<typeof CUSTOMER_CONTACT_SCHEMA> {
+  return { id: contact.id, type: contact.type, value: contact.value, isMain: contact.isMain };
 }
 
-export function presentCustomerSelf({ customer, contacts }: CustomerView) {
+export function presentCustomerSelf({ customer, contacts }: CustomerView): Wire<typeof CUSTOMER_SELF_SCHEMA> {
   return {
     id: customer.id,
     firstName: customer.firstName,
     lastName: customer.lastName,
     contacts: contacts.map((contact) => ref(contact.id, 'contacts')),
-  } satisfies Shape<typeof CUSTOMER_SELF_FIELDS>;
+  };
 }
 
-export function presentCustomerAgent(user: Pick<User, 'id' | 'firstName' | 'lastName'>) {
-  return { id: user.id, name: agentDisplayName(user) } satisfies Shape<typeof CUSTOMER_AGENT_FIELDS>;
+export function presentCustomerAgent(user: Pick<User, 'id' | 'firstName' | 'lastName'>): Wire<typeof CUSTOMER_AGENT_SCHEMA> {
+  return { id: user.id, name: agentDisplayName(user) };
 }
 
 export function agentDisplayName(user: Pick<User, 'firstName' | 'lastName'>): string {

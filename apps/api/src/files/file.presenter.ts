@@ -1,7 +1,8 @@
 import { auditFields } from '@app/common';
+import type { FileWire } from './file.openapi';
 import { StoredFile } from './stored-file.entity';
 
-export function presentFile(file: StoredFile) {
+export function presentFile(file: StoredFile): FileWire {
   return {
     id: file.id,
     filename: file.filename,

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { NEST_ERROR_SCHEMA } from '@app/common';
+import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator';
 
@@ -22,6 +23,8 @@ export class HealthController {
 
   // Readiness: the database answers too.
   @Get('ready')
+  // Over @HealthCheck()'s: the error filter answers a failed check in Nest's error body.
+  @ApiServiceUnavailableResponse({ description: 'The database does not answer', schema: NEST_ERROR_SCHEMA })
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database answers too (503 when it does not)', security: [] })
   ready() {

@@ -11,164 +11,159 @@ import {
 } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { HIGHLEVEL_VERSIONS } from './highlevel.guard';
-import { CONVERSATION_TYPES, MESSAGE_TYPES } from './highlevel.presenter';
+import { CONVERSATION_TYPES, MESSAGE_SOURCES, MESSAGE_STATUSES, MESSAGE_TYPES } from './highlevel.presenter';
+import { wire } from '@app/common';
 
 // HighLevel's shapes (HighLevel's public Conversations API OpenAPI document), as this dialect
 // writes them.
 // Ids are the Desk ids as strings.
 export const HIGHLEVEL_TAG = 'HighLevel Conversations';
 
-const ID: SchemaObject = { type: 'string', example: '1042', description: 'A Desk id, as a string' };
-const LOCATION_ID: SchemaObject = { type: 'string', example: 'tDtDnQdgm2LXpyiqYvZ6' };
-const DATE: SchemaObject = { type: 'string', format: 'date-time' };
-const MS: SchemaObject = { type: 'number', example: 1763730000000, description: 'Milliseconds since the epoch' };
-const MESSAGE_TYPE: SchemaObject = { type: 'string', enum: [...MESSAGE_TYPES] };
+const ID = wire.string({ example: '1042', description: 'A Desk id, as a string' });
+const LOCATION_ID = wire.string({ example: 'tDtDnQdgm2LXpyiqYvZ6' });
+const DATE = wire.dateTime();
+const MS = wire.number({ example: 1763730000000, description: 'Milliseconds since the epoch' });
+const MESSAGE_TYPE = wire.enum(MESSAGE_TYPES);
+const DIRECTION = wire.enum(['inbound', 'outbound']);
+const ASSIGNED_TO = wire.with(ID, { description: 'The first agent of the conversation; absent when none' });
 
-export const HL_CREATE_CONVERSATION_RESPONSE: SchemaObject = {
-  type: 'object',
-  required: ['success', 'conversation'],
-  properties: {
-    success: { type: 'boolean', example: true },
-    conversation: {
-      type: 'object',
-      required: ['id', 'dateUpdated', 'dateAdded', 'deleted', 'contactId', 'locationId', 'lastMessageDate'],
-      properties: {
-        id: ID,
-        dateUpdated: DATE,
-        dateAdded: DATE,
-        deleted: { type: 'boolean' },
-        contactId: ID,
-        locationId: LOCATION_ID,
-        lastMessageDate: { ...DATE, nullable: true, description: 'Null until the first message' },
-        assignedTo: { ...ID, description: 'The first agent of the conversation; absent when none' },
-      },
-    },
+export const HL_CREATED_CONVERSATION = wire.object(
+  {
+    id: ID,
+    dateUpdated: DATE,
+    dateAdded: DATE,
+    deleted: wire.boolean(),
+    contactId: ID,
+    locationId: LOCATION_ID,
+    lastMessageDate: wire.nullable(DATE, { description: 'Null until the first message' }),
+    assignedTo: ASSIGNED_TO,
   },
-};
+  { optional: ['assignedTo'], required: ['id', 'dateUpdated', 'dateAdded', 'deleted', 'contactId', 'locationId', 'lastMessageDate'] },
+);
 
-export const HL_CONVERSATION: SchemaObject = {
-  type: 'object',
-  required: ['contactId', 'locationId', 'deleted', 'inbox', 'type', 'unreadCount', 'id'],
-  properties: {
+export const HL_CREATE_CONVERSATION_RESPONSE = wire.object(
+  { success: wire.boolean({ example: true }), conversation: HL_CREATED_CONVERSATION },
+  { required: ['success', 'conversation'] },
+);
+
+export const HL_CONVERSATION = wire.object(
+  {
     id: ID,
     contactId: ID,
     locationId: LOCATION_ID,
-    deleted: { type: 'boolean' },
-    inbox: { type: 'boolean', description: 'False while deleted' },
-    type: { type: 'number', description: '1 Phone (which carries live chat), 2 Email, 3 FB Messenger, 4 Review, 5 Group SMS, 6 Internal Chat' },
-    unreadCount: { type: 'number', description: "The customer's messages since an agent last read or replied" },
-    assignedTo: { ...ID, description: 'The first agent of the conversation; absent when none' },
-    starred: { type: 'boolean' },
+    deleted: wire.boolean(),
+    inbox: wire.boolean({ description: 'False while deleted' }),
+    type: wire.number({ description: '1 Phone (which carries live chat), 2 Email, 3 FB Messenger, 4 Review, 5 Group SMS, 6 Internal Chat' }),
+    unreadCount: wire.number({ description: "The customer's messages since an agent last read or replied" }),
+    assignedTo: ASSIGNED_TO,
+    starred: wire.boolean(),
   },
-};
+  { optional: ['assignedTo'], required: ['contactId', 'locationId', 'deleted', 'inbox', 'type', 'unreadCount', 'id'] },
+);
 
-const CONVERSATION_DTO: SchemaObject = {
-  type: 'object',
-  required: ['locationId', 'contactId', 'deleted'],
-  properties: {
+export const HL_CONVERSATION_DTO = wire.object(
+  {
     id: ID,
     locationId: LOCATION_ID,
     contactId: ID,
     assignedTo: ID,
-    lastMessageBody: { type: 'string', nullable: true },
-    lastMessageDate: { ...DATE, nullable: true },
-    lastMessageType: { ...MESSAGE_TYPE, nullable: true },
-    unreadCount: { type: 'number' },
-    inbox: { type: 'boolean' },
-    starred: { type: 'boolean' },
-    deleted: { type: 'boolean' },
+    lastMessageBody: wire.nullable(wire.string()),
+    lastMessageDate: wire.nullable(DATE),
+    lastMessageType: wire.nullable(MESSAGE_TYPE),
+    unreadCount: wire.number(),
+    inbox: wire.boolean(),
+    starred: wire.boolean(),
+    deleted: wire.boolean(),
   },
-};
+  { optional: ['assignedTo'], required: ['locationId', 'contactId', 'deleted'] },
+);
 
-export const HL_UPDATE_CONVERSATION_RESPONSE: SchemaObject = {
-  type: 'object',
-  required: ['success', 'conversation'],
-  properties: { success: { type: 'boolean', example: true }, conversation: CONVERSATION_DTO },
-};
+export const HL_UPDATE_CONVERSATION_RESPONSE = wire.object(
+  { success: wire.boolean({ example: true }), conversation: HL_CONVERSATION_DTO },
+  { required: ['success', 'conversation'] },
+);
 
-export const HL_SUCCESS: SchemaObject = { type: 'object', required: ['success'], properties: { success: { type: 'boolean', example: true } } };
+export const HL_SUCCESS = wire.object({ success: wire.boolean({ example: true }) }, { required: ['success'] });
 
-const SEARCH_ITEM: SchemaObject = {
-  type: 'object',
-  required: ['id', 'contactId', 'locationId', 'lastMessageBody', 'lastMessageType', 'type', 'unreadCount', 'fullName', 'contactName', 'email', 'phone'],
-  properties: {
+export const HL_SEARCH_ITEM = wire.object(
+  {
     id: ID,
     contactId: ID,
     locationId: LOCATION_ID,
-    lastMessageBody: { type: 'string', nullable: true },
-    lastMessageType: { ...MESSAGE_TYPE, nullable: true },
-    lastMessageDirection: { type: 'string', enum: ['inbound', 'outbound'], nullable: true },
-    lastMessageDate: { ...MS, nullable: true },
-    type: { type: 'string', enum: Object.values(CONVERSATION_TYPES) },
-    unreadCount: { type: 'number' },
-    fullName: { type: 'string' },
-    contactName: { type: 'string' },
-    email: { type: 'string', nullable: true },
-    phone: { type: 'string', nullable: true },
+    lastMessageBody: wire.nullable(wire.string()),
+    lastMessageType: wire.nullable(MESSAGE_TYPE),
+    lastMessageDirection: wire.nullable(DIRECTION),
+    lastMessageDate: wire.nullable(MS),
+    type: wire.enum(Object.values(CONVERSATION_TYPES)),
+    unreadCount: wire.number(),
+    fullName: wire.string(),
+    contactName: wire.string(),
+    email: wire.nullable(wire.string()),
+    phone: wire.nullable(wire.string()),
     assignedTo: ID,
-    starred: { type: 'boolean' },
-    inbox: { type: 'boolean' },
-    deleted: { type: 'boolean' },
+    starred: wire.boolean(),
+    inbox: wire.boolean(),
+    deleted: wire.boolean(),
     dateAdded: MS,
     dateUpdated: MS,
-    sort: {
-      type: 'array',
-      items: { type: 'number' },
+    sort: wire.array(wire.number(), {
       example: [1763730000000, 1042],
       description: 'The sort value and id: pass as startAfterDate (ms, or "ms,id") for the next page',
-    },
+    }),
   },
-};
+  {
+    optional: ['assignedTo'],
+    required: ['id', 'contactId', 'locationId', 'lastMessageBody', 'lastMessageType', 'type', 'unreadCount', 'fullName', 'contactName', 'email', 'phone'],
+  },
+);
 
-export const HL_SEARCH_RESPONSE: SchemaObject = {
-  type: 'object',
-  required: ['conversations', 'total'],
-  properties: { conversations: { type: 'array', items: SEARCH_ITEM }, total: { type: 'number', description: 'All that match, across pages' } },
-};
+export const HL_SEARCH_RESPONSE = wire.object(
+  { conversations: wire.array(HL_SEARCH_ITEM), total: wire.number({ description: 'All that match, across pages' }) },
+  { required: ['conversations', 'total'] },
+);
 
-export const HL_MESSAGE: SchemaObject = {
-  type: 'object',
-  required: ['id', 'type', 'messageType', 'locationId', 'contactId', 'conversationId', 'dateAdded', 'direction', 'contentType'],
-  properties: {
+export const HL_MESSAGE = wire.object(
+  {
     id: ID,
-    altId: { type: 'string', description: "The client's own id of the message (Desk clientMessageId), when given" },
-    type: { type: 'number', example: 29, description: "The message type's position in HighLevel's enum (TYPE_LIVE_CHAT is 29)" },
+    altId: wire.string({ description: "The client's own id of the message (Desk clientMessageId), when given" }),
+    type: wire.number({ example: 29, description: "The message type's position in HighLevel's enum (TYPE_LIVE_CHAT is 29)" }),
     messageType: MESSAGE_TYPE,
     locationId: LOCATION_ID,
     contactId: ID,
     conversationId: ID,
     dateAdded: DATE,
-    body: { type: 'string' },
-    direction: { type: 'string', enum: ['inbound', 'outbound'] },
-    status: { type: 'string', enum: ['pending', 'sent', 'delivered', 'read', 'failed'] },
-    contentType: { type: 'string', example: 'text/plain' },
-    attachments: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'Download URLs of the attached files' },
-    source: { type: 'string', enum: ['api', 'app'], description: 'api: REST in either dialect; app: the live-chat widget' },
-    userId: { ...ID, description: "The agent's id, on an outbound message" },
+    body: wire.string(),
+    direction: DIRECTION,
+    status: wire.enum(MESSAGE_STATUSES),
+    contentType: wire.string({ example: 'text/plain' }),
+    attachments: wire.array(wire.string({ format: 'uri' }), { description: 'Download URLs of the attached files' }),
+    source: wire.enum(MESSAGE_SOURCES, { description: 'api: REST in either dialect; app: the live-chat widget' }),
+    userId: wire.with(ID, { description: "The agent's id, on an outbound message" }),
   },
-};
+  {
+    optional: ['altId', 'userId'],
+    required: ['id', 'type', 'messageType', 'locationId', 'contactId', 'conversationId', 'dateAdded', 'direction', 'contentType'],
+  },
+);
 
-export const HL_MESSAGES_RESPONSE: SchemaObject = {
-  type: 'object',
-  required: ['messages'],
-  properties: {
-    messages: {
-      type: 'object',
-      required: ['lastMessageId', 'nextPage', 'messages'],
-      properties: {
-        lastMessageId: { ...ID, nullable: true, description: 'Pass as lastMessageId for the next page' },
-        nextPage: { type: 'boolean' },
-        messages: { type: 'array', items: HL_MESSAGE, description: 'Newest first' },
+export const HL_MESSAGES_RESPONSE = wire.object(
+  {
+    messages: wire.object(
+      {
+        lastMessageId: wire.nullable(ID, { description: 'Pass as lastMessageId for the next page' }),
+        nextPage: wire.boolean(),
+        messages: wire.array(HL_MESSAGE, { description: 'Newest first' }),
       },
-    },
+      { required: ['lastMessageId', 'nextPage', 'messages'] },
+    ),
   },
-};
+  { required: ['messages'] },
+);
 
-export const HL_SEND_MESSAGE_RESPONSE: SchemaObject = {
-  type: 'object',
-  required: ['conversationId', 'messageId'],
-  properties: { conversationId: ID, messageId: ID, msg: { type: 'string', example: 'Message queued successfully.' } },
-};
+export const HL_SEND_MESSAGE_RESPONSE = wire.object(
+  { conversationId: ID, messageId: ID, msg: wire.string({ example: 'Message queued successfully.' }) },
+  { required: ['conversationId', 'messageId'] },
+);
 
 export const HL_CREATE_CONVERSATION_BODY: SchemaObject = {
   type: 'object',

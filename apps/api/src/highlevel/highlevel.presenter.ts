@@ -1,3 +1,5 @@
+import type { Wire } from '@app/common';
+import type { HL_CONVERSATION, HL_CONVERSATION_DTO, HL_CREATED_CONVERSATION, HL_MESSAGE, HL_SEARCH_ITEM } from './highlevel.openapi';
 import { ConversationSummary, MessageSummary } from '../conversations/conversation-search.types';
 
 // HighLevel's message types in the order of its enum, whose position (from 1) is the numeric
@@ -41,6 +43,15 @@ export const MESSAGE_TYPES = [
   'TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG',
 ] as const;
 
+// What the message columns hold (the service writes only these).
+export const MESSAGE_STATUSES = ['pending', 'sent', 'delivered', 'read', 'failed'] as const;
+export const MESSAGE_SOURCES = ['api', 'app'] as const;
+type MessageType = (typeof MESSAGE_TYPES)[number];
+// The columns are text; these name what they hold for the schema's enums.
+const messageType = <T extends string | null>(value: T) => value as MessageType | Exclude<T, string>;
+const status = (value: string) => value as (typeof MESSAGE_STATUSES)[number];
+const source = (value: string) => value as (typeof MESSAGE_SOURCES)[number];
+
 // A conversation's channel: the number GET shows, and the name search shows.
 export const CONVERSATION_TYPES: Record<number, string> = {
   1: 'TYPE_PHONE',
@@ -56,11 +67,11 @@ const optionalId = (value: number | null) => (value === null ? {} : { assignedTo
 const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 
 // POST /conversations/: the conversation of HighLevel's Create Conversation.
-export function presentCreatedConversation(s: ConversationSummary, locationId: string) {
+export function presentCreatedConversation(s: ConversationSummary, locationId: string): Wire<typeof HL_CREATED_CONVERSATION> {
   return {
     id: id(s.id),
-    dateUpdated: iso(s.updatedAt),
-    dateAdded: iso(s.createdAt),
+    dateUpdated: s.updatedAt.toISOString(),
+    dateAdded: s.createdAt.toISOString(),
     deleted: s.state === 'deleted',
     contactId: id(s.contactId),
     locationId,
@@ -70,7 +81,7 @@ export function presentCreatedConversation(s: ConversationSummary, locationId: s
 }
 
 // GET /conversations/{id}: GetConversationByIdResponse, bare.
-export function presentConversation(s: ConversationSummary, locationId: string) {
+export function presentConversation(s: ConversationSummary, locationId: string): Wire<typeof HL_CONVERSATION> {
   return {
     id: id(s.id),
     contactId: id(s.contactId),
@@ -85,7 +96,7 @@ export function presentConversation(s: ConversationSummary, locationId: string) 
 }
 
 // PUT /conversations/{id}: ConversationDto.
-export function presentConversationDto(s: ConversationSummary, locationId: string) {
+export function presentConversationDto(s: ConversationSummary, locationId: string): Wire<typeof HL_CONVERSATION_DTO> {
   return {
     id: id(s.id),
     locationId,
@@ -93,7 +104,7 @@ export function presentConversationDto(s: ConversationSummary, locationId: strin
     ...optionalId(s.assignedTo),
     lastMessageBody: s.lastMessageBody,
     lastMessageDate: iso(s.lastMessageAt),
-    lastMessageType: s.lastMessageType,
+    lastMessageType: messageType(s.lastMessageType),
     unreadCount: s.unreadCount,
     inbox: s.inbox,
     starred: s.starred,
@@ -103,14 +114,14 @@ export function presentConversationDto(s: ConversationSummary, locationId: strin
 
 // GET /conversations/search: ConversationSchema, with the dates as HighLevel's search sends them
 // (milliseconds) and `sort`, the value to pass back as startAfterDate for the next page.
-export function presentSearchItem(s: ConversationSummary, locationId: string) {
+export function presentSearchItem(s: ConversationSummary, locationId: string): Wire<typeof HL_SEARCH_ITEM> {
   const fullName = `${s.firstName} ${s.lastName}`.trim();
   return {
     id: id(s.id),
     contactId: id(s.contactId),
     locationId,
     lastMessageBody: s.lastMessageBody,
-    lastMessageType: s.lastMessageType,
+    lastMessageType: messageType(s.lastMessageType),
     lastMessageDirection: s.lastMessageDirection,
     lastMessageDate: s.lastMessageAt === null ? null : s.lastMessageAt.getTime(),
     type: CONVERSATION_TYPES[s.type],
@@ -130,22 +141,22 @@ export function presentSearchItem(s: ConversationSummary, locationId: string) {
 }
 
 // GetMessageResponseDto. `altId` is the client's own id of the message, when it gave one.
-export function presentMessage(m: MessageSummary, locationId: string, fileUrl: (fileId: number) => string) {
+export function presentMessage(m: MessageSummary, locationId: string, fileUrl: (fileId: number) => string): Wire<typeof HL_MESSAGE> {
   return {
     id: id(m.id),
     ...(m.clientMessageId === null ? {} : { altId: m.clientMessageId }),
-    type: MESSAGE_TYPES.indexOf(m.messageType as (typeof MESSAGE_TYPES)[number]) + 1,
-    messageType: m.messageType,
+    type: MESSAGE_TYPES.indexOf(messageType(m.messageType)) + 1,
+    messageType: messageType(m.messageType),
     locationId,
     contactId: id(m.conversationContactId),
     conversationId: id(m.conversationId),
     dateAdded: m.createdAt.toISOString(),
     body: m.message,
     direction: m.direction,
-    status: m.status,
+    status: status(m.status),
     contentType: 'text/plain',
     attachments: m.fileIds.map(fileUrl),
-    source: m.source,
+    source: source(m.source),
     ...(m.userId === null ? {} : { userId: id(m.userId) }),
   };
 }

@@ -1,21 +1,25 @@
-import { AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
+import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, includedSchema, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
+import { USER_SCHEMA } from '../auth/user.openapi';
+import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../contacts/customer.openapi';
+import { FILE_SCHEMA } from '../files/file.openapi';
+import { CUSTOM_FIELD_SCHEMA, INBOX_SCHEMA, SETTING_SCHEMA, TAG_SCHEMA } from './settings/ticket-settings.openapi';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
-const refTo = (description: string): SchemaObject => ({ ...ENTITY_REF_SCHEMA, nullable: true, description });
-const refs = (description: string): SchemaObject => ({ type: 'array', items: ENTITY_REF_SCHEMA, description });
-const emails: SchemaObject = { type: 'array', maxItems: 50, items: { type: 'string', format: 'email' } };
-const CUSTOM_FIELD_VALUE: SchemaObject = {
-  type: 'object',
-  properties: { id: { type: 'integer' }, value: { description: 'Per the field type: string, number, boolean, date, or array of options' } },
-};
+const refTo = (description: string) => wire.nullable(ENTITY_REF_SCHEMA, { description });
+const refs = (description: string) => wire.array(ENTITY_REF_SCHEMA, { description });
+const emails = wire.array(wire.string({ format: 'email' }), { maxItems: 50 });
+const EDIT_METHOD = wire.enum(['html', 'markdown']);
+const CUSTOM_FIELD_VALUE = wire.object({
+  id: wire.integer(),
+  value: wire.any({ description: 'Per the field type: string, number, boolean, date, or array of options' }),
+});
 
 // Teamwork's Ticket, as presentTicket() writes it.
-export const TICKET_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    subject: { type: 'string' },
-    previewText: { type: 'string', description: 'The start of the opening message, as plain text' },
+export const TICKET_SCHEMA = wire.object(
+  {
+    id: wire.integer(),
+    subject: wire.string(),
+    previewText: wire.string({ description: 'The start of the opening message, as plain text' }),
     customer: refTo('customers'),
     contact: refTo('contacts: the contact of the customer the ticket is with'),
     agent: refTo('users: the assigned agent'),
@@ -25,29 +29,30 @@ export const TICKET_SCHEMA: SchemaObject = {
     type: refTo('tickettypes'),
     source: refTo('ticketsources'),
     tags: refs('tags'),
-    customfields: { type: 'array', items: CUSTOM_FIELD_VALUE },
+    customfields: wire.array(CUSTOM_FIELD_VALUE),
     cc: emails,
     bcc: emails,
     files: refs('files of the opening message'),
     messages: refs('messages: the latest 100 of the thread, oldest first'),
-    messageCount: { type: 'integer' },
+    messageCount: wire.integer(),
     parent: refTo('tickets'),
-    editMethod: { type: 'string', enum: ['html', 'markdown'] },
-    isRead: { type: 'boolean' },
-    sendFrom: { type: 'string', nullable: true, description: 'The inbox address notifications are sent from' },
+    editMethod: EDIT_METHOD,
+    isRead: wire.boolean(),
+    sendFrom: wire.nullable(wire.string(), { description: 'The inbox address notifications are sent from' }),
     conversation: refTo('conversations: the chat this ticket was converted from'),
     ...AUDIT_SCHEMA_PROPERTIES,
   },
-};
+  { optional: AUDIT_OPTIONAL },
+);
+export type TicketWire = Wire<typeof TICKET_SCHEMA>;
 
-export const TICKET_MESSAGE_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
+export const TICKET_MESSAGE_SCHEMA = wire.object(
+  {
+    id: wire.integer(),
     ticket: ENTITY_REF_SCHEMA,
-    threadType: { type: 'string', enum: ['message', 'note'], description: 'A reply, or an internal note' },
-    message: { type: 'string', description: 'HTML or markdown per editMethod; chat transcripts in HTML are escaped' },
-    editMethod: { type: 'string', enum: ['html', 'markdown'] },
+    threadType: wire.enum(['message', 'note'], { description: 'A reply, or an internal note' }),
+    message: wire.string({ description: 'HTML or markdown per editMethod; chat transcripts in HTML are escaped' }),
+    editMethod: EDIT_METHOD,
     user: refTo('users: the author when an agent'),
     contact: refTo('contacts: the author when the customer side'),
     cc: emails,
@@ -56,31 +61,36 @@ export const TICKET_MESSAGE_SCHEMA: SchemaObject = {
     conversationMessage: refTo('conversationmessages: the chat message this was converted from'),
     ...AUDIT_SCHEMA_PROPERTIES,
   },
-};
+  { optional: AUDIT_OPTIONAL },
+);
+export type TicketMessageWire = Wire<typeof TICKET_MESSAGE_SCHEMA>;
 
-const INCLUDED: SchemaObject = {
-  type: 'object',
-  description:
-    'As asked by includes: customers, contacts, users, inboxes, messages, tags, files, customfields, ticketstatuses, ticketpriorities, tickettypes, ticketsources',
-};
+const INCLUDED = includedSchema({
+  customers: CUSTOMER_SCHEMA,
+  contacts: CONTACT_SCHEMA,
+  users: USER_SCHEMA,
+  inboxes: INBOX_SCHEMA,
+  messages: TICKET_MESSAGE_SCHEMA,
+  tags: TAG_SCHEMA,
+  files: FILE_SCHEMA,
+  customfields: CUSTOM_FIELD_SCHEMA,
+  ticketstatuses: SETTING_SCHEMA,
+  ticketpriorities: SETTING_SCHEMA,
+  tickettypes: SETTING_SCHEMA,
+  ticketsources: SETTING_SCHEMA,
+});
 
-export const TICKET_ENVELOPE_SCHEMA: SchemaObject = { type: 'object', properties: { ticket: TICKET_SCHEMA, included: INCLUDED } };
+export const TICKET_ENVELOPE_SCHEMA = wire.object({ ticket: TICKET_SCHEMA, included: INCLUDED });
 
-export const TICKETS_LIST_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: { tickets: { type: 'array', items: TICKET_SCHEMA }, included: INCLUDED, meta: PAGE_META_SCHEMA },
-};
+export const TICKETS_LIST_SCHEMA = wire.object({ tickets: wire.array(TICKET_SCHEMA), included: INCLUDED, meta: PAGE_META_SCHEMA });
 
-export const TICKET_MESSAGE_ENVELOPE_SCHEMA: SchemaObject = { type: 'object', properties: { message: TICKET_MESSAGE_SCHEMA } };
+export const TICKET_MESSAGE_ENVELOPE_SCHEMA = wire.object({ message: TICKET_MESSAGE_SCHEMA });
 
-export const TICKET_MESSAGES_LIST_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    messages: { type: 'array', items: TICKET_MESSAGE_SCHEMA },
-    included: { type: 'object', description: 'contacts, users, files: as asked by includes' },
-    meta: PAGE_META_SCHEMA,
-  },
-};
+export const TICKET_MESSAGES_LIST_SCHEMA = wire.object({
+  messages: wire.array(TICKET_MESSAGE_SCHEMA),
+  included: includedSchema({ contacts: CONTACT_SCHEMA, users: USER_SCHEMA, files: FILE_SCHEMA }),
+  meta: PAGE_META_SCHEMA,
+});
 
 const ref = (description: string): SchemaObject => ({ ...ENTITY_REF_SCHEMA, description });
 

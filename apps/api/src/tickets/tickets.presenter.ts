@@ -1,10 +1,11 @@
 import { auditFields, pickFields, ref, representationVersion } from '@app/common';
 import { TicketMessage } from './ticket-message.entity';
+import type { TicketMessageWire, TicketWire } from './ticket.openapi';
 import type { TicketView } from './ticket.view';
 
 // Teamwork's Ticket, with relations as refs; `fields` makes it sparse (the id always stays).
-export function presentTicket({ ticket: t, tagIds, customFields, messageIds }: TicketView, fields: readonly string[] | null = null) {
-  const wire = {
+export function presentTicket({ ticket: t, tagIds, customFields, messageIds }: TicketView, fields: readonly string[] | null = null): Partial<TicketWire> {
+  const wire: TicketWire = {
     id: t.id,
     subject: t.subject,
     previewText: t.previewText,
@@ -39,8 +40,8 @@ export function ticketVersion(view: TicketView): string {
 }
 
 // One entry of a ticket's thread.
-export function presentTicketMessage(m: TicketMessage, fields: readonly string[] | null = null) {
-  const wire = {
+export function presentTicketMessage(m: TicketMessage, fields: readonly string[] | null = null): Partial<TicketMessageWire> {
+  const wire: TicketMessageWire = {
     id: m.id,
     ticket: ref(m.ticketId, 'tickets'),
     threadType: m.threadType,

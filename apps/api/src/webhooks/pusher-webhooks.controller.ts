@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { DESK_ERRORS_SCHEMA, RAW_BODY_ROUTE } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyRequest } from 'fastify';
@@ -38,6 +38,7 @@ export class PusherWebhooksController {
   @ApiHeader({ name: 'X-Pusher-Signature', required: true })
   @ApiBody({ schema: WEBHOOK_BODY_SCHEMA })
   @ApiCreatedResponse({ schema: WEBHOOK_RESULT_SCHEMA })
+  @ApiBadRequestResponse({ description: 'The signed body is not JSON of a Pusher batch', schema: DESK_ERRORS_SCHEMA })
   @ApiUnauthorizedResponse({ description: 'Missing or wrong key or signature', schema: DESK_ERRORS_SCHEMA })
   async receive(@Req() request: FastifyRequest) {
     const batch = readWebhookBatch(request.rawBody, {

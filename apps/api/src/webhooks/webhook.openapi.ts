@@ -1,3 +1,4 @@
+import { wire } from '@app/common';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { MESSAGE_SCHEMA } from '../conversations/messages/message.openapi';
 
@@ -26,24 +27,20 @@ export const WEBHOOK_BODY_SCHEMA: SchemaObject = {
   },
 };
 
-export const WEBHOOK_RESULT_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    conversationmessages: { type: 'array', items: MESSAGE_SCHEMA, description: "The batch's messages, new or stored before" },
-    conversationmessage: { ...MESSAGE_SCHEMA, description: 'Present when the batch holds exactly one message' },
-    meta: {
-      type: 'object',
-      properties: {
-        received: { type: 'integer' },
-        created: { type: 'integer', description: 'Messages created' },
-        applied: { type: 'integer', description: 'Other events that took effect: presence, the widget online, typing' },
-        duplicates: { type: 'integer', description: 'Events stored before, and messages posted before' },
-        ignored: { type: 'integer', description: 'Events stored as ignored' },
-        conflicts: {
-          type: 'integer',
-          description: 'Messages whose clientMessageId names another message on their side of the conversation: recorded, not stored',
-        },
-      },
-    },
+export const WEBHOOK_RESULT_SCHEMA = wire.object(
+  {
+    conversationmessages: wire.array(MESSAGE_SCHEMA, { description: "The batch's messages, new or stored before" }),
+    conversationmessage: wire.with(MESSAGE_SCHEMA, { description: 'Present when the batch holds exactly one message' }),
+    meta: wire.object({
+      received: wire.integer(),
+      created: wire.integer({ description: 'Messages created' }),
+      applied: wire.integer({ description: 'Other events that took effect: presence, the widget online, typing' }),
+      duplicates: wire.integer({ description: 'Events stored before, and messages posted before' }),
+      ignored: wire.integer({ description: 'Events stored as ignored' }),
+      conflicts: wire.integer({
+        description: 'Messages whose clientMessageId names another message on their side of the conversation: recorded, not stored',
+      }),
+    }),
   },
-};
+  { optional: ['conversationmessage'] },
+);

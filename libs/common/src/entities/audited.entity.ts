@@ -1,6 +1,7 @@
 import { Column, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-export type EntityState = 'active' | 'deleted';
+export const ENTITY_STATES = ['active', 'deleted'] as const;
+export type EntityState = (typeof ENTITY_STATES)[number];
 
 // The audit columns of every entity: state, created/updated/deleted at and by. Deletes are soft.
 export abstract class AuditedEntity {

@@ -1,3 +1,4 @@
+import type { AuditFields } from '../http/desk-openapi';
 import { AuditedEntity } from './audited.entity';
 
 // A relation on the wire: {"id": 12, "type": "users"}.
@@ -10,16 +11,6 @@ export function ref(id: number, type: string): EntityRef;
 export function ref(id: number | null | undefined, type: string): EntityRef | null;
 export function ref(id: number | null | undefined, type: string): EntityRef | null {
   return id === null || id === undefined ? null : { id, type };
-}
-
-export interface AuditFields {
-  createdAt: string;
-  createdBy: EntityRef | null;
-  updatedAt: string;
-  updatedBy: EntityRef | null;
-  deletedAt?: string;
-  deletedBy?: EntityRef | null;
-  state: string;
 }
 
 // The audit fields as Teamwork Desk API v2 shows them: deletedAt/deletedBy only once the row is

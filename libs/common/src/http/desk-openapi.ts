@@ -11,52 +11,62 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { HeadersObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ENTITY_STATES } from '../entities/audited.entity';
+import { wire, type Wire, type WireSchema } from './wire-schema';
 
 // The Teamwork validator's body: field paths to messages; `_` for errors of no one field.
-export const DESK_ERRORS_SCHEMA: SchemaObject = {
+export const DESK_ERRORS_SCHEMA = wire.object(
+  {
+    errors: wire.record(wire.array(wire.string()), { example: { 'contact.value': ['must be a valid email address'] } }),
+  },
+  { required: ['errors'] },
+);
+
+// NestJS's default error body, which HighLevel's dialect and the routes of neither dialect write.
+export const NEST_ERROR_SCHEMA: SchemaObject = {
   type: 'object',
-  required: ['errors'],
+  required: ['statusCode', 'message'],
   properties: {
-    errors: {
-      type: 'object',
-      additionalProperties: { type: 'array', items: { type: 'string' } },
-      example: { 'contact.value': ['must be a valid email address'] },
-    },
+    statusCode: { type: 'integer' },
+    message: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+    error: { type: 'string', description: "The status's reason phrase" },
   },
 };
 
-export const ENTITY_REF_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: { id: { type: 'integer' }, type: { type: 'string', example: 'users' } },
-};
+export const ENTITY_REF_SCHEMA = wire.object({ id: wire.integer(), type: wire.string({ example: 'users' }) });
+export type EntityRefWire = Wire<typeof ENTITY_REF_SCHEMA>;
 
-// The audit fields every Desk resource shows.
-export const AUDIT_SCHEMA_PROPERTIES: Record<string, SchemaObject> = {
-  state: { type: 'string', enum: ['active', 'deleted'] },
-  createdAt: { type: 'string', format: 'date-time' },
-  createdBy: { ...ENTITY_REF_SCHEMA, nullable: true },
-  updatedAt: { type: 'string', format: 'date-time', description: 'Not updated when the object is deleted' },
-  updatedBy: { ...ENTITY_REF_SCHEMA, nullable: true },
-  deletedAt: { type: 'string', format: 'date-time', description: 'Only when deleted' },
-  deletedBy: { ...ENTITY_REF_SCHEMA, description: 'Only when deleted' },
+// The audit fields every Desk resource shows; deletedAt and deletedBy only once deleted.
+export const AUDIT_SCHEMA_PROPERTIES = {
+  state: wire.enum(ENTITY_STATES),
+  createdAt: wire.dateTime(),
+  createdBy: wire.nullable(ENTITY_REF_SCHEMA),
+  updatedAt: wire.dateTime({ description: 'Not updated when the object is deleted' }),
+  updatedBy: wire.nullable(ENTITY_REF_SCHEMA),
+  deletedAt: wire.dateTime({ description: 'Only when deleted' }),
+  deletedBy: wire.nullable(ENTITY_REF_SCHEMA, { description: 'Only when deleted' }),
 };
+export const AUDIT_OPTIONAL = ['deletedAt', 'deletedBy'] as const;
+export const AUDIT_SCHEMA = wire.object(AUDIT_SCHEMA_PROPERTIES, { optional: AUDIT_OPTIONAL });
+export type AuditFields = Wire<typeof AUDIT_SCHEMA>;
 
-export const PAGE_META_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    page: {
-      type: 'object',
-      properties: {
-        count: { type: 'integer' },
-        pageSize: { type: 'integer' },
-        pages: { type: 'integer' },
-        pageOffset: { type: 'integer', nullable: true, description: 'Null on a page reached by cursor' },
-        hasMore: { type: 'boolean' },
-        nextCursor: { type: 'string', nullable: true, description: 'Pass as ?cursor= for the next page in the same order' },
-      },
-    },
-  },
-};
+export const PAGE_SCHEMA = wire.object({
+  count: wire.integer(),
+  pageSize: wire.integer(),
+  pages: wire.integer(),
+  pageOffset: wire.nullable(wire.integer(), { description: 'Null on a page reached by cursor' }),
+  hasMore: wire.boolean(),
+  nextCursor: wire.nullable(wire.string(), { description: 'Pass as ?cursor= for the next page in the same order' }),
+});
+export const PAGE_META_SCHEMA = wire.object({ page: PAGE_SCHEMA });
+
+// `included` of a Desk response: the side-loaded objects by plural type, each present when asked
+// for by `includes`.
+export const includedSchema = <S extends Record<string, WireSchema<unknown>>>(types: S) =>
+  wire.object(
+    Object.fromEntries(Object.entries(types).map(([type, schema]) => [type, wire.array(schema)])) as { [K in keyof S]: WireSchema<Wire<S[K]>[]> },
+    { optional: Object.keys(types) as (keyof S)[], description: `As asked by includes: ${Object.keys(types).join(', ')}` },
+  );
 
 // The error answers every authenticated Desk endpoint may give.
 export const ApiDeskErrors = (...extra: ('notFound' | 'conflict')[]): MethodDecorator & ClassDecorator =>

@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiConflictResponse, ApiHeader } from '@nestjs/swagger';
+import { DESK_ERRORS_SCHEMA, NEST_ERROR_SCHEMA } from '../http/desk-openapi';
 
 export const IDEMPOTENT = 'helpdesk:idempotent';
 
@@ -23,5 +24,7 @@ export const Idempotent = (options: IdempotentOptions = {}): MethodDecorator =>
     ApiConflictResponse({
       description:
         'IDEMPOTENCY_KEY_REUSED: the key came with another request; IDEMPOTENCY_KEY_IN_USE: a request with the key is still running',
+      // In the dialect of the route: HighLevel's refuses a mismatch with a 422.
+      schema: options.mismatch === 'unprocessable' ? NEST_ERROR_SCHEMA : DESK_ERRORS_SCHEMA,
     }),
   );

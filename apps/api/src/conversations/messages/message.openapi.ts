@@ -1,34 +1,30 @@
-import { AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
+import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, includedSchema, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
+import { USER_SCHEMA } from '../../auth/user.openapi';
+import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../../contacts/customer.openapi';
+import { FILE_SCHEMA } from '../../files/file.openapi';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 // Teamwork Desk API v2's ConversationMessage, as presentMessage() writes it.
-export const MESSAGE_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    conversationId: { type: 'integer' },
-    userId: { type: 'integer', nullable: true, description: 'The author when an agent; else null' },
-    contactId: { type: 'integer', nullable: true, description: 'The author when the customer side; else null' },
-    message: { type: 'string' },
-    files: { type: 'array', items: ENTITY_REF_SCHEMA },
-    clientMessageId: { type: 'string', nullable: true, description: "The client's own id: a retry with it returns this message" },
+export const MESSAGE_SCHEMA = wire.object(
+  {
+    id: wire.integer(),
+    conversationId: wire.integer(),
+    userId: wire.nullable(wire.integer(), { description: 'The author when an agent; else null' }),
+    contactId: wire.nullable(wire.integer(), { description: 'The author when the customer side; else null' }),
+    message: wire.string(),
+    files: wire.array(ENTITY_REF_SCHEMA),
+    clientMessageId: wire.nullable(wire.string(), { description: "The client's own id: a retry with it returns this message" }),
     ...AUDIT_SCHEMA_PROPERTIES,
   },
-};
+  { optional: AUDIT_OPTIONAL },
+);
+export type MessageWire = Wire<typeof MESSAGE_SCHEMA>;
 
-export const MESSAGE_ENVELOPE_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: { conversationmessage: MESSAGE_SCHEMA, included: { type: 'object' } },
-};
+const INCLUDED = includedSchema({ contacts: CONTACT_SCHEMA, customers: CUSTOMER_SCHEMA, files: FILE_SCHEMA, users: USER_SCHEMA });
 
-export const MESSAGES_LIST_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    conversationmessages: { type: 'array', items: MESSAGE_SCHEMA },
-    included: { type: 'object', description: 'contacts, customers, files, users: as asked by includes' },
-    meta: PAGE_META_SCHEMA,
-  },
-};
+export const MESSAGE_ENVELOPE_SCHEMA = wire.object({ conversationmessage: MESSAGE_SCHEMA, included: INCLUDED });
+
+export const MESSAGES_LIST_SCHEMA = wire.object({ conversationmessages: wire.array(MESSAGE_SCHEMA), included: INCLUDED, meta: PAGE_META_SCHEMA });
 
 export const CREATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
   type: 'object',

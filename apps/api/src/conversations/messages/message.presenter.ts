@@ -1,9 +1,10 @@
 import { auditFields, pickFields, ref } from '@app/common';
 import { ConversationMessage } from './conversation-message.entity';
+import type { MessageWire } from './message.openapi';
 
 // Teamwork Desk API v2's ConversationMessage, plus conversationId and clientMessageId.
-export function presentMessage(m: ConversationMessage, fields: readonly string[] | null = null) {
-  const wire = {
+export function presentMessage(m: ConversationMessage, fields: readonly string[] | null = null): Partial<MessageWire> {
+  const wire: MessageWire = {
     id: m.id,
     conversationId: m.conversationId,
     userId: m.userId,

@@ -1,105 +1,93 @@
-import { AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA } from '@app/common';
+import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { CUSTOM_FIELD_TYPES } from './custom-field.entity';
 
-const COLOR: SchemaObject = { type: 'string', nullable: true, pattern: '^#[0-9a-fA-F]{6}$', example: '#2f80ed' };
-const DISPLAY_ORDER: SchemaObject = { type: 'integer', minimum: 0 };
-const NAME = (maxLength: number, kind: string): SchemaObject => ({
-  type: 'string',
-  maxLength,
-  description: `Unique among the tenant's active ${kind}, without regard to case; trimmed`,
-});
-const EMAILS: SchemaObject = { type: 'array', maxItems: 50, items: { type: 'string', format: 'email' } };
-const NULLABLE_REF: SchemaObject = { ...ENTITY_REF_SCHEMA, nullable: true };
+const COLOR = wire.nullable(wire.string({ pattern: '^#[0-9a-fA-F]{6}$', example: '#2f80ed' }));
+const DISPLAY_ORDER = wire.integer({ minimum: 0 });
+const NAME = (maxLength: number, kind: string) =>
+  wire.string({ maxLength, description: `Unique among the tenant's active ${kind}, without regard to case; trimmed` });
+const EMAILS = wire.array(wire.string({ format: 'email' }), { maxItems: 50 });
 
-const settingProperties = (kind: string): Record<string, SchemaObject> => ({
-  id: { type: 'integer' },
+const settingProperties = (kind: string) => ({
+  id: wire.integer(),
   name: NAME(200, kind),
-  code: {
-    type: 'string',
-    nullable: true,
+  code: wire.nullable(wire.string(), {
     readOnly: true,
     description: 'The system’s name of a seeded row (e.g. "active", "chat"); null for rows an admin added',
-  },
+  }),
   color: COLOR,
   displayOrder: DISPLAY_ORDER,
-  isDefault: { type: 'boolean', description: 'At most one per tenant; setting it moves the default here' },
+  isDefault: wire.boolean({ description: 'At most one per tenant; setting it moves the default here' }),
 });
 
 // A ticket status, priority, type or source, as presentSetting() writes it.
-export const SETTING_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: { ...settingProperties('settings of its kind'), ...AUDIT_SCHEMA_PROPERTIES },
-};
+export const SETTING_SCHEMA = wire.object({ ...settingProperties('settings of its kind'), ...AUDIT_SCHEMA_PROPERTIES }, { optional: AUDIT_OPTIONAL });
+export type SettingWire = Wire<typeof SETTING_SCHEMA>;
 
 // An inbox, as presentInbox() writes it.
-export const INBOX_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
+export const INBOX_SCHEMA = wire.object(
+  {
     ...settingProperties('inboxes'),
-    email: { type: 'string', format: 'email', nullable: true },
-    aliases: { ...EMAILS, description: 'Other addresses notifications may be sent from; each once, ignoring case' },
+    email: wire.nullable(wire.string({ format: 'email' })),
+    aliases: wire.with(EMAILS, { description: 'Other addresses notifications may be sent from; each once, ignoring case' }),
     ...AUDIT_SCHEMA_PROPERTIES,
   },
-};
+  { optional: AUDIT_OPTIONAL },
+);
+export type InboxWire = Wire<typeof INBOX_SCHEMA>;
 
-export const TAG_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: { id: { type: 'integer' }, name: NAME(100, 'tags'), color: COLOR, ...AUDIT_SCHEMA_PROPERTIES },
-};
+export const TAG_SCHEMA = wire.object({ id: wire.integer(), name: NAME(100, 'tags'), color: COLOR, ...AUDIT_SCHEMA_PROPERTIES }, { optional: AUDIT_OPTIONAL });
+export type TagWire = Wire<typeof TAG_SCHEMA>;
 
-export const CUSTOM_FIELD_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
+export const CUSTOM_FIELD_SCHEMA = wire.object(
+  {
+    id: wire.integer(),
     name: NAME(200, 'custom fields'),
-    type: { type: 'string', enum: [...CUSTOM_FIELD_TYPES], description: 'Cannot be changed once created' },
-    options: {
-      type: 'array',
+    type: wire.enum(CUSTOM_FIELD_TYPES, { description: 'Cannot be changed once created' }),
+    options: wire.array(wire.string({ maxLength: 200 }), {
       maxItems: 500,
-      items: { type: 'string', maxLength: 200 },
       description: 'The allowed values: required and unique for dropdown and multiselect, empty for the other types',
-    },
+    }),
     displayOrder: DISPLAY_ORDER,
     ...AUDIT_SCHEMA_PROPERTIES,
   },
-};
+  { optional: AUDIT_OPTIONAL },
+);
+export type CustomFieldWire = Wire<typeof CUSTOM_FIELD_SCHEMA>;
 
-export const CUSTOM_FIELD_VALUE_SCHEMA: SchemaObject = {
-  type: 'object',
-  required: ['id', 'value'],
-  properties: {
-    id: { type: 'integer', description: 'An active custom field' },
-    value: { description: 'Fits the field’s type: a string, a number, a date as 2006-01-02, a boolean, an option, or an array of options' },
+export const CUSTOM_FIELD_VALUE_SCHEMA = wire.object(
+  {
+    id: wire.integer({ description: 'An active custom field' }),
+    value: wire.any({ description: 'Fits the field’s type: a string, a number, a date as 2006-01-02, a boolean, an option, or an array of options' }),
   },
-};
+  { required: ['id', 'value'] },
+);
 
-const TEMPLATE_REF = (type: string, what: string): SchemaObject => ({
-  ...NULLABLE_REF,
-  description: `{id, type: "${type}"}: an active ${what} of the tenant, or null`,
-});
+const TEMPLATE_REF = (type: string, what: string) =>
+  wire.nullable(ENTITY_REF_SCHEMA, { description: `{id, type: "${type}"}: an active ${what} of the tenant, or null` });
 
-export const TICKET_TEMPLATE_SCHEMA: SchemaObject = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
+export const TICKET_TEMPLATE_SCHEMA = wire.object(
+  {
+    id: wire.integer(),
     name: NAME(200, 'ticket templates'),
-    subject: { type: 'string', nullable: true, maxLength: 500 },
-    message: { type: 'string', nullable: true, maxLength: 65536 },
-    editMethod: { type: 'string', enum: ['html', 'markdown'], nullable: true },
+    subject: wire.nullable(wire.string({ maxLength: 500 })),
+    message: wire.nullable(wire.string({ maxLength: 65536 })),
+    editMethod: wire.nullable(wire.enum(['html', 'markdown'])),
     inbox: TEMPLATE_REF('inboxes', 'inbox'),
     status: TEMPLATE_REF('ticketstatuses', 'ticket status'),
     priority: TEMPLATE_REF('ticketpriorities', 'ticket priority'),
     type: TEMPLATE_REF('tickettypes', 'ticket type'),
     source: TEMPLATE_REF('ticketsources', 'ticket source'),
     agent: TEMPLATE_REF('users', 'agent'),
-    tags: { type: 'array', maxItems: 50, items: ENTITY_REF_SCHEMA, description: 'Refs {id, type: "tags"} of active tags' },
-    customfields: { type: 'array', maxItems: 100, items: CUSTOM_FIELD_VALUE_SCHEMA },
+    tags: wire.array(ENTITY_REF_SCHEMA, { maxItems: 50, description: 'Refs {id, type: "tags"} of active tags' }),
+    customfields: wire.array(CUSTOM_FIELD_VALUE_SCHEMA, { maxItems: 100 }),
     cc: EMAILS,
     bcc: EMAILS,
     ...AUDIT_SCHEMA_PROPERTIES,
   },
-};
+  { optional: AUDIT_OPTIONAL },
+);
+export type TicketTemplateWire = Wire<typeof TICKET_TEMPLATE_SCHEMA>;
 
 export const envelopeSchema = (singular: string, schema: SchemaObject): SchemaObject => ({
   type: 'object',

@@ -2,10 +2,11 @@ import { auditFields, ref } from '@app/common';
 import { CustomField } from './custom-field.entity';
 import { Tag } from './tag.entity';
 import { Inbox, TicketSetting } from './ticket-setting.entity';
+import type { CustomFieldWire, InboxWire, SettingWire, TagWire, TicketTemplateWire } from './ticket-settings.openapi';
 import { TicketTemplate } from './ticket-template.entity';
 
 // A status, priority, type or source. `code` is the system's name for a seeded row, else null.
-export function presentSetting(setting: TicketSetting) {
+export function presentSetting(setting: TicketSetting): SettingWire {
   return {
     id: setting.id,
     name: setting.name,
@@ -17,7 +18,7 @@ export function presentSetting(setting: TicketSetting) {
   };
 }
 
-export function presentInbox(inbox: Inbox) {
+export function presentInbox(inbox: Inbox): InboxWire {
   return {
     id: inbox.id,
     name: inbox.name,
@@ -31,11 +32,11 @@ export function presentInbox(inbox: Inbox) {
   };
 }
 
-export function presentTag(tag: Tag) {
+export function presentTag(tag: Tag): TagWire {
   return { id: tag.id, name: tag.name, color: tag.color, ...auditFields(tag) };
 }
 
-export function presentCustomField(field: CustomField) {
+export function presentCustomField(field: CustomField): CustomFieldWire {
   return {
     id: field.id,
     name: field.name,
@@ -46,7 +47,7 @@ export function presentCustomField(field: CustomField) {
   };
 }
 
-export function presentTemplate(template: TicketTemplate) {
+export function presentTemplate(template: TicketTemplate): TicketTemplateWire {
   return {
     id: template.id,
     name: template.name,
