@@ -1,7 +1,7 @@
 import { SearchCriteria, SearchStatus } from '../conversations/conversation-search.types';
 import { MessagesQuery, parseId } from './highlevel.service';
 import { invalid } from './highlevel-validation';
-import { MESSAGE_TYPES } from './highlevel.presenter';
+import { MESSAGE_TYPES } from './highlevel-vocabulary';
 
 type Query = Record<string, unknown>;
 

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { HIGHLEVEL_VERSIONS } from './highlevel.guard';
-import { CONVERSATION_TYPES, MESSAGE_SOURCES, MESSAGE_STATUSES, MESSAGE_TYPES } from './highlevel.presenter';
+import { CONVERSATION_TYPES, MESSAGE_SOURCES, MESSAGE_STATUSES, MESSAGE_TYPES } from './highlevel-vocabulary';
 import { wire } from '@app/common';
 
 // HighLevel's shapes (HighLevel's public Conversations API OpenAPI document), as this dialect
