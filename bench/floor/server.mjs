@@ -318,8 +318,7 @@ async function convert(req, conversationId) {
     if (conversation.ticket_id !== null) throw new HttpError(409, `already converted to ticket ${conversation.ticket_id}`);
     const [contact] = await q(sql.CONTACTS_BY_IDS, [tenantId, [conversation.contact_id]]);
     const participants = await q(sql.PARTICIPANTS_OF, [tenantId, [conversationId]]);
-    const transcript = await q(sql.CONVERSATION_TRANSCRIPT, [tenantId, conversationId]);
-    const first = transcript.find((m) => m.message !== '');
+    const [first] = await q(sql.FIRST_MESSAGE_TEXT, [tenantId, conversationId]);
     const [customer] = await q(sql.CUSTOMER_BY_ID, [tenantId, contact.customer_id]);
     if (customer?.state !== 'active') throw new HttpError(400, 'customer: not found');
     const [inbox] = await q(sql.DEFAULT_INBOX, [true, tenantId, 'active']);
@@ -353,10 +352,8 @@ async function convert(req, conversationId) {
       'html',
       null,
     ]);
-    if (transcript.length > 0) {
-      const [{ inserted }] = await q(sql.TICKET_INSERT_TRANSCRIPT, [tenantId, ticket.id, sql.transcriptRows(transcript), 'html']);
-      await q(sql.TICKET_SET_MESSAGE_COUNT, [inserted, tenantId, ticket.id]);
-    }
+    const [{ inserted }] = await q(sql.TICKET_COPY_TRANSCRIPT, [ticket.id, 'html', tenantId, conversationId]);
+    if (inserted > 0) await q(sql.TICKET_SET_MESSAGE_COUNT, [inserted, tenantId, ticket.id]);
     await q(sql.TICKET_SET_TAGS, [tenantId, ticket.id, [], userId]);
     await q(sql.CONVERSATION_MARK_CONVERTED, [ticket.id, userId, tenantId, conversationId]);
     // TicketsService.announce: the ticket as it now is, then its live event.

@@ -163,11 +163,10 @@ export const WEBHOOK_INSERT_EVENTS = `INSERT INTO webhook_events (tenant_id, ded
 
 // --- POST /conversations/{id}/convert.json: ConversionService, TicketsService --------------------
 
-// MessagesRepository.transcript: the conversation's active messages, in order (the first with
-// text is the ticket's subject).
-export const CONVERSATION_TRANSCRIPT = `SELECT ${MESSAGE_RETURNING} FROM conversation_messages
-        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active'
-        ORDER BY created_at, id`;
+// MessagesRepository.firstMessageText: the ticket's subject.
+export const FIRST_MESSAGE_TEXT = `SELECT message FROM conversation_messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active' AND message <> ''
+        ORDER BY created_at, id LIMIT 1`;
 
 // ContactsService.findCustomer (deleted ones too; TicketRefs.activeCustomer checks the state).
 export const CUSTOMER_BY_ID = `SELECT ${AUDIT}, tenant_id, id, first_name, last_name, email, organization, extra_data, notes, phone, mobile,
@@ -187,38 +186,20 @@ export const TICKET_INSERT = `INSERT INTO tickets(state, created_at, created_by,
   $19, $20, DEFAULT, DEFAULT)
   RETURNING state, created_at, updated_at, id, preview_text, cc, bcc, file_ids, edit_method, is_read, message_count`;
 
-// TicketsRepository.insertTranscript: the transcript's rows, handed over as jsonb, inserted by one
-// statement (editMethod html: escaped).
-export const TICKET_INSERT_TRANSCRIPT = `WITH copied AS (
+// TicketsRepository.insertTranscript over MessagesRepository.transcriptRelation: the transcript
+// copied in the database by one statement (editMethod html: escaped); $1 the ticket, $2 the edit
+// method, $3 and $4 the tenant and the conversation.
+export const TICKET_COPY_TRANSCRIPT = `WITH copied AS (
   INSERT INTO ticket_messages (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
     created_at, created_by, updated_at, updated_by)
-  SELECT $1, $2, 'message',
+  SELECT m.tenant_id, $1, 'message',
     '<p>' || replace(replace(replace(replace(replace(replace(m.message, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'), E'\\n', '<br>') || '</p>',
-    $4, m.user_id, m.contact_id, m.file_ids, m.id, m.created_at, m.created_by, m.created_at, m.created_by
-    FROM jsonb_to_recordset($3::jsonb) AS m(
-  tenant_id bigint, id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
-  file_ids bigint[], created_at timestamptz, created_by bigint, position int)
-   ORDER BY m.position
+    $2, m.user_id, m.contact_id, m.file_ids, m.id, m.created_at, m.created_by, m.created_at, m.created_by
+    FROM (SELECT tenant_id, id, user_id, contact_id, message, file_ids, created_at, created_by FROM conversation_messages
+      WHERE tenant_id = $3 AND conversation_id = $4 AND state = 'active') m
+   ORDER BY m.created_at, m.id
   RETURNING 1)
 SELECT count(*)::int AS inserted FROM copied`;
-
-// TICKET_INSERT_TRANSCRIPT's $3: the transcript's rows in order.
-export function transcriptRows(rows) {
-  return JSON.stringify(
-    rows.map((m, position) => ({
-      tenant_id: m.tenantId,
-      id: m.id,
-      conversation_id: m.conversationId,
-      user_id: m.userId,
-      contact_id: m.contactId,
-      message: m.message,
-      file_ids: m.fileIds,
-      created_at: m.createdAt,
-      created_by: m.createdBy,
-      position,
-    })),
-  );
-}
 
 export const TICKET_SET_MESSAGE_COUNT = `UPDATE tickets SET message_count = $1 WHERE (tenant_id = $2 AND id = $3)`;
 

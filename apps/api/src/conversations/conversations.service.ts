@@ -19,7 +19,6 @@ import { UsersService } from '../auth/users.service';
 import { ContactInput, ContactsService } from '../contacts/contacts.service';
 import { CustomersService } from '../contacts/customers.service';
 import { FileContent, FilesService } from '../files/files.service';
-import { ConversationMessage } from './messages/conversation-message.entity';
 import { MessagesService } from './messages/messages.service';
 import { Conversation } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
@@ -28,6 +27,7 @@ import { presentCustomerConversation } from '../customer-view/customer-view.pres
 import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
 import { conversationVersion, presentConversation } from './conversation.presenter';
 import { ConversationView } from './conversation.view';
+import type { ChatRelation } from '../tickets/chat-message-row';
 
 export interface UserRefInput {
   id: number;
@@ -60,8 +60,8 @@ export interface ConversionSource {
   customerId: number;
   userIds: number[];
   firstMessage: string | null;
-  // Its active messages, in order.
-  transcript: ConversationMessage[];
+  // Its active messages, as a relation the ticket's thread is copied from.
+  transcript: ChatRelation;
 }
 
 export interface IssuedConversationToken {
@@ -194,14 +194,14 @@ export class ConversationsService {
 
   // The active conversation, locked for the rest of the caller's transaction so that conversions
   // of it apply one after another; a 404 when the tenant has none active with this id.
-  // With it, its transcript (its active messages, in order) and the first message's text.
+  // With it, the first message's text and its transcript.
   async lockForConversion(tenantId: number, id: number): Promise<ConversionSource> {
     const conversation = await this.conversations.findByIdForUpdate(tenantId, id);
     if (!conversation || conversation.state !== 'active') throw this.notFound(id);
     const [contact] = await this.contacts.findContactsByIds(tenantId, [conversation.contactId]);
     const participants = await this.conversations.participantIds(tenantId, [id]);
-    const transcript = await this.messages.transcript(tenantId, id);
-    const firstMessage = transcript.find((m) => m.message !== '')?.message ?? null;
+    const firstMessage = await this.messages.firstMessageText(tenantId, id);
+    const transcript = this.messages.transcript(tenantId, id);
     return { conversation, customerId: contact.customerId, userIds: participants.get(id) ?? [], firstMessage, transcript };
   }
 

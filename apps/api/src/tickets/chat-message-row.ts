@@ -20,3 +20,13 @@ export interface ChatMessageRow {
 export interface PostedChatMessageRow extends ChatMessageRow {
   contactCustomerId: number | null;
 }
+
+// A conversation's transcript as SQL the conversations module writes over its own tables, which
+// the tickets module selects from inside its own statement: a chat of any length becomes a thread
+// without leaving PostgreSQL. `sql(first)` is a relation with the columns of a chat message row
+// (tenant_id, id, user_id, contact_id, message, file_ids, created_at, created_by), its parameters
+// numbered from `$first`; `params` are their values.
+export interface ChatRelation {
+  sql(firstParam: number): string;
+  params: readonly unknown[];
+}

@@ -1,5 +1,5 @@
 import type { EditMethod } from './ticket.entity';
-import type { ChatMessageRow } from './chat-message-row';
+import type { ChatRelation } from './chat-message-row';
 
 // The ticket bodies as the services read them (the DTOs in dto/ check their shape first).
 
@@ -96,5 +96,5 @@ export interface TicketOrigin {
   // The first chat message, for the subject and preview when the body gives none.
   firstMessage: string | null;
   // The chat's active messages, in order, for the thread.
-  transcript: readonly ChatMessageRow[];
+  transcript: ChatRelation;
 }

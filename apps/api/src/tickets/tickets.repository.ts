@@ -5,7 +5,7 @@ import { In } from 'typeorm';
 import { TicketMessage, ThreadType } from './ticket-message.entity';
 import { TICKET_LIST } from './ticket-list.definition';
 import { EditMethod, Ticket } from './ticket.entity';
-import { ChatMessageRow, PostedChatMessageRow } from './chat-message-row';
+import { ChatMessageRow, ChatRelation, PostedChatMessageRow } from './chat-message-row';
 
 export interface NewThreadMessage {
   threadType: ThreadType;
@@ -139,32 +139,28 @@ export class TicketsRepository {
     return rows.map((row) => row.id);
   }
 
-  // A conversation's transcript (its active messages, in order, read by the conversations module)
-  // as the ticket's thread: one INSERT whatever the length of the chat, each keeping its author,
-  // time and files. HTML escapes every message; markdown keeps it as written.
-  async insertTranscript(
-    tenantId: number,
-    ticketId: number,
-    transcript: readonly ChatMessageRow[],
-    editMethod: EditMethod,
-  ): Promise<number> {
-    if (transcript.length === 0) return 0;
+  // A conversation's transcript (its active messages, as the conversations module's relation
+  // names them) as the ticket's thread, in order: one INSERT … SELECT whatever the length of the
+  // chat, each keeping its author, time and files. HTML escapes every message; markdown keeps it
+  // as written.
+  async insertTranscript(ticketId: number, transcript: ChatRelation, editMethod: EditMethod): Promise<number> {
     const body = editMethod === 'html' ? HTML_ESCAPED('m.message') : 'm.message';
     const [{ inserted }]: { inserted: number }[] = await this.db.manager.query(
       `WITH copied AS (
        INSERT INTO ticket_messages
          (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
           created_at, created_by, updated_at, updated_by)
-       SELECT $1, $2, 'message', ${body}, $4, m.user_id, m.contact_id, m.file_ids, m.id,
+       SELECT m.tenant_id, $1, 'message', ${body}, $2, m.user_id, m.contact_id, m.file_ids, m.id,
               m.created_at, m.created_by, m.created_at, m.created_by
-         FROM ${CHAT_ROWS('$3')}
-        ORDER BY m.position
+         FROM (${transcript.sql(3)}) m
+        ORDER BY m.created_at, m.id
        RETURNING 1)
        SELECT count(*)::int AS inserted FROM copied`,
-      [tenantId, ticketId, chatRowsJson(transcript), editMethod],
+      [ticketId, editMethod, ...transcript.params],
     );
     return inserted;
   }
+
 
   // Chat messages stored after their conversation became a ticket (the rows as stored, handed
   // over by the conversations module), copied to that ticket's thread as the transcript copies

@@ -131,7 +131,7 @@ export class TicketsService {
     const tagIds = await this.refs.tagIds(tenantId, draft.tags, userId);
     const id = await this.tickets.insertTicket(ticket);
     const opening = draft.opening ? await this.tickets.insertMessages(tenantId, id, [draft.opening], userId) : [];
-    const transcript = origin ? await this.tickets.insertTranscript(tenantId, id, origin.transcript, ticket.editMethod!) : 0;
+    const transcript = origin ? await this.tickets.insertTranscript(id, origin.transcript, ticket.editMethod!) : 0;
     const count = opening.length + transcript;
     if (count > 0) await this.tickets.updateTicket(tenantId, id, { messageCount: count });
     await this.tickets.replaceTags(tenantId, id, tagIds, userId);

@@ -3,6 +3,7 @@ import { ListPage, ListQuery, ListSpec, runList, softDeleted, toStorableText } f
 import { Database } from '@app/database';
 import { In } from 'typeorm';
 import { ConversationMessage, MessageDirection } from './conversation-message.entity';
+import type { ChatRelation } from '../../tickets/chat-message-row';
 import { AppendSource, LockedConversation, NewMessage } from './message.types';
 
 export interface MessageKey {
@@ -220,12 +221,26 @@ export class MessagesRepository {
   }
 
   // A conversation's active messages, in order: its transcript.
-  async transcript(tenantId: number, conversationId: number): Promise<ConversationMessage[]> {
-    return this.db.query(
-      `SELECT ${this.columns} FROM conversation_messages
-        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active'
-        ORDER BY created_at, id`,
+  // The conversation's active messages as a relation the tickets module selects from (see
+  // ChatRelation): its transcript, ordered by whoever reads it.
+  transcriptRelation(tenantId: number, conversationId: number): ChatRelation {
+    return {
+      sql: (first) =>
+        `SELECT tenant_id, id, user_id, contact_id, message, file_ids, created_at, created_by FROM conversation_messages
+          WHERE tenant_id = $${first} AND conversation_id = $${first + 1} AND state = 'active'`,
+      params: [tenantId, conversationId],
+    };
+  }
+
+  // The text of the conversation's first active message that has any: a ticket's subject.
+  async firstMessageText(tenantId: number, conversationId: number): Promise<string | null> {
+    const [row]: { message: string }[] = await this.db.query(
+      `SELECT message FROM conversation_messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active' AND message <> ''
+        ORDER BY created_at, id LIMIT 1`,
       [tenantId, conversationId],
     );
+    return row?.message ?? null;
   }
+
 }

@@ -7,7 +7,7 @@ import { ContactsService } from '../../contacts/contacts.service';
 import { presentCustomerMessage } from '../../customer-view/customer-view.presenter';
 import { AttachmentScope, FilesService } from '../../files/files.service';
 import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../../live/live-events';
-import { PostedChatMessageRow } from '../../tickets/chat-message-row';
+import { ChatRelation, PostedChatMessageRow } from '../../tickets/chat-message-row';
 import { ChatActor, TicketsService } from '../../tickets/tickets.service';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
@@ -190,9 +190,15 @@ export class MessagesService {
   }
 
   // A conversation's active messages, in order: what its ticket's thread starts with.
-  async transcript(tenantId: number, conversationId: number): Promise<ConversationMessage[]> {
-    return this.messages.transcript(tenantId, conversationId);
+  // The conversation's transcript, for the conversion: a relation, so that it never leaves PostgreSQL.
+  transcript(tenantId: number, conversationId: number): ChatRelation {
+    return this.messages.transcriptRelation(tenantId, conversationId);
   }
+
+  async firstMessageText(tenantId: number, conversationId: number): Promise<string | null> {
+    return this.messages.firstMessageText(tenantId, conversationId);
+  }
+
 
   // Whether the file is attached to an active message of the conversation (its widget may then
   // download it).
