@@ -62,7 +62,7 @@ async function batch() {
       reason: null,
     }));
     await timed('WEBHOOK_INSERT_EVENTS', sql.WEBHOOK_INSERT_EVENTS, [JSON.stringify(stored), at.getTime()]);
-    const messages = events.map((e, position) => ({
+    const messages = events.map((e) => ({
       tenant_id: e.conversation.tenant_id,
       conversation_id: e.conversation.id,
       user_id: null,
@@ -70,11 +70,10 @@ async function batch() {
       message: e.message,
       file_ids: [],
       client_message_id: e.clientMessageId,
-      position,
     }));
-    const { rows: created } = await timed('WEBHOOK_INSERT_MESSAGES', sql.WEBHOOK_INSERT_MESSAGES, [JSON.stringify(messages), at]);
+    const { rows: created } = await timed('MESSAGES_INSERT', sql.MESSAGES_INSERT, [sql.newMessages(messages), at, null, 'app']);
     if (!withoutTouch) {
-      await timed('WEBHOOK_TOUCH_CONVERSATIONS', sql.WEBHOOK_TOUCH_CONVERSATIONS, [sql.touchedConversations(created, at)]);
+      await timed('MESSAGES_TOUCH_CONVERSATIONS', sql.MESSAGES_TOUCH_CONVERSATIONS, [sql.touchedConversations(created), at, null]);
     }
     const outbox = created.map((m) => ({ tenant_id: m.tenantId, created_by: null, payload: { event: 'message.created', channels: [], data: m, socketId: null } }));
     await timed('OUTBOX_INSERT', sql.OUTBOX_INSERT, [JSON.stringify(outbox), 'bench-floor']);
