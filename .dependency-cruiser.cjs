@@ -40,9 +40,32 @@ module.exports = {
     {
       name: 'no-foreign-repository',
       severity: 'error',
-      comment: "A module touches another's tables only through that module's service, never its repository.",
-      from: { path: `${FEATURE_ROOT}([^/]+)/` },
-      to: { path: `${FEATURE_ROOT}[^/]+/.*\\.repository\\.ts$`, pathNot: `${FEATURE_ROOT}$1/` },
+      comment: "A module touches another's tables only through that module's service, never its repository (tickets/settings is a module of its own).",
+      from: { path: `${FEATURE_ROOT}(tickets/settings|[^/]+)/` },
+      to: { path: `${FEATURE_ROOT}.*\\.repository\\.ts$`, pathNot: `${FEATURE_ROOT}$1/.*\\.repository\\.ts$` },
+    },
+    {
+      name: 'no-settings-repository-from-tickets',
+      severity: 'error',
+      comment: 'Tickets reach their settings, tags and templates through TicketSettingsService (the folder nests, the module does not).',
+      from: { path: `${FEATURE_ROOT}tickets/`, pathNot: `${FEATURE_ROOT}tickets/settings/` },
+      to: { path: `${FEATURE_ROOT}tickets/settings/.*\\.repository\\.ts$` },
+    },
+    {
+      name: 'features-point-one-way',
+      severity: 'error',
+      comment:
+        'The features below the conversation core (auth, contacts, files, tickets and its settings) import nothing of it ' +
+        'or of what sits on it; the core imports nothing of the features on top of it (docs/architecture.md, "The house").',
+      from: { path: `${FEATURE_ROOT}(auth|contacts|files|tickets|includes)/` },
+      to: { path: `${FEATURE_ROOT}(conversations|conversion|webhooks|highlevel|channel-auth)/` },
+    },
+    {
+      name: 'core-below-its-doors',
+      severity: 'error',
+      comment: 'The conversation core serves the conversion, the webhook, HighLevel and channel authorisation, never the reverse.',
+      from: { path: `${FEATURE_ROOT}conversations/` },
+      to: { path: `${FEATURE_ROOT}(conversion|webhooks|highlevel|channel-auth)/` },
     },
   ],
   options: {

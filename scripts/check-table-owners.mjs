@@ -53,15 +53,19 @@ const sources = SOURCES.flatMap(files).map((path) => ({ path, module: moduleOf(p
 const tableOwner = new Map(Object.entries(TABLES_WITHOUT_ENTITY));
 const entityOwner = new Map();
 for (const { module, text } of sources) {
-  for (const [, table, name] of text.matchAll(/@Entity\(\s*\{\s*name:\s*'([a-z_]+)'\s*\}\s*\)\s*export class (\w+)/g)) {
+  const entities = [...text.matchAll(/@Entity\(\s*\{\s*name:\s*'([a-z_]+)'\s*\}\s*\)\s*export class (\w+)/g)];
+  // An entity declared another way would have no owner: every table must be read here.
+  if (entities.length !== (text.match(/@Entity\(/g) ?? []).length) throw new Error(`${module}: an @Entity this check cannot read; write @Entity({ name: '<table>' }) export class …`);
+  for (const [, table, name] of entities) {
     tableOwner.set(table, module);
     entityOwner.set(name, module);
   }
 }
 
-const SQL_TABLE = /\b(FROM|JOIN|INTO|UPDATE)\s+([a-z_][a-z0-9_]*)\b/g;
-const ORM_ENTITY = /\.(getRepository|find\w*|exists\w*|count\w*|update|insert|delete|increment|decrement|save|upsert|createQueryBuilder|from|innerJoin\w*|leftJoin\w*)\(\s*([A-Z]\w+)\s*[,)]/g;
-const WRITES = new Set(['INTO', 'UPDATE', 'update', 'insert', 'delete', 'increment', 'decrement', 'save', 'upsert']);
+const SQL_TABLE = /\b(DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|FROM|JOIN|INTO|UPDATE|USING)\s+(?:ONLY\s+)?(?:public\.)?"?([a-z_][a-z0-9_]*)\b/g;
+const ORM_ENTITY = /(?:\.|@)(getRepository|InjectRepository|find\w*|exists\w*|count\w*|sum|average|minimum|maximum|update|insert|delete|softDelete|restore|remove|softRemove|preload|increment|decrement|save|upsert|createQueryBuilder|from|into|innerJoin\w*|leftJoin\w*)\(\s*([A-Z]\w+)\s*[,)]/g;
+const WRITES = new Set(['INTO', 'UPDATE', 'update', 'insert', 'delete', 'softDelete', 'restore', 'remove', 'softRemove', 'increment', 'decrement', 'save', 'upsert', 'into']);
+const isWrite = (verb) => WRITES.has(verb) || /^(DELETE|TRUNCATE)/.test(verb);
 
 const problems = [];
 for (const { path, module, text } of sources) {
@@ -69,8 +73,8 @@ for (const { path, module, text } of sources) {
   const report = (index, verb, table, owner) => {
     const line = text.slice(0, index).split('\n').length;
     const reason = ALLOWED_READS.get(`${module} → ${table}`);
-    if (reason && !WRITES.has(verb)) return;
-    problems.push(`${path}:${line}: ${module} ${WRITES.has(verb) ? 'writes' : 'reads'} ${table}, owned by ${owner}: ${lines[line - 1].trim().slice(0, 100)}`);
+    if (reason && !isWrite(verb)) return;
+    problems.push(`${path}:${line}: ${module} ${isWrite(verb) ? 'writes' : 'reads'} ${table}, owned by ${owner}: ${lines[line - 1].trim().slice(0, 100)}`);
   };
   for (const match of text.matchAll(SQL_TABLE)) {
     const owner = tableOwner.get(match[2]);

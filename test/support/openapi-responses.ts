@@ -37,12 +37,14 @@ export class OpenApiResponses {
     addFormats(this.ajv);
     this.ajv.addFormat('binary', true);
     this.ajv.addSchema(toJsonSchema(document) as Json, 'openapi');
+    // A `fields` answer is sparse: only its keys' presence is not the document's to say.
+    this.ajv.addSchema(toJsonSchema(document, { sparse: true }) as Json, 'openapi-sparse');
     this.operations = operationsOf(document);
   }
 
   // Why this response breaks the document, or null when it fits.
   check(method: string, url: string, res: Response): string | null {
-    const path = new URL(url, 'http://localhost').pathname;
+    const { pathname: path, searchParams } = new URL(url, 'http://localhost');
     if (NOT_DESCRIBED.some((rule) => (!rule.method || rule.method === method) && rule.path.test(path) && (!rule.status || rule.status === res.status))) {
       return null;
     }
@@ -52,7 +54,7 @@ export class OpenApiResponses {
     const name = `${method} ${operation.template} → ${res.status}`;
     const response = operation.responses[String(res.status)] ?? operation.responses.default;
     if (!response) return `${name}: the OpenAPI document declares no ${res.status} for this operation (it declares ${Object.keys(operation.responses).join(', ')})`;
-    return this.checkBody(name, operation, res, method === 'HEAD');
+    return this.checkBody(name, operation, res, { head: method === 'HEAD', sparse: searchParams.has('fields') });
   }
 
   // HEAD is GET without the body (Fastify serves it for every GET route).
@@ -61,14 +63,14 @@ export class OpenApiResponses {
     return find(method) ?? (method === 'HEAD' ? find('GET') : undefined);
   }
 
-  private checkBody(name: string, operation: Operation, res: Response, head: boolean): string | null {
+  private checkBody(name: string, operation: Operation, res: Response, { head, sparse }: { head: boolean; sparse: boolean }): string | null {
     const text = bodyText(res);
     if (res.status === 204 || res.status === 304 || head) {
       return text.length > 0 ? `${name}: a ${res.status} must have no body, got ${JSON.stringify(text.slice(0, 200))}` : null;
     }
-    if (text.length === 0) return null;
     const status = operation.responses[String(res.status)] ? String(res.status) : 'default';
     const content = (operation.responses[status].content ?? {}) as Record<string, { schema?: unknown }>;
+    if (text.length === 0) return Object.keys(content).length === 0 ? null : `${name}: the document declares a body, got none`;
     const contentType = String(res.headers['content-type'] ?? '');
     const mediaType = declaredMediaType(Object.keys(content), contentType);
     if (!mediaType) {
@@ -76,20 +78,21 @@ export class OpenApiResponses {
     }
     // Downloads, metrics text and the like: the media type is all the document says of them.
     if (!isJson(contentType) || !content[mediaType].schema) return null;
-    const validate = this.validatorFor(operation, status, mediaType);
+    const validate = this.validatorFor(operation, status, mediaType, sparse);
     const body = parsedBody(res);
     if (validate(body)) return null;
     return `${name}: the body does not fit the OpenAPI document\n${describeErrors(validate.errors ?? [], body)}`;
   }
 
-  private validatorFor(operation: Operation, status: string, mediaType: string): ValidateFunction {
+  private validatorFor(operation: Operation, status: string, mediaType: string, sparse: boolean): ValidateFunction {
     const pointer = ['paths', operation.template, operation.method.toLowerCase(), 'responses', status, 'content', mediaType, 'schema']
       .map((segment) => segment.replace(/~/g, '~0').replace(/\//g, '~1'))
       .join('/');
-    let validate = this.compiled.get(pointer);
+    const ref = `${sparse ? 'openapi-sparse' : 'openapi'}#/${pointer}`;
+    let validate = this.compiled.get(ref);
     if (!validate) {
-      validate = this.ajv.compile({ $ref: `openapi#/${pointer}` });
-      this.compiled.set(pointer, validate);
+      validate = this.ajv.compile({ $ref: ref });
+      this.compiled.set(ref, validate);
     }
     return validate;
   }
@@ -134,15 +137,17 @@ function operationsOf(document: Json): Operation[] {
 }
 
 // OpenAPI 3.0's schema dialect as JSON Schema: `nullable` becomes a null type, and an object that
-// lists its properties admits no others unless it says so.
-export function toJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toJsonSchema);
+// lists its properties admits no others unless it says so. `sparse` (a `fields` answer) drops the
+// objects' `required` lists.
+export function toJsonSchema(node: unknown, options: { sparse?: boolean } = {}): unknown {
+  if (Array.isArray(node)) return node.map((item) => toJsonSchema(item, options));
   if (!node || typeof node !== 'object') return node;
   const converted: Json = {};
   for (const [key, value] of Object.entries(node as Json)) {
     // Keys under these name properties or examples, not schema keywords: convert their values only.
-    converted[key] = key === 'example' || key === 'examples' ? value : toJsonSchema(value);
+    converted[key] = key === 'example' || key === 'examples' ? value : toJsonSchema(value, options);
   }
+  if (options.sparse && Array.isArray(converted.required) && isSchemaLike(converted)) delete converted.required;
   if (isClosable(converted)) converted.additionalProperties = false;
   return converted.nullable === true ? withNull(converted) : converted;
 }

@@ -12,3 +12,24 @@ export async function runExclusively<T>(db: Database, lockKey: number, job: () =
     return locked ? job() : null;
   });
 }
+
+// A job that deletes in chunks, each chunk a short transaction of its own under the job's lock: a
+// backlog never holds a connection, row locks or an old snapshot (which keeps vacuum from the
+// table) for the whole job, and a request waiting on a row the job deletes waits for one chunk
+// at most. Stops when a chunk comes back short, when another process holds the lock, or when
+// `stopping()` says so (shutdown). Answers how many rows were deleted.
+export async function runExclusiveChunks(
+  db: Database,
+  lockKey: number,
+  chunkSize: number,
+  deleteChunk: () => Promise<number>,
+  stopping: () => boolean = () => false,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const count = await runExclusively(db, lockKey, deleteChunk);
+    if (count === null) return deleted;
+    deleted += count;
+    if (count < chunkSize || stopping()) return deleted;
+  }
+}

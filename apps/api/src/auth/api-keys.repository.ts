@@ -69,8 +69,10 @@ export class ApiKeysRepository {
     return this.db.manager.findOneBy(ApiKey, { id });
   }
 
-  // Returns how many were revoked.
+  // One key (`id`) or all of an agent's (`userId`); returns how many were revoked. TypeORM drops an
+  // undefined condition, so a call naming neither would revoke the tenant's every key: refused.
   async revoke(where: { tenantId: number; id?: number; userId?: number }, actorId: number | null): Promise<number> {
+    if (where.id === undefined && where.userId === undefined) throw new Error('revoke names a key or an agent');
     const result = await this.db.manager.update(ApiKey, { ...where, state: 'active' }, softDeleted(actorId));
     return result.affected ?? 0;
   }

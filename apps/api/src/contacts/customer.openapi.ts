@@ -44,7 +44,7 @@ export type CustomerWire = Wire<typeof CUSTOMER_SCHEMA>;
 
 export const CUSTOMERS_INCLUDED_SCHEMA = wire.object({ contacts: wire.array(CONTACT_SCHEMA) }, { optional: ['contacts'] });
 
-export const CUSTOMER_ENVELOPE_SCHEMA = wire.object({ customer: CUSTOMER_SCHEMA, included: CUSTOMERS_INCLUDED_SCHEMA });
+export const CUSTOMER_ENVELOPE_SCHEMA = wire.object({ customer: CUSTOMER_SCHEMA, included: CUSTOMERS_INCLUDED_SCHEMA }, { optional: ['included'] });
 
 export const CUSTOMERS_LIST_SCHEMA = wire.object({
   customers: wire.array(CUSTOMER_SCHEMA),

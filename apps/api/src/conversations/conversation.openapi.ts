@@ -31,6 +31,6 @@ export type ConversationWire = Wire<typeof CONVERSATION_SCHEMA>;
 
 const INCLUDED = includedSchema({ contacts: CONTACT_SCHEMA, conversationmessages: MESSAGE_SCHEMA, customers: CUSTOMER_SCHEMA, users: USER_SCHEMA });
 
-export const CONVERSATION_ENVELOPE_SCHEMA = wire.object({ conversation: CONVERSATION_SCHEMA, included: INCLUDED });
+export const CONVERSATION_ENVELOPE_SCHEMA = wire.object({ conversation: CONVERSATION_SCHEMA, included: INCLUDED }, { optional: ['included'] });
 
 export const CONVERSATIONS_LIST_SCHEMA = wire.object({ conversations: wire.array(CONVERSATION_SCHEMA), included: INCLUDED, meta: PAGE_META_SCHEMA });

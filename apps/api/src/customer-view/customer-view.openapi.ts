@@ -36,7 +36,8 @@ export const CUSTOMER_PUBLIC_MESSAGE_SCHEMA = wire.object(
     message: wire.string(),
     files: wire.array(ENTITY_REF_SCHEMA),
     clientMessageId: wire.nullable(wire.string(), { description: "The customer's own client id; null on agents' messages" }),
-    state: STATE,
+    // Only an active message shows its text: a deleted one is a tombstone (below).
+    state: wire.enum(['active'] as const),
     createdAt: TIME,
     updatedAt: TIME,
   },
@@ -44,7 +45,7 @@ export const CUSTOMER_PUBLIC_MESSAGE_SCHEMA = wire.object(
 );
 
 export const CUSTOMER_MESSAGE_TOMBSTONE_SCHEMA = wire.object(
-  { id: wire.integer(), conversationId: wire.integer(), state: STATE, createdAt: TIME, updatedAt: TIME, deletedAt: wire.nullable(TIME) },
+  { id: wire.integer(), conversationId: wire.integer(), state: wire.enum(['deleted'] as const), createdAt: TIME, updatedAt: TIME, deletedAt: wire.nullable(TIME) },
   { description: 'A deleted message: that it was there, never what it said or carried' },
 );
 
@@ -86,7 +87,7 @@ export const CUSTOMER_INCLUDED_SCHEMA = wire.object(
   { optional: ['contacts', 'customers', 'users', 'files', 'conversationmessages'], description: 'As asked by includes' },
 );
 
-export const CUSTOMER_CONVERSATION_ENVELOPE_SCHEMA = wire.object({ conversation: CUSTOMER_CONVERSATION_SCHEMA, included: CUSTOMER_INCLUDED_SCHEMA });
+export const CUSTOMER_CONVERSATION_ENVELOPE_SCHEMA = wire.object({ conversation: CUSTOMER_CONVERSATION_SCHEMA, included: CUSTOMER_INCLUDED_SCHEMA }, { optional: ['included'] });
 
 export const CUSTOMER_MESSAGES_LIST_SCHEMA = wire.object({
   conversationmessages: wire.array(CUSTOMER_MESSAGE_SCHEMA),

@@ -57,7 +57,7 @@ export function presentCustomerMessage(
     message: m.message,
     files: m.fileIds.map((id) => ref(id, 'files')),
     clientMessageId: m.contactId === null ? null : m.clientMessageId,
-    state: m.state,
+    state: 'active',
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
   };
@@ -68,7 +68,7 @@ function presentMessageTombstone(m: ConversationMessage): CustomerMessageTombsto
   return {
     id: m.id,
     conversationId: m.conversationId,
-    state: m.state,
+    state: 'deleted',
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
     deletedAt: m.deletedAt?.toISOString() ?? null,

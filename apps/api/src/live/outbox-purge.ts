@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { Database, runExclusively } from '@app/database';
+import { Database, runExclusiveChunks } from '@app/database';
 import { LIVE_EVENTS_TOPIC } from './live-events';
 
 const PURGE_CHUNK = 5_000;
@@ -18,9 +18,7 @@ export class OutboxPurge implements BeforeApplicationShutdown {
 
   @Cron(CronExpression.EVERY_10_MINUTES, { name: 'outbox-purge', unrefTimeout: true, waitForCompletion: true })
   async run(): Promise<void> {
-    await runExclusively(this.db, PURGE_LOCK_KEY, () => this.purgeDelivered()).catch((error: Error) =>
-      this.logger.warn(`purging delivered live updates failed: ${error.message}`),
-    );
+    await this.purgeDelivered().catch((error: Error) => this.logger.warn(`purging delivered live updates failed: ${error.message}`));
   }
 
   // A purge under way stops after its chunk, before the pool closes.
@@ -28,20 +26,21 @@ export class OutboxPurge implements BeforeApplicationShutdown {
     this.stopping = true;
   }
 
-  // Returns how many rows it deleted.
+  // Chunk by chunk, each under the job's lock (runExclusiveChunks). Returns how many rows it deleted.
   async purgeDelivered(): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const [, affected] = await this.db.query<[unknown, number]>(
-        `DELETE FROM outbox
-          WHERE (tenant_id, id) IN (
-                SELECT tenant_id, id FROM outbox
-                 WHERE delivered_at < now() - interval '1 day' AND topic = $1
-                 LIMIT $2)`,
-        [LIVE_EVENTS_TOPIC, PURGE_CHUNK],
-      );
-      deleted += affected;
-      if (affected < PURGE_CHUNK || this.stopping) return deleted;
-    }
+    return runExclusiveChunks(this.db, PURGE_LOCK_KEY, PURGE_CHUNK, () => this.deleteChunk(), () => this.stopping);
   }
+
+  private async deleteChunk(): Promise<number> {
+    const [, affected] = await this.db.query<[unknown, number]>(
+      `DELETE FROM outbox
+        WHERE (tenant_id, id) IN (
+              SELECT tenant_id, id FROM outbox
+               WHERE delivered_at < now() - interval '1 day' AND topic = $1
+               LIMIT $2)`,
+      [LIVE_EVENTS_TOPIC, PURGE_CHUNK],
+    );
+    return affected;
+  }
+
 }

@@ -18,6 +18,7 @@ export class Outbox {
   // Queues a ticket's entries in the ambient transaction, in one statement.
   async enqueueForTicket(tenantId: number, ticketId: number, entries: readonly OutboxEntry[], actorId: number | null): Promise<void> {
     if (entries.length === 0) return;
+    if (!this.db.inTransaction) throw new Error('outbox entries are written in the transaction of the change they report');
     await this.db.query(
       `INSERT INTO outbox (tenant_id, topic, ticket_id, payload, available_at, created_by)
        SELECT $1, e.topic, $2, e.payload, COALESCE(e.available_at, now()), $4

@@ -80,7 +80,7 @@ const INCLUDED = includedSchema({
   ticketsources: SETTING_SCHEMA,
 });
 
-export const TICKET_ENVELOPE_SCHEMA = wire.object({ ticket: TICKET_SCHEMA, included: INCLUDED });
+export const TICKET_ENVELOPE_SCHEMA = wire.object({ ticket: TICKET_SCHEMA, included: INCLUDED }, { optional: ['included'] });
 
 export const TICKETS_LIST_SCHEMA = wire.object({ tickets: wire.array(TICKET_SCHEMA), included: INCLUDED, meta: PAGE_META_SCHEMA });
 

@@ -5,7 +5,7 @@ import { In } from 'typeorm';
 import { TicketMessage, ThreadType } from './ticket-message.entity';
 import { TICKET_LIST } from './ticket-list.definition';
 import { EditMethod, Ticket } from './ticket.entity';
-import { ChatMessageRow, ChatRelation, PostedChatMessageRow } from './chat-message-row';
+import { ChatRelation } from './chat-message-row';
 
 export interface NewThreadMessage {
   threadType: ThreadType;
@@ -26,36 +26,13 @@ export interface CustomFieldValue {
 // How many of a ticket's latest thread messages its `messages` refs show.
 export const TICKET_MESSAGE_REFS = 100;
 
-// Chat message rows handed over as one jsonb parameter, read back as the relation `m` in their
-// order; `extra` declares further columns.
-const CHAT_ROWS = (param: string, extra = '') => `jsonb_to_recordset(${param}::jsonb) AS m(
-  tenant_id bigint, id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
-  file_ids bigint[], created_at timestamptz, created_by bigint, position int${extra})`;
-
-function chatRowsJson<T extends ChatMessageRow>(rows: readonly T[], extra: (row: T) => object = () => ({})): string {
-  return JSON.stringify(
-    rows.map((m, position) => ({
-      tenant_id: m.tenantId,
-      id: m.id,
-      conversation_id: m.conversationId,
-      user_id: m.userId,
-      contact_id: m.contactId,
-      message: m.message,
-      file_ids: m.fileIds,
-      created_at: m.createdAt,
-      created_by: m.createdBy,
-      position,
-      ...extra(m),
-    })),
-  );
-}
-
 // Chat text as HTML: every character that could open markup escaped, line breaks kept.
 const HTML_ESCAPED = (column: string) =>
   `'<p>' || replace(replace(replace(replace(replace(replace(${column},
      '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'), E'\\n', '<br>') || '</p>'`;
 
-// Every query takes the tenant first and runs in the ambient transaction (Database).
+// Every query takes the tenant first (the chat relations carry theirs, and the tickets' foreign
+// keys hold a thread entry to its ticket's tenant) and runs in the ambient transaction (Database).
 @Injectable()
 export class TicketsRepository {
   constructor(private readonly db: Database) {}
@@ -145,6 +122,7 @@ export class TicketsRepository {
   // as written.
   async insertTranscript(ticketId: number, transcript: ChatRelation, editMethod: EditMethod): Promise<number> {
     const body = editMethod === 'html' ? HTML_ESCAPED('m.message') : 'm.message';
+    const fixed = [ticketId, editMethod];
     const [{ inserted }]: { inserted: number }[] = await this.db.manager.query(
       `WITH copied AS (
        INSERT INTO ticket_messages
@@ -152,29 +130,24 @@ export class TicketsRepository {
           created_at, created_by, updated_at, updated_by)
        SELECT m.tenant_id, $1, 'message', ${body}, $2, m.user_id, m.contact_id, m.file_ids, m.id,
               m.created_at, m.created_by, m.created_at, m.created_by
-         FROM (${transcript.sql(3)}) m
+         FROM (${transcript.sql(fixed.length + 1)}) m
         ORDER BY m.created_at, m.id
        RETURNING 1)
        SELECT count(*)::int AS inserted FROM copied`,
-      [ticketId, editMethod, ...transcript.params],
+      [...fixed, ...transcript.params],
     );
     return inserted;
   }
 
 
-  // Chat messages stored after their conversation became a ticket (the rows as stored, handed
-  // over by the conversations module), copied to that ticket's thread as the transcript copies
-  // the earlier ones (author, time, files; HTML-escaped unless the ticket is markdown); a
-  // customer's message is the ticket's contact's unless its contact is of the ticket's customer
-  // (`contactCustomerId`, handed over with the row).
+  // Chat messages stored after their conversation became a ticket (the conversations module's
+  // relation), copied to that ticket's thread as the transcript copies the earlier ones (author,
+  // time, files; HTML-escaped unless the ticket is markdown); a customer's message is the
+  // ticket's contact's unless its contact is of the ticket's customer (`contact_customer_id`).
   // Each ticket counts its copies and moves updatedAt. One statement for any number of messages,
   // tickets and tenants; a message copied already (uq_ticket_messages_conversation_message) is
   // not copied again. Answers the tickets that changed.
-  async copyChatMessages(
-    messages: readonly PostedChatMessageRow[],
-    actorId: number | null,
-  ): Promise<{ tenantId: number; id: number }[]> {
-    if (messages.length === 0) return [];
+  async copyChatMessages(messages: ChatRelation, actorId: number | null): Promise<{ tenantId: number; id: number }[]> {
     // An UPDATE answers [rows, count] through TypeORM.
     const [changed]: [{ tenantId: number; id: number }[], number] = await this.db.manager.query(
       `WITH copied AS (
@@ -187,16 +160,16 @@ export class TicketsRepository {
                      WHEN m.contact_customer_id = t.customer_id OR t.contact_id IS NULL THEN m.contact_id
                      ELSE t.contact_id END,
                 m.file_ids, m.id, m.created_at, m.created_by, m.created_at, m.created_by
-           FROM ${CHAT_ROWS('$1', ', contact_customer_id bigint')}
+           FROM (${messages.sql(2)}) m
            JOIN tickets t ON t.tenant_id = m.tenant_id AND t.conversation_id = m.conversation_id
           ORDER BY m.created_at, m.id
          ON CONFLICT (tenant_id, conversation_message_id) WHERE conversation_message_id IS NOT NULL DO NOTHING
          RETURNING tenant_id, ticket_id)
-       UPDATE tickets t SET message_count = t.message_count + c.n, updated_at = now(), updated_by = $2
+       UPDATE tickets t SET message_count = t.message_count + c.n, updated_at = now(), updated_by = $1
          FROM (SELECT tenant_id, ticket_id, count(*)::int AS n FROM copied GROUP BY tenant_id, ticket_id) c
         WHERE t.tenant_id = c.tenant_id AND t.id = c.ticket_id
        RETURNING t.tenant_id AS "tenantId", t.id`,
-      [chatRowsJson(messages, (m) => ({ contact_customer_id: m.contactCustomerId })), actorId],
+      [actorId, ...messages.params],
     );
     return changed;
   }

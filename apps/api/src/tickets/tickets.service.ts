@@ -11,7 +11,7 @@ import { TicketUpdatePlan, TicketUpdatePlanner, withStateChange } from './ticket
 import { Ticket } from './ticket.entity';
 import { TicketErrorCode } from './tickets.errors';
 import { presentTicket, ticketVersion } from './tickets.presenter';
-import { PostedChatMessageRow } from './chat-message-row';
+import { ChatRelation } from './chat-message-row';
 import { TicketsRepository } from './tickets.repository';
 import { TicketView } from './ticket.view';
 
@@ -106,7 +106,7 @@ export class TicketsService {
   // is found here, or runs after and copies them with the transcript. Messages of conversations
   // that are no ticket are passed over. Each changed ticket's `ticket.updated` goes to its
   // tenant's agents only, never to a conversation's channel.
-  async copyChatMessages(messages: readonly PostedChatMessageRow[], actor: ChatActor | null = null): Promise<void> {
+  async copyChatMessages(messages: ChatRelation, actor: ChatActor | null = null): Promise<void> {
     const changed = await this.tickets.copyChatMessages(messages, actor?.userId ?? null);
     const byTenant = new Map<number, number[]>();
     for (const { tenantId, id } of changed) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), id]);

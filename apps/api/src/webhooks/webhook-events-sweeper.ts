@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { AppConfig } from '@app/config';
-import { Database, runExclusively } from '@app/database';
+import { Database, runExclusiveChunks } from '@app/database';
 
 const HOUR_MS = 60 * 60 * 1000;
 const CHUNK = 5_000;
@@ -12,8 +12,9 @@ const SWEEP_LOCK_KEY = 4_815_162_343;
 // long before (the retry window), and a message's own clientMessageId keeps it unique after, so
 // the retention never drops below the window plus an hour, whatever is configured. Hourly.
 @Injectable()
-export class WebhookEventsSweeper {
+export class WebhookEventsSweeper implements BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookEventsSweeper.name);
+  private stopping = false;
 
   constructor(
     private readonly db: Database,
@@ -26,22 +27,27 @@ export class WebhookEventsSweeper {
 
   @Cron(CronExpression.EVERY_HOUR, { name: 'webhook-events-sweep', unrefTimeout: true, waitForCompletion: true })
   async run(): Promise<void> {
-    await runExclusively(this.db, SWEEP_LOCK_KEY, () => this.sweep()).catch((error: Error) =>
-      this.logger.warn(`sweeping webhook events failed: ${error.message}`),
-    );
+    await this.sweep().catch((error: Error) => this.logger.warn(`sweeping webhook events failed: ${error.message}`));
   }
 
-  // In chunks, so no statement holds many rows at once. Returns how many it deleted.
+  // A sweep under way stops after its chunk, before the pool closes.
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  // In chunks, each its own transaction under the job's lock (runExclusiveChunks), so no statement
+  // holds many rows at once. Returns how many it deleted.
   async sweep(now = Date.now()): Promise<number> {
     const before = new Date(now - this.retentionMs);
-    let deleted = 0;
-    for (;;) {
-      const [, count]: [unknown, number] = await this.db.query(
-        `DELETE FROM webhook_events WHERE id IN (SELECT id FROM webhook_events WHERE received_at < $1 ORDER BY received_at LIMIT ${CHUNK})`,
-        [before],
-      );
-      deleted += count;
-      if (count < CHUNK) return deleted;
-    }
+    return runExclusiveChunks(this.db, SWEEP_LOCK_KEY, CHUNK, () => this.deleteChunk(before), () => this.stopping);
   }
+
+  private async deleteChunk(before: Date): Promise<number> {
+    const [, count]: [unknown, number] = await this.db.query(
+      `DELETE FROM webhook_events WHERE id IN (SELECT id FROM webhook_events WHERE received_at < $1 ORDER BY received_at LIMIT ${CHUNK})`,
+      [before],
+    );
+    return count;
+  }
+
 }

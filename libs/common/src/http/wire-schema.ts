@@ -22,7 +22,7 @@ type ObjectOf<P extends Properties, Optional extends keyof P> = Flat<
 export interface ObjectOptions<P extends Properties, Optional extends keyof P> extends SchemaDoc {
   // Keys a presenter may leave out (e.g. deletedAt until deleted).
   optional?: readonly Optional[];
-  // The document's `required` list: the keys every response has, whatever `fields` picks.
+  // The document's `required` list when it is not every key but the optional ones.
   required?: readonly (keyof P & string)[];
   additionalProperties?: false;
 }
@@ -45,9 +45,12 @@ export const wire = {
   // One of several shapes (anyOf: a sparse form may fit more than one).
   anyOf: <S extends readonly WireSchema<unknown>[]>(schemas: S, doc: SchemaDoc = {}) => typed<Wire<S[number]>>({ anyOf: [...schemas], ...doc }),
   record: <T>(values: WireSchema<T>, doc: SchemaDoc = {}) => typed<Record<string, T>>({ type: 'object', additionalProperties: values, ...doc }),
+  // Every key not `optional` is required in the document too (a sparse `fields` answer aside), so
+  // the document and the type say the same of a key's presence.
   object: <P extends Properties, Optional extends keyof P = never>(properties: P, options: ObjectOptions<P, Optional> = {}) => {
-    const { optional: _optional, required, ...doc } = options;
-    return typed<ObjectOf<P, Optional>>({ type: 'object', ...(required ? { required: [...required] } : {}), properties, ...doc });
+    const { optional = [], required, ...doc } = options;
+    const keys = required ?? Object.keys(properties).filter((key) => !(optional as readonly PropertyKey[]).includes(key));
+    return typed<ObjectOf<P, Optional>>({ type: 'object', ...(keys.length > 0 ? { required: [...keys] } : {}), properties, ...doc });
   },
 };
 

@@ -22,7 +22,7 @@ export type MessageWire = Wire<typeof MESSAGE_SCHEMA>;
 
 const INCLUDED = includedSchema({ contacts: CONTACT_SCHEMA, customers: CUSTOMER_SCHEMA, files: FILE_SCHEMA, users: USER_SCHEMA });
 
-export const MESSAGE_ENVELOPE_SCHEMA = wire.object({ conversationmessage: MESSAGE_SCHEMA, included: INCLUDED });
+export const MESSAGE_ENVELOPE_SCHEMA = wire.object({ conversationmessage: MESSAGE_SCHEMA, included: INCLUDED }, { optional: ['included'] });
 
 export const MESSAGES_LIST_SCHEMA = wire.object({ conversationmessages: wire.array(MESSAGE_SCHEMA), included: INCLUDED, meta: PAGE_META_SCHEMA });
 

@@ -62,10 +62,11 @@ export class MessagesRepository {
   // with the batch's time so a late event sorts among its neighbours. Status by side: an agent's is
   // sent, a customer's delivered. A clientMessageId already stored on its side of its conversation
   // (the customer's or the agents') inserts nothing: concurrent inserts of one wait on the unique
-  // index, so exactly one creates. Answers the messages created.
+  // index, so exactly one creates. Answers the messages created, in the order given (by id:
+  // RETURNING promises no order).
   async insertMessages(messages: readonly NewMessage[], from: AppendSource): Promise<ConversationMessage[]> {
     if (messages.length === 0) return [];
-    return this.db.query(
+    const created: ConversationMessage[] = await this.db.query(
       `INSERT INTO conversation_messages
          (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at,
           created_by, updated_by, status, message_type, source)
@@ -98,6 +99,7 @@ export class MessagesRepository {
         from.source,
       ],
     );
+    return created.sort((a, b) => Number(a.id) - Number(b.id));
   }
 
   // The messages stored under these keys (side and clientMessageId of a conversation).
@@ -222,13 +224,25 @@ export class MessagesRepository {
 
   // A conversation's active messages, in order: its transcript.
   // The conversation's active messages as a relation the tickets module selects from (see
-  // ChatRelation): its transcript, ordered by whoever reads it.
+  // ChatRelation): its transcript, which the reader orders by (created_at, id).
   transcriptRelation(tenantId: number, conversationId: number): ChatRelation {
     return {
       sql: (first) =>
         `SELECT tenant_id, id, user_id, contact_id, message, file_ids, created_at, created_by FROM conversation_messages
           WHERE tenant_id = $${first} AND conversation_id = $${first + 1} AND state = 'active'`,
       params: [tenantId, conversationId],
+    };
+  }
+
+  // Messages just stored, as a relation for the copies to their tickets' threads, each with the
+  // customer of its author contact (see ChatRelation).
+  postedRelation(messages: readonly { tenantId: number; id: number; contactCustomerId: number | null }[]): ChatRelation {
+    return {
+      sql: (first) =>
+        `SELECT m.tenant_id, m.id, m.conversation_id, m.user_id, m.contact_id, m.message, m.file_ids, m.created_at, m.created_by, r.contact_customer_id
+           FROM jsonb_to_recordset($${first}::jsonb) AS r(tenant_id bigint, id bigint, contact_customer_id bigint)
+           JOIN conversation_messages m ON m.tenant_id = r.tenant_id AND m.id = r.id`,
+      params: [JSON.stringify(messages.map((m) => ({ tenant_id: m.tenantId, id: m.id, contact_customer_id: m.contactCustomerId })))],
     };
   }
 

@@ -7,7 +7,7 @@ import { ContactsService } from '../../contacts/contacts.service';
 import { presentCustomerMessage } from '../../customer-view/customer-view.presenter';
 import { AttachmentScope, FilesService } from '../../files/files.service';
 import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../../live/live-events';
-import { ChatRelation, PostedChatMessageRow } from '../../tickets/chat-message-row';
+import { ChatRelation } from '../../tickets/chat-message-row';
 import { ChatActor, TicketsService } from '../../tickets/tickets.service';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
@@ -129,22 +129,23 @@ export class MessagesService {
     const answers = await this.answers(batch, created);
     // A converted conversation's message joins its ticket's thread too: nothing is left behind.
     const converted = created.filter((m) => (conversations.get(m.conversationId)?.ticketId ?? null) !== null);
-    await this.tickets.copyChatMessages(await this.withContactCustomers(converted), by.actor);
+    if (converted.length > 0) await this.tickets.copyChatMessages(await this.postedRelation(converted), by.actor);
     await this.messages.touchConversations(touchedBy(created), by);
     const socketOf = new Map(batch.map((m) => [messageKey(m), m.socketId ?? by.actor?.socketId ?? null]));
     await this.live.publish(created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null, by.actorId)));
     return answers;
   }
 
-  // Each message with the customer of its author contact (null: an agent's), read now: a message's
-  // contact need not be its conversation's (any contact of that customer may write). One statement
-  // for all, none when no contact wrote any.
-  private async withContactCustomers(messages: readonly ConversationMessage[]): Promise<PostedChatMessageRow[]> {
+  // The messages as a relation for their tickets' threads, each with the customer of its author
+  // contact (null: an agent's), read now: a message's contact need not be its conversation's (any
+  // contact of that customer may write). One statement for all, none when no contact wrote any.
+  private async postedRelation(messages: readonly ConversationMessage[]): Promise<ChatRelation> {
     const refs = messages.flatMap((m) => (m.contactId === null ? [] : [{ tenantId: m.tenantId, id: m.contactId }]));
     const found = refs.length === 0 ? [] : await this.contacts.findContactRefs(refs);
     const customerOf = new Map(found.map((c) => [`${c.tenantId}:${c.id}`, c.customerId]));
-    return messages.map((m) => ({ ...m, contactCustomerId: customerOf.get(`${m.tenantId}:${m.contactId}`) ?? null }));
+    return this.messages.postedRelation(messages.map((m) => ({ tenantId: m.tenantId, id: m.id, contactCustomerId: customerOf.get(`${m.tenantId}:${m.contactId}`) ?? null })));
   }
+
 
   // Every conversation a batch names, by id alone (ids are unique across tenants), locked in id
   // order before anything of the batch is written (docs/architecture.md, "Who locks what").
@@ -189,8 +190,7 @@ export class MessagesService {
     return this.messages.findByIds(tenantId, ids);
   }
 
-  // A conversation's active messages, in order: what its ticket's thread starts with.
-  // The conversation's transcript, for the conversion: a relation, so that it never leaves PostgreSQL.
+  // The conversation's active messages as a relation: what its ticket's thread starts with.
   transcript(tenantId: number, conversationId: number): ChatRelation {
     return this.messages.transcriptRelation(tenantId, conversationId);
   }
