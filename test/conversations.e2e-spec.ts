@@ -220,6 +220,15 @@ describe('Conversations (Desk v2)', () => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ errors: { id: ['must be a whole number'] } });
     });
+
+    it('should name a bad id before a bad list parameter, on a read and on a page', async () => {
+      const read = await t.http.get(`${BASE}/conversations/abc.json?fields=nope`).set('Authorization', acme.auth);
+      expect(read.status).toBe(400);
+      expect(read.body).toEqual({ errors: { id: ['must be a whole number'] } });
+      const page = await t.http.get(`${BASE}/customers/abc/conversations.json?pageSize=x`).set('Authorization', acme.auth);
+      expect(page.status).toBe(400);
+      expect(page.body).toEqual({ errors: { id: ['must be a whole number'] } });
+    });
   });
 
   describe('PATCH /conversations/{id}.json', () => {

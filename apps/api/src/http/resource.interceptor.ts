@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { entityTag, isNotModified, ListQuery, parseListQuery } from '@app/common';
+import { entityTag, IdParamPipe, isNotModified, ListQuery, parseListQuery } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, mergeMap, Observable } from 'rxjs';
@@ -16,8 +16,9 @@ interface Exchange {
 
 // Writes every Desk resource's response from what its handler returns (see resource.decorators.ts):
 // the envelope, the ETag of the representation's version, If-None-Match's 304, `fields`, and the
-// side-loads of `includes`. The list parameters are parsed first, before the route's pipes and
-// handler: a bad one is a 400 whatever they would have answered.
+// side-loads of `includes`. The list parameters are parsed before the route's handler, right after
+// the path's id (which the route's pipe checks again): a bad id is the 400 it always was, then a
+// bad list parameter is a 400 whatever the handler would have answered.
 @Injectable()
 export class ResourceInterceptor implements NestInterceptor {
   constructor(
@@ -35,10 +36,12 @@ export class ResourceInterceptor implements NestInterceptor {
       case 'one':
         return next.handle().pipe(map((view: unknown) => this.one(route.resource, view, exchange)));
       case 'read': {
+        checkPathId(exchange.request);
         const query = this.viewQuery(route.resource, exchange.request);
         return next.handle().pipe(mergeMap(async (view: unknown) => this.read(route.resource, view, query, route.conditional, exchange)));
       }
       case 'page': {
+        checkPathId(exchange.request);
         const query = this.pageQuery(route, exchange.request);
         return next.handle().pipe(mergeMap(async (page: Page<unknown>) => this.page(route.resource, page, query, exchange)));
       }
@@ -101,6 +104,13 @@ export class ResourceInterceptor implements NestInterceptor {
     rememberPageQuery(request, query);
     return query;
   }
+}
+
+// The `:id` of the path, as IdParam checks it: interceptors run before pipes, and a bad id is the
+// first thing a request hears of.
+function checkPathId(request: FastifyRequest): void {
+  const id = (request.params as Record<string, string> | undefined)?.id;
+  if (id !== undefined) new IdParamPipe('id').transform(id);
 }
 
 // What a response picks and side-loads: of the list parameters, only these two.
