@@ -31,6 +31,13 @@ module.exports = {
       to: { path: FEATURE_ROOT, pathNot: [`${FEATURE_ROOT}live/`, `${FEATURE_ROOT}metrics/metrics\\.service\\.ts$`] },
     },
     {
+      name: 'http-below-features',
+      severity: 'error',
+      comment: 'The resource mechanism (apps/api/src/http/) and the side-load registry serve every feature and import none.',
+      from: { path: `${FEATURE_ROOT}(http/|includes/sideloads)`, pathNot: '\\.spec\\.ts$' },
+      to: { path: FEATURE_ROOT, pathNot: [`${FEATURE_ROOT}(http|live)/`, `${FEATURE_ROOT}includes/sideloads`, `${FEATURE_ROOT}metrics/metrics\\.service\\.ts$`] },
+    },
+    {
       name: 'metrics-service-imports-no-feature',
       severity: 'error',
       comment: 'The metrics registry sits under the live layer and every feature: it imports nothing of the app.',
