@@ -1,5 +1,5 @@
 import { ResourceDefinition } from '../http/resource';
-import { customerVersion, presentCustomerView } from './contacts.presenter';
+import { presentCustomerView } from './contacts.presenter';
 import { CUSTOMER_LIST } from './customer-list.definition';
 import type { CustomerView } from './customer.view';
 
@@ -7,7 +7,7 @@ export const CUSTOMER: ResourceDefinition<CustomerView> = {
   name: 'customer',
   plural: 'customers',
   present: presentCustomerView,
-  version: customerVersion,
+  version: 'wire',
   list: CUSTOMER_LIST,
   // Their contacts, which the views already hold.
   sideloads: { audience: 'agent', refs: { contacts: (views) => ({ rows: views.flatMap((view) => view.contacts) }) } },

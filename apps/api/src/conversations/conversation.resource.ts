@@ -1,4 +1,3 @@
-import { representationVersion } from '@app/common';
 import { presentCustomerConversation } from '../customer-view/customer-view.presenter';
 import { ResourceDefinition } from '../http/resource';
 import { ownCustomerRefs } from '../includes/own-customer';
@@ -24,7 +23,7 @@ export const CONVERSATION: ResourceDefinition<ConversationView> = {
   name: 'conversation',
   plural: 'conversations',
   present: (view, fields) => presentConversation(view, { fields: fields as string[] | null }),
-  version: conversationVersion,
+  version: 'wire',
   list: CONVERSATION_LIST,
   sideloads: AGENT_SIDELOADS,
 };
@@ -42,7 +41,7 @@ export const ISSUED_CONVERSATION: ResourceDefinition<IssuedConversationToken> = 
 export const CUSTOMER_CONVERSATION: ResourceDefinition<ConversationView> = {
   name: 'conversation',
   present: (view, fields) => presentCustomerConversation(view, fields),
-  version: (view) => representationVersion(presentCustomerConversation(view)),
+  version: 'wire',
   list: CUSTOMER_CONVERSATION_VIEW,
   sideloads: {
     audience: 'customer',

@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { entityTag, IdParamPipe, isNotModified, ListQuery, parseListQuery } from '@app/common';
+import { entityTag, IdParamPipe, isNotModified, ListQuery, parseListQuery, pickFields, representationVersion } from '@app/common';
 import { AppConfig } from '@app/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, mergeMap, Observable } from 'rxjs';
@@ -51,17 +51,17 @@ export class ResourceInterceptor implements NestInterceptor {
   private one(resource: Resource, view: unknown, { reply }: Exchange) {
     const status = resource.status?.(view);
     if (status !== undefined) void reply.status(status);
-    this.tag(resource, view, reply);
-    return { [resource.name]: resource.present(view, null) };
+    const { body } = this.tagged(resource, view, null, reply);
+    return { [resource.name]: body };
   }
 
   private async read(resource: Resource, view: unknown, query: ViewQuery, conditional: boolean, { request, reply }: Exchange) {
-    const version = this.tag(resource, view, reply);
+    const { body, version } = this.tagged(resource, view, query.fields, reply);
     // Side-loads change on their own, so only a response without them can be not modified.
     if (conditional && version !== undefined && query.includes.size === 0 && isNotModified(request.headers['if-none-match'], version)) {
       return void reply.status(304);
     }
-    const envelope = { [resource.name]: resource.present(view, query.fields), ...resource.beside?.(view) };
+    const envelope = { [resource.name]: body, ...resource.beside?.(view) };
     if (query.includes.size === 0) return envelope;
     return { ...envelope, included: await this.included(resource, [view], view, query, request) };
   }
@@ -74,12 +74,14 @@ export class ResourceInterceptor implements NestInterceptor {
     return { [resource.plural ?? resource.name]: items, included: await this.included(resource, views, page, query, request), meta };
   }
 
-  // Shows the view's version as the response's ETag; the version, for If-None-Match.
-  private tag(resource: Resource, view: unknown, reply: FastifyReply): string | undefined {
-    const version = resource.version?.(view);
+  // The view presented (`fields` picked) and its version, shown as the response's ETag; the version
+  // is for If-None-Match. A resource tagged by its wire form is presented once.
+  private tagged(resource: Resource, view: unknown, fields: readonly string[] | null, reply: FastifyReply): { body: unknown; version?: string } {
+    const { body, version } = presentedWithVersion(resource, view, fields);
     if (version !== undefined) void reply.header('ETag', entityTag(version));
-    return version;
+    return { body, version };
   }
+
 
   private async included(resource: Resource, views: readonly unknown[], page: unknown, query: ViewQuery, request: FastifyRequest) {
     const spec = resource.sideloads;
@@ -104,6 +106,14 @@ export class ResourceInterceptor implements NestInterceptor {
     rememberPageQuery(request, query);
     return query;
   }
+}
+
+function presentedWithVersion(resource: Resource, view: unknown, fields: readonly string[] | null): { body: unknown; version?: string } {
+  if (resource.version === 'wire') {
+    const whole = resource.present(view, null) as object;
+    return { body: pickFields(whole, fields), version: representationVersion(whole) };
+  }
+  return { body: resource.present(view, fields), version: resource.version?.(view) };
 }
 
 // The `:id` of the path, as IdParam checks it: interceptors run before pipes, and a bad id is the

@@ -9,8 +9,10 @@ export interface ResourceDefinition<V, P = unknown> {
   name: string;
   plural?: string;
   present(view: V, fields: readonly string[] | null): unknown;
-  // The representation's version, shown as a strong ETag; none for resources without one.
-  version?(view: V): string;
+  // The representation's version, shown as a strong ETag; none for resources without one. 'wire':
+  // the hash of the whole wire form, `present(view, null)`, of which `present(view, fields)` is a
+  // pick: the interceptor then presents a view once, for its tag and its body.
+  version?: ((view: V) => string) | 'wire';
   // The `fields` (and `includes`) a read of one takes, parsed against this whitelist.
   list?: ListSpec;
   // What `?includes=` side-loads; a resource without it has no `included` and takes no `includes`.

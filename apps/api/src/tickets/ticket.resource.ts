@@ -3,7 +3,7 @@ import { RefsOf, SideloadSpec } from '../includes/sideloads';
 import { IncludableSettingKind } from './settings/ticket-settings.definitions';
 import { TICKET_LIST, TICKET_MESSAGE_LIST } from './ticket-list.definition';
 import { TicketMessage } from './ticket-message.entity';
-import { presentTicket, presentTicketMessage, ticketVersion } from './tickets.presenter';
+import { presentTicket, presentTicketMessage } from './tickets.presenter';
 import type { TicketView } from './ticket.view';
 
 // The settings a ticket names, by the type that side-loads them.
@@ -34,7 +34,7 @@ export const TICKET: ResourceDefinition<TicketView> = {
   name: 'ticket',
   plural: 'tickets',
   present: presentTicket,
-  version: ticketVersion,
+  version: 'wire',
   list: TICKET_LIST,
   sideloads: TICKET_SIDELOADS,
 };
