@@ -1,5 +1,5 @@
 import { ConversationMessage, MessageDirection } from './conversation-message.entity';
-import { TouchedConversation } from './messages.repository';
+import { TouchedConversation } from './message.types';
 
 // The side of the conversation a message is on, as the generated `direction` column computes it.
 export function directionOf(m: { contactId: number | null }): MessageDirection {

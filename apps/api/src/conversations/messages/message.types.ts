@@ -33,3 +33,13 @@ export interface LockedConversation {
   // The ticket the conversation became, if any.
   ticketId: number | null;
 }
+
+// What new messages change of one conversation: the customer's messages that count as unread,
+// whether an agent's message came first (which reads the conversation), and the latest text.
+export interface TouchedConversation {
+  tenantId: number;
+  conversationId: number;
+  inbound: number;
+  reset: boolean;
+  lastText: string;
+}

@@ -4,23 +4,13 @@ import { Database } from '@app/database';
 import { In } from 'typeorm';
 import { ConversationMessage, MessageDirection } from './conversation-message.entity';
 import type { ChatRelation } from '../../tickets/chat-message-row';
-import { AppendSource, LockedConversation, NewMessage } from './message.types';
+import { AppendSource, LockedConversation, NewMessage, TouchedConversation } from './message.types';
 
 export interface MessageKey {
   tenantId: number;
   conversationId: number;
   direction: MessageDirection;
   clientMessageId: string;
-}
-
-// What new messages change of one conversation: the customer's messages that count as unread,
-// whether an agent's message came first (which reads the conversation), and the latest text.
-export interface TouchedConversation {
-  tenantId: number;
-  conversationId: number;
-  inbound: number;
-  reset: boolean;
-  lastText: string;
 }
 
 // Every query takes the tenant first. Writes of many messages are one statement whatever their number.

@@ -146,7 +146,6 @@ export class MessagesService {
     return this.messages.postedRelation(messages.map((m) => ({ tenantId: m.tenantId, id: m.id, contactCustomerId: customerOf.get(`${m.tenantId}:${m.contactId}`) ?? null })));
   }
 
-
   // Every conversation a batch names, by id alone (ids are unique across tenants), locked in id
   // order before anything of the batch is written (docs/architecture.md, "Who locks what").
   async lockConversations(ids: readonly number[]): Promise<Map<number, LockedConversation>> {
@@ -198,7 +197,6 @@ export class MessagesService {
   async firstMessageText(tenantId: number, conversationId: number): Promise<string | null> {
     return this.messages.firstMessageText(tenantId, conversationId);
   }
-
 
   // Whether the file is attached to an active message of the conversation (its widget may then
   // download it).
