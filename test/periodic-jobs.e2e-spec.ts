@@ -1,5 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { Database, runExclusively } from '@app/database';
+import { Database, runExclusiveChunks, runExclusively } from '@app/database';
 import { OutboxPurge } from '../apps/api/src/live/outbox-purge';
 import { createTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -66,6 +66,28 @@ describe('periodic jobs', () => {
     expect(await runExclusively(db, TEST_LOCK_KEY, async () => 'second')).toBeNull();
     open();
     expect(await first).toBe('first');
+  });
+
+  it('should run a chunked job chunk by chunk, each its own transaction under the lock, until a chunk comes back short', async () => {
+    const db = t.app.get(Database);
+    const counts = [2, 2, 1, 2];
+    const transactions: string[] = [];
+    const chunk = async () => {
+      const [{ txid, held }] = await db.query<{ txid: string; held: boolean }[]>(
+        `SELECT txid_current()::text AS txid, EXISTS (${HELD.replace('$1', String(TEST_LOCK_KEY))}) AS held`,
+      );
+      expect(held).toBe(true);
+      transactions.push(txid);
+      return counts.shift()!;
+    };
+    expect(await runExclusiveChunks(db, TEST_LOCK_KEY, 2, chunk)).toBe(5);
+    // Three chunks, the short one last; each in a transaction of its own.
+    expect(transactions).toHaveLength(3);
+    expect(new Set(transactions).size).toBe(3);
+    // Stopping ends it after the chunk under way.
+    let chunks = 0;
+    expect(await runExclusiveChunks(db, TEST_LOCK_KEY, 2, async () => (++chunks, 2), () => chunks >= 1)).toBe(2);
+    expect(chunks).toBe(1);
   });
 
   it('should do its work through the lock when the schedule runs it', async () => {

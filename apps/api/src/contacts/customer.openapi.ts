@@ -1,4 +1,4 @@
-import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
+import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, includedSchema, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
 import { CONTACT_TYPES } from './customer-contact.entity';
 
 const text = (description?: string) => wire.nullable(wire.string(), description ? { description } : {});
@@ -42,7 +42,7 @@ export const CUSTOMER_SCHEMA = wire.object(
 );
 export type CustomerWire = Wire<typeof CUSTOMER_SCHEMA>;
 
-export const CUSTOMERS_INCLUDED_SCHEMA = wire.object({ contacts: wire.array(CONTACT_SCHEMA) }, { optional: ['contacts'] });
+export const CUSTOMERS_INCLUDED_SCHEMA = includedSchema({ contacts: CONTACT_SCHEMA });
 
 export const CUSTOMER_ENVELOPE_SCHEMA = wire.object({ customer: CUSTOMER_SCHEMA, included: CUSTOMERS_INCLUDED_SCHEMA }, { optional: ['included'] });
 

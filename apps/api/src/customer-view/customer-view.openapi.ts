@@ -1,4 +1,4 @@
-import { ENTITY_REF_SCHEMA, ENTITY_STATES, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
+import { ENTITY_REF_SCHEMA, ENTITY_STATES, includedSchema, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
 import { CONTACT_TYPES } from '../contacts/customer-contact.entity';
 
 // The customer's view, as customer-view.presenter.ts writes it.
@@ -76,16 +76,13 @@ export const CUSTOMER_SELF_SCHEMA = wire.object({
 // An agent as a customer sees one: a display name (the service stores no avatar).
 export const CUSTOMER_AGENT_SCHEMA = wire.object({ id: wire.integer(), name: wire.string({ description: "The agent's display name" }) });
 
-export const CUSTOMER_INCLUDED_SCHEMA = wire.object(
-  {
-    contacts: wire.array(CUSTOMER_CONTACT_SCHEMA),
-    customers: wire.array(CUSTOMER_SELF_SCHEMA),
-    users: wire.array(CUSTOMER_AGENT_SCHEMA),
-    files: wire.array(CUSTOMER_FILE_SCHEMA),
-    conversationmessages: wire.array(CUSTOMER_MESSAGE_SCHEMA),
-  },
-  { optional: ['contacts', 'customers', 'users', 'files', 'conversationmessages'], description: 'As asked by includes' },
-);
+export const CUSTOMER_INCLUDED_SCHEMA = includedSchema({
+  contacts: CUSTOMER_CONTACT_SCHEMA,
+  customers: CUSTOMER_SELF_SCHEMA,
+  users: CUSTOMER_AGENT_SCHEMA,
+  files: CUSTOMER_FILE_SCHEMA,
+  conversationmessages: CUSTOMER_MESSAGE_SCHEMA,
+});
 
 export const CUSTOMER_CONVERSATION_ENVELOPE_SCHEMA = wire.object({ conversation: CUSTOMER_CONVERSATION_SCHEMA, included: CUSTOMER_INCLUDED_SCHEMA }, { optional: ['included'] });
 

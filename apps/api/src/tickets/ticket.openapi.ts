@@ -2,17 +2,13 @@ import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, includedSch
 import { USER_SCHEMA } from '../auth/user.openapi';
 import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../contacts/customer.openapi';
 import { FILE_SCHEMA } from '../files/file.openapi';
-import { CUSTOM_FIELD_SCHEMA, INBOX_SCHEMA, SETTING_SCHEMA, TAG_SCHEMA } from './settings/ticket-settings.openapi';
+import { CUSTOM_FIELD_SCHEMA, CUSTOM_FIELD_VALUE_SCHEMA, INBOX_SCHEMA, SETTING_SCHEMA, TAG_SCHEMA } from './settings/ticket-settings.openapi';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 const refTo = (description: string) => wire.nullable(ENTITY_REF_SCHEMA, { description });
 const refs = (description: string) => wire.array(ENTITY_REF_SCHEMA, { description });
 const emails = wire.array(wire.string({ format: 'email' }), { maxItems: 50 });
 const EDIT_METHOD = wire.enum(['html', 'markdown']);
-const CUSTOM_FIELD_VALUE = wire.object({
-  id: wire.integer(),
-  value: wire.any({ description: 'Per the field type: string, number, boolean, date, or array of options' }),
-});
 
 // Teamwork's Ticket, as presentTicket() writes it.
 export const TICKET_SCHEMA = wire.object(
@@ -29,7 +25,7 @@ export const TICKET_SCHEMA = wire.object(
     type: refTo('tickettypes'),
     source: refTo('ticketsources'),
     tags: refs('tags'),
-    customfields: wire.array(CUSTOM_FIELD_VALUE),
+    customfields: wire.array(CUSTOM_FIELD_VALUE_SCHEMA),
     cc: emails,
     bcc: emails,
     files: refs('files of the opening message'),
@@ -107,7 +103,7 @@ export const TICKET_BODY_SCHEMA: SchemaObject = {
       description: 'Customer ID or Email is required, but not both. An unknown email creates the customer. On convert, the chat’s customer by default.',
       properties: { id: { type: 'integer' }, email: { type: 'string', format: 'email' } },
     },
-    customfields: { type: 'array', items: CUSTOM_FIELD_VALUE, description: 'Checked against each field’s type and options' },
+    customfields: { type: 'array', items: CUSTOM_FIELD_VALUE_SCHEMA, description: 'Checked against each field’s type and options' },
     editMethod: { type: 'string', enum: ['html', 'markdown'], description: 'Default html' },
     email: { type: 'string', format: 'email', deprecated: true, description: 'DEPRECATED: use customer.email' },
     files: { type: 'array', maxItems: 20, items: { type: 'integer' }, description: 'File ids (or refs) of the tenant' },
@@ -153,7 +149,7 @@ export const UPDATE_TICKET_BODY_SCHEMA: SchemaObject = {
     source: refTo('ticketsources'),
     parent: refTo('tickets'),
     tags: { ...TICKET_BODY_SCHEMA.properties!.tags, description: 'The ticket’s tags become exactly these' },
-    customfields: { type: 'array', items: CUSTOM_FIELD_VALUE, description: 'Each given value is set; null removes it' },
+    customfields: { type: 'array', items: CUSTOM_FIELD_VALUE_SCHEMA, description: 'Each given value is set; null removes it' },
     cc: emails,
     bcc: emails,
     files: { type: 'array', items: { type: 'integer' } },

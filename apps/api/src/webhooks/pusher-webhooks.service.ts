@@ -138,7 +138,7 @@ export class PusherWebhooksService {
     at: Date,
   ): Promise<Map<MessageEvent, Appended>> {
     const newEvents = events.filter((e) => fresh.has(e));
-    const appended = await this.messages.append(newEvents.map(toBatchMessage), conversations, { at, actorId: null, source: 'app', actor: null });
+    const appended = await this.messages.append(newEvents.map(toBatchMessage), conversations, { at, source: 'app', actor: null });
     const repeats = events.filter((e) => !fresh.has(e));
     const found = await this.messages.findStored(repeats.map(toNewMessage));
     return new Map([...newEvents.map((e, i) => [e, appended[i]] as const), ...repeats.map((e, i) => [e, found[i]] as const)]);

@@ -34,7 +34,6 @@ export const NEST_ERROR_SCHEMA: SchemaObject = {
 };
 
 export const ENTITY_REF_SCHEMA = wire.object({ id: wire.integer(), type: wire.string({ example: 'users' }) });
-export type EntityRefWire = Wire<typeof ENTITY_REF_SCHEMA>;
 
 // The audit fields every Desk resource shows; deletedAt and deletedBy only once deleted.
 export const AUDIT_SCHEMA_PROPERTIES = {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ListPage, ListQuery, ListSpec, runList, softDeleted, toStorableText } from '@app/common';
+import { ListPage, ListQuery, ListSpec, runList, softDeleted } from '@app/common';
 import { Database } from '@app/database';
 import { In } from 'typeorm';
 import { ConversationMessage, MessageDirection } from './conversation-message.entity';
@@ -125,7 +125,7 @@ export class MessagesRepository {
             conversation_id: t.conversationId,
             inbound: t.inbound,
             reset: t.reset,
-            last_text: toStorableText(t.lastText),
+            last_text: t.lastText,
           })),
         ),
         from.at,

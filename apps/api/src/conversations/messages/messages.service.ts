@@ -62,7 +62,7 @@ export interface Appended {
 
 // Who appends a batch: its time and origin, and the agent behind it (whose Pusher connection
 // gets no echo), or none for the widget's webhook.
-export interface AppendBy extends AppendSource {
+export interface AppendBy extends Omit<AppendSource, 'actorId'> {
   actor: ChatActor | null;
 }
 
@@ -90,7 +90,7 @@ export class MessagesService {
   // tells nobody; used there for another message (another author, text or files), it is a
   // conflict and nothing is written.
   async post(principal: Principal, input: MessageInput): Promise<PostedMessage> {
-    const { tenantId, userId: actorId } = principal;
+    const { tenantId } = principal;
     return this.db.transaction(async () => {
       const errors = new FieldErrorsBuilder();
       const conversationId = this.conversationIdOf(input, errors);
@@ -112,7 +112,7 @@ export class MessagesService {
         clientMessageId: input.clientMessageId ?? null,
         messageType: input.messageType,
       };
-      const by = { at: null, actorId, source: 'api' as const, actor: principal };
+      const by = { at: null, source: 'api' as const, actor: principal };
       const [result] = await this.append([candidate], new Map([[conversation!.id, conversation!]]), by);
       if (result.reused) throw clientMessageIdReused();
       return { message: result.message!, created: result.created };
@@ -125,14 +125,15 @@ export class MessagesService {
   // a converted conversation, and are announced: the agents' JSON on the tenant's channel, the
   // customer's view on the conversation's. One answer per message, in order.
   async append(batch: readonly BatchMessage[], conversations: LockedConversations, by: AppendBy): Promise<Appended[]> {
-    const created = await this.messages.insertMessages(batch, by);
+    const from: AppendSource = { at: by.at, source: by.source, actorId: by.actor?.userId ?? null };
+    const created = await this.messages.insertMessages(batch, from);
     const answers = await this.answers(batch, created);
     // A converted conversation's message joins its ticket's thread too: nothing is left behind.
     const converted = created.filter((m) => (conversations.get(m.conversationId)?.ticketId ?? null) !== null);
     if (converted.length > 0) await this.tickets.copyChatMessages(await this.postedRelation(converted), by.actor);
-    await this.messages.touchConversations(touchedBy(created), by);
+    await this.messages.touchConversations(touchedBy(created), from);
     const socketOf = new Map(batch.map((m) => [messageKey(m), m.socketId ?? by.actor?.socketId ?? null]));
-    await this.live.publish(created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null, by.actorId)));
+    await this.live.publish(created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null, from.actorId)));
     return answers;
   }
 
