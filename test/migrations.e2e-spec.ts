@@ -25,7 +25,9 @@ describe('Migrations', () => {
       expect(await tables()).toEqual(
         [
           'api_keys',
+          'conversation_activities',
           'conversation_members',
+          'conversation_mentions',
           'conversation_messages',
           'conversation_users',
           'conversations',
@@ -38,6 +40,8 @@ describe('Migrations', () => {
           'migrations',
           'outbox',
           'tags',
+          'team_members',
+          'teams',
           'tenants',
           'ticket_custom_field_values',
           'ticket_messages',

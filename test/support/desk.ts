@@ -22,4 +22,14 @@ export const DOCUMENTED_CONVERSATION_FIELDS = [
   'updatedAt',
   'updatedBy',
   'users',
+  // The workflow's (docs/architecture.md, "The conversation workflow").
+  'status',
+  'priority',
+  'assignee',
+  'team',
+  'labels',
+  'waitingSince',
+  'firstReplyAt',
+  'resolvedAt',
+  'snoozedUntil',
 ].sort();

@@ -9,6 +9,7 @@ import { CustomerFiles1764500000000 } from '@app/migrations/1764500000000-custom
 import { ScopedIdempotency1764600000000 } from '@app/migrations/1764600000000-scoped-idempotency';
 import { ContactNormalization1764700000000 } from '@app/migrations/1764700000000-contact-normalization';
 import { ChatCopies1764800000000 } from '@app/migrations/1764800000000-chat-copies';
+import { Workflow1764900000000 } from '@app/migrations/1764900000000-workflow';
 
 // Every migration, oldest first. A new migration is added here as well as to migrations/.
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   ScopedIdempotency1764600000000,
   ContactNormalization1764700000000,
   ChatCopies1764800000000,
+  Workflow1764900000000,
 ];

@@ -1,6 +1,11 @@
 import { TenantOwnedEntity } from '@app/common';
 import { Column, Entity } from 'typeorm';
 
+export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+export const CONVERSATION_PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
+export type ConversationPriority = (typeof CONVERSATION_PRIORITIES)[number];
+
 @Entity({ name: 'conversations' })
 export class Conversation extends TenantOwnedEntity {
   @Column({ name: 'contact_id', type: 'bigint' })
@@ -52,4 +57,37 @@ export class Conversation extends TenantOwnedEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   feedback: object | null;
+
+  // The workflow (migrations/1764900000000-workflow.ts; docs/architecture.md, "The conversation
+  // workflow"): only the conversation core writes these, through its rules.
+  @Column({ type: 'text', default: 'open' })
+  status: ConversationStatus;
+
+  @Column({ type: 'text', default: 'none' })
+  priority: ConversationPriority;
+
+  @Column({ name: 'assignee_id', type: 'bigint', nullable: true })
+  assigneeId: number | null;
+
+  @Column({ name: 'team_id', type: 'bigint', nullable: true })
+  teamId: number | null;
+
+  // The tenant's tags (shared with tickets), in the order given.
+  @Column({ name: 'label_ids', type: 'bigint', array: true, default: () => `'{}'` })
+  labelIds: number[];
+
+  // Set exactly while snoozed: when it wakes up.
+  @Column({ name: 'snoozed_until', type: 'timestamptz', nullable: true })
+  snoozedUntil: Date | null;
+
+  // The oldest customer message no agent has answered yet; null when none waits.
+  @Column({ name: 'waiting_since', type: 'timestamptz', nullable: true })
+  waitingSince: Date | null;
+
+  @Column({ name: 'first_reply_at', type: 'timestamptz', nullable: true })
+  firstReplyAt: Date | null;
+
+  // Set exactly while resolved.
+  @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true })
+  resolvedAt: Date | null;
 }

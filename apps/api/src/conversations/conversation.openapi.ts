@@ -2,6 +2,7 @@ import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, includedSch
 import { USER_SCHEMA } from '../auth/user.openapi';
 import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../contacts/customer.openapi';
 import { MESSAGE_SCHEMA } from './messages/message.openapi';
+import { CONVERSATION_PRIORITIES, CONVERSATION_STATUSES } from './conversation.entity';
 
 // Teamwork Desk API v2's Conversation, as presentConversation() writes it.
 export const CONVERSATION_SCHEMA = wire.object(
@@ -23,6 +24,15 @@ export const CONVERSATION_SCHEMA = wire.object(
     ticket_id: wire.nullable(wire.integer(), { description: 'Set once converted to a ticket' }),
     token: wire.nullable(wire.string(), { description: 'Only on the response that issues it' }),
     users: wire.array(ENTITY_REF_SCHEMA),
+    status: wire.enum(CONVERSATION_STATUSES, { description: 'open, pending (waiting on the customer), snoozed (until snoozedUntil), resolved' }),
+    priority: wire.enum(CONVERSATION_PRIORITIES),
+    assignee: wire.nullable(ENTITY_REF_SCHEMA, { description: 'The agent it is assigned to: {"id": N, "type": "users"}' }),
+    team: wire.nullable(ENTITY_REF_SCHEMA, { description: 'The team whose queue it is in: {"id": N, "type": "teams"}' }),
+    labels: wire.array(ENTITY_REF_SCHEMA, { description: 'The tenant\'s tags (shared with tickets): {"id": N, "type": "tags"}' }),
+    waitingSince: wire.nullable(wire.dateTime(), { description: 'Read-only: the oldest customer message no agent has answered yet' }),
+    firstReplyAt: wire.nullable(wire.dateTime(), { description: "Read-only: the first agent's reply" }),
+    resolvedAt: wire.nullable(wire.dateTime(), { description: 'Read-only: set while resolved' }),
+    snoozedUntil: wire.nullable(wire.dateTime(), { description: 'Set while snoozed: when it becomes open again' }),
     ...AUDIT_SCHEMA_PROPERTIES,
   },
   { optional: AUDIT_OPTIONAL },

@@ -24,6 +24,15 @@ export function presentConversation({ conversation: c, contact, userIds, message
     ticket_id: c.ticketId,
     token: options.token ?? null,
     users: userIds.map((id) => ref(id, 'users')),
+    status: c.status,
+    priority: c.priority,
+    assignee: ref(c.assigneeId, 'users'),
+    team: ref(c.teamId, 'teams'),
+    labels: c.labelIds.map((id) => ref(id, 'tags')),
+    waitingSince: iso(c.waitingSince),
+    firstReplyAt: iso(c.firstReplyAt),
+    resolvedAt: iso(c.resolvedAt),
+    snoozedUntil: iso(c.snoozedUntil),
     ...auditFields(c),
   };
   return pickFields(wire, options.fields ?? null);
@@ -34,3 +43,5 @@ export function presentConversation({ conversation: c, contact, userIds, message
 export function conversationVersion(view: ConversationView): string {
   return representationVersion(presentConversation(view));
 }
+
+const iso = (at: Date | null): string | null => at?.toISOString() ?? null;

@@ -17,14 +17,19 @@ import { Conversation } from './conversation.entity';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
+import { ConversationViews } from './conversation-views';
+import { RoutingService } from './routing/routing.service';
+import { ActivitiesRepository } from './activities/activities.repository';
+import { ActivityLog } from './activities/activity-log';
+import { ConversationActivity } from './activities/conversation-activity.entity';
 
 // The conversation core: the only module that writes `conversations`, `conversation_messages`,
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
 // the conversion all go through its services.
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage]), AuthModule, ContactsModule, FilesModule, TicketsModule],
+  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage, ConversationActivity]), AuthModule, ContactsModule, FilesModule, TicketsModule],
   controllers: [ConversationsController, ConversationFilesController, MessagesController],
-  providers: [ConversationIncludes, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
+  providers: [ActivitiesRepository, ActivityLog, ConversationIncludes, ConversationViews, RoutingService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
   exports: [ConversationsService, ConversationSearchService, MessagesService],
 })
 export class ConversationsModule {}

@@ -23,10 +23,10 @@ import { MessagesService } from './messages/messages.service';
 import { Conversation } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository, MemberChange, WidgetChange } from './conversations.repository';
-import { presentCustomerConversation } from '../customer-view/customer-view.presenter';
-import { LiveEvent, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
-import { conversationVersion, presentConversation } from './conversation.presenter';
+import { LiveEventName } from '../live/live-events';
+import { conversationVersion } from './conversation.presenter';
 import { ConversationView } from './conversation.view';
+import { conversationNotFound, ConversationViews } from './conversation-views';
 import type { ChatRelation } from '../tickets/chat-message-row';
 
 export interface UserRefInput {
@@ -50,9 +50,6 @@ export interface InboxStateUpdate {
   starred?: boolean;
   feedback?: object;
 }
-
-// How many of a conversation's latest messages its `messages` refs (and includes) show.
-export const CONVERSATION_MESSAGE_REFS = 100;
 
 // What converting a conversation takes from it (see conversion/).
 export interface ConversionSource {
@@ -78,7 +75,7 @@ export class ConversationsService {
     private readonly contacts: ContactsService,
     private readonly users: UsersService,
     private readonly customers: CustomersService,
-    private readonly live: LiveEvents,
+    private readonly views: ConversationViews,
     private readonly messages: MessagesService,
     private readonly files: FilesService,
   ) {}
@@ -112,21 +109,18 @@ export class ConversationsService {
   }
 
   async getById(principal: Principal, id: number): Promise<ConversationView> {
-    const conversation = await this.conversations.findById(principal.tenantId, id);
-    if (!conversation) throw this.notFound(id);
-    const [view] = await this.views(principal.tenantId, [conversation]);
-    return view;
+    return this.views.getById(principal.tenantId, id);
   }
 
   // The tenant's conversations of these ids, as the wire form shows them; absent ones are left out.
   async findViewsByIds(tenantId: number, ids: readonly number[]): Promise<ConversationView[]> {
-    return this.views(tenantId, await this.conversations.findByIds(tenantId, ids));
+    return this.views.findByIds(tenantId, ids);
   }
 
   // The conversation whose current token this is; the widget's only credential.
   async getByToken(token: string): Promise<ConversationView> {
     const conversation = await this.findByToken(token);
-    const [view] = await this.views(conversation.tenantId, [conversation]);
+    const [view] = await this.views.of(conversation.tenantId, [conversation]);
     return view;
   }
 
@@ -142,7 +136,7 @@ export class ConversationsService {
 
   async list(principal: Principal, query: ListQuery): Promise<{ views: ConversationView[]; meta: PageMeta }> {
     const { rows, meta } = await this.conversations.list(principal.tenantId, query);
-    return { views: await this.views(principal.tenantId, rows), meta };
+    return { views: await this.views.of(principal.tenantId, rows), meta };
   }
 
   // The conversations with any contact of this customer (deleted customers too); a 404 for a
@@ -150,7 +144,7 @@ export class ConversationsService {
   async listOfCustomer(principal: Principal, customerId: number, query: ListQuery): Promise<{ views: ConversationView[]; meta: PageMeta }> {
     await this.customers.assertExists(principal.tenantId, customerId);
     const { rows, meta } = await this.conversations.list(principal.tenantId, query, customerId);
-    return { views: await this.views(principal.tenantId, rows), meta };
+    return { views: await this.views.of(principal.tenantId, rows), meta };
   }
 
   // Only the given properties change; `updatedAt`/`updatedBy` move only when something did.
@@ -215,7 +209,7 @@ export class ConversationsService {
   // whose presence changed is announced as it now is.
   async setPresence(widgets: readonly WidgetChange[], members: readonly MemberChange[], at: Date): Promise<void> {
     const changed = [...(await this.conversations.setWidgetOnline(widgets, at)), ...(await this.conversations.setMembers(members, at))];
-    await this.live.publish(await this.conversationsUpdated(changed));
+    await this.views.announceUpdated(changed, { customer: true });
   }
 
   // What the widget may download by the conversation's token: an active file uploaded for the
@@ -236,13 +230,9 @@ export class ConversationsService {
     if (!(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
   }
 
-  // The conversation as it now is, read in the caller's transaction (the change's), with the
-  // change's live event written in it too: a dashboard gets the same JSON as the caller, the
-  // conversation's channel the customer's view.
+  // The conversation as it now is, with the change's live event, in the caller's transaction.
   async announce(principal: Principal, name: LiveEventName, id: number): Promise<ConversationView> {
-    const view = await this.getById(principal, id);
-    await this.live.publish([liveEventBy(principal, name, presentConversation(view), { conversationId: id, data: presentCustomerConversation(view) })]);
-    return view;
+    return this.views.announce(principal, name, id);
   }
 
   // The body of a PATCH, on a row already locked by the caller's transaction. `extra` columns
@@ -345,44 +335,8 @@ export class ConversationsService {
     return { add: [...new Set(add)], remove: [...new Set(remove)] };
   }
 
-  private async views(tenantId: number, conversations: Conversation[]): Promise<ConversationView[]> {
-    const ids = conversations.map((c) => c.id);
-    const contactsOf = () =>
-      this.contacts.findContactsByIds(
-        tenantId,
-        conversations.map((c) => c.contactId),
-      );
-    const participantsOf = () => this.conversations.participantIds(tenantId, ids);
-    const messageIdsOf = () => this.conversations.latestMessageIds(tenantId, ids, CONVERSATION_MESSAGE_REFS);
-    const onlineOf = () => this.conversations.onlineMembers(tenantId, ids);
-    const [contacts, participants, messageIds, online] = await this.db.all(contactsOf, participantsOf, messageIdsOf, onlineOf);
-    const contactById = new Map(contacts.map((contact) => [contact.id, contact]));
-    return conversations.map((conversation) => ({
-      conversation,
-      contact: contactById.get(conversation.contactId)!,
-      userIds: participants.get(conversation.id) ?? [],
-      messageIds: messageIds.get(conversation.id) ?? [],
-      onlineMembers: online.get(conversation.id) ?? [],
-    }));
-  }
-
-  // conversation.updated for each conversation whose presence changed, as it now is: its Desk JSON
-  // for the agents, the customer's view for its own channel.
-  private async conversationsUpdated(changes: readonly WidgetChange[]): Promise<LiveEvent[]> {
-    const idsByTenant = new Map<number, Set<number>>();
-    for (const { tenantId, conversationId } of changes) idsByTenant.set(tenantId, (idsByTenant.get(tenantId) ?? new Set()).add(conversationId));
-    const events: LiveEvent[] = [];
-    for (const [tenantId, ids] of idsByTenant) {
-      for (const view of await this.findViewsByIds(tenantId, [...ids])) {
-        const customer = { conversationId: view.conversation.id, data: presentCustomerConversation(view) };
-        events.push({ tenantId, name: 'conversation.updated', data: presentConversation(view), customer });
-      }
-    }
-    return events;
-  }
-
   private notFound(id: number): NotFoundError {
-    return new NotFoundError(ConversationErrorCode.NotFound, `conversation ${id} not found`);
+    return conversationNotFound(id);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@app/database';
-import { conversationChannel, tenantChannel } from './pusher-channels';
+import { conversationChannel, tenantChannel, userChannel } from './pusher-channels';
 
 // The server events dashboards and widgets receive: agents the resource's Desk JSON on their
 // tenant's channel; the customer, on their conversation's channel, the customer's view of it.
@@ -8,6 +8,8 @@ export type LiveEventName =
   | 'conversation.created'
   | 'conversation.updated'
   | 'conversation.converted'
+  | 'conversation.activity'
+  | 'mention.created'
   | 'message.created'
   | 'message.updated'
   | 'ticket.created'
@@ -22,8 +24,11 @@ export interface CustomerLiveData {
 export interface LiveEvent {
   tenantId: number;
   name: LiveEventName;
-  // The agents' JSON, for the tenant's channel only.
+  // The agents' JSON, for the tenant's channel only (or one agent's, with `userId`).
   data: unknown;
+  // When set, the agents' JSON goes to this agent's own channel (`private-user-{id}`) instead of
+  // the tenant's.
+  userId?: number | null;
   // When set, a separate trigger of the same event on the conversation's channel, with only this:
   // that channel is the widget's, and never carries the agents' JSON.
   customer?: CustomerLiveData | null;
@@ -76,7 +81,7 @@ export class LiveEvents {
         created_by: e.actorId ?? null,
         payload: { event: e.name, channels: [channel], data, socketId: e.socketId ?? null } satisfies LiveEventPayload,
       });
-      const agents = row(tenantChannel(e.tenantId), e.data);
+      const agents = row(e.userId ? userChannel(e.userId) : tenantChannel(e.tenantId), e.data);
       return e.customer ? [row(conversationChannel(e.customer.conversationId), e.customer.data), agents] : [agents];
     });
     await this.db.manager.query(

@@ -29,6 +29,9 @@ const MEMBER = /^(user|contact)-([1-9][0-9]{0,15})$/;
 export const conversationChannel = (conversationId: number): string => `private-conversation-${conversationId}`;
 export const presenceChannel = (conversationId: number): string => `presence-conversation-${conversationId}`;
 export const tenantChannel = (tenantId: number): string => `private-tenant-${tenantId}`;
+// The tenant's agents who are online (their availability follows it), and one agent's own events.
+export const tenantPresenceChannel = (tenantId: number): string => `presence-tenant-${tenantId}`;
+export const userChannel = (userId: number): string => `private-user-${userId}`;
 export const memberId = (member: Member): string => `${member.kind}-${member.id}`;
 
 export function parseConversationChannel(name: unknown): ConversationChannel | null {

@@ -44,4 +44,8 @@ export class ConversationMessage extends TenantOwnedEntity {
   // api: REST in either dialect; app: the live-chat widget, through Pusher's webhooks.
   @Column({ type: 'text', default: 'api' })
   source: MessageSource;
+
+  // A private note: an agent's, shown to agents only, never on the customer's side.
+  @Column({ name: 'private', type: 'boolean', default: false })
+  isPrivate: boolean;
 }

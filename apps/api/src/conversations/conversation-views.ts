@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { NotFoundError } from '@app/common';
+import { Database } from '@app/database';
+import { ContactsService } from '../contacts/contacts.service';
+import { presentCustomerConversation } from '../customer-view/customer-view.presenter';
+import { LiveEvent, LiveEventActor, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
+import { Conversation } from './conversation.entity';
+import { presentConversation } from './conversation.presenter';
+import { ConversationView } from './conversation.view';
+import { ConversationErrorCode } from './conversations.errors';
+import { ConversationsRepository } from './conversations.repository';
+
+// How many of a conversation's latest messages its `messages` refs (and includes) show.
+export const CONVERSATION_MESSAGE_REFS = 100;
+
+// Conversations as their wire forms show them, and their live events: every part of the core
+// that changes a conversation announces it through here.
+@Injectable()
+export class ConversationViews {
+  constructor(
+    private readonly db: Database,
+    private readonly conversations: ConversationsRepository,
+    private readonly contacts: ContactsService,
+    private readonly live: LiveEvents,
+  ) {}
+
+  async getById(tenantId: number, id: number): Promise<ConversationView> {
+    const conversation = await this.conversations.findById(tenantId, id);
+    if (!conversation) throw conversationNotFound(id);
+    const [view] = await this.of(tenantId, [conversation]);
+    return view;
+  }
+
+  // The tenant's conversations of these ids; absent ones are left out.
+  async findByIds(tenantId: number, ids: readonly number[]): Promise<ConversationView[]> {
+    return this.of(tenantId, await this.conversations.findByIds(tenantId, ids));
+  }
+
+  async of(tenantId: number, conversations: Conversation[]): Promise<ConversationView[]> {
+    const ids = conversations.map((c) => c.id);
+    const contactsOf = () =>
+      this.contacts.findContactsByIds(
+        tenantId,
+        conversations.map((c) => c.contactId),
+      );
+    const participantsOf = () => this.conversations.participantIds(tenantId, ids);
+    const messageIdsOf = () => this.conversations.latestMessageIds(tenantId, ids, CONVERSATION_MESSAGE_REFS);
+    const onlineOf = () => this.conversations.onlineMembers(tenantId, ids);
+    const [contacts, participants, messageIds, online] = await this.db.all(contactsOf, participantsOf, messageIdsOf, onlineOf);
+    const contactById = new Map(contacts.map((contact) => [contact.id, contact]));
+    return conversations.map((conversation) => ({
+      conversation,
+      contact: contactById.get(conversation.contactId)!,
+      userIds: participants.get(conversation.id) ?? [],
+      messageIds: messageIds.get(conversation.id) ?? [],
+      onlineMembers: online.get(conversation.id) ?? [],
+    }));
+  }
+
+  // The conversation as it now is, read in the caller's transaction (the change's), with the
+  // change's live event written in it too: a dashboard gets the same JSON as the caller, the
+  // conversation's channel the customer's view.
+  async announce(principal: LiveEventActor, name: LiveEventName, id: number): Promise<ConversationView> {
+    const view = await this.getById(principal.tenantId, id);
+    await this.live.publish([liveEventBy(principal, name, presentConversation(view), { conversationId: id, data: presentCustomerConversation(view) })]);
+    return view;
+  }
+
+  // conversation.updated for each of these conversations, as it now is: its Desk JSON for the
+  // agents; with `customer`, the customer's view on its own channel too (a change the customer
+  // sees; workflow changes are the agents' alone).
+  async announceUpdated(refs: readonly { tenantId: number; conversationId: number }[], options: { customer: boolean; actorId?: number | null; socketId?: string | null }): Promise<void> {
+    const idsByTenant = new Map<number, Set<number>>();
+    for (const { tenantId, conversationId } of refs) idsByTenant.set(tenantId, (idsByTenant.get(tenantId) ?? new Set()).add(conversationId));
+    const events: LiveEvent[] = [];
+    for (const [tenantId, ids] of idsByTenant) {
+      for (const view of await this.findByIds(tenantId, [...ids])) {
+        const customer = options.customer ? { conversationId: view.conversation.id, data: presentCustomerConversation(view) } : null;
+        events.push({ tenantId, name: 'conversation.updated', data: presentConversation(view), customer, actorId: options.actorId ?? null, socketId: options.socketId ?? null });
+      }
+    }
+    await this.live.publish(events);
+  }
+}
+
+export function conversationNotFound(id: number): NotFoundError {
+  return new NotFoundError(ConversationErrorCode.NotFound, `conversation ${id} not found`);
+}
