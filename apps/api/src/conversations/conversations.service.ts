@@ -20,7 +20,7 @@ import { ContactInput, ContactsService } from '../contacts/contacts.service';
 import { CustomersService } from '../contacts/customers.service';
 import { FileContent, FilesService } from '../files/files.service';
 import { MessagesService } from './messages/messages.service';
-import { Conversation } from './conversation.entity';
+import { Conversation, ConversationPriority, ConversationStatus } from './conversation.entity';
 import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository, MemberChange, WidgetChange } from './conversations.repository';
 import { LiveEventName } from '../live/live-events';
@@ -43,6 +43,17 @@ export interface ConversationInput {
 
 export interface ConversationUpdate extends ConversationInput {
   state?: 'active' | 'deleted';
+}
+
+// The workflow's fields, as create and PATCH take them (docs/architecture.md, "The conversation
+// workflow"); refs by id, null to clear.
+export interface WorkflowInput {
+  status?: ConversationStatus;
+  snoozedUntil?: Date | null;
+  priority?: ConversationPriority;
+  assignee?: { id: number } | null;
+  team?: { id: number } | null;
+  labels?: { id: number }[];
 }
 
 export interface InboxStateUpdate {
