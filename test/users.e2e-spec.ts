@@ -4,7 +4,7 @@ import { BASE, ISO } from './support/desk';
 import { createAgent, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
 
-const USER_FIELDS = ['createdAt', 'createdBy', 'email', 'firstName', 'id', 'lastName', 'role', 'state', 'updatedAt', 'updatedBy'];
+const USER_FIELDS = ['availability', 'createdAt', 'createdBy', 'email', 'firstName', 'id', 'lastName', 'role', 'state', 'updatedAt', 'updatedBy'];
 const ADMIN_ONLY = { errors: { _: ['only an admin may create or change agents'] } };
 
 const uniqueEmail = (prefix = 'agent') => `${prefix}-${randomBytes(5).toString('hex')}@example.test`;

@@ -160,7 +160,7 @@ const highLevelMessage = {
 } as never;
 
 const cases: [string, SchemaObject, unknown][] = [
-  ['user', USER_SCHEMA, presentUser(row({ id: 1, email: 'a@example.com', firstName: 'A', lastName: 'B', role: 'admin' }))],
+  ['user', USER_SCHEMA, presentUser(row({ id: 1, email: 'a@example.com', firstName: 'A', lastName: 'B', role: 'admin', availability: 'away' }))],
   ['contact', CONTACT_SCHEMA, presentContact(contact)],
   ['customer', CUSTOMER_SCHEMA, presentCustomer(customer, [5])],
   ['conversation', CONVERSATION_SCHEMA, presentConversation(conversationView, { token: 'secret' })],

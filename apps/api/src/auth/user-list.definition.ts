@@ -1,9 +1,10 @@
 import { ListSpec } from '@app/common';
-import { USER_ROLES } from './user.entity';
+import { USER_AVAILABILITIES, USER_ROLES } from './user.entity';
 
 // What GET /users.json lets a caller filter, order and pick.
 export const USER_LIST: ListSpec = {
   filterable: {
+    availability: { column: 'u.availability', type: 'string', values: USER_AVAILABILITIES },
     createdAt: { column: 'u.created_at', type: 'date' },
     // Emails are unique per tenant without regard to case, so they are matched the same way.
     email: { column: 'lower(u.email)', type: 'string', caseInsensitive: true },
@@ -19,7 +20,7 @@ export const USER_LIST: ListSpec = {
   defaultOrderBy: 'id',
   defaultOrderMode: 'asc',
   includes: [],
-  fields: ['createdAt', 'createdBy', 'deletedAt', 'deletedBy', 'email', 'firstName', 'id', 'lastName', 'role', 'state', 'updatedAt', 'updatedBy'],
+  fields: ['availability', 'createdAt', 'createdBy', 'deletedAt', 'deletedBy', 'email', 'firstName', 'id', 'lastName', 'role', 'state', 'updatedAt', 'updatedBy'],
   stateField: 'state',
   tieBreaker: 'u.id',
 };

@@ -1,6 +1,6 @@
 import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { USER_ROLES } from './user.entity';
+import { USER_AVAILABILITIES, USER_ROLES } from './user.entity';
 
 // An agent, as presentUser() writes it.
 export const USER_SCHEMA = wire.object(
@@ -10,6 +10,9 @@ export const USER_SCHEMA = wire.object(
     firstName: wire.string(),
     lastName: wire.string(),
     role: wire.enum(USER_ROLES),
+    availability: wire.enum(USER_AVAILABILITIES, {
+      description: 'Set by the agent (PATCH /me.json) and by their presence on presence-tenant-{tenantId}; teams that route only to available agents skip the others',
+    }),
     ...AUDIT_SCHEMA_PROPERTIES,
   },
   { optional: AUDIT_OPTIONAL },

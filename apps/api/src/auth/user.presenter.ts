@@ -9,6 +9,7 @@ export function presentUser(user: User): UserWire {
     firstName: user.firstName,
     lastName: user.lastName,
     role: user.role,
+    availability: user.availability,
     ...auditFields(user),
   };
 }

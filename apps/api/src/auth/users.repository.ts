@@ -3,7 +3,7 @@ import { ListPage, ListQuery, runList } from '@app/common';
 import { Database } from '@app/database';
 import { In, Not } from 'typeorm';
 import { USER_LIST } from './user-list.definition';
-import { User } from './user.entity';
+import { User, UserAvailability } from './user.entity';
 
 export interface NewUser {
   tenantId: number;
@@ -18,6 +18,12 @@ export interface NewUser {
 export interface UserRef {
   tenantId: number;
   id: number;
+}
+
+// An agent's presence on their tenant's presence channel, as Pusher reported it at `at`.
+export interface PresenceChange extends UserRef {
+  online: boolean;
+  at: Date;
 }
 
 // The `users` table; every query takes the tenant first (the operator's lookups excepted) and runs
@@ -99,5 +105,49 @@ export class UsersRepository {
 
   async update(tenantId: number, id: number, changes: Partial<Record<keyof User, unknown>>): Promise<void> {
     await this.db.manager.update(User, { tenantId, id }, changes as Partial<User>);
+  }
+
+  // The active agent's availability, set now; the agent as it then is, or null when absent or
+  // deactivated. `changed`: whether it moved.
+  async setAvailability(tenantId: number, id: number, availability: UserAvailability): Promise<{ user: User; changed: boolean } | null> {
+    const rows: { id: number; changed: boolean }[] = await this.db.query(
+      `WITH current AS (SELECT availability FROM users WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR NO KEY UPDATE)
+       UPDATE users u
+          SET availability = $3,
+              availability_changed_at = CASE WHEN current.availability = $3 THEN u.availability_changed_at ELSE now() END
+         FROM current
+        WHERE u.tenant_id = $1 AND u.id = $2
+       RETURNING u.id, current.availability <> $3 AS changed`,
+      [tenantId, id, availability],
+    );
+    if (rows.length === 0) return null;
+    return { user: (await this.findById(tenantId, id))!, changed: rows[0].changed };
+  }
+
+  // Presence, of any tenants' active agents (a webhook batch's): online turns offline into
+  // available (an agent who chose away stays away), offline turns any into offline. A change older
+  // than the availability's last change is not applied. Rows are locked in (tenant, id) order, so
+  // two batches never deadlock here. Answers the agents who became available.
+  async applyPresence(changes: readonly PresenceChange[]): Promise<UserRef[]> {
+    if (changes.length === 0) return [];
+    const rows: (UserRef & { availability: UserAvailability })[] = await this.db.query(
+      `WITH change AS (
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[], $4::timestamptz[]) AS c(tenant_id, id, online, at)
+       ), locked AS (
+         SELECT u.tenant_id, u.id FROM users u JOIN change c ON c.tenant_id = u.tenant_id AND c.id = u.id
+          WHERE u.state = 'active'
+          ORDER BY u.tenant_id, u.id
+            FOR NO KEY UPDATE OF u
+       )
+       UPDATE users u
+          SET availability = CASE WHEN c.online THEN 'available' ELSE 'offline' END, availability_changed_at = c.at
+         FROM change c, locked l
+        WHERE l.tenant_id = u.tenant_id AND l.id = u.id AND c.tenant_id = u.tenant_id AND c.id = u.id
+          AND (u.availability_changed_at IS NULL OR u.availability_changed_at <= c.at)
+          AND CASE WHEN c.online THEN u.availability = 'offline' ELSE u.availability <> 'offline' END
+       RETURNING u.tenant_id AS "tenantId", u.id, u.availability`,
+      [changes.map((c) => c.tenantId), changes.map((c) => c.id), changes.map((c) => c.online), changes.map((c) => c.at)],
+    );
+    return rows.filter((r) => r.availability === 'available').map(({ tenantId, id }) => ({ tenantId, id }));
   }
 }

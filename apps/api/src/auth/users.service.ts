@@ -5,8 +5,10 @@ import { ApiKeysService } from './api-keys.service';
 import { AuthErrorCode } from './auth.errors';
 import { Principal } from './principal';
 import { TenantsService } from './tenants.service';
-import { User, UserRole } from './user.entity';
-import { UserRef, UsersRepository } from './users.repository';
+import { User, UserAvailability, UserRole } from './user.entity';
+import { PresenceChange, UserRef, UsersRepository } from './users.repository';
+
+export type { PresenceChange, UserRef } from './users.repository';
 
 export interface UserInput {
   email: string;
@@ -53,6 +55,20 @@ export class UsersService {
   // Active agents with this email, in every tenant (emails are unique per tenant only).
   async findActiveByEmailForOperator(email: string): Promise<User[]> {
     return this.users.findActiveByEmailInAnyTenant(email);
+  }
+
+  // The caller's own availability (any agent sets theirs), in the caller's transaction; `changed`
+  // says whether it moved. A deactivated agent has no API key, so is not found.
+  async setAvailability(tenantId: number, id: number, availability: UserAvailability): Promise<{ user: User; changed: boolean }> {
+    const result = await this.users.setAvailability(tenantId, id, availability);
+    if (!result) throw notFound(id);
+    return result;
+  }
+
+  // Agents' presence on their tenants' presence channels (a webhook batch's), in the caller's
+  // transaction: the agents who became available.
+  async applyPresence(changes: readonly PresenceChange[]): Promise<UserRef[]> {
+    return this.users.applyPresence(changes);
   }
 
   async list(tenantId: number, query: ListQuery): Promise<ListPage<User>> {

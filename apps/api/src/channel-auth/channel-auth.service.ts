@@ -7,7 +7,7 @@ import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ConversationsService } from '../conversations/conversations.service';
 import { presentCustomerAgent } from '../customer-view/customer-view.presenter';
-import { memberId, parseConversationChannel, parseTenantChannel } from '../live/pusher-channels';
+import { memberId, parseConversationChannel, parseTenantChannel, parseTenantPresenceChannel, parseUserChannel } from '../live/pusher-channels';
 import { ChannelAuthErrorCode } from './channel-auth.errors';
 import { PusherService } from '../live/pusher.service';
 
@@ -67,22 +67,32 @@ export class ChannelAuthService {
     return { presence: { user_id: memberId({ kind: 'contact', id: contactId }), user_info: { type: 'contact', id: contactId } } };
   }
 
-  // Any channel of an active conversation of the agent's tenant, and the tenant's own channel.
+  // Any channel of an active conversation of the agent's tenant, the tenant's own channels (its
+  // presence channel as `user-{id}`), and the agent's own channel: never another agent's.
   private async agentGrant(authorization: string | undefined, channelName: string): Promise<Grant | null> {
     const conversationChannel = parseConversationChannel(channelName);
     const tenantId = parseTenantChannel(channelName);
-    if (!conversationChannel && tenantId === null) return null;
+    const presenceTenantId = parseTenantPresenceChannel(channelName);
+    const userId = parseUserChannel(channelName);
+    if (!conversationChannel && tenantId === null && presenceTenantId === null && userId === null) return null;
 
     const principal = await this.principal(authorization);
     if (!principal) return null;
     if (tenantId !== null) return tenantId === principal.tenantId ? {} : null;
+    if (userId !== null) return userId === principal.userId ? {} : null;
+    if (presenceTenantId !== null) return presenceTenantId === principal.tenantId ? this.agentPresence(principal) : null;
 
     const { kind, conversationId } = conversationChannel!;
     if (!(await this.conversations.isActive(principal.tenantId, conversationId))) return null;
     if (kind === 'private') return {};
+    return this.agentPresence(principal);
+  }
+
+  // The agent as a presence member: the customer sees every member's user_info on a conversation's
+  // presence channel, so an agent's is what the customer's view allows.
+  private async agentPresence(principal: Principal): Promise<Grant | null> {
     const [user] = await this.users.findActiveByIds(principal.tenantId, [principal.userId]);
     if (!user) return null;
-    // The customer sees every member's user_info: of an agent, what the customer's view allows.
     return { presence: { user_id: memberId({ kind: 'user', id: user.id }), user_info: { type: 'user', ...presentCustomerAgent(user) } } };
   }
 

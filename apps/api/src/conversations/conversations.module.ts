@@ -18,7 +18,16 @@ import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
 import { ConversationViews } from './conversation-views';
+import { AvailabilityController } from './routing/availability.controller';
+import { AvailabilityService } from './routing/availability.service';
+import { RoutingRepository } from './routing/routing.repository';
 import { RoutingService } from './routing/routing.service';
+import { RoutingSweep } from './routing/routing-sweep';
+import { Team } from './routing/team.entity';
+import { TeamMember } from './routing/team-member.entity';
+import { TeamsController } from './routing/teams.controller';
+import { TeamsRepository } from './routing/teams.repository';
+import { TeamsService } from './routing/teams.service';
 import { ActivitiesRepository } from './activities/activities.repository';
 import { ActivityLog } from './activities/activity-log';
 import { ConversationActivity } from './activities/conversation-activity.entity';
@@ -27,9 +36,19 @@ import { ConversationActivity } from './activities/conversation-activity.entity'
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
 // the conversion all go through its services.
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage, ConversationActivity]), AuthModule, ContactsModule, FilesModule, TicketsModule],
-  controllers: [ConversationsController, ConversationFilesController, MessagesController],
-  providers: [ActivitiesRepository, ActivityLog, ConversationIncludes, ConversationViews, RoutingService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
-  exports: [ConversationsService, ConversationSearchService, MessagesService],
+  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage, ConversationActivity, Team, TeamMember]), AuthModule, ContactsModule, FilesModule, TicketsModule],
+  controllers: [ConversationsController, ConversationFilesController, MessagesController, TeamsController, AvailabilityController],
+  providers: [
+    ActivitiesRepository,
+    ActivityLog,
+    AvailabilityService,
+    ConversationIncludes,
+    ConversationViews,
+    RoutingRepository,
+    RoutingService,
+    RoutingSweep,
+    TeamsRepository,
+    TeamsService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
+  exports: [AvailabilityService, ConversationsService, ConversationSearchService, MessagesService],
 })
 export class ConversationsModule {}

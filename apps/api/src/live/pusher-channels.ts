@@ -1,6 +1,7 @@
 // Pusher's names, as this service uses them. Channels: `private-conversation-{id}` (the widget of
-// one conversation), `presence-conversation-{id}` (its agents and customer) and
-// `private-tenant-{id}` (a tenant's dashboards). Presence members: `user-{id}` for agents,
+// one conversation), `presence-conversation-{id}` (its agents and customer), `private-tenant-{id}`
+// (a tenant's dashboards), `presence-tenant-{id}` (its agents online: their availability follows
+// it) and `private-user-{id}` (one agent's own events). Presence members: `user-{id}` for agents,
 // `contact-{id}` for the customer's contacts.
 
 // Pusher's own formats: a socket id is two integers joined by a dot; a channel name is at most
@@ -24,6 +25,8 @@ export interface Member {
 
 const CONVERSATION_CHANNEL = /^(private|presence)-conversation-([1-9][0-9]{0,15})$/;
 const TENANT_CHANNEL = /^private-tenant-([1-9][0-9]{0,15})$/;
+const TENANT_PRESENCE_CHANNEL = /^presence-tenant-([1-9][0-9]{0,15})$/;
+const USER_CHANNEL = /^private-user-([1-9][0-9]{0,15})$/;
 const MEMBER = /^(user|contact)-([1-9][0-9]{0,15})$/;
 
 export const conversationChannel = (conversationId: number): string => `private-conversation-${conversationId}`;
@@ -41,6 +44,16 @@ export function parseConversationChannel(name: unknown): ConversationChannel | n
 
 export function parseTenantChannel(name: unknown): number | null {
   const match = typeof name === 'string' ? TENANT_CHANNEL.exec(name) : null;
+  return match ? Number(match[1]) : null;
+}
+
+export function parseTenantPresenceChannel(name: unknown): number | null {
+  const match = typeof name === 'string' ? TENANT_PRESENCE_CHANNEL.exec(name) : null;
+  return match ? Number(match[1]) : null;
+}
+
+export function parseUserChannel(name: unknown): number | null {
+  const match = typeof name === 'string' ? USER_CHANNEL.exec(name) : null;
   return match ? Number(match[1]) : null;
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { bodyTooDeep, FieldErrorsBuilder, hasUnstorableText, isPlainObject, MAX_BODY_DEPTH, Messages, nestsDeeperThan, ValidationError } from '@app/common';
 import secureJson from 'secure-json-parse';
-import { Member, parseConversationChannel, parseMember } from '../live/pusher-channels';
+import { Member, parseConversationChannel, parseMember, parseTenantPresenceChannel } from '../live/pusher-channels';
 
 // Pusher's webhook body, `{"time_ms": …, "events": [{"name": …, …}]}`, read and each event
 // classified by what it asks of us. Pure: the service resolves conversations and writes.
@@ -75,6 +75,8 @@ export type Classified = StoredEvent &
     | { kind: 'client'; conversationId: number }
     | { kind: 'member'; conversationId: number; member: Member; online: boolean }
     | { kind: 'occupancy'; conversationId: number; online: boolean }
+    // An agent joining or leaving their tenant's presence channel: their availability follows.
+    | { kind: 'availability'; conversationId: null; presenceTenantId: number; agentId: number; online: boolean }
     | { kind: 'ignored'; conversationId: number | null; reason: string }
   );
 
@@ -140,10 +142,18 @@ function ignore(event: EventContext, reason: string): Classified {
 
 function classifyMember(event: EventContext): Classified {
   const { channel, stored } = event;
+  const presenceTenantId = parseTenantPresenceChannel(stored.channel);
+  if (presenceTenantId !== null) return classifyAgentPresence(event, presenceTenantId);
   if (channel?.kind !== 'presence') return ignore(event, 'not a conversation presence channel');
   const member = parseMember(stored.userId);
   if (!member) return ignore(event, 'user_id names no agent (user-{id}) or contact (contact-{id})');
   return { ...event.hashed, kind: 'member', conversationId: channel.conversationId, member, online: stored.name === 'member_added' };
+}
+
+function classifyAgentPresence(event: EventContext, presenceTenantId: number): Classified {
+  const member = parseMember(event.stored.userId);
+  if (member?.kind !== 'user') return ignore(event, 'user_id names no agent (user-{id})');
+  return { ...event.hashed, kind: 'availability', conversationId: null, presenceTenantId, agentId: member.id, online: event.stored.name === 'member_added' };
 }
 
 function classifyClientEvent(event: EventContext, occurrenceOf: (hash: string) => number): Classified {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import { ConversationsService } from '../conversations/conversations.service';
+import { AvailabilityService } from '../conversations/routing/availability.service';
 import { UsersService } from '../auth/users.service';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService, isAttachable } from '../files/files.service';
@@ -55,6 +56,7 @@ export class PusherWebhooksService {
     private readonly db: Database,
     private readonly webhooks: WebhooksRepository,
     private readonly conversations: ConversationsService,
+    private readonly availability: AvailabilityService,
     private readonly messages: MessagesService,
     private readonly users: UsersService,
     private readonly contacts: ContactsService,
@@ -89,7 +91,8 @@ export class PusherWebhooksService {
   }
 
   // Locks: the batch's conversations (in id order), its event keys, then (in the core) messages,
-  // tickets of converted conversations, and members.
+  // tickets of converted conversations, and members; then agents' availability (in id order) and
+  // last the teams that routing takes.
   private async handle(classified: Classified[], timeMs: number): Promise<{ result: WebhookResult; outcomes: WebhookEventOutcome[] }> {
     const at = new Date(timeMs);
     const conversations = await this.messages.lockConversations([
@@ -107,6 +110,7 @@ export class PusherWebhooksService {
     );
     const applied = events.filter((e) => fresh.has(e) && e.kind !== 'message' && e.kind !== 'ignored');
     await this.conversations.setPresence(widgetChanges(applied), memberChanges(applied), at);
+    await this.availability.followPresence(agentChanges(applied, at));
 
     const createdKeys = new Set(messageEvents.flatMap((e) => (stored.get(e)?.created ? [eventKey(e)] : [])));
     const ignored = events.filter((e) => e.kind === 'ignored' && fresh.has(e)).length;
@@ -180,6 +184,7 @@ export class PusherWebhooksService {
   // conversation, into ignored ones; fills in each message's author and checks its files.
   private async resolve(classified: Classified[], conversations: Map<number, LockedConversation>): Promise<Resolved[]> {
     const located = classified.map((event): Resolved => {
+      if (event.kind === 'availability') return { ...event, tenantId: event.presenceTenantId };
       if (event.conversationId === null) return { ...(event as Extract<Classified, { kind: 'ignored' }>), tenantId: null };
       const conversation = conversations.get(event.conversationId);
       if (!conversation) return ignored(event, null, 'no such conversation');
@@ -187,14 +192,13 @@ export class PusherWebhooksService {
       return { ...event, tenantId: conversation.tenantId } as Resolved;
     });
 
-    const members = await this.findMembers(
-      located.flatMap((e) => ((e.kind === 'message' || e.kind === 'member') && e.member ? [{ tenantId: e.tenantId, ...e.member }] : [])),
-    );
+    const members = await this.findMembers(located.flatMap(memberRefOf));
     const files = await this.findActiveFiles(
       located.flatMap((e) => (e.kind === 'message' ? e.fileIds.map((id) => ({ tenantId: e.tenantId, id })) : [])),
     );
 
     return located.map((event): Resolved => {
+      if (event.kind === 'availability') return isAgentOf(event, members) ? event : ignored(event, null, `user-${event.agentId} is not an active agent of the tenant`);
       if (event.kind !== 'message' && event.kind !== 'member') return event;
       const conversation = conversations.get(event.conversationId)!;
       if (event.member && !isMemberOf(event.member, conversation, members)) {
@@ -252,9 +256,21 @@ function mergedResults(results: readonly WebhookResult[]): WebhookResult {
   return { messages: dedupeBy(results.flatMap((result) => result.messages), messageKey), meta };
 }
 
-// The kind an event was classified as, before its conversation was looked up.
+// The kind an event was classified as, before its conversation was looked up; an agent on the
+// tenant's presence channel is a member event.
 function kindOf(event: Classified): WebhookEventKind {
+  if (event.kind === 'availability') return 'member';
   return event.kind === 'ignored' ? 'other' : event.kind;
+}
+
+// The agent or contact an event names, to be found active (of its tenant) in one lookup.
+function memberRefOf(e: Resolved): MemberRef[] {
+  if (e.kind === 'availability') return [{ tenantId: e.tenantId, kind: 'user', id: e.agentId }];
+  return (e.kind === 'message' || e.kind === 'member') && e.member ? [{ tenantId: e.tenantId!, ...e.member }] : [];
+}
+
+function isAgentOf(event: { tenantId: number; agentId: number }, found: Map<string, number | null>): boolean {
+  return found.has(`${event.tenantId}:${memberId({ kind: 'user', id: event.agentId })}`);
 }
 
 function isMemberOf(member: { kind: 'user' | 'contact'; id: number }, conversation: LockedConversation, found: Map<string, number | null>): boolean {
@@ -311,6 +327,12 @@ function memberChanges(applied: readonly Resolved[]) {
     e.kind === 'member' ? [{ tenantId: e.tenantId, conversationId: e.conversationId, member: memberId(e.member), online: e.online }] : [],
   );
   return lastOfEach(members, (m) => `${m.conversationId}:${m.member}`);
+}
+
+// Agents joining or leaving their tenant's presence channel, the last of each agent in the batch.
+function agentChanges(applied: readonly Resolved[], at: Date) {
+  const agents = applied.flatMap((e) => (e.kind === 'availability' ? [{ tenantId: e.tenantId, id: e.agentId, online: e.online, at }] : []));
+  return lastOfEach(agents, (a) => `${a.tenantId}:${a.id}`);
 }
 
 function eventKey(e: MessageEvent): string {

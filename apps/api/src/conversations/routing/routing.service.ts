@@ -1,12 +1,115 @@
 import { Injectable } from '@nestjs/common';
+import { Database } from '@app/database';
+import { UsersService } from '../../auth/users.service';
+import { ActivityLog } from '../activities/activity-log';
+import { SYSTEM } from '../activities/activity.types';
+import { ConversationViews } from '../conversation-views';
+import { Candidate, freeCapacity, planAssignments } from './routing-plan';
+import { RoutingRepository } from './routing.repository';
+import type { Team } from './team.entity';
+import { TeamsRepository } from './teams.repository';
+
+// A team's queue is assigned in chunks of this many conversations: a few statements per chunk,
+// whatever the queue's length.
+export const ROUTING_CHUNK = 500;
 
 // Assigns the queued conversations of teams that route (round robin, balanced) to eligible
 // members, in the caller's transaction. Every change that may start or end an assignment in a team
 // calls it with that team: a conversation entering the team or reopening in it (`entered`: those
-// that just joined its queue), one leaving `open`, unassigned, moved out or deleted.
+// that just joined its queue), one leaving `open`, unassigned, moved out or deleted; a team's or
+// an agent's availability change; the routing sweep.
 @Injectable()
 export class RoutingService {
-  async routeTeams(_tenantId: number, _teamIds: readonly number[], _entered: readonly number[] = []): Promise<void> {
-    // The routing part of the workflow fills this in; until then every team is manual.
+  constructor(
+    private readonly db: Database,
+    private readonly routing: RoutingRepository,
+    private readonly teams: TeamsRepository,
+    private readonly users: UsersService,
+    private readonly activities: ActivityLog,
+    private readonly views: ConversationViews,
+  ) {}
+
+  // The teams are locked (id order, the last lock of the transaction) and each routing team's queue
+  // assigned, oldest waiting first, as long as an eligible member has room. Each of `entered` that
+  // is still queued afterwards gets a `queued` activity.
+  async routeTeams(tenantId: number, teamIds: readonly number[], entered: readonly number[] = []): Promise<void> {
+    if (teamIds.length === 0) return;
+    await this.db.transaction(async () => {
+      const teams = await this.routing.lockTeams(tenantId, teamIds);
+      for (const team of teams) if (routes(team)) await this.routeTeam(team);
+      await this.recordQueued(tenantId, entered, teams.map((t) => t.id));
+    });
   }
+
+  private async routeTeam(team: Team): Promise<void> {
+    const mode = team.assignmentMode as 'round_robin' | 'balanced';
+    let candidates = await this.candidates(team);
+    let lastUserId = team.lastAssignedUserId;
+    for (;;) {
+      const limit = Math.min(ROUTING_CHUNK, freeCapacity(candidates, team.assignmentCapacity));
+      if (limit === 0) break;
+      const queue = await this.routing.lockQueueHead(team.tenantId, team.id, limit);
+      const plan = planAssignments(mode, candidates, team.assignmentCapacity, lastUserId, queue);
+      await this.apply(team, plan.assignments);
+      if (plan.lastUserId !== null) lastUserId = plan.lastUserId;
+      if (queue.length < limit) break;
+      candidates = withAssigned(candidates, plan.assignments);
+    }
+    if (lastUserId !== team.lastAssignedUserId && lastUserId !== null) await this.routing.setLastAssigned(team.tenantId, team.id, lastUserId);
+  }
+
+  // The team's active members (available ones when the team asks for it), with their open
+  // conversations in the team.
+  private async candidates(team: Team): Promise<Candidate[]> {
+    const memberIds = (await this.teams.memberIds(team.tenantId, [team.id])).get(team.id) ?? [];
+    const active = await this.users.findActiveByIds(team.tenantId, memberIds);
+    const eligible = active.filter((u) => !team.onlyAvailable || u.availability === 'available').map((u) => u.id);
+    const open = await this.routing.openCounts(team.tenantId, team.id, eligible);
+    return eligible.map((userId) => ({ userId, open: open.get(userId) ?? 0 }));
+  }
+
+  private async apply(team: Team, assignments: readonly { conversationId: number; userId: number }[]): Promise<void> {
+    if (assignments.length === 0) return;
+    await this.routing.assign(team.tenantId, assignments);
+    await this.activities.record(
+      assignments.map((a) => ({
+        tenantId: team.tenantId,
+        conversationId: a.conversationId,
+        type: 'assignee' as const,
+        from: null,
+        to: { id: a.userId, type: 'users' },
+        actor: SYSTEM,
+        reason: team.assignmentMode,
+      })),
+    );
+    await this.views.announceUpdated(
+      assignments.map((a) => ({ tenantId: team.tenantId, conversationId: a.conversationId })),
+      { customer: false },
+    );
+  }
+
+  private async recordQueued(tenantId: number, entered: readonly number[], teamIds: readonly number[]): Promise<void> {
+    const queued = await this.routing.queued(tenantId, entered, teamIds);
+    await this.activities.record(
+      queued.map((q) => ({
+        tenantId,
+        conversationId: q.id,
+        type: 'queued' as const,
+        from: null,
+        to: { id: q.teamId, type: 'teams' },
+        actor: SYSTEM,
+        reason: 'no_eligible_member',
+      })),
+    );
+  }
+}
+
+function routes(team: Team): boolean {
+  return team.state === 'active' && team.assignmentMode !== 'manual';
+}
+
+function withAssigned(candidates: readonly Candidate[], assignments: readonly { userId: number }[]): Candidate[] {
+  const added = new Map<number, number>();
+  for (const a of assignments) added.set(a.userId, (added.get(a.userId) ?? 0) + 1);
+  return candidates.map((c) => ({ ...c, open: c.open + (added.get(c.userId) ?? 0) }));
 }

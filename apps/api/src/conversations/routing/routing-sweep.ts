@@ -1,0 +1,46 @@
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { Cron } from '@nestjs/schedule';
+import { Database, runExclusively } from '@app/database';
+import { RoutingRepository } from './routing.repository';
+import { RoutingService } from './routing.service';
+
+// This job's advisory lock (runExclusively): one process sweeps at a time, the others skip.
+const SWEEP_LOCK_KEY = 4_815_162_347;
+
+// Every 5 s, routes each routing team that has a queue and a member below capacity: what routing
+// skipped because another transaction held the conversation, and what a process killed mid-routing
+// left. Each team in a transaction of its own under the job's lock, so no transaction holds many
+// teams, and a request waits for one team's routing at most.
+@Injectable()
+export class RoutingSweep implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(RoutingSweep.name);
+  private stopping = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly routingRows: RoutingRepository,
+    private readonly routing: RoutingService,
+  ) {}
+
+  @Cron('*/5 * * * * *', { name: 'routing-sweep', unrefTimeout: true, waitForCompletion: true })
+  async run(): Promise<void> {
+    await this.sweep().catch((error: Error) => this.logger.warn(`routing sweep failed: ${error.message}`));
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
+
+  // Answers how many teams it routed; stops when another process holds the lock or at shutdown.
+  async sweep(): Promise<number> {
+    const teams = await runExclusively(this.db, SWEEP_LOCK_KEY, () => this.routingRows.teamsToSweep());
+    let routed = 0;
+    for (const team of teams ?? []) {
+      if (this.stopping) break;
+      const done = await runExclusively(this.db, SWEEP_LOCK_KEY, () => this.routing.routeTeams(team.tenantId, [team.id]));
+      if (done === null) break;
+      routed += 1;
+    }
+    return routed;
+  }
+}
