@@ -215,6 +215,30 @@ describe('Pusher channel authorisation (POST /pusher/auth.json)', () => {
       expectPrivate(await json({ socket_id: SOCKET, channel_name: globexChannel }, asAgent(globex.auth)), SOCKET, globexChannel);
     });
 
+    it('should sign its tenant’s presence channel as the agent, and refuse another tenant’s', async () => {
+      const agent = await createAgent(t, acme.tenantId);
+      const [{ last_name: lastName }] = await t.db.query(`SELECT last_name FROM users WHERE id = $1`, [agent.id]);
+      const channel = `presence-tenant-${acme.tenantId}`;
+      expectPresence(await form({ socket_id: SOCKET, channel_name: channel }, asAgent(agent.auth)), SOCKET, channel, {
+        user_id: `user-${agent.id}`,
+        user_info: { type: 'user', id: agent.id, name: `Agent ${lastName}` },
+      });
+      for (const other of [`presence-tenant-${globex.tenantId}`, `presence-tenant-${globex.tenantId + 1000}`]) {
+        expectForbidden(await form({ socket_id: SOCKET, channel_name: other }, asAgent(agent.auth)), other);
+      }
+      const gone = await createAgent(t, acme.tenantId, { state: 'deleted' });
+      expectForbidden(await form({ socket_id: SOCKET, channel_name: channel }, asAgent(gone.auth)), 'deactivated');
+    });
+
+    it('should sign an agent’s own channel, and nobody else’s, admins included', async () => {
+      const agent = await createAgent(t, acme.tenantId);
+      const own = `private-user-${agent.id}`;
+      expectPrivate(await form({ socket_id: SOCKET, channel_name: own }, asAgent(agent.auth)), SOCKET, own);
+      expectForbidden(await form({ socket_id: SOCKET, channel_name: own }, asAgent(acme.auth)), 'the admin on an agent’s channel');
+      expectForbidden(await form({ socket_id: SOCKET, channel_name: `private-user-${acme.adminId}` }, asAgent(agent.auth)), 'an agent on the admin’s');
+      expectForbidden(await form({ socket_id: SOCKET, channel_name: own }, asAgent(globex.auth)), 'another tenant');
+    });
+
     it('should take the key as Basic too, as the rest of the API does', async () => {
       const w = await widget();
       const basic = `Basic ${Buffer.from(`${acme.key}:x`).toString('base64')}`;
@@ -277,20 +301,24 @@ describe('Pusher channel authorisation (POST /pusher/auth.json)', () => {
   });
 
   describe('channels no one may join', () => {
-    it('should refuse public, encrypted, tenant-presence and unknown channels to both credentials', async () => {
+    it('should refuse public, encrypted and unknown channels to both credentials, and agents’ channels to the widget', async () => {
       const w = await widget();
+      for (const channel of [`presence-tenant-${acme.tenantId}`, `private-user-${acme.adminId}`, `private-tenant-${acme.tenantId}`]) {
+        expectForbidden(await form({ socket_id: SOCKET, channel_name: channel }, asWidget(w.token)), `widget on ${channel}`);
+      }
       const channels = [
         `conversation-${w.id}`,
         'my-channel',
         `private-encrypted-conversation-${w.id}`,
         `private-encrypted-tenant-${acme.tenantId}`,
-        `presence-tenant-${acme.tenantId}`,
+        `presence-tenant-0`,
+        `private-user-0`,
+        `private-user-${acme.adminId}-x`,
         `private-conversation-0`,
         `private-conversation-0${w.id}`,
         `private-conversation-${w.id}-extra`,
         `private-conversations-${w.id}`,
         `private-tenant-${acme.tenantId}.x`,
-        `private-user-${acme.adminId}`,
         `presence-user-${acme.adminId}`,
       ];
       for (const channel of channels) {

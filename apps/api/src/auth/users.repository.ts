@@ -110,7 +110,8 @@ export class UsersRepository {
   // The active agent's availability, set now; the agent as it then is, or null when absent or
   // deactivated. `changed`: whether it moved.
   async setAvailability(tenantId: number, id: number, availability: UserAvailability): Promise<{ user: User; changed: boolean } | null> {
-    const rows: { id: number; changed: boolean }[] = await this.db.query(
+    // An UPDATE's answer through TypeORM is [rows, count].
+    const [rows]: [{ id: number; changed: boolean }[], number] = await this.db.query(
       `WITH current AS (SELECT availability FROM users WHERE tenant_id = $1 AND id = $2 AND state = 'active' FOR NO KEY UPDATE)
        UPDATE users u
           SET availability = $3,
@@ -130,7 +131,7 @@ export class UsersRepository {
   // two batches never deadlock here. Answers the agents who became available.
   async applyPresence(changes: readonly PresenceChange[]): Promise<UserRef[]> {
     if (changes.length === 0) return [];
-    const rows: (UserRef & { availability: UserAvailability })[] = await this.db.query(
+    const [rows]: [(UserRef & { availability: UserAvailability })[], number] = await this.db.query(
       `WITH change AS (
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[], $4::timestamptz[]) AS c(tenant_id, id, online, at)
        ), locked AS (

@@ -52,7 +52,7 @@ export class ResourceInterceptor implements NestInterceptor {
     const status = resource.status?.(view);
     if (status !== undefined) void reply.status(status);
     const { body } = this.tagged(resource, view, null, reply);
-    return { [resource.name]: body };
+    return { [resource.name]: body, ...resource.beside?.(view) };
   }
 
   private async read(resource: Resource, view: unknown, query: ViewQuery, conditional: boolean, { request, reply }: Exchange) {

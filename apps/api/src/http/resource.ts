@@ -17,7 +17,7 @@ export interface ResourceDefinition<V, P = unknown> {
   list?: ListSpec;
   // What `?includes=` side-loads; a resource without it has no `included` and takes no `includes`.
   sideloads?: SideloadSpec<V, P>;
-  // Keys beside the resource's on a read of one (`me.json`'s tenant).
+  // Keys beside the resource's on a read or write of one (`me.json`'s tenant).
   beside?(view: V): Record<string, unknown>;
   // The status of a write's answer when not the route's (a repeat of a message answers 200).
   status?(view: V): number | undefined;

@@ -1,0 +1,381 @@
+import { createHmac } from 'node:crypto';
+import request from 'supertest';
+import { RoutingService } from '../apps/api/src/conversations/routing/routing.service';
+import { RoutingSweep } from '../apps/api/src/conversations/routing/routing-sweep';
+import { BASE } from './support/desk';
+import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
+import { ServiceProcess, startServiceProcess } from './support/service-processes';
+import { createTestApp, TestApp, UNLIMITED_DESK } from './support/test-app';
+
+const PUSHER = { PUSHER_APP_ID: '1', PUSHER_KEY: 'routing-key', PUSHER_SECRET: 'routing-secret' };
+
+type Agent = { id: number; auth: string };
+interface OutboxRow {
+  id: number;
+  payload: { event: string; channels: string[]; data: Record<string, unknown> };
+}
+
+// Routing (docs/api.md, "Routing"): conversations are put into a team's queue with SQL here, as a
+// conversation's team and status are set through another door; routing is triggered through the
+// doors of teams, availability, presence and the sweep, and its rows, activities and events checked.
+describe('Routing a team’s queue', () => {
+  let t: TestApp;
+  let acme: TestTenant;
+  let contactId: number;
+  let sequence = 0;
+
+  beforeAll(async () => {
+    t = await createTestApp(PUSHER);
+    acme = await createTenant(t, 'Acme');
+    contactId = (await createContact(t.db, acme.tenantId)).contactId;
+  });
+  afterAll(() => t.close());
+
+  const name = () => `Team ${Date.now().toString(36)}${sequence++}`;
+  const agents = async (n: number, tenant = acme): Promise<Agent[]> => {
+    const made: Agent[] = [];
+    for (let i = 0; i < n; i++) made.push(await createAgent(t, tenant.tenantId));
+    return made.sort((a, b) => a.id - b.id);
+  };
+  const createTeam = async (members: Agent[], assignment: Record<string, unknown> = {}): Promise<number> => {
+    const res = await t.http
+      .post(`${BASE}/teams.json`)
+      .set('Authorization', acme.auth)
+      .send({ name: name(), users: members.map((m) => ({ id: m.id })), assignment });
+    expect(res.status).toBe(201);
+    return res.body.team.id;
+  };
+  const patchTeam = async (id: number, body: Record<string, unknown>) => {
+    const res = await t.http.patch(`${BASE}/teams/${id}.json`).set('Authorization', acme.auth).send(body);
+    expect(res.status).toBe(200);
+    return res;
+  };
+  const setAvailability = (agent: Agent, availability: string) =>
+    t.http.patch(`${BASE}/me.json`).set('Authorization', agent.auth).send({ user: { availability } });
+  const setRowAvailability = (ids: number[], availability: string) => t.db.query(`UPDATE users SET availability = $2 WHERE id = ANY($1)`, [ids, availability]);
+
+  // `n` conversations waiting in the team's queue; waiting_since spread so that the oldest are not
+  // the lowest ids. Answers the ids oldest waiting first.
+  const queue = async (teamId: number, n: number): Promise<number[]> => {
+    const rows: { id: number }[] = await t.db.query(
+      `INSERT INTO conversations (tenant_id, contact_id, team_id, waiting_since)
+       SELECT $1, $2, $3, timestamptz '2026-01-01T00:00:00Z' + ((g * 7919) % $4) * interval '1 second'
+         FROM generate_series(1, $4) AS g
+       RETURNING id`,
+      [acme.tenantId, contactId, teamId, n],
+    );
+    const ids = rows.map((r) => r.id);
+    return (await t.db.query(`SELECT id FROM conversations WHERE id = ANY($1) ORDER BY waiting_since, id`, [ids])).map((r: { id: number }) => r.id);
+  };
+  const assignees = async (ids: number[]): Promise<(number | null)[]> => {
+    const rows: { id: number; assignee_id: number | null }[] = await t.db.query(`SELECT id, assignee_id FROM conversations WHERE id = ANY($1)`, [ids]);
+    const byId = new Map(rows.map((r) => [r.id, r.assignee_id]));
+    return ids.map((id) => byId.get(id) ?? null);
+  };
+  const activities = async (ids: number[]) =>
+    t.db.query(
+      `SELECT conversation_id, type, from_value, to_value, reason, actor_type, actor_id FROM conversation_activities
+        WHERE conversation_id = ANY($1) ORDER BY id`,
+      [ids],
+    );
+  const lastOutboxId = async (): Promise<number> => (await t.db.query(`SELECT coalesce(max(id), 0)::bigint AS id FROM outbox`))[0].id;
+  const outboxSince = async (id: number): Promise<OutboxRow[]> => t.db.query(`SELECT id, payload FROM outbox WHERE topic = 'pusher' AND id > $1 ORDER BY id`, [id]);
+
+  describe('round robin', () => {
+    it('should assign the queue oldest first, members in turn, and carry the turn over to the next routing', async () => {
+      const [a, b, c] = await agents(3);
+      const team = await createTeam([a, b, c]);
+      const waiting = await queue(team, 7);
+      const since = await lastOutboxId();
+
+      await patchTeam(team, { assignment: { mode: 'round_robin' } });
+
+      expect(await assignees(waiting)).toEqual([a, b, c, a, b, c, a].map((m) => m.id));
+      const [{ last_assigned_user_id: last }] = await t.db.query(`SELECT last_assigned_user_id FROM teams WHERE id = $1`, [team]);
+      expect(last).toBe(a.id);
+      expect(await activities(waiting)).toEqual(
+        waiting.map((id, i) => ({
+          conversation_id: id,
+          type: 'assignee',
+          from_value: null,
+          to_value: { id: [a, b, c][i % 3].id, type: 'users' },
+          reason: 'round_robin',
+          actor_type: 'system',
+          actor_id: null,
+        })),
+      );
+      // conversation.updated (with the assignee) and conversation.activity, to the tenant's agents only.
+      const events = await outboxSince(since);
+      const updated = events.filter((e) => e.payload.event === 'conversation.updated');
+      expect(updated.map((e) => e.payload.data.id).sort()).toEqual([...waiting].sort());
+      for (const e of updated) expect(e.payload.data.assignee).toEqual({ id: (await assignees([e.payload.data.id as number]))[0], type: 'users' });
+      expect(events.filter((e) => e.payload.event === 'conversation.activity')).toHaveLength(7);
+      expect(events.flatMap((e) => e.payload.channels).filter((ch) => ch !== `private-tenant-${acme.tenantId}`)).toEqual([]);
+
+      // Two more: b and c are next in turn.
+      const more = await queue(team, 2);
+      await t.app.get(RoutingSweep).sweep();
+      expect(await assignees(more)).toEqual([b.id, c.id]);
+    });
+  });
+
+  describe('balanced', () => {
+    it('should give each next conversation to the member with the fewest open in the team, ties to the lowest id', async () => {
+      const [a, b, c] = await agents(3);
+      const team = await createTeam([a, b, c]);
+      const other = await createTeam([a, b, c]);
+      // a has 2 open in the team, c 1; a's resolved one and b's in another team do not count.
+      await t.db.query(
+        `INSERT INTO conversations (tenant_id, contact_id, team_id, assignee_id, status, resolved_at)
+         VALUES ($1, $2, $3, $4, 'open', NULL), ($1, $2, $3, $4, 'open', NULL), ($1, $2, $3, $6, 'open', NULL),
+                ($1, $2, $3, $4, 'resolved', now()), ($1, $2, $7, $5, 'open', NULL), ($1, $2, $7, $5, 'open', NULL)`,
+        [acme.tenantId, contactId, team, a.id, b.id, c.id, other],
+      );
+      const waiting = await queue(team, 4);
+
+      await patchTeam(team, { assignment: { mode: 'balanced' } });
+
+      expect(await assignees(waiting)).toEqual([b.id, b.id, c.id, a.id]);
+      expect((await activities(waiting)).map((row: { reason: string }) => row.reason)).toEqual(['balanced', 'balanced', 'balanced', 'balanced']);
+    });
+
+    it('should leave a manual team’s queue alone, and skip deactivated members', async () => {
+      const [a, b] = await agents(2);
+      const team = await createTeam([a, b]);
+      const waiting = await queue(team, 3);
+      await t.app.get(RoutingSweep).sweep();
+      expect(await assignees(waiting)).toEqual([null, null, null]);
+
+      await t.db.query(`UPDATE users SET state = 'deleted', deleted_at = now() WHERE id = $1`, [a.id]);
+      await patchTeam(team, { assignment: { mode: 'balanced', capacity: 2 } });
+      expect(await assignees(waiting)).toEqual([b.id, b.id, null]);
+    });
+  });
+
+  describe('capacity and availability', () => {
+    it('should route only to available members below capacity, and assign the next oldest once one becomes available', async () => {
+      const [a, b] = await agents(2);
+      await setRowAvailability([a.id], 'away');
+      const team = await createTeam([a, b]);
+      const waiting = await queue(team, 4);
+
+      await patchTeam(team, { assignment: { mode: 'balanced', capacity: 1, onlyAvailable: true } });
+      expect(await assignees(waiting)).toEqual([b.id, null, null, null]);
+
+      const since = await lastOutboxId();
+      const res = await setAvailability(a, 'available');
+      expect(res.status).toBe(200);
+      expect(res.body.user).toMatchObject({ id: a.id, availability: 'available' });
+      expect(res.body.tenant).toMatchObject({ id: acme.tenantId });
+      expect(await assignees(waiting)).toEqual([b.id, a.id, null, null]);
+      const events = await outboxSince(since);
+      expect(events.filter((e) => e.payload.event === 'conversation.updated').map((e) => e.payload.data.id)).toEqual([waiting[1]]);
+
+      // Freeing capacity: b's conversation is resolved, and the sweep gives b the next oldest.
+      await t.db.query(`UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = $1`, [waiting[0]]);
+      await t.app.get(RoutingSweep).sweep();
+      expect(await assignees(waiting)).toEqual([b.id, a.id, b.id, null]);
+    });
+
+    it('should record the availability an agent sets, shown on /me.json and /users.json, and refuse another value', async () => {
+      const [a] = await agents(1);
+      const res = await t.http.patch(`${BASE}/me.json`).set('Authorization', a.auth).send({ availability: 'away' });
+      expect(res.status).toBe(200);
+      expect(res.body.user.availability).toBe('away');
+      const [row] = await t.db.query(`SELECT availability, availability_changed_at FROM users WHERE id = $1`, [a.id]);
+      expect(row.availability).toBe('away');
+      expect(row.availability_changed_at).toBeInstanceOf(Date);
+      expect((await t.http.get(`${BASE}/me.json`).set('Authorization', a.auth)).body.user.availability).toBe('away');
+      const listed = await t.http.get(`${BASE}/users.json?filter=${encodeURIComponent(`{"availability":"away","id":${a.id}}`)}`).set('Authorization', acme.auth);
+      expect(listed.body.users.map((u: { id: number }) => u.id)).toEqual([a.id]);
+
+      for (const body of [{ availability: 'busy' }, { user: {} }, { user: { availability: 'away', role: 'admin' } }]) {
+        const bad = await t.http.patch(`${BASE}/me.json`).set('Authorization', a.auth).send(body);
+        expect(bad.status).toBe(400);
+      }
+      expect((await t.db.query(`SELECT availability, role FROM users WHERE id = $1`, [a.id]))[0]).toEqual({ availability: 'away', role: 'agent' });
+    });
+  });
+
+  describe('presence on presence-tenant-{id}', () => {
+    const send = (events: object[], timeMs = Date.now()) => {
+      const raw = JSON.stringify({ time_ms: timeMs, events });
+      return t.http
+        .post(`${BASE}/conversationmessages/webhooks.json`)
+        .set({
+          'Content-Type': 'application/json',
+          'X-Pusher-Key': PUSHER.PUSHER_KEY,
+          'X-Pusher-Signature': createHmac('sha256', PUSHER.PUSHER_SECRET).update(raw).digest('hex'),
+        })
+        .send(raw);
+    };
+    const member = (name: 'member_added' | 'member_removed', userId: string, tenantId = acme.tenantId) => ({
+      name,
+      channel: `presence-tenant-${tenantId}`,
+      user_id: userId,
+    });
+    const availabilityOf = async (id: number): Promise<string> => (await t.db.query(`SELECT availability FROM users WHERE id = $1`, [id]))[0].availability;
+
+    it('should make an offline agent available when they join, route their team, and offline when they leave', async () => {
+      const [a] = await agents(1);
+      await setRowAvailability([a.id], 'offline');
+      const team = await createTeam([a]);
+      const waiting = await queue(team, 2);
+      await patchTeam(team, { assignment: { mode: 'round_robin', onlyAvailable: true } });
+      expect(await assignees(waiting)).toEqual([null, null]);
+
+      const joined = await send([member('member_added', `user-${a.id}`)]);
+      expect(joined.status).toBe(201);
+      expect(joined.body.meta).toMatchObject({ received: 1, applied: 1 });
+      expect(await availabilityOf(a.id)).toBe('available');
+      expect(await assignees(waiting)).toEqual([a.id, a.id]);
+
+      const left = await send([member('member_removed', `user-${a.id}`)]);
+      expect(left.body.meta).toMatchObject({ applied: 1 });
+      expect(await availabilityOf(a.id)).toBe('offline');
+      const [stored] = await t.db.query(`SELECT outcome, tenant_id FROM webhook_events WHERE name = 'member_removed' AND user_id = $1`, [`user-${a.id}`]);
+      expect(stored).toEqual({ outcome: 'applied', tenant_id: acme.tenantId });
+    });
+
+    it('should keep an agent who chose away away, apply no event older than the last change, and take a replay once', async () => {
+      const [a, b] = await agents(2);
+      await setAvailability(a, 'away');
+      await setRowAvailability([b.id], 'offline');
+      const now = Date.now();
+      const batch = [member('member_added', `user-${a.id}`), member('member_added', `user-${b.id}`)];
+
+      expect((await send(batch, now)).body.meta).toMatchObject({ received: 2, applied: 2 });
+      expect(await availabilityOf(a.id)).toBe('away');
+      expect(await availabilityOf(b.id)).toBe('available');
+
+      // The same batch again (Pusher's retry) is a duplicate: b, offline meanwhile, stays offline.
+      await setAvailability(b, 'offline');
+      expect((await send(batch, now)).body.meta).toMatchObject({ received: 2, applied: 0, duplicates: 2 });
+      expect(await availabilityOf(b.id)).toBe('offline');
+      // An event from before b's own change does not undo it.
+      await send([member('member_added', `user-${b.id}`)], now - 10_000);
+      expect(await availabilityOf(b.id)).toBe('offline');
+    });
+
+    it("should ignore members that are not the tenant's active agents, and contacts", async () => {
+      const globex = await createTenant(t, 'Globex');
+      const [a] = await agents(1);
+      await setRowAvailability([a.id], 'offline');
+      const res = await send([
+        member('member_added', `user-${a.id}`, globex.tenantId),
+        member('member_added', `contact-${contactId}`),
+        member('member_added', 'user-999999999'),
+      ]);
+      expect(res.body.meta).toMatchObject({ received: 3, applied: 0, ignored: 3 });
+      expect(await availabilityOf(a.id)).toBe('offline');
+    });
+  });
+
+  describe('RoutingService.routeTeams', () => {
+    it("should record 'queued' for each entered conversation still waiting, and not for one it assigned", async () => {
+      const [a] = await agents(1);
+      const team = await createTeam([a], { mode: 'balanced', capacity: 1 });
+      const [first, second] = await queue(team, 2);
+      await t.app.get(RoutingService).routeTeams(acme.tenantId, [team], [first, second]);
+      expect(await assignees([first, second])).toEqual([a.id, null]);
+      expect(await activities([first, second])).toEqual([
+        { conversation_id: first, type: 'assignee', from_value: null, to_value: { id: a.id, type: 'users' }, reason: 'balanced', actor_type: 'system', actor_id: null },
+        { conversation_id: second, type: 'queued', from_value: null, to_value: { id: team, type: 'teams' }, reason: 'no_eligible_member', actor_type: 'system', actor_id: null },
+      ]);
+    });
+
+    it('should skip a conversation another transaction holds, without waiting, and let the sweep assign it after', async () => {
+      const [a] = await agents(1);
+      const team = await createTeam([a]);
+      const [held, next] = await queue(team, 2);
+      const runner = t.db.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        await runner.query(`SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, [held]);
+        const started = Date.now();
+        await patchTeam(team, { assignment: { mode: 'balanced' } });
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(await assignees([held, next])).toEqual([null, a.id]);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+      await t.app.get(RoutingSweep).sweep();
+      expect(await assignees([held, next])).toEqual([a.id, a.id]);
+    });
+  });
+
+  describe('at scale, across two service processes', () => {
+    let processes: ServiceProcess[];
+
+    beforeAll(async () => {
+      const env = { ...t.databaseEnv, ...UNLIMITED_DESK, LOG_LEVEL: 'warn' };
+      processes = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
+    }, 120_000);
+    afterAll(() => Promise.all(processes.map((p) => p.stop())));
+
+    const on = (i: number) => request(processes[i % 2].url);
+    const openCounts = async (team: number): Promise<Map<number, number>> => {
+      const rows: { assignee_id: number; n: number }[] = await t.db.query(
+        `SELECT assignee_id, count(*)::int AS n FROM conversations WHERE team_id = $1 AND assignee_id IS NOT NULL AND status = 'open' GROUP BY assignee_id`,
+        [team],
+      );
+      return new Map(rows.map((r) => [r.assignee_id, r.n]));
+    };
+
+    it('should assign 500 of 1,000 queued to 10 agents of capacity 50, oldest first, and the next 10 once 10 are resolved', async () => {
+      const members = await agents(10);
+      await setRowAvailability(members.map((m) => m.id), 'away');
+      const team = await createTeam(members, { mode: 'balanced', capacity: 50, onlyAvailable: true });
+      const waiting = await queue(team, 1000);
+      const since = await lastOutboxId();
+
+      // Every agent becomes available, and the team stops asking for it, all at once over both processes.
+      const answers = await Promise.all([
+        on(0).patch(`${BASE}/teams/${team}.json`).set('Authorization', acme.auth).send({ assignment: { onlyAvailable: false } }),
+        ...members.map((m, i) => on(i).patch(`${BASE}/me.json`).set('Authorization', m.auth).send({ user: { availability: 'available' } })),
+      ]);
+      expect(answers.map((a) => a.status)).toEqual(Array(11).fill(200));
+
+      const assigned = await assignees(waiting);
+      expect(assigned.filter((id) => id !== null)).toHaveLength(500);
+      // The oldest 500 were assigned; the newest 500 wait, in order.
+      expect(assigned.slice(0, 500).every((id) => id !== null)).toBe(true);
+      expect(assigned.slice(500).every((id) => id === null)).toBe(true);
+      const counts = [...(await openCounts(team)).values()];
+      expect(counts).toHaveLength(10);
+      expect(Math.max(...counts)).toBe(50);
+      expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+
+      // One assignee activity and one conversation.updated per assignment, none twice.
+      const [{ n, distinct }] = await t.db.query(
+        `SELECT count(*)::int AS n, count(DISTINCT conversation_id)::int AS distinct FROM conversation_activities
+          WHERE conversation_id = ANY($1) AND type = 'assignee' AND actor_type = 'system' AND reason = 'balanced'`,
+        [waiting],
+      );
+      expect({ n, distinct }).toEqual({ n: 500, distinct: 500 });
+      const updated = (await outboxSince(since)).filter((e) => e.payload.event === 'conversation.updated');
+      expect(new Set(updated.map((e) => e.payload.data.id)).size).toBe(500);
+      expect(updated).toHaveLength(500);
+
+      // Ten assigned conversations are resolved; the sweeps of both processes and a team change
+      // there, and the in-process sweep, all route at once.
+      const resolved = waiting.slice(0, 500).filter((_, i) => i % 50 === 0);
+      await t.db.query(`UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = ANY($1)`, [resolved]);
+      const [changed] = await Promise.all([
+        on(1).patch(`${BASE}/teams/${team}.json`).set('Authorization', acme.auth).send({ assignment: { mode: 'balanced', capacity: 50, onlyAvailable: true } }),
+        t.app.get(RoutingSweep).sweep(),
+      ]);
+      expect(changed.status).toBe(200);
+
+      const after = await assignees(waiting);
+      expect(after.slice(0, 510).every((id) => id !== null)).toBe(true);
+      expect(after.slice(510).every((id) => id === null)).toBe(true);
+      const countsAfter = [...(await openCounts(team)).values()];
+      expect(countsAfter).toEqual(Array(10).fill(50));
+      const [{ total }] = await t.db.query(`SELECT count(*)::int AS total FROM conversation_activities WHERE conversation_id = ANY($1) AND type = 'assignee'`, [waiting]);
+      expect(total).toBe(510);
+    }, 120_000);
+  });
+});
