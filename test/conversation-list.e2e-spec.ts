@@ -255,14 +255,14 @@ describe('GET /conversations.json (the list language)', () => {
 
     it('should take includes=all', async () => {
       const res = await list({ includes: 'all', pageSize: 1 });
-      expect(Object.keys(res.body.included).sort()).toEqual(['contacts', 'conversationmessages', 'customers', 'users']);
+      expect(Object.keys(res.body.included).sort()).toEqual(['contacts', 'conversationmessages', 'customers', 'teams', 'users']);
     });
 
     it('should answer 400 for unknown fields and includes', async () => {
       const res = await list({ fields: 'id,password', includes: 'tickets' });
       expect(res.status).toBe(400);
       expect(res.body.errors.fields).toEqual([expect.stringMatching(/^must be one of ‘contact, contactId, /)]);
-      expect(res.body.errors.includes).toEqual(['must be one of ‘contacts, conversationmessages, customers, users, all’']);
+      expect(res.body.errors.includes).toEqual(['must be one of ‘contacts, conversationmessages, customers, teams, users, all’']);
     });
   });
 });

@@ -112,6 +112,11 @@ describe('Routing a team’s queue', () => {
       expect(events.filter((e) => e.payload.event === 'conversation.activity')).toHaveLength(7);
       expect(events.flatMap((e) => e.payload.channels).filter((ch) => ch !== `private-tenant-${acme.tenantId}`)).toEqual([]);
 
+      // The conversation shows its assignee, and side-loads its team for agents.
+      const shown = await t.http.get(`${BASE}/conversations/${waiting[0]}.json?includes=teams,users`).set('Authorization', acme.auth);
+      expect(shown.status).toBe(200);
+      expect(shown.body.included.teams).toEqual([expect.objectContaining({ id: team, users: [a, b, c].map((m) => ({ id: m.id, type: 'users' })), assignment: { mode: 'round_robin', capacity: null, onlyAvailable: false } })]);
+
       // Two more: b and c are next in turn.
       const more = await queue(team, 2);
       await t.app.get(RoutingSweep).sweep();

@@ -17,7 +17,7 @@ export const CONVERSATION_LIST: ListSpec = {
   sortable: ['contactId', 'createdAt', 'deletedAt', 'id', 'lastMessageAt', 'state', 'ticket_id', 'updatedAt'],
   defaultOrderBy: 'createdAt',
   defaultOrderMode: 'desc',
-  includes: ['contacts', 'conversationmessages', 'customers', 'users'],
+  includes: ['contacts', 'conversationmessages', 'customers', 'teams', 'users'],
   fields: [
     'contact',
     'contactId',

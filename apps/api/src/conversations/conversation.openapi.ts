@@ -2,6 +2,7 @@ import { AUDIT_OPTIONAL, AUDIT_SCHEMA_PROPERTIES, ENTITY_REF_SCHEMA, includedSch
 import { USER_SCHEMA } from '../auth/user.openapi';
 import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../contacts/customer.openapi';
 import { MESSAGE_SCHEMA } from './messages/message.openapi';
+import { TEAM_SCHEMA } from './routing/team.openapi';
 import { CONVERSATION_PRIORITIES, CONVERSATION_STATUSES } from './conversation.entity';
 
 // Teamwork Desk API v2's Conversation, as presentConversation() writes it.
@@ -39,7 +40,7 @@ export const CONVERSATION_SCHEMA = wire.object(
 );
 export type ConversationWire = Wire<typeof CONVERSATION_SCHEMA>;
 
-const INCLUDED = includedSchema({ contacts: CONTACT_SCHEMA, conversationmessages: MESSAGE_SCHEMA, customers: CUSTOMER_SCHEMA, users: USER_SCHEMA });
+const INCLUDED = includedSchema({ contacts: CONTACT_SCHEMA, conversationmessages: MESSAGE_SCHEMA, customers: CUSTOMER_SCHEMA, teams: TEAM_SCHEMA, users: USER_SCHEMA });
 
 export const CONVERSATION_ENVELOPE_SCHEMA = wire.object({ conversation: CONVERSATION_SCHEMA, included: INCLUDED }, { optional: ['included'] });
 

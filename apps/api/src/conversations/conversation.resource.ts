@@ -8,7 +8,8 @@ import type { ConversationView } from './conversation.view';
 import type { IssuedConversationToken } from './conversations.service';
 
 // An agent's side-loads: the contacts the views hold (not read again) and their customers, the
-// participants and whoever created, changed or deleted the conversations, the latest messages.
+// participants and whoever created, changed or deleted the conversations, the latest messages,
+// the teams.
 const AGENT_SIDELOADS: SideloadSpec<ConversationView> = {
   audience: 'agent',
   refs: {
@@ -16,6 +17,7 @@ const AGENT_SIDELOADS: SideloadSpec<ConversationView> = {
     customers: (views) => ({ ids: byId(views.map((view) => view.contact)).map((contact) => contact.customerId) }),
     users: (views) => ({ ids: views.flatMap(({ conversation: c, userIds }) => [...userIds, c.createdBy, c.updatedBy, c.deletedBy]) }),
     conversationmessages: (views) => ({ ids: views.flatMap((view) => view.messageIds) }),
+    teams: (views) => ({ ids: views.map((view) => view.conversation.teamId) }),
   },
 };
 

@@ -25,6 +25,7 @@ import { RoutingService } from './routing/routing.service';
 import { RoutingSweep } from './routing/routing-sweep';
 import { Team } from './routing/team.entity';
 import { TeamMember } from './routing/team-member.entity';
+import { TeamIncludes } from './routing/team-includes';
 import { TeamsController } from './routing/teams.controller';
 import { TeamsRepository } from './routing/teams.repository';
 import { TeamsService } from './routing/teams.service';
@@ -47,6 +48,7 @@ import { ConversationActivity } from './activities/conversation-activity.entity'
     RoutingRepository,
     RoutingService,
     RoutingSweep,
+    TeamIncludes,
     TeamsRepository,
     TeamsService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
   exports: [AvailabilityService, ConversationsService, ConversationSearchService, MessagesService],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ListPage, ListQuery, runList, softDeleteSql } from '@app/common';
 import { Database } from '@app/database';
+import { In } from 'typeorm';
 import { TEAM_LIST } from './team-list.definition';
 import { AssignmentMode, Team } from './team.entity';
 
@@ -19,6 +20,11 @@ export class TeamsRepository {
 
   async findById(tenantId: number, id: number): Promise<Team | null> {
     return this.db.manager.findOneBy(Team, { tenantId, id });
+  }
+
+  async findByIds(tenantId: number, ids: readonly number[]): Promise<Team[]> {
+    if (ids.length === 0) return [];
+    return this.db.manager.find(Team, { where: { tenantId, id: In([...new Set(ids)]) }, order: { id: 'ASC' } });
   }
 
   // Locks the team for the rest of the transaction. Teams are the last lock any transaction takes.

@@ -41,6 +41,11 @@ export class TeamsService {
     return (await this.viewsOf(tenantId, [team]))[0];
   }
 
+  // For `?includes=teams`: deleted ones too, in one query for the rows and one for the members.
+  async findByIds(tenantId: number, ids: readonly number[]): Promise<TeamView[]> {
+    return this.viewsOf(tenantId, await this.teams.findByIds(tenantId, ids));
+  }
+
   async create(principal: Principal, input: TeamInput): Promise<TeamView> {
     assertAdmin(principal);
     const { tenantId, userId } = principal;
