@@ -2,15 +2,16 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 import { Database, runExclusively } from '@app/database';
 import { RoutingRepository } from './routing.repository';
-import { RoutingService } from './routing.service';
+import { ROUTING_CHUNK, RoutingService } from './routing.service';
 
 // This job's advisory lock (runExclusively): one process sweeps at a time, the others skip.
 const SWEEP_LOCK_KEY = 4_815_162_347;
 
 // Every 5 s, routes each routing team that has a queue and a member below capacity: what routing
-// skipped because another transaction held the conversation, and what a process killed mid-routing
-// left. Each team in a transaction of its own under the job's lock, so no transaction holds many
-// teams, and a request waits for one team's routing at most.
+// skipped because another transaction held the conversation, what a process killed mid-routing
+// left, and what is beyond the chunk one call assigns. A chunk of one team per transaction, under
+// the job's lock, so no transaction holds many teams or rows, and a request waits for one chunk at
+// most.
 @Injectable()
 export class RoutingSweep implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RoutingSweep.name);
@@ -31,16 +32,21 @@ export class RoutingSweep implements BeforeApplicationShutdown {
     this.stopping = true;
   }
 
-  // Answers how many teams it routed; stops when another process holds the lock or at shutdown.
-  async sweep(): Promise<number> {
+  // Answers how many conversations it assigned; null when it stopped before the end because another
+  // process (or run) held the lock, or at shutdown.
+  async sweep(): Promise<number | null> {
     const teams = await runExclusively(this.db, SWEEP_LOCK_KEY, () => this.routingRows.teamsToSweep());
-    let routed = 0;
-    for (const team of teams ?? []) {
-      if (this.stopping) break;
-      const done = await runExclusively(this.db, SWEEP_LOCK_KEY, () => this.routing.routeTeams(team.tenantId, [team.id]));
-      if (done === null) break;
-      routed += 1;
+    if (teams === null) return null;
+    let total = 0;
+    for (const team of teams) {
+      for (;;) {
+        if (this.stopping) return null;
+        const assigned = await runExclusively(this.db, SWEEP_LOCK_KEY, () => this.routing.routeTeams(team.tenantId, [team.id]));
+        if (assigned === null) return null;
+        total += assigned;
+        if (assigned < ROUTING_CHUNK) break;
+      }
     }
-    return routed;
+    return total;
   }
 }

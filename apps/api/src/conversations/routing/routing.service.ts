@@ -9,8 +9,8 @@ import { RoutingRepository } from './routing.repository';
 import type { Team } from './team.entity';
 import { TeamsRepository } from './teams.repository';
 
-// A team's queue is assigned in chunks of this many conversations: a few statements per chunk,
-// whatever the queue's length.
+// The most conversations one call assigns in a team: a request that triggers routing stays short
+// whatever the queue's length, and the sweep goes on chunk by chunk, a transaction each.
 export const ROUTING_CHUNK = 500;
 
 // Assigns the queued conversations of teams that route (round robin, balanced) to eligible
@@ -29,33 +29,30 @@ export class RoutingService {
     private readonly views: ConversationViews,
   ) {}
 
-  // The teams are locked (id order, the last lock of the transaction) and each routing team's queue
-  // assigned, oldest waiting first, as long as an eligible member has room. Each of `entered` that
-  // is still queued afterwards gets a `queued` activity.
-  async routeTeams(tenantId: number, teamIds: readonly number[], entered: readonly number[] = []): Promise<void> {
-    if (teamIds.length === 0) return;
-    await this.db.transaction(async () => {
+  // The teams are locked (id order, the last lock of the transaction: call it once per transaction,
+  // with every team) and each routing team's queue assigned, oldest waiting first, while an eligible
+  // member has room, up to ROUTING_CHUNK a team. Each of `entered` still queued afterwards gets a
+  // `queued` activity. Answers how many conversations it assigned.
+  async routeTeams(tenantId: number, teamIds: readonly number[], entered: readonly number[] = []): Promise<number> {
+    if (teamIds.length === 0) return 0;
+    return this.db.transaction(async () => {
       const teams = await this.routing.lockTeams(tenantId, teamIds);
-      for (const team of teams) if (routes(team)) await this.routeTeam(team);
+      let assigned = 0;
+      for (const team of teams) if (routes(team)) assigned += await this.routeTeam(team);
       await this.recordQueued(tenantId, entered, teams.map((t) => t.id));
+      return assigned;
     });
   }
 
-  private async routeTeam(team: Team): Promise<void> {
-    const mode = team.assignmentMode as 'round_robin' | 'balanced';
-    let candidates = await this.candidates(team);
-    let lastUserId = team.lastAssignedUserId;
-    for (;;) {
-      const limit = Math.min(ROUTING_CHUNK, freeCapacity(candidates, team.assignmentCapacity));
-      if (limit === 0) break;
-      const queue = await this.routing.lockQueueHead(team.tenantId, team.id, limit);
-      const plan = planAssignments(mode, candidates, team.assignmentCapacity, lastUserId, queue);
-      await this.apply(team, plan.assignments);
-      if (plan.lastUserId !== null) lastUserId = plan.lastUserId;
-      if (queue.length < limit) break;
-      candidates = withAssigned(candidates, plan.assignments);
-    }
-    if (lastUserId !== team.lastAssignedUserId && lastUserId !== null) await this.routing.setLastAssigned(team.tenantId, team.id, lastUserId);
+  private async routeTeam(team: Team): Promise<number> {
+    const candidates = await this.candidates(team);
+    const limit = Math.min(ROUTING_CHUNK, freeCapacity(candidates, team.assignmentCapacity));
+    if (limit === 0) return 0;
+    const queue = await this.routing.lockQueueHead(team.tenantId, team.id, limit);
+    const plan = planAssignments(team.assignmentMode as 'round_robin' | 'balanced', candidates, team.assignmentCapacity, team.lastAssignedUserId, queue);
+    await this.apply(team, plan.assignments);
+    if (plan.lastUserId !== null) await this.routing.setLastAssigned(team.tenantId, team.id, plan.lastUserId);
+    return plan.assignments.length;
   }
 
   // The team's active members (available ones when the team asks for it), with their open
@@ -106,10 +103,4 @@ export class RoutingService {
 
 function routes(team: Team): boolean {
   return team.state === 'active' && team.assignmentMode !== 'manual';
-}
-
-function withAssigned(candidates: readonly Candidate[], assignments: readonly { userId: number }[]): Candidate[] {
-  const added = new Map<number, number>();
-  for (const a of assignments) added.set(a.userId, (added.get(a.userId) ?? 0) + 1);
-  return candidates.map((c) => ({ ...c, open: c.open + (added.get(c.userId) ?? 0) }));
 }
