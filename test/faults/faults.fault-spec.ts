@@ -9,6 +9,7 @@ import { reconcile } from './support/ledger';
 import { clientMessage, Load, Outcome, PusherEvent, send, signedBatch, WEBHOOK_PATH } from './support/load';
 import { checkDeliveries, claimedEvents, lastOutboxId } from './support/outbox';
 import { FaultPostgres } from './support/postgres';
+import { assignedCount, checkRouting, ROUTING_AGENTS, ROUTING_CAPACITY, ROUTING_QUEUE, routeContinuously, setUpRouting } from './support/routing';
 import { DATABASE, Seed, seedTemplate } from './support/seed';
 
 // Each scenario: its own PostgreSQL (a copy of one seeded template), its own fake Pusher and its
@@ -23,6 +24,10 @@ const RECOVERY_MS = 15_000;
 // A row claimed by a process that then died is leased to it this long (OutboxDispatcher: at
 // least a minute), then delivered by the next one.
 const LEASE_WAIT_MS = 80_000;
+// After a process died mid-routing, the other's sweep (every 5 s, a chunk a transaction) finishes
+// the queue within this.
+const ROUTING_RESUME_MS = 120_000;
+const SCENARIOS = 6;
 
 interface ScenarioResult {
   name: string;
@@ -219,7 +224,7 @@ describe('faults', () => {
       (r) => `  ${r.problems.length === 0 ? 'held  ' : 'BROKEN'} ${r.name} (${(r.ms / 1000).toFixed(0)} s): ${r.figures}${r.problems.map((p) => `\n      - ${p}`).join('')}`,
     );
     process.stdout.write(
-      `\nfaults: ${held}/5 held; acknowledged writes ${sum((r) => r.acknowledged)}, lost ${sum((r) => r.lost)}; duplicates ${sum((r) => r.duplicates)}\n${lines.join('\n')}\n`,
+      `\nfaults: ${held}/${SCENARIOS} held; acknowledged writes ${sum((r) => r.acknowledged)}, lost ${sum((r) => r.lost)}; duplicates ${sum((r) => r.duplicates)}\n${lines.join('\n')}\n`,
     );
   }, 120_000);
 
@@ -457,6 +462,57 @@ describe('faults', () => {
       figures =
         `${pairs.length} pairs of the same request to both and ${s.load.outcomes.length - pairs.length * 2} others (${statusesOf(s.load.outcomes)}), ` +
         `${r.acknowledged} acknowledged, lost ${r.lost}, duplicates ${r.duplicates}; live updates ${delivery.rows}, each delivered once by one of the two`;
+    } catch (error) {
+      s.problems.push(`failed: ${(error as Error).stack ?? String(error)}`);
+    } finally {
+      await s.close(figures, totals);
+    }
+    expectHeld(s.name);
+  });
+
+  it('should leave no conversation over capacity, doubly assigned or lost from its queue when a process is SIGKILLed mid-routing, and resume', async () => {
+    const s = await Scenario.open('service SIGKILLed in the middle of routing 20,000 conversations');
+    let figures = '';
+    let totals = { acknowledged: 0, lost: 0, duplicates: 0 };
+    try {
+      const [tenant] = seed.tenants;
+      const [a, b] = await Promise.all([s.service(), s.service()]);
+      const setup = await setUpRouting(s.pg.url, a.url, tenant, s.label);
+      const full = ROUTING_AGENTS * ROUTING_CAPACITY;
+      // Team changes, each routing a chunk, go to A, four at a time; both processes' sweeps run too.
+      let stopped = false;
+      const routing = routeContinuously(a.url, tenant.auth, setup.teamId, () => stopped);
+      let atKill = 0;
+      const deadline = Date.now() + 60_000;
+      while ((atKill = await assignedCount(s.pg.url, setup.teamId)) < 3_000 && Date.now() < deadline) await delay(50);
+      a.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      stopped = true;
+      const answers = await routing;
+      s.check((await a.exited) === 'SIGKILL', 'the service did not die of SIGKILL');
+      s.check(atKill > 0 && atKill < full, `${atKill} assigned at the kill: not in the middle of routing`);
+
+      // B's sweep finishes the queue up to capacity, and then nothing more moves.
+      while ((await assignedCount(s.pg.url, setup.teamId)) < full && Date.now() - killedAt < ROUTING_RESUME_MS) await delay(500);
+      const resumedMs = Date.now() - killedAt;
+      await delay(6_000);
+      const r = await checkRouting(s.pg.url, setup);
+      s.check(b.child.exitCode === null, 'the other service exited');
+      s.check(r.assigned === full, `${r.assigned} assigned, ${full} expected, ${(resumedMs / 1000).toFixed(0)} s after the kill`);
+      s.check(r.queued === ROUTING_QUEUE - full, `${r.queued} still queued, ${ROUTING_QUEUE - full} expected`);
+      s.check(r.lost === 0, `${r.lost} conversations neither assigned nor in the queue`);
+      s.check(r.overCapacity === 0, `agents over capacity: ${r.perAgent.join(', ')}`);
+      s.check(r.doubled === 0, `${r.doubled} conversations with two assignments recorded, or one naming another agent`);
+      s.check(r.inOrder, 'an older conversation waits while a newer one was assigned');
+      s.check(r.updatedEvents === r.assigned, `${r.updatedEvents} conversation.updated for ${r.assigned} assignments`);
+      for (const problem of r.problems.slice(0, 5)) s.problems.push(problem);
+      const cut = answers.filter((answer) => answer.status === 0).length;
+      const fine = answers.filter((answer) => answer.status === 200).length;
+      s.check(answers.every((answer) => answer.status === 0 || answer.status === 200), `team changes answered ${[...new Set(answers.map((x) => x.status))].join(', ')}`);
+      totals = { acknowledged: fine, lost: r.lost, duplicates: r.doubled };
+      figures =
+        `${ROUTING_QUEUE} queued for ${ROUTING_AGENTS} agents of capacity ${ROUTING_CAPACITY}; ${fine} team changes answered, ${cut} cut by the kill at ${atKill} assigned; ` +
+        `${r.assigned} assigned ${(resumedMs / 1000).toFixed(0)} s after it (per agent ${Math.min(...r.perAgent)}–${Math.max(...r.perAgent)}), ${r.queued} queued, lost ${r.lost}, doubled ${r.doubled}`;
     } catch (error) {
       s.problems.push(`failed: ${(error as Error).stack ?? String(error)}`);
     } finally {
