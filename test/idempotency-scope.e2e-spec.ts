@@ -4,9 +4,10 @@ import { createAgent, createContact, createTenant, TestTenant } from './support/
 import { createTestApp, TestApp } from './support/test-app';
 
 const VERSION = '2021-07-28';
-// Every admin-only write: agents, and the eight ticket settings kinds.
+// Every admin-only write: agents, teams, and the eight ticket settings kinds.
 const SETTING_KINDS = ['inboxes', 'ticketstatuses', 'ticketpriorities', 'tickettypes', 'ticketsources', 'tags', 'customfields', 'tickettemplates'];
-const ADMIN_ONLY_OPERATIONS = 2 + SETTING_KINDS.length * 3;
+// Agents (create, change), teams (create, change, delete) and each settings kind's three writes.
+const ADMIN_ONLY_OPERATIONS = 2 + 3 + SETTING_KINDS.length * 3;
 const SETTING_TABLES = ['inboxes', 'ticket_statuses', 'ticket_priorities', 'ticket_types', 'ticket_sources', 'tags', 'custom_fields', 'ticket_templates'];
 
 let sequence = 0;
@@ -44,7 +45,7 @@ describe('Idempotency keys: scoped to the API key, replayed only after authorisa
   // What an agent could have changed: every row of the admin-only tables, as text.
   const adminState = async (): Promise<string> => {
     const parts = await Promise.all(
-      ['users', ...SETTING_TABLES].map((table) => t.db.query(`SELECT * FROM ${table} WHERE tenant_id = $1 ORDER BY id`, [acme.tenantId])),
+      ['users', 'teams', ...SETTING_TABLES].map((table) => t.db.query(`SELECT * FROM ${table} WHERE tenant_id = $1 ORDER BY id`, [acme.tenantId])),
     );
     return JSON.stringify(parts);
   };
