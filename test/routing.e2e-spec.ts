@@ -7,6 +7,8 @@ import { createAgent, createContact, createTenant, TestTenant } from './support/
 import { ServiceProcess, startServiceProcess } from './support/service-processes';
 import { createTestApp, TestApp, UNLIMITED_DESK } from './support/test-app';
 
+// RoutingSweep's advisory lock key.
+const ROUTING_SWEEP_LOCK_KEY = 4_815_162_347;
 const PUSHER = { PUSHER_APP_ID: '1', PUSHER_KEY: 'routing-key', PUSHER_SECRET: 'routing-secret' };
 
 type Agent = { id: number; auth: string };
@@ -37,6 +39,19 @@ describe('Routing a team’s queue', () => {
       const assigned = await t.app.get(RoutingSweep).sweep();
       if (assigned !== null) return assigned;
       await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  // The sweep's advisory lock held aside, so that no run of it routes while a test calls routing itself.
+  const withoutSweeps = async <T>(work: () => Promise<T>): Promise<T> => {
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      await runner.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_SWEEP_LOCK_KEY]);
+      return await work();
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
     }
   };
   const name = () => `Team ${Date.now().toString(36)}${sequence++}`;
@@ -309,13 +324,31 @@ describe('Routing a team’s queue', () => {
     it("should record 'queued' for each entered conversation still waiting, and not for one it assigned", async () => {
       const [a] = await agents(1);
       const team = await createTeam([a], { mode: 'balanced', capacity: 1 });
-      const [first, second] = await queue(team, 2);
-      await t.app.get(RoutingService).routeTeams(acme.tenantId, [team], [first, second]);
+      const [first, second] = await withoutSweeps(async () => {
+        const waiting = await queue(team, 2);
+        await t.app.get(RoutingService).routeTeams(acme.tenantId, [team], waiting);
+        return waiting;
+      });
       expect(await assignees([first, second])).toEqual([a.id, null]);
       expect(await activities([first, second])).toEqual([
         { conversation_id: first, type: 'assignee', from_value: null, to_value: { id: a.id, type: 'users' }, reason: 'balanced', actor_type: 'system', actor_id: null },
         { conversation_id: second, type: 'queued', from_value: null, to_value: { id: team, type: 'teams' }, reason: 'no_eligible_member', actor_type: 'system', actor_id: null },
       ]);
+    });
+
+    it('should leave conversation.updated to the caller for the conversations it announces itself', async () => {
+      const [a] = await agents(1);
+      const team = await createTeam([a], { mode: 'round_robin' });
+      const since = await lastOutboxId();
+      const [older, entered] = await withoutSweeps(async () => {
+        const waiting = await queue(team, 2);
+        expect(await t.app.get(RoutingService).routeTeams(acme.tenantId, [team], [waiting[1]], { announcedByCaller: [waiting[1]] })).toBe(2);
+        return waiting;
+      });
+      expect(await assignees([older, entered])).toEqual([a.id, a.id]);
+      const events = await outboxSince(since);
+      expect(events.filter((e) => e.payload.event === 'conversation.updated').map((e) => e.payload.data.id)).toEqual([older]);
+      expect(events.filter((e) => e.payload.event === 'conversation.activity').map((e) => e.payload.data.conversationId).sort()).toEqual([older, entered].sort());
     });
 
     it('should skip a conversation another transaction holds, without waiting, and let the sweep assign it after', async () => {

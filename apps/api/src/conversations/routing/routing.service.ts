@@ -9,6 +9,12 @@ import { RoutingRepository } from './routing.repository';
 import type { Team } from './team.entity';
 import { TeamsRepository } from './teams.repository';
 
+export interface RoutingOptions {
+  // Conversations the caller announces itself (conversation.updated) once routing is done, so each
+  // gets one live event for the request: routing writes their activities but not their event.
+  announcedByCaller?: readonly number[];
+}
+
 // The most conversations one call assigns in a team: a request that triggers routing stays short
 // whatever the queue's length, and the sweep goes on chunk by chunk, a transaction each.
 export const ROUTING_CHUNK = 500;
@@ -33,24 +39,25 @@ export class RoutingService {
   // with every team) and each routing team's queue assigned, oldest waiting first, while an eligible
   // member has room, up to ROUTING_CHUNK a team. Each of `entered` still queued afterwards gets a
   // `queued` activity. Answers how many conversations it assigned.
-  async routeTeams(tenantId: number, teamIds: readonly number[], entered: readonly number[] = []): Promise<number> {
+  async routeTeams(tenantId: number, teamIds: readonly number[], entered: readonly number[] = [], options: RoutingOptions = {}): Promise<number> {
     if (teamIds.length === 0) return 0;
+    const announcedByCaller = new Set(options.announcedByCaller ?? []);
     return this.db.transaction(async () => {
       const teams = await this.routing.lockTeams(tenantId, teamIds);
       let assigned = 0;
-      for (const team of teams) if (routes(team)) assigned += await this.routeTeam(team);
+      for (const team of teams) if (routes(team)) assigned += await this.routeTeam(team, announcedByCaller);
       await this.recordQueued(tenantId, entered, teams.map((t) => t.id));
       return assigned;
     });
   }
 
-  private async routeTeam(team: Team): Promise<number> {
+  private async routeTeam(team: Team, announcedByCaller: ReadonlySet<number>): Promise<number> {
     const candidates = await this.candidates(team);
     const limit = Math.min(ROUTING_CHUNK, freeCapacity(candidates, team.assignmentCapacity));
     if (limit === 0) return 0;
     const queue = await this.routing.lockQueueHead(team.tenantId, team.id, limit);
     const plan = planAssignments(team.assignmentMode as 'round_robin' | 'balanced', candidates, team.assignmentCapacity, team.lastAssignedUserId, queue);
-    await this.apply(team, plan.assignments);
+    await this.apply(team, plan.assignments, announcedByCaller);
     if (plan.lastUserId !== null) await this.routing.setLastAssigned(team.tenantId, team.id, plan.lastUserId);
     return plan.assignments.length;
   }
@@ -65,7 +72,9 @@ export class RoutingService {
     return eligible.map((userId) => ({ userId, open: open.get(userId) ?? 0 }));
   }
 
-  private async apply(team: Team, assignments: readonly { conversationId: number; userId: number }[]): Promise<void> {
+  // The assignments, their activities, and conversation.updated to agents (the customer's view does
+  // not show an assignee).
+  private async apply(team: Team, assignments: readonly { conversationId: number; userId: number }[], announcedByCaller: ReadonlySet<number>): Promise<void> {
     if (assignments.length === 0) return;
     await this.routing.assign(team.tenantId, assignments);
     await this.activities.record(
@@ -79,8 +88,9 @@ export class RoutingService {
         reason: team.assignmentMode,
       })),
     );
+    const toAnnounce = assignments.filter((a) => !announcedByCaller.has(a.conversationId));
     await this.views.announceUpdated(
-      assignments.map((a) => ({ tenantId: team.tenantId, conversationId: a.conversationId })),
+      toAnnounce.map((a) => ({ tenantId: team.tenantId, conversationId: a.conversationId })),
       { customer: false },
     );
   }
