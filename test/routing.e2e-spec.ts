@@ -285,6 +285,35 @@ describe('Routing a team’s queue', () => {
       expect(await availabilityOf(b.id)).toBe('offline');
     });
 
+    it('should take presence batches, team changes and availability changes all at once without a deadlock', async () => {
+      const members = await agents(8);
+      await setRowAvailability(members.map((m) => m.id), 'offline');
+      const team = await createTeam(members);
+      const waiting = await queue(team, 60);
+      await patchTeam(team, { assignment: { mode: 'balanced', capacity: 5, onlyAvailable: true } });
+      const deadlocks = async (): Promise<number> =>
+        Number((await t.db.query(`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`))[0].deadlocks);
+      const before = await deadlocks();
+
+      // Twelve batches, each naming every agent in another order, and each agent's own PATCH.
+      const now = Date.now();
+      const shuffled = (i: number) => [...members].sort((x, y) => ((x.id * 7 + i * 13) % 11) - ((y.id * 7 + i * 13) % 11));
+      const answers = await Promise.all([
+        ...Array.from({ length: 12 }, (_, i) => send(shuffled(i).map((m) => member('member_added', `user-${m.id}`)), now - i)),
+        ...members.map((m) => setAvailability(m, 'available')),
+        patchTeam(team, { assignment: { capacity: 6 } }),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([...Array(12).fill(201), ...Array(9).fill(200)].sort());
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await deadlocks()).toBe(before);
+
+      expect(new Set(await Promise.all(members.map((m) => availabilityOf(m.id))))).toEqual(new Set(['available']));
+      const assigned = await assignees(waiting);
+      expect(assigned.filter((id) => id !== null)).toHaveLength(48);
+      expect(assigned.slice(0, 48).every((id) => id !== null)).toBe(true);
+      for (const m of members) expect(assigned.filter((id) => id === m.id)).toHaveLength(6);
+    });
+
     it("should ignore members that are not the tenant's active agents, and contacts", async () => {
       const globex = await createTenant(t, 'Globex');
       const [a] = await agents(1);
