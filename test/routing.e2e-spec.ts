@@ -180,6 +180,26 @@ describe('Routing a team’s queue', () => {
     });
   });
 
+  describe('team changes', () => {
+    it('should route at once when members join, and never once the team is deleted', async () => {
+      const [a, b] = await agents(2);
+      const team = await createTeam([], { mode: 'round_robin', capacity: 2 });
+      const waiting = await queue(team, 5);
+      await sweep();
+      expect(await assignees(waiting)).toEqual([null, null, null, null, null]);
+
+      await patchTeam(team, { users: [{ id: a.id }] });
+      expect(await assignees(waiting)).toEqual([a.id, a.id, null, null, null]);
+
+      const res = await t.http.delete(`${BASE}/teams/${team}.json`).set('Authorization', acme.auth);
+      expect(res.status).toBe(204);
+      await t.db.query(`INSERT INTO team_members (tenant_id, team_id, user_id) VALUES ($1, $2, $3)`, [acme.tenantId, team, b.id]);
+      await sweep();
+      await t.app.get(RoutingService).routeTeams(acme.tenantId, [team]);
+      expect(await assignees(waiting)).toEqual([a.id, a.id, null, null, null]);
+    });
+  });
+
   describe('capacity and availability', () => {
     it('should route only to available members below capacity, and assign the next oldest once one becomes available', async () => {
       const [a, b] = await agents(2);
