@@ -22,13 +22,15 @@ import { RoutingService } from './routing/routing.service';
 import { ActivitiesRepository } from './activities/activities.repository';
 import { ActivityLog } from './activities/activity-log';
 import { ConversationActivity } from './activities/conversation-activity.entity';
+import { ConversationMention } from './messages/conversation-mention.entity';
+import { MentionsController } from './messages/mentions.controller';
 
 // The conversation core: the only module that writes `conversations`, `conversation_messages`,
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
 // the conversion all go through its services.
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage, ConversationActivity]), AuthModule, ContactsModule, FilesModule, TicketsModule],
-  controllers: [ConversationsController, ConversationFilesController, MessagesController],
+  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage, ConversationActivity, ConversationMention]), AuthModule, ContactsModule, FilesModule, TicketsModule],
+  controllers: [ConversationsController, ConversationFilesController, MessagesController, MentionsController],
   providers: [ActivitiesRepository, ActivityLog, ConversationIncludes, ConversationViews, RoutingService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
   exports: [ConversationsService, ConversationSearchService, MessagesService],
 })

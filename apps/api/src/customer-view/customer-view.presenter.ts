@@ -26,14 +26,14 @@ export const CUSTOMER_MESSAGE_FIELDS = propertiesOf(CUSTOMER_PUBLIC_MESSAGE_SCHE
 export const CUSTOMER_MESSAGE_TOMBSTONE_FIELDS = propertiesOf(CUSTOMER_MESSAGE_TOMBSTONE_SCHEMA);
 
 export function presentCustomerConversation(view: ConversationView, fields: readonly string[] | null = null): Partial<Wire<typeof CUSTOMER_CONVERSATION_SCHEMA>> {
-  const { conversation: c, contact, userIds, messageIds } = view;
+  const { conversation: c, contact, userIds, customerMessageIds } = view;
   const wire: Wire<typeof CUSTOMER_CONVERSATION_SCHEMA> = {
     id: c.id,
     state: c.state,
     converted: c.ticketId !== null,
     contactId: c.contactId,
     contact: presentCustomerContact(contact),
-    messages: messageIds.map((id) => ref(id, 'conversationmessages')),
+    messages: customerMessageIds.map((id) => ref(id, 'conversationmessages')),
     users: userIds.map((id) => ref(id, 'users')),
     lastMessageAt: c.lastMessageAt?.toISOString() ?? null,
     createdAt: c.createdAt.toISOString(),
