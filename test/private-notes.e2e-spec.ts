@@ -1,5 +1,6 @@
 import { BASE, ISO } from './support/desk';
 import { createAgent, createTenant, conversationRow, TestTenant } from './support/factories';
+import { customerConversation } from './support/customer-view';
 import { createTestApp, TestApp } from './support/test-app';
 
 // Private notes and mentions (docs/api.md, "Private notes and mentions"): a note is an agent's
@@ -340,7 +341,26 @@ describe('Private notes and mentions', () => {
       expect(customer.body.conversation.messages).toEqual([ref(first.id as number, 'conversationmessages'), ref(last.id as number, 'conversationmessages')]);
       expect(customer.body.included.conversationmessages.map((m: Row) => m.id)).toEqual([first.id, last.id]);
       expect(customer.body.conversation.lastMessageAt).toBe(last.createdAt);
+      expect(customer.body.conversation).toEqual(customerConversation(agents.body.conversation, [note.id as number]));
       expect(JSON.stringify(customer.body)).not.toMatch(/NOTE-TEXT|mentions|private/);
+    });
+
+    it("should give the customer the latest 100 public messages when notes are among the agents' latest 100", async () => {
+      const long = await conversation();
+      await t.db.query(
+        `INSERT INTO conversation_messages (tenant_id, conversation_id, contact_id, message, created_at, updated_at)
+         SELECT $1, $2, $3, 'public ' || i, '2026-01-01T00:00:00Z'::timestamptz + i * interval '1 second', now() FROM generate_series(1, 100) i`,
+        [acme.tenantId, long.id, long.contactId],
+      );
+      const tail = await message({ conversationId: long.id, message: 'NOTE-TEXT tail', private: true });
+      const publicIds: number[] = (await t.db.query(`SELECT id FROM conversation_messages WHERE conversation_id = $1 AND NOT private ORDER BY created_at, id`, [long.id])).map((r: Row) => r.id);
+      expect(publicIds).toHaveLength(100);
+
+      const agents = await get(`conversations/${long.id}.json`);
+      expect(agents.body.conversation.messages.map((m: Row) => m.id)).toEqual([...publicIds.slice(1), tail.id]);
+      const customer = await t.http.get(`${BASE}/conversations/token/${long.token}.json?includes=conversationmessages`);
+      expect(customer.body.conversation.messages.map((m: Row) => m.id)).toEqual(publicIds);
+      expect(customer.body.included.conversationmessages.map((m: Row) => m.id)).toEqual(publicIds);
     });
 
     it("should leave notes out of the widget's history, on every page", async () => {
