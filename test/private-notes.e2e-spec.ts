@@ -182,6 +182,28 @@ describe('Private notes and mentions', () => {
     });
   });
 
+  describe("the agents' lists", () => {
+    it('should list notes among the messages, and filter them in or out with "private"', async () => {
+      const c = await conversation();
+      const pub = await message({ conversationId: c.id, message: 'Public' });
+      const note = await message({ conversationId: c.id, message: 'Note', private: true, mentions: [{ id: carl.id }] });
+      const all = await get(`conversations/${c.id}/messages.json`);
+      expect(all.body.conversationmessages.map((m: Row) => [m.id, m.private, m.mentions])).toEqual([
+        [pub.id, false, []],
+        [note.id, true, [ref(carl.id, 'users')]],
+      ]);
+      const notes = await get(`conversationmessages.json?${filter({ conversationId: c.id, private: true })}`);
+      expect(notes.body.conversationmessages.map((m: Row) => m.id)).toEqual([note.id]);
+      const publicOnes = await get(`conversations/${c.id}/messages.json?${filter({ private: { $ne: true } })}`);
+      expect(publicOnes.body.conversationmessages.map((m: Row) => m.id)).toEqual([pub.id]);
+      const picked = await get(`conversations/${c.id}/messages.json?fields=private,mentions`);
+      expect(picked.body.conversationmessages[1]).toEqual({ id: note.id, private: true, mentions: [ref(carl.id, 'users')] });
+      const bad = await get(`conversationmessages.json?${filter({ private: 'yes' })}`);
+      expect(bad.status).toBe(400);
+      expect(bad.body).toEqual({ errors: { filter: ['private must be true or false'] } });
+    });
+  });
+
   describe('PATCH and DELETE of a note', () => {
     it('should keep a note private and its mentions, refuse to make it public, and tell agents only', async () => {
       const c = await conversation();
