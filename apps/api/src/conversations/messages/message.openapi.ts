@@ -28,6 +28,13 @@ export const MESSAGE_ENVELOPE_SCHEMA = wire.object({ conversationmessage: MESSAG
 
 export const MESSAGES_LIST_SCHEMA = wire.object({ conversationmessages: wire.array(MESSAGE_SCHEMA), included: INCLUDED, meta: PAGE_META_SCHEMA });
 
+// An agent as a request names one: {"id": 7} or {"id": 7, "type": "users"}.
+const USER_REF_BODY: SchemaObject = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer' }, type: { type: 'string', enum: ['users'] } },
+};
+
 export const CREATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
   type: 'object',
   description: 'Wrapped in {"conversationmessage": …} or bare',
@@ -44,7 +51,7 @@ export const CREATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
     mentions: {
       type: 'array',
       maxItems: 50,
-      items: ENTITY_REF_SCHEMA,
+      items: USER_REF_BODY,
       description: 'Agents of the tenant a note mentions, as user refs (a note only); each is told on private-user-{id}',
     },
   },
@@ -58,6 +65,6 @@ export const UPDATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
     files: { type: 'array', maxItems: 20, items: { type: 'integer' } },
     state: { type: 'string', enum: ['active', 'deleted'] },
     private: { type: 'boolean', description: 'Read-only: accepted when unchanged' },
-    mentions: { type: 'array', items: ENTITY_REF_SCHEMA, description: 'Read-only: accepted when unchanged' },
+    mentions: { type: 'array', items: USER_REF_BODY, description: 'Read-only: accepted when unchanged' },
   },
 };
