@@ -43,11 +43,14 @@ export function presentCustomerConversation(view: ConversationView, fields: read
 }
 
 // A public message; a deleted one as its tombstone. The customer's own client id comes back to
-// them (the widget matches its messages by it); an agent's stays with the agents.
+// them (the widget matches its messages by it); an agent's stays with the agents. A private note
+// has no customer's view at all: every door leaves notes out before presenting, so one reaching
+// here is a bug, and failing beats showing it.
 export function presentCustomerMessage(
   m: ConversationMessage,
   fields: readonly string[] | null = null,
 ): Partial<CustomerMessageWire> | CustomerMessageTombstoneWire {
+  if (m.isPrivate) throw new Error(`message ${m.id} is a private note: it has no customer's view`);
   if (m.state === 'deleted') return presentMessageTombstone(m);
   const wire: CustomerMessageWire = {
     id: m.id,
