@@ -75,6 +75,9 @@ function listsOf(shape: Shape): Shape[] {
   return Object.values(shape).flatMap(listsOf);
 }
 
+// Keys of the agents' views that no customer answer or event may hold, at any depth.
+const AGENTS_ONLY_KEYS = ['private', 'mentions', 'mentionedBy', 'status', 'priority', 'assignee', 'team', 'labels', 'waitingSince', 'firstReplyAt', 'resolvedAt', 'snoozedUntil', 'token'];
+
 // Everything the agents know and the customer must never see carries this mark.
 const SECRET = 'SECRET';
 // Public once (its message.created reached the widget), then deleted: never shown again.
@@ -96,6 +99,10 @@ describe("The customer's view: what a conversation token and the conversation's 
     sha256: string;
     ticketId: number;
     deletedId: number;
+    // Private notes (written, edited, deleted, and one after the conversion) and the file only a note carries.
+    noteIds: number[];
+    noteFileId: number;
+    mentionedId: number;
   };
   // Every answer and event the customer can reach, for the secrets check at the end.
   const seen: unknown[] = [];
@@ -195,6 +202,27 @@ describe("The customer's view: what a conversation token and the conversation's 
     seed.deletedId = deleted.id as number;
     expect((await del(`conversationmessages/${seed.deletedId}.json`)).status).toBe(204);
 
+    // Notes: with mentions (one of an agent the customer never meets) and a file of their own; one edited, one deleted.
+    const mentioned = await createAgent(t, acme.tenantId);
+    await t.db.query(`UPDATE users SET last_name = $2 WHERE id = $1`, [mentioned.id, `${SECRET}-mentioned`]);
+    seed.mentionedId = mentioned.id;
+    const noteFile = created(
+      await t.http
+        .post(`${BASE}/files.json`)
+        .set('Authorization', acme.auth)
+        .attach('file', Buffer.from(`${SECRET} internal memo`), { filename: `${SECRET}-memo.txt`, contentType: 'text/plain' }),
+      'file',
+    );
+    seed.noteFileId = noteFile.id as number;
+    const note = (text: string, extra: object = {}) =>
+      post('conversationmessages.json', { conversationId, message: `${SECRET}-note: ${text}`, private: true, ...extra }, agent.auth).then((res) => created(res, 'conversationmessage'));
+    const noted = await note('refund approved', { mentions: [{ id: mentioned.id }, { id: agent.id }], files: [seed.noteFileId, seed.fileId] });
+    const editedNote = await note('to edit', { mentions: [{ id: mentioned.id }] });
+    expect((await patch(`conversationmessages/${editedNote.id}.json`, { message: `${SECRET}-note: edited` }, agent.auth)).status).toBe(200);
+    const deletedNote = await note('to delete');
+    expect((await del(`conversationmessages/${deletedNote.id}.json`)).status).toBe(204);
+    seed.noteIds = [noted.id, editedNote.id, deletedNote.id] as number[];
+
     // The widget writes, and the agent joins the presence channel: both through the webhook.
     const webhook = await signedBatch([
       {
@@ -219,6 +247,8 @@ describe("The customer's view: what a conversation token and the conversation's 
     });
     expect(converted.status).toBe(200);
     seed.ticketId = converted.body.ticket_id;
+    // A note on the converted conversation: the ticket's thread takes it as a note.
+    seed.noteIds.push((await note('after the conversion', { mentions: [{ id: mentioned.id }] })).id as number);
     expect((await patch(`tickets/${seed.ticketId}.json`, { subject: `${SECRET}-subject` })).status).toBe(200);
     // An agent-side change of the conversation.
     expect((await patch(`conversations/${conversationId}.json`, { socket_id: '3333.4444' })).status).toBe(200);
@@ -255,6 +285,19 @@ describe("The customer's view: what a conversation token and the conversation's 
       expect(included.conversationmessages.map((m: { id: number }) => m.id)).toEqual(conversation.messages.map((m: { id: number }) => m.id));
     });
 
+    it('should list no note among the messages, in the refs or side-loaded', async () => {
+      const res = await byToken('?includes=conversationmessages,users');
+      seen.push(res.body);
+      const refs = res.body.conversation.messages.map((m: { id: number }) => m.id);
+      expect(refs.length).toBeGreaterThan(0);
+      expect(refs.filter((id: number) => seed.noteIds.includes(id))).toEqual([]);
+      expect(res.body.included.conversationmessages.map((m: { id: number }) => m.id)).toEqual(refs);
+      expect(res.body.included.users.map((u: { id: number }) => u.id)).not.toContain(seed.mentionedId);
+      // The agents see the notes among the same conversation's messages.
+      const agents = await api().get(`conversations/${seed.conversationId}.json`);
+      expect(agents.body.conversation.messages.map((m: { id: number }) => m.id)).toEqual(expect.arrayContaining(seed.noteIds.filter((id, i) => i !== 2)));
+    });
+
     it.each([
       ['?includes=tickets', { includes: ['must be one of ‘contacts, conversationmessages, customers, users, all’'] }],
       ['?fields=socket_id', { fields: [expect.stringMatching(/^must be one of ‘id, state, converted/)] }],
@@ -285,6 +328,16 @@ describe("The customer's view: what a conversation token and the conversation's 
       expect(res.body.included.files).toEqual([{ id: seed.fileId, filename: 'invoice.txt', mimeType: 'text/plain', size: expect.anything(), createdAt: expect.any(String) }]);
       expect(Number(res.body.included.files[0].size)).toBe('the invoice'.length);
       expect(res.body.included.customers.map((c: { id: number }) => c.id)).toEqual([seed.customerId]);
+    });
+
+    it('should leave every note out, and a file only a note carries out of reach', async () => {
+      const res = await history('?includes=all&pageSize=100');
+      seen.push(res.body);
+      expect(res.body.conversationmessages.filter((m: { id: number }) => seed.noteIds.includes(m.id))).toEqual([]);
+      expect(res.body.included.files.map((f: { id: number }) => f.id)).toEqual([seed.fileId]);
+      const download = await t.http.get(`${BASE}/conversations/token/${seed.token}/files/${seed.noteFileId}/download`);
+      expect(download.status).toBe(404);
+      seen.push(download.body);
     });
 
     it('should pick only fields of the customer view', async () => {
@@ -365,6 +418,19 @@ describe("The customer's view: what a conversation token and the conversation's 
       );
     });
 
+    it('should carry nothing of a note: not its creation, edit or deletion, nor a mention', () => {
+      const aboutNotes = conversationEvents.filter((event) => event.name.startsWith('message.') && seed.noteIds.includes((event.data as { id: number }).id));
+      expect(aboutNotes).toEqual([]);
+      expect(conversationEvents.filter((event) => event.name === 'mention.created')).toEqual([]);
+      for (const event of conversationEvents.filter((e) => e.name.startsWith('conversation.'))) {
+        expect((event.data as { messages: { id: number }[] }).messages.filter((m) => seed.noteIds.includes(m.id))).toEqual([]);
+      }
+      // The agents got every one of them, and each mentioned agent its own.
+      const onTenant = tenantEvents.filter((event) => event.name.startsWith('message.') && seed.noteIds.includes((event.data as { id: number }).id));
+      expect(onTenant.length).toBeGreaterThanOrEqual(seed.noteIds.length + 2);
+      expect(onChannel(`private-user-${seed.mentionedId}`).map((event) => event.name)).toEqual(['mention.created', 'mention.created', 'mention.created']);
+    });
+
     it("should send what the webhook causes in the customer's view too: the widget's message and the agent joining", () => {
       const widget = conversationEvents.find((event) => event.name === 'message.created' && (event.data as { message: string }).message === 'Via the widget');
       expect(widget).toBeDefined();
@@ -385,6 +451,8 @@ describe("The customer's view: what a conversation token and the conversation's 
         'ticket.created',
         'ticket.updated',
       ]);
+      // The mentions went to the agents' own channels, never the tenant's.
+      expect(names.has('mention.created')).toBe(false);
       for (const event of tenantEvents.filter((e) => e.name.startsWith('conversation.'))) {
         expect(Object.keys(event.data as object).filter((key) => key !== 'deletedAt' && key !== 'deletedBy').sort()).toEqual(DOCUMENTED_CONVERSATION_FIELDS);
       }
@@ -407,6 +475,34 @@ describe("The customer's view: what a conversation token and the conversation's 
       const sinceDeleted = JSON.stringify(seen.filter((item) => !isCreationOfDeleted(item)));
       expect(sinceDeleted).not.toContain(DELETED_TEXT);
       expect(JSON.stringify(seen)).toContain(DELETED_TEXT);
+    });
+
+    it("should hold no key of the agents' alone anywhere: a note's privacy and mentions, the workflow's fields", () => {
+      const keys = new Set<string>();
+      const collect = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(collect);
+        else if (value !== null && typeof value === 'object') {
+          for (const [key, inner] of Object.entries(value)) {
+            keys.add(key);
+            collect(inner);
+          }
+        }
+      };
+      collect(seen);
+      for (const key of AGENTS_ONLY_KEYS) expect({ key, found: keys.has(key) }).toEqual({ key, found: false });
+    });
+
+    it("should have written no row for the conversation's channel that holds a note, a mention or an agents' key", async () => {
+      const rows: { payload: { event: string; data: unknown } }[] = await t.db.query(
+        `SELECT payload FROM outbox WHERE topic = 'pusher' AND payload -> 'channels' ? $1 ORDER BY id`,
+        [`private-conversation-${seed.conversationId}`],
+      );
+      expect(rows.length).toBeGreaterThan(5);
+      const text = JSON.stringify(rows.map((row) => row.payload.data));
+      expect(text).not.toContain(`${SECRET}-note`);
+      expect(text).not.toContain(`${SECRET}-mentioned`);
+      expect(rows.map((row) => row.payload.event)).not.toContain('mention.created');
+      for (const key of AGENTS_ONLY_KEYS) expect({ key, found: text.includes(`"${key}":`) }).toEqual({ key, found: false });
     });
 
     it('should have checked every list of every shape with at least one element', () => {

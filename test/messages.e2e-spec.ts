@@ -19,6 +19,9 @@ const DOCUMENTED_MESSAGE_FIELDS = [
   'updatedAt',
   'updatedBy',
   'userId',
+  // A private note's (docs/api.md, "Private notes and mentions").
+  'private',
+  'mentions',
 ].sort();
 
 describe('Conversation messages (Desk v2)', () => {

@@ -238,6 +238,9 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
         message: 'Where is my order?',
         files: [],
         clientMessageId: id,
+        // The widget's messages are public: never a note.
+        private: false,
+        mentions: [],
         state: 'active',
         createdAt: new Date(timeMs).toISOString(),
         createdBy: null,

@@ -39,12 +39,23 @@ export const PARTICIPANTS_OF = `SELECT conversation_id, user_id FROM conversatio
         ORDER BY created_at, user_id`;
 
 // ConversationsRepository.latestMessageIds.
-export const LATEST_MESSAGE_IDS = `SELECT cid AS conversation_id, latest.id FROM unnest($2::bigint[]) AS cid
+// Rows of list 'all' are the agents' refs; 'public' rows (the customer's) come only for a
+// conversation with a note among its latest.
+export const LATEST_MESSAGE_IDS = `WITH latest AS (
+         SELECT cid AS conversation_id, l.id, l.created_at, l.private FROM unnest($2::bigint[]) AS cid
+          CROSS JOIN LATERAL (
+            SELECT x.id, x.created_at, x.private FROM conversation_messages x
+             WHERE x.tenant_id = $1 AND x.conversation_id = cid AND x.state = 'active'
+             ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS l),
+       noted AS (SELECT DISTINCT conversation_id FROM latest WHERE private)
+       SELECT conversation_id, id, created_at, private, 'all' AS list FROM latest
+       UNION ALL
+       SELECT n.conversation_id, p.id, p.created_at, false, 'public' FROM noted n
          CROSS JOIN LATERAL (
            SELECT x.id, x.created_at FROM conversation_messages x
-            WHERE x.tenant_id = $1 AND x.conversation_id = cid AND x.state = 'active'
-            ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS latest
-        ORDER BY latest.created_at, latest.id`;
+            WHERE x.tenant_id = $1 AND x.conversation_id = n.conversation_id AND x.state = 'active' AND NOT x.private
+            ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS p
+        ORDER BY created_at, id`;
 
 // ConversationsRepository.onlineMembers.
 export const ONLINE_MEMBERS = `SELECT conversation_id, member FROM conversation_members
@@ -66,21 +77,22 @@ export const MESSAGE_CONVERSATION = `SELECT c.state, cc.customer_id, c.ticket_id
 
 // The message's columns under the entity's property names (MessagesRepository builds the list from
 // the entity's metadata): the insert answers the whole message.
-const MESSAGE_RETURNING = `state AS "state", created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy", deleted_at AS "deletedAt", deleted_by AS "deletedBy", tenant_id AS "tenantId", id AS "id", conversation_id AS "conversationId", user_id AS "userId", contact_id AS "contactId", message AS "message", client_message_id AS "clientMessageId", file_ids AS "fileIds", direction AS "direction", status AS "status", message_type AS "messageType", source AS "source"`;
+const MESSAGE_RETURNING = `state AS "state", created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy", deleted_at AS "deletedAt", deleted_by AS "deletedBy", tenant_id AS "tenantId", id AS "id", conversation_id AS "conversationId", user_id AS "userId", contact_id AS "contactId", message AS "message", client_message_id AS "clientMessageId", file_ids AS "fileIds", direction AS "direction", status AS "status", message_type AS "messageType", source AS "source", private AS "isPrivate", mention_ids AS "mentionIds"`;
 
 // MessagesRepository.insertMessages: every door's messages (a Desk post is a batch of one), $1 rows
 // with their `position`, inserted in that order; $2 the batch's time (null: the transaction's),
 // $3 the agent behind it, $4 the source.
 export const MESSAGES_INSERT = `INSERT INTO conversation_messages
          (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at,
-          created_by, updated_by, status, message_type, source)
+          created_by, updated_by, status, message_type, source, private, mention_ids)
        SELECT m.tenant_id, m.conversation_id, m.user_id, m.contact_id, m.message,
               ARRAY(SELECT jsonb_array_elements_text(m.file_ids)::bigint), m.client_message_id,
               coalesce($2::timestamptz, now()), coalesce($2::timestamptz, now()), $3, $3,
-              CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, m.message_type, $4
+              CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, m.message_type, $4,
+              m.private, ARRAY(SELECT jsonb_array_elements_text(m.mention_ids)::bigint)
          FROM jsonb_to_recordset($1::jsonb) AS m(
                 tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
-                file_ids jsonb, client_message_id text, message_type text, position int)
+                file_ids jsonb, client_message_id text, message_type text, private boolean, mention_ids jsonb, position int)
         ORDER BY m.position
        ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING ${MESSAGE_RETURNING}`;
@@ -97,7 +109,7 @@ export const MESSAGES_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_r
 
 // MESSAGES_INSERT's $1 for messages in their order (live chat).
 export function newMessages(messages) {
-  return JSON.stringify(messages.map((m, position) => ({ ...m, message_type: 'TYPE_LIVE_CHAT', position })));
+  return JSON.stringify(messages.map((m, position) => ({ ...m, message_type: 'TYPE_LIVE_CHAT', private: false, mention_ids: [], position })));
 }
 
 // MESSAGES_TOUCH_CONVERSATIONS's $1 for created messages (message-rules.ts touchedBy): per
@@ -124,7 +136,7 @@ export const OUTBOX_INSERT = `INSERT INTO outbox (tenant_id, topic, payload, cre
 
 const LIST_COLUMNS = `m.state, m.created_at, m.created_by, m.updated_at, m.updated_by, m.deleted_at, m.deleted_by, m.tenant_id, m.id,
   m.conversation_id, m.user_id, m.contact_id, m.message, m.client_message_id, m.file_ids, m.direction, m.status, m.message_type,
-  m.source, (m.created_at)::text AS list_cursor_value`;
+  m.source, m.private, m.mention_ids, (m.created_at)::text AS list_cursor_value`;
 
 // The first page: OFFSET, the limit and offset written into the SQL as TypeORM does.
 export const messagesPage = (limit, offset) => `SELECT ${LIST_COLUMNS} FROM conversation_messages m

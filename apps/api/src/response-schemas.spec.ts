@@ -30,6 +30,8 @@ import { HL_CONVERSATION, HL_CONVERSATION_DTO, HL_CREATED_CONVERSATION, HL_MESSA
 import * as highLevel from './highlevel/highlevel.presenter';
 import { MESSAGE_SCHEMA } from './conversations/messages/message.openapi';
 import { presentMessage } from './conversations/messages/message.presenter';
+import { MENTION_SCHEMA } from './conversations/messages/mention.openapi';
+import { presentMention } from './conversations/messages/mention.presenter';
 import { CUSTOM_FIELD_SCHEMA, INBOX_SCHEMA, SETTING_SCHEMA, TAG_SCHEMA, TICKET_TEMPLATE_SCHEMA } from './tickets/settings/ticket-settings.openapi';
 import { presentCustomField, presentInbox, presentSetting, presentTag, presentTemplate } from './tickets/settings/ticket-settings.presenter';
 import { TICKET_MESSAGE_SCHEMA, TICKET_SCHEMA } from './tickets/ticket.openapi';
@@ -79,9 +81,10 @@ const conversationView = {
   contact,
   userIds: [1],
   messageIds: [8],
+  customerMessageIds: [8],
   onlineMembers: ['user-1'],
 } as never;
-const message = row<never>({ id: 8, conversationId: 7, userId: 1, contactId: 5, message: 'Hi', fileIds: [6], clientMessageId: 'c-1' });
+const message = row<never>({ id: 8, conversationId: 7, userId: 1, contactId: 5, message: 'Hi', fileIds: [6], clientMessageId: 'c-1', isPrivate: true, mentionIds: [2] });
 const file = row<never>({ id: 6, filename: 'a.pdf', mimeType: 'application/pdf', size: 3, sha256: 'a'.repeat(64) });
 const refs = { inboxId: 1, statusId: 2, priorityId: 3, typeId: 4, sourceId: 5, agentId: 1 };
 const ticketView = {
@@ -165,6 +168,7 @@ const cases: [string, SchemaObject, unknown][] = [
   ['customer', CUSTOMER_SCHEMA, presentCustomer(customer, [5])],
   ['conversation', CONVERSATION_SCHEMA, presentConversation(conversationView, { token: 'secret' })],
   ['message', MESSAGE_SCHEMA, presentMessage(message)],
+  ['mention', MENTION_SCHEMA, presentMention({ tenantId: 1, id: 8, conversationId: 7, userId: 2, mentionedBy: 1, createdAt: at })],
   ['file', FILE_SCHEMA, presentFile(file)],
   ['ticket', TICKET_SCHEMA, presentTicket(ticketView)],
   ['ticket message', TICKET_MESSAGE_SCHEMA, presentTicketMessage(ticketMessage)],
@@ -178,8 +182,8 @@ const cases: [string, SchemaObject, unknown][] = [
     presentTemplate(row({ id: 1, name: 'T', subject: 'S', message: 'M', editMethod: 'html', ...refs, tagIds: [1], customFields: [{ id: 1, value: 2 }], cc: [], bcc: [] })),
   ],
   ['customer conversation', CUSTOMER_CONVERSATION_SCHEMA, presentCustomerConversation(conversationView)],
-  ['customer message', CUSTOMER_MESSAGE_SCHEMA, presentCustomerMessage({ ...(message as object), state: 'active' } as never)],
-  ['customer message tombstone', CUSTOMER_MESSAGE_SCHEMA, presentCustomerMessage(message)],
+  ['customer message', CUSTOMER_MESSAGE_SCHEMA, presentCustomerMessage({ ...(message as object), state: 'active', isPrivate: false } as never)],
+  ['customer message tombstone', CUSTOMER_MESSAGE_SCHEMA, presentCustomerMessage({ ...(message as object), isPrivate: false } as never)],
   ['customer contact', CUSTOMER_CONTACT_SCHEMA, presentCustomerContact(contact)],
   ['customer self', CUSTOMER_SELF_SCHEMA, presentCustomerSelf({ customer, contacts: [contact] })],
   ['customer agent', CUSTOMER_AGENT_SCHEMA, presentCustomerAgent({ id: 1, firstName: 'A', lastName: 'B' })],

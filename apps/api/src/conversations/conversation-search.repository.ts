@@ -25,19 +25,23 @@ const SUMMARY_COLUMNS = `
   (extract(epoch FROM ${SORT_KEY}) * 1000)::bigint AS "sortMs"`;
 
 // What a conversation's summary shows besides its own row: its contact's person and its latest
-// active message.
+// active public message (a note is never a conversation's last message).
 const SUMMARY_JOINS = `
   JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
   JOIN customers p ON p.tenant_id = cc.tenant_id AND p.id = cc.customer_id
   LEFT JOIN LATERAL (
     SELECT m.message, m.message_type, m.direction FROM conversation_messages m
-     WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active'
+     WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active' AND NOT m.private
      ORDER BY m.created_at DESC, m.id DESC LIMIT 1) lm ON true`;
+
+// HighLevel's type of a message: an agents' private note is its TYPE_INTERNAL_COMMENT (HighLevel's
+// own name for a comment only the team sees); the stored channel otherwise.
+const HIGHLEVEL_MESSAGE_TYPE = `CASE WHEN m.private THEN 'TYPE_INTERNAL_COMMENT' ELSE m.message_type END`;
 
 const MESSAGE_COLUMNS = `
   m.id, m.conversation_id AS "conversationId", c.contact_id AS "conversationContactId", m.user_id AS "userId",
   m.message, m.file_ids AS "fileIds", m.client_message_id AS "clientMessageId", m.created_at AS "createdAt",
-  m.direction, m.status, m.message_type AS "messageType", m.source`;
+  m.direction, m.status, ${HIGHLEVEL_MESSAGE_TYPE} AS "messageType", m.source`;
 
 // The reads of HighLevel's shapes: conversations and messages as summaries, the search. Every
 // query takes the tenant first.
@@ -99,7 +103,7 @@ export class ConversationSearchRepository {
     const params: unknown[] = [tenantId, conversationId];
     const param = (value: unknown) => `$${params.push(value)}`;
     const where = [`m.tenant_id = $1`, `m.conversation_id = $2`, `m.state = 'active'`];
-    if (options.types) where.push(`m.message_type = ANY(${param(options.types)}::text[])`);
+    if (options.types) where.push(`${HIGHLEVEL_MESSAGE_TYPE} = ANY(${param(options.types)}::text[])`);
     // The cursor's own timestamp, to the microsecond (a Date would keep only milliseconds).
     if (options.beforeId !== undefined) {
       where.push(`(m.created_at, m.id) < (SELECT x.created_at, x.id FROM conversation_messages x WHERE x.tenant_id = $1 AND x.id = ${param(options.beforeId)})`);

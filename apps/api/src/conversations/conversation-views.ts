@@ -52,7 +52,8 @@ export class ConversationViews {
       conversation,
       contact: contactById.get(conversation.contactId)!,
       userIds: participants.get(conversation.id) ?? [],
-      messageIds: messageIds.get(conversation.id) ?? [],
+      messageIds: messageIds.get(conversation.id)?.all ?? [],
+      customerMessageIds: messageIds.get(conversation.id)?.public ?? [],
       onlineMembers: online.get(conversation.id) ?? [],
     }));
   }

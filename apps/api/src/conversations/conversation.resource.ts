@@ -51,7 +51,8 @@ export const CUSTOMER_CONVERSATION: ResourceDefinition<ConversationView> = {
     refs: {
       ...ownCustomerRefs<ConversationView, unknown>(([view]) => ({ contactId: view.conversation.contactId, customerId: view.contact.customerId })),
       users: ([view]) => ({ ids: view.userIds }),
-      conversationmessages: ([view]) => ({ ids: view.messageIds }),
+      // Never the agents' list: it holds their notes.
+      conversationmessages: ([view]) => ({ ids: view.customerMessageIds }),
     },
   },
 };

@@ -7,6 +7,8 @@ export interface ConversationView {
   contact: CustomerContact;
   userIds: number[];
   messageIds: number[];
+  // The customer's: the latest public messages (no private note), for the customer's view.
+  customerMessageIds: number[];
   // Who is on the conversation's presence channel now: `user-{id}`, `contact-{id}`.
   onlineMembers: string[];
 }

@@ -32,25 +32,40 @@ import { TeamsService } from './routing/teams.service';
 import { ActivitiesRepository } from './activities/activities.repository';
 import { ActivityLog } from './activities/activity-log';
 import { ConversationActivity } from './activities/conversation-activity.entity';
+import { ConversationMention } from './messages/conversation-mention.entity';
+import { MentionsController } from './messages/mentions.controller';
 
 // The conversation core: the only module that writes `conversations`, `conversation_messages`,
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
 // the conversion all go through its services.
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage, ConversationActivity, Team, TeamMember]), AuthModule, ContactsModule, FilesModule, TicketsModule],
-  controllers: [ConversationsController, ConversationFilesController, MessagesController, TeamsController, AvailabilityController],
+  imports: [
+    TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage, ConversationActivity, ConversationMention, Team, TeamMember]),
+    AuthModule,
+    ContactsModule,
+    FilesModule,
+    TicketsModule,
+  ],
+  controllers: [ConversationsController, ConversationFilesController, MessagesController, MentionsController, TeamsController, AvailabilityController],
   providers: [
     ActivitiesRepository,
     ActivityLog,
     AvailabilityService,
     ConversationIncludes,
     ConversationViews,
+    ConversationsRepository,
+    ConversationsService,
+    ConversationSearchRepository,
+    ConversationSearchService,
+    MessagesRepository,
+    MessagesService,
     RoutingRepository,
     RoutingService,
     RoutingSweep,
     TeamIncludes,
     TeamsRepository,
-    TeamsService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
+    TeamsService,
+  ],
   exports: [AvailabilityService, ConversationsService, ConversationSearchService, MessagesService],
 })
 export class ConversationsModule {}

@@ -81,21 +81,39 @@ export class ConversationsRepository {
     });
   }
 
-  // The ids of the latest `limit` active messages of each conversation, oldest first: one index
-  // scan per conversation, one statement for all.
-  async latestMessageIds(tenantId: number, conversationIds: readonly number[], limit: number): Promise<Map<number, number[]>> {
-    const byConversation = new Map<number, number[]>(conversationIds.map((id) => [id, []]));
+  // The ids of the latest `limit` active messages of each conversation, oldest first (`all`, the
+  // agents'), and of its latest `limit` public ones (`public`, the customer's: no note): one index
+  // scan per conversation, and a second only for a conversation with a note among its latest; one
+  // statement for all.
+  async latestMessageIds(tenantId: number, conversationIds: readonly number[], limit: number): Promise<Map<number, { all: number[]; public: number[] }>> {
+    const byConversation = new Map(conversationIds.map((id) => [id, { all: [] as number[], public: [] as number[] }]));
     if (conversationIds.length === 0) return byConversation;
-    const rows: { conversation_id: number; id: number }[] = await this.db.query(
-      `SELECT cid AS conversation_id, latest.id FROM unnest($2::bigint[]) AS cid
+    const rows: { conversation_id: number; id: number; private: boolean; list: 'all' | 'public' }[] = await this.db.query(
+      `WITH latest AS (
+         SELECT cid AS conversation_id, l.id, l.created_at, l.private FROM unnest($2::bigint[]) AS cid
+          CROSS JOIN LATERAL (
+            SELECT x.id, x.created_at, x.private FROM conversation_messages x
+             WHERE x.tenant_id = $1 AND x.conversation_id = cid AND x.state = 'active'
+             ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS l),
+       noted AS (SELECT DISTINCT conversation_id FROM latest WHERE private)
+       SELECT conversation_id, id, created_at, private, 'all' AS list FROM latest
+       UNION ALL
+       SELECT n.conversation_id, p.id, p.created_at, false, 'public' FROM noted n
          CROSS JOIN LATERAL (
            SELECT x.id, x.created_at FROM conversation_messages x
-            WHERE x.tenant_id = $1 AND x.conversation_id = cid AND x.state = 'active'
-            ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS latest
-        ORDER BY latest.created_at, latest.id`,
+            WHERE x.tenant_id = $1 AND x.conversation_id = n.conversation_id AND x.state = 'active' AND NOT x.private
+            ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS p
+        ORDER BY created_at, id`,
       [tenantId, [...new Set(conversationIds)], limit],
     );
-    for (const row of rows) byConversation.get(row.conversation_id)?.push(row.id);
+    const noted = new Set(rows.filter((row) => row.private).map((row) => row.conversation_id));
+    for (const row of rows) {
+      const lists = byConversation.get(row.conversation_id);
+      if (!lists) continue;
+      if (row.list === 'all') lists.all.push(row.id);
+      // Without a note among the latest, the customer's list is the agents'.
+      if (row.list === 'public' || !noted.has(row.conversation_id)) lists.public.push(row.id);
+    }
     return byConversation;
   }
 

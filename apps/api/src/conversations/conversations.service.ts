@@ -224,10 +224,10 @@ export class ConversationsService {
   }
 
   // What the widget may download by the conversation's token: an active file uploaded for the
-  // conversation or attached to one of its active messages; anything else is the 404 of an unknown id.
+  // conversation or attached to one of its active public messages (not a note); anything else is the 404 of an unknown id.
   async openFileByToken(token: string, fileId: number): Promise<FileContent> {
     const { tenantId, id } = await this.findByToken(token);
-    const attached = await this.messages.isFileAttached(tenantId, id, fileId);
+    const attached = await this.messages.isPublicFileAttached(tenantId, id, fileId);
     return this.files.openForConversation(tenantId, id, fileId, attached);
   }
 

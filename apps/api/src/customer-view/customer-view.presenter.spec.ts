@@ -30,6 +30,11 @@ describe(presentCustomerMessage.name, () => {
     expect(shown).toMatchObject({ contactId: 7, clientMessageId: 'c-1', files: [{ id: 3, type: 'files' }], createdAt: at.toISOString() });
   });
 
+  it('should refuse to present a private note, even deleted', () => {
+    expect(() => presentCustomerMessage(message({ userId: 2, contactId: null, isPrivate: true }))).toThrow('private note');
+    expect(() => presentCustomerMessage(message({ userId: 2, contactId: null, isPrivate: true, state: 'deleted' }))).toThrow('private note');
+  });
+
   it("should keep an agent's client id from the customer", () => {
     expect(presentCustomerMessage(message({ userId: 2, contactId: null, clientMessageId: 'agent-c-77' }))).toMatchObject({ userId: 2, clientMessageId: null });
   });

@@ -26,14 +26,14 @@ export const CUSTOMER_MESSAGE_FIELDS = propertiesOf(CUSTOMER_PUBLIC_MESSAGE_SCHE
 export const CUSTOMER_MESSAGE_TOMBSTONE_FIELDS = propertiesOf(CUSTOMER_MESSAGE_TOMBSTONE_SCHEMA);
 
 export function presentCustomerConversation(view: ConversationView, fields: readonly string[] | null = null): Partial<Wire<typeof CUSTOMER_CONVERSATION_SCHEMA>> {
-  const { conversation: c, contact, userIds, messageIds } = view;
+  const { conversation: c, contact, userIds, customerMessageIds } = view;
   const wire: Wire<typeof CUSTOMER_CONVERSATION_SCHEMA> = {
     id: c.id,
     state: c.state,
     converted: c.ticketId !== null,
     contactId: c.contactId,
     contact: presentCustomerContact(contact),
-    messages: messageIds.map((id) => ref(id, 'conversationmessages')),
+    messages: customerMessageIds.map((id) => ref(id, 'conversationmessages')),
     users: userIds.map((id) => ref(id, 'users')),
     lastMessageAt: c.lastMessageAt?.toISOString() ?? null,
     createdAt: c.createdAt.toISOString(),
@@ -43,11 +43,14 @@ export function presentCustomerConversation(view: ConversationView, fields: read
 }
 
 // A public message; a deleted one as its tombstone. The customer's own client id comes back to
-// them (the widget matches its messages by it); an agent's stays with the agents.
+// them (the widget matches its messages by it); an agent's stays with the agents. A private note
+// has no customer's view at all: every door leaves notes out before presenting, so one reaching
+// here is a bug, and failing beats showing it.
 export function presentCustomerMessage(
   m: ConversationMessage,
   fields: readonly string[] | null = null,
 ): Partial<CustomerMessageWire> | CustomerMessageTombstoneWire {
+  if (m.isPrivate) throw new Error(`message ${m.id} is a private note: it has no customer's view`);
   if (m.state === 'deleted') return presentMessageTombstone(m);
   const wire: CustomerMessageWire = {
     id: m.id,

@@ -5,7 +5,8 @@
 // names no column of the chat's tables.
 //
 // `sql(first)` is a relation with the columns tenant_id, id, conversation_id, user_id,
-// contact_id, message, file_ids, created_at, created_by, and for messages posted after a
+// contact_id, message, file_ids, created_at, created_by, private (a note: a note in the thread
+// too), and for messages posted after a
 // conversion contact_customer_id (the customer of the author contact; null for an agent's); its
 // parameters are numbered from `$first`, and `params` are their values. Only integers go into the
 // text; every value is a parameter.

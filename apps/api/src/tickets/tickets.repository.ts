@@ -31,6 +31,9 @@ const HTML_ESCAPED = (column: string) =>
   `'<p>' || replace(replace(replace(replace(replace(replace(${column},
      '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'), E'\\n', '<br>') || '</p>'`;
 
+// A chat message's entry in the thread: an agents' private note stays a note.
+const THREAD_TYPE = `CASE WHEN m.private THEN 'note' ELSE 'message' END`;
+
 // Every query takes the tenant first (the chat relations carry theirs, and the tickets' foreign
 // keys hold a thread entry to its ticket's tenant) and runs in the ambient transaction (Database).
 @Injectable()
@@ -128,7 +131,7 @@ export class TicketsRepository {
        INSERT INTO ticket_messages
          (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
           created_at, created_by, updated_at, updated_by)
-       SELECT m.tenant_id, $1, 'message', ${body}, $2, m.user_id, m.contact_id, m.file_ids, m.id,
+       SELECT m.tenant_id, $1, ${THREAD_TYPE}, ${body}, $2, m.user_id, m.contact_id, m.file_ids, m.id,
               m.created_at, m.created_by, m.created_at, m.created_by
          FROM (${transcript.sql(fixed.length + 1)}) m
         ORDER BY m.created_at, m.id
@@ -154,7 +157,7 @@ export class TicketsRepository {
          INSERT INTO ticket_messages
            (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
             created_at, created_by, updated_at, updated_by)
-         SELECT m.tenant_id, t.id, 'message', CASE WHEN t.edit_method = 'html' THEN ${HTML_ESCAPED('m.message')} ELSE m.message END,
+         SELECT m.tenant_id, t.id, ${THREAD_TYPE}, CASE WHEN t.edit_method = 'html' THEN ${HTML_ESCAPED('m.message')} ELSE m.message END,
                 t.edit_method, m.user_id,
                 CASE WHEN m.user_id IS NOT NULL THEN NULL
                      WHEN m.contact_customer_id = t.customer_id OR t.contact_id IS NULL THEN m.contact_id

@@ -1,4 +1,4 @@
-export type ListFieldType = 'integer' | 'date' | 'string';
+export type ListFieldType = 'integer' | 'date' | 'string' | 'boolean';
 
 export interface ListField {
   // SQL expression over the list's alias, e.g. `c.created_at`. Comes from code, never from input.

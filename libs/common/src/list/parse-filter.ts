@@ -137,13 +137,19 @@ function checkValue(field: ListField, value: unknown, allowNull: boolean): strin
       return Number.isSafeInteger(value) ? null : Messages.integer;
     case 'date':
       return typeof value === 'string' && isIsoDate(value) ? null : Messages.date;
+    case 'boolean':
+      return typeof value === 'boolean' ? null : Messages.boolean;
     case 'string':
-      if (typeof value !== 'string') return Messages.string;
-      // PostgreSQL text cannot hold NUL.
-      if (value.includes('\0')) return 'must not contain NUL characters';
-      if (field.values && !field.values.includes(value)) return Messages.oneOf(field.values);
-      return value.length > 1000 ? Messages.shorterThan(1001) : null;
+      return checkString(field, value);
   }
+}
+
+function checkString(field: ListField, value: unknown): string | null {
+  if (typeof value !== 'string') return Messages.string;
+  // PostgreSQL text cannot hold NUL.
+  if (value.includes('\0')) return 'must not contain NUL characters';
+  if (field.values && !field.values.includes(value)) return Messages.oneOf(field.values);
+  return value.length > 1000 ? Messages.shorterThan(1001) : null;
 }
 
 // An ISO date PostgreSQL accepts too: JavaScript's parser rolls 2026-02-30 over to March.

@@ -16,7 +16,7 @@ export interface RunListOptions {
   scope?: string;
 }
 
-const SQL_TYPES: Record<ListFieldType, string> = { integer: 'bigint', date: 'timestamptz', string: 'text' };
+const SQL_TYPES: Record<ListFieldType, string> = { integer: 'bigint', date: 'timestamptz', string: 'text', boolean: 'boolean' };
 
 // The one executor of the Desk list language. `qb` selects the resource's rows already scoped to
 // the caller's tenant (and whatever else the endpoint scopes by); this adds the state default,
@@ -117,5 +117,7 @@ function cursorValueFits(field: ListField, value: string | null): boolean {
       return PG_TIMESTAMPTZ.test(value) && isIsoDate(value.slice(0, 10));
     case 'string':
       return !value.includes('\0');
+    case 'boolean':
+      return value === 'true' || value === 'false';
   }
 }

@@ -48,4 +48,8 @@ export class ConversationMessage extends TenantOwnedEntity {
   // A private note: an agent's, shown to agents only, never on the customer's side.
   @Column({ name: 'private', type: 'boolean', default: false })
   isPrivate: boolean;
+
+  // The agents a note mentions (none on a public message); conversation_mentions indexes them.
+  @Column({ name: 'mention_ids', type: 'bigint', array: true, default: () => `'{}'` })
+  mentionIds: number[];
 }

@@ -11,7 +11,9 @@ const FIELDS = [
   'deletedBy',
   'files',
   'id',
+  'mentions',
   'message',
+  'private',
   'state',
   'updatedAt',
   'updatedBy',
@@ -29,6 +31,8 @@ export const MESSAGE_LIST: ListSpec = {
     deletedBy: { column: 'm.deleted_by', type: 'integer', nullable: true },
     id: { column: 'm.id', type: 'integer' },
     message: { column: 'm.message', type: 'string' },
+    // Notes only, or public messages only.
+    private: { column: 'm.private', type: 'boolean' },
     state: { column: 'm.state', type: 'string', values: ['active', 'deleted'] },
     updatedAt: { column: 'm.updated_at', type: 'date' },
     updatedBy: { column: 'm.updated_by', type: 'integer', nullable: true },

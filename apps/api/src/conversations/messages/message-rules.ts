@@ -12,13 +12,14 @@ export function messageKey(m: { tenantId: number; conversationId: number; contac
 }
 
 // Whether a message stored under a clientMessageId is the one a repeat describes: the same author,
-// text and files. Anything else reuses the id for another message.
+// text, files and privacy. Anything else reuses the id for another message.
 export function isSameMessage(
-  stored: Pick<ConversationMessage, 'userId' | 'contactId' | 'message' | 'fileIds'>,
-  repeat: { userId: number | null; contactId: number | null; message: string; fileIds: readonly number[] },
+  stored: Pick<ConversationMessage, 'userId' | 'contactId' | 'message' | 'fileIds' | 'isPrivate'>,
+  repeat: { userId: number | null; contactId: number | null; message: string; fileIds: readonly number[]; isPrivate?: boolean },
 ): boolean {
   return (
     stored.userId === repeat.userId &&
+    stored.isPrivate === (repeat.isPrivate ?? false) &&
     stored.contactId === repeat.contactId &&
     stored.message === repeat.message &&
     stored.fileIds.length === repeat.fileIds.length &&
@@ -28,10 +29,11 @@ export function isSameMessage(
 
 // Per conversation, from new messages in their order (all of one time): an agent's message reads
 // the conversation, and the customer's messages after the last such one are unread; the latest
-// text is the last one's.
+// text is the last one's. A private note touches nothing (the customer would see it move).
 export function touchedBy(created: readonly ConversationMessage[]): TouchedConversation[] {
   const byConversation = new Map<number, TouchedConversation>();
   for (const m of created) {
+    if (m.isPrivate) continue;
     const touched = byConversation.get(m.conversationId) ?? { tenantId: m.tenantId, conversationId: m.conversationId, inbound: 0, reset: false, lastText: m.message };
     if (m.contactId === null) Object.assign(touched, { inbound: 0, reset: true });
     else touched.inbound++;

@@ -14,6 +14,8 @@ export const MESSAGE_SCHEMA = wire.object(
     message: wire.string(),
     files: wire.array(ENTITY_REF_SCHEMA),
     clientMessageId: wire.nullable(wire.string(), { description: "The client's own id: a retry with it returns this message" }),
+    private: wire.boolean({ description: "A private note: agents' only, never shown to the customer" }),
+    mentions: wire.array(ENTITY_REF_SCHEMA, { description: 'The agents a note mentions ({"id", "type": "users"}); empty on a public message' }),
     ...AUDIT_SCHEMA_PROPERTIES,
   },
   { optional: AUDIT_OPTIONAL },
@@ -25,6 +27,13 @@ const INCLUDED = includedSchema({ contacts: CONTACT_SCHEMA, customers: CUSTOMER_
 export const MESSAGE_ENVELOPE_SCHEMA = wire.object({ conversationmessage: MESSAGE_SCHEMA, included: INCLUDED }, { optional: ['included'] });
 
 export const MESSAGES_LIST_SCHEMA = wire.object({ conversationmessages: wire.array(MESSAGE_SCHEMA), included: INCLUDED, meta: PAGE_META_SCHEMA });
+
+// An agent as a request names one: {"id": 7} or {"id": 7, "type": "users"}.
+const USER_REF_BODY: SchemaObject = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer' }, type: { type: 'string', enum: ['users'] } },
+};
 
 export const CREATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
   type: 'object',
@@ -38,6 +47,13 @@ export const CREATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
     contactId: { type: 'integer', description: "The customer-side author: a contact of the conversation's customer" },
     files: { type: 'array', maxItems: 20, items: { type: 'integer' }, description: 'File ids (or refs) of the tenant' },
     clientMessageId: { type: 'string', maxLength: 128, description: 'Dedupe key within its side of the conversation (the customer’s or the agents’)' },
+    private: { type: 'boolean', description: "A private note (an agent's only): never shown to the customer; false by default" },
+    mentions: {
+      type: 'array',
+      maxItems: 50,
+      items: USER_REF_BODY,
+      description: 'Agents of the tenant a note mentions, as user refs (a note only); each is told on private-user-{id}',
+    },
   },
 };
 
@@ -48,5 +64,7 @@ export const UPDATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
     message: { type: 'string', maxLength: 65536 },
     files: { type: 'array', maxItems: 20, items: { type: 'integer' } },
     state: { type: 'string', enum: ['active', 'deleted'] },
+    private: { type: 'boolean', description: 'Read-only: accepted when unchanged' },
+    mentions: { type: 'array', items: USER_REF_BODY, description: 'Read-only: accepted when unchanged' },
   },
 };

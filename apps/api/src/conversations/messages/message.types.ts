@@ -13,6 +13,9 @@ export interface NewMessage {
   clientMessageId: string | null;
   // HighLevel's channel name; live chat unless said otherwise.
   messageType?: MessageType;
+  // A private note (an agent's only), and the agents it mentions (deduplicated, active).
+  isPrivate?: boolean;
+  mentionIds?: number[];
 }
 
 // Where a batch of messages comes from, and when: `at` is the batch's time (Pusher's), null the

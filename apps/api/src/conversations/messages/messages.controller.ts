@@ -85,7 +85,7 @@ export class MessagesController {
   @ApiOperation({
     summary: "A widget's conversation history (public: the conversation token is the credential)",
     description:
-      `Active messages, oldest first, in the customer's view; page, pageSize, cursor, fields (${HISTORY_LIST.fields.join(', ')}) ` +
+      `Active messages (never agents' private notes), oldest first, in the customer's view; page, pageSize, cursor, fields (${HISTORY_LIST.fields.join(', ')}) ` +
       `and includes (${HISTORY_LIST.includes.join(', ')}, all: the customer's own record and contacts, the authors among agents by name, the files).`,
     security: [],
   })
@@ -94,7 +94,7 @@ export class MessagesController {
   @RespondPage(CUSTOMER_MESSAGE, HISTORY_LIST, ['page', 'pageSize', 'cursor', 'fields', 'includes'])
   async history(@Param('token') token: string, @PageQuery() list: ListQuery): Promise<HistoryPage> {
     const conversation = await this.conversations.findByToken(token);
-    return { conversation, ...(await this.messages.list(conversation.tenantId, HISTORY_LIST, list, conversation.id)) };
+    return { conversation, ...(await this.messages.history(conversation.tenantId, conversation.id, list)) };
   }
 
   @Get('conversationmessages/:id.json')

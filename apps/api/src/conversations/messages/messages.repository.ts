@@ -4,6 +4,9 @@ import { Database } from '@app/database';
 import { In } from 'typeorm';
 import { ConversationMessage, MessageDirection } from './conversation-message.entity';
 import type { ChatRelation } from '../../tickets/chat-message-row';
+import { ConversationMention } from './conversation-mention.entity';
+import { MENTION_LIST } from './mention-list.definition';
+import type { MentionView } from './mention.view';
 import { AppendSource, LockedConversation, NewMessage, TouchedConversation } from './message.types';
 
 export interface MessageKey {
@@ -41,10 +44,12 @@ export class MessagesRepository {
       .getOne();
   }
 
-  // `conversationId` narrows the list to one conversation (its own index serves it).
-  async list(tenantId: number, spec: ListSpec, query: ListQuery, conversationId?: number): Promise<ListPage<ConversationMessage>> {
+  // `conversationId` narrows the list to one conversation (its own index serves it); `publicOnly`
+  // leaves notes out (the customer's history).
+  async list(tenantId: number, spec: ListSpec, query: ListQuery, conversationId?: number, publicOnly = false): Promise<ListPage<ConversationMessage>> {
     const qb = this.db.manager.createQueryBuilder(ConversationMessage, 'm').where('m.tenant_id = :tenantId', { tenantId });
     if (conversationId !== undefined) qb.andWhere('m.conversation_id = :conversationId', { conversationId });
+    if (publicOnly) qb.andWhere('NOT m.private');
     return runList(qb, spec, query, { scope: conversationId === undefined ? '' : `conversation:${conversationId}` });
   }
 
@@ -59,14 +64,15 @@ export class MessagesRepository {
     const created: ConversationMessage[] = await this.db.query(
       `INSERT INTO conversation_messages
          (tenant_id, conversation_id, user_id, contact_id, message, file_ids, client_message_id, created_at, updated_at,
-          created_by, updated_by, status, message_type, source)
+          created_by, updated_by, status, message_type, source, private, mention_ids)
        SELECT m.tenant_id, m.conversation_id, m.user_id, m.contact_id, m.message,
               ARRAY(SELECT jsonb_array_elements_text(m.file_ids)::bigint), m.client_message_id,
               coalesce($2::timestamptz, now()), coalesce($2::timestamptz, now()), $3, $3,
-              CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, m.message_type, $4
+              CASE WHEN m.contact_id IS NULL THEN 'sent' ELSE 'delivered' END, m.message_type, $4,
+              m.private, ARRAY(SELECT jsonb_array_elements_text(m.mention_ids)::bigint)
          FROM jsonb_to_recordset($1::jsonb) AS m(
                 tenant_id bigint, conversation_id bigint, user_id bigint, contact_id bigint, message text,
-                file_ids jsonb, client_message_id text, message_type text, position int)
+                file_ids jsonb, client_message_id text, message_type text, private boolean, mention_ids jsonb, position int)
         ORDER BY m.position
        ON CONFLICT (tenant_id, conversation_id, direction, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
        RETURNING ${this.columns}`,
@@ -81,6 +87,8 @@ export class MessagesRepository {
             file_ids: m.fileIds,
             client_message_id: m.clientMessageId,
             message_type: m.messageType ?? 'TYPE_LIVE_CHAT',
+            private: m.isPrivate ?? false,
+            mention_ids: m.mentionIds ?? [],
             position,
           })),
         ),
@@ -90,6 +98,31 @@ export class MessagesRepository {
       ],
     );
     return created.sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  // The mentions of notes just created, one row per note and agent, in one statement; answers them.
+  async insertMentions(created: readonly ConversationMessage[]): Promise<MentionView[]> {
+    const mentions = created.flatMap((m) =>
+      m.mentionIds.map((userId) => ({ tenantId: m.tenantId, id: m.id, conversationId: m.conversationId, userId, mentionedBy: m.userId!, createdAt: m.createdAt })),
+    );
+    if (mentions.length === 0) return [];
+    await this.db.query(
+      `INSERT INTO conversation_mentions (tenant_id, message_id, user_id, conversation_id, created_at, created_by)
+       SELECT m.tenant_id, m.id, u.user_id, m.conversation_id, m.created_at, m.created_by
+         FROM conversation_messages m CROSS JOIN LATERAL unnest(m.mention_ids) AS u(user_id)
+        WHERE m.tenant_id = ANY($1::bigint[]) AND (m.tenant_id, m.id) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))`,
+      [created.map((m) => m.tenantId), created.map((m) => m.id)],
+    );
+    return mentions;
+  }
+
+  // The agent's mentions, in the list language; each with its note (its author and state).
+  async listMentions(tenantId: number, userId: number, query: ListQuery): Promise<ListPage<ConversationMention>> {
+    const qb = this.db.manager
+      .createQueryBuilder(ConversationMention, 'mn')
+      .innerJoinAndSelect('mn.message', 'm')
+      .where('mn.tenant_id = :tenantId AND mn.user_id = :userId', { tenantId, userId });
+    return runList(qb, MENTION_LIST, query, { scope: `mentions:${userId}` });
   }
 
   // The messages stored under these keys (side and clientMessageId of a conversation).
@@ -189,36 +222,36 @@ export class MessagesRepository {
   }
 
   // After an edit, delete or restore: the conversation's last-message text is its latest active
-  // message's again.
+  // public message's again (a note is never the last message).
   async refreshLastMessageText(tenantId: number, conversationId: number): Promise<void> {
     await this.db.query(
       `UPDATE conversations c
           SET last_message_text = (SELECT m.message FROM conversation_messages m
-                                    WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active'
+                                    WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active' AND NOT m.private
                                     ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
         WHERE c.tenant_id = $1 AND c.id = $2`,
       [tenantId, conversationId],
     );
   }
 
-  // Whether the file is attached to an active message of the conversation.
-  async isFileAttached(tenantId: number, conversationId: number, fileId: number): Promise<boolean> {
+  // Whether the file is attached to an active public message of the conversation (a note's files
+  // are the agents').
+  async isPublicFileAttached(tenantId: number, conversationId: number, fileId: number): Promise<boolean> {
     const [row]: { attached: boolean }[] = await this.db.query(
       `SELECT EXISTS (
          SELECT 1 FROM conversation_messages m
-          WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active' AND $3 = ANY (m.file_ids)) AS attached`,
+          WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.state = 'active' AND NOT m.private AND $3 = ANY (m.file_ids)) AS attached`,
       [tenantId, conversationId, fileId],
     );
     return row.attached;
   }
 
-  // A conversation's active messages, in order: its transcript.
   // The conversation's active messages as a relation the tickets module selects from (see
-  // ChatRelation): its transcript, which the reader orders by (created_at, id).
+  // ChatRelation): its transcript, which the reader orders by (created_at, id); notes stay notes.
   transcriptRelation(tenantId: number, conversationId: number): ChatRelation {
     return {
       sql: (first) =>
-        `SELECT tenant_id, id, user_id, contact_id, message, file_ids, created_at, created_by FROM conversation_messages
+        `SELECT tenant_id, id, user_id, contact_id, message, file_ids, created_at, created_by, private FROM conversation_messages
           WHERE tenant_id = $${first} AND conversation_id = $${first + 1} AND state = 'active'`,
       params: [tenantId, conversationId],
     };
@@ -229,18 +262,20 @@ export class MessagesRepository {
   postedRelation(messages: readonly { tenantId: number; id: number; contactCustomerId: number | null }[]): ChatRelation {
     return {
       sql: (first) =>
-        `SELECT m.tenant_id, m.id, m.conversation_id, m.user_id, m.contact_id, m.message, m.file_ids, m.created_at, m.created_by, r.contact_customer_id
+        `SELECT m.tenant_id, m.id, m.conversation_id, m.user_id, m.contact_id, m.message, m.file_ids, m.created_at, m.created_by, m.private,
+                r.contact_customer_id
            FROM jsonb_to_recordset($${first}::jsonb) AS r(tenant_id bigint, id bigint, contact_customer_id bigint)
            JOIN conversation_messages m ON m.tenant_id = r.tenant_id AND m.id = r.id`,
       params: [JSON.stringify(messages.map((m) => ({ tenant_id: m.tenantId, id: m.id, contact_customer_id: m.contactCustomerId })))],
     };
   }
 
-  // The text of the conversation's first active message that has any: a ticket's subject.
+  // The text of the conversation's first active public message that has any: a ticket's subject
+  // (a note's text never is).
   async firstMessageText(tenantId: number, conversationId: number): Promise<string | null> {
     const [row]: { message: string }[] = await this.db.query(
       `SELECT message FROM conversation_messages
-        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active' AND message <> ''
+        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active' AND NOT private AND message <> ''
         ORDER BY created_at, id LIMIT 1`,
       [tenantId, conversationId],
     );

@@ -11,10 +11,13 @@ import { ChatRelation } from '../../tickets/chat-message-row';
 import { ChatActor, TicketsService } from '../../tickets/tickets.service';
 import { ConversationMessage, MessageType } from './conversation-message.entity';
 import { presentMessage } from './message.presenter';
+import { presentMention } from './mention.presenter';
+import type { MentionView } from './mention.view';
 import { directionOf, isSameMessage, messageKey, touchedBy } from './message-rules';
 import { MessageErrorCode } from './messages.errors';
 import { AppendSource, LockedConversation, NewMessage } from './message.types';
 import { MessagesRepository } from './messages.repository';
+import { HISTORY_LIST } from './message-list.definition';
 
 export interface MessageInput {
   conversationId?: number;
@@ -26,6 +29,9 @@ export interface MessageInput {
   clientMessageId?: string;
   // HighLevel's channel of the message; live chat unless said.
   messageType?: MessageType;
+  // A private note (by an agent), and the agents it mentions.
+  private?: boolean;
+  mentions?: { id: number }[];
 }
 
 export interface MessageUpdate {
@@ -38,6 +44,8 @@ export interface MessageUpdate {
   userId?: unknown;
   contactId?: unknown;
   clientMessageId?: unknown;
+  private?: unknown;
+  mentions?: unknown;
 }
 
 export interface PostedMessage {
@@ -99,6 +107,7 @@ export class MessagesService {
       if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
 
       const author = await this.author(principal, input, conversation?.customerId, errors);
+      const note = await this.noteOf(tenantId, input, author, errors);
       const fileIds = await this.files.checkAttachable(tenantId, input.files ?? [], attachedBy(conversationId, author), errors);
       if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
       errors.throwIfAny();
@@ -111,6 +120,7 @@ export class MessagesService {
         fileIds,
         clientMessageId: input.clientMessageId ?? null,
         messageType: input.messageType,
+        ...note,
       };
       const by = { at: null, source: 'api' as const, actor: principal };
       const [result] = await this.append([candidate], new Map([[conversation!.id, conversation!]]), by);
@@ -127,13 +137,17 @@ export class MessagesService {
   async append(batch: readonly BatchMessage[], conversations: LockedConversations, by: AppendBy): Promise<Appended[]> {
     const from: AppendSource = { at: by.at, source: by.source, actorId: by.actor?.userId ?? null };
     const created = await this.messages.insertMessages(batch, from);
+    const mentions = await this.messages.insertMentions(created);
     const answers = await this.answers(batch, created);
     // A converted conversation's message joins its ticket's thread too: nothing is left behind.
     const converted = created.filter((m) => (conversations.get(m.conversationId)?.ticketId ?? null) !== null);
     if (converted.length > 0) await this.tickets.copyChatMessages(await this.postedRelation(converted), by.actor);
     await this.messages.touchConversations(touchedBy(created), from);
     const socketOf = new Map(batch.map((m) => [messageKey(m), m.socketId ?? by.actor?.socketId ?? null]));
-    await this.live.publish(created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null, from.actorId)));
+    await this.live.publish([
+      ...created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null, from.actorId)),
+      ...mentions.map((mention) => mentionCreated(mention, from.actorId)),
+    ]);
     return answers;
   }
 
@@ -199,10 +213,10 @@ export class MessagesService {
     return this.messages.firstMessageText(tenantId, conversationId);
   }
 
-  // Whether the file is attached to an active message of the conversation (its widget may then
-  // download it).
-  async isFileAttached(tenantId: number, conversationId: number, fileId: number): Promise<boolean> {
-    return this.messages.isFileAttached(tenantId, conversationId, fileId);
+  // Whether the file is attached to an active public message of the conversation (its widget may
+  // then download it): a file on a note alone stays the agents'.
+  async isPublicFileAttached(tenantId: number, conversationId: number, fileId: number): Promise<boolean> {
+    return this.messages.isPublicFileAttached(tenantId, conversationId, fileId);
   }
 
   async list(
@@ -213,6 +227,21 @@ export class MessagesService {
   ): Promise<{ messages: ConversationMessage[]; meta: PageMeta }> {
     const { rows, meta } = await this.messages.list(tenantId, spec, query, conversationId);
     return { messages: rows, meta };
+  }
+
+  // The customer's history of their conversation: its messages without the notes.
+  async history(tenantId: number, conversationId: number, query: ListQuery): Promise<{ messages: ConversationMessage[]; meta: PageMeta }> {
+    const { rows, meta } = await this.messages.list(tenantId, HISTORY_LIST, query, conversationId, true);
+    return { messages: rows, meta };
+  }
+
+  // The caller's mentions in notes, in the list language.
+  async mentionsOf(principal: Principal, query: ListQuery): Promise<{ rows: MentionView[]; meta: PageMeta }> {
+    const { rows, meta } = await this.messages.listMentions(principal.tenantId, principal.userId, query);
+    return {
+      rows: rows.map((mention) => ({ ...mention, mentionedBy: mention.message.userId! })),
+      meta,
+    };
   }
 
   // Edits `message` and `files`; `updatedAt` moves only when something changed. A delete leaves
@@ -253,12 +282,14 @@ export class MessagesService {
       ['userId', current.userId],
       ['contactId', current.contactId],
       ['clientMessageId', current.clientMessageId],
+      ['private', current.isPrivate],
     ];
     for (const [field, value] of readOnly) {
       if (input[field] !== undefined && input[field] !== value) errors.add(field, 'is read-only');
     }
     const conversationRef = input.conversation as { id?: unknown } | undefined;
     if (conversationRef !== undefined && conversationRef?.id !== current.conversationId) errors.add('conversation', 'is read-only');
+    if (input.mentions !== undefined && !sameMentions(input.mentions, current.mentionIds)) errors.add('mentions', 'is read-only');
     const fileIds = input.files === undefined ? undefined : await this.files.checkAttachable(tenantId, input.files, attachedBy(current.conversationId, current), errors);
     const message = input.message ?? current.message;
     if (message.trim() === '' && (fileIds ?? current.fileIds).length === 0) errors.add('message', Messages.required);
@@ -271,7 +302,9 @@ export class MessagesService {
   // deleted message's tombstone) on its conversation's.
   private async announce(principal: Principal, name: LiveEventName, id: number): Promise<ConversationMessage> {
     const message = await this.getById(principal, id);
-    await this.live.publish([liveEventBy(principal, name, presentMessage(message), { conversationId: message.conversationId, data: presentCustomerMessage(message) })]);
+    // A note is the agents' alone: no trigger on the conversation's channel.
+    const customer = message.isPrivate ? null : { conversationId: message.conversationId, data: presentCustomerMessage(message) };
+    await this.live.publish([liveEventBy(principal, name, presentMessage(message), customer)]);
     return message;
   }
 
@@ -308,6 +341,21 @@ export class MessagesService {
     }
     return { userId, contactId: null };
   }
+
+  // A note is an agent's; only a note mentions, and only active agents of the tenant (each once).
+  private async noteOf(tenantId: number, input: MessageInput, author: Author, errors: FieldErrorsBuilder): Promise<Pick<NewMessage, 'isPrivate' | 'mentionIds'>> {
+    const isPrivate = input.private === true;
+    if (isPrivate && author.contactId !== null) errors.add('private', "must be false for a contact's message: only an agent writes a note");
+    const mentions = input.mentions ?? [];
+    if (mentions.length > 0 && !isPrivate) errors.add('mentions', 'must be empty unless the message is private (a note)');
+    if (mentions.length === 0 || !isPrivate) return { isPrivate, mentionIds: [] };
+    const mentionIds = [...new Set(mentions.map((m) => m.id))];
+    const found = new Set((await this.users.findActiveByIds(tenantId, mentionIds)).map((user) => user.id));
+    mentions.forEach((m, index) => {
+      if (!found.has(m.id)) errors.add(`mentions[${index}].id`, Messages.notFound);
+    });
+    return { isPrivate, mentionIds };
+  }
 }
 
 // What a PATCH changes: text and files when they differ, a restore, and then updatedAt; a delete
@@ -329,8 +377,13 @@ function attachedBy(conversationId: number | undefined, author: { contactId: num
 }
 
 function messageCreated(m: ConversationMessage, socketId: string | null, actorId: number | null): LiveEvent {
-  const customer = { conversationId: m.conversationId, data: presentCustomerMessage(m) };
+  const customer = m.isPrivate ? null : { conversationId: m.conversationId, data: presentCustomerMessage(m) };
   return { tenantId: m.tenantId, name: 'message.created', data: presentMessage(m), customer, socketId, actorId };
+}
+
+// On the mentioned agent's own channel only.
+function mentionCreated(mention: MentionView, actorId: number | null): LiveEvent {
+  return { tenantId: mention.tenantId, name: 'mention.created', data: presentMention(mention), userId: mention.userId, actorId };
 }
 
 function notFound(id: number): NotFoundError {
@@ -344,6 +397,13 @@ function clientMessageIdReused(): ConflictError {
     'this clientMessageId was used for another message in this conversation; use a new id for a new message',
     { clientMessageId: ['names another message of this conversation'] },
   );
+}
+
+// Mentions sent back as read (refs, in any order) are accepted unchanged.
+function sameMentions(sent: unknown, stored: readonly number[]): boolean {
+  if (!Array.isArray(sent)) return false;
+  const ids = sent.map((item: unknown) => (item !== null && typeof item === 'object' ? (item as { id?: unknown }).id : item));
+  return ids.length === stored.length && stored.every((id) => ids.includes(id));
 }
 
 function sameIds(a: readonly number[], b: readonly number[]): boolean {

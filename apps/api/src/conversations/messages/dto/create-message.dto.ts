@@ -4,6 +4,9 @@ import {
   Allow,
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
   IsObject,
   IsOptional,
   IsString,
@@ -14,6 +17,7 @@ import {
 
 export const MAX_MESSAGE_LENGTH = 65536;
 export const MAX_MESSAGE_FILES = 20;
+export const MAX_NOTE_MENTIONS = 50;
 
 // A conversation given as a ref, {"id": 12, "type": "conversations"}.
 export class ConversationRefDto {
@@ -21,6 +25,19 @@ export class ConversationRefDto {
   id: number;
 
   @Allow() type?: unknown;
+  @Allow() meta?: unknown;
+}
+
+// An agent a note mentions, as Teamwork Desk API v2's EntityRef: {"id": 7, "type": "users"}.
+export class MentionRefDto {
+  @IsDefined({ message: Messages.required })
+  @IsEntityId()
+  id: number;
+
+  @IsOptional()
+  @IsIn(['users'], { message: Messages.oneOf(['users']) })
+  type?: string;
+
   @Allow() meta?: unknown;
 }
 
@@ -73,4 +90,17 @@ export class CreateMessageDto extends MessageContentDto {
   @IsString({ message: Messages.string })
   @Length(1, 128, { message: 'must be 1 to 128 characters' })
   clientMessageId?: string;
+
+  // A private note: agents only ever see it.
+  @IsOptional()
+  @IsBoolean({ message: Messages.boolean })
+  private?: boolean;
+
+  // The agents a note mentions (a note's only).
+  @IsOptional()
+  @IsArray({ message: Messages.array })
+  @ArrayMaxSize(MAX_NOTE_MENTIONS, { message: `must have at most ${MAX_NOTE_MENTIONS} items` })
+  @ValidateNested({ each: true })
+  @Type(() => MentionRefDto)
+  mentions?: MentionRefDto[];
 }
