@@ -235,9 +235,7 @@ const HL_SORT_KEY = "date_trunc('milliseconds', coalesce(c.last_message_at, c.cr
 const HL_SUMMARY_COLUMNS = `
   c.id, c.contact_id AS "contactId", c.state, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
   c.last_message_at AS "lastMessageAt", c.unread_count AS "unreadCount", c.starred, c.inbox, c.type,
-  (SELECT cu.user_id FROM conversation_users cu
-    WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id
-    ORDER BY cu.created_at, cu.user_id LIMIT 1) AS "assignedTo",
+  c.assignee_id AS "assignedTo",
   lm.message AS "lastMessageBody", lm.message_type AS "lastMessageType", lm.direction AS "lastMessageDirection",
   p.first_name AS "firstName", p.last_name AS "lastName", p.email, coalesce(p.phone, p.mobile) AS phone,
   cc.type AS "contactType", cc.value AS "contactValue", p.organization,

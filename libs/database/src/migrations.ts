@@ -10,6 +10,7 @@ import { ScopedIdempotency1764600000000 } from '@app/migrations/1764600000000-sc
 import { ContactNormalization1764700000000 } from '@app/migrations/1764700000000-contact-normalization';
 import { ChatCopies1764800000000 } from '@app/migrations/1764800000000-chat-copies';
 import { Workflow1764900000000 } from '@app/migrations/1764900000000-workflow';
+import { Queues1764940000000 } from '@app/migrations/1764940000000-queues';
 
 // Every migration, oldest first. A new migration is added here as well as to migrations/.
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   ContactNormalization1764700000000,
   ChatCopies1764800000000,
   Workflow1764900000000,
+  Queues1764940000000,
 ];

@@ -22,6 +22,9 @@ import { RoutingService } from './routing/routing.service';
 import { ActivitiesRepository } from './activities/activities.repository';
 import { ActivityLog } from './activities/activity-log';
 import { ConversationActivity } from './activities/conversation-activity.entity';
+import { BulkUpdateService } from './bulk/bulk-update.service';
+import { QueueCountsRepository } from './queues/queue-counts.repository';
+import { QueueCountsService } from './queues/queue-counts.service';
 
 // The conversation core: the only module that writes `conversations`, `conversation_messages`,
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
@@ -29,7 +32,12 @@ import { ConversationActivity } from './activities/conversation-activity.entity'
 @Module({
   imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage, ConversationActivity]), AuthModule, ContactsModule, FilesModule, TicketsModule],
   controllers: [ConversationsController, ConversationFilesController, MessagesController],
-  providers: [ActivitiesRepository, ActivityLog, ConversationIncludes, ConversationViews, RoutingService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
+  providers: [
+    BulkUpdateService,
+    QueueCountsRepository,
+    QueueCountsService,
+    ActivitiesRepository, ActivityLog, ConversationIncludes, ConversationViews, RoutingService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService,
+  ],
   exports: [ConversationsService, ConversationSearchService, MessagesService],
 })
 export class ConversationsModule {}
