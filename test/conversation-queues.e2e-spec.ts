@@ -1,3 +1,4 @@
+import { StatusCountsFold } from '../apps/api/src/conversations/queues/status-counts-fold';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -273,6 +274,71 @@ describe('Conversation queues: list filters, orders and counts', () => {
       } finally {
         await t.db.query(`UPDATE conversations SET assignee_id = NULL WHERE id = $1`, [id]);
       }
+    });
+
+    describe('the status ledger', () => {
+      let tenant: TestTenant;
+      let contact: number;
+      beforeAll(async () => {
+        tenant = await createTenant(t);
+        contact = (await createContact(t.db, tenant.tenantId)).contactId;
+      });
+      // What the statuses are, counted from the conversations themselves.
+      const direct = async () => {
+        const rows: { status: string; n: number }[] = await t.db.query(
+          `SELECT status, count(*)::int AS n FROM conversations WHERE tenant_id = $1 AND state = 'active' GROUP BY status`,
+          [tenant.tenantId],
+        );
+        return { open: 0, pending: 0, snoozed: 0, resolved: 0, ...Object.fromEntries(rows.map((r) => [r.status, r.n])) };
+      };
+      const ledgerRows = async (): Promise<number> =>
+        (await t.db.query(`SELECT count(*)::int AS n FROM conversation_status_counts WHERE tenant_id = $1`, [tenant.tenantId]))[0].n;
+
+      it('should follow every door that creates, deletes, restores or moves a conversation, and fold without changing a count', async () => {
+        const desk = (method: 'post' | 'patch' | 'delete', path: string, body?: object) =>
+          t.http[method](`/desk/api/v2/${path}`).set('Authorization', tenant.auth).send(body);
+        const created = [];
+        for (let i = 0; i < 4; i++) created.push((await desk('post', 'conversations.json', { conversation: { contactId: contact } })).body.conversation.id);
+        expect((await counts(tenant.auth)).status).toEqual({ open: 4, pending: 0, snoozed: 0, resolved: 0 });
+        // The workflow's changes, whoever makes them, are rows' changes: made here by SQL.
+        await t.db.query(`UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = ANY($1)`, [created.slice(0, 2)]);
+        await t.db.query(`UPDATE conversations SET status = 'pending' WHERE id = $1`, [created[2]]);
+        await desk('delete', `conversations/${created[3]}.json`).expect(204);
+        expect((await counts(tenant.auth)).status).toEqual({ open: 0, pending: 1, snoozed: 0, resolved: 2 });
+        await desk('patch', 'conversations.json', { ids: [created[3], created[0]], conversation: { state: 'deleted' } }).expect(200);
+        await desk('patch', `conversations/${created[3]}.json`, { conversation: { state: 'active' } }).expect(200);
+        // Changes that touch neither status nor state append nothing.
+        const before = await ledgerRows();
+        await t.db.query(`UPDATE conversations SET unread_count = unread_count + 1, priority = 'high' WHERE tenant_id = $1`, [tenant.tenantId]);
+        expect(await ledgerRows()).toBe(before);
+        await t.db.query(`DELETE FROM conversations WHERE id = $1`, [created[2]]);
+        const expectedCounts = await direct();
+        expect(expectedCounts).toEqual({ open: 1, pending: 0, snoozed: 0, resolved: 1 });
+        expect((await counts(tenant.auth)).status).toEqual(expectedCounts);
+
+        expect(await ledgerRows()).toBeGreaterThan(4);
+        expect(await t.app.get(StatusCountsFold).fold()).toBeGreaterThan(0);
+        const perStatus = await t.db.query(
+          `SELECT status, count(*)::int AS n FROM conversation_status_counts WHERE tenant_id = $1 GROUP BY status`,
+          [tenant.tenantId],
+        );
+        expect(perStatus.every((row: { n: number }) => row.n === 1)).toBe(true);
+        expect((await counts(tenant.auth)).status).toEqual(expectedCounts);
+        // Another tenant's ledger was folded too, its counts as they were.
+        expect((await counts(agents.A.auth)).status).toEqual(statusCounts);
+        // Nothing left to fold.
+        expect(await t.app.get(StatusCountsFold).fold()).toBe(0);
+      });
+
+      it('should count a hundred conversations created at once, by one statement, right', async () => {
+        await t.db.query(
+          `INSERT INTO conversations (tenant_id, contact_id, status, snoozed_until)
+           SELECT $1, $2, CASE WHEN n % 4 = 0 THEN 'snoozed' ELSE 'open' END, CASE WHEN n % 4 = 0 THEN now() + interval '1 hour' END
+             FROM generate_series(1, 100) n`,
+          [tenant.tenantId, contact],
+        );
+        expect((await counts(tenant.auth)).status).toEqual(await direct());
+      });
     });
 
     it('should not take counts for an id', async () => {

@@ -17,7 +17,7 @@ const BACKGROUND = [
   /\boutbox o\b|from outbox where|delete from outbox/,
   /^delete from (webhook_events|idempotency_keys)/,
   // The migrations' backfills.
-  /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count|last_message_text) =/,
+  /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count|last_message_text|waiting_since) =/,
   /^select seed_ticket_settings/,
   /^update webhook_events e set dedupe_key = 'message:'/,
   /^select tenant_id, id, (type, value from customer_contacts|email, phone, mobile from customers) where \(tenant_id, id\) >/,

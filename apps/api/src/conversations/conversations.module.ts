@@ -25,6 +25,7 @@ import { ConversationActivity } from './activities/conversation-activity.entity'
 import { BulkUpdateService } from './bulk/bulk-update.service';
 import { QueueCountsRepository } from './queues/queue-counts.repository';
 import { QueueCountsService } from './queues/queue-counts.service';
+import { StatusCountsFold } from './queues/status-counts-fold';
 
 // The conversation core: the only module that writes `conversations`, `conversation_messages`,
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
@@ -36,6 +37,7 @@ import { QueueCountsService } from './queues/queue-counts.service';
     BulkUpdateService,
     QueueCountsRepository,
     QueueCountsService,
+    StatusCountsFold,
     ActivitiesRepository, ActivityLog, ConversationIncludes, ConversationViews, RoutingService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService,
   ],
   exports: [ConversationsService, ConversationSearchService, MessagesService],

@@ -3,7 +3,7 @@ import type { QUEUE_COUNTS_SCHEMA } from './queue-counts.openapi';
 import type { QueueCounts } from './queue-counts.repository';
 
 export function presentQueueCounts(counts: QueueCounts): Wire<typeof QUEUE_COUNTS_SCHEMA> {
-  const { open, pending, snoozed, resolved } = counts.status;
+  const { open = 0, pending = 0, snoozed = 0, resolved = 0 } = counts.status;
   return {
     counts: {
       status: { open, pending, snoozed, resolved },
