@@ -1,5 +1,7 @@
 // GET /desk/api/v2/conversations/counts.json (the caller's queues: per status, theirs, unassigned,
 // per team of theirs) over one tenant's 100,000 conversations. Target: p50 at most 20 ms.
+// Assignees and teams are spread over every status alike (by g / 10, not g, which the status
+// follows): of the 10,000 open, about 1,400 unassigned, 900 the caller's and 1,700 in each team.
 import { measurePair, target } from './common.mjs';
 
 const CONVERSATIONS = 100_000;
@@ -52,8 +54,8 @@ export default {
         `INSERT INTO conversations (tenant_id, contact_id, created_by, updated_by, created_at, updated_at, status, priority,
                                     assignee_id, team_id, waiting_since, snoozed_until, resolved_at, state, deleted_at, deleted_by)
          SELECT $1, $2, $3, $3, ts, ts, s.status, (ARRAY['none', 'low', 'medium', 'high', 'urgent'])[1 + g % 5],
-                CASE WHEN g % 7 = 0 THEN NULL ELSE ($4::bigint[])[1 + g % cardinality($4::bigint[])] END,
-                CASE WHEN g % 6 = 0 THEN NULL ELSE ($5::bigint[])[1 + g % cardinality($5::bigint[])] END,
+                CASE WHEN g % 7 = 0 THEN NULL ELSE ($4::bigint[])[1 + (g / 10) % cardinality($4::bigint[])] END,
+                CASE WHEN g % 6 = 0 THEN NULL ELSE ($5::bigint[])[1 + (g / 10) % cardinality($5::bigint[])] END,
                 CASE WHEN s.status = 'open' THEN ts END,
                 CASE WHEN s.status = 'snoozed' THEN now() + interval '1 day' END,
                 CASE WHEN s.status = 'resolved' THEN ts + interval '1 hour' END,
