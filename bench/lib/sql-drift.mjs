@@ -22,7 +22,7 @@ const BACKGROUND = [
   /^insert into conversation_status_counts \(tenant_id, status, delta\) select tenant_id, status, count\(\*\) from conversations /,
   // The periodic jobs' locks, and the status ledger's fold (every 10 s).
   /^select pg_try_advisory_xact_lock\(/,
-  /^with groups as \(select tenant_id, status from conversation_status_counts /,
+  /^with groups as \( ?select tenant_id, status from conversation_status_counts /,
   /^update webhook_events e set dedupe_key = 'message:'/,
   /^select tenant_id, id, (type, value from customer_contacts|email, phone, mobile from customers) where \(tenant_id, id\) >/,
   /\b(contact|customer)_normal_forms\b/,
