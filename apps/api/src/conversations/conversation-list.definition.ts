@@ -9,7 +9,15 @@ export const PRIORITY_RANK = `array_position(ARRAY['none', 'low', 'medium', 'hig
 // What GET /conversations.json lets a caller filter, order, pick and side-load.
 export const CONVERSATION_LIST: ListSpec = {
   filterable: {
-    // The queues (docs/api.md, "Queues and counts"): `"me"` is the caller, null nobody.
+    contactId: { column: 'c.contact_id', type: 'integer' },
+    createdAt: { column: 'c.created_at', type: 'date' },
+    deletedAt: { column: 'c.deleted_at', type: 'date', nullable: true },
+    id: { column: 'c.id', type: 'integer' },
+    lastMessageAt: { column: 'c.last_message_at', type: 'date', nullable: true },
+    state: { column: 'c.state', type: 'string', values: ['active', 'deleted'] },
+    ticket_id: { column: 'c.ticket_id', type: 'integer', nullable: true },
+    updatedAt: { column: 'c.updated_at', type: 'date' },
+    // The queues (docs/api.md, "Queues, counts and bulk changes"): `"me"` is the caller, null nobody.
     assignee: { column: 'c.assignee_id', type: 'integer', nullable: true, symbols: ['me'] },
     team: { column: 'c.team_id', type: 'integer', nullable: true },
     status: { column: 'c.status', type: 'string', values: CONVERSATION_STATUSES },
@@ -19,14 +27,6 @@ export const CONVERSATION_LIST: ListSpec = {
     firstReplyAt: { column: 'c.first_reply_at', type: 'date', nullable: true },
     resolvedAt: { column: 'c.resolved_at', type: 'date', nullable: true },
     snoozedUntil: { column: 'c.snoozed_until', type: 'date', nullable: true },
-    contactId: { column: 'c.contact_id', type: 'integer' },
-    createdAt: { column: 'c.created_at', type: 'date' },
-    deletedAt: { column: 'c.deleted_at', type: 'date', nullable: true },
-    id: { column: 'c.id', type: 'integer' },
-    lastMessageAt: { column: 'c.last_message_at', type: 'date', nullable: true },
-    state: { column: 'c.state', type: 'string', values: ['active', 'deleted'] },
-    ticket_id: { column: 'c.ticket_id', type: 'integer', nullable: true },
-    updatedAt: { column: 'c.updated_at', type: 'date' },
   },
   // Teamwork's order fields, lastMessageAt, and the workflow's times and priority (by rank); each
   // served by a (tenant_id, key, id) index.
