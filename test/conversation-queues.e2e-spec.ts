@@ -1,3 +1,4 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { StatusCountsFold } from '../apps/api/src/conversations/queues/status-counts-fold';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -279,10 +280,14 @@ describe('Conversation queues: list filters, orders and counts', () => {
     describe('the status ledger', () => {
       let tenant: TestTenant;
       let contact: number;
+      // The fold runs here when the test says, not every 10 s between two of its reads.
+      const foldJob = () => t.app.get(SchedulerRegistry).getCronJob('status-counts-fold');
       beforeAll(async () => {
+        await foldJob().stop();
         tenant = await createTenant(t);
         contact = (await createContact(t.db, tenant.tenantId)).contactId;
       });
+      afterAll(() => foldJob().start());
       // What the statuses are, counted from the conversations themselves.
       const direct = async () => {
         const rows: { status: string; n: number }[] = await t.db.query(
