@@ -125,6 +125,35 @@ describe('PATCH /conversations.json (bulk)', () => {
       expect(await eventsSince(since)).toEqual([]);
     });
 
+    it('should leave nothing of an id that failed after writing, while the request itself commits', async () => {
+      const [a, b] = await newConversations(acme, 2);
+      const foreignAgent = await createAgent(t, other.tenantId);
+      const value = `half-${Date.now()}@example.test`;
+      const since = await lastOutboxId();
+      // Each id finds-or-creates the contact (a write), then fails on the agent: its savepoint goes.
+      const res = await bulk({ ids: [a, b], conversation: { contact: { type: 'email', value }, users: [{ id: foreignAgent.id }] } });
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: { status: number; errors: object }) => [r.status, r.errors])).toEqual([
+        [400, { 'users[0].id': ['does not exist'] }],
+        [400, { 'users[0].id': ['does not exist'] }],
+      ]);
+      expect(await t.db.query(`SELECT id FROM customer_contacts WHERE value = $1`, [value])).toEqual([]);
+      expect(await t.db.query(`SELECT id FROM customers WHERE email = $1`, [value])).toEqual([]);
+      expect((await rows([a, b])).map((r: { socket_id: string; users: number[] }) => [r.socket_id, r.users])).toEqual([
+        ['old.1', []],
+        ['old.1', []],
+      ]);
+      expect(await eventsSince(since)).toEqual([]);
+      // The same change without the bad agent writes the contact once and moves both conversations to it.
+      const ok = await bulk({ ids: [a, b], conversation: { contact: { type: 'email', value } } });
+      expect(ok.body.results.map((r: { status: number }) => r.status)).toEqual([200, 200]);
+      const [contact] = await t.db.query(`SELECT id FROM customer_contacts WHERE value = $1`, [value]);
+      expect((await t.db.query(`SELECT contact_id FROM conversations WHERE id = ANY($1)`, [[a, b]])).map((r: { contact_id: number }) => r.contact_id)).toEqual([
+        contact.id,
+        contact.id,
+      ]);
+    });
+
     it('should delete and restore many', async () => {
       const ids = await newConversations(acme, 3);
       const deleted = await bulk({ ids, conversation: { state: 'deleted' } });
