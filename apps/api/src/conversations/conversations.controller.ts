@@ -42,10 +42,6 @@ import { QUEUE_COUNTS_SCHEMA } from './queues/queue-counts.openapi';
 import { presentQueueCounts } from './queues/queue-counts.presenter';
 import { QueueCountsService } from './queues/queue-counts.service';
 
-// The bulk body has no envelope: `ids` and `conversation` side by side. A name no body has keeps
-// DeskBody from unwrapping `conversation` as if it were the whole body.
-const BULK_BODY = 'bulk';
-
 // Teamwork Desk v2: /desk/api/v2/conversations…
 @ApiTags('conversations')
 @ApiBearerAuth()
@@ -86,7 +82,7 @@ export class ConversationsController {
   @ApiBody({ schema: BULK_UPDATE_BODY })
   @ApiOkResponse({ schema: BULK_UPDATE_RESPONSE })
   @ApiDeskErrors()
-  async updateMany(@CurrentPrincipal() principal: Principal, @DeskBody(BulkUpdateConversationsDto, BULK_BODY) body: BulkUpdateConversationsDto) {
+  async updateMany(@CurrentPrincipal() principal: Principal, @DeskBody(BulkUpdateConversationsDto, null) body: BulkUpdateConversationsDto) {
     return presentBulkOutcomes(await this.bulk.update(principal, body.ids, body.conversation));
   }
 
