@@ -335,6 +335,37 @@ describe('Conversation queues: list filters, orders and counts', () => {
         expect(await t.app.get(StatusCountsFold).fold()).toBe(0);
       });
 
+      it('should stay exact while conversations change and folds run at the same time', async () => {
+        const ids: number[] = (
+          await t.db.query(
+            `INSERT INTO conversations (tenant_id, contact_id) SELECT $1, $2 FROM generate_series(1, 60) RETURNING id`,
+            [tenant.tenantId, contact],
+          )
+        ).map((r: { id: number }) => r.id);
+        const statuses = ['open', 'pending', 'resolved', 'snoozed'] as const;
+        const move = (id: number, step: number) => {
+          const status = statuses[(id + step) % statuses.length];
+          return t.db.query(
+            `UPDATE conversations SET status = $2, resolved_at = CASE WHEN $2 = 'resolved' THEN now() END,
+                    snoozed_until = CASE WHEN $2 = 'snoozed' THEN now() + interval '1 hour' END,
+                    state = CASE WHEN $3 THEN 'deleted' ELSE 'active' END, deleted_at = CASE WHEN $3 THEN now() END
+              WHERE id = $1`,
+            [id, status, (id + step) % 7 === 0],
+          );
+        };
+        const fold = t.app.get(StatusCountsFold);
+        const changes = async (worker: number) => {
+          for (let step = 0; step < 15; step++) await Promise.all(ids.filter((_, i) => i % 4 === worker).map((id) => move(id, step + worker)));
+        };
+        const folds = async () => {
+          for (let i = 0; i < 15; i++) await fold.fold();
+        };
+        await Promise.all([changes(0), changes(1), changes(2), changes(3), folds(), folds()]);
+        expect((await counts(tenant.auth)).status).toEqual(await direct());
+        await fold.fold();
+        expect((await counts(tenant.auth)).status).toEqual(await direct());
+      });
+
       it('should count a hundred conversations created at once, by one statement, right', async () => {
         await t.db.query(
           `INSERT INTO conversations (tenant_id, contact_id, status, snoozed_until)
