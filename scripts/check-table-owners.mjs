@@ -14,6 +14,7 @@ const SOURCES = ['apps/api/src', 'libs'];
 
 const TABLES_WITHOUT_ENTITY = {
   conversation_members: 'conversations',
+  conversation_status_counts: 'conversations',
   ticket_tags: 'tickets',
   ticket_custom_field_values: 'tickets',
   webhook_events: 'webhooks',

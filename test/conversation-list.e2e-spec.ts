@@ -150,7 +150,7 @@ describe('GET /conversations.json (the list language)', () => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual({
         errors: {
-          orderBy: ['must be one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt’'],
+          orderBy: ['must be one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt, waitingSince, firstReplyAt, resolvedAt, priority’'],
           orderMode: ['must be one of ‘asc, desc’'],
         },
       });
@@ -202,7 +202,7 @@ describe('GET /conversations.json (the list language)', () => {
       [
         'an unknown field',
         '{"token":"x"}',
-        { filter: ["unknown field 'token'; use one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt’"] },
+        { filter: ["unknown field 'token'; use one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt, assignee, team, status, priority, labels, waitingSince, firstReplyAt, resolvedAt, snoozedUntil’"] },
       ],
       [
         'an unknown operator',
@@ -216,7 +216,7 @@ describe('GET /conversations.json (the list language)', () => {
       ['$or without an array', '{"$or":{"id":1}}', { filter: ['$or must be a non-empty array of filters'] }],
       ['null with $gt', '{"id":{"$gt":null}}', { filter: ['id.$gt must be set'] }],
       ['an SQL injection as a field', '{"id; DROP TABLE conversations":1}', {
-        filter: ["unknown field 'id; DROP TABLE conversations'; use one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt’"],
+        filter: ["unknown field 'id; DROP TABLE conversations'; use one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt, assignee, team, status, priority, labels, waitingSince, firstReplyAt, resolvedAt, snoozedUntil’"],
       }],
     ])('should answer 400 for %s', async (_case, raw, errors) => {
       const res = await list({ filter: raw });

@@ -79,6 +79,7 @@ interface ConversationFacts {
   lmType: string | null;
   lmDirection: string | null;
   agents: number[] | null;
+  assignee: number | null;
 }
 
 interface MessageFacts {
@@ -124,7 +125,8 @@ describe('HighLevel conversations: search and messages', () => {
               cc.type AS "contactType", cc.value AS "contactValue",
               lm.message AS "lmBody", lm.message_type AS "lmType", lm.direction AS "lmDirection",
               (SELECT array_agg(cu.user_id ORDER BY cu.created_at, cu.user_id) FROM conversation_users cu
-                WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id) AS agents
+                WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id) AS agents,
+              c.assignee_id AS assignee
          FROM conversations c
          JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
          JOIN customers p ON p.tenant_id = cc.tenant_id AND p.id = cc.customer_id
@@ -157,7 +159,7 @@ describe('HighLevel conversations: search and messages', () => {
       contactName: fullName || c.organization || c.contactValue,
       email: c.email ?? (c.contactType === 'email' ? c.contactValue : null),
       phone: c.phone ?? c.mobile ?? (c.contactType === 'phone' || c.contactType === 'mobile' ? c.contactValue : null),
-      ...(c.agents === null ? {} : { assignedTo: String(c.agents[0]) }),
+      ...(c.assignee === null ? {} : { assignedTo: String(c.assignee) }),
       starred: c.starred,
       inbox: c.inbox,
       deleted: false,
@@ -277,6 +279,14 @@ describe('HighLevel conversations: search and messages', () => {
                     AS a(slot, user_id, n)
             WHERE c.tenant_id = $1 AND p.external_id LIKE 'bulk-%' AND x.g % 6 = a.slot`,
           [tenantId, agents[0], agents[1], adminId],
+        );
+        // The assignee: the agent who joined last, so that it is not always the first participant.
+        await t.db.query(
+          `UPDATE conversations c SET assignee_id = (
+             SELECT cu.user_id FROM conversation_users cu WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id
+              ORDER BY cu.created_at DESC, cu.user_id DESC LIMIT 1)
+            WHERE c.tenant_id = $1`,
+          [tenantId],
         );
       }
       await syncLastMessageAt(tenantId);
@@ -470,10 +480,11 @@ describe('HighLevel conversations: search and messages', () => {
         lastMessageDirection: 'outbound',
         lastMessageType: 'TYPE_LIVE_CHAT',
       });
-      // assignedTo: the first participant; none, none shown.
+      // assignedTo: the assignee, not the first participant; none, none shown.
       const both = active.find((c) => c.agents?.length === 2)!;
-      expect(shown.get(String(both.id))!.assignedTo).toBe(String(agent2));
-      expect(items.filter((item) => 'assignedTo' in item)).toHaveLength(active.filter((c) => c.agents !== null).length);
+      expect(both.agents![0]).toBe(agent2);
+      expect(shown.get(String(both.id))!.assignedTo).toBe(String(agent1));
+      expect(items.filter((item) => 'assignedTo' in item)).toHaveLength(active.filter((c) => c.assignee !== null).length);
       expect(items.some((item) => item.lastMessageType === 'TYPE_CUSTOM_PROVIDER_SMS')).toBe(true);
       expect(items.some((item) => item.lastMessageDirection === 'inbound')).toBe(true);
     });
@@ -567,14 +578,16 @@ describe('HighLevel conversations: search and messages', () => {
       });
 
       it('should filter by assignedTo: one agent, two, unassigned, and an agent or unassigned', async () => {
-        const has = (c: ConversationFacts, id: number) => (c.agents ?? []).includes(id);
+        const has = (c: ConversationFacts, id: number) => c.assignee === id;
         await expectIds({ assignedTo: String(agent1) }, only((c) => has(c, agent1)));
         await expectIds({ assignedTo: `${agent1},${agent2}` }, only((c) => has(c, agent1) || has(c, agent2)));
         await expectIds({ assignedTo: `${agent1}, ${acme.adminId}` }, only((c) => has(c, agent1) || has(c, acme.adminId)));
-        await expectIds({ assignedTo: 'unassigned' }, only((c) => c.agents === null));
-        await expectIds({ assignedTo: `unassigned,${agent2}` }, only((c) => c.agents === null || has(c, agent2)));
+        await expectIds({ assignedTo: 'unassigned' }, only((c) => c.assignee === null));
+        await expectIds({ assignedTo: `unassigned,${agent2}` }, only((c) => c.assignee === null || has(c, agent2)));
         expect(only((c) => has(c, agent1)).length).toBeGreaterThan(50);
-        expect(only((c) => c.agents !== null && has(c, agent1) && c.agents[0] !== agent1).length).toBeGreaterThan(0);
+        // An agent who takes part without being assigned is not matched.
+        expect(only((c) => (c.agents ?? []).includes(agent2) && !has(c, agent2)).length).toBeGreaterThan(0);
+        await expectIds({ assignedTo: String(agent2) }, only((c) => has(c, agent2)));
       });
 
       it('should answer an empty page, not an error, for an assignedTo that names no agent', async () => {
@@ -627,7 +640,7 @@ describe('HighLevel conversations: search and messages', () => {
       });
 
       it('should combine filters', async () => {
-        const has = (c: ConversationFacts, id: number) => (c.agents ?? []).includes(id);
+        const has = (c: ConversationFacts, id: number) => c.assignee === id;
         await expectIds(
           { status: 'unread', assignedTo: String(agent1) },
           only((c) => c.unreadCount > 0 && has(c, agent1)),
@@ -640,11 +653,11 @@ describe('HighLevel conversations: search and messages', () => {
         await expectIds({ query: 'zelda', status: 'recents', contactId: String(active.find((c) => c.id === special.zelda)!.contactId) }, named('zelda'));
         await expectIds(
           { assignedTo: 'unassigned', status: 'recents', query: 'Person2' },
-          only((c) => c.agents === null && c.lastMessageAt !== null && c.lastName.includes('Person2')),
+          only((c) => c.assignee === null && c.lastMessageAt !== null && c.lastName.includes('Person2')),
         );
 
         // Paged through with the filters held.
-        const expected = only((c) => c.unreadCount > 0 && c.agents === null).sort(byAsc);
+        const expected = only((c) => c.unreadCount > 0 && c.assignee === null).sort(byAsc);
         const { items, totals } = await walk({ status: 'unread', assignedTo: 'unassigned', sort: 'asc' }, 13);
         expect(itemIds(items)).toEqual(idsOf(expected));
         expect(totals.every((total) => total === expected.length)).toBe(true);

@@ -29,6 +29,7 @@ describe('Migrations', () => {
           'conversation_members',
           'conversation_mentions',
           'conversation_messages',
+          'conversation_status_counts',
           'conversation_users',
           'conversations',
           'custom_fields',
@@ -247,6 +248,43 @@ describe('Migrations', () => {
       else process.env.DEFAULT_PHONE_REGION = previousRegion;
       warn.mockRestore();
       log.mockRestore();
+      await db.destroy();
+    }
+  });
+
+  it('should count the conversations already stored into the status ledger, then keep it by trigger', async () => {
+    const name = `${process.env.TEST_DB_PREFIX}_queues_${Date.now().toString(36)}`;
+    await createDatabase(process.env.TEST_DB_SERVER_URL!, name);
+    const db = await connect(withDatabase(process.env.TEST_DB_SERVER_URL!, name));
+    try {
+      await runMigrationsUnderLock(db);
+      await undoUntil(db, 'Queues1764940000000');
+      const [{ id: tenantId }] = await db.query(`INSERT INTO tenants (name) VALUES ('Acme') RETURNING id`);
+      const [{ id: customerId }] = await db.query(`INSERT INTO customers (tenant_id, first_name) VALUES ($1, 'Cora') RETURNING id`, [tenantId]);
+      const [{ id: contactId }] = await db.query(
+        `INSERT INTO customer_contacts (tenant_id, customer_id, type, value, is_main) VALUES ($1, $2, 'email', 'cora@example.test', true) RETURNING id`,
+        [tenantId, customerId],
+      );
+      await db.query(
+        `INSERT INTO conversations (tenant_id, contact_id, status, resolved_at, state, deleted_at)
+         VALUES ($1, $2, 'open', NULL, 'active', NULL), ($1, $2, 'open', NULL, 'active', NULL), ($1, $2, 'resolved', now(), 'active', NULL),
+                ($1, $2, 'open', NULL, 'deleted', now())`,
+        [tenantId, contactId],
+      );
+      expect((await runMigrationsUnderLock(db))[0]).toBe('Queues1764940000000');
+      const sums = async () =>
+        db.query(`SELECT status, sum(delta)::int AS n FROM conversation_status_counts WHERE tenant_id = $1 GROUP BY status ORDER BY status`, [tenantId]);
+      expect(await sums()).toEqual([
+        { status: 'open', n: 2 },
+        { status: 'resolved', n: 1 },
+      ]);
+      await db.query(`UPDATE conversations SET status = 'pending' WHERE tenant_id = $1 AND status = 'open' AND state = 'active'`, [tenantId]);
+      expect(await sums()).toEqual([
+        { status: 'open', n: 0 },
+        { status: 'pending', n: 2 },
+        { status: 'resolved', n: 1 },
+      ]);
+    } finally {
       await db.destroy();
     }
   });

@@ -419,6 +419,17 @@ async function hlSearch(req, url) {
   ];
 }
 
+// --- GET /desk/api/v2/conversations/counts.json ----------------------------------------------------
+
+async function queueCounts(req) {
+  const { tenantId, userId } = await authenticate(req);
+  // QueueCountsRepository.countsFor: one statement.
+  const { rows } = await pool.query(sql.QUEUE_COUNTS, [tenantId, userId]);
+  const { status, mine, unassigned, teams } = rows[0];
+  const { open = 0, pending = 0, snoozed = 0, resolved = 0 } = status;
+  return [200, { counts: { status: { open, pending, snoozed, resolved }, mine, unassigned, teams: teams.map((t) => ({ team: { id: t.teamId, type: 'teams' }, open: t.open, unassigned: t.unassigned })) } }];
+}
+
 // --- routing ----------------------------------------------------------------------------------------
 
 async function route(req, body) {
@@ -428,6 +439,7 @@ async function route(req, body) {
   if (req.method === 'GET' && p === '/health/ready') return [200, { status: 'ok' }];
   if (req.method === 'POST' && p === '/desk/api/v2/conversationmessages.json') return postMessage(req, body);
   if (req.method === 'POST' && p === '/desk/api/v2/conversationmessages/webhooks.json') return webhook(req, body);
+  if (req.method === 'GET' && p === '/desk/api/v2/conversations/counts.json') return queueCounts(req);
   if (req.method === 'GET' && (m = /^\/desk\/api\/v2\/conversations\/(\d+)\.json$/.exec(p))) return getConversation(req, Number(m[1]), url);
   if (req.method === 'GET' && (m = /^\/desk\/api\/v2\/conversations\/(\d+)\/messages\.json$/.exec(p))) return listMessages(req, Number(m[1]), url);
   if (req.method === 'POST' && (m = /^\/desk\/api\/v2\/conversations\/(\d+)\/convert\.json$/.exec(p))) return convert(req, Number(m[1]));

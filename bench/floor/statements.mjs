@@ -247,9 +247,7 @@ const HL_SORT_KEY = "date_trunc('milliseconds', coalesce(c.last_message_at, c.cr
 const HL_SUMMARY_COLUMNS = `
   c.id, c.contact_id AS "contactId", c.state, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
   c.last_message_at AS "lastMessageAt", c.unread_count AS "unreadCount", c.starred, c.inbox, c.type,
-  (SELECT cu.user_id FROM conversation_users cu
-    WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id
-    ORDER BY cu.created_at, cu.user_id LIMIT 1) AS "assignedTo",
+  c.assignee_id AS "assignedTo",
   lm.message AS "lastMessageBody", lm.message_type AS "lastMessageType", lm.direction AS "lastMessageDirection",
   p.first_name AS "firstName", p.last_name AS "lastName", p.email, coalesce(p.phone, p.mobile) AS phone,
   cc.type AS "contactType", cc.value AS "contactValue", p.organization,
@@ -285,3 +283,21 @@ export const HL_SEARCH = `WITH filtered AS MATERIALIZED (${HL_MATCH_BRANCHES.map
                SELECT f.id FROM filtered f WHERE true ORDER BY f.sort_key DESC, f.id DESC LIMIT $3) page
                JOIN ${HL_SUMMARY_FROM.replace('conversations c', 'conversations c ON c.tenant_id = $1 AND c.id = page.id')}) s ON true
           ORDER BY s."sortMs" DESC, s.id DESC`;
+
+// apps/api/src/conversations/queues/queue-counts.repository.ts (COUNTS): GET conversations/counts.json.
+export const QUEUE_COUNTS = `
+  SELECT (SELECT coalesce(jsonb_object_agg(s.status, s.n), '{}')
+            FROM (SELECT status, sum(delta) AS n FROM conversation_status_counts WHERE tenant_id = $1 GROUP BY status) s) AS status,
+         (SELECT count(*) FROM conversations
+           WHERE tenant_id = $1 AND state = 'active' AND assignee_id = $2 AND status = 'open')::int AS mine,
+         (SELECT count(*) FROM conversations
+           WHERE tenant_id = $1 AND state = 'active' AND assignee_id IS NULL AND status = 'open')::int AS unassigned,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('teamId', t.id, 'open', q.unassigned + q.assigned, 'unassigned', q.unassigned) ORDER BY t.id), '[]')
+            FROM team_members tm
+            JOIN teams t ON t.tenant_id = tm.tenant_id AND t.id = tm.team_id AND t.state = 'active'
+            CROSS JOIN LATERAL (
+              SELECT (SELECT count(*) FROM conversations c
+                       WHERE c.tenant_id = $1 AND c.team_id = t.id AND c.state = 'active' AND c.status = 'open' AND c.assignee_id IS NULL)::int AS unassigned,
+                     (SELECT count(*) FROM conversations c
+                       WHERE c.tenant_id = $1 AND c.team_id = t.id AND c.state = 'active' AND c.status = 'open' AND c.assignee_id IS NOT NULL)::int AS assigned) q
+           WHERE tm.tenant_id = $1 AND tm.user_id = $2) AS teams`;

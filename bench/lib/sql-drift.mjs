@@ -17,8 +17,12 @@ const BACKGROUND = [
   /\boutbox o\b|from outbox where|delete from outbox/,
   /^delete from (webhook_events|idempotency_keys)/,
   // The migrations' backfills.
-  /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count|last_message_text) =/,
+  /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count|last_message_text|waiting_since) =/,
   /^select seed_ticket_settings/,
+  /^insert into conversation_status_counts \(tenant_id, status, delta\) select tenant_id, status, count\(\*\) from conversations /,
+  // The periodic jobs' locks, and the status ledger's fold (every 10 s).
+  /^select pg_try_advisory_xact_lock\(/,
+  /^with groups as \( ?select tenant_id, status from conversation_status_counts /,
   /^update webhook_events e set dedupe_key = 'message:'/,
   /^select tenant_id, id, (type, value from customer_contacts|email, phone, mobile from customers) where \(tenant_id, id\) >/,
   /\b(contact|customer)_normal_forms\b/,

@@ -8,6 +8,11 @@ import { presentContact, presentCustomer } from './contacts/contacts.presenter';
 import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from './contacts/customer.openapi';
 import { CONVERSATION_SCHEMA } from './conversations/conversation.openapi';
 import { presentConversation } from './conversations/conversation.presenter';
+import { BULK_UPDATE_RESPONSE } from './conversations/bulk/bulk-update.openapi';
+import { presentBulkOutcomes } from './conversations/bulk/bulk-update.presenter';
+import { QUEUE_COUNTS_SCHEMA } from './conversations/queues/queue-counts.openapi';
+import { presentQueueCounts } from './conversations/queues/queue-counts.presenter';
+import { NotFoundError, ValidationError } from '@app/common';
 import {
   CUSTOMER_AGENT_SCHEMA,
   CUSTOMER_CONTACT_SCHEMA,
@@ -167,6 +172,20 @@ const cases: [string, SchemaObject, unknown][] = [
   ['contact', CONTACT_SCHEMA, presentContact(contact)],
   ['customer', CUSTOMER_SCHEMA, presentCustomer(customer, [5])],
   ['conversation', CONVERSATION_SCHEMA, presentConversation(conversationView, { token: 'secret' })],
+  [
+    'queue counts',
+    QUEUE_COUNTS_SCHEMA,
+    presentQueueCounts({ status: { open: 1, resolved: 2 }, mine: 1, unassigned: 0, teams: [{ teamId: 3, open: 1, unassigned: 1 }] }),
+  ],
+  [
+    'bulk results',
+    BULK_UPDATE_RESPONSE,
+    presentBulkOutcomes([
+      { id: 7, view: conversationView },
+      { id: 8, error: new NotFoundError('CONVERSATION_NOT_FOUND', 'conversation 8 not found') },
+      { id: 9, error: new ValidationError({ 'users[0].id': ['does not exist'] }) },
+    ]),
+  ],
   ['message', MESSAGE_SCHEMA, presentMessage(message)],
   ['mention', MENTION_SCHEMA, presentMention({ tenantId: 1, id: 8, conversationId: 7, userId: 2, mentionedBy: 1, createdAt: at })],
   ['file', FILE_SCHEMA, presentFile(file)],

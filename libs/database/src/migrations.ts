@@ -11,6 +11,7 @@ import { ContactNormalization1764700000000 } from '@app/migrations/1764700000000
 import { ChatCopies1764800000000 } from '@app/migrations/1764800000000-chat-copies';
 import { Workflow1764900000000 } from '@app/migrations/1764900000000-workflow';
 import { NoteMentions1764930000000 } from '@app/migrations/1764930000000-note-mentions';
+import { Queues1764940000000 } from '@app/migrations/1764940000000-queues';
 
 // Every migration, oldest first. A new migration is added here as well as to migrations/.
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   ChatCopies1764800000000,
   Workflow1764900000000,
   NoteMentions1764930000000,
+  Queues1764940000000,
 ];

@@ -16,9 +16,7 @@ const CUSTOMER_SEARCH_TEXT = `mp.first_name || ' ' || mp.last_name || E'\\x1f' |
 const SUMMARY_COLUMNS = `
   c.id, c.contact_id AS "contactId", c.state, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
   c.last_message_at AS "lastMessageAt", c.unread_count AS "unreadCount", c.starred, c.inbox, c.type,
-  (SELECT cu.user_id FROM conversation_users cu
-    WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id
-    ORDER BY cu.created_at, cu.user_id LIMIT 1) AS "assignedTo",
+  c.assignee_id AS "assignedTo",
   lm.message AS "lastMessageBody", lm.message_type AS "lastMessageType", lm.direction AS "lastMessageDirection",
   p.first_name AS "firstName", p.last_name AS "lastName", p.email, coalesce(p.phone, p.mobile) AS phone,
   cc.type AS "contactType", cc.value AS "contactValue", p.organization,
@@ -186,14 +184,8 @@ function filterOf(criteria: SearchCriteria, param: Param): string {
 
 function assignedToFilter(assignedTo: NonNullable<SearchCriteria['assignedTo']>, param: Param): string {
   const anyOf: string[] = [];
-  if (assignedTo.ids.length > 0) {
-    anyOf.push(
-      `EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id AND cu.user_id = ANY(${param(assignedTo.ids)}::bigint[]))`,
-    );
-  }
-  if (assignedTo.unassigned) {
-    anyOf.push(`NOT EXISTS (SELECT 1 FROM conversation_users cu WHERE cu.tenant_id = c.tenant_id AND cu.conversation_id = c.id)`);
-  }
+  if (assignedTo.ids.length > 0) anyOf.push(`c.assignee_id = ANY(${param(assignedTo.ids)}::bigint[])`);
+  if (assignedTo.unassigned) anyOf.push(`c.assignee_id IS NULL`);
   // Values that name no agent of ours match no conversation.
   return anyOf.length > 0 ? `(${anyOf.join(' OR ')})` : 'false';
 }

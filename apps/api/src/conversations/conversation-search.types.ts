@@ -1,7 +1,7 @@
 // The shapes ConversationSearchService answers in (HighLevel's summaries) and the criteria it takes.
 
-// A conversation with what HighLevel's shapes show of it: its contact's person, its first agent,
-// its latest active message.
+// A conversation with what HighLevel's shapes show of it: its contact's person, its assignee
+// (`assignedTo`), its latest active message.
 export interface ConversationSummary {
   id: number;
   contactId: number;
@@ -34,7 +34,7 @@ export type SearchStatus = 'all' | 'read' | 'unread' | 'starred' | 'recents';
 export interface SearchCriteria {
   contactId?: number;
   id?: number;
-  // Agent ids; `unassigned` also matches conversations without agents.
+  // Assignees' ids; `unassigned` also matches conversations assigned to nobody.
   assignedTo?: { ids: number[]; unassigned: boolean };
   query?: string;
   status: SearchStatus;

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/c
 import {
   ApiBasicAuth,
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -33,6 +34,13 @@ import { ConversationsService } from './conversations.service';
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { IssueTokenDto } from './dto/issue-token.dto';
 import { UpdateConversationDto } from './dto/update-conversation.dto';
+import { BulkUpdateConversationsDto, MAX_BULK_IDS } from './bulk/bulk-update.dto';
+import { BULK_UPDATE_BODY, BULK_UPDATE_RESPONSE } from './bulk/bulk-update.openapi';
+import { presentBulkOutcomes } from './bulk/bulk-update.presenter';
+import { BulkUpdateService } from './bulk/bulk-update.service';
+import { QUEUE_COUNTS_SCHEMA } from './queues/queue-counts.openapi';
+import { presentQueueCounts } from './queues/queue-counts.presenter';
+import { QueueCountsService } from './queues/queue-counts.service';
 
 // Teamwork Desk v2: /desk/api/v2/conversations…
 @ApiTags('conversations')
@@ -40,7 +48,11 @@ import { UpdateConversationDto } from './dto/update-conversation.dto';
 @ApiBasicAuth()
 @Controller('desk/api/v2')
 export class ConversationsController {
-  constructor(private readonly conversations: ConversationsService) {}
+  constructor(
+    private readonly conversations: ConversationsService,
+    private readonly bulk: BulkUpdateService,
+    private readonly queueCounts: QueueCountsService,
+  ) {}
 
   @Post('conversations.json')
   @Idempotent()
@@ -60,6 +72,27 @@ export class ConversationsController {
   @RespondPage(CONVERSATION, CONVERSATION_LIST)
   list(@CurrentPrincipal() principal: Principal, @PageQuery() list: ListQuery) {
     return this.conversations.list(principal, list);
+  }
+
+  @Patch('conversations.json')
+  @ApiOperation({
+    summary: 'Update many conversations: the same change to each id, each succeeding or failing on its own',
+    description: `1 to ${MAX_BULK_IDS} distinct ids. 200 with one result per id, in order: what a PATCH of that id alone would answer.`,
+  })
+  @ApiBody({ schema: BULK_UPDATE_BODY })
+  @ApiOkResponse({ schema: BULK_UPDATE_RESPONSE })
+  @ApiDeskErrors()
+  async updateMany(@CurrentPrincipal() principal: Principal, @DeskBody(BulkUpdateConversationsDto, null) body: BulkUpdateConversationsDto) {
+    return presentBulkOutcomes(await this.bulk.update(principal, body.ids, body.conversation));
+  }
+
+  // Before conversations/:id.json, so that `counts` is never read as an id.
+  @Get('conversations/counts.json')
+  @ApiOperation({ summary: "The caller's queues: conversations per status, theirs, unassigned, per team of theirs" })
+  @ApiOkResponse({ schema: QUEUE_COUNTS_SCHEMA })
+  @ApiDeskErrors()
+  async counts(@CurrentPrincipal() principal: Principal) {
+    return presentQueueCounts(await this.queueCounts.countsFor(principal));
   }
 
   @Get('customers/:id/conversations.json')

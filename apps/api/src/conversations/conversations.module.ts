@@ -34,6 +34,10 @@ import { ActivityLog } from './activities/activity-log';
 import { ConversationActivity } from './activities/conversation-activity.entity';
 import { ConversationMention } from './messages/conversation-mention.entity';
 import { MentionsController } from './messages/mentions.controller';
+import { BulkUpdateService } from './bulk/bulk-update.service';
+import { QueueCountsRepository } from './queues/queue-counts.repository';
+import { QueueCountsService } from './queues/queue-counts.service';
+import { StatusCountsFold } from './queues/status-counts-fold';
 
 // The conversation core: the only module that writes `conversations`, `conversation_messages`,
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
@@ -49,6 +53,7 @@ import { MentionsController } from './messages/mentions.controller';
   controllers: [ConversationsController, ConversationFilesController, MessagesController, MentionsController, TeamsController, AvailabilityController],
   providers: [
     ActivitiesRepository,
+    BulkUpdateService,
     ActivityLog,
     AvailabilityService,
     ConversationIncludes,
@@ -59,9 +64,12 @@ import { MentionsController } from './messages/mentions.controller';
     ConversationSearchService,
     MessagesRepository,
     MessagesService,
+    QueueCountsRepository,
+    QueueCountsService,
     RoutingRepository,
     RoutingService,
     RoutingSweep,
+    StatusCountsFold,
     TeamIncludes,
     TeamsRepository,
     TeamsService,

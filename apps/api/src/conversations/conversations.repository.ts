@@ -40,6 +40,13 @@ export class ConversationsRepository {
       .getOne();
   }
 
+  // Locks the tenant's conversations of these ids, in id order (docs/architecture.md, "Who locks
+  // what"), so a bulk change and anything else locking several never wait on each other in a circle.
+  async lockByIds(tenantId: number, ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`SELECT id FROM conversations WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [tenantId, [...ids]]);
+  }
+
   async isActive(tenantId: number, id: number): Promise<boolean> {
     return this.db.manager.existsBy(Conversation, { tenantId, id, state: 'active' });
   }
@@ -53,8 +60,9 @@ export class ConversationsRepository {
       .getOne();
   }
 
-  // `customerId` narrows the list to the conversations with that customer's contacts.
-  async list(tenantId: number, query: ListQuery, customerId?: number): Promise<ListPage<Conversation>> {
+  // `customerId` narrows the list to the conversations with that customer's contacts; `callerId`
+  // is who a filter's `"me"` is.
+  async list(tenantId: number, query: ListQuery, callerId: number, customerId?: number): Promise<ListPage<Conversation>> {
     const qb = this.db.manager.createQueryBuilder(Conversation, 'c').where('c.tenant_id = :tenantId', { tenantId });
     if (customerId !== undefined) {
       qb.andWhere(
@@ -62,7 +70,7 @@ export class ConversationsRepository {
         { customerId },
       );
     }
-    return runList(qb, CONVERSATION_LIST, query, { scope: customerId === undefined ? '' : `customer:${customerId}` });
+    return runList(qb, CONVERSATION_LIST, query, { scope: customerId === undefined ? '' : `customer:${customerId}`, symbols: { me: callerId } });
   }
 
   async insert(values: Partial<Conversation>): Promise<Conversation> {

@@ -146,7 +146,7 @@ export class ConversationsService {
   }
 
   async list(principal: Principal, query: ListQuery): Promise<{ views: ConversationView[]; meta: PageMeta }> {
-    const { rows, meta } = await this.conversations.list(principal.tenantId, query);
+    const { rows, meta } = await this.conversations.list(principal.tenantId, query, principal.userId);
     return { views: await this.views.of(principal.tenantId, rows), meta };
   }
 
@@ -154,7 +154,7 @@ export class ConversationsService {
   // customer the tenant does not have.
   async listOfCustomer(principal: Principal, customerId: number, query: ListQuery): Promise<{ views: ConversationView[]; meta: PageMeta }> {
     await this.customers.assertExists(principal.tenantId, customerId);
-    const { rows, meta } = await this.conversations.list(principal.tenantId, query, customerId);
+    const { rows, meta } = await this.conversations.list(principal.tenantId, query, principal.userId, customerId);
     return { views: await this.views.of(principal.tenantId, rows), meta };
   }
 

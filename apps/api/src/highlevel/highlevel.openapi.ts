@@ -25,7 +25,7 @@ const DATE = wire.dateTime();
 const MS = wire.number({ example: 1763730000000, description: 'Milliseconds since the epoch' });
 const MESSAGE_TYPE = wire.enum(MESSAGE_TYPES);
 const DIRECTION = wire.enum(['inbound', 'outbound']);
-const ASSIGNED_TO = wire.with(ID, { description: 'The first agent of the conversation; absent when none' });
+const ASSIGNED_TO = wire.with(ID, { description: "The conversation's assignee (an agent id); absent when nobody is assigned" });
 
 export const HL_CREATED_CONVERSATION = wire.object(
   {
@@ -179,6 +179,7 @@ export const HL_UPDATE_CONVERSATION_BODY: SchemaObject = {
     unreadCount: { type: 'integer', minimum: 0, description: '0 marks the conversation read' },
     starred: { type: 'boolean' },
     feedback: { type: 'object', description: 'Stored as given (at most 16 KB of JSON)' },
+    assignedTo: { type: 'string', nullable: true, description: 'An agent id to assign the conversation to; null or "" unassigns' },
   },
 };
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { BadRequestError, ForbiddenError, NotFoundError } from '@app/common';
+import { BadRequestError, ForbiddenError, NotFoundError, ValidationError } from '@app/common';
 import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { ConversationSearchService } from '../conversations/conversation-search.service';
 import { ConversationSummary, MessageSummary, SearchCriteria } from '../conversations/conversation-search.types';
-import { ConversationsService } from '../conversations/conversations.service';
+import { ConversationsService, ConversationUpdate, WorkflowInput } from '../conversations/conversations.service';
 import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
 import { MessageType } from '../conversations/messages/conversation-message.entity';
@@ -90,10 +90,25 @@ export class HighLevelService {
       throw invalid(['feedback must be at most 16384 bytes of JSON']);
     }
     const id = idOf(conversationId);
+    const assignee = assigneeOf(dto.assignedTo);
     return this.db.transaction(async () => {
       await inHighLevelTerms(this.conversations.updateInboxState(principal, id, { unreadCount: dto.unreadCount, starred: dto.starred, feedback: dto.feedback }));
+      if (assignee !== undefined) await this.assign(principal, id, assignee, dto.assignedTo);
       return this.summary(principal, id);
     });
+  }
+
+  // `assignedTo` is the Desk dialect's `assignee`, set through the same update (its checks, its
+  // activity, its live event); the Desk field's errors are said in HighLevel's words.
+  private async assign(principal: Principal, id: number, assignee: WorkflowInput['assignee'], given: unknown): Promise<void> {
+    const change: ConversationUpdate & WorkflowInput = { assignee };
+    try {
+      await inHighLevelTerms(this.conversations.update(principal, id, change));
+    } catch (error) {
+      const fields = error instanceof ValidationError ? Object.keys(error.fields ?? {}) : [];
+      if (fields.some((field) => field.startsWith('assignee'))) throw invalid([`assignedTo ${String(given)} is not an agent of this location`]);
+      throw error;
+    }
   }
 
   // Soft delete, as the Desk dialect's; deleting a deleted conversation succeeds and changes nothing.
@@ -186,6 +201,16 @@ export class HighLevelService {
     if (!summary) throw conversationNotFound();
     return summary;
   }
+}
+
+// `assignedTo` as the Desk dialect's assignee: undefined leaves it, null or "" unassigns, an id
+// assigns; anything else is a 422 (an agent id is a Desk id written as a string).
+function assigneeOf(assignedTo: string | null | undefined): WorkflowInput['assignee'] | undefined {
+  if (assignedTo === undefined) return undefined;
+  if (assignedTo === null || assignedTo === '') return null;
+  const id = parseId(assignedTo);
+  if (id === null) throw invalid([`assignedTo ${assignedTo} is not an agent of this location`]);
+  return { id };
 }
 
 // HighLevel's ids here are the Desk ids written as strings; anything else names nothing.

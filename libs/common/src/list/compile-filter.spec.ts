@@ -8,6 +8,8 @@ const spec: ListSpec = {
     createdAt: { column: 't.created_at', type: 'date' },
     state: { column: 't.state', type: 'string', values: ['active', 'deleted'] },
     code: { column: 'lower(t.code)', type: 'string', caseInsensitive: true, normalize: (value) => value.replaceAll('-', '') },
+    labels: { column: 't.label_ids', type: 'integer', array: true },
+    owner: { column: 't.owner_id', type: 'integer', nullable: true, symbols: ['me'] },
   },
   sortable: ['id'],
   defaultOrderBy: 'id',
@@ -46,6 +48,23 @@ describe(compileFilter.name, () => {
     expect(compile({ code: { $in: ['X-1', 'y'] } }).params).toEqual({ f0: ['x1', 'y'] });
   });
 
+  it('should match an array field by containment and overlap, and null as empty', () => {
+    expect(compile({ labels: 4 })).toEqual({ sql: 't.label_ids @> CAST(:f0 AS bigint[])', params: { f0: [4] } });
+    expect(compile({ labels: { $in: [4, 5] } })).toEqual({ sql: 't.label_ids && CAST(:f0 AS bigint[])', params: { f0: [4, 5] } });
+    expect(compile({ labels: { $ne: 4 } }).sql).toBe('NOT (t.label_ids @> CAST(:f0 AS bigint[]))');
+    expect(compile({ labels: { $nin: [4] } }).sql).toBe('NOT (t.label_ids && CAST(:f0 AS bigint[]))');
+    expect(compile({ labels: null }).sql).toBe('cardinality(t.label_ids) = 0');
+    expect(compile({ labels: { $ne: null } }).sql).toBe('cardinality(t.label_ids) > 0');
+  });
+
+  it("should take a field's symbols where a value is compared for equality, and nowhere else", () => {
+    expect(compile({ owner: 'me' }).params).toEqual({ f0: 'me' });
+    expect(compile({ owner: { $in: ['me', 3] } }).params).toEqual({ f0: ['me', 3] });
+    expect(parseFilter('{"owner":{"$gt":"me"}}', spec, limits).errors).toEqual({ filter: ["owner.$gt must be a whole number or one of ‘me’"] });
+    expect(parseFilter('{"id":"me"}', spec, limits).errors).toEqual({ filter: ['id must be a whole number'] });
+    expect(parseFilter('{"labels":{"$lt":3}}', spec, limits).errors).toEqual({ filter: ["labels.$lt does not apply to 'labels'; use one of ‘$eq, $ne, $in, $nin’"] });
+  });
+
   it('should nest $or inside $and with parentheses', () => {
     expect(compile({ $or: [{ id: { $lt: 3 } }, { id: { $gte: 10 } }], state: 'active' }).sql).toBe(
       '((t.id < :f0 OR t.id >= :f1) AND t.state = :f2)',
@@ -60,7 +79,7 @@ describe(parseFilter.name, () => {
       filter: [
         "unknown operator '$regex' on 'id'; use one of ‘$eq, $ne, $lt, $lte, $gt, $gte, $in, $nin’",
         'id.$gt must be a whole number',
-        "unknown field 'nope'; use one of ‘id, createdAt, state, code’",
+        "unknown field 'nope'; use one of ‘id, createdAt, state, code, labels, owner’",
       ],
     });
     expect([...parsed.fields].sort()).toEqual(['id', 'state']);

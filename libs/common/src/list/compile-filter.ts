@@ -25,6 +25,7 @@ export function compileFilter(node: FilterNode, spec: ListSpec, paramPrefix = 'f
     }
     const field = spec.filterable[current.field];
     const value = normalized(field.caseInsensitive ? lowered(current.value) : current.value, field.normalize);
+    if (field.array) return arrayCondition(field.column, SQL_ARRAY_TYPES[field.type], current.operator, value);
     if (!field.exists) return condition(field.column, current.operator, value);
     // Over related rows: "none equals" is NOT EXISTS of "one equals", as Mongo reads arrays.
     switch (current.operator) {
@@ -53,8 +54,19 @@ export function compileFilter(node: FilterNode, spec: ListSpec, paramPrefix = 'f
     }
   };
 
+  // An array column (GIN-indexed: `@>` and `&&`): a value is carried, or any of several; null is
+  // the empty array. The negations are NOT of the positive forms.
+  const arrayCondition = (column: string, sqlType: string, operator: FilterOperator, value: unknown): string => {
+    if (value === null) return operator === '$eq' ? `cardinality(${column}) = 0` : `cardinality(${column}) > 0`;
+    const values = Array.isArray(value) ? value : [value];
+    const positive = `${column} ${operator === '$eq' || operator === '$ne' ? '@>' : '&&'} CAST(${bind(values)} AS ${sqlType})`;
+    return operator === '$ne' || operator === '$nin' ? `NOT (${positive})` : positive;
+  };
+
   return { sql: compile(node), params };
 }
+
+const SQL_ARRAY_TYPES = { integer: 'bigint[]', date: 'timestamptz[]', string: 'text[]', boolean: 'boolean[]' } as const;
 
 function lowered(value: unknown): unknown {
   if (typeof value === 'string') return value.toLowerCase();

@@ -16,6 +16,14 @@ export interface ListField {
   // A field of related rows (`contacts.value`): the condition is wrapped in EXISTS (`exists(condition)`);
   // the negative operators become NOT EXISTS of their positive form, as Mongo matches arrays.
   exists?: (condition: string) => string;
+  // The column is a SQL array of `type` (a conversation's label ids): a value means "carries it"
+  // (`@>`), `$in` "carries any of them" (`&&`), null "carries none"; only the equality operators.
+  array?: boolean;
+  // Words that stand for a value only the request knows (`"me"`: the caller's id), accepted where a
+  // value is compared for equality; runList replaces them from its `symbols` before anything else.
+  symbols?: readonly string[];
+  // What the list is ordered by when it is not `column` (a priority by its rank, not its name).
+  order?: { column: string; type: ListFieldType };
 }
 
 // What one resource's list allows: the whitelist the query language is checked against.

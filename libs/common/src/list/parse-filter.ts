@@ -4,6 +4,7 @@ import { FilterNode, FilterOperator, ListField, ListSpec } from './list-spec';
 
 export const FILTER_OPERATORS: readonly FilterOperator[] = ['$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$in', '$nin'];
 const LOGICAL = ['$and', '$or'] as const;
+const EQUALITY: readonly FilterOperator[] = ['$eq', '$ne', '$in', '$nin'];
 const MAX_LIST_VALUES = 500;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -102,15 +103,17 @@ class FilterParser {
 
   private compare(name: string, field: ListField, operator: FilterOperator, value: unknown, path: string): FilterNode | null {
     if (++this.conditions > this.limits.FILTER_MAX_CLAUSES) return this.tooManyConditions();
+    const equality = EQUALITY.includes(operator);
+    if (field.array && !equality) return this.fail(path, `does not apply to '${name}'; use one of ‘${EQUALITY.join(', ')}’`);
     if (operator === '$in' || operator === '$nin') {
       if (!Array.isArray(value) || value.length === 0) return this.fail(path, 'must be a non-empty array');
       if (value.length > MAX_LIST_VALUES) return this.fail(path, `must have at most ${MAX_LIST_VALUES} values`);
-      const problems = value.map((item) => checkValue(field, item, false)).filter((p): p is string => p !== null);
+      const problems = value.map((item) => checkValue(field, item, false, true)).filter((p): p is string => p !== null);
       if (problems.length > 0) return this.fail(path, problems[0]);
       return { kind: 'compare', field: name, operator, value };
     }
     // null is only meaningful as "is null" / "is not null".
-    const problem = checkValue(field, value, operator === '$eq' || operator === '$ne');
+    const problem = checkValue(field, value, equality, equality);
     if (problem) return this.fail(path, problem);
     return { kind: 'compare', field: name, operator, value };
   }
@@ -130,11 +133,12 @@ class FilterParser {
   }
 }
 
-function checkValue(field: ListField, value: unknown, allowNull: boolean): string | null {
+function checkValue(field: ListField, value: unknown, allowNull: boolean, allowSymbols: boolean): string | null {
   if (value === null) return allowNull ? null : Messages.required;
+  if (allowSymbols && typeof value === 'string' && field.symbols?.includes(value)) return null;
   switch (field.type) {
     case 'integer':
-      return Number.isSafeInteger(value) ? null : Messages.integer;
+      return checkInteger(field, value);
     case 'date':
       return typeof value === 'string' && isIsoDate(value) ? null : Messages.date;
     case 'boolean':
@@ -142,6 +146,11 @@ function checkValue(field: ListField, value: unknown, allowNull: boolean): strin
     case 'string':
       return checkString(field, value);
   }
+}
+
+function checkInteger(field: ListField, value: unknown): string | null {
+  if (Number.isSafeInteger(value)) return null;
+  return field.symbols ? `${Messages.integer} or one of ‘${field.symbols.join(', ')}’` : Messages.integer;
 }
 
 function checkString(field: ListField, value: unknown): string | null {

@@ -3,7 +3,7 @@ import { ValidationError } from '../errors/app-error';
 import { compileFilter } from './compile-filter';
 import { encodeCursor, filterFingerprint } from './list-cursor';
 import { isIsoDate } from './parse-filter';
-import { ListField, ListFieldType, ListQuery, ListSpec, PageMeta } from './list-spec';
+import { FilterNode, ListField, ListFieldType, ListQuery, ListSpec, PageMeta } from './list-spec';
 
 export interface ListPage<T> {
   rows: T[];
@@ -14,6 +14,9 @@ export interface ListPage<T> {
 export interface RunListOptions {
   // What else the list is scoped to (e.g. `conversation:12`): a cursor works only where it was issued.
   scope?: string;
+  // The request's values of the spec's symbols (`{me: 7}`): a filter's `"me"` is compared as 7, and
+  // a cursor issued for one caller's `"me"` does not continue another's.
+  symbols?: Readonly<Record<string, string | number>>;
 }
 
 const SQL_TYPES: Record<ListFieldType, string> = { integer: 'bigint', date: 'timestamptz', string: 'text', boolean: 'boolean' };
@@ -28,21 +31,22 @@ export async function runList<T extends ObjectLiteral>(
   query: ListQuery,
   options: RunListOptions = {},
 ): Promise<ListPage<T>> {
-  const fingerprint = filterFingerprint(query.filter, options.scope);
+  const filter = resolveSymbols(query.filter, spec, options.symbols ?? {});
+  const fingerprint = filterFingerprint(filter, options.scope);
   if (query.cursor && query.cursor.filter !== fingerprint) {
     throw ValidationError.of('cursor', 'was issued for another filter or list; drop it to start from the first page');
   }
-  if (query.cursor && !cursorValueFits(spec.filterable[query.orderBy], query.cursor.value)) {
+  const order = orderKey(spec.filterable[query.orderBy]);
+  if (query.cursor && !cursorValueFits(order, query.cursor.value)) {
     throw ValidationError.of('cursor', 'is not a valid cursor; use meta.page.nextCursor of a previous page');
   }
   if (!query.filtersState) qb.andWhere(`${spec.filterable[spec.stateField].column} = 'active'`);
-  if (query.filter) {
-    const { sql, params } = compileFilter(query.filter, spec);
+  if (filter) {
+    const { sql, params } = compileFilter(filter, spec);
     qb.andWhere(sql, params);
   }
   const counting = qb.clone();
 
-  const order = spec.filterable[query.orderBy];
   const direction = query.orderMode === 'asc' ? 'ASC' : 'DESC';
   qb.addSelect(`(${order.column})::text`, 'list_cursor_value')
     .orderBy(order.column, direction)
@@ -81,6 +85,26 @@ export async function runList<T extends ObjectLiteral>(
       nextCursor,
     },
   };
+}
+
+// What a field orders by: its own column, or the key it names for ordering.
+function orderKey(field: ListField): ListField {
+  return field.order ? { ...field, column: field.order.column, type: field.order.type } : field;
+}
+
+// The filter with every symbol of a field replaced by the request's value for it.
+function resolveSymbols(node: FilterNode | null, spec: ListSpec, symbols: Readonly<Record<string, string | number>>): FilterNode | null {
+  if (!node) return null;
+  if (node.kind !== 'compare') return { kind: node.kind, nodes: node.nodes.map((child) => resolveSymbols(child, spec, symbols)!) };
+  const words = spec.filterable[node.field].symbols;
+  if (!words) return node;
+  const resolve = (value: unknown): unknown => {
+    if (typeof value !== 'string' || !words.includes(value)) return value;
+    // The parser accepted the word, so the endpoint must say what it stands for.
+    if (!Object.hasOwn(symbols, value)) throw new Error(`list symbol '${value}' of '${node.field}' has no value for this request`);
+    return symbols[value];
+  };
+  return { ...node, value: Array.isArray(node.value) ? node.value.map(resolve) : resolve(node.value) };
 }
 
 // Rows after (value, id) in the list's order. PostgreSQL puts NULLs last going up and first going

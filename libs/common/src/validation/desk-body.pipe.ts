@@ -15,7 +15,8 @@ const IGNORED_BODY_FIELDS = ['filter_args'];
 export class DeskBodyPipe<T extends object> implements PipeTransform<unknown, T> {
   constructor(
     private readonly dto: Constructor<T>,
-    private readonly envelope: string,
+    // null: a body that is never wrapped (a bulk change's `ids` beside its `conversation`).
+    private readonly envelope: string | null,
     private readonly options: DeskBodyOptions = {},
   ) {}
 
@@ -33,9 +34,10 @@ export interface DeskBodyOptions {
   envelopeIsAField?: boolean;
 }
 
-function unwrap(body: unknown, envelope: string, options: DeskBodyOptions): Record<string, unknown> {
+function unwrap(body: unknown, envelope: string | null, options: DeskBodyOptions): Record<string, unknown> {
   if (body === undefined || body === null) return {};
   if (!isPlainObject(body)) throw ValidationError.of('_', `the body ${Messages.object}`);
+  if (envelope === null) return body;
   const keys = Object.keys(body);
   if (keys.includes(envelope) && keys.every((key) => key === envelope || IGNORED_BODY_FIELDS.includes(key))) {
     const inner = body[envelope];
@@ -51,5 +53,5 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 // `@DeskBody(CreateConversationDto, 'conversation')`: the body, unwrapped and validated.
-export const DeskBody = <T extends object>(dto: Constructor<T>, envelope: string, options: DeskBodyOptions = {}): ParameterDecorator =>
+export const DeskBody = <T extends object>(dto: Constructor<T>, envelope: string | null, options: DeskBodyOptions = {}): ParameterDecorator =>
   Body(new DeskBodyPipe(dto, envelope, options));

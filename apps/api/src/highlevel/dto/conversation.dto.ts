@@ -30,4 +30,9 @@ export class UpdateConversationDto {
   @IsOptional()
   @IsObject()
   feedback?: Record<string, unknown>;
+
+  // The assignee: an agent's id, or null or "" for nobody.
+  @IsOptional()
+  @IsString()
+  assignedTo?: string | null;
 }

@@ -1,0 +1,204 @@
+import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
+import { createTestApp, TestApp } from './support/test-app';
+
+const BULK = '/desk/api/v2/conversations.json';
+
+describe('PATCH /conversations.json (bulk)', () => {
+  let t: TestApp;
+  let acme: TestTenant;
+  let other: TestTenant;
+  let agent: { id: number; auth: string };
+  let contactId: number;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    acme = await createTenant(t);
+    other = await createTenant(t);
+    agent = await createAgent(t, acme.tenantId);
+    contactId = (await createContact(t.db, acme.tenantId)).contactId;
+  });
+  afterAll(() => t.close());
+
+  const bulk = (body: unknown, auth = acme.auth) => t.http.patch(BULK).set('Authorization', auth).send(body as object);
+  const newConversations = async (tenant: TestTenant, count: number, contact = contactId): Promise<number[]> =>
+    (
+      await t.db.query(
+        `INSERT INTO conversations (tenant_id, contact_id, created_by, updated_by, socket_id)
+         SELECT $1::bigint, $2::bigint, $3::bigint, $3::bigint, 'old.1' FROM generate_series(1, $4) AS n ORDER BY n RETURNING id`,
+        [tenant.tenantId, contact, tenant.adminId, count],
+      )
+    ).map((r: { id: number }) => r.id);
+  const lastOutboxId = async (): Promise<number> => Number((await t.db.query(`SELECT coalesce(max(id), 0) AS id FROM outbox`))[0].id);
+  const eventsSince = async (id: number): Promise<{ event: string; channels: string[]; data: { id: number } }[]> =>
+    (await t.db.query(`SELECT payload FROM outbox WHERE id > $1 AND topic = 'pusher' ORDER BY id`, [id])).map((r: { payload: never }) => r.payload);
+  const rows = async (ids: number[]) =>
+    t.db.query(
+      `SELECT c.id, c.socket_id, c.state, c.updated_by, array(SELECT user_id FROM conversation_users u WHERE u.conversation_id = c.id ORDER BY user_id) AS users
+         FROM conversations c WHERE c.id = ANY($1) ORDER BY c.id`,
+      [ids],
+    );
+
+  describe('the body', () => {
+    it.each([
+      ['no ids', { ids: [], conversation: { socket_id: 'x' } }, { ids: ['must have at least 1 item'] }],
+      ['101 ids', { ids: Array.from({ length: 101 }, (_, i) => i + 1), conversation: { socket_id: 'x' } }, { ids: ['must have at most 100 items'] }],
+      ['a repeated id', { ids: [1, 2, 1], conversation: { socket_id: 'x' } }, { ids: ['must not repeat an id'] }],
+      ['an id that is not one', { ids: [1, 'two', 0], conversation: {} }, { ids: ['must be a whole number'] }],
+      ['ids that are not an array', { ids: 5, conversation: {} }, { ids: ['must be an array'] }],
+      ['no ids at all', { conversation: { socket_id: 'x' } }, { ids: ['must be set'] }],
+      ['no conversation', { ids: [1] }, { conversation: ['must be set'] }],
+      ['a conversation that is not an object', { ids: [1], conversation: 'all' }, { conversation: ['must be an object'] }],
+      ['an unknown field of the change', { ids: [1], conversation: { colour: 'red' } }, { 'conversation.colour': ['is not a known field'] }],
+      ['an invalid field of the change', { ids: [1], conversation: { state: 'archived', socket_id: 5 } }, { 'conversation.state': expect.any(Array), 'conversation.socket_id': ['must be a string'] }],
+      ['an unknown field beside them', { ids: [1], conversation: {}, dryRun: true }, { dryRun: ['is not a known field'] }],
+    ])('should refuse %s with a 400 and write nothing', async (_, body, errors) => {
+      const [id] = await newConversations(acme, 1);
+      const since = await lastOutboxId();
+      const res = await bulk(body);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors });
+      expect(await eventsSince(since)).toEqual([]);
+      expect((await rows([id]))[0].socket_id).toBe('old.1');
+    });
+
+    it('should take up to 100 ids', async () => {
+      const ids = await newConversations(acme, 100);
+      const res = await bulk({ ids, conversation: { socket_id: 'hundred.1' } });
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: { id: number; status: number }) => [r.id, r.status])).toEqual(ids.map((id) => [id, 200]));
+      expect((await rows(ids)).every((row: { socket_id: string }) => row.socket_id === 'hundred.1')).toBe(true);
+    });
+  });
+
+  describe('each id on its own', () => {
+    it('should apply the change to each id, in the order given, and answer each as a PATCH of it alone would', async () => {
+      const [a, b, c] = await newConversations(acme, 3);
+      const [foreign] = await newConversations(other, 1, (await createContact(t.db, other.tenantId)).contactId);
+      const missing = 9_000_000_000;
+      const since = await lastOutboxId();
+      const res = await bulk({ ids: [c, missing, a, foreign, b], conversation: { socket_id: 'bulk.2', users: [{ id: agent.id, type: 'users' }] } }, agent.auth);
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: { id: number; status: number }) => [r.id, r.status])).toEqual([
+        [c, 200],
+        [missing, 404],
+        [a, 200],
+        [foreign, 404],
+        [b, 200],
+      ]);
+      expect(res.body.results[1]).toEqual({ id: missing, status: 404, code: 'CONVERSATION_NOT_FOUND', errors: { _: [`conversation ${missing} not found`] } });
+      const single = await t.http.get(`/desk/api/v2/conversations/${a}.json`).set('Authorization', acme.auth);
+      expect(res.body.results[2].conversation).toEqual(single.body.conversation);
+      expect(res.body.results[2].conversation).toMatchObject({ socket_id: 'bulk.2', users: [{ id: agent.id, type: 'users' }], updatedBy: { id: agent.id, type: 'users' } });
+
+      expect(await rows([a, b, c])).toEqual(
+        [a, b, c].map((id) => ({ id, socket_id: 'bulk.2', state: 'active', updated_by: agent.id, users: [agent.id] })),
+      );
+      // The other tenant's conversation is as it was.
+      expect(await rows([foreign])).toEqual([{ id: foreign, socket_id: 'old.1', state: 'active', updated_by: other.adminId, users: [] }]);
+      // One conversation.updated per conversation changed, in the order applied, to the agents' channel.
+      const events = await eventsSince(since);
+      const agents = events.filter((e) => e.channels.includes(`private-tenant-${acme.tenantId}`));
+      expect(agents.map((e) => [e.event, e.data.id])).toEqual([c, a, b].map((id) => ['conversation.updated', id]));
+      expect(events.flatMap((e) => e.channels).filter((ch) => ch === `private-tenant-${other.tenantId}` || ch === `private-conversation-${foreign}`)).toEqual([]);
+    });
+
+    it('should answer an unchanged conversation with 200 and announce nothing for it', async () => {
+      const [a, b] = await newConversations(acme, 2);
+      await t.db.query(`UPDATE conversations SET socket_id = 'same.1' WHERE id = $1`, [a]);
+      const since = await lastOutboxId();
+      const res = await bulk({ ids: [a, b], conversation: { socket_id: 'same.1' } });
+      expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([200, 200]);
+      const events = (await eventsSince(since)).filter((e) => e.channels.includes(`private-tenant-${acme.tenantId}`));
+      expect(events.map((e) => e.data.id)).toEqual([b]);
+    });
+
+    it("should answer a change the service refuses with each id's 400, and write nothing", async () => {
+      const [a, b] = await newConversations(acme, 2);
+      const foreignAgent = await createAgent(t, other.tenantId);
+      const since = await lastOutboxId();
+      const res = await bulk({ ids: [a, b], conversation: { socket_id: 'nope.1', users: [{ id: foreignAgent.id }] } });
+      expect(res.status).toBe(200);
+      expect(res.body.results).toEqual(
+        [a, b].map((id) => ({ id, status: 400, code: 'VALIDATION_FAILED', errors: { 'users[0].id': ['does not exist'] } })),
+      );
+      expect(await rows([a, b])).toEqual([a, b].map((id) => ({ id, socket_id: 'old.1', state: 'active', updated_by: acme.adminId, users: [] })));
+      expect(await eventsSince(since)).toEqual([]);
+    });
+
+    it('should leave nothing of an id that failed after writing, while the request itself commits', async () => {
+      const [a, b] = await newConversations(acme, 2);
+      const foreignAgent = await createAgent(t, other.tenantId);
+      const value = `half-${Date.now()}@example.test`;
+      const since = await lastOutboxId();
+      // Each id finds-or-creates the contact (a write), then fails on the agent: its savepoint goes.
+      const res = await bulk({ ids: [a, b], conversation: { contact: { type: 'email', value }, users: [{ id: foreignAgent.id }] } });
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: { status: number; errors: object }) => [r.status, r.errors])).toEqual([
+        [400, { 'users[0].id': ['does not exist'] }],
+        [400, { 'users[0].id': ['does not exist'] }],
+      ]);
+      expect(await t.db.query(`SELECT id FROM customer_contacts WHERE value = $1`, [value])).toEqual([]);
+      expect(await t.db.query(`SELECT id FROM customers WHERE email = $1`, [value])).toEqual([]);
+      expect((await rows([a, b])).map((r: { socket_id: string; users: number[] }) => [r.socket_id, r.users])).toEqual([
+        ['old.1', []],
+        ['old.1', []],
+      ]);
+      expect(await eventsSince(since)).toEqual([]);
+      // The same change without the bad agent writes the contact once and moves both conversations to it.
+      const ok = await bulk({ ids: [a, b], conversation: { contact: { type: 'email', value } } });
+      expect(ok.body.results.map((r: { status: number }) => r.status)).toEqual([200, 200]);
+      const [contact] = await t.db.query(`SELECT id FROM customer_contacts WHERE value = $1`, [value]);
+      expect((await t.db.query(`SELECT contact_id FROM conversations WHERE id = ANY($1)`, [[a, b]])).map((r: { contact_id: number }) => r.contact_id)).toEqual([
+        contact.id,
+        contact.id,
+      ]);
+    });
+
+    it('should delete and restore many', async () => {
+      const ids = await newConversations(acme, 3);
+      const deleted = await bulk({ ids, conversation: { state: 'deleted' } });
+      expect(deleted.body.results.map((r: { conversation: { state: string } }) => r.conversation.state)).toEqual(['deleted', 'deleted', 'deleted']);
+      expect((await rows(ids)).map((r: { state: string }) => r.state)).toEqual(['deleted', 'deleted', 'deleted']);
+      const restored = await bulk({ ids, conversation: { state: 'active' } });
+      expect((await rows(ids)).map((r: { state: string }) => r.state)).toEqual(['active', 'active', 'active']);
+      expect(restored.body.results.map((r: { status: number }) => r.status)).toEqual([200, 200, 200]);
+    });
+  });
+
+  describe('one transaction', () => {
+    it('should roll every id back, and announce nothing, when something unexpected fails', async () => {
+      const [a, b, c] = await newConversations(acme, 3);
+      // A fault only the database knows of, on the last id: the ones before it were already applied.
+      await t.db.query(`
+        CREATE FUNCTION h4_bulk_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.conversation_id = ${c} THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$`);
+      await t.db.query(`CREATE TRIGGER h4_bulk_fault BEFORE INSERT ON conversation_users FOR EACH ROW EXECUTE FUNCTION h4_bulk_fault()`);
+      try {
+        const since = await lastOutboxId();
+        const res = await bulk({ ids: [a, b, c], conversation: { socket_id: 'fault.1', users: [{ id: agent.id }] } });
+        expect(res.status).toBe(500);
+        expect(await rows([a, b, c])).toEqual([a, b, c].map((id) => ({ id, socket_id: 'old.1', state: 'active', updated_by: acme.adminId, users: [] })));
+        expect(await eventsSince(since)).toEqual([]);
+      } finally {
+        await t.db.query(`DROP TRIGGER h4_bulk_fault ON conversation_users`);
+        await t.db.query(`DROP FUNCTION h4_bulk_fault()`);
+      }
+    });
+
+    it('should run bulk changes over the same conversations at once without a deadlock (ids locked in order)', async () => {
+      const ids = await newConversations(acme, 6);
+      const reversed = [...ids].reverse();
+      for (let round = 0; round < 5; round++) {
+        const answers = await Promise.all([
+          bulk({ ids, conversation: { socket_id: `up.${round}` } }),
+          bulk({ ids: reversed, conversation: { socket_id: `down.${round}` } }),
+          bulk({ ids: [ids[3], ids[0], ids[5]], conversation: { users: [{ id: agent.id }] } }),
+        ]);
+        expect(answers.map((res) => res.status)).toEqual([200, 200, 200]);
+        // One of the two whole changes won, for every id alike: they ran one after the other.
+        const sockets = new Set((await rows(ids)).map((r: { socket_id: string }) => r.socket_id));
+        expect(sockets.size).toBe(1);
+      }
+    });
+  });
+});
