@@ -26,7 +26,7 @@ describe('periodic jobs', () => {
     const other = await createTestApp();
     const registry = other.app.get(SchedulerRegistry);
     const jobs = registry.getCronJobs();
-    expect([...jobs.keys()].sort()).toEqual(['idempotency-keys-purge', 'outbox-purge', 'upload-spool-sweep', 'webhook-events-sweep']);
+    expect([...jobs.keys()].sort()).toEqual(['idempotency-keys-purge', 'outbox-purge', 'snooze-wake-up', 'upload-spool-sweep', 'webhook-events-sweep']);
     const started = [...jobs.values()];
     expect(started.every((job) => job.isActive)).toBe(true);
     await other.close();

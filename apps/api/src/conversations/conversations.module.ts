@@ -22,14 +22,19 @@ import { RoutingService } from './routing/routing.service';
 import { ActivitiesRepository } from './activities/activities.repository';
 import { ActivityLog } from './activities/activity-log';
 import { ConversationActivity } from './activities/conversation-activity.entity';
+import { ActivitiesController } from './activities/activities.controller';
+import { ActivitiesService } from './activities/activities.service';
+import { TicketSettingsModule } from '../tickets/settings/ticket-settings.module';
+import { ConversationWorkflow } from './workflow/conversation-workflow';
+import { SnoozeWakeUp } from './workflow/snooze-wake-up';
 
 // The conversation core: the only module that writes `conversations`, `conversation_messages`,
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
 // the conversion all go through its services.
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage, ConversationActivity]), AuthModule, ContactsModule, FilesModule, TicketsModule],
-  controllers: [ConversationsController, ConversationFilesController, MessagesController],
-  providers: [ActivitiesRepository, ActivityLog, ConversationIncludes, ConversationViews, RoutingService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
+  imports: [TypeOrmModule.forFeature([Conversation, ConversationUser, ConversationMessage, ConversationActivity]), AuthModule, ContactsModule, FilesModule, TicketsModule, TicketSettingsModule],
+  controllers: [ConversationsController, ConversationFilesController, MessagesController, ActivitiesController],
+  providers: [ActivitiesRepository, ActivitiesService, ActivityLog, ConversationWorkflow, SnoozeWakeUp, ConversationIncludes, ConversationViews, RoutingService, ConversationsRepository, ConversationsService, ConversationSearchRepository, ConversationSearchService, MessagesRepository, MessagesService],
   exports: [ConversationsService, ConversationSearchService, MessagesService],
 })
 export class ConversationsModule {}

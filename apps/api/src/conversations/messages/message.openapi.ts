@@ -3,6 +3,7 @@ import { USER_SCHEMA } from '../../auth/user.openapi';
 import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../../contacts/customer.openapi';
 import { FILE_SCHEMA } from '../../files/file.openapi';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { REPLY_STATUSES } from '../workflow/workflow-rules';
 
 // Teamwork Desk API v2's ConversationMessage, as presentMessage() writes it.
 export const MESSAGE_SCHEMA = wire.object(
@@ -38,6 +39,11 @@ export const CREATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
     contactId: { type: 'integer', description: "The customer-side author: a contact of the conversation's customer" },
     files: { type: 'array', maxItems: 20, items: { type: 'integer' }, description: 'File ids (or refs) of the tenant' },
     clientMessageId: { type: 'string', maxLength: 128, description: 'Dedupe key within its side of the conversation (the customer’s or the agents’)' },
+    conversationStatus: {
+      type: 'string',
+      enum: [...REPLY_STATUSES],
+      description: "An agent's message only: the conversation's status after it, in the same transaction (e.g. pending: waiting on the customer)",
+    },
   },
 };
 

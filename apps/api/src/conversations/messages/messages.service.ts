@@ -15,6 +15,8 @@ import { directionOf, isSameMessage, messageKey, touchedBy } from './message-rul
 import { MessageErrorCode } from './messages.errors';
 import { AppendSource, LockedConversation, NewMessage } from './message.types';
 import { MessagesRepository } from './messages.repository';
+import { ConversationWorkflow } from '../workflow/conversation-workflow';
+import type { ReplyStatus } from '../workflow/workflow-rules';
 
 export interface MessageInput {
   conversationId?: number;
@@ -26,6 +28,8 @@ export interface MessageInput {
   clientMessageId?: string;
   // HighLevel's channel of the message; live chat unless said.
   messageType?: MessageType;
+  // An agent's reply may set its conversation's status in the same request.
+  conversationStatus?: ReplyStatus;
 }
 
 export interface MessageUpdate {
@@ -70,6 +74,7 @@ export interface AppendBy extends Omit<AppendSource, 'actorId'> {
 export type LockedConversations = ReadonlyMap<number, Pick<LockedConversation, 'ticketId'>>;
 
 type Author = { userId: number | null; contactId: number | null };
+type PostConversation = Omit<LockedConversation, 'contactId'>;
 
 // The conversation core's messages: every door (Desk REST, HighLevel, the widget's webhook) adds
 // messages through `append`, where each rule of adding one lives once.
@@ -83,6 +88,7 @@ export class MessagesService {
     private readonly files: FilesService,
     private readonly live: LiveEvents,
     private readonly tickets: TicketsService,
+    private readonly workflow: ConversationWorkflow,
   ) {}
 
   // Adds a message to an active conversation of the tenant: a batch of one. A clientMessageId
@@ -92,20 +98,10 @@ export class MessagesService {
   async post(principal: Principal, input: MessageInput): Promise<PostedMessage> {
     const { tenantId } = principal;
     return this.db.transaction(async () => {
-      const errors = new FieldErrorsBuilder();
-      const conversationId = this.conversationIdOf(input, errors);
-      const conversation = conversationId === undefined ? null : await this.messages.lockConversation(tenantId, conversationId);
-      if (conversationId !== undefined && !conversation) errors.add(input.conversationId !== undefined ? 'conversationId' : 'conversation.id', Messages.notFound);
-      if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
-
-      const author = await this.author(principal, input, conversation?.customerId, errors);
-      const fileIds = await this.files.checkAttachable(tenantId, input.files ?? [], attachedBy(conversationId, author), errors);
-      if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
-      errors.throwIfAny();
-
+      const { conversation, author, fileIds } = await this.checkPost(principal, input);
       const candidate = {
         tenantId,
-        conversationId: conversationId!,
+        conversationId: conversation.id,
         ...author,
         message: input.message ?? '',
         fileIds,
@@ -113,10 +109,28 @@ export class MessagesService {
         messageType: input.messageType,
       };
       const by = { at: null, source: 'api' as const, actor: principal };
-      const [result] = await this.append([candidate], new Map([[conversation!.id, conversation!]]), by);
+      const [result] = await this.append([candidate], new Map([[conversation.id, conversation]]), by);
       if (result.reused) throw clientMessageIdReused();
+      if (result.created && input.conversationStatus !== undefined) await this.workflow.replied(principal, conversation.id, input.conversationStatus);
       return { message: result.message!, created: result.created };
     });
+  }
+
+  // A post's conversation (locked, active), author and files, or every field error at once.
+  private async checkPost(principal: Principal, input: MessageInput): Promise<{ conversation: PostConversation; author: Author; fileIds: number[] }> {
+    const { tenantId } = principal;
+    const errors = new FieldErrorsBuilder();
+    const conversationId = this.conversationIdOf(input, errors);
+    const conversation = conversationId === undefined ? null : await this.messages.lockConversation(tenantId, conversationId);
+    if (conversationId !== undefined && !conversation) errors.add(input.conversationId !== undefined ? 'conversationId' : 'conversation.id', Messages.notFound);
+    if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
+
+    const author = await this.author(principal, input, conversation?.customerId, errors);
+    if (input.conversationStatus !== undefined && author.contactId !== null) errors.add('conversationStatus', 'must be set only on an agent’s message');
+    const fileIds = await this.files.checkAttachable(tenantId, input.files ?? [], attachedBy(conversationId, author), errors);
+    if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
+    errors.throwIfAny();
+    return { conversation: conversation!, author, fileIds };
   }
 
   // Appends messages to conversations the caller has locked (in id order, first), in one
@@ -131,9 +145,11 @@ export class MessagesService {
     // A converted conversation's message joins its ticket's thread too: nothing is left behind.
     const converted = created.filter((m) => (conversations.get(m.conversationId)?.ticketId ?? null) !== null);
     if (converted.length > 0) await this.tickets.copyChatMessages(await this.postedRelation(converted), by.actor);
-    await this.messages.touchConversations(touchedBy(created), from);
+    const reopened = await this.messages.touchConversations(touchedBy(created), from);
     const socketOf = new Map(batch.map((m) => [messageKey(m), m.socketId ?? by.actor?.socketId ?? null]));
     await this.live.publish(created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null, from.actorId)));
+    // A customer's message reopens a pending, snoozed or resolved conversation.
+    await this.workflow.reopened(reopened);
     return answers;
   }
 

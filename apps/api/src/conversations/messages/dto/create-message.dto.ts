@@ -4,6 +4,7 @@ import {
   Allow,
   ArrayMaxSize,
   IsArray,
+  IsIn,
   IsObject,
   IsOptional,
   IsString,
@@ -11,6 +12,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { REPLY_STATUSES, ReplyStatus } from '../../workflow/workflow-rules';
 
 export const MAX_MESSAGE_LENGTH = 65536;
 export const MAX_MESSAGE_FILES = 20;
@@ -73,4 +75,9 @@ export class CreateMessageDto extends MessageContentDto {
   @IsString({ message: Messages.string })
   @Length(1, 128, { message: 'must be 1 to 128 characters' })
   clientMessageId?: string;
+
+  // An agent's reply may set its conversation's status in the same request (a customer's may not).
+  @IsOptional()
+  @IsIn(REPLY_STATUSES, { message: Messages.oneOf(REPLY_STATUSES) })
+  conversationStatus?: ReplyStatus;
 }
