@@ -93,6 +93,12 @@ describe('Conversation workflow', () => {
     (await t.db.query(`SELECT payload FROM outbox WHERE tenant_id = $1 AND topic = 'pusher' AND id > $2 ORDER BY id`, [tenant.tenantId, since])).map(
       (r: { payload: Payload }) => r.payload,
     );
+  async function untilOpen(id: number, deadline: number): Promise<void> {
+    while ((await row(id)).status !== 'open') {
+      if (Date.now() > deadline) throw new Error(`conversation ${id} did not wake up in time`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
   const routed = () => jest.spyOn(t.app.get(RoutingService), 'routeTeams');
   const byAdmin = () => ({ actorType: 'user', actorId: acme.adminId });
@@ -529,26 +535,27 @@ describe('Conversation workflow', () => {
       const notYet = await chat({ status: 'snoozed', snoozed_until: inFuture(3_600_000) });
       const spy = routed();
       const since = await lastOutboxId();
-      // The job runs every second in the app; running it here too wakes each once all the same.
+      // The job runs every second in the app (and any other process): running it here too wakes
+      // each once all the same, or skips while a scheduled run holds the job's lock.
       await t.app.get(SnoozeWakeUp).wakeDue();
+      await untilOpen(due.id, Date.now() + 5_000);
       expect(await row(due.id)).toMatchObject({ status: 'open', snoozed_until: null, updated_by: null });
       expect((await row(notYet.id)).status).toBe('snoozed');
       expect(await activityRows(due.id)).toEqual([{ type: 'status', from: 'snoozed', to: 'open', reason: 'snooze_expired', actorType: 'system', actorId: null }]);
       expect(await activityRows(notYet.id)).toEqual([]);
       const updated = (await eventsSince(since)).filter((e) => e.event === 'conversation.updated' && e.data.id === due.id);
       expect(updated.map((e) => e.channels)).toEqual([[`private-tenant-${acme.tenantId}`]]);
-      expect(spy.mock.calls.filter(([, , entered]) => entered?.includes(due.id))).toEqual([[acme.tenantId, [team], [due.id]]]);
+      // Another process of the run (E2E_PROCESSES) may have woken it: its routing is not this app's.
+      if (Number(process.env.E2E_PROCESSES ?? '1') <= 1) {
+        expect(spy.mock.calls.filter(([, , entered]) => entered?.includes(due.id))).toEqual([[acme.tenantId, [team], [due.id]]]);
+      }
     });
 
     it('should wake a snooze set through the API within 5 s of its time', async () => {
       const { id } = await chat();
       const until = inFuture(1_500);
       expect((await patch(id, { status: 'snoozed', snoozedUntil: until })).status).toBe(200);
-      const deadline = new Date(until).getTime() + 5_000;
-      while ((await row(id)).status !== 'open') {
-        if (Date.now() > deadline) throw new Error('the snooze did not wake up within 5 s');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await untilOpen(id, new Date(until).getTime() + 5_000);
       expect((await activityRows(id)).map((a) => [a.from, a.to, a.reason])).toEqual([
         ['open', 'snoozed', null],
         ['snoozed', 'open', 'snooze_expired'],
