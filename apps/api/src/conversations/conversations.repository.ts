@@ -156,12 +156,6 @@ export class ConversationsRepository {
     await this.db.manager.update(Conversation, { tenantId, id }, changes);
   }
 
-  // Applies `changes` to the conversation if it is active; whether it was.
-  async updateIfActive(tenantId: number, id: number, changes: QueryDeepPartialEntity<Conversation>): Promise<boolean> {
-    const result = await this.db.manager.update(Conversation, { tenantId, id, state: 'active' }, changes);
-    return result.affected !== 0;
-  }
-
   // The tenant's active teams among these ids (a conversation's team must be one).
   async findActiveTeams(tenantId: number, ids: readonly number[]): Promise<{ id: number }[]> {
     if (ids.length === 0) return [];
