@@ -66,7 +66,7 @@ export const MESSAGE_CONVERSATION = `SELECT c.state, cc.customer_id, c.ticket_id
 
 // The message's columns under the entity's property names (MessagesRepository builds the list from
 // the entity's metadata): the insert answers the whole message.
-const MESSAGE_RETURNING = `state AS "state", created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy", deleted_at AS "deletedAt", deleted_by AS "deletedBy", tenant_id AS "tenantId", id AS "id", conversation_id AS "conversationId", user_id AS "userId", contact_id AS "contactId", message AS "message", client_message_id AS "clientMessageId", file_ids AS "fileIds", direction AS "direction", status AS "status", message_type AS "messageType", source AS "source"`;
+const MESSAGE_RETURNING = `state AS "state", created_at AS "createdAt", created_by AS "createdBy", updated_at AS "updatedAt", updated_by AS "updatedBy", deleted_at AS "deletedAt", deleted_by AS "deletedBy", tenant_id AS "tenantId", id AS "id", conversation_id AS "conversationId", user_id AS "userId", contact_id AS "contactId", message AS "message", client_message_id AS "clientMessageId", file_ids AS "fileIds", direction AS "direction", status AS "status", message_type AS "messageType", source AS "source", private AS "isPrivate"`;
 
 // MessagesRepository.insertMessages: every door's messages (a Desk post is a batch of one), $1 rows
 // with their `position`, inserted in that order; $2 the batch's time (null: the transaction's),

@@ -10,14 +10,16 @@ const BACKGROUND = [
   /^select version\(\)$/,
   /current_schema\(\)/,
   /information_schema\./,
-  /pg_advisory_(un)?lock/,
+  /pg_(try_)?advisory_(un|xact_)?lock/,
   /\bmigrations\b/,
   /^(create|alter|drop) /,
   /^select 1$/,
   /\boutbox o\b|from outbox where|delete from outbox/,
   /^delete from (webhook_events|idempotency_keys)/,
   // The migrations' backfills.
-  /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count|last_message_text) =/,
+  /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count|last_message_text|waiting_since) =/,
+  // The snooze wake-up job, every second.
+  /^with due as \( ?select tenant_id, id from conversations where status = 'snoozed'/,
   /^select seed_ticket_settings/,
   /^update webhook_events e set dedupe_key = 'message:'/,
   /^select tenant_id, id, (type, value from customer_contacts|email, phone, mobile from customers) where \(tenant_id, id\) >/,
