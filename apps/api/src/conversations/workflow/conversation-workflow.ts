@@ -1,14 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { FieldErrorsBuilder, Messages, ref } from '@app/common';
+import { Principal } from '../../auth/principal';
 import { UsersService } from '../../auth/users.service';
 import { TicketSettingsService } from '../../tickets/settings/ticket-settings.service';
 import { ActivityLog } from '../activities/activity-log';
 import { ActivityActor, byContact, byUser, NewActivity, SYSTEM } from '../activities/activity.types';
-import { Principal } from '../../auth/principal';
 import { ConversationViews } from '../conversation-views';
 import { ConversationsRepository } from '../conversations.repository';
 import { RoutingService } from '../routing/routing.service';
-import { checkSnooze, distinctIds, planWorkflow, ReplyStatus, FieldChange, Reopened, RoutingFacts, routingTrigger, WorkflowChange, WorkflowInput } from './workflow-rules';
+import {
+  checkSnooze,
+  distinctIds,
+  FieldChange,
+  planWorkflow,
+  Reopened,
+  ReplyStatus,
+  RoutingFacts,
+  routingTrigger,
+  WorkflowChange,
+  WorkflowInput,
+} from './workflow-rules';
 
 // A change the workflow applied to one conversation: what routing must know before and after
 // (`before` null: created now), and the fields' changes its activities record.
