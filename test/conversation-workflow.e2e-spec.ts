@@ -165,6 +165,16 @@ describe('Conversation workflow', () => {
       ]);
     });
 
+    it('should create a resolved conversation with its resolvedAt', async () => {
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const res = await create({ contactId, status: 'resolved' });
+      expect(res.status).toBe(201);
+      expect(res.body.conversation.resolvedAt).toMatch(ISO);
+      const created = await row(res.body.conversation.id);
+      expect(created).toMatchObject({ status: 'resolved', snoozed_until: null });
+      expect(created.resolved_at).toEqual(created.created_at);
+    });
+
     it('should change each field by PATCH, record what changed, and change nothing for the same values', async () => {
       const { id } = await chat();
       const res = await patch(id, { priority: 'urgent', assignee: { id: agent.id }, team: { id: team }, labels: [{ id: tags[2] }, { id: tags[0] }] });
