@@ -25,6 +25,8 @@ export class SnoozeWakeUp implements BeforeApplicationShutdown {
 
   @Cron(CronExpression.EVERY_SECOND, { name: 'snooze-wake-up', unrefTimeout: true, waitForCompletion: true })
   async run(): Promise<void> {
+    // A tick that fires while the app shuts down starts nothing the closing pool would wait for.
+    if (this.stopping) return;
     await this.wakeDue().catch((error: Error) => this.logger.warn(`waking snoozed conversations failed: ${error.message}`));
   }
 
