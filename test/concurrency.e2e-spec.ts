@@ -198,8 +198,9 @@ describe('Concurrent conversions and messages on the same conversations', () => 
       const touch = repository.touchConversations.bind(repository);
       let failed = 0;
       const spy = jest.spyOn(repository, 'touchConversations').mockImplementation(async (...args) => {
-        await touch(...args);
+        const reopened = await touch(...args);
         if (failed++ < deadlocks) throw deadlock();
+        return reopened;
       });
       try {
         const res = await post(body, key);

@@ -297,6 +297,13 @@ describe('Live updates through Pusher, via the outbox', () => {
       const customer = customerConversation(converted.body);
       expect(customer.converted).toBe(true);
       expect(rows.map((r) => r.payload)).toEqual([
+        // The conversion's activity, for agents only.
+        {
+          event: 'conversation.activity',
+          channels: [tenantChannel(acme)],
+          data: expect.objectContaining({ conversationId: c.id, type: 'converted', to: { id: ticketJson.id, type: 'tickets' } }),
+          socketId: null,
+        },
         { event: 'ticket.created', channels: [tenantChannel(acme)], data: ticketJson, socketId: null },
         { event: 'conversation.converted', channels: [conversationChannel(c.id)], data: customer, socketId: null },
         { event: 'conversation.converted', channels: [tenantChannel(acme)], data: converted.body, socketId: null },

@@ -98,14 +98,27 @@ export const MESSAGES_INSERT = `INSERT INTO conversation_messages
        RETURNING ${MESSAGE_RETURNING}`;
 
 // MessagesRepository.touchConversations: $1 what the new messages change of each conversation
-// (touchedConversations below), $2 their time (null: the transaction's), $3 the agent behind them.
-export const MESSAGES_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text))
-       UPDATE conversations c
-          SET last_message_at = GREATEST(c.last_message_at, coalesce($2::timestamptz, now())), updated_at = now(), updated_by = $3,
-              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
-              last_message_text = CASE WHEN coalesce($2::timestamptz, now()) >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END
-         FROM t
-        WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`;
+// (touchedConversations below), $2 their time (null: the transaction's), $3 the agent behind them;
+// with the workflow's waitingSince, firstReplyAt and reopening, answering the conversations reopened.
+export const MESSAGES_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
+                    AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text, replied boolean, waits boolean, reopen_by bigint)),
+            touched AS (
+              UPDATE conversations c
+                 SET last_message_at = GREATEST(c.last_message_at, coalesce($2::timestamptz, now())), updated_at = now(), updated_by = $3,
+                     unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
+                     last_message_text = CASE WHEN coalesce($2::timestamptz, now()) >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END,
+                     waiting_since = CASE WHEN NOT t.waits THEN (CASE WHEN t.replied THEN NULL ELSE c.waiting_since END)
+                                          WHEN t.replied THEN coalesce($2::timestamptz, now())
+                                          ELSE coalesce(c.waiting_since, $2::timestamptz, now()) END,
+                     first_reply_at = CASE WHEN t.replied THEN coalesce(c.first_reply_at, coalesce($2::timestamptz, now())) ELSE c.first_reply_at END,
+                     status = CASE WHEN t.reopen_by IS NULL THEN c.status ELSE 'open' END,
+                     snoozed_until = CASE WHEN t.reopen_by IS NULL THEN c.snoozed_until END,
+                     resolved_at = CASE WHEN t.reopen_by IS NULL THEN c.resolved_at END
+                FROM t, conversations o
+               WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id AND o.tenant_id = c.tenant_id AND o.id = c.id
+              RETURNING c.tenant_id AS "tenantId", c.id AS "conversationId", o.status AS "fromStatus",
+                        c.assignee_id AS "assigneeId", c.team_id AS "teamId", t.reopen_by AS "contactId")
+       SELECT * FROM touched WHERE "contactId" IS NOT NULL AND "fromStatus" <> 'open'`;
 
 // MESSAGES_INSERT's $1 for messages in their order (live chat).
 export function newMessages(messages) {
@@ -114,13 +127,16 @@ export function newMessages(messages) {
 
 // MESSAGES_TOUCH_CONVERSATIONS's $1 for created messages (message-rules.ts touchedBy): per
 // conversation, an agent's message reads it, the customer's after that count as unread, and the
-// latest text is the last one's.
+// latest text is the last one's; an agent's reply answers what waited, a customer's message waits
+// and reopens (the bench posts no private notes).
 export function touchedConversations(created) {
   const touched = new Map();
   for (const m of created) {
-    const t = touched.get(m.conversationId) ?? { tenant_id: m.tenantId, conversation_id: m.conversationId, inbound: 0, reset: false, last_text: m.message };
-    if (m.contactId === null) Object.assign(t, { inbound: 0, reset: true });
-    else t.inbound++;
+    const t = touched.get(m.conversationId) ?? {
+      tenant_id: m.tenantId, conversation_id: m.conversationId, inbound: 0, reset: false, last_text: m.message, replied: false, waits: false, reopen_by: null,
+    };
+    if (m.contactId === null) Object.assign(t, { inbound: 0, reset: true, replied: true, waits: false });
+    else Object.assign(t, { inbound: t.inbound + 1, waits: true, reopen_by: t.reopen_by ?? m.contactId });
     t.last_text = m.message;
     touched.set(m.conversationId, t);
   }

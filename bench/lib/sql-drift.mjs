@@ -10,7 +10,7 @@ const BACKGROUND = [
   /^select version\(\)$/,
   /current_schema\(\)/,
   /information_schema\./,
-  /pg_advisory_(un)?lock/,
+  /pg_(try_)?advisory_(un|xact_)?lock/,
   /\bmigrations\b/,
   /^(create|alter|drop) /,
   /^select 1$/,
@@ -18,6 +18,8 @@ const BACKGROUND = [
   /^delete from (webhook_events|idempotency_keys)/,
   // The migrations' backfills.
   /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count|last_message_text|waiting_since) =/,
+  // The snooze wake-up job, every second.
+  /^with due as \( ?select tenant_id, id from conversations where status = 'snoozed'/,
   /^select seed_ticket_settings/,
   /^insert into conversation_status_counts \(tenant_id, status, delta\) select tenant_id, status, count\(\*\) from conversations /,
   // The periodic jobs' locks, and the status ledger's fold (every 10 s).

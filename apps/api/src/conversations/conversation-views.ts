@@ -60,10 +60,12 @@ export class ConversationViews {
 
   // The conversation as it now is, read in the caller's transaction (the change's), with the
   // change's live event written in it too: a dashboard gets the same JSON as the caller, the
-  // conversation's channel the customer's view.
-  async announce(principal: LiveEventActor, name: LiveEventName, id: number): Promise<ConversationView> {
+  // conversation's channel the customer's view (unless `customer` is false: a change of the
+  // agents' fields alone).
+  async announce(principal: LiveEventActor, name: LiveEventName, id: number, options: { customer?: boolean } = {}): Promise<ConversationView> {
     const view = await this.getById(principal.tenantId, id);
-    await this.live.publish([liveEventBy(principal, name, presentConversation(view), { conversationId: id, data: presentCustomerConversation(view) })]);
+    const customer = options.customer === false ? null : { conversationId: id, data: presentCustomerConversation(view) };
+    await this.live.publish([liveEventBy(principal, name, presentConversation(view), customer)]);
     return view;
   }
 

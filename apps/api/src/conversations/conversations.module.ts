@@ -38,6 +38,11 @@ import { BulkUpdateService } from './bulk/bulk-update.service';
 import { QueueCountsRepository } from './queues/queue-counts.repository';
 import { QueueCountsService } from './queues/queue-counts.service';
 import { StatusCountsFold } from './queues/status-counts-fold';
+import { ActivitiesController } from './activities/activities.controller';
+import { ActivitiesService } from './activities/activities.service';
+import { TicketSettingsModule } from '../tickets/settings/ticket-settings.module';
+import { ConversationWorkflow } from './workflow/conversation-workflow';
+import { SnoozeWakeUp } from './workflow/snooze-wake-up';
 
 // The conversation core: the only module that writes `conversations`, `conversation_messages`,
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
@@ -49,15 +54,18 @@ import { StatusCountsFold } from './queues/status-counts-fold';
     ContactsModule,
     FilesModule,
     TicketsModule,
+    TicketSettingsModule,
   ],
-  controllers: [ConversationsController, ConversationFilesController, MessagesController, MentionsController, TeamsController, AvailabilityController],
+  controllers: [ConversationsController, ConversationFilesController, MessagesController, MentionsController, TeamsController, AvailabilityController, ActivitiesController],
   providers: [
     ActivitiesRepository,
+    ActivitiesService,
     BulkUpdateService,
     ActivityLog,
     AvailabilityService,
     ConversationIncludes,
     ConversationViews,
+    ConversationWorkflow,
     ConversationsRepository,
     ConversationsService,
     ConversationSearchRepository,
@@ -69,6 +77,7 @@ import { StatusCountsFold } from './queues/status-counts-fold';
     RoutingRepository,
     RoutingService,
     RoutingSweep,
+    SnoozeWakeUp,
     StatusCountsFold,
     TeamIncludes,
     TeamsRepository,

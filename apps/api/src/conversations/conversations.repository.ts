@@ -7,6 +7,7 @@ import { CONVERSATION_LIST } from './conversation-list.definition';
 import { ConversationMessage } from './messages/conversation-message.entity';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
+import type { Reopened } from './workflow/workflow-rules';
 
 // Whether a conversation's widget is online (Pusher's occupancy of its channel).
 export interface WidgetChange {
@@ -181,10 +182,32 @@ export class ConversationsRepository {
     await this.db.manager.update(Conversation, { tenantId, id }, changes);
   }
 
-  // Applies `changes` to the conversation if it is active; whether it was.
-  async updateIfActive(tenantId: number, id: number, changes: QueryDeepPartialEntity<Conversation>): Promise<boolean> {
-    const result = await this.db.manager.update(Conversation, { tenantId, id, state: 'active' }, changes);
-    return result.affected !== 0;
+  // The tenant's active teams among these ids (a conversation's team must be one).
+  async findActiveTeams(tenantId: number, ids: readonly number[]): Promise<{ id: number }[]> {
+    if (ids.length === 0) return [];
+    return this.db.query(`SELECT id FROM teams WHERE tenant_id = $1 AND id = ANY($2::bigint[]) AND state = 'active' ORDER BY id`, [tenantId, [...ids]]);
+  }
+
+  // Up to `limit` snoozed conversations whose time has come, across tenants, open again: locked
+  // with SKIP LOCKED (a conversation another transaction holds waits for the next run, so no
+  // lock order is at stake), each with what it was.
+  async wakeSnoozed(limit: number): Promise<Reopened[]> {
+    const [rows]: [Reopened[], number] = await this.db.query(
+      `WITH due AS (
+         SELECT tenant_id, id FROM conversations
+          WHERE status = 'snoozed' AND state = 'active' AND snoozed_until <= now()
+          ORDER BY snoozed_until
+          LIMIT $1
+            FOR NO KEY UPDATE SKIP LOCKED)
+       UPDATE conversations c
+          SET status = 'open', snoozed_until = NULL, updated_at = now(), updated_by = NULL
+         FROM due
+        WHERE c.tenant_id = due.tenant_id AND c.id = due.id
+       RETURNING c.tenant_id AS "tenantId", c.id AS "conversationId", 'snoozed' AS "fromStatus",
+                 c.assignee_id AS "assigneeId", c.team_id AS "teamId", NULL::bigint AS "contactId"`,
+      [limit],
+    );
+    return rows;
   }
 
   // Whether each widget is online, unless a later event has been recorded already. The

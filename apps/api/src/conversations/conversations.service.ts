@@ -20,7 +20,10 @@ import { ContactInput, ContactsService } from '../contacts/contacts.service';
 import { CustomersService } from '../contacts/customers.service';
 import { FileContent, FilesService } from '../files/files.service';
 import { MessagesService } from './messages/messages.service';
-import { Conversation, ConversationPriority, ConversationStatus } from './conversation.entity';
+import { Conversation } from './conversation.entity';
+import { byUser } from './activities/activity.types';
+import { ConversationWorkflow } from './workflow/conversation-workflow';
+import { NEW_CONVERSATION, planWorkflow, WorkflowInput } from './workflow/workflow-rules';
 import { ConversationErrorCode } from './conversations.errors';
 import { ConversationsRepository, MemberChange, WidgetChange } from './conversations.repository';
 import { LiveEventName } from '../live/live-events';
@@ -34,7 +37,7 @@ export interface UserRefInput {
   delete?: boolean;
 }
 
-export interface ConversationInput {
+export interface ConversationInput extends WorkflowInput {
   contactId?: number;
   contact?: { id?: number; type?: ContactInput['type']; value?: string };
   socket_id?: string | null;
@@ -45,16 +48,8 @@ export interface ConversationUpdate extends ConversationInput {
   state?: 'active' | 'deleted';
 }
 
-// The workflow's fields, as create and PATCH take them (docs/architecture.md, "The conversation
-// workflow"); refs by id, null to clear.
-export interface WorkflowInput {
-  status?: ConversationStatus;
-  snoozedUntil?: Date | null;
-  priority?: ConversationPriority;
-  assignee?: { id: number } | null;
-  team?: { id: number } | null;
-  labels?: { id: number }[];
-}
+// The workflow's fields, as create and PATCH take them (the rules beside them, in workflow/).
+export type { WorkflowInput };
 
 export interface InboxStateUpdate {
   unreadCount?: number;
@@ -89,6 +84,7 @@ export class ConversationsService {
     private readonly views: ConversationViews,
     private readonly messages: MessagesService,
     private readonly files: FilesService,
+    private readonly workflow: ConversationWorkflow,
   ) {}
 
   async create(principal: Principal, input: ConversationInput): Promise<ConversationView> {
@@ -167,7 +163,8 @@ export class ConversationsService {
       if (!current) throw this.notFound(id);
       await assertExpectedVersion(expected, async () => conversationVersion(await this.getById(principal, id)), `conversation ${id}`);
       const changed = await this.applyUpdate(principal, current, input);
-      return changed ? this.announce(principal, 'conversation.updated', id) : this.getById(principal, id);
+      if (changed === 'unchanged') return this.getById(principal, id);
+      return this.announce(principal, 'conversation.updated', id, { customer: changed === 'customer' });
     });
   }
 
@@ -192,8 +189,12 @@ export class ConversationsService {
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
     await this.db.transaction(async () => {
-      if (await this.conversations.updateIfActive(tenantId, id, { ...deletedNow(userId), ...NO_TOKEN })) await this.announce(principal, 'conversation.updated', id);
-      else if (!(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
+      const current = await this.conversations.findByIdForUpdate(tenantId, id);
+      if (!current) throw this.notFound(id);
+      if (current.state !== 'active') return;
+      await this.conversations.update(tenantId, id, { ...deletedNow(userId), ...NO_TOKEN });
+      await this.workflow.applied([{ tenantId, conversationId: id, before: current, after: { ...current, state: 'deleted' }, changes: [], actor: byUser(userId) }]);
+      await this.announce(principal, 'conversation.updated', id);
     });
   }
 
@@ -210,9 +211,10 @@ export class ConversationsService {
     return { conversation, customerId: contact.customerId, userIds: participants.get(id) ?? [], firstMessage, transcript };
   }
 
-  // Records the ticket a conversation became, in the caller's transaction.
+  // Records the ticket a conversation became, with its activity, in the caller's transaction.
   async markConverted(tenantId: number, id: number, ticketId: number, actorId: number): Promise<void> {
     await this.conversations.update(tenantId, id, { ticketId, updatedAt: () => 'now()', updatedBy: actorId });
+    await this.workflow.recordConversion(tenantId, id, ticketId, byUser(actorId));
   }
 
   // Presence from Pusher (the widget online, members on the presence channel), each unless a
@@ -242,60 +244,61 @@ export class ConversationsService {
   }
 
   // The conversation as it now is, with the change's live event, in the caller's transaction.
-  async announce(principal: Principal, name: LiveEventName, id: number): Promise<ConversationView> {
-    return this.views.announce(principal, name, id);
+  async announce(principal: Principal, name: LiveEventName, id: number, options: { customer?: boolean } = {}): Promise<ConversationView> {
+    return this.views.announce(principal, name, id, options);
   }
 
   // The body of a PATCH, on a row already locked by the caller's transaction. `extra` columns
-  // (a new token) count as a change. Returns whether anything changed.
-  private async applyUpdate(
-    principal: Principal,
-    current: Conversation,
-    input: ConversationUpdate,
-    extra: Partial<Conversation> = {},
-  ): Promise<boolean> {
+  // (a new token) count as a change. Answers whether anything changed, and whether the customer
+  // sees it (workflow fields are the agents' alone).
+  private async applyUpdate(principal: Principal, current: Conversation, input: ConversationUpdate, extra: Partial<Conversation> = {}): Promise<UpdateOutcome> {
     const { tenantId, userId } = principal;
     const errors = new FieldErrorsBuilder();
     const contactId = await this.resolveContactId(principal, input, errors, false);
     const { add, remove } = await this.participantChanges(tenantId, input.users ?? [], errors);
+    const workflow = await this.workflow.check(tenantId, input, errors);
     errors.throwIfAny();
 
-    const changes: Partial<Record<keyof Conversation, unknown>> = { ...extra };
-    if (contactId !== undefined && contactId !== current.contactId) changes.contactId = contactId;
-    if (input.socket_id !== undefined && input.socket_id !== current.socketId) changes.socketId = input.socket_id;
-    if (input.state === 'active' && current.state === 'deleted') {
-      Object.assign(changes, restored(), { inbox: true });
-    }
-
+    const changes: Partial<Record<keyof Conversation, unknown>> = { ...extra, ...visibleChanges(current, input, contactId) };
     const added = await this.conversations.addParticipants(tenantId, current.id, add, userId);
     const removed = await this.conversations.removeParticipants(tenantId, current.id, remove);
-    if (Object.keys(changes).length > 0 || added + removed > 0) {
-      Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
-    }
+    const seen = Object.keys(changes).length > 0 || added + removed > 0;
+    const plan = planWorkflow(current, workflow);
+    Object.assign(changes, plan.columns);
+    if (seen || Object.keys(plan.columns).length > 0) Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
     // A delete leaves updatedAt as it was (as Teamwork Desk API v2 documents updatedAt), so it is
     // applied on its own.
-    if (input.state === 'deleted' && current.state === 'active') Object.assign(changes, deletedNow(userId), NO_TOKEN);
-    if (Object.keys(changes).length === 0) return false;
+    const deleting = input.state === 'deleted' && current.state === 'active';
+    if (deleting) Object.assign(changes, deletedNow(userId), NO_TOKEN);
+    if (Object.keys(changes).length === 0) return 'unchanged';
     await this.conversations.update(tenantId, current.id, changes as Partial<Conversation>);
-    return true;
+    const after = { ...plan.after, state: input.state ?? current.state };
+    await this.workflow.applied([{ tenantId, conversationId: current.id, before: current, after, changes: plan.changes, actor: byUser(userId) }], principal.socketId ?? null);
+    return seen || deleting ? 'customer' : 'agents';
   }
 
   private async insert(principal: Principal, input: ConversationInput, extra: Partial<Conversation> = {}): Promise<number> {
     const errors = new FieldErrorsBuilder();
     const contactId = await this.resolveContactId(principal, input, errors, true);
     const { add } = await this.participantChanges(principal.tenantId, input.users ?? [], errors);
+    const workflow = await this.workflow.check(principal.tenantId, input, errors);
     errors.throwIfAny();
 
+    const plan = planWorkflow(NEW_CONVERSATION, workflow);
     const conversation = await this.conversations.insert({
       tenantId: principal.tenantId,
       contactId,
       socketId: input.socket_id ?? null,
       createdBy: principal.userId,
       updatedBy: principal.userId,
+      ...(plan.columns as Partial<Conversation>),
       ...extra,
     });
-    await this.conversations.addParticipants(principal.tenantId, conversation.id, add, principal.userId);
-    return conversation.id;
+    const { tenantId, id } = conversation;
+    await this.conversations.addParticipants(tenantId, id, add, principal.userId);
+    const after = { ...plan.after, state: conversation.state };
+    await this.workflow.applied([{ tenantId, conversationId: id, before: null, after, changes: plan.changes, actor: byUser(principal.userId) }], principal.socketId ?? null);
+    return id;
   }
 
   // `contactId`, or `contact` by id or by type and value (found or created). Undefined when
@@ -349,6 +352,18 @@ export class ConversationsService {
   private notFound(id: number): NotFoundError {
     return conversationNotFound(id);
   }
+}
+
+// What an update changed: nothing, something the customer sees too, or the agents' fields alone.
+type UpdateOutcome = 'unchanged' | 'customer' | 'agents';
+
+// A PATCH's changes the customer's view shows: its contact, its socket, a restore.
+function visibleChanges(current: Conversation, input: ConversationUpdate, contactId: number | undefined): Partial<Record<keyof Conversation, unknown>> {
+  const changes: Partial<Record<keyof Conversation, unknown>> = {};
+  if (contactId !== undefined && contactId !== current.contactId) changes.contactId = contactId;
+  if (input.socket_id !== undefined && input.socket_id !== current.socketId) changes.socketId = input.socket_id;
+  if (input.state === 'active' && current.state === 'deleted') Object.assign(changes, restored(), { inbox: true });
+  return changes;
 }
 
 // A deleted conversation leaves the inbox (HighLevel's `inbox`); a restored one returns to it.

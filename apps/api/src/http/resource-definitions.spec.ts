@@ -7,6 +7,8 @@ import { CUSTOMER_MESSAGE, MESSAGE } from '../conversations/messages/message.res
 import { TICKET_LIST, TICKET_MESSAGE_LIST } from '../tickets/ticket-list.definition';
 import { TICKET, TICKET_MESSAGE } from '../tickets/ticket.resource';
 import { CUSTOMER_LIST } from '../contacts/customer-list.definition';
+import { ACTIVITY } from '../conversations/activities/activity.resource';
+import { ACTIVITY_LIST } from '../conversations/activities/activity-list.definition';
 import { ResourceDefinition } from './resource';
 
 // Every `includes` a list definition lets through has a side-load in the resource it lists.
@@ -19,6 +21,7 @@ const LISTED: [string, ResourceDefinition<never, never>, ListSpec][] = [
   ['a widget’s history', CUSTOMER_MESSAGE, HISTORY_LIST],
   ['tickets', TICKET, TICKET_LIST],
   ['a ticket’s thread', TICKET_MESSAGE, TICKET_MESSAGE_LIST],
+  ['a conversation’s activities', ACTIVITY, ACTIVITY_LIST],
 ];
 
 describe('resource definitions', () => {

@@ -34,8 +34,8 @@ export interface ListSpec {
   defaultOrderMode: OrderMode;
   includes: readonly string[];
   fields: readonly string[];
-  // The field that, when a filter names it, shows deleted rows too.
-  stateField: string;
+  // The field that, when a filter names it, shows deleted rows too; none for rows never deleted.
+  stateField: string | null;
   // The column rows are finally ordered by, so that pages never overlap.
   tieBreaker: string;
 }

@@ -63,7 +63,7 @@ function parseListFilter(
   if (text === undefined || text.trim() === '') return { filter: null, filtersState: false };
   const parsed = parseFilter(text, spec, limits);
   errors.merge(parsed.errors);
-  return { filter: parsed.node, filtersState: parsed.fields.has(spec.stateField) };
+  return { filter: parsed.node, filtersState: spec.stateField !== null && parsed.fields.has(spec.stateField) };
 }
 
 function parseCursor(raw: RawQuery, spec: ListSpec, errors: FieldErrorsBuilder): ListCursor | null {

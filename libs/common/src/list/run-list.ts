@@ -40,7 +40,7 @@ export async function runList<T extends ObjectLiteral>(
   if (query.cursor && !cursorValueFits(order, query.cursor.value)) {
     throw ValidationError.of('cursor', 'is not a valid cursor; use meta.page.nextCursor of a previous page');
   }
-  if (!query.filtersState) qb.andWhere(`${spec.filterable[spec.stateField].column} = 'active'`);
+  if (spec.stateField !== null && !query.filtersState) qb.andWhere(`${spec.filterable[spec.stateField].column} = 'active'`);
   if (filter) {
     const { sql, params } = compileFilter(filter, spec);
     qb.andWhere(sql, params);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ListPage, ListQuery, ListSpec, runList } from '@app/common';
 import { Database } from '@app/database';
 import { ConversationActivity } from './conversation-activity.entity';
 import type { NewActivity } from './activity.types';
@@ -28,5 +29,13 @@ export class ActivitiesRepository {
        RETURNING ${this.db.columnsOf(ConversationActivity)}`,
       [JSON.stringify(rows)],
     );
+  }
+
+  // One conversation's activities, in the list language; its own index serves every order.
+  async list(tenantId: number, conversationId: number, spec: ListSpec, query: ListQuery): Promise<ListPage<ConversationActivity>> {
+    const qb = this.db.manager
+      .createQueryBuilder(ConversationActivity, 'a')
+      .where('a.tenant_id = :tenantId AND a.conversation_id = :conversationId', { tenantId, conversationId });
+    return runList(qb, spec, query, { scope: `conversation:${conversationId}` });
   }
 }

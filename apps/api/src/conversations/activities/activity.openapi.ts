@@ -1,7 +1,8 @@
 import { ENTITY_REF_SCHEMA, PAGE_META_SCHEMA, wire, type Wire } from '@app/common';
 import { ACTIVITY_TYPES } from './activity.types';
 
-const VALUE = wire.nullable(wire.anyOf([wire.string(), ENTITY_REF_SCHEMA, wire.array(ENTITY_REF_SCHEMA)]), {
+// null through the branches: OpenAPI 3.0's `nullable` needs a `type` beside it, which anyOf has not.
+const VALUE = wire.anyOf([wire.nullable(wire.string()), wire.nullable(ENTITY_REF_SCHEMA), wire.array(ENTITY_REF_SCHEMA)], {
   description: 'A status or priority name, a ref ({"id", "type"}: users, teams, tickets), a list of tag refs (labels), or null',
 });
 

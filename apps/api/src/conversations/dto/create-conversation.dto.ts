@@ -1,19 +1,12 @@
-import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
+import { IsEntityId, Messages } from '@app/common';
 import { Type } from 'class-transformer';
-import { Allow, ArrayMaxSize, IsArray, IsDefined, IsObject, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsObject, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { ContactInputDto } from './contact-input.dto';
 import { UserRefDto } from './user-ref.dto';
+import { WorkflowFieldsDto } from './workflow-fields.dto';
 
-// Fields of Teamwork Desk API v2's Conversation that a client may send but never sets: accepted
-// and ignored.
-export class ConversationReadOnlyFieldsDto extends ReadOnlyAuditFieldsDto {
-  @Allow() id?: unknown;
-  @Allow() token?: unknown;
-  @Allow() ticket_id?: unknown;
-  @Allow() messages?: unknown;
-}
-
-export class CreateConversationDto extends ConversationReadOnlyFieldsDto {
+// A conversation's writable fields, the workflow's among them (read-only ones accepted and ignored).
+export class CreateConversationDto extends WorkflowFieldsDto {
   // The customer contact the conversation is with; this or `contact` is required.
   @ValidateIf((dto: CreateConversationDto) => dto.contactId !== undefined)
   @IsDefined({ message: Messages.required })

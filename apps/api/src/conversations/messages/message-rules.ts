@@ -29,16 +29,35 @@ export function isSameMessage(
 
 // Per conversation, from new messages in their order (all of one time): an agent's message reads
 // the conversation, and the customer's messages after the last such one are unread; the latest
-// text is the last one's. A private note touches nothing (the customer would see it move).
+// text is the last one's. A private note touches nothing: the customer would see it move, and it
+// answers nobody and reopens nothing.
 export function touchedBy(created: readonly ConversationMessage[]): TouchedConversation[] {
   const byConversation = new Map<number, TouchedConversation>();
   for (const m of created) {
     if (m.isPrivate) continue;
-    const touched = byConversation.get(m.conversationId) ?? { tenantId: m.tenantId, conversationId: m.conversationId, inbound: 0, reset: false, lastText: m.message };
+    const touched = byConversation.get(m.conversationId) ?? untouched(m);
     if (m.contactId === null) Object.assign(touched, { inbound: 0, reset: true });
     else touched.inbound++;
     touched.lastText = m.message;
+    workflowOf(touched, m);
     byConversation.set(m.conversationId, touched);
   }
   return [...byConversation.values()];
+}
+
+const untouched = (m: ConversationMessage): TouchedConversation => ({
+  tenantId: m.tenantId,
+  conversationId: m.conversationId,
+  inbound: 0,
+  reset: false,
+  lastText: m.message,
+  replied: false,
+  waits: false,
+  reopenBy: null,
+});
+
+// An agent's reply answers what waited; a customer's message waits, and reopens the conversation.
+function workflowOf(touched: TouchedConversation, m: ConversationMessage): void {
+  if (m.contactId === null) Object.assign(touched, { replied: true, waits: false });
+  else Object.assign(touched, { waits: true, reopenBy: touched.reopenBy ?? m.contactId });
 }

@@ -3,6 +3,7 @@ import { USER_SCHEMA } from '../../auth/user.openapi';
 import { CONTACT_SCHEMA, CUSTOMER_SCHEMA } from '../../contacts/customer.openapi';
 import { FILE_SCHEMA } from '../../files/file.openapi';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { REPLY_STATUSES } from '../workflow/workflow-rules';
 
 // Teamwork Desk API v2's ConversationMessage, as presentMessage() writes it.
 export const MESSAGE_SCHEMA = wire.object(
@@ -53,6 +54,11 @@ export const CREATE_MESSAGE_BODY_SCHEMA: SchemaObject = {
       maxItems: 50,
       items: USER_REF_BODY,
       description: 'Agents of the tenant a note mentions, as user refs (a note only); each is told on private-user-{id}',
+    },
+    conversationStatus: {
+      type: 'string',
+      enum: [...REPLY_STATUSES],
+      description: "An agent's message only: the conversation's status after it, in the same transaction (e.g. pending: waiting on the customer)",
     },
   },
 };

@@ -38,11 +38,16 @@ export interface LockedConversation {
 }
 
 // What new messages change of one conversation: the customer's messages that count as unread,
-// whether an agent's message came first (which reads the conversation), and the latest text.
+// whether an agent's message came first (which reads the conversation), and the latest text; and
+// for the workflow, from messages that are not private notes: whether an agent replied, whether a
+// customer's message waits after the last reply, and the contact whose message reopens it.
 export interface TouchedConversation {
   tenantId: number;
   conversationId: number;
   inbound: number;
   reset: boolean;
   lastText: string;
+  replied: boolean;
+  waits: boolean;
+  reopenBy: number | null;
 }

@@ -8,6 +8,7 @@ import { ConversationMention } from './conversation-mention.entity';
 import { MENTION_LIST } from './mention-list.definition';
 import type { MentionView } from './mention.view';
 import { AppendSource, LockedConversation, NewMessage, TouchedConversation } from './message.types';
+import type { Reopened } from '../workflow/workflow-rules';
 
 export interface MessageKey {
   tenantId: number;
@@ -139,18 +140,33 @@ export class MessagesRepository {
 
   // New messages move their conversations' last-message time and text (never back) and updatedAt,
   // and their unread count: an agent's message reads the conversation, so it counts from the
-  // customer's messages after the last of those (`reset`). The conversations were locked first,
-  // in id order, so writers touching the same conversations cannot deadlock.
-  async touchConversations(touched: readonly TouchedConversation[], from: AppendSource): Promise<void> {
-    if (touched.length === 0) return;
-    await this.db.query(
-      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text))
-       UPDATE conversations c
-          SET last_message_at = GREATEST(c.last_message_at, coalesce($2::timestamptz, now())), updated_at = now(), updated_by = $3,
-              unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
-              last_message_text = CASE WHEN coalesce($2::timestamptz, now()) >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END
-         FROM t
-        WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id`,
+  // customer's messages after the last of those (`reset`). And the workflow: a reply clears
+  // waitingSince and sets firstReplyAt once; a customer's message waiting sets waitingSince unless
+  // one waits already; a customer's message reopens a pending, snoozed or resolved conversation
+  // (the ones answered, with their status before). The conversations were locked first, in id
+  // order, so writers touching the same conversations cannot deadlock.
+  async touchConversations(touched: readonly TouchedConversation[], from: AppendSource): Promise<Reopened[]> {
+    if (touched.length === 0) return [];
+    return this.db.query(
+      `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
+                    AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text, replied boolean, waits boolean, reopen_by bigint)),
+            touched AS (
+              UPDATE conversations c
+                 SET last_message_at = GREATEST(c.last_message_at, coalesce($2::timestamptz, now())), updated_at = now(), updated_by = $3,
+                     unread_count = CASE WHEN t.reset THEN t.inbound ELSE c.unread_count + t.inbound END,
+                     last_message_text = CASE WHEN coalesce($2::timestamptz, now()) >= coalesce(c.last_message_at, '-infinity') THEN t.last_text ELSE c.last_message_text END,
+                     waiting_since = CASE WHEN NOT t.waits THEN (CASE WHEN t.replied THEN NULL ELSE c.waiting_since END)
+                                          WHEN t.replied THEN coalesce($2::timestamptz, now())
+                                          ELSE coalesce(c.waiting_since, $2::timestamptz, now()) END,
+                     first_reply_at = CASE WHEN t.replied THEN coalesce(c.first_reply_at, coalesce($2::timestamptz, now())) ELSE c.first_reply_at END,
+                     status = CASE WHEN t.reopen_by IS NULL THEN c.status ELSE 'open' END,
+                     snoozed_until = CASE WHEN t.reopen_by IS NULL THEN c.snoozed_until END,
+                     resolved_at = CASE WHEN t.reopen_by IS NULL THEN c.resolved_at END
+                FROM t, conversations o
+               WHERE c.tenant_id = t.tenant_id AND c.id = t.conversation_id AND o.tenant_id = c.tenant_id AND o.id = c.id
+              RETURNING c.tenant_id AS "tenantId", c.id AS "conversationId", o.status AS "fromStatus",
+                        c.assignee_id AS "assigneeId", c.team_id AS "teamId", t.reopen_by AS "contactId")
+       SELECT * FROM touched WHERE "contactId" IS NOT NULL AND "fromStatus" <> 'open'`,
       [
         JSON.stringify(
           touched.map((t) => ({
@@ -159,6 +175,9 @@ export class MessagesRepository {
             inbound: t.inbound,
             reset: t.reset,
             last_text: t.lastText,
+            replied: t.replied,
+            waits: t.waits,
+            reopen_by: t.reopenBy,
           })),
         ),
         from.at,

@@ -18,6 +18,8 @@ import { MessageErrorCode } from './messages.errors';
 import { AppendSource, LockedConversation, NewMessage } from './message.types';
 import { MessagesRepository } from './messages.repository';
 import { HISTORY_LIST } from './message-list.definition';
+import { ConversationWorkflow } from '../workflow/conversation-workflow';
+import type { ReplyStatus } from '../workflow/workflow-rules';
 
 export interface MessageInput {
   conversationId?: number;
@@ -32,6 +34,8 @@ export interface MessageInput {
   // A private note (by an agent), and the agents it mentions.
   private?: boolean;
   mentions?: { id: number }[];
+  // An agent's reply may set its conversation's status in the same request.
+  conversationStatus?: ReplyStatus;
 }
 
 export interface MessageUpdate {
@@ -77,7 +81,16 @@ export interface AppendBy extends Omit<AppendSource, 'actorId'> {
 // The conversations of a batch, locked by the caller, and the ticket each became, if any.
 export type LockedConversations = ReadonlyMap<number, Pick<LockedConversation, 'ticketId'>>;
 
+// What a post is, once checked: its conversation (locked, active), author, files and privacy.
+interface CheckedPost {
+  conversation: PostConversation;
+  author: Author;
+  fileIds: number[];
+  note: Pick<NewMessage, 'isPrivate' | 'mentionIds'>;
+}
+
 type Author = { userId: number | null; contactId: number | null };
+type PostConversation = Omit<LockedConversation, 'contactId'>;
 
 // The conversation core's messages: every door (Desk REST, HighLevel, the widget's webhook) adds
 // messages through `append`, where each rule of adding one lives once.
@@ -91,6 +104,7 @@ export class MessagesService {
     private readonly files: FilesService,
     private readonly live: LiveEvents,
     private readonly tickets: TicketsService,
+    private readonly workflow: ConversationWorkflow,
   ) {}
 
   // Adds a message to an active conversation of the tenant: a batch of one. A clientMessageId
@@ -100,21 +114,10 @@ export class MessagesService {
   async post(principal: Principal, input: MessageInput): Promise<PostedMessage> {
     const { tenantId } = principal;
     return this.db.transaction(async () => {
-      const errors = new FieldErrorsBuilder();
-      const conversationId = this.conversationIdOf(input, errors);
-      const conversation = conversationId === undefined ? null : await this.messages.lockConversation(tenantId, conversationId);
-      if (conversationId !== undefined && !conversation) errors.add(input.conversationId !== undefined ? 'conversationId' : 'conversation.id', Messages.notFound);
-      if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
-
-      const author = await this.author(principal, input, conversation?.customerId, errors);
-      const note = await this.noteOf(tenantId, input, author, errors);
-      const fileIds = await this.files.checkAttachable(tenantId, input.files ?? [], attachedBy(conversationId, author), errors);
-      if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
-      errors.throwIfAny();
-
+      const { conversation, author, fileIds, note } = await this.checkPost(principal, input);
       const candidate = {
         tenantId,
-        conversationId: conversationId!,
+        conversationId: conversation.id,
         ...author,
         message: input.message ?? '',
         fileIds,
@@ -123,10 +126,29 @@ export class MessagesService {
         ...note,
       };
       const by = { at: null, source: 'api' as const, actor: principal };
-      const [result] = await this.append([candidate], new Map([[conversation!.id, conversation!]]), by);
+      const [result] = await this.append([candidate], new Map([[conversation.id, conversation]]), by);
       if (result.reused) throw clientMessageIdReused();
+      if (result.created && input.conversationStatus !== undefined) await this.workflow.replied(principal, conversation.id, input.conversationStatus);
       return { message: result.message!, created: result.created };
     });
+  }
+
+  // A post's conversation (locked, active), author and files, or every field error at once.
+  private async checkPost(principal: Principal, input: MessageInput): Promise<CheckedPost> {
+    const { tenantId } = principal;
+    const errors = new FieldErrorsBuilder();
+    const conversationId = this.conversationIdOf(input, errors);
+    const conversation = conversationId === undefined ? null : await this.messages.lockConversation(tenantId, conversationId);
+    if (conversationId !== undefined && !conversation) errors.add(input.conversationId !== undefined ? 'conversationId' : 'conversation.id', Messages.notFound);
+    if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
+
+    const author = await this.author(principal, input, conversation?.customerId, errors);
+    if (input.conversationStatus !== undefined && author.contactId !== null) errors.add('conversationStatus', 'must be set only on an agent’s message');
+    const note = await this.noteOf(tenantId, input, author, errors);
+    const fileIds = await this.files.checkAttachable(tenantId, input.files ?? [], attachedBy(conversationId, author), errors);
+    if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
+    errors.throwIfAny();
+    return { conversation: conversation!, author, fileIds, note };
   }
 
   // Appends messages to conversations the caller has locked (in id order, first), in one
@@ -142,12 +164,14 @@ export class MessagesService {
     // A converted conversation's message joins its ticket's thread too: nothing is left behind.
     const converted = created.filter((m) => (conversations.get(m.conversationId)?.ticketId ?? null) !== null);
     if (converted.length > 0) await this.tickets.copyChatMessages(await this.postedRelation(converted), by.actor);
-    await this.messages.touchConversations(touchedBy(created), from);
+    const reopened = await this.messages.touchConversations(touchedBy(created), from);
     const socketOf = new Map(batch.map((m) => [messageKey(m), m.socketId ?? by.actor?.socketId ?? null]));
     await this.live.publish([
       ...created.map((m) => messageCreated(m, socketOf.get(messageKey(m)) ?? null, from.actorId)),
       ...mentions.map((mention) => mentionCreated(mention, from.actorId)),
     ]);
+    // A customer's message reopens a pending, snoozed or resolved conversation.
+    await this.workflow.reopened(reopened);
     return answers;
   }
 

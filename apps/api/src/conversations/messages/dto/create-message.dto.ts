@@ -14,6 +14,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { REPLY_STATUSES, ReplyStatus } from '../../workflow/workflow-rules';
 
 export const MAX_MESSAGE_LENGTH = 65536;
 export const MAX_MESSAGE_FILES = 20;
@@ -103,4 +104,8 @@ export class CreateMessageDto extends MessageContentDto {
   @ValidateNested({ each: true })
   @Type(() => MentionRefDto)
   mentions?: MentionRefDto[];
+  // An agent's reply may set its conversation's status in the same request (a customer's may not).
+  @IsOptional()
+  @IsIn(REPLY_STATUSES, { message: Messages.oneOf(REPLY_STATUSES) })
+  conversationStatus?: ReplyStatus;
 }

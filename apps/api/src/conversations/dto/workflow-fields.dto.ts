@@ -1,0 +1,73 @@
+import { IsEntityId, Messages } from '@app/common';
+import { Transform, Type } from 'class-transformer';
+import { Allow, ArrayMaxSize, IsArray, IsDate, IsDefined, IsIn, IsObject, IsOptional, ValidateIf, ValidateNested, isISO8601 } from 'class-validator';
+import { ConversationReadOnlyFieldsDto } from './conversation-read-only.dto';
+import { CONVERSATION_PRIORITIES, CONVERSATION_STATUSES, ConversationPriority, ConversationStatus } from '../conversation.entity';
+
+export const MAX_LABELS = 100;
+
+// A ref of one type, as Teamwork Desk API v2's EntityRef: {"id": 7, "type": "users"}; `type` may
+// be left out, never another type.
+function refDto(type: string) {
+  class RefDto {
+    @IsDefined({ message: Messages.required })
+    @IsEntityId()
+    id: number;
+
+    @IsOptional()
+    @IsIn([type], { message: Messages.oneOf([type]) })
+    type?: string;
+
+    @Allow() meta?: unknown;
+  }
+  return RefDto;
+}
+
+export const AssigneeRefDto = refDto('users');
+export const TeamRefDto = refDto('teams');
+export const LabelRefDto = refDto('tags');
+
+// An ISO time becomes a Date; anything else stays as it is, for IsDate to refuse.
+const toDate = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value;
+
+// The workflow's fields of a conversation (docs/api.md, "Conversation workflow"): create and PATCH
+// take them; the rules (snoozedUntil in the future, refs the tenant's) are the core's.
+export class WorkflowFieldsDto extends ConversationReadOnlyFieldsDto {
+  @IsOptional()
+  @IsIn(CONVERSATION_STATUSES, { message: Messages.oneOf(CONVERSATION_STATUSES) })
+  status?: ConversationStatus;
+
+  // Required with status "snoozed"; null leaves nothing to set.
+  @IsOptional()
+  @Transform(toDate)
+  @IsDate({ message: Messages.date })
+  snoozedUntil?: Date | null;
+
+  @IsOptional()
+  @IsIn(CONVERSATION_PRIORITIES, { message: Messages.oneOf(CONVERSATION_PRIORITIES) })
+  priority?: ConversationPriority;
+
+  // null unassigns.
+  @IsOptional()
+  @IsObject({ message: Messages.object })
+  @ValidateNested()
+  @Type(() => AssigneeRefDto)
+  assignee?: { id: number } | null;
+
+  // null takes it out of its team.
+  @IsOptional()
+  @IsObject({ message: Messages.object })
+  @ValidateNested()
+  @Type(() => TeamRefDto)
+  team?: { id: number } | null;
+
+  // Replaces the labels: order kept, repeats dropped.
+  @ValidateIf((_dto, value) => value !== undefined)
+  @IsArray({ message: Messages.array })
+  @ArrayMaxSize(MAX_LABELS, { message: `must have at most ${MAX_LABELS} items` })
+  @ValidateNested({ each: true })
+  @Type(() => LabelRefDto)
+  labels?: { id: number }[];
+
+}
