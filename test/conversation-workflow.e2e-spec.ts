@@ -215,6 +215,8 @@ describe('Conversation workflow', () => {
         { type: 'assignee', from: { id: agent.id, type: 'users' }, to: null, reason: null, ...byAdmin() },
         { type: 'team', from: { id: team, type: 'teams' }, to: { id: otherTeam, type: 'teams' }, reason: null, ...byAdmin() },
         { type: 'labels', from: [{ id: tags[2], type: 'tags' }, { id: tags[0], type: 'tags' }], to: [{ id: tags[0], type: 'tags' }], reason: null, ...byAdmin() },
+        // Unassigned in a team that assigns by hand: it waits in its queue.
+        { type: 'queued', from: null, to: { id: otherTeam, type: 'teams' }, reason: 'manual', actorType: 'system', actorId: null },
         { type: 'team', from: { id: otherTeam, type: 'teams' }, to: null, reason: null, ...byAdmin() },
         { type: 'labels', from: [{ id: tags[0], type: 'tags' }], to: [], reason: null, ...byAdmin() },
       ]);
@@ -348,29 +350,29 @@ describe('Conversation workflow', () => {
       const { contactId } = await createContact(t.db, acme.tenantId);
       const created = await t.inProcessHttp.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).send({ contactId, team: { id: team } });
       const id = created.body.conversation.id;
-      expect(spy.mock.calls).toEqual([[acme.tenantId, [team], [id]]]);
+      expect(spy.mock.calls).toEqual([[acme.tenantId, [team], [id], { announcedByCaller: [id] }]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ team: { id: otherTeam } });
-      expect(spy.mock.calls).toEqual([[acme.tenantId, [team, otherTeam], [id]]]);
+      expect(spy.mock.calls).toEqual([[acme.tenantId, [team, otherTeam], [id], { announcedByCaller: [id] }]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ priority: 'high', labels: [{ id: tags[0] }] });
       expect(spy).not.toHaveBeenCalled();
 
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ status: 'pending' });
-      expect(spy.mock.calls).toEqual([[acme.tenantId, [otherTeam], []]]);
+      expect(spy.mock.calls).toEqual([[acme.tenantId, [otherTeam], [], { announcedByCaller: [id] }]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ status: 'resolved' });
       expect(spy).not.toHaveBeenCalled();
 
       await t.inProcessHttp.delete(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth);
-      expect(spy.mock.calls).toEqual([[acme.tenantId, [otherTeam], []]]);
+      expect(spy.mock.calls).toEqual([[acme.tenantId, [otherTeam], [], { announcedByCaller: [id] }]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ state: 'active', status: 'open' });
-      expect(spy.mock.calls).toEqual([[acme.tenantId, [otherTeam], [id]]]);
+      expect(spy.mock.calls).toEqual([[acme.tenantId, [otherTeam], [id], { announcedByCaller: [id] }]]);
     });
 
     it('should not call routing for a conversation in no team', async () => {
@@ -390,8 +392,11 @@ describe('Conversation workflow', () => {
       const res = await t.inProcessHttp.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send({ conversationId: id, contactId, message: 'Still broken' });
       expect(res.status).toBe(201);
       expect(await row(id)).toMatchObject({ status: 'open', snoozed_until: null, resolved_at: null });
-      expect(await activityRows(id)).toEqual([{ type: 'status', from: status, to: 'open', reason: 'customer_message', actorType: 'contact', actorId: contactId }]);
-      expect(spy.mock.calls).toEqual([[acme.tenantId, [team], [id]]]);
+      expect(await activityRows(id)).toEqual([
+        { type: 'status', from: status, to: 'open', reason: 'customer_message', actorType: 'contact', actorId: contactId },
+        { type: 'queued', from: null, to: { id: team, type: 'teams' }, reason: 'manual', actorType: 'system', actorId: null },
+      ]);
+      expect(spy.mock.calls).toEqual([[acme.tenantId, [team], [id], { announcedByCaller: [id] }]]);
       const events = await eventsSince(since);
       const updated = events.filter((e) => e.event === 'conversation.updated');
       expect(updated.map((e) => e.channels)).toEqual([[`private-tenant-${acme.tenantId}`]]);
@@ -551,13 +556,16 @@ describe('Conversation workflow', () => {
       await untilOpen(due.id, Date.now() + 5_000);
       expect(await row(due.id)).toMatchObject({ status: 'open', snoozed_until: null, updated_by: null });
       expect((await row(notYet.id)).status).toBe('snoozed');
-      expect(await activityRows(due.id)).toEqual([{ type: 'status', from: 'snoozed', to: 'open', reason: 'snooze_expired', actorType: 'system', actorId: null }]);
+      expect(await activityRows(due.id)).toEqual([
+        { type: 'status', from: 'snoozed', to: 'open', reason: 'snooze_expired', actorType: 'system', actorId: null },
+        { type: 'queued', from: null, to: { id: team, type: 'teams' }, reason: 'manual', actorType: 'system', actorId: null },
+      ]);
       expect(await activityRows(notYet.id)).toEqual([]);
       const updated = (await eventsSince(since)).filter((e) => e.event === 'conversation.updated' && e.data.id === due.id);
       expect(updated.map((e) => e.channels)).toEqual([[`private-tenant-${acme.tenantId}`]]);
       // Another process of the run (E2E_PROCESSES) may have woken it: its routing is not this app's.
       if (Number(process.env.E2E_PROCESSES ?? '1') <= 1) {
-        expect(spy.mock.calls.filter(([, , entered]) => entered?.includes(due.id))).toEqual([[acme.tenantId, [team], [due.id]]]);
+        expect(spy.mock.calls.filter(([, , entered]) => entered?.includes(due.id))).toEqual([[acme.tenantId, [team], [due.id], { announcedByCaller: [due.id] }]]);
       }
     });
 

@@ -4,6 +4,7 @@ import { Database } from '@app/database';
 import { ContactsService } from '../contacts/contacts.service';
 import { presentCustomerConversation } from '../customer-view/customer-view.presenter';
 import { LiveEvent, LiveEventActor, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
+import { ChangeBatch } from './change-batch';
 import { Conversation } from './conversation.entity';
 import { presentConversation } from './conversation.presenter';
 import { ConversationView } from './conversation.view';
@@ -22,6 +23,7 @@ export class ConversationViews {
     private readonly conversations: ConversationsRepository,
     private readonly contacts: ContactsService,
     private readonly live: LiveEvents,
+    private readonly batch: ChangeBatch,
   ) {}
 
   async getById(tenantId: number, id: number): Promise<ConversationView> {
@@ -62,8 +64,14 @@ export class ConversationViews {
   // change's live event written in it too: a dashboard gets the same JSON as the caller, the
   // conversation's channel the customer's view (unless `customer` is false: a change of the
   // agents' fields alone).
+  // In a batch (ChangeBatch), the event is held for the batch's end, the first of each conversation.
   async announce(principal: LiveEventActor, name: LiveEventName, id: number, options: { customer?: boolean } = {}): Promise<ConversationView> {
     const view = await this.getById(principal.tenantId, id);
+    const held = this.batch.current()?.announcements;
+    if (held) {
+      if (!held.has(id)) held.set(id, { principal, name, id, customer: options.customer !== false });
+      return view;
+    }
     const customer = options.customer === false ? null : { conversationId: id, data: presentCustomerConversation(view) };
     await this.live.publish([liveEventBy(principal, name, presentConversation(view), customer)]);
     return view;

@@ -17,6 +17,7 @@ import { Conversation } from './conversation.entity';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsRepository } from './conversations.repository';
 import { ConversationsService } from './conversations.service';
+import { ChangeBatch } from './change-batch';
 import { ConversationViews } from './conversation-views';
 import { AvailabilityController } from './routing/availability.controller';
 import { AvailabilityService } from './routing/availability.service';
@@ -61,6 +62,7 @@ import { SnoozeWakeUp } from './workflow/snooze-wake-up';
     ActivitiesRepository,
     ActivitiesService,
     BulkUpdateService,
+    ChangeBatch,
     ActivityLog,
     AvailabilityService,
     ConversationIncludes,

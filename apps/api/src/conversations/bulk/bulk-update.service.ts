@@ -5,6 +5,8 @@ import { Principal } from '../../auth/principal';
 import { ConversationsRepository } from '../conversations.repository';
 import { ConversationsService, ConversationUpdate } from '../conversations.service';
 import { ConversationView } from '../conversation.view';
+import { ConversationViews } from '../conversation-views';
+import { ConversationWorkflow } from '../workflow/conversation-workflow';
 
 // One id's outcome: the conversation as it now is, or why it was left as it was.
 export type BulkOutcome = { id: number; view: ConversationView } | { id: number; error: AppError };
@@ -16,25 +18,37 @@ export class BulkUpdateService {
     private readonly db: Database,
     private readonly conversations: ConversationsRepository,
     private readonly single: ConversationsService,
+    private readonly workflow: ConversationWorkflow,
+    private readonly views: ConversationViews,
   ) {}
 
   // One transaction: the conversations locked in id order first, then each id, in the order given,
   // through the same update a PATCH of one runs (its rules, its activities, its live event), in a
   // savepoint of its own: an id that fails leaves nothing of itself and the others go on. Only the
   // service's own refusals are an id's outcome; anything else (a deadlock) fails the whole, retried.
+  // Routing and the live events are held to the end (ConversationWorkflow.batch): the teams routed
+  // once, in id order, then one conversation.updated per conversation changed, and the answer read
+  // after routing, so it shows the assignees routing gave.
   async update(principal: Principal, ids: readonly number[], input: ConversationUpdate): Promise<BulkOutcome[]> {
     return this.db.transaction(async () => {
       await this.conversations.lockByIds(principal.tenantId, ids);
-      const outcomes: BulkOutcome[] = [];
-      for (const id of ids) {
-        try {
-          outcomes.push({ id, view: await this.db.savepoint(() => this.single.update(principal, id, input)) });
-        } catch (error) {
-          if (!(error instanceof AppError)) throw error;
-          outcomes.push({ id, error });
-        }
-      }
-      return outcomes;
+      const outcomes = await this.workflow.batch(() => this.each(principal, ids, input));
+      const changed = outcomes.flatMap((o) => ('view' in o ? [o.id] : []));
+      const after = new Map((await this.views.findByIds(principal.tenantId, changed)).map((view) => [view.conversation.id, view]));
+      return outcomes.map((o) => ('view' in o ? { id: o.id, view: after.get(o.id) ?? o.view } : o));
     });
+  }
+
+  private async each(principal: Principal, ids: readonly number[], input: ConversationUpdate): Promise<BulkOutcome[]> {
+    const outcomes: BulkOutcome[] = [];
+    for (const id of ids) {
+      try {
+        outcomes.push({ id, view: await this.db.savepoint(() => this.single.update(principal, id, input)) });
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        outcomes.push({ id, error });
+      }
+    }
+    return outcomes;
   }
 }

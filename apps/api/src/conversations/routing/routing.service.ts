@@ -46,7 +46,7 @@ export class RoutingService {
       const teams = await this.routing.lockTeams(tenantId, teamIds);
       let assigned = 0;
       for (const team of teams) if (routes(team)) assigned += await this.routeTeam(team, announcedByCaller);
-      await this.recordQueued(tenantId, entered, teams.map((t) => t.id));
+      await this.recordQueued(tenantId, entered, teams);
       return assigned;
     });
   }
@@ -95,8 +95,10 @@ export class RoutingService {
     );
   }
 
-  private async recordQueued(tenantId: number, entered: readonly number[], teamIds: readonly number[]): Promise<void> {
-    const queued = await this.routing.queued(tenantId, entered, teamIds);
+  // Why each waits: its team assigns by hand, or nobody eligible has room.
+  private async recordQueued(tenantId: number, entered: readonly number[], teams: readonly Team[]): Promise<void> {
+    const queued = await this.routing.queued(tenantId, entered, teams.map((t) => t.id));
+    const manual = new Set(teams.filter((t) => !routes(t)).map((t) => t.id));
     await this.activities.record(
       queued.map((q) => ({
         tenantId,
@@ -105,7 +107,7 @@ export class RoutingService {
         from: null,
         to: { id: q.teamId, type: 'teams' },
         actor: SYSTEM,
-        reason: 'no_eligible_member',
+        reason: manual.has(q.teamId) ? 'manual' : 'no_eligible_member',
       })),
     );
   }

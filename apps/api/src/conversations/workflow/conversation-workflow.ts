@@ -5,6 +5,7 @@ import { UsersService } from '../../auth/users.service';
 import { TicketSettingsService } from '../../tickets/settings/ticket-settings.service';
 import { ActivityLog } from '../activities/activity-log';
 import { ActivityActor, byContact, byUser, NewActivity, SYSTEM } from '../activities/activity.types';
+import { ChangeBatch } from '../change-batch';
 import { ConversationViews } from '../conversation-views';
 import { ConversationsRepository } from '../conversations.repository';
 import { RoutingService } from '../routing/routing.service';
@@ -45,6 +46,7 @@ export class ConversationWorkflow {
     private readonly activities: ActivityLog,
     private readonly routing: RoutingService,
     private readonly views: ConversationViews,
+    private readonly changes: ChangeBatch,
   ) {}
 
   // A body's workflow fields as a change by ids; what the tenant lacks is a field error.
@@ -101,10 +103,24 @@ export class ConversationWorkflow {
     await this.views.announceUpdated(rows, { customer: false });
   }
 
+  // Changes of many conversations in one transaction (a bulk PATCH): their routing once at the end,
+  // every team in id order, then one conversation.updated each, showing routing's assignees.
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    const { result, held } = await this.changes.hold(work);
+    const announced = [...held.announcements.keys()];
+    for (const [tenantId, { teamIds, entered }] of held.routing) {
+      await this.routing.routeTeams(tenantId, distinctIds(teamIds), entered, { announcedByCaller: announced });
+    }
+    for (const a of held.announcements.values()) await this.views.announce(a.principal, a.name, a.id, { customer: a.customer });
+    return result;
+  }
+
   // One call per tenant, with the teams its changes touched and the conversations that joined a
-  // queue.
+  // queue; the callers announce their conversations after it, so routing leaves those events to
+  // them. In a batch, held for its end.
   private async route(changes: readonly AppliedChange[]): Promise<void> {
-    const byTenant = new Map<number, { teamIds: number[]; entered: number[] }>();
+    const batch = this.changes.current();
+    const byTenant = batch?.routing ?? new Map<number, { teamIds: number[]; entered: number[] }>();
     for (const c of changes) {
       const { teamIds, entered } = routingTrigger(c.before, c.after);
       if (teamIds.length === 0) continue;
@@ -113,7 +129,9 @@ export class ConversationWorkflow {
       if (entered) tenant.entered.push(c.conversationId);
       byTenant.set(c.tenantId, tenant);
     }
-    for (const [tenantId, { teamIds, entered }] of byTenant) await this.routing.routeTeams(tenantId, distinctIds(teamIds), entered);
+    if (batch) return;
+    const announcedByCaller = changes.map((c) => c.conversationId);
+    for (const [tenantId, { teamIds, entered }] of byTenant) await this.routing.routeTeams(tenantId, distinctIds(teamIds), entered, { announcedByCaller });
   }
 
   // null clears; an id must be among the tenant's active rows of its kind.
