@@ -76,7 +76,7 @@ const CUSTOMER_KEYS = ['id', 'conversationId', 'userId', 'contactId', 'message',
 const customerView = (data) => Object.fromEntries(CUSTOMER_KEYS.filter((key) => key in data).map((key) => [key, data[key]]));
 
 // As LiveEvents.publish: one row a channel; conversation and message events also reach the
-// conversation's channel as the customer's view, ticket events only the tenant's.
+// conversation's channel as the customer's view, ticket events and activities only the tenant's.
 function outboxRows(events) {
   return JSON.stringify(
     events.flatMap((e) => {
@@ -86,7 +86,9 @@ function outboxRows(events) {
         payload: { event: e.name, channels: [channel], data, socketId: e.socketId ?? null },
       });
       const agents = row(`private-tenant-${e.tenantId}`, e.data);
-      return e.name.startsWith('ticket.') ? [agents] : [row(`private-conversation-${e.conversationId}`, customerView(e.data)), agents];
+      return e.name.startsWith('ticket.') || e.name === 'conversation.activity'
+        ? [agents]
+        : [row(`private-conversation-${e.conversationId}`, customerView(e.data)), agents];
     }),
   );
 }
@@ -356,6 +358,24 @@ async function convert(req, conversationId) {
     if (inserted > 0) await q(sql.TICKET_SET_MESSAGE_COUNT, [inserted, tenantId, ticket.id]);
     await q(sql.TICKET_SET_TAGS, [tenantId, ticket.id, [], userId]);
     await q(sql.CONVERSATION_MARK_CONVERTED, [ticket.id, userId, tenantId, conversationId]);
+    // ActivityLog.record: the `converted` activity, then its live event (activity.presenter.ts).
+    const activities = await q(sql.ACTIVITIES_INSERT, [
+      JSON.stringify([
+        { tenant_id: tenantId, conversation_id: conversationId, type: 'converted', from_value: null, to_value: { id: ticket.id, type: 'tickets' }, reason: null, actor_type: 'user', actor_id: userId },
+      ]),
+    ]);
+    await q(sql.OUTBOX_INSERT, [
+      outboxRows(
+        activities.map((a) => ({
+          tenantId: a.tenantId,
+          actorId: a.actorId,
+          name: 'conversation.activity',
+          conversationId: a.conversationId,
+          data: { id: a.id, conversationId: a.conversationId, type: a.type, from: a.fromValue, to: a.toValue, reason: a.reason, actor: { type: 'users', id: a.actorId }, createdAt: a.createdAt },
+        })),
+      ),
+      OUTBOX_TOPIC,
+    ]);
     // TicketsService.announce: the ticket as it now is, then its live event.
     const [stored] = await q(sql.TICKET_BY_ID, [tenantId, ticket.id]);
     const tags = await q(sql.TICKET_TAGS, [tenantId, [ticket.id]]);

@@ -18,15 +18,16 @@ export const KEY_TOUCH = `UPDATE api_keys SET last_used_at = now()
 
 const AUDIT = 'state, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by';
 
-// ConversationsRepository.findById (the entity's columns, Database.columnsOf).
-export const CONVERSATION_BY_ID = `SELECT ${AUDIT}, tenant_id, id, contact_id, socket_id, ticket_id, last_message_at, token_issued_at,
-  widget_online, widget_online_at, unread_count, starred, inbox, type, feedback
-  FROM conversations WHERE tenant_id = $1 AND id = $2`;
+// The Conversation entity's columns (Database.columnsOf), with the workflow's.
+const CONVERSATION_COLUMNS = `${AUDIT}, tenant_id, id, contact_id, socket_id, ticket_id, last_message_at, token_issued_at,
+  widget_online, widget_online_at, unread_count, starred, inbox, type, feedback,
+  status, priority, assignee_id, team_id, label_ids, snoozed_until, waiting_since, first_reply_at, resolved_at`;
 
-// ConversationsRepository.findByIdForUpdate (conversion).
-export const CONVERSATION_FOR_UPDATE = `SELECT ${AUDIT}, tenant_id, id, contact_id, socket_id, ticket_id, last_message_at, token_issued_at,
-  widget_online, widget_online_at, unread_count, starred, inbox, type, feedback
-  FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2 FOR NO KEY UPDATE`;
+// ConversationsRepository.findById.
+export const CONVERSATION_BY_ID = `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND id = $2`;
+
+// ConversationsRepository.findByIdForUpdate (conversion): TypeORM's select of the entity, locked.
+export const CONVERSATION_FOR_UPDATE = `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2 FOR NO KEY UPDATE`;
 
 const CONTACT_COLUMNS = `${AUDIT}, tenant_id, id, customer_id, type, value, is_main`;
 
@@ -63,7 +64,7 @@ export const ONLINE_MEMBERS = `SELECT conversation_id, member FROM conversation_
         ORDER BY conversation_id, member`;
 
 // IncludedLoader users (UsersService.findByIds); $2 the ids.
-export const USERS_BY_IDS = `SELECT ${AUDIT}, tenant_id, id, email, first_name, last_name, role FROM users WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id`;
+export const USERS_BY_IDS = `SELECT ${AUDIT}, tenant_id, id, email, first_name, last_name, role, availability, availability_changed_at FROM users WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id`;
 
 // --- POST /conversationmessages.json: MessagesService.post, MessagesRepository --------------------
 
@@ -191,9 +192,9 @@ export const WEBHOOK_INSERT_EVENTS = `INSERT INTO webhook_events (tenant_id, ded
 
 // --- POST /conversations/{id}/convert.json: ConversionService, TicketsService --------------------
 
-// MessagesRepository.firstMessageText: the ticket's subject.
+// MessagesRepository.firstMessageText: the ticket's subject (a note's text never is).
 export const FIRST_MESSAGE_TEXT = `SELECT message FROM conversation_messages
-        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active' AND message <> ''
+        WHERE tenant_id = $1 AND conversation_id = $2 AND state = 'active' AND NOT private AND message <> ''
         ORDER BY created_at, id LIMIT 1`;
 
 // ContactsService.findCustomer (deleted ones too; TicketRefs.activeCustomer checks the state).
@@ -216,14 +217,14 @@ export const TICKET_INSERT = `INSERT INTO tickets(state, created_at, created_by,
 
 // TicketsRepository.insertTranscript over MessagesRepository.transcriptRelation: the transcript
 // copied in the database by one statement (editMethod html: escaped); $1 the ticket, $2 the edit
-// method, $3 and $4 the tenant and the conversation.
+// method, $3 and $4 the tenant and the conversation. A private note is a note in the thread too.
 export const TICKET_COPY_TRANSCRIPT = `WITH copied AS (
   INSERT INTO ticket_messages (tenant_id, ticket_id, thread_type, message, edit_method, user_id, contact_id, file_ids, conversation_message_id,
     created_at, created_by, updated_at, updated_by)
-  SELECT m.tenant_id, $1, 'message',
+  SELECT m.tenant_id, $1, CASE WHEN m.private THEN 'note' ELSE 'message' END,
     '<p>' || replace(replace(replace(replace(replace(replace(m.message, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'), E'\\n', '<br>') || '</p>',
     $2, m.user_id, m.contact_id, m.file_ids, m.id, m.created_at, m.created_by, m.created_at, m.created_by
-    FROM (SELECT tenant_id, id, user_id, contact_id, message, file_ids, created_at, created_by FROM conversation_messages
+    FROM (SELECT tenant_id, id, user_id, contact_id, message, file_ids, created_at, created_by, private FROM conversation_messages
       WHERE tenant_id = $3 AND conversation_id = $4 AND state = 'active') m
    ORDER BY m.created_at, m.id
   RETURNING 1)
@@ -239,6 +240,15 @@ added AS (
 SELECT (SELECT count(*) FROM removed)::int AS removed, (SELECT count(*) FROM added)::int AS added`;
 
 export const CONVERSATION_MARK_CONVERTED = `UPDATE conversations SET ticket_id = $1, updated_at = now(), updated_by = $2 WHERE (tenant_id = $3 AND id = $4)`;
+
+// ActivitiesRepository.insert (ActivityLog.record): the conversion's `converted` activity, $1 the
+// rows; answers them as stored (the ConversationActivity entity's columns), for its live event.
+export const ACTIVITIES_INSERT = `INSERT INTO conversation_activities (tenant_id, conversation_id, type, from_value, to_value, reason, actor_type, actor_id)
+       SELECT r.tenant_id, r.conversation_id, r.type, r.from_value, r.to_value, r.reason, r.actor_type, r.actor_id
+         FROM jsonb_to_recordset($1::jsonb)
+           AS r(tenant_id bigint, conversation_id bigint, type text, from_value jsonb, to_value jsonb, reason text, actor_type text, actor_id bigint)
+       RETURNING tenant_id AS "tenantId", id AS "id", conversation_id AS "conversationId", type AS "type", from_value AS "fromValue",
+         to_value AS "toValue", reason AS "reason", actor_type AS "actorType", actor_id AS "actorId", created_at AS "createdAt"`;
 
 export const TICKET_BY_ID = `SELECT ${AUDIT}, tenant_id, id, subject, preview_text, customer_id, contact_id, agent_id, inbox_id, status_id,
   priority_id, type_id, source_id, parent_id, conversation_id, cc, bcc, file_ids, edit_method, send_from, is_read, message_count
@@ -275,7 +285,7 @@ const HL_SUMMARY_FROM = `
   JOIN customers p ON p.tenant_id = cc.tenant_id AND p.id = cc.customer_id
   LEFT JOIN LATERAL (
     SELECT m.message, m.message_type, m.direction FROM conversation_messages m
-     WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active'
+     WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active' AND NOT m.private
      ORDER BY m.created_at DESC, m.id DESC LIMIT 1) lm ON true`;
 
 // search(): status all, a query, no cursor; $2 the ILIKE pattern, $3 the limit. A query matches
