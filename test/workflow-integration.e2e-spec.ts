@@ -1,6 +1,7 @@
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { BASE } from './support/desk';
+import { customerConversation } from './support/customer-view';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { OpenApiResponses, validatingAgent } from './support/openapi-responses';
 import { ServiceProcess, startServiceProcess } from './support/service-processes';
@@ -232,5 +233,193 @@ describe('The conversation workflow, all parts together', () => {
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM conversation_activities WHERE conversation_id = ANY($1) AND type = 'assignee'`, [ids]);
       expect(n).toBe(510);
     }, 120_000);
+  });
+
+  const desk = {
+    create: (body: Row, auth = acme.auth) => t.http.post(`${BASE}/conversations.json`).set('Authorization', auth).send({ conversation: body }),
+    withToken: async (contactId: number): Promise<{ id: number; token: string }> => {
+      const res = await t.http.post(`${BASE}/conversations/token.json`).set('Authorization', acme.auth).send({ contactId });
+      expect(res.status).toBe(201);
+      return { id: res.body.conversation.id, token: res.body.conversation.token };
+    },
+    get: (id: number, auth = acme.auth) => t.http.get(`${BASE}/conversations/${id}.json`).set('Authorization', auth),
+    patch: (id: number, body: Row, auth = acme.auth) => t.http.patch(`${BASE}/conversations/${id}.json`).set('Authorization', auth).send({ conversation: body }),
+    bulk: (ids: number[], body: Row, auth = acme.auth) => t.http.patch(`${BASE}/conversations.json`).set('Authorization', auth).send({ ids, conversation: body }),
+    message: async (body: Row, auth = acme.auth): Promise<Row> => {
+      const res = await t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', auth).send({ conversationmessage: body });
+      if (res.status !== 201) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.conversationmessage;
+    },
+  };
+  const ref = (id: number, type: string) => ({ id, type });
+  const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
+  async function until(what: string, check: () => Promise<boolean>, deadline: number): Promise<void> {
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`${what} did not happen in time`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const updatedEvents = (events: Payload[], id: number) =>
+    events.filter((e) => e.event === 'conversation.updated' && e.data.id === id && e.channels.includes(`private-tenant-${acme.tenantId}`));
+
+  describe('bulk changes of the workflow fields', () => {
+    it('should apply status, priority, assignee and labels to each id on its own, with one activity per field changed and one conversation.updated per conversation', async () => {
+      const [agent, tags] = [await createAgent(t, acme.tenantId), [await createTag(), await createTag()]];
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const [a, b] = [(await desk.create({ contactId })).body.conversation.id as number, (await desk.create({ contactId })).body.conversation.id as number];
+      // b has the priority already: no priority activity for it.
+      expect((await desk.patch(b, { priority: 'high' })).status).toBe(200);
+      const globex = await createTenant(t);
+      const foreign = (await desk.create({ contactId: (await createContact(t.db, globex.tenantId)).contactId }, globex.auth)).body.conversation.id as number;
+      const missing = 9_000_000_000;
+      const before = await activityRows([a, b]);
+      const since = await lastOutboxId();
+
+      const change = { status: 'pending', priority: 'high', assignee: ref(agent.id, 'users'), labels: tags.map((tag) => ref(tag.id, 'tags')) };
+      const res = await desk.bulk([b, missing, a, foreign], change);
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: Row) => [r.id, r.status])).toEqual([
+        [b, 200],
+        [missing, 404],
+        [a, 200],
+        [foreign, 404],
+      ]);
+      for (const i of [0, 2]) expect(res.body.results[i].conversation).toMatchObject({ ...change, labels: change.labels });
+      expect((await rowsOf([a, b])).map((r) => [r.status, r.priority, Number(r.assignee_id), (r.label_ids as string[]).map(Number)])).toEqual(
+        [a, b].map(() => ['pending', 'high', agent.id, tags.map((tag) => tag.id)]),
+      );
+      expect((await rowsOf([foreign]))[0]).toMatchObject({ status: 'open', priority: 'none', assignee_id: null });
+
+      const written = (await activityRows([a, b])).slice(before.length);
+      const byAdmin = { actorType: 'user', actorId: acme.adminId };
+      expect(written.filter((w) => Number(w.conversationId) === a).map((w) => [w.type, w.from, w.to, w.actorType])).toEqual(
+        expect.arrayContaining([
+          ['status', 'open', 'pending', 'user'],
+          ['priority', 'none', 'high', 'user'],
+          ['assignee', null, ref(agent.id, 'users'), 'user'],
+          ['labels', [], tags.map((tag) => ref(tag.id, 'tags')), 'user'],
+        ]),
+      );
+      expect(written.filter((w) => Number(w.conversationId) === a)).toHaveLength(4);
+      expect(written.filter((w) => Number(w.conversationId) === b).map((w) => w.type).sort()).toEqual(['assignee', 'labels', 'status']);
+      expect(written.every((w) => w.actorType === byAdmin.actorType && Number(w.actorId) === byAdmin.actorId)).toBe(true);
+
+      const events = await eventsSince(since);
+      expect(updatedEvents(events, a)).toHaveLength(1);
+      expect(updatedEvents(events, b)).toHaveLength(1);
+      expect(events.filter((e) => e.event === 'conversation.updated').map((e) => e.data.id).sort()).toEqual([a, b].sort());
+      expect(events.filter((e) => e.event === 'conversation.activity')).toHaveLength(7);
+      // The workflow is the agents' only: nothing on the customer's channels, nothing of globex.
+      expect(events.filter((e) => e.channels.some((ch) => ch.startsWith('private-conversation-')))).toEqual([]);
+      expect(events.flatMap((e) => e.channels).every((ch) => ch === `private-tenant-${acme.tenantId}`)).toBe(true);
+    });
+
+    // Routing inside a bulk is deferred to the bulk's end (being implemented at the time of writing).
+    it('should route conversations a bulk moves into a routing team, announcing each once', async () => {
+      const members = await agents(2);
+      const team = await createTeam(t.http, members, { mode: 'round_robin', capacity: null, onlyAvailable: false });
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await desk.create({ contactId })).body.conversation.id);
+      const since = await lastOutboxId();
+
+      const res = await desk.bulk(ids, { team: ref(team.id, 'teams') });
+      expect(res.status).toBe(200);
+      const memberIds = members.map((m) => m.id);
+      for (const result of res.body.results) {
+        expect(result).toMatchObject({ status: 200, conversation: { team: ref(team.id, 'teams') } });
+        expect(memberIds).toContain(result.conversation.assignee?.id);
+      }
+      const rows = await rowsOf(ids);
+      expect(rows.map((r) => Number(r.assignee_id))).toEqual(res.body.results.map((r: { conversation: { assignee: { id: number } } }) => r.conversation.assignee.id));
+      // Round robin: the members in turn.
+      expect(new Set(rows.map((r) => Number(r.assignee_id))).size).toBe(2);
+      const events = await eventsSince(since);
+      for (const id of ids) expect(updatedEvents(events, id)).toHaveLength(1);
+      for (const id of ids) {
+        const acts = (await activityRows([id])).map((a) => [a.type, a.actorType, a.reason]);
+        expect(acts).toEqual([
+          ['team', 'user', null],
+          ['assignee', 'system', 'round_robin'],
+        ]);
+      }
+    });
+
+    it('should run two bulks over the same conversations into two routing teams, in opposite orders, without a 409 or a deadlock', async () => {
+      const [m1, m2] = [await agents(2), await agents(2)];
+      const teams = [await createTeam(t.http, m1, { mode: 'balanced', capacity: null }), await createTeam(t.http, m2, { mode: 'round_robin', capacity: null })];
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const ids: number[] = [];
+      for (let i = 0; i < 8; i++) ids.push((await desk.create({ contactId })).body.conversation.id);
+      for (let round = 0; round < 4; round++) {
+        const answers = await Promise.all([
+          desk.bulk(ids, { team: ref(teams[0].id, 'teams'), assignee: null }),
+          desk.bulk([...ids].reverse(), { team: ref(teams[1].id, 'teams'), assignee: null }),
+        ]);
+        expect(answers.map((r) => r.status)).toEqual([200, 200]);
+        expect(answers.flatMap((r) => r.body.results.map((x: Row) => x.status))).toEqual(Array(16).fill(200));
+        // One bulk ran after the other: every conversation in the last one's team, assigned to one of its members.
+        const rows = await rowsOf(ids);
+        const teamIds = new Set(rows.map((r) => Number(r.team_id)));
+        expect(teamIds.size).toBe(1);
+        const members = (Number(rows[0].team_id) === teams[0].id ? m1 : m2).map((m) => m.id);
+        expect(rows.every((r) => members.includes(Number(r.assignee_id)))).toBe(true);
+      }
+    });
+  });
+
+  describe('HighLevel PUT /conversations/{id} with assignedTo', () => {
+    const put = (id: number, body: Row, auth = acme.auth) =>
+      t.http.put(`/conversations/${id}`).set('Authorization', auth).set('Version', HL_VERSION).send({ locationId: acme.locationId, ...body });
+
+    it('should assign and unassign through the workflow, as the caller, announced to agents only; an unknown agent is a 422 writing nothing', async () => {
+      const [caller, agent] = [await createAgent(t, acme.tenantId), await createAgent(t, acme.tenantId)];
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const id: number = (await desk.create({ contactId })).body.conversation.id;
+
+      let since = await lastOutboxId();
+      const assigned = await put(id, { assignedTo: String(agent.id) }, caller.auth);
+      expect(assigned.status).toBe(200);
+      expect(assigned.body).toMatchObject({ success: true, conversation: { id: String(id), assignedTo: String(agent.id) } });
+      expect(Number((await rowsOf([id]))[0].assignee_id)).toBe(agent.id);
+      expect(await activityRows([id])).toEqual([
+        { conversationId: expect.anything(), type: 'assignee', from: null, to: ref(agent.id, 'users'), reason: null, actorType: 'user', actorId: caller.id },
+      ]);
+      let events = await eventsSince(since);
+      expect(updatedEvents(events, id)).toHaveLength(1);
+      expect(updatedEvents(events, id)[0].data.assignee).toEqual(ref(agent.id, 'users'));
+      expect(events.filter((e) => e.event === 'conversation.activity').map((e) => e.data.type)).toEqual(['assignee']);
+      expect(customerLeaks(events)).toEqual([]);
+      expect(events.filter((e) => e.channels.some((ch) => ch.startsWith('private-conversation-')))).toEqual([]);
+
+      for (const empty of [null, '']) {
+        since = await lastOutboxId();
+        const res = await put(id, { assignedTo: empty }, caller.auth);
+        expect(res.status).toBe(200);
+        expect(res.body.conversation.assignedTo).toBeUndefined();
+        expect((await rowsOf([id]))[0].assignee_id).toBeNull();
+        const last = (await activityRows([id])).at(-1)!;
+        expect(last).toMatchObject({ type: 'assignee', from: ref(agent.id, 'users'), to: null, actorType: 'user', actorId: caller.id });
+        events = await eventsSince(since);
+        expect(updatedEvents(events, id).map((e) => e.data.assignee)).toEqual([null]);
+        // Assigned again for the next unassignment.
+        if (empty === null) expect((await put(id, { assignedTo: String(agent.id) }, caller.auth)).status).toBe(200);
+      }
+
+      const globex = await createTenant(t);
+      const theirs = await createAgent(t, globex.tenantId);
+      const activities = (await activityRows([id])).length;
+      for (const unknown of ['987654321', String(theirs.id)]) {
+        since = await lastOutboxId();
+        const res = await put(id, { assignedTo: unknown, starred: true }, caller.auth);
+        expect({ status: res.status, body: res.body }).toEqual({
+          status: 422,
+          body: { statusCode: 422, message: [`assignedTo ${unknown} is not an agent of this location`], error: 'Unprocessable Entity' },
+        });
+        expect((await rowsOf([id]))[0]).toMatchObject({ assignee_id: null, starred: false });
+        expect(await activityRows([id])).toHaveLength(activities);
+        expect(await eventsSince(since)).toEqual([]);
+      }
+    });
   });
 });
