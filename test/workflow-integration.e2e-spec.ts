@@ -112,6 +112,9 @@ describe('The conversation workflow, all parts together', () => {
       [ids],
     );
 
+  const updatedEvents = (events: Payload[], id: number) =>
+    events.filter((e) => e.event === 'conversation.updated' && e.data.id === id && e.channels.includes(`private-tenant-${acme.tenantId}`));
+
   describe('routing at scale, through the API, across two service processes', () => {
     let processes: ServiceProcess[];
     let on: (i: number) => TestAgent;
@@ -206,6 +209,7 @@ describe('The conversation workflow, all parts together', () => {
       // are assigned, and nobody goes over capacity.
       const toResolve = assigned.filter((_, i) => i % 50 === 0).map((r) => Number(r.id));
       expect(toResolve).toHaveLength(10);
+      const sinceResolve = await lastOutboxId();
       const resolved = await Promise.all(
         toResolve.map((id, i) =>
           on(i)
@@ -232,6 +236,11 @@ describe('The conversation workflow, all parts together', () => {
       expect(open).toBe(500);
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM conversation_activities WHERE conversation_id = ANY($1) AND type = 'assignee'`, [ids]);
       expect(n).toBe(510);
+      // Each resolved and each newly assigned conversation announced to agents once.
+      const announced = await eventsSince(sinceResolve);
+      for (const id of [...toResolve, ...queueOrder.slice(0, 10)]) expect(updatedEvents(announced, id)).toHaveLength(1);
+      expect(announced.filter((e) => e.event === 'conversation.updated')).toHaveLength(20);
+      expect(customerLeaks(announced)).toEqual([]);
     }, 120_000);
   });
 
@@ -259,8 +268,6 @@ describe('The conversation workflow, all parts together', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  const updatedEvents = (events: Payload[], id: number) =>
-    events.filter((e) => e.event === 'conversation.updated' && e.data.id === id && e.channels.includes(`private-tenant-${acme.tenantId}`));
 
   describe('bulk changes of the workflow fields', () => {
     it('should apply status, priority, assignee and labels to each id on its own, with one activity per field changed and one conversation.updated per conversation', async () => {
@@ -312,6 +319,37 @@ describe('The conversation workflow, all parts together', () => {
       // The workflow is the agents' only: nothing on the customer's channels, nothing of globex.
       expect(events.filter((e) => e.channels.some((ch) => ch.startsWith('private-conversation-')))).toEqual([]);
       expect(events.flatMap((e) => e.channels).every((ch) => ch === `private-tenant-${acme.tenantId}`)).toBe(true);
+    });
+
+    // BUG (conversations/workflow/conversation-workflow.ts, `route`): routing is called without
+    // `announcedByCaller`, so a conversation that a request changes and routing then assigns gets
+    // conversation.updated twice (routing's, then the request's); on create, routing's
+    // conversation.updated even comes before conversation.created. Unskip with the fix.
+    it.skip('should announce a conversation once after routing, whichever door: create, PATCH, customer message', async () => {
+      const [member] = await agents(1);
+      const team = await createTeam(t.http, [member], { mode: 'round_robin', capacity: null });
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const agentsOnly = [`private-tenant-${acme.tenantId}`];
+
+      let since = await lastOutboxId();
+      const created = await desk.create({ contactId, team: ref(team.id, 'teams') });
+      const id: number = created.body.conversation.id;
+      expect(created.body.conversation.assignee).toEqual(ref(member.id, 'users'));
+      let events = (await eventsSince(since)).filter((e) => e.event.startsWith('conversation.') && e.event !== 'conversation.activity');
+      expect(events.filter((e) => e.channels.includes(agentsOnly[0])).map((e) => [e.event, (e.data.assignee as Row)?.id])).toEqual([['conversation.created', member.id]]);
+
+      expect((await desk.patch(id, { team: null, assignee: null })).status).toBe(200);
+      since = await lastOutboxId();
+      expect((await desk.patch(id, { team: ref(team.id, 'teams') })).body.conversation.assignee).toEqual(ref(member.id, 'users'));
+      events = await eventsSince(since);
+      expect(updatedEvents(events, id).map((e) => (e.data.assignee as Row)?.id)).toEqual([member.id]);
+
+      expect((await desk.patch(id, { status: 'resolved', assignee: null })).status).toBe(200);
+      since = await lastOutboxId();
+      await desk.message({ conversationId: id, contactId, message: 'Back again' });
+      expect((await rowsOf([id]))[0]).toMatchObject({ status: 'open', assignee_id: member.id });
+      events = await eventsSince(since);
+      expect(updatedEvents(events, id).map((e) => (e.data.assignee as Row)?.id)).toEqual([member.id]);
     });
 
     // Routing inside a bulk is deferred to the bulk's end (being implemented at the time of writing).
@@ -420,6 +458,196 @@ describe('The conversation workflow, all parts together', () => {
         expect(await activityRows([id])).toHaveLength(activities);
         expect(await eventsSince(since)).toEqual([]);
       }
+    });
+  });
+
+  describe("the customer's wall", () => {
+    it('should show the customer nothing of the workflow: no field, activity, note, team or label, by token, history or their channel', async () => {
+      const [bea, writer] = [await createAgent(t, acme.tenantId), await createAgent(t, acme.tenantId)];
+      const team = await createTeam(t.http, [bea], { mode: 'round_robin', capacity: null });
+      const tag = await createTag();
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const c = await desk.withToken(contactId);
+      const since = await lastOutboxId();
+      const noteText = `Refund approved ${name('secret')}`;
+
+      await desk.message({ conversationId: c.id, contactId, message: 'My order is late' });
+      for (const change of [{ priority: 'urgent' }, { labels: [ref(tag.id, 'tags')] }, { team: ref(team.id, 'teams') }, { status: 'pending' }]) {
+        expect((await desk.patch(c.id, change, writer.auth)).status).toBe(200);
+      }
+      const note = await desk.message({ conversationId: c.id, message: noteText, private: true, mentions: [ref(bea.id, 'users')] }, writer.auth);
+      await desk.message({ conversationId: c.id, message: 'We are on it', conversationStatus: 'pending' }, writer.auth);
+      await desk.message({ conversationId: c.id, contactId, message: 'Thanks, any news?' });
+      expect((await desk.patch(c.id, { status: 'snoozed', snoozedUntil: inFuture(1_000) }, bea.auth)).status).toBe(200);
+      await until('the wake-up', async () => (await rowsOf([c.id]))[0].status === 'open', Date.now() + 7_000);
+      expect((await desk.patch(c.id, { status: 'resolved', assignee: null }, writer.auth)).status).toBe(200);
+
+      // The agents saw all of it.
+      const types = (await activityRows([c.id])).map((a) => a.type);
+      expect(types).toEqual(expect.arrayContaining(['priority', 'labels', 'team', 'assignee', 'status']));
+      expect((await activityRows([c.id])).map((a) => a.reason)).toEqual(expect.arrayContaining(['snooze_expired', 'customer_message', 'round_robin']));
+
+      const agents = await desk.get(c.id);
+      const byToken = await t.http.get(`${BASE}/conversations/token/${c.token}.json`);
+      expect(byToken.status).toBe(200);
+      expect(byToken.body.conversation).toEqual(customerConversation(agents.body.conversation, [note.id as number]));
+      const full = await t.http.get(`${BASE}/conversations/token/${c.token}.json?includes=contacts,customers,users,conversationmessages`);
+      const history = await t.http.get(`${BASE}/conversationmessages/history/${c.token}.json?includes=all`);
+      expect([full.status, history.status]).toEqual([200, 200]);
+      const events = await eventsSince(since);
+      const theirs = events.filter((e) => e.channels.includes(`private-conversation-${c.id}`));
+      expect(theirs.map((e) => e.event)).toEqual(['message.created', 'message.created', 'message.created']);
+      expect(customerLeaks(events)).toEqual([]);
+
+      for (const [what, body] of [
+        ['the token', full.body],
+        ['the history', history.body],
+        ['the channel', theirs.map((e) => e.data)],
+      ] as const) {
+        const keys = [...keysDeep(body)].filter((k) => AGENTS_ONLY_KEYS.includes(k));
+        expect({ what, keys }).toEqual({ what, keys: [] });
+        const text = JSON.stringify(body);
+        for (const secret of [team.name, tag.name, noteText, 'snooze_expired', 'customer_message', 'round_robin', 'urgent', 'conversation.activity', 'mention']) {
+          expect({ what, secret, shown: text.includes(secret) }).toEqual({ what, secret, shown: false });
+        }
+      }
+      // The history holds the public messages only.
+      expect(history.body.conversationmessages.map((m: Row) => m.message).sort()).toEqual(['My order is late', 'Thanks, any news?', 'We are on it']);
+    });
+  });
+
+  describe('a conversation, a full cycle', () => {
+    let cycle: TestTenant;
+    beforeAll(async () => {
+      cycle = await createTenant(t, 'Cycle Co');
+    });
+
+    it('should wait, be answered, reopen, route, snooze and wake, each step in its counts, queues and activities', async () => {
+      const bea = await createAgent(t, cycle.tenantId);
+      const teamRes = await t.http
+        .post(`${BASE}/teams.json`)
+        .set('Authorization', cycle.auth)
+        .send({ team: { name: 'Front line', users: [ref(bea.id, 'users')], assignment: { mode: 'round_robin', capacity: 5 } } });
+      expect(teamRes.status).toBe(201);
+      const team: number = teamRes.body.team.id;
+      const { contactId } = await createContact(t.db, cycle.tenantId);
+      const created = await t.http.post(`${BASE}/conversations.json`).set('Authorization', cycle.auth).send({ conversation: { contactId } });
+      expect(created.status).toBe(201);
+      const id: number = created.body.conversation.id;
+      const get = async () => (await t.http.get(`${BASE}/conversations/${id}.json`).set('Authorization', cycle.auth)).body.conversation;
+      const patch = async (body: Row, auth = cycle.auth) => {
+        const res = await t.http.patch(`${BASE}/conversations/${id}.json`).set('Authorization', auth).send({ conversation: body });
+        expect(res.status).toBe(200);
+        return res.body.conversation;
+      };
+      const post = async (body: Row, auth = cycle.auth) => {
+        const res = await t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', auth).send({ conversationmessage: { conversationId: id, ...body } });
+        expect(res.status).toBe(201);
+        return res.body.conversationmessage;
+      };
+      // Counts are exact at once: the ledger's sum is the same before and after a fold.
+      const counts = async (status: Partial<Record<string, number>>, mine: number, unassigned: number, teamOpen: number, teamUnassigned: number) => {
+        const res = await t.http.get(`${BASE}/conversations/counts.json`).set('Authorization', bea.auth);
+        expect(res.status).toBe(200);
+        expect(res.body.counts).toEqual({
+          status: { open: 0, pending: 0, snoozed: 0, resolved: 0, ...status },
+          mine,
+          unassigned,
+          teams: [{ team: ref(team, 'teams'), open: teamOpen, unassigned: teamUnassigned }],
+        });
+      };
+      // Which of the queues (as `bea` asks for them) list the conversation.
+      const QUEUES: Record<string, Row> = {
+        mine: { assignee: 'me' },
+        mineOpen: { assignee: 'me', status: 'open' },
+        unassigned: { assignee: null },
+        team: { team },
+        pending: { status: 'pending' },
+        snoozed: { status: 'snoozed', assignee: 'me' },
+      };
+      const listedIn = async (): Promise<string[]> => {
+        const found: string[] = [];
+        for (const [queue, filter] of Object.entries(QUEUES)) {
+          const res = await t.http
+            .get(`${BASE}/conversations.json`)
+            .set('Authorization', bea.auth)
+            .query({ filter: JSON.stringify(filter), orderBy: 'waitingSince', orderMode: 'asc' });
+          expect(res.status).toBe(200);
+          if (res.body.conversations.some((c: Row) => c.id === id)) found.push(queue);
+        }
+        return found;
+      };
+      const activities = async () =>
+        (await t.http.get(`${BASE}/conversations/${id}/activities.json`).set('Authorization', cycle.auth)).body.activities.map((a: Row) => [
+          a.type,
+          a.from,
+          a.to,
+          a.actor,
+          a.reason,
+        ]);
+      const user = (u: { id: number }) => ({ type: 'users', id: u.id });
+      const SYSTEM = { type: 'system', id: null };
+
+      await counts({ open: 1 }, 0, 1, 0, 0);
+      expect(await listedIn()).toEqual(['unassigned']);
+
+      // The customer writes: waiting since their message.
+      const first = await post({ contactId, message: 'Hello, my invoice is wrong' });
+      expect((await get()).waitingSince).toBe(first.createdAt);
+
+      // Moved into the team: routing assigns bea, the only member; announced once, assigned.
+      const outboxNow = async () => Number((await t.db.query(`SELECT coalesce(max(id), 0) AS id FROM outbox`))[0].id);
+      const cycleEvents = async (since: number): Promise<Payload[]> =>
+        (await t.db.query(`SELECT payload FROM outbox WHERE tenant_id = $1 AND topic = 'pusher' AND id > $2 ORDER BY id`, [cycle.tenantId, since])).map(
+          (r: { payload: Payload }) => r.payload,
+        );
+      const sinceMove = await outboxNow();
+      expect(await patch({ team: ref(team, 'teams') })).toMatchObject({ team: ref(team, 'teams'), assignee: ref(bea.id, 'users') });
+      // (How many times it is announced: "announced once after routing" below.)
+      expect((await cycleEvents(sinceMove)).filter((e) => e.event === 'conversation.updated').every((e) => (e.data.assignee as Row)?.id === bea.id)).toBe(true);
+      await counts({ open: 1 }, 1, 0, 1, 0);
+      expect(await listedIn()).toEqual(['mine', 'mineOpen', 'team']);
+
+      // bea answers and sets it pending in the same request.
+      const reply = await post({ message: 'Could you send the invoice number?', conversationStatus: 'pending' }, bea.auth);
+      expect(await get()).toMatchObject({ status: 'pending', waitingSince: null, firstReplyAt: reply.createdAt, assignee: ref(bea.id, 'users') });
+      await counts({ pending: 1 }, 0, 0, 0, 0);
+      expect(await listedIn()).toEqual(['mine', 'team', 'pending']);
+
+      // Unassigned while pending: it waits on nobody's queue until the customer writes.
+      await patch({ assignee: null });
+      expect(await listedIn()).toEqual(['unassigned', 'team', 'pending']);
+      const again = await post({ contactId, message: 'It is INV-42' });
+      expect(await get()).toMatchObject({ status: 'open', waitingSince: again.createdAt, assignee: ref(bea.id, 'users') });
+      await counts({ open: 1 }, 1, 0, 1, 0);
+      expect(await listedIn()).toEqual(['mine', 'mineOpen', 'team']);
+
+      // bea snoozes it for 2 s; the wake-up job opens it within 5 s of that.
+      const snoozedUntil = inFuture(2_000);
+      expect(await patch({ status: 'snoozed', snoozedUntil }, bea.auth)).toMatchObject({ status: 'snoozed', snoozedUntil });
+      await counts({ snoozed: 1 }, 0, 0, 0, 0);
+      expect(await listedIn()).toEqual(['mine', 'team', 'snoozed']);
+      const sinceSnooze = await outboxNow();
+      await until('the wake-up', async () => (await get()).status === 'open', new Date(snoozedUntil).getTime() + 5_000);
+      expect(await get()).toMatchObject({ status: 'open', snoozedUntil: null, assignee: ref(bea.id, 'users'), waitingSince: again.createdAt });
+      await counts({ open: 1 }, 1, 0, 1, 0);
+      expect(await listedIn()).toEqual(['mine', 'mineOpen', 'team']);
+      const woke = await cycleEvents(sinceSnooze);
+      expect(woke.map((e: Payload) => [e.event, e.channels])).toEqual([
+        ['conversation.activity', [`private-tenant-${cycle.tenantId}`]],
+        ['conversation.updated', [`private-tenant-${cycle.tenantId}`]],
+      ]);
+
+      expect(await activities()).toEqual([
+        ['team', null, ref(team, 'teams'), user({ id: cycle.adminId }), null],
+        ['assignee', null, ref(bea.id, 'users'), SYSTEM, 'round_robin'],
+        ['status', 'open', 'pending', user(bea), 'agent_reply'],
+        ['assignee', ref(bea.id, 'users'), null, user({ id: cycle.adminId }), null],
+        ['status', 'pending', 'open', { type: 'contacts', id: contactId }, 'customer_message'],
+        ['assignee', null, ref(bea.id, 'users'), SYSTEM, 'round_robin'],
+        ['status', 'open', 'snoozed', user(bea), null],
+        ['status', 'snoozed', 'open', SYSTEM, 'snooze_expired'],
+      ]);
     });
   });
 });
