@@ -372,8 +372,6 @@ describe('The conversation workflow, all parts together', () => {
       expect(rows.map((r) => Number(r.assignee_id))).toEqual(res.body.results.map((r: { conversation: { assignee: { id: number } } }) => r.conversation.assignee.id));
       // Round robin: the members in turn.
       expect(new Set(rows.map((r) => Number(r.assignee_id))).size).toBe(2);
-      const events = await eventsSince(since);
-      for (const id of ids) expect(updatedEvents(events, id)).toHaveLength(1);
       for (const id of ids) {
         const acts = (await activityRows([id])).map((a) => [a.type, a.actorType, a.reason]);
         expect(acts).toEqual([
@@ -381,6 +379,9 @@ describe('The conversation workflow, all parts together', () => {
           ['assignee', 'system', 'round_robin'],
         ]);
       }
+      // Fails until routing in a bulk is deferred to its end (two conversation.updated each now).
+      const events = await eventsSince(since);
+      for (const id of ids) expect(updatedEvents(events, id).map((e) => (e.data.assignee as Row)?.id)).toEqual([Number((rows[ids.indexOf(id)]).assignee_id)]);
     });
 
     it('should run two bulks over the same conversations into two routing teams, in opposite orders, without a 409 or a deadlock', async () => {
