@@ -321,11 +321,8 @@ describe('The conversation workflow, all parts together', () => {
       expect(events.flatMap((e) => e.channels).every((ch) => ch === `private-tenant-${acme.tenantId}`)).toBe(true);
     });
 
-    // BUG (conversations/workflow/conversation-workflow.ts, `route`): routing is called without
-    // `announcedByCaller`, so a conversation that a request changes and routing then assigns gets
-    // conversation.updated twice (routing's, then the request's); on create, routing's
-    // conversation.updated even comes before conversation.created. Unskip with the fix.
-    it.skip('should announce a conversation once after routing, whichever door: create, PATCH, customer message', async () => {
+    // Routing leaves the conversations a request changes to that request's own event.
+    it('should announce a conversation once after routing, whichever door: create, PATCH, customer message', async () => {
       const [member] = await agents(1);
       const team = await createTeam(t.http, [member], { mode: 'round_robin', capacity: null });
       const { contactId } = await createContact(t.db, acme.tenantId);
