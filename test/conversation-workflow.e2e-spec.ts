@@ -488,6 +488,32 @@ describe('Conversation workflow', () => {
     });
   });
 
+  describe('what a client sends back', () => {
+    it('should take refs the conversation holds already even when no longer active, and refuse them as new ones', async () => {
+      const { id } = await chat({ assignee_id: goneAgent.id, team_id: goneTeam, label_ids: [goneTag, tags[0]] });
+      // The conversation as read, sent back with a new priority: its deleted agent, team and tag stay.
+      const res = await patch(id, { priority: 'low', assignee: { id: goneAgent.id }, team: { id: goneTeam }, labels: [{ id: goneTag }, { id: tags[0] }] });
+      expect(res.status).toBe(200);
+      expect(await row(id)).toMatchObject({ priority: 'low', assignee_id: goneAgent.id, team_id: goneTeam, label_ids: [goneTag, tags[0]] });
+      expect(await activityRows(id)).toEqual([{ type: 'priority', from: 'none', to: 'low', reason: null, ...byAdmin() }]);
+
+      const other = await chat();
+      const refused = await patch(other.id, { assignee: { id: goneAgent.id }, team: { id: goneTeam }, labels: [{ id: tags[0] }, { id: goneTag }] });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual({ errors: { 'assignee.id': ['does not exist'], 'team.id': ['does not exist'], 'labels[1].id': ['does not exist'] } });
+      expect(await row(other.id)).toMatchObject({ assignee_id: null, team_id: null, label_ids: [] });
+    });
+
+    it('should refuse conversationStatus on a private note: a note answers nobody', async () => {
+      const { id } = await chat();
+      const res = await post({ conversationId: id, message: 'Refund approved', private: true, conversationStatus: 'resolved' });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: { conversationStatus: ['must not be set on a private note: a note answers nobody'] } });
+      expect(await row(id)).toMatchObject({ status: 'open', resolved_at: null });
+      expect(await t.db.query(`SELECT id FROM conversation_messages WHERE conversation_id = $1`, [id])).toEqual([]);
+    });
+  });
+
   describe('GET /conversations/{id}/activities.json', () => {
     it('should list the activities oldest first, filter them, and page by cursor', async () => {
       const { id } = await chat();

@@ -334,6 +334,62 @@ describe('Routing a team’s queue', () => {
       for (const m of members) expect(assigned.filter((id) => id === m.id)).toHaveLength(6);
     });
 
+    it('should not let an older presence event, arriving after a later one that changed nothing, undo it', async () => {
+      const [a] = await agents(1);
+      const now = Date.now();
+      await t.db.query(`UPDATE users SET availability = 'offline', availability_changed_at = $2 WHERE id = $1`, [a.id, new Date(now - 60_000)]);
+      await send([member('member_added', `user-${a.id}`)], now - 50_000);
+      expect(await availabilityOf(a.id)).toBe('available');
+      // Dropped at now - 5 s and back at now: Pusher delivers the return first; it changes nothing
+      // (still available), and the drop, older, must not apply after it.
+      await send([member('member_added', `user-${a.id}`)], now);
+      await send([member('member_removed', `user-${a.id}`)], now - 5_000);
+      expect(await availabilityOf(a.id)).toBe('available');
+      // Within one batch (one time), the later event wins.
+      await send([member('member_removed', `user-${a.id}`), member('member_added', `user-${a.id}`)], now + 1_000);
+      expect(await availabilityOf(a.id)).toBe('available');
+      await send([member('member_added', `user-${a.id}`), member('member_removed', `user-${a.id}`)], now + 2_000);
+      expect(await availabilityOf(a.id)).toBe('offline');
+    });
+
+    it("should take customers' messages that reopen conversations, presence in the same batches and agents' own changes at once, without a deadlock", async () => {
+      const members = await agents(6);
+      await setRowAvailability(members.map((m) => m.id), 'offline');
+      const teams = [await createTeam(members.slice(0, 3)), await createTeam(members.slice(3))];
+      for (const team of teams) await patchTeam(team, { assignment: { mode: 'round_robin', capacity: 50, onlyAvailable: true } });
+      const resolved = [...(await queue(teams[0], 12)), ...(await queue(teams[1], 12))];
+      await t.db.query(`UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = ANY($1)`, [resolved]);
+      const deadlocks = async (): Promise<number> =>
+        Number((await t.db.query(`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`))[0].deadlocks);
+      const before = await deadlocks();
+
+      // Each batch reopens conversations of both teams, in another order, with every agent joining.
+      const now = Date.now();
+      const message = (id: number, i: number) => ({
+        name: 'client_event',
+        channel: `private-conversation-${id}`,
+        event: 'client-message',
+        data: JSON.stringify({ message: `still broken ${i}`, clientMessageId: `reopen-${id}-${i}` }),
+      });
+      const batches = Array.from({ length: 8 }, (_, i) => {
+        const order = i % 2 === 0 ? resolved : [...resolved].reverse();
+        const picked = order.filter((id) => resolved.indexOf(id) % 4 === i % 4);
+        return [...picked.map((id) => message(id, i)), ...members.map((m) => member('member_added', `user-${m.id}`))];
+      });
+      const answers = await Promise.all([...batches.map((events, i) => send(events, now + i)), ...members.map((m) => setAvailability(m, 'available'))]);
+      expect(answers.map((a) => a.status).sort()).toEqual([...Array(8).fill(201), ...Array(6).fill(200)].sort());
+      expect(await deadlocks()).toBe(before);
+
+      // Every conversation reopened, and routing gave each to a member of its own team.
+      const rows: { id: number; status: string; assignee_id: number | null; team_id: number }[] = await t.db.query(
+        `SELECT id, status, assignee_id, team_id FROM conversations WHERE id = ANY($1)`,
+        [resolved],
+      );
+      expect(rows.every((r) => r.status === 'open')).toBe(true);
+      const teamOf = new Map(members.map((m, i) => [m.id, teams[i < 3 ? 0 : 1]]));
+      expect(rows.every((r) => r.assignee_id !== null && teamOf.get(r.assignee_id) === r.team_id)).toBe(true);
+    });
+
     it("should ignore members that are not the tenant's active agents, and contacts", async () => {
       const globex = await createTenant(t, 'Globex');
       const [a] = await agents(1);

@@ -26,7 +26,8 @@ export class User extends TenantOwnedEntity {
   @Column({ type: 'text', default: 'available' })
   availability: UserAvailability;
 
-  // When availability last changed: a presence event older than this changes nothing.
+  // The time of the latest availability event applied (a change, or a presence event even when it
+  // changed nothing): a presence event older than this changes nothing.
   @Column({ name: 'availability_changed_at', type: 'timestamptz', nullable: true })
   availabilityChangedAt: Date | null;
 }

@@ -126,29 +126,34 @@ export class UsersRepository {
   }
 
   // Presence, of any tenants' active agents (a webhook batch's): online turns offline into
-  // available (an agent who chose away stays away), offline turns any into offline. A change older
-  // than the availability's last change is not applied. Rows are locked in (tenant, id) order, so
+  // available (an agent who chose away stays away), offline turns any into offline. An event older
+  // than the latest one applied is not. Rows are locked in (tenant, id) order, so
   // two batches never deadlock here. Answers the agents who became available.
   async applyPresence(changes: readonly PresenceChange[]): Promise<UserRef[]> {
     if (changes.length === 0) return [];
-    const [rows]: [(UserRef & { availability: UserAvailability })[], number] = await this.db.query(
+    // Each agent's latest event of the batch (by time, then by place in it) is applied unless an
+    // event as late is recorded already; its time is recorded even when it changes nothing, so an
+    // older event arriving after it (Pusher does not promise order) changes nothing either.
+    const [rows]: [(UserRef & { before: UserAvailability; availability: UserAvailability })[], number] = await this.db.query(
       `WITH change AS (
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[], $4::timestamptz[]) AS c(tenant_id, id, online, at)
+         SELECT DISTINCT ON (tenant_id, id) tenant_id, id, online, at
+           FROM unnest($1::bigint[], $2::bigint[], $3::boolean[], $4::timestamptz[]) WITH ORDINALITY AS c(tenant_id, id, online, at, n)
+          ORDER BY tenant_id, id, at DESC, n DESC
        ), locked AS (
-         SELECT u.tenant_id, u.id FROM users u JOIN change c ON c.tenant_id = u.tenant_id AND c.id = u.id
+         SELECT u.tenant_id, u.id, u.availability AS before FROM users u JOIN change c ON c.tenant_id = u.tenant_id AND c.id = u.id
           WHERE u.state = 'active'
           ORDER BY u.tenant_id, u.id
             FOR NO KEY UPDATE OF u
        )
        UPDATE users u
-          SET availability = CASE WHEN c.online THEN 'available' ELSE 'offline' END, availability_changed_at = c.at
+          SET availability = CASE WHEN NOT c.online THEN 'offline' WHEN u.availability = 'offline' THEN 'available' ELSE u.availability END,
+              availability_changed_at = c.at
          FROM change c, locked l
         WHERE l.tenant_id = u.tenant_id AND l.id = u.id AND c.tenant_id = u.tenant_id AND c.id = u.id
           AND (u.availability_changed_at IS NULL OR u.availability_changed_at <= c.at)
-          AND CASE WHEN c.online THEN u.availability = 'offline' ELSE u.availability <> 'offline' END
-       RETURNING u.tenant_id AS "tenantId", u.id, u.availability`,
+       RETURNING u.tenant_id AS "tenantId", u.id, l.before, u.availability`,
       [changes.map((c) => c.tenantId), changes.map((c) => c.id), changes.map((c) => c.online), changes.map((c) => c.at)],
     );
-    return rows.filter((r) => r.availability === 'available').map(({ tenantId, id }) => ({ tenantId, id }));
+    return rows.filter((r) => r.before === 'offline' && r.availability === 'available').map(({ tenantId, id }) => ({ tenantId, id }));
   }
 }

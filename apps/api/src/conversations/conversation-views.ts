@@ -4,7 +4,7 @@ import { Database } from '@app/database';
 import { ContactsService } from '../contacts/contacts.service';
 import { presentCustomerConversation } from '../customer-view/customer-view.presenter';
 import { LiveEvent, LiveEventActor, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
-import { ChangeBatch } from './change-batch';
+import { ChangeBatch, HeldAnnouncement } from './change-batch';
 import { Conversation } from './conversation.entity';
 import { presentConversation } from './conversation.presenter';
 import { ConversationView } from './conversation.view';
@@ -64,12 +64,13 @@ export class ConversationViews {
   // change's live event written in it too: a dashboard gets the same JSON as the caller, the
   // conversation's channel the customer's view (unless `customer` is false: a change of the
   // agents' fields alone).
-  // In a batch (ChangeBatch), the event is held for the batch's end, the first of each conversation.
+  // In a batch (ChangeBatch), the event is held for the batch's end.
   async announce(principal: LiveEventActor, name: LiveEventName, id: number, options: { customer?: boolean } = {}): Promise<ConversationView> {
     const view = await this.getById(principal.tenantId, id);
-    const held = this.batch.current()?.announcements;
+    const held = this.batch.current();
     if (held) {
-      if (!held.has(id)) held.set(id, { principal, name, id, customer: options.customer !== false });
+      const customer = options.customer !== false;
+      ChangeBatch.hold(held, { tenantId: principal.tenantId, id, name, customer, actorId: principal.userId, socketId: principal.socketId ?? null });
       return view;
     }
     const customer = options.customer === false ? null : { conversationId: id, data: presentCustomerConversation(view) };
@@ -81,13 +82,32 @@ export class ConversationViews {
   // agents; with `customer`, the customer's view on its own channel too (a change the customer
   // sees; workflow changes are the agents' alone).
   async announceUpdated(refs: readonly { tenantId: number; conversationId: number }[], options: { customer: boolean; actorId?: number | null; socketId?: string | null }): Promise<void> {
-    const idsByTenant = new Map<number, Set<number>>();
-    for (const { tenantId, conversationId } of refs) idsByTenant.set(tenantId, (idsByTenant.get(tenantId) ?? new Set()).add(conversationId));
+    const held = refs.map((r): HeldAnnouncement => ({
+      tenantId: r.tenantId,
+      id: r.conversationId,
+      name: 'conversation.updated',
+      customer: options.customer,
+      actorId: options.actorId ?? null,
+      socketId: options.socketId ?? null,
+    }));
+    const batch = this.batch.current();
+    if (batch) held.forEach((a) => ChangeBatch.hold(batch, a));
+    else await this.publish(held);
+  }
+
+  // Each announcement's event, with the conversation as it now is: its Desk JSON for the agents,
+  // the customer's view on its own channel when the change was the customer's to see.
+  async publish(announcements: readonly HeldAnnouncement[]): Promise<void> {
+    const byTenant = new Map<number, HeldAnnouncement[]>();
+    for (const a of announcements) byTenant.set(a.tenantId, [...(byTenant.get(a.tenantId) ?? []), a]);
     const events: LiveEvent[] = [];
-    for (const [tenantId, ids] of idsByTenant) {
-      for (const view of await this.findByIds(tenantId, [...ids])) {
-        const customer = options.customer ? { conversationId: view.conversation.id, data: presentCustomerConversation(view) } : null;
-        events.push({ tenantId, name: 'conversation.updated', data: presentConversation(view), customer, actorId: options.actorId ?? null, socketId: options.socketId ?? null });
+    for (const [tenantId, list] of byTenant) {
+      const views = new Map((await this.findByIds(tenantId, list.map((a) => a.id))).map((v) => [v.conversation.id, v]));
+      for (const a of list) {
+        const view = views.get(a.id);
+        if (!view) continue;
+        const customer = a.customer ? { conversationId: a.id, data: presentCustomerConversation(view) } : null;
+        events.push({ tenantId, name: a.name, data: presentConversation(view), customer, actorId: a.actorId, socketId: a.socketId });
       }
     }
     await this.live.publish(events);

@@ -243,6 +243,12 @@ export class ConversationsService {
     if (!(await this.conversations.findById(tenantId, id))) throw this.notFound(id);
   }
 
+  // Changes of many conversations in the caller's transaction (a webhook batch): routing and the
+  // conversations' events held to the end of `work`, then routed once, every team in id order.
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    return this.workflow.batch(work);
+  }
+
   // The conversation as it now is, with the change's live event, in the caller's transaction.
   async announce(principal: Principal, name: LiveEventName, id: number, options: { customer?: boolean } = {}): Promise<ConversationView> {
     return this.views.announce(principal, name, id, options);
@@ -256,7 +262,7 @@ export class ConversationsService {
     const errors = new FieldErrorsBuilder();
     const contactId = await this.resolveContactId(principal, input, errors, false);
     const { add, remove } = await this.participantChanges(tenantId, input.users ?? [], errors);
-    const workflow = await this.workflow.check(tenantId, input, errors);
+    const workflow = await this.workflow.check(tenantId, input, errors, current);
     errors.throwIfAny();
 
     const changes: Partial<Record<keyof Conversation, unknown>> = { ...extra, ...visibleChanges(current, input, contactId) };

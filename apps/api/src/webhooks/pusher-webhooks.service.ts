@@ -84,7 +84,7 @@ export class PusherWebhooksService {
   // request's deadline runs: for the first; once one has committed, a later one's failure is a 5xx,
   // and Pusher's resend completes the batch.
   private async receiveInOneTransaction(classified: Classified[], timeMs: number): Promise<WebhookResult> {
-    const { result, outcomes } = await this.db.transaction(() => this.handle(classified, timeMs));
+    const { result, outcomes } = await this.db.transaction(() => this.conversations.batch(() => this.handle(classified, timeMs)));
     // Counted once the batch is stored: a retried attempt counts nothing.
     outcomes.forEach((outcome, i) => this.metrics.webhookEvent(kindOf(classified[i]), outcome));
     return result;
@@ -92,7 +92,7 @@ export class PusherWebhooksService {
 
   // Locks: the batch's conversations (in id order), its event keys, then (in the core) messages,
   // tickets of converted conversations, and members; then agents' availability (in id order) and
-  // last the teams that routing takes.
+  // last, once the batch's work is done, the teams that routing takes (held by the core's batch).
   private async handle(classified: Classified[], timeMs: number): Promise<{ result: WebhookResult; outcomes: WebhookEventOutcome[] }> {
     const at = new Date(timeMs);
     const conversations = await this.messages.lockConversations([

@@ -143,8 +143,8 @@ export class MessagesService {
     if (conversation?.state === 'deleted') errors.add('conversationId', 'must be an active conversation');
 
     const author = await this.author(principal, input, conversation?.customerId, errors);
-    if (input.conversationStatus !== undefined && author.contactId !== null) errors.add('conversationStatus', 'must be set only on an agent’s message');
     const note = await this.noteOf(tenantId, input, author, errors);
+    checkReplyStatus(input, author, note, errors);
     const fileIds = await this.files.checkAttachable(tenantId, input.files ?? [], attachedBy(conversationId, author), errors);
     if ((input.message ?? '').trim() === '' && fileIds.length === 0) errors.add('message', Messages.required);
     errors.throwIfAny();
@@ -380,6 +380,13 @@ export class MessagesService {
     });
     return { isPrivate, mentionIds };
   }
+}
+
+// Only an agent's reply (not a note: a note answers nobody) may set its conversation's status.
+function checkReplyStatus(input: MessageInput, author: Author, note: Pick<NewMessage, 'isPrivate'>, errors: FieldErrorsBuilder): void {
+  if (input.conversationStatus === undefined) return;
+  if (author.contactId !== null) errors.add('conversationStatus', 'must be set only on an agent’s message');
+  else if (note.isPrivate) errors.add('conversationStatus', 'must not be set on a private note: a note answers nobody');
 }
 
 // What a PATCH changes: text and files when they differ, a restore, and then updatedAt; a delete

@@ -19,14 +19,14 @@ export class RoutingRepository {
 
   // Locks the teams in id order (FOR NO KEY UPDATE): routing a team runs one transaction at a time,
   // and teams are the last lock any transaction takes, so nothing waits in a circle.
-  async lockTeams(tenantId: number, ids: readonly number[]): Promise<Team[]> {
-    if (ids.length === 0) return [];
-    return this.db.manager
-      .createQueryBuilder(Team, 't')
-      .where('t.tenant_id = :tenantId AND t.id IN (:...ids)', { tenantId, ids: [...new Set(ids)] })
-      .orderBy('t.id')
-      .setLock('for_no_key_update')
-      .getMany();
+  async lockTeams(refs: readonly { tenantId: number; id: number }[]): Promise<Team[]> {
+    if (refs.length === 0) return [];
+    return this.db.query(
+      `SELECT ${this.db.columnsOf(Team)} FROM teams
+        WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))
+        ORDER BY id FOR NO KEY UPDATE`,
+      [refs.map((r) => r.tenantId), refs.map((r) => r.id)],
+    );
   }
 
   // Each of these members' open conversations assigned in the team (ix_conversations_assigned_open).

@@ -3,6 +3,7 @@ import { Database } from '@app/database';
 import { UsersService } from '../../auth/users.service';
 import { ActivityLog } from '../activities/activity-log';
 import { SYSTEM } from '../activities/activity.types';
+import { ChangeBatch, RoutingRequest } from '../change-batch';
 import { ConversationViews } from '../conversation-views';
 import { Candidate, freeCapacity, planAssignments } from './routing-plan';
 import { RoutingRepository } from './routing.repository';
@@ -33,6 +34,7 @@ export class RoutingService {
     private readonly users: UsersService,
     private readonly activities: ActivityLog,
     private readonly views: ConversationViews,
+    private readonly batch: ChangeBatch,
   ) {}
 
   // The teams are locked (id order, the last lock of the transaction: call it once per transaction,
@@ -40,13 +42,26 @@ export class RoutingService {
   // member has room, up to ROUTING_CHUNK a team. Each of `entered` still queued afterwards gets a
   // `queued` activity. Answers how many conversations it assigned.
   async routeTeams(tenantId: number, teamIds: readonly number[], entered: readonly number[] = [], options: RoutingOptions = {}): Promise<number> {
-    if (teamIds.length === 0) return 0;
+    return this.routeAll([{ tenantId, teamIds, entered }], options);
+  }
+
+  // The same over any number of tenants: every team named locked in one statement, in id order
+  // (team ids are global), so two transactions never take teams in opposite orders. In a batch
+  // (ChangeBatch) the request is held for the batch's end, when it runs once with all the others.
+  async routeAll(requests: readonly RoutingRequest[], options: RoutingOptions = {}): Promise<number> {
+    const wanted = requests.filter((r) => r.teamIds.length > 0);
+    if (wanted.length === 0) return 0;
+    const batch = this.batch.current();
+    if (batch) {
+      batch.routing.push(...wanted);
+      return 0;
+    }
     const announcedByCaller = new Set(options.announcedByCaller ?? []);
     return this.db.transaction(async () => {
-      const teams = await this.routing.lockTeams(tenantId, teamIds);
+      const teams = await this.routing.lockTeams(wanted.flatMap((r) => r.teamIds.map((id) => ({ tenantId: r.tenantId, id }))));
       let assigned = 0;
       for (const team of teams) if (routes(team)) assigned += await this.routeTeam(team, announcedByCaller);
-      await this.recordQueued(tenantId, entered, teams);
+      for (const [tenantId, entered] of enteredByTenant(wanted)) await this.recordQueued(tenantId, entered, teams.filter((t) => t.tenantId === tenantId));
       return assigned;
     });
   }
@@ -111,6 +126,12 @@ export class RoutingService {
       })),
     );
   }
+}
+
+function enteredByTenant(requests: readonly RoutingRequest[]): Map<number, number[]> {
+  const byTenant = new Map<number, number[]>();
+  for (const r of requests) byTenant.set(r.tenantId, [...(byTenant.get(r.tenantId) ?? []), ...r.entered]);
+  return byTenant;
 }
 
 function routes(team: Team): boolean {

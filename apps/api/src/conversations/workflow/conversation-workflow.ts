@@ -7,6 +7,7 @@ import { ActivityLog } from '../activities/activity-log';
 import { ActivityActor, byContact, byUser, NewActivity, SYSTEM } from '../activities/activity.types';
 import { ChangeBatch } from '../change-batch';
 import { ConversationViews } from '../conversation-views';
+import type { Conversation } from '../conversation.entity';
 import { ConversationsRepository } from '../conversations.repository';
 import { RoutingService } from '../routing/routing.service';
 import {
@@ -49,14 +50,18 @@ export class ConversationWorkflow {
     private readonly changes: ChangeBatch,
   ) {}
 
-  // A body's workflow fields as a change by ids; what the tenant lacks is a field error.
-  async check(tenantId: number, input: WorkflowInput, errors: FieldErrorsBuilder): Promise<WorkflowChange> {
+  // A body's workflow fields as a change by ids; what the tenant lacks is a field error. A ref the
+  // conversation (`current`) holds already is taken as it is, even if no longer active (a client
+  // sending back what it read).
+  async check(tenantId: number, input: WorkflowInput, errors: FieldErrorsBuilder, current: Conversation | null = null): Promise<WorkflowChange> {
     checkSnooze(input, new Date(), errors);
     const change: WorkflowChange = { status: input.status, priority: input.priority };
     if (input.status === 'snoozed') change.snoozedUntil = input.snoozedUntil ?? null;
-    if (input.assignee !== undefined) change.assigneeId = await this.activeRef(input.assignee, 'assignee.id', errors, (ids) => this.users.findActiveByIds(tenantId, ids));
-    if (input.team !== undefined) change.teamId = await this.activeRef(input.team, 'team.id', errors, (ids) => this.conversations.findActiveTeams(tenantId, ids));
-    if (input.labels !== undefined) change.labelIds = await this.activeLabels(tenantId, input.labels, errors);
+    const findUsers = (ids: number[]) => this.users.findActiveByIds(tenantId, ids);
+    const findTeams = (ids: number[]) => this.conversations.findActiveTeams(tenantId, ids);
+    if (input.assignee !== undefined) change.assigneeId = await this.activeRef(input.assignee, 'assignee.id', errors, current?.assigneeId, findUsers);
+    if (input.team !== undefined) change.teamId = await this.activeRef(input.team, 'team.id', errors, current?.teamId, findTeams);
+    if (input.labels !== undefined) change.labelIds = await this.activeLabels(tenantId, input.labels, errors, current?.labelIds ?? []);
     return change;
   }
 
@@ -103,53 +108,47 @@ export class ConversationWorkflow {
     await this.views.announceUpdated(rows, { customer: false });
   }
 
-  // Changes of many conversations in one transaction (a bulk PATCH): their routing once at the end,
-  // every team in id order, then one conversation.updated each, showing routing's assignees.
+  // Changes of many conversations in one transaction (a bulk PATCH, a webhook batch, a chunk of
+  // snoozes waking up): their routing once at the end, every team of every tenant in id order, after
+  // everything else; then one conversation.updated each, showing routing's assignees. Inside a
+  // batch already, `work` joins it.
   async batch<T>(work: () => Promise<T>): Promise<T> {
     const { result, held } = await this.changes.hold(work);
-    const announced = [...held.announcements.keys()];
-    for (const [tenantId, { teamIds, entered }] of held.routing) {
-      await this.routing.routeTeams(tenantId, distinctIds(teamIds), entered, { announcedByCaller: announced });
-    }
-    for (const a of held.announcements.values()) await this.views.announce(a.principal, a.name, a.id, { customer: a.customer });
+    if (held === null) return result;
+    await this.routing.routeAll(held.routing, { announcedByCaller: [...held.announcements.keys()] });
+    await this.views.publish([...held.announcements.values()]);
     return result;
   }
 
-  // One call per tenant, with the teams its changes touched and the conversations that joined a
-  // queue; the callers announce their conversations after it, so routing leaves those events to
-  // them. In a batch, held for its end.
+  // The teams the changes touched and the conversations that joined a queue, all at once (held in
+  // a batch); the callers announce their conversations after it, so routing leaves those events to
+  // them.
   private async route(changes: readonly AppliedChange[]): Promise<void> {
-    const batch = this.changes.current();
-    const byTenant = batch?.routing ?? new Map<number, { teamIds: number[]; entered: number[] }>();
-    for (const c of changes) {
+    const requests = changes.flatMap((c) => {
       const { teamIds, entered } = routingTrigger(c.before, c.after);
-      if (teamIds.length === 0) continue;
-      const tenant = byTenant.get(c.tenantId) ?? { teamIds: [], entered: [] };
-      tenant.teamIds.push(...teamIds);
-      if (entered) tenant.entered.push(c.conversationId);
-      byTenant.set(c.tenantId, tenant);
-    }
-    if (batch) return;
-    const announcedByCaller = changes.map((c) => c.conversationId);
-    for (const [tenantId, { teamIds, entered }] of byTenant) await this.routing.routeTeams(tenantId, distinctIds(teamIds), entered, { announcedByCaller });
+      return teamIds.length === 0 ? [] : [{ tenantId: c.tenantId, teamIds, entered: entered ? [c.conversationId] : [] }];
+    });
+    await this.routing.routeAll(requests, { announcedByCaller: changes.map((c) => c.conversationId) });
   }
 
-  // null clears; an id must be among the tenant's active rows of its kind.
+  // null clears; an id must be among the tenant's active rows of its kind, or be the one held.
   private async activeRef(
     value: { id: number } | null,
     field: string,
     errors: FieldErrorsBuilder,
+    held: number | null | undefined,
     findActive: (ids: number[]) => Promise<{ id: number }[]>,
   ): Promise<number | null> {
-    if (value === null) return null;
+    if (value === null || value.id === held) return value?.id ?? null;
     const [found] = await findActive([value.id]);
     if (!found) errors.add(field, Messages.notFound);
     return value.id;
   }
 
-  private async activeLabels(tenantId: number, labels: readonly { id: number }[], errors: FieldErrorsBuilder): Promise<number[]> {
+  private async activeLabels(tenantId: number, labels: readonly { id: number }[], errors: FieldErrorsBuilder, held: readonly number[]): Promise<number[]> {
     const ids = distinctIds(labels.map((label) => label.id));
-    const found = new Set((await this.settings.findActiveByIds(tenantId, 'tags', ids)).map((tag) => Number(tag.id)));
+    const fresh = ids.filter((id) => !held.includes(id));
+    const found = new Set([...held, ...(await this.settings.findActiveByIds(tenantId, 'tags', fresh)).map((tag) => Number(tag.id))]);
     labels.forEach((label, index) => {
       if (!found.has(label.id)) errors.add(`labels[${index}].id`, Messages.notFound);
     });

@@ -41,8 +41,11 @@ export class SnoozeWakeUp implements BeforeApplicationShutdown {
   }
 
   private async wakeChunk(): Promise<number> {
-    const woken = await this.conversations.wakeSnoozed(WAKE_CHUNK);
-    await this.workflow.woken(woken);
-    return woken.length;
+    // Woken across tenants: routed once at the end, every team in id order.
+    return this.workflow.batch(async () => {
+      const woken = await this.conversations.wakeSnoozed(WAKE_CHUNK);
+      await this.workflow.woken(woken);
+      return woken.length;
+    });
   }
 }
