@@ -128,7 +128,7 @@ export class ConversationWorkflow {
       const { teamIds, entered } = routingTrigger(c.before, c.after);
       return teamIds.length === 0 ? [] : [{ tenantId: c.tenantId, teamIds, entered: entered ? [c.conversationId] : [] }];
     });
-    await this.routing.routeAll(requests, { announcedByCaller: changes.map((c) => c.conversationId) });
+    if (requests.length > 0) await this.routing.routeAll(requests, { announcedByCaller: changes.map((c) => c.conversationId) });
   }
 
   // null clears; an id must be among the tenant's active rows of its kind, or be the one held.

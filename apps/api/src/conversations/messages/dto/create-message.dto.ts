@@ -5,7 +5,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsDefined,
   IsIn,
   IsObject,
   IsOptional,
@@ -15,6 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { REPLY_STATUSES, ReplyStatus } from '../../workflow/workflow-rules';
+import { AgentRefDto } from '../../dto/user-ref.dto';
 
 export const MAX_MESSAGE_LENGTH = 65536;
 export const MAX_MESSAGE_FILES = 20;
@@ -29,18 +29,6 @@ export class ConversationRefDto {
   @Allow() meta?: unknown;
 }
 
-// An agent a note mentions, as Teamwork Desk API v2's EntityRef: {"id": 7, "type": "users"}.
-export class MentionRefDto {
-  @IsDefined({ message: Messages.required })
-  @IsEntityId()
-  id: number;
-
-  @IsOptional()
-  @IsIn(['users'], { message: Messages.oneOf(['users']) })
-  type?: string;
-
-  @Allow() meta?: unknown;
-}
 
 // `files` entries may be ids or refs ({"id": 3, "type": "files"}); both become ids.
 const toFileIds = ({ value }: { value: unknown }): unknown =>
@@ -102,8 +90,8 @@ export class CreateMessageDto extends MessageContentDto {
   @IsArray({ message: Messages.array })
   @ArrayMaxSize(MAX_NOTE_MENTIONS, { message: `must have at most ${MAX_NOTE_MENTIONS} items` })
   @ValidateNested({ each: true })
-  @Type(() => MentionRefDto)
-  mentions?: MentionRefDto[];
+  @Type(() => AgentRefDto)
+  mentions?: AgentRefDto[];
   // An agent's reply may set its conversation's status in the same request (a customer's may not).
   @IsOptional()
   @IsIn(REPLY_STATUSES, { message: Messages.oneOf(REPLY_STATUSES) })

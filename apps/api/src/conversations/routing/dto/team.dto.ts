@@ -1,4 +1,4 @@
-import { IsEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
+import { Messages, ReadOnlyAuditFieldsDto } from '@app/common';
 import { Transform, Type } from 'class-transformer';
 import {
   Allow,
@@ -10,7 +10,6 @@ import {
   IsInt,
   IsNotEmpty,
   IsObject,
-  IsOptional,
   IsString,
   Max,
   MaxLength,
@@ -20,25 +19,13 @@ import {
 } from 'class-validator';
 import { ASSIGNMENT_MODES, AssignmentMode } from '../team.entity';
 import { TEAM_CAPACITY_MAX, TEAM_MEMBERS_MAX, TEAM_NAME_MAX_LENGTH } from '../team.openapi';
+import { AgentRefDto } from '../../dto/user-ref.dto';
 
 const given = (_dto: object, value: unknown) => value !== undefined;
 const present = (_dto: object, value: unknown) => value !== undefined && value !== null;
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const CAPACITY_RANGE = `must be between 1 and ${TEAM_CAPACITY_MAX}`;
 
-// A member: {"id": 7, "type": "users"}.
-export class TeamUserRefDto {
-  @IsDefined({ message: Messages.required })
-  @IsEntityId()
-  id: number;
-
-  @IsOptional()
-  @IsIn(['users'], { message: Messages.oneOf(['users']) })
-  type?: string;
-
-  @Allow()
-  meta?: unknown;
-}
 
 // How the team's queue is assigned; omitted properties are unchanged (PATCH) or defaulted (POST).
 export class TeamAssignmentDto {
@@ -75,8 +62,8 @@ export class CreateTeamDto extends ReadOnlyAuditFieldsDto {
   @IsArray({ message: Messages.array })
   @ArrayMaxSize(TEAM_MEMBERS_MAX, { message: `must have at most ${TEAM_MEMBERS_MAX} items` })
   @ValidateNested({ each: true })
-  @Type(() => TeamUserRefDto)
-  users?: TeamUserRefDto[];
+  @Type(() => AgentRefDto)
+  users?: AgentRefDto[];
 
   @ValidateIf(given)
   @IsDefined({ message: Messages.required })
