@@ -161,7 +161,7 @@ async function getConversation(req, id, url) {
         ...conversation,
         contact: contacts.rows[0],
         users: userIds,
-        messages: latest.rows.filter((r) => r.list === 'all').map((r) => r.id),
+        messages: latest.rows.filter((r) => !r.public).map((r) => r.id),
         online: online.rows.map((r) => r.member),
       },
       included,
@@ -393,7 +393,7 @@ async function convert(req, conversationId) {
       ...converted,
       contact: contacts[0],
       users: users.map((u) => u.user_id),
-      messages: latest.filter((m) => m.list === 'all').map((m) => m.id),
+      messages: latest.filter((m) => !m.public).map((m) => m.id),
       online: online.map((m) => m.member),
     };
     await q(sql.OUTBOX_INSERT, [outboxRows([{ tenantId, actorId: userId, name: 'conversation.converted', conversationId, data }]), OUTBOX_TOPIC]);

@@ -49,13 +49,14 @@ export const LATEST_MESSAGE_IDS = `WITH latest AS (
              WHERE x.tenant_id = $1 AND x.conversation_id = cid AND x.state = 'active'
              ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS l),
        noted AS (SELECT DISTINCT conversation_id FROM latest WHERE private)
-       SELECT conversation_id, id, created_at, private, 'all' AS list FROM latest
-       UNION ALL
-       SELECT n.conversation_id, p.id, p.created_at, false, 'public' FROM noted n
-         CROSS JOIN LATERAL (
-           SELECT x.id, x.created_at FROM conversation_messages x
-            WHERE x.tenant_id = $1 AND x.conversation_id = n.conversation_id AND x.state = 'active' AND NOT x.private
-            ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS p
+       SELECT conversation_id, id, private, public FROM (
+         SELECT conversation_id, id, created_at, private, false AS public FROM latest
+         UNION ALL
+         SELECT n.conversation_id, p.id, p.created_at, false, true FROM noted n
+           CROSS JOIN LATERAL (
+             SELECT x.id, x.created_at FROM conversation_messages x
+              WHERE x.tenant_id = $1 AND x.conversation_id = n.conversation_id AND x.state = 'active' AND NOT x.private
+              ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS p) AS both_lists
         ORDER BY created_at, id`;
 
 // ConversationsRepository.onlineMembers.

@@ -97,7 +97,8 @@ export class ConversationsRepository {
   async latestMessageIds(tenantId: number, conversationIds: readonly number[], limit: number): Promise<Map<number, { all: number[]; public: number[] }>> {
     const byConversation = new Map(conversationIds.map((id) => [id, { all: [] as number[], public: [] as number[] }]));
     if (conversationIds.length === 0) return byConversation;
-    const rows: { conversation_id: number; id: number; private: boolean; list: 'all' | 'public' }[] = await this.db.query(
+    // Neither list's order key is returned: a conversation's ids alone, in order, make its lists.
+    const rows: { conversation_id: number; id: number; private: boolean; public: boolean }[] = await this.db.query(
       `WITH latest AS (
          SELECT cid AS conversation_id, l.id, l.created_at, l.private FROM unnest($2::bigint[]) AS cid
           CROSS JOIN LATERAL (
@@ -105,13 +106,14 @@ export class ConversationsRepository {
              WHERE x.tenant_id = $1 AND x.conversation_id = cid AND x.state = 'active'
              ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS l),
        noted AS (SELECT DISTINCT conversation_id FROM latest WHERE private)
-       SELECT conversation_id, id, created_at, private, 'all' AS list FROM latest
-       UNION ALL
-       SELECT n.conversation_id, p.id, p.created_at, false, 'public' FROM noted n
-         CROSS JOIN LATERAL (
-           SELECT x.id, x.created_at FROM conversation_messages x
-            WHERE x.tenant_id = $1 AND x.conversation_id = n.conversation_id AND x.state = 'active' AND NOT x.private
-            ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS p
+       SELECT conversation_id, id, private, public FROM (
+         SELECT conversation_id, id, created_at, private, false AS public FROM latest
+         UNION ALL
+         SELECT n.conversation_id, p.id, p.created_at, false, true FROM noted n
+           CROSS JOIN LATERAL (
+             SELECT x.id, x.created_at FROM conversation_messages x
+              WHERE x.tenant_id = $1 AND x.conversation_id = n.conversation_id AND x.state = 'active' AND NOT x.private
+              ORDER BY x.created_at DESC, x.id DESC LIMIT $3) AS p) AS both_lists
         ORDER BY created_at, id`,
       [tenantId, [...new Set(conversationIds)], limit],
     );
@@ -119,9 +121,9 @@ export class ConversationsRepository {
     for (const row of rows) {
       const lists = byConversation.get(row.conversation_id);
       if (!lists) continue;
-      if (row.list === 'all') lists.all.push(row.id);
+      if (!row.public) lists.all.push(row.id);
       // Without a note among the latest, the customer's list is the agents'.
-      if (row.list === 'public' || !noted.has(row.conversation_id)) lists.public.push(row.id);
+      if (row.public || !noted.has(row.conversation_id)) lists.public.push(row.id);
     }
     return byConversation;
   }
