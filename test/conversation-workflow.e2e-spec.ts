@@ -101,6 +101,9 @@ describe('Conversation workflow', () => {
   }
   const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
   const routed = () => jest.spyOn(t.app.get(RoutingService), 'routeAll');
+  // This tenant's calls: the app's own jobs (the routing sweep, the wake-up) may route other
+  // suites' teams meanwhile, in the same database.
+  const acmeCalls = (spy: ReturnType<typeof routed>) => spy.mock.calls.filter(([requests]) => requests.some((r) => r.tenantId === acme.tenantId));
   const byAdmin = () => ({ actorType: 'user', actorId: acme.adminId });
 
   describe('fields on create and PATCH', () => {
@@ -350,36 +353,36 @@ describe('Conversation workflow', () => {
       const { contactId } = await createContact(t.db, acme.tenantId);
       const created = await t.inProcessHttp.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).send({ contactId, team: { id: team } });
       const id = created.body.conversation.id;
-      expect(spy.mock.calls).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team], entered: [id] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team], entered: [id] }], { announcedByCaller: [id] }]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ team: { id: otherTeam } });
-      expect(spy.mock.calls).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team, otherTeam], entered: [id] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team, otherTeam], entered: [id] }], { announcedByCaller: [id] }]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ priority: 'high', labels: [{ id: tags[0] }] });
-      expect(spy).not.toHaveBeenCalled();
+      expect(acmeCalls(spy)).toEqual([]);
 
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ status: 'pending' });
-      expect(spy.mock.calls).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [] }], { announcedByCaller: [id] }]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ status: 'resolved' });
-      expect(spy).not.toHaveBeenCalled();
+      expect(acmeCalls(spy)).toEqual([]);
 
       await t.inProcessHttp.delete(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth);
-      expect(spy.mock.calls).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [] }], { announcedByCaller: [id] }]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ state: 'active', status: 'open' });
-      expect(spy.mock.calls).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [id] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [id] }], { announcedByCaller: [id] }]]);
     });
 
     it('should not call routing for a conversation in no team', async () => {
       const spy = routed();
       const { id } = await chat();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ status: 'resolved', assignee: { id: agent.id } });
-      expect(spy).not.toHaveBeenCalled();
+      expect(acmeCalls(spy)).toEqual([]);
     });
   });
 
@@ -396,7 +399,7 @@ describe('Conversation workflow', () => {
         { type: 'status', from: status, to: 'open', reason: 'customer_message', actorType: 'contact', actorId: contactId },
         { type: 'queued', from: null, to: { id: team, type: 'teams' }, reason: 'manual', actorType: 'system', actorId: null },
       ]);
-      expect(spy.mock.calls).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team], entered: [id] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team], entered: [id] }], { announcedByCaller: [id] }]]);
       const events = await eventsSince(since);
       const updated = events.filter((e) => e.event === 'conversation.updated');
       expect(updated.map((e) => e.channels)).toEqual([[`private-tenant-${acme.tenantId}`]]);

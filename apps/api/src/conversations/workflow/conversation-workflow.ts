@@ -115,8 +115,8 @@ export class ConversationWorkflow {
   async batch<T>(work: () => Promise<T>): Promise<T> {
     const { result, held } = await this.changes.hold(work);
     if (held === null) return result;
-    await this.routing.routeAll(held.routing, { announcedByCaller: [...held.announcements.keys()] });
-    await this.views.publish([...held.announcements.values()]);
+    if (held.routing.length > 0) await this.routing.routeAll(held.routing, { announcedByCaller: [...held.announcements.keys()] });
+    if (held.announcements.size > 0) await this.views.publish([...held.announcements.values()]);
     return result;
   }
 
