@@ -6,6 +6,7 @@ import { BASE } from './support/desk';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { ServiceProcess, startServiceProcess } from './support/service-processes';
 import { createTestApp, TestApp, UNLIMITED_DESK } from './support/test-app';
+import { itWithOwnProcesses } from './support/passes';
 
 // RoutingSweep's advisory lock key.
 const ROUTING_SWEEP_LOCK_KEY = 4_815_162_347;
@@ -496,7 +497,7 @@ describe('Routing a team’s queue', () => {
       return new Map(rows.map((r) => [r.assignee_id, r.n]));
     };
 
-    it('should assign 500 of 1,000 queued to 10 agents of capacity 50, oldest first, and the next 10 once 10 are resolved', async () => {
+    itWithOwnProcesses('should assign 500 of 1,000 queued to 10 agents of capacity 50, oldest first, and the next 10 once 10 are resolved', async () => {
       const members = await agents(10);
       await setRowAvailability(members.map((m) => m.id), 'away');
       const team = await createTeam(members, { mode: 'balanced', capacity: 50, onlyAvailable: true });

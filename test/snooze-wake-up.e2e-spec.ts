@@ -2,6 +2,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { createContact, createTenant, TestTenant } from './support/factories';
 import { ServiceProcess, startServiceProcess } from './support/service-processes';
 import { createTestApp, TestApp } from './support/test-app';
+import { itWithOwnProcesses } from './support/passes';
 
 // More than one chunk of the job (500), so a run wakes them in several transactions.
 const SNOOZED = 700;
@@ -27,7 +28,7 @@ describe('SnoozeWakeUp across processes', () => {
     await t?.close();
   });
 
-  it('should open each snoozed conversation once, within 5 s of its time, with one activity and one event for agents', async () => {
+  itWithOwnProcesses('should open each snoozed conversation once, within 5 s of its time, with one activity and one event for agents', async () => {
     const { contactId } = await createContact(t.db, acme.tenantId);
     const [{ until }] = await t.db.query(`SELECT now() + interval '2 seconds' AS until`);
     const rows: { id: number }[] = await t.db.query(

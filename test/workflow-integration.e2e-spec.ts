@@ -6,6 +6,7 @@ import { createAgent, createContact, createTenant, TestTenant } from './support/
 import { OpenApiResponses, validatingAgent } from './support/openapi-responses';
 import { ServiceProcess, startServiceProcess } from './support/service-processes';
 import { createTestApp, TestApp, UNLIMITED_DESK } from './support/test-app';
+import { itWithOwnProcesses } from './support/passes';
 
 // The workflow's parts together, through the real doors only (docs/api.md, "Conversation workflow",
 // "Queues, counts and bulk changes", "Teams, availability and routing"): conversations are created,
@@ -131,7 +132,7 @@ describe('The conversation workflow, all parts together', () => {
 
     const WIDTH = 12;
 
-    it('should assign 500 of 1,000 created conversations to 10 agents of capacity 50, queue the rest in order, and assign the next 10 when 10 are resolved', async () => {
+    itWithOwnProcesses('should assign 500 of 1,000 created conversations to 10 agents of capacity 50, queue the rest in order, and assign the next 10 when 10 are resolved', async () => {
       const members = await agents(10);
       const team = await createTeam(t.http, members, { mode: 'balanced', capacity: 50, onlyAvailable: false });
       const { contactId } = await createContact(t.db, acme.tenantId);
