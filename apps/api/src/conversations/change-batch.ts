@@ -49,7 +49,7 @@ export class ChangeBatch {
   }
 
   // Holds one announcement, merged with any held for the same conversation.
-  static hold(held: HeldChanges, announcement: HeldAnnouncement): void {
+  static holdAnnouncement(held: HeldChanges, announcement: HeldAnnouncement): void {
     const earlier = held.announcements.get(announcement.id);
     if (earlier) earlier.customer ||= announcement.customer;
     else held.announcements.set(announcement.id, { ...announcement });

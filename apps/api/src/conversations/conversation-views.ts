@@ -70,7 +70,7 @@ export class ConversationViews {
     const held = this.batch.current();
     if (held) {
       const customer = options.customer !== false;
-      ChangeBatch.hold(held, { tenantId: principal.tenantId, id, name, customer, actorId: principal.userId, socketId: principal.socketId ?? null });
+      ChangeBatch.holdAnnouncement(held, { tenantId: principal.tenantId, id, name, customer, actorId: principal.userId, socketId: principal.socketId ?? null });
       return view;
     }
     const customer = options.customer === false ? null : { conversationId: id, data: presentCustomerConversation(view) };
@@ -91,7 +91,7 @@ export class ConversationViews {
       socketId: options.socketId ?? null,
     }));
     const batch = this.batch.current();
-    if (batch) held.forEach((a) => ChangeBatch.hold(batch, a));
+    if (batch) held.forEach((a) => ChangeBatch.holdAnnouncement(batch, a));
     else await this.publish(held);
   }
 

@@ -101,7 +101,7 @@ export class HighLevelService {
   // `assignedTo` is the Desk dialect's `assignee`, set through the same update (its checks, its
   // activity, its live event); the Desk field's errors are said in HighLevel's words.
   private async assign(principal: Principal, id: number, assignee: WorkflowInput['assignee'], given: unknown): Promise<void> {
-    const change: ConversationUpdate & WorkflowInput = { assignee };
+    const change: ConversationUpdate = { assignee };
     try {
       await inHighLevelTerms(this.conversations.update(principal, id, change));
     } catch (error) {
