@@ -17,7 +17,9 @@ const TABLES_WITHOUT_ENTITY = {
   conversation_status_counts: 'conversations',
   ticket_tags: 'tickets',
   ticket_custom_field_values: 'tickets',
-  webhook_events: 'webhooks',
+  webhook_events: 'pusher-webhooks',
+  webhook_subscriptions: 'webhooks',
+  webhook_deliveries: 'webhooks',
   outbox: 'live',
   idempotency_keys: 'libs/common',
 };

@@ -3,7 +3,7 @@ import { loadAppConfig } from '@app/config';
 import Pusher from 'pusher';
 import request from 'supertest';
 import { createApp } from '../apps/api/src/create-app';
-import { WebhookEventsSweeper } from '../apps/api/src/webhooks/webhook-events-sweeper';
+import { WebhookEventsSweeper } from '../apps/api/src/pusher-webhooks/webhook-events-sweeper';
 import { BASE, ISO } from './support/desk';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';

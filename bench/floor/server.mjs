@@ -80,15 +80,16 @@ const customerView = (data) => Object.fromEntries(CUSTOMER_KEYS.filter((key) => 
 function outboxRows(events) {
   return JSON.stringify(
     events.flatMap((e) => {
-      const row = (channel, data) => ({
+      const row = (channel, data, agents) => ({
         tenant_id: e.tenantId,
         created_by: e.actorId ?? null,
+        agents,
         payload: { event: e.name, channels: [channel], data, socketId: e.socketId ?? null },
       });
-      const agents = row(`private-tenant-${e.tenantId}`, e.data);
+      const agents = row(`private-tenant-${e.tenantId}`, e.data, true);
       return e.name.startsWith('ticket.') || e.name === 'conversation.activity'
         ? [agents]
-        : [row(`private-conversation-${e.conversationId}`, customerView(e.data)), agents];
+        : [row(`private-conversation-${e.conversationId}`, customerView(e.data), false), agents];
     }),
   );
 }

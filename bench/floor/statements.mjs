@@ -146,9 +146,10 @@ export function touchedConversations(created) {
 }
 
 // LiveEvents.publish: the live update, in the transaction of the change.
-export const OUTBOX_INSERT = `INSERT INTO outbox (tenant_id, topic, payload, created_by)
-       SELECT r.tenant_id, $2, r.payload, r.created_by
-         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id bigint, payload jsonb, created_by bigint)`;
+// The webhooks module's fan-out test (webhook-fan-out.sql.ts) is part of it.
+export const OUTBOX_INSERT = `INSERT INTO outbox (tenant_id, topic, payload, created_by, webhooks_pending)
+       SELECT r.tenant_id, $2, r.payload, r.created_by, r.agents AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.tenant_id = r.tenant_id AND s.state = 'active')
+         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id bigint, payload jsonb, created_by bigint, agents boolean)`;
 
 // --- GET /conversations/{id}/messages.json: runList over MessagesRepository.list ------------------
 

@@ -20,7 +20,9 @@ import { ChannelAuthModule } from './channel-auth/channel-auth.module';
 import { LiveModule } from './live/live.module';
 import { TicketSettingsModule } from './tickets/settings/ticket-settings.module';
 import { TicketsModule } from './tickets/tickets.module';
+import { PusherWebhooksModule } from './pusher-webhooks/pusher-webhooks.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { EmailModule } from './email/email.module';
 import { loggerParams } from './logging';
 
 @Module({})
@@ -48,8 +50,10 @@ export class AppModule {
         TicketSettingsModule,
         TicketsModule,
         ConversionModule,
-        WebhooksModule,
+        PusherWebhooksModule,
         HighLevelModule,
+        WebhooksModule,
+        EmailModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

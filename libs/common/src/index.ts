@@ -9,6 +9,7 @@ export * from './list/list-spec';
 export * from './list/parse-filter';
 export * from './list/parse-list-query';
 export * from './secrets/secret-token';
+export * from './secrets/secret-box';
 export * from './validation/desk-body.pipe';
 export * from './validation/id-param.pipe';
 export * from './validation/messages';

@@ -198,6 +198,59 @@ export class AppConfig {
   @Max(60_000)
   PUSHER_TIMEOUT_MS = 5_000;
 
+  // The key that seals secrets the service must use rather than only compare (webhook signing
+  // secrets): any string of 32 characters or more, the same for every process. Unset, a random
+  // key is created once in SECRETS_KEY_FILE and read from there.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'SECRETS_KEY must be at least 32 characters' })
+  SECRETS_KEY?: string = undefined;
+
+  @IsString()
+  @IsNotEmpty()
+  SECRETS_KEY_FILE = '.data/secrets.key';
+
+  // Webhook receivers at these hosts may resolve to loopback, private, link-local or multicast
+  // addresses (host names, addresses or CIDR ranges, comma-separated); every other is refused.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  WEBHOOK_ALLOWED_HOSTS?: string = undefined;
+
+  // Whether webhook URLs may be plain http (https only by default).
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOK_ALLOW_HTTP = false;
+
+  // How long one webhook delivery may take, connection to last byte of the answer.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  // How often the webhook dispatcher looks for deliveries due.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  WEBHOOK_DISPATCH_INTERVAL_MS = 250;
+
+  // The SMTP server email goes out through (smtp:// or smtps://, credentials in the URL); unset,
+  // email is off: queued emails stay queued, and the service says so once at start.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string = undefined;
+
+  // How often the email dispatcher looks for emails due.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  EMAIL_DISPATCH_INTERVAL_MS = 1_000;
+
   // How long a request waits for another one holding its Idempotency-Key before a 409.
   @Transform(toInteger)
   @IsInt()

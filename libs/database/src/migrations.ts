@@ -12,6 +12,7 @@ import { ChatCopies1764800000000 } from '@app/migrations/1764800000000-chat-copi
 import { Workflow1764900000000 } from '@app/migrations/1764900000000-workflow';
 import { NoteMentions1764930000000 } from '@app/migrations/1764930000000-note-mentions';
 import { Queues1764940000000 } from '@app/migrations/1764940000000-queues';
+import { Delivery1765000000000 } from '@app/migrations/1765000000000-delivery';
 
 // Every migration, oldest first. A new migration is added here as well as to migrations/.
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   Workflow1764900000000,
   NoteMentions1764930000000,
   Queues1764940000000,
+  Delivery1765000000000,
 ];

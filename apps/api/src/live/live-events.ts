@@ -13,7 +13,8 @@ export type LiveEventName =
   | 'message.created'
   | 'message.updated'
   | 'ticket.created'
-  | 'ticket.updated';
+  | 'ticket.updated'
+  | 'webhook.disabled';
 
 // The customer's view of a change (customer-view/), for their conversation's channel.
 export interface CustomerLiveData {
@@ -66,28 +67,42 @@ export interface LiveEventPayload {
 
 export const LIVE_EVENTS_TOPIC = 'pusher';
 
+// SQL over `r.tenant_id` that is true when the tenant's agents' events are read by the webhooks'
+// fan-out: the webhooks module, which owns the subscriptions, hands it over at start
+// (fanOutWhen). Until then, and in the CLI, nothing is marked.
+const NO_FAN_OUT = 'false';
+
 // Writes live updates to the outbox in the transaction of the change they report, so a change
 // that rolls back sends nothing and one that commits is sent even if the process dies right after.
 @Injectable()
 export class LiveEvents {
+  private fanOutSql = NO_FAN_OUT;
+
   constructor(private readonly db: Database) {}
+
+  // The agents' rows (never the customer's view) of tenants for which `sql` holds are marked for
+  // the webhooks' fan-out, in the insert itself.
+  fanOutWhen(sql: string): void {
+    this.fanOutSql = sql;
+  }
 
   async publish(events: readonly LiveEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (!this.db.inTransaction) throw new Error('live events are written in the transaction of the change they report');
     const rows = events.flatMap((e) => {
-      const row = (channel: string, data: unknown) => ({
+      const row = (channel: string, data: unknown, agents: boolean) => ({
         tenant_id: e.tenantId,
         created_by: e.actorId ?? null,
+        agents,
         payload: { event: e.name, channels: [channel], data, socketId: e.socketId ?? null } satisfies LiveEventPayload,
       });
-      const agents = row(e.userId ? userChannel(e.userId) : tenantChannel(e.tenantId), e.data);
-      return e.customer ? [row(conversationChannel(e.customer.conversationId), e.customer.data), agents] : [agents];
+      const agents = row(e.userId ? userChannel(e.userId) : tenantChannel(e.tenantId), e.data, true);
+      return e.customer ? [row(conversationChannel(e.customer.conversationId), e.customer.data, false), agents] : [agents];
     });
     await this.db.manager.query(
-      `INSERT INTO outbox (tenant_id, topic, payload, created_by)
-       SELECT r.tenant_id, $2, r.payload, r.created_by
-         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id bigint, payload jsonb, created_by bigint)`,
+      `INSERT INTO outbox (tenant_id, topic, payload, created_by, webhooks_pending)
+       SELECT r.tenant_id, $2, r.payload, r.created_by, r.agents AND ${this.fanOutSql}
+         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id bigint, payload jsonb, created_by bigint, agents boolean)`,
       [JSON.stringify(rows), LIVE_EVENTS_TOPIC],
     );
   }

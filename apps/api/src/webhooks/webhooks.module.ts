@@ -1,17 +1,18 @@
-import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
-import { ContactsModule } from '../contacts/contacts.module';
-import { ConversationsModule } from '../conversations/conversations.module';
-import { FilesModule } from '../files/files.module';
-import { PusherWebhookGuard } from './pusher-webhook.guard';
-import { PusherWebhooksController } from './pusher-webhooks.controller';
-import { PusherWebhooksService } from './pusher-webhooks.service';
-import { WebhookEventsSweeper } from './webhook-events-sweeper';
-import { WebhooksRepository } from './webhooks.repository';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { LiveEvents } from '../live/live-events';
+import { TENANT_HAS_ACTIVE_SUBSCRIPTION } from './webhook-fan-out.sql';
 
+// Webhooks to customers' systems: subscriptions (`webhooks…`), their deliveries, and the jobs that
+// fan live events out to them and send them (docs/architecture.md, "Delivery out").
 @Module({
-  imports: [AuthModule, ContactsModule, ConversationsModule, FilesModule],
-  controllers: [PusherWebhooksController],
-  providers: [PusherWebhooksService, WebhooksRepository, PusherWebhookGuard, WebhookEventsSweeper],
+  imports: [],
+  controllers: [],
+  providers: [],
 })
-export class WebhooksModule {}
+export class WebhooksModule implements OnModuleInit {
+  constructor(private readonly liveEvents: LiveEvents) {}
+
+  onModuleInit(): void {
+    this.liveEvents.fanOutWhen(TENANT_HAS_ACTIVE_SUBSCRIPTION);
+  }
+}

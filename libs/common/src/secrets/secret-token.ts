@@ -7,7 +7,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 const LOOKUP_LENGTH = 16;
 const SECRET_LENGTH = 43;
 
-export type SecretPrefix = 'hdk' | 'hdc';
+// hdk: API keys; hdc: conversation tokens; hdi: inboxes' inbound email secrets.
+export type SecretPrefix = 'hdk' | 'hdc' | 'hdi';
 
 export interface IssuedSecret {
   plaintext: string;
@@ -44,14 +45,19 @@ function urlChar(char: string): string {
 
 // The characters of a key or token's body, each as is or percent-encoded.
 const SECRET_BODY_CHAR = `(?:[A-Za-z0-9_-]|%(?:2[dD]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA]))`;
-// A key (hdk_) or token (hdc_) wherever it starts: inside another word, after %00 or any other
+// A key (hdk_), token (hdc_) or inbound secret (hdi_) wherever it starts: inside another word, after %00 or any other
 // encoded character, with any of its characters percent-encoded (a path or query is logged as sent).
 const SECRET_ANYWHERE = new RegExp(
-  `${urlChar('h')}${urlChar('d')}(${urlChar('k')}|${urlChar('c')})${urlChar('_')}${SECRET_BODY_CHAR}+`,
+  `${urlChar('h')}${urlChar('d')}(${urlChar('k')}|${urlChar('c')}|${urlChar('i')})${urlChar('_')}${SECRET_BODY_CHAR}+`,
   'g',
 );
 
+// A webhook signing secret (Standard Webhooks' whsec_ + base64), as sent or percent-encoded.
+const SIGNING_SECRET_ANYWHERE = /whsec_(?:[A-Za-z0-9+/=_-]|%[0-9A-Fa-f]{2})+/g;
+
 // For log lines: anything shaped like one of our secrets is cut to its prefix.
 export function redactSecrets(text: string): string {
-  return text.replace(SECRET_ANYWHERE, (_match, kind: string) => `hd${decodeURIComponent(kind)}_[REDACTED]`);
+  return text
+    .replace(SECRET_ANYWHERE, (_match, kind: string) => `hd${decodeURIComponent(kind)}_[REDACTED]`)
+    .replace(SIGNING_SECRET_ANYWHERE, 'whsec_[REDACTED]');
 }

@@ -13,7 +13,7 @@ import { Appended, BatchMessage, MessagesService } from '../conversations/messag
 import { MetricsService, WebhookEventKind, WebhookEventOutcome } from '../metrics/metrics.service';
 import { memberId } from '../live/pusher-channels';
 import { classifyBatch, Classified, WebhookBatch } from './pusher-events';
-import { NewWebhookEvent, WebhooksRepository } from './webhooks.repository';
+import { NewWebhookEvent, PusherWebhooksRepository } from './pusher-webhooks.repository';
 
 export interface WebhookResult {
   // The messages of the batch's message events, new or stored before, in the batch's order.
@@ -54,7 +54,7 @@ type Resolved =
 export class PusherWebhooksService {
   constructor(
     private readonly db: Database,
-    private readonly webhooks: WebhooksRepository,
+    private readonly webhooks: PusherWebhooksRepository,
     private readonly conversations: ConversationsService,
     private readonly availability: AvailabilityService,
     private readonly messages: MessagesService,

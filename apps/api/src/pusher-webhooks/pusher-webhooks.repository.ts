@@ -14,7 +14,7 @@ export interface NewWebhookEvent extends StoredEvent {
 // the whole batch. The agents, contacts and files its events name are their modules' (UsersService,
 // ContactsService, FilesService), the conversations' rows the conversations module's.
 @Injectable()
-export class WebhooksRepository {
+export class PusherWebhooksRepository {
   constructor(private readonly db: Database) {}
 
   // Stores the events whose keys are new and answers those keys. In key order, so two batches

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { UnauthenticatedError, ValidationError } from '@app/common';
 import type { FastifyRequest } from 'fastify';
 import { PusherService } from '../live/pusher.service';
-import { WebhookErrorCode } from './webhooks.errors';
+import { WebhookErrorCode } from './pusher-webhooks.errors';
 
 // What Pusher sends, and what the official package's webhook() check accepts, plus the charset
 // that check alone refuses.

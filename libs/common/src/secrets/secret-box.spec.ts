@@ -1,0 +1,36 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SecretBox } from './secret-box';
+
+describe(SecretBox.name, () => {
+  it('should open what it sealed, and never show the plaintext in the sealed form', () => {
+    const box = new SecretBox('k'.repeat(32));
+    const sealed = box.seal('whsec_c2VjcmV0');
+    expect(sealed).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(sealed).not.toContain('c2VjcmV0');
+    expect(box.seal('whsec_c2VjcmV0')).not.toBe(sealed);
+    expect(box.open(sealed)).toBe('whsec_c2VjcmV0');
+  });
+
+  it('should refuse a sealed secret altered or sealed under another key', () => {
+    const sealed = new SecretBox('a'.repeat(32)).seal('secret');
+    expect(() => new SecretBox('b'.repeat(32)).open(sealed)).toThrow();
+    const [v, iv, tag, data] = sealed.split('.');
+    const flipped = Buffer.from(data, 'base64url');
+    flipped[0] ^= 1;
+    expect(() => new SecretBox('a'.repeat(32)).open([v, iv, tag, flipped.toString('base64url')].join('.'))).toThrow();
+    expect(() => new SecretBox('a'.repeat(32)).open('nonsense')).toThrow('not a sealed secret');
+  });
+
+  it('should create the key file once, private to its owner, and agree with it afterwards', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'secret-box-')), 'nested', 'secrets.key');
+    const first = SecretBox.fromConfig({ SECRETS_KEY_FILE: file });
+    const key = readFileSync(file, 'utf8');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const second = SecretBox.fromConfig({ SECRETS_KEY_FILE: file });
+    expect(readFileSync(file, 'utf8')).toBe(key);
+    expect(second.open(first.seal('x'))).toBe('x');
+    expect(() => SecretBox.fromConfig({ SECRETS_KEY: 'z'.repeat(32), SECRETS_KEY_FILE: file }).open(first.seal('x'))).toThrow();
+  });
+});
