@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
+import { FilesModule } from '../files/files.module';
+import { TicketsModule } from '../tickets/tickets.module';
+import { EmailDispatcher } from './email-dispatcher';
+import { EmailTransport } from './email-transport';
 
 // Email both ways for tickets: out through SMTP (the outbox's email topics) and in through
 // `inbound/email.json` (docs/architecture.md, "Email").
 @Module({
-  imports: [],
+  imports: [FilesModule, TicketsModule],
   controllers: [],
-  providers: [],
+  providers: [EmailTransport, EmailDispatcher],
 })
 export class EmailModule {}

@@ -9,6 +9,26 @@ export interface OutboxEntry {
   payload: Record<string, unknown>;
 }
 
+// An entry a sender holds: leased to it (available_at moved past its send, claimed_by its token)
+// with this attempt counted.
+export interface ClaimedEntry {
+  tenantId: number;
+  id: number;
+  topic: string;
+  ticketId: number | null;
+  payload: Record<string, unknown>;
+  // Including this one.
+  attempts: number;
+}
+
+// What became of a claimed entry: sent; failed, due again after a delay; failed for good; or not
+// tried (the attempt undone, due at once).
+export type EntryOutcome =
+  | { entry: ClaimedEntry; kind: 'delivered' }
+  | { entry: ClaimedEntry; kind: 'retry'; error: string; retryMs: number }
+  | { entry: ClaimedEntry; kind: 'failed'; error: string }
+  | { entry: ClaimedEntry; kind: 'released' };
+
 // The outbox's one door for features other than live updates (those go through LiveEvents): the
 // live layer owns the `outbox` table.
 @Injectable()
@@ -31,4 +51,70 @@ export class Outbox {
       ],
     );
   }
+
+  // Leases up to `limit` due entries of these topics (never 'pusher': OutboxDispatcher's) to the
+  // claimant, oldest first, in one statement of its own: SKIP LOCKED passes over rows another
+  // sender is claiming, and the lease (available_at moved on) over rows another holds, so an entry
+  // is held by one sender at a time: sent once unless a sender outlives its lease or dies mid-send.
+  async claim(topics: readonly string[], limit: number, leaseMs: number, claimant: string): Promise<ClaimedEntry[]> {
+    const [rows] = await this.db.dataSource.query<[ClaimedRow[], number]>(
+      `UPDATE outbox o
+          SET attempts = o.attempts + 1,
+              available_at = now() + $3::double precision * interval '1 millisecond',
+              claimed_by = $4
+         FROM (SELECT tenant_id, id FROM outbox
+                WHERE topic = ANY($1::text[]) AND delivered_at IS NULL AND failed_at IS NULL AND available_at <= now()
+                ORDER BY available_at, id
+                LIMIT $2
+                FOR NO KEY UPDATE SKIP LOCKED) due
+        WHERE o.tenant_id = due.tenant_id AND o.id = due.id
+       RETURNING o.tenant_id, o.id, o.topic, o.ticket_id, o.payload, o.attempts`,
+      [topics, limit, leaseMs, claimant],
+    );
+    return rows
+      .map((r) => ({ tenantId: Number(r.tenant_id), id: Number(r.id), topic: r.topic, ticketId: r.ticket_id === null ? null : Number(r.ticket_id), payload: r.payload, attempts: r.attempts }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  // Records outcomes in one statement (in the caller's transaction, if any), each only under the
+  // claim that produced it (this claimant, the attempt unchanged): an entry whose lease ended and
+  // that another sender took is that sender's. Answers the ids it settled.
+  async settle(outcomes: readonly EntryOutcome[], claimant: string): Promise<Set<number>> {
+    if (outcomes.length === 0) return new Set();
+    const rows = outcomes.map((o) => ({
+      tenant_id: o.entry.tenantId,
+      id: o.entry.id,
+      attempts: o.entry.attempts,
+      kind: o.kind,
+      error: o.kind === 'retry' || o.kind === 'failed' ? o.error.slice(0, 1_000) : null,
+      retry_ms: o.kind === 'retry' ? o.retryMs : null,
+    }));
+    const [settled] = await this.db.query<[{ id: string }[], number]>(
+      `UPDATE outbox o
+          SET delivered_at = CASE WHEN r.kind = 'delivered' THEN now() ELSE NULL END,
+              failed_at = CASE WHEN r.kind = 'failed' THEN now() ELSE NULL END,
+              last_error = CASE WHEN r.kind IN ('retry', 'failed') THEN r.error ELSE o.last_error END,
+              attempts = CASE WHEN r.kind = 'released' THEN o.attempts - 1 ELSE o.attempts END,
+              available_at = CASE r.kind
+                               WHEN 'retry' THEN now() + r.retry_ms::double precision * interval '1 millisecond'
+                               WHEN 'released' THEN now()
+                               ELSE o.available_at END,
+              claimed_by = NULL
+         FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id bigint, id bigint, attempts integer, kind text, error text, retry_ms bigint)
+        WHERE o.tenant_id = r.tenant_id AND o.id = r.id AND o.claimed_by = $2 AND o.attempts = r.attempts
+          AND o.delivered_at IS NULL AND o.failed_at IS NULL
+       RETURNING o.id`,
+      [JSON.stringify(rows), claimant],
+    );
+    return new Set(settled.map((r) => Number(r.id)));
+  }
+}
+
+interface ClaimedRow {
+  tenant_id: string | number;
+  id: string | number;
+  topic: string;
+  ticket_id: string | number | null;
+  payload: Record<string, unknown>;
+  attempts: number;
 }

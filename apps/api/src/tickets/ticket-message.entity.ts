@@ -4,6 +4,7 @@ import type { EditMethod } from './ticket.entity';
 
 export const THREAD_TYPES = ['message', 'note'] as const;
 export type ThreadType = (typeof THREAD_TYPES)[number];
+export type EmailStatus = 'queued' | 'sent' | 'failed';
 
 // One entry of a ticket's thread: a reply (`message`) or an internal note, by exactly one author,
 // an agent (userId) or the customer's side (contactId).
@@ -39,4 +40,18 @@ export class TicketMessage extends TenantOwnedEntity {
   // The chat message this entry was converted from.
   @Column({ name: 'conversation_message_id', type: 'bigint', nullable: true })
   conversationMessageId: number | null;
+
+  // Email: the Message-ID it went out (or came in) with, and whether it went out (queued, sent,
+  // failed with the server's refusal).
+  @Column({ name: 'email_message_id', type: 'text', nullable: true })
+  emailMessageId: string | null;
+
+  @Column({ name: 'email_status', type: 'text', nullable: true })
+  emailStatus: EmailStatus | null;
+
+  @Column({ name: 'email_error', type: 'text', nullable: true })
+  emailError: string | null;
+
+  @Column({ name: 'email_sent_at', type: 'timestamptz', nullable: true })
+  emailSentAt: Date | null;
 }

@@ -6,6 +6,7 @@ import { ContactsService } from '../contacts/contacts.service';
 import { FilesService } from '../files/files.service';
 import { ThreadMessageInput } from './ticket-input';
 import { TICKET_MESSAGE_LIST } from './ticket-list.definition';
+import { TicketEmails } from './ticket-emails';
 import { TicketMessage } from './ticket-message.entity';
 import { TicketRefs } from './ticket-refs';
 import { hasContent } from './ticket-text';
@@ -24,6 +25,7 @@ export class TicketMessagesService {
     private readonly contacts: ContactsService,
     private readonly files: FilesService,
     private readonly ticketsService: TicketsService,
+    private readonly emails: TicketEmails,
   ) {}
 
   // Oldest first by default; deleted tickets' threads stay readable.
@@ -43,7 +45,9 @@ export class TicketMessagesService {
       if (!ticket) throw notFound(ticketId);
       if (ticket.state === 'deleted') throw deleted(ticketId);
       const fileIds = await this.check(tenantId, ticket, input);
-      const [messageId] = await this.tickets.insertMessages(tenantId, ticketId, [threadMessage(principal, ticket, input, fileIds)], userId);
+      const written = threadMessage(principal, ticket, input, fileIds);
+      const [messageId] = await this.tickets.insertMessages(tenantId, ticketId, [written], userId);
+      await this.emails.queueReply(tenantId, ticket, { id: messageId, ...written }, userId);
       await this.tickets.recordThreadMessage(tenantId, ticketId, input.status?.id ?? null, userId);
       await this.ticketsService.announce(principal, 'ticket.updated', ticketId);
       return this.getById(principal, messageId);

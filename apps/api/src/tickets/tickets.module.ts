@@ -5,6 +5,8 @@ import { ContactsModule } from '../contacts/contacts.module';
 import { FilesModule } from '../files/files.module';
 import { TicketSettingsModule } from './settings/ticket-settings.module';
 import { TicketComposer } from './ticket-composer';
+import { TicketEmails } from './ticket-emails';
+import { TicketEmailsRepository } from './ticket-emails.repository';
 import { TicketIncludes } from './ticket-includes';
 import { TicketMessage } from './ticket-message.entity';
 import { TicketMessagesController } from './ticket-messages.controller';
@@ -19,7 +21,7 @@ import { TicketsService } from './tickets.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Ticket, TicketMessage]), AuthModule, ContactsModule, FilesModule, TicketSettingsModule],
   controllers: [TicketsController, TicketMessagesController],
-  providers: [TicketComposer, TicketIncludes, TicketMessagesService, TicketRefs, TicketsRepository, TicketsService, TicketUpdatePlanner],
-  exports: [TicketsService],
+  providers: [TicketComposer, TicketEmails, TicketEmailsRepository, TicketIncludes, TicketMessagesService, TicketRefs, TicketsRepository, TicketsService, TicketUpdatePlanner],
+  exports: [TicketsService, TicketEmails],
 })
 export class TicketsModule {}

@@ -53,6 +53,9 @@ export function presentTicketMessage(m: TicketMessage, fields: readonly string[]
     bcc: m.bcc,
     files: m.fileIds.map((id) => ref(id, 'files')),
     conversationMessage: ref(m.conversationMessageId, 'conversationmessages'),
+    emailMessageId: m.emailMessageId,
+    emailStatus: m.emailStatus,
+    emailError: m.emailError,
     ...auditFields(m),
   };
   return pickFields(wire, fields);

@@ -3,8 +3,8 @@ import { assertExpectedVersion, ConflictError, ExpectedVersions, ListQuery, NotF
 import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { LiveEvent, LiveEvents, liveEventBy } from '../live/live-events';
-import { Outbox } from '../live/outbox';
 import { TicketComposer, TicketDraft } from './ticket-composer';
+import { TicketEmails } from './ticket-emails';
 import { TicketInput, TicketOrigin, TicketUpdate } from './ticket-input';
 import { TicketRefs } from './ticket-refs';
 import { TicketUpdatePlan, TicketUpdatePlanner, withStateChange } from './ticket-update';
@@ -32,7 +32,7 @@ export class TicketsService {
     private readonly updates: TicketUpdatePlanner,
     private readonly refs: TicketRefs,
     private readonly live: LiveEvents,
-    private readonly outbox: Outbox,
+    private readonly emails: TicketEmails,
   ) {}
 
   // POST /tickets.json: the ticket, its opening message, tags, fields and emails, all or nothing.
@@ -136,7 +136,7 @@ export class TicketsService {
     if (count > 0) await this.tickets.updateTicket(tenantId, id, { messageCount: count });
     await this.tickets.replaceTags(tenantId, id, tagIds, userId);
     await this.tickets.setCustomFields(tenantId, id, draft.customFields, userId);
-    await this.outbox.enqueueForTicket(tenantId, id, draft.emails, userId);
+    await this.emails.queueForNewTicket(tenantId, id, draft.emails, opening[0] ?? null, userId);
     return id;
   }
 
