@@ -64,9 +64,12 @@ describe('Logs of a real start (the production build)', () => {
 
     const lines = parseLines(service.output());
     const warnings = lines.filter((line) => line.level >= WARN && !line.req);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ level: WARN, context: 'OutboxDispatcher' });
-    expect(warnings[0].msg).toContain('Pusher is not configured (PUSHER_APP_ID, PUSHER_KEY, PUSHER_SECRET)');
+    // And no SMTP_URL: email is off, said once too.
+    expect(warnings.map((line) => line.context).sort()).toEqual(['EmailDispatcher', 'OutboxDispatcher']);
+    const pusherWarning = warnings.find((line) => line.context === 'OutboxDispatcher')!;
+    expect(pusherWarning).toMatchObject({ level: WARN });
+    expect(pusherWarning.msg).toContain('Pusher is not configured (PUSHER_APP_ID, PUSHER_KEY, PUSHER_SECRET)');
+    expect(warnings.find((line) => line.context === 'EmailDispatcher')!.msg).toContain('SMTP_URL is not set: email is off');
 
     const [clientError, ...unavailable] = requestLines;
     expect(clientError).toMatchObject({ level: INFO, res: { statusCode: 401 } });

@@ -51,8 +51,10 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     this.intervalMs = config.EMAIL_DISPATCH_INTERVAL_MS;
   }
 
+  // Without SMTP, said once here.
   onApplicationBootstrap(): void {
     if (this.transport.transporter) this.schedule(0);
+    else this.logger.warn('SMTP_URL is not set: email is off, and the tickets\' emails stay queued in the outbox until it is');
   }
 
   // Stops polling and waits for the tick in flight, so its outcomes are recorded before the pool

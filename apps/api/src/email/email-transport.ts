@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { createTransport, Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
@@ -6,18 +6,16 @@ import type Mail from 'nodemailer/lib/mailer';
 // An SMTP conversation that stalls is given up after this long (and retried later).
 const SMTP_TIMEOUT_MS = 30_000;
 
-// The SMTP server mail goes out through (SMTP_URL); null when email is off, which is said once at
-// start. The URL's credentials are never logged.
+// The SMTP server mail goes out through (SMTP_URL); null when email is off (EmailDispatcher says
+// so once at start). The URL's credentials are never logged.
 @Injectable()
 export class EmailTransport implements OnApplicationShutdown {
-  private readonly logger = new Logger(EmailTransport.name);
   readonly transporter: Transporter | null;
 
   constructor(config: AppConfig) {
     this.transporter = config.SMTP_URL
       ? createTransport({ url: config.SMTP_URL, connectionTimeout: SMTP_TIMEOUT_MS, greetingTimeout: SMTP_TIMEOUT_MS, socketTimeout: SMTP_TIMEOUT_MS })
       : null;
-    if (!this.transporter) this.logger.warn('SMTP_URL is not set: email is off, and emails stay queued in the outbox until it is');
   }
 
   async send(mail: Mail.Options): Promise<void> {
