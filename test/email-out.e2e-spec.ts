@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, SMTPServerAddress } from 'smtp-server';
+import { EmailDispatcher } from '../apps/api/src/email/email-dispatcher';
 import { BASE } from './support/desk';
 import { createContact, createTenant, TestTenant } from './support/factories';
 import { recordSecret } from './support/secret-leaks';
@@ -246,10 +247,13 @@ describe('Email out (SMTP)', () => {
       const customers = await Promise.all(Array.from({ length: 8 }, () => customer()));
       const tickets = await Promise.all(customers.map((c) => ticketFor(c.id, { scheduledEmail })));
       await waitFor('every scheduled email', () => customers.every((c) => smtp.to(c.email).length > 0));
-      const rows: { id: number; ticket_id: number; attempts: number; delivered_at: Date }[] = await t.db.query(
-        `SELECT id, ticket_id, attempts, delivered_at FROM outbox WHERE tenant_id = $1 AND ticket_id = ANY($2) AND topic = 'ticket.scheduled_email' ORDER BY ticket_id`,
-        [acme.tenantId, tickets],
-      );
+      const rows = await waitFor('every scheduled email recorded as sent', async () => {
+        const found: { id: number; ticket_id: number; attempts: number; delivered_at: Date | null }[] = await t.db.query(
+          `SELECT id, ticket_id, attempts, delivered_at FROM outbox WHERE tenant_id = $1 AND ticket_id = ANY($2) AND topic = 'ticket.scheduled_email' ORDER BY ticket_id`,
+          [acme.tenantId, tickets],
+        );
+        return found.every((r) => r.delivered_at) ? (found as { id: number; ticket_id: number; attempts: number; delivered_at: Date }[]) : null;
+      });
       expect(rows.map((r) => r.ticket_id)).toEqual([...tickets].sort((a, b) => a - b));
       for (const row of rows) {
         expect({ attempts: row.attempts, notBefore: row.delivered_at.getTime() >= sendAt.getTime() }).toEqual({ attempts: 1, notBefore: true });
@@ -265,6 +269,32 @@ describe('Email out (SMTP)', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('should take back at once, after a failed tick, an entry it claimed without hearing so, rather than after the lease', async () => {
+    const dispatcher = t.app.get(EmailDispatcher);
+    const cora = await customer();
+    const sendAt = new Date(Date.now() + 60 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ticketId = await ticketFor(cora.id, { scheduledEmail: { sendAt, subject: 'Lost claim' } });
+    // The claim went through, but its answer never reached the dispatcher (the database went away):
+    // what Outbox.claim writes, written here in one statement so no tick can take it first.
+    await t.db.query(
+      `UPDATE outbox SET attempts = attempts + 1, available_at = now() + interval '15 minutes', claimed_by = $3
+        WHERE tenant_id = $1 AND ticket_id = $2 AND topic = 'ticket.scheduled_email'`,
+      [acme.tenantId, ticketId, dispatcher.claimant],
+    );
+    // Its next tick follows a failed one.
+    (dispatcher as unknown as { loopFailures: number }).loopFailures = 1;
+    const [mail] = await mailsTo(cora.email, 1);
+    expect(mail.mail.subject).toBe('Lost claim');
+    const row = await waitFor('the entry to be settled', async () => {
+      const [r] = await t.db.query(`SELECT attempts, delivered_at IS NOT NULL AS delivered, claimed_by FROM outbox WHERE tenant_id = $1 AND ticket_id = $2`, [
+        acme.tenantId,
+        ticketId,
+      ]);
+      return r.delivered ? r : null;
+    });
+    expect(row).toEqual({ attempts: 1, delivered: true, claimed_by: null });
   });
 
   it("should not show another tenant's thread or its email status", async () => {

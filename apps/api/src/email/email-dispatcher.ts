@@ -16,9 +16,9 @@ const MAX_BATCHES_PER_TICK = 5;
 const LEASE_MS = 15 * 60_000;
 // Retries after a temporary refusal (SMTP 4xx) or a failed connection: 1 min, 5 min, 15 min,
 // 1 h, 3 h, 6 h, then every 12 h, each drawn from its upper half (jitter); given up after
-// MAX_ATTEMPTS (about three days).
+// MAX_ATTEMPTS: retried for more than a day, at most about three days.
 const RETRY_STEPS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000, 3 * 60 * 60_000, 6 * 60 * 60_000, 12 * 60 * 60_000];
-const MAX_ATTEMPTS = 10;
+export const MAX_ATTEMPTS = 12;
 // The loop's own failures (database down) space its ticks out up to this.
 const MAX_IDLE_MS = 10_000;
 
@@ -91,6 +91,9 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
   // the tests, which run a second dispatcher's ticks by hand.
   async dispatchDue(): Promise<void> {
     await this.recordUnrecorded();
+    // After a failed tick nothing is in flight: any entry still claimed under this process's token
+    // is a claim whose answer the failure hid; it goes back now rather than after its lease.
+    if (this.loopFailures > 0) await this.outbox.releaseClaims(EMAIL_TOPICS, this.claimant);
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopping; batch++) {
       const entries = await this.outbox.claim(EMAIL_TOPICS, BATCH_SIZE, LEASE_MS, this.claimant);
       for (const [index, entry] of entries.entries()) {

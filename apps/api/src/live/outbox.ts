@@ -108,6 +108,19 @@ export class Outbox {
     );
     return new Set(settled.map((r) => Number(r.id)));
   }
+
+  // Hands back every entry of these topics the claimant still holds, the attempt undone: for a
+  // claimant that has nothing in flight, after a failure that may have hidden a claim from it (the
+  // database took the claim, and its answer was lost). Answers how many.
+  async releaseClaims(topics: readonly string[], claimant: string): Promise<number> {
+    const [, released] = await this.db.query<[unknown, number]>(
+      `UPDATE outbox
+          SET attempts = attempts - 1, available_at = now(), claimed_by = NULL
+        WHERE claimed_by = $2 AND topic = ANY($1::text[]) AND delivered_at IS NULL AND failed_at IS NULL`,
+      [topics, claimant],
+    );
+    return released;
+  }
 }
 
 interface ClaimedRow {
