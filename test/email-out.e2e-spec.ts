@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, SMTPServerAddress } from 'smtp-server';
 import { EmailDispatcher } from '../apps/api/src/email/email-dispatcher';
+import { EmailPurge } from '../apps/api/src/email/email-purge';
 import { BASE } from './support/desk';
 import { createContact, createTenant, TestTenant } from './support/factories';
 import { recordSecret } from './support/secret-leaks';
@@ -295,6 +296,27 @@ describe('Email out (SMTP)', () => {
       return r.delivered ? r : null;
     });
     expect(row).toEqual({ attempts: 1, delivered: true, claimed_by: null });
+  });
+
+  it("should purge sent emails' outbox entries after a week, and keep newer, failed and pending ones and live updates", async () => {
+    const insert = async (topic: string, delivered: string | null, failed = false): Promise<number> => {
+      const [{ id }] = await t.db.query(
+        `INSERT INTO outbox (tenant_id, topic, payload, available_at, delivered_at, failed_at)
+         VALUES ($1, $2, '{}', now() + interval '1 day', now() - $3::interval, CASE WHEN $4 THEN now() - interval '30 days' END) RETURNING id`,
+        [globex.tenantId, topic, delivered, failed],
+      );
+      return id;
+    };
+    const old = await insert('ticket.reply', '8 days');
+    const oldScheduled = await insert('ticket.scheduled_email', '8 days');
+    const recent = await insert('ticket.reply', '6 days');
+    const failed = await insert('ticket.reply', null, true);
+    const pending = await insert('ticket.customer_notification', null);
+    const oldLive = await insert('pusher', '8 days');
+    expect(await t.app.get(EmailPurge).purgeSent()).toBe(2);
+    const left = await t.db.query(`SELECT id FROM outbox WHERE id = ANY($1) ORDER BY id`, [[old, oldScheduled, recent, failed, pending, oldLive]]);
+    expect(left.map((r: { id: number }) => r.id)).toEqual([recent, failed, pending, oldLive]);
+    await t.db.query(`DELETE FROM outbox WHERE id = ANY($1)`, [[recent, failed, pending, oldLive]]);
   });
 
   it("should not show another tenant's thread or its email status", async () => {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { FilesModule } from '../files/files.module';
 import { TicketsModule } from '../tickets/tickets.module';
 import { EmailDispatcher } from './email-dispatcher';
+import { EmailPurge } from './email-purge';
 import { EmailTransport } from './email-transport';
 
 // Email both ways for tickets: out through SMTP (the outbox's email topics) and in through
@@ -9,6 +10,6 @@ import { EmailTransport } from './email-transport';
 @Module({
   imports: [FilesModule, TicketsModule],
   controllers: [],
-  providers: [EmailTransport, EmailDispatcher],
+  providers: [EmailTransport, EmailDispatcher, EmailPurge],
 })
 export class EmailModule {}

@@ -121,6 +121,20 @@ export class Outbox {
     );
     return released;
   }
+
+  // Deletes up to `limit` entries of these topics delivered more than `retentionMs` ago (the
+  // chunk of a purge under its job's lock). Answers how many.
+  async deleteDelivered(topics: readonly string[], retentionMs: number, limit: number): Promise<number> {
+    const [, deleted] = await this.db.query<[unknown, number]>(
+      `DELETE FROM outbox
+        WHERE (tenant_id, id) IN (
+              SELECT tenant_id, id FROM outbox
+               WHERE delivered_at < now() - $2::double precision * interval '1 millisecond' AND topic = ANY($1::text[])
+               LIMIT $3)`,
+      [topics, retentionMs, limit],
+    );
+    return deleted;
+  }
 }
 
 interface ClaimedRow {
