@@ -240,7 +240,8 @@ describe('Email out (SMTP)', () => {
   });
 
   it('should send scheduled emails at their sendAt, not before, and each once with two processes dispatching', async () => {
-    const second = await createTestAppOn(t.databaseEnv, env);
+    // A second process of the deployment (its own dispatcher); requests still go to the first.
+    const second = await createTestAppOn(t.databaseEnv, env, { inProcessHttp: true });
     try {
       const sendAt = new Date(Math.ceil((Date.now() + 1_500) / 1000) * 1000);
       const scheduledEmail = { sendAt: sendAt.toISOString().replace('.000Z', 'Z'), subject: 'Following up', message: 'Did it work?' };
@@ -329,7 +330,7 @@ describe('Email out (SMTP)', () => {
 
 describe('Email out, without SMTP_URL', () => {
   it('should keep a reply queued (test/logs.e2e-spec.ts: it says once at start that email is off)', async () => {
-    const t = await createTestApp({ EMAIL_DISPATCH_INTERVAL_MS: '50' });
+    const t = await createTestApp({ EMAIL_DISPATCH_INTERVAL_MS: '50' }, { inProcessHttp: true });
     try {
       const acme = await createTenant(t, 'Acme off');
       await t.db.query(`UPDATE inboxes SET email = 'support@acme.test' WHERE tenant_id = $1`, [acme.tenantId]);
