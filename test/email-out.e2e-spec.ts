@@ -147,12 +147,15 @@ describe('Email out (SMTP)', () => {
 
     const bytes = randomBytes(3000);
     const fileId = await upload(bytes, 'invoice.pdf');
-    const reply = await post(`tickets/${ticketId}/messages.json`, { message: { message: '<p>Fixed &amp; refunded.</p><p>Sorry!</p>', editMethod: 'html', files: [{ id: fileId }] } });
+    const reply = await post(`tickets/${ticketId}/messages.json`, { message: { message: '<p>Fixed &amp; refunded.</p><p>Sorry!</p>', editMethod: 'html', files: [{ id: fileId }], cc: ['boss@example.test'], bcc: ['audit@example.test'] } });
     expect(reply.status).toBe(201);
     expect(reply.body.message).toMatchObject({ emailStatus: 'queued', emailMessageId: expect.stringMatching(/^<t\d+\.\d+\.\d+\.[0-9a-f]{12}@acme\.test>$/) });
     const [, second] = await mailsTo(cora.email, 2);
 
     expect(second.mail.subject).toBe('Re: Invoice wrong');
+    expect(second.envelopeTo.sort()).toEqual([cora.email, 'audit@example.test', 'boss@example.test'].sort());
+    expect(second.mail.cc).toMatchObject({ value: [{ address: 'boss@example.test' }] });
+    expect(second.mail.headers.has('bcc')).toBe(false);
     expect(second.mail.messageId).toBe(reply.body.message.emailMessageId);
     expect(second.mail.inReplyTo).toBe(first.mail.messageId);
     expect(second.mail.references).toBe(first.mail.messageId);

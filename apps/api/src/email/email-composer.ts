@@ -35,6 +35,9 @@ export function composeEmail(entry: ClaimedEntry, context: TicketEmailContext, a
   return {
     from: payload.from,
     to: payload.to,
+    // The thread message's own copies (a scheduled email has none).
+    ...(context.message?.cc.length ? { cc: context.message.cc } : {}),
+    ...(context.message?.bcc.length ? { bcc: context.message.bcc } : {}),
     replyTo: replyAddress(payload.from, context.ticketId),
     subject: payload.subject,
     messageId: context.message?.emailMessageId ?? scheduledMessageId(entry, payload.from),

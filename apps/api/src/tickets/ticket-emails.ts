@@ -20,7 +20,7 @@ export interface TicketEmailContext {
   subject: string;
   editMethod: EditMethod;
   // The thread message the email carries (a reply, or the opening message a notification shows).
-  message: Pick<TicketMessage, 'id' | 'message' | 'editMethod' | 'fileIds' | 'emailMessageId' | 'emailStatus'> | null;
+  message: Pick<TicketMessage, 'id' | 'message' | 'editMethod' | 'fileIds' | 'cc' | 'bcc' | 'emailMessageId' | 'emailStatus'> | null;
   // The Message-IDs of the thread before it, oldest first: In-Reply-To and References.
   references: string[];
 }
