@@ -14,6 +14,9 @@ const BATCH_SIZE = 20;
 const MAX_BATCHES_PER_TICK = 5;
 // Long enough for a batch's sends, one after another, each within the transport's timeouts.
 const LEASE_MS = 15 * 60_000;
+// An entry is not sent unless this much of its lease is left (a stalled SMTP conversation is given
+// up after its timeouts, well within it): no other process takes it while it is being sent.
+const SEND_BUDGET_MS = 3 * 60_000;
 // Retries after a temporary refusal (SMTP 4xx) or a failed connection: 1 min, 5 min, 15 min,
 // 1 h, 3 h, 6 h, then every 12 h, each drawn from its upper half (jitter); given up after
 // MAX_ATTEMPTS: retried for more than a day, at most about three days.
@@ -95,10 +98,13 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     // is a claim whose answer the failure hid; it goes back now rather than after its lease.
     if (this.loopFailures > 0) await this.outbox.releaseClaims(EMAIL_TOPICS, this.claimant);
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopping; batch++) {
+      // Measured before the claim, so never later than the lease the database records.
+      const leaseEndsAt = Date.now() + LEASE_MS;
       const entries = await this.outbox.claim(EMAIL_TOPICS, BATCH_SIZE, LEASE_MS, this.claimant);
       for (const [index, entry] of entries.entries()) {
-        // Shutting down: the entries not tried go back at once.
-        const outcome: EntryOutcome = this.stopping ? { entry, kind: 'released' } : await this.send(entry);
+        // Shutting down, or the lease too short for another send: the entry goes back at once.
+        const release = this.stopping || Date.now() + SEND_BUDGET_MS > leaseEndsAt;
+        const outcome: EntryOutcome = release ? { entry, kind: 'released' } : await this.send(entry);
         try {
           await this.record([outcome]);
         } catch (error) {
