@@ -289,7 +289,7 @@ describe('Email out (SMTP)', () => {
       [acme.tenantId, ticketId, dispatcher.claimant],
     );
     // Its next tick follows a failed one.
-    (dispatcher as unknown as { loopFailures: number }).loopFailures = 1;
+    (dispatcher as unknown as { claimsInDoubt: boolean }).claimsInDoubt = true;
     const [mail] = await mailsTo(cora.email, 1);
     expect(mail.mail.subject).toBe('Lost claim');
     const row = await waitFor('the entry to be settled', async () => {

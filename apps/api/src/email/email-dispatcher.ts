@@ -42,6 +42,8 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
   private stopping = false;
   private loopFailures = 0;
   private unrecorded: EntryOutcome[] = [];
+  // A tick failed: this process may hold claims it never heard of.
+  private claimsInDoubt = false;
 
   constructor(
     config: AppConfig,
@@ -86,6 +88,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
       this.loopFailures = 0;
     } catch (error) {
       this.loopFailures = Math.min(this.loopFailures + 1, 10);
+      this.claimsInDoubt = true;
       this.logger.error(`email dispatch failed, retrying: ${(error as Error).message}`);
     }
   }
@@ -96,7 +99,10 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     await this.recordUnrecorded();
     // After a failed tick nothing is in flight: any entry still claimed under this process's token
     // is a claim whose answer the failure hid; it goes back now rather than after its lease.
-    if (this.loopFailures > 0) await this.outbox.releaseClaims(EMAIL_TOPICS, this.claimant);
+    if (this.claimsInDoubt) {
+      await this.outbox.releaseClaims(EMAIL_TOPICS, this.claimant);
+      this.claimsInDoubt = false;
+    }
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopping; batch++) {
       // Measured before the claim, so never later than the lease the database records.
       const leaseEndsAt = Date.now() + LEASE_MS;
