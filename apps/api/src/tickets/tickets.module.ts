@@ -4,6 +4,8 @@ import { AuthModule } from '../auth/auth.module';
 import { ContactsModule } from '../contacts/contacts.module';
 import { FilesModule } from '../files/files.module';
 import { TicketSettingsModule } from './settings/ticket-settings.module';
+import { EmailIntakeRepository } from './email-intake.repository';
+import { TicketEmailIntake } from './email-intake.service';
 import { TicketComposer } from './ticket-composer';
 import { TicketIncludes } from './ticket-includes';
 import { TicketMessage } from './ticket-message.entity';
@@ -19,7 +21,7 @@ import { TicketsService } from './tickets.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Ticket, TicketMessage]), AuthModule, ContactsModule, FilesModule, TicketSettingsModule],
   controllers: [TicketsController, TicketMessagesController],
-  providers: [TicketComposer, TicketIncludes, TicketMessagesService, TicketRefs, TicketsRepository, TicketsService, TicketUpdatePlanner],
-  exports: [TicketsService],
+  providers: [TicketComposer, TicketIncludes, TicketMessagesService, TicketRefs, TicketsRepository, TicketsService, TicketUpdatePlanner, EmailIntakeRepository, TicketEmailIntake],
+  exports: [TicketsService, TicketEmailIntake],
 })
 export class TicketsModule {}
