@@ -32,7 +32,7 @@ const ADDRESS = /^[^\s@<>]{1,64}@[^\s@<>]{1,253}$/;
 const MESSAGE_IDS = /<[^<>\s]{1,996}>/g;
 
 export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
-  const mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true }).catch(() => null);
+  const mail = await simpleParser(raw, { skipHtmlToText: true, skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true }).catch(() => null);
   const from = mail ? addressesOf(mail.from)[0] : undefined;
   if (!mail || !from) throw ValidationError.of('from', 'the message has no From address: is it a MIME message (RFC 5322)?', 'EMAIL_MALFORMED');
   const messageId = mail.messageId && mail.messageId.length <= MAX_MESSAGE_ID ? toStorableText(mail.messageId) : null;
