@@ -1,21 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '@app/database';
-import type { EditMethod } from './ticket.entity';
-
-// A customer's email as a thread entry.
-export interface InboundThreadMessage {
-  // The mail's Message-ID (null when it had none): a second delivery of it is found by it.
-  emailMessageId: string | null;
-  message: string;
-  editMethod: EditMethod;
-  cc: string[];
-  fileIds: number[];
-}
-
-export interface ThreadMessageRef {
-  ticketId: number;
-  messageId: number;
-}
+import type { InboundThreadMessage, ThreadMessageRef } from './inbound-thread-message';
 
 // The SQL of email coming in (ticket_messages.email_message_id), beside the tickets repository's.
 @Injectable()

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { LiveEvents } from '../live/live-events';
 import { TicketSettingsService } from './settings/ticket-settings.service';
-import { EmailIntakeRepository, InboundThreadMessage, ThreadMessageRef } from './email-intake.repository';
+import { EmailIntakeRepository } from './email-intake.repository';
+import type { InboundThreadMessage, ThreadMessageRef } from './inbound-thread-message';
 import { TicketMessage } from './ticket-message.entity';
 import { previewOf } from './ticket-text';
 import { TicketView } from './ticket.view';

@@ -61,6 +61,7 @@ export function sanitizeHtml(html: string): string {
 function attributesOf(name: string, attributes: Record<string, string>): string {
   if (name === 'a') {
     // Control characters and spaces inside a scheme ("java\tscript:") are ignored by browsers.
+    // eslint-disable-next-line no-control-regex
     const href = (attributes.href ?? '').replace(/[\u0000-\u0020\u007f]/g, '');
     return SAFE_HREF.test(href) ? ` href="${escapeHtml(href)}" rel="noopener noreferrer nofollow"` : '';
   }

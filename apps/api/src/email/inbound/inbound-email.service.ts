@@ -4,7 +4,7 @@ import { Database } from '@app/database';
 import { ContactsService } from '../../contacts/contacts.service';
 import { FilesService } from '../../files/files.service';
 import { TicketEmailIntake } from '../../tickets/email-intake.service';
-import type { InboundThreadMessage, ThreadMessageRef } from '../../tickets/email-intake.repository';
+import type { InboundThreadMessage, ThreadMessageRef } from '../../tickets/inbound-thread-message';
 import { InboundSecretsService, InboundInbox } from '../../tickets/settings/inbound-secrets.service';
 import { ticketOfReplyAddress } from '../email-addresses';
 import { InboundEmailErrorCode } from './inbound-email.errors';
