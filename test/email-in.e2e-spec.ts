@@ -271,6 +271,26 @@ describe('Email in (POST /desk/api/v2/inbound/email.json)', () => {
       expect(await countTickets(acme.tenantId)).toBe(before);
     });
 
+    it('should store what PostgreSQL cannot hold as U+FFFD: NULs in the subject, text, Message-ID and addresses', async () => {
+      const raw = [
+        'From: =?utf-8?q?Eve=00?= <eve@customer.test>',
+        'To: support@acme.test',
+        'Cc: nul\u0000x@customer.test, ok@customer.test',
+        'Subject: =?utf-8?q?nul=00here?=',
+        `Message-ID: <nul\u0000${randomBytes(4).toString('hex')}@customer.test>`,
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'body=00text',
+      ].join('\r\n');
+      const res = await post(raw);
+      expect(res.status).toBe(201);
+      expect(res.body.ticket.subject).toBe('nul\uFFFDhere');
+      expect(res.body.message).toMatchObject({ message: 'body\uFFFDtext', cc: ['nulx@customer.test', 'ok@customer.test'] });
+      const [row] = await threadRows(acme.tenantId, res.body.ticket.id);
+      expect(row.email_message_id).toMatch(/^<nul\uFFFD[0-9a-f]{8}@customer\.test>$/);
+    });
+
     it('should answer 415 to JSON and 413 to a message above FILES_MAX_BYTES', async () => {
       const json = await t.http.post(`${BASE}/inbound/email.json`).set('Authorization', `Bearer ${acmeSecret}`).send({ from: 'x@y.test' });
       expect(json.status).toBe(415);

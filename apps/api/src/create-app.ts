@@ -61,7 +61,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonParser(fastify);
-  registerInboundEmailParser(fastify, config.FILES_MAX_BYTES, config.HTTP_BODY_MAX_BYTES);
+  registerInboundEmailParser(fastify, config.FILES_MAX_BYTES);
   // pusher-js posts its channel-authorisation form urlencoded.
   await app.register(fastifyFormbody);
   const apiKeys = app.get(ApiKeysService);

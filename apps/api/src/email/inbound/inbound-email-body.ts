@@ -5,24 +5,21 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 // charset), up to its own limit.
 export const INBOUND_EMAIL_ROUTE = { inboundEmail: true } as const;
 
-const isInboundEmailRoute = (request: FastifyRequest) => (request.routeOptions.config as { inboundEmail?: boolean } | undefined)?.inboundEmail === true;
+const isInboundEmailRoute = (config: unknown) => (config as { inboundEmail?: boolean } | undefined)?.inboundEmail === true;
 
-// message/rfc822 (and text/plain, as some inbound-parse hooks post it) as a Buffer on the inbound
-// route, up to `maxBytes`; text/plain elsewhere as Fastify reads it, a string within `defaultMaxBytes`.
-export function registerInboundEmailParser(fastify: FastifyInstance, maxBytes: number, defaultMaxBytes: number): void {
-  const limit = Math.max(maxBytes, defaultMaxBytes);
-  fastify.addContentTypeParser('message/rfc822', { parseAs: 'buffer', bodyLimit: maxBytes }, (request: FastifyRequest, body: Buffer, done) => {
-    if (!isInboundEmailRoute(request)) return done(new UnsupportedMediaTypeError('UNSUPPORTED_MEDIA_TYPE', 'message/rfc822 is read only by inbound/email.json'));
+// message/rfc822, and text/plain as some inbound-parse hooks post it, as a Buffer on the inbound
+// route, whose body limit is `maxBytes`; elsewhere text/plain is a string, as Fastify reads it,
+// within the global limit. Registered before Nest adds its routes (app.init), so onRoute sees them.
+export function registerInboundEmailParser(fastify: FastifyInstance, maxBytes: number): void {
+  fastify.addHook('onRoute', (route) => {
+    if (isInboundEmailRoute(route.config)) route.bodyLimit = maxBytes;
+  });
+  fastify.addContentTypeParser('message/rfc822', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    if (!isInboundEmailRoute(request.routeOptions.config)) return done(new UnsupportedMediaTypeError('UNSUPPORTED_MEDIA_TYPE', 'message/rfc822 is read only by inbound/email.json'));
     done(null, body);
   });
   fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser('text/plain', { parseAs: 'buffer', bodyLimit: limit }, (request: FastifyRequest, body: Buffer, done) => {
-    if (isInboundEmailRoute(request)) return body.length > maxBytes ? done(tooLarge()) : done(null, body);
-    if (body.length > defaultMaxBytes) return done(tooLarge());
-    done(null, body.toString('utf8'));
+  fastify.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    done(null, isInboundEmailRoute(request.routeOptions.config) ? body : body.toString('utf8'));
   });
-}
-
-function tooLarge(): Error {
-  return Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { toStorableText, ValidationError } from '@app/common';
+import { PayloadTooLargeError, toStorableText, ValidationError } from '@app/common';
 import { AddressObject, simpleParser } from 'mailparser';
 import { sanitizeFilename, sanitizeMimeType } from '../../files/file-names';
 import type { FileUpload } from '../../files/uploaded-file';
@@ -28,7 +28,7 @@ const MAX_SUBJECT = 500;
 const MAX_MESSAGE = 1_048_576;
 const MAX_MESSAGE_ID = 998;
 const MAX_ADDRESSES = 50;
-const ADDRESS = /^[^\s@<>]{1,64}@[^\s@<>]{1,253}$/;
+const ADDRESS = /^[^\s@<>\p{Cc}]{1,64}@[^\s@<>\p{Cc}]{1,253}$/u;
 const MESSAGE_IDS = /<[^<>\s]{1,996}>/g;
 
 export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
@@ -37,7 +37,7 @@ export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
   if (!mail || !from) throw ValidationError.of('from', 'the message has no From address: is it a MIME message (RFC 5322)?', 'EMAIL_MALFORMED');
   const messageId = mail.messageId && mail.messageId.length <= MAX_MESSAGE_ID ? toStorableText(mail.messageId) : null;
   const { message, editMethod } = bodyOf(mail.text, mail.html);
-  if (message.length > MAX_MESSAGE) throw ValidationError.of('_', `the message's text is longer than ${MAX_MESSAGE} characters`, 'EMAIL_TOO_LONG');
+  if (message.length > MAX_MESSAGE) throw new PayloadTooLargeError('EMAIL_TOO_LONG', `the message's text is longer than ${MAX_MESSAGE} characters`);
   return {
     messageId,
     threadIds: threadIdsOf(mail.inReplyTo, mail.references),
@@ -74,8 +74,9 @@ function addressesOf(field: AddressObject | AddressObject[] | undefined): string
   return all.map((entry) => (entry.address ?? '').trim().toLowerCase()).filter((address) => ADDRESS.test(address));
 }
 
-// A header mailparser leaves as text (Delivered-To, X-Original-To): one address, maybe in <…>.
+// Delivered-To (mailparser reads it as addresses) or X-Original-To (left as text, maybe in <…>).
 function headerAddresses(value: unknown): string[] {
+  if (value && typeof value === 'object' && 'value' in value) return addressesOf(value as AddressObject);
   const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : '';
   return text
     .split(',')
