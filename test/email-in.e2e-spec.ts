@@ -127,6 +127,8 @@ describe('Email in (POST /desk/api/v2/inbound/email.json)', () => {
       const [contact] = await t.db.query(`SELECT customer_id, type, value FROM customer_contacts WHERE tenant_id = $1 AND id = $2`, [acme.tenantId, message.contact.id]);
       expect(contact).toMatchObject({ type: 'email', value: 'cora.new@customer.test' });
       expect(Number(contact.customer_id)).toBe(ticket.customer.id);
+      const [customer] = await t.db.query(`SELECT first_name, last_name, email FROM customers WHERE tenant_id = $1 AND id = $2`, [acme.tenantId, ticket.customer.id]);
+      expect(customer).toEqual({ first_name: 'Cora', last_name: 'Customer', email: 'cora.new@customer.test' });
       const [row] = await t.db.query(
         `SELECT t.message_count, s.code AS source, st.is_default AS default_status, t.file_ids FROM tickets t
            JOIN ticket_sources s ON s.tenant_id = t.tenant_id AND s.id = t.source_id

@@ -52,7 +52,7 @@ export class InboundEmailService {
         if (stored) return { tenantId, ...stored, stored: false };
       }
       const reply = await this.replyTarget(tenantId, mail);
-      const sender = await this.sender(tenantId, mail.from);
+      const sender = await this.sender(tenantId, mail);
       const message = await this.threadMessage(tenantId, mail);
       if (reply && (reply.byMessageId || reply.customerId === sender.customerId)) {
         return { tenantId, ...(await this.intake.append(tenantId, reply.ticketId, sender.contactId, message)), stored: true };
@@ -76,8 +76,8 @@ export class InboundEmailService {
     return locked && ticketId !== null ? { ticketId, customerId: locked.customerId, byMessageId: threadTicket !== null } : null;
   }
 
-  private async sender(tenantId: number, from: string): Promise<Sender> {
-    const contact = await this.contacts.findOrCreateContact(tenantId, { type: 'email', value: from }, null, 'from');
+  private async sender(tenantId: number, mail: InboundMail): Promise<Sender> {
+    const contact = await this.contacts.findOrCreateContact(tenantId, { type: 'email', value: mail.from }, null, 'from', mail.fromName);
     return { customerId: contact.customerId, contactId: contact.id };
   }
 

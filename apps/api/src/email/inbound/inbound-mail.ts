@@ -13,6 +13,8 @@ export interface InboundMail {
   // In-Reply-To then References, newest first: the Message-IDs that place it in a thread.
   threadIds: string[];
   from: string;
+  // The sender's display name, as a new customer's first and last name.
+  fromName: { firstName: string; lastName: string };
   // To, Cc, Delivered-To and X-Original-To: where a ticket's reply address would be.
   recipients: string[];
   cc: string[];
@@ -28,6 +30,7 @@ const MAX_SUBJECT = 500;
 const MAX_MESSAGE = 1_048_576;
 const MAX_MESSAGE_ID = 998;
 const MAX_ADDRESSES = 50;
+const MAX_NAME = 255;
 const ADDRESS = /^[^\s@<>\p{Cc}]{1,64}@[^\s@<>\p{Cc}]{1,253}$/u;
 const MESSAGE_IDS = /<[^<>\s]{1,996}>/g;
 
@@ -42,6 +45,7 @@ export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
     messageId,
     threadIds: threadIdsOf(mail.inReplyTo, mail.references),
     from,
+    fromName: nameOf(mail.from),
     recipients: [...addressesOf(mail.to), ...addressesOf(mail.cc), ...headerAddresses(mail.headers.get('delivered-to')), ...headerAddresses(mail.headers.get('x-original-to'))],
     cc: addressesOf(mail.cc).slice(0, MAX_ADDRESSES),
     subject: subjectOf(mail.subject),
@@ -55,6 +59,14 @@ function bodyOf(text: string | undefined, html: string | false | undefined): Pic
   if (text !== undefined && text.trim() !== '') return { message: toStorableText(text.replace(/\r\n/g, '\n')).trim(), editMethod: 'markdown' };
   if (html) return { message: sanitizeHtml(toStorableText(html)).trim(), editMethod: 'html' };
   return { message: '', editMethod: 'markdown' };
+}
+
+// "Cora van Dijk" is Cora and van Dijk; no name leaves both empty, as a customer made by address.
+function nameOf(field: AddressObject | undefined): InboundMail['fromName'] {
+  const name = toStorableText(field?.value[0]?.name ?? '').replace(/\s+/g, ' ').trim();
+  const space = name.indexOf(' ');
+  const [first, last] = space === -1 ? [name, ''] : [name.slice(0, space), name.slice(space + 1)];
+  return { firstName: [...first].slice(0, MAX_NAME).join(''), lastName: [...last].slice(0, MAX_NAME).join('') };
 }
 
 function subjectOf(subject: string | undefined): string {
