@@ -80,6 +80,15 @@ describe('Email in (POST /desk/api/v2/inbound/email.json)', () => {
       expect((await post(await mime({ from: 'a@customer.test', text: 'x' }), second)).status).toBe(201);
     });
 
+    it('should stop answering for a deleted inbox', async () => {
+      const [inbox] = await t.db.query(`INSERT INTO inboxes (tenant_id, name) VALUES ($1, 'Old') RETURNING id`, [acme.tenantId]);
+      const secret = await issue(acme, inbox.id);
+      expect((await t.http.delete(`${BASE}/inboxes/${inbox.id}.json`).set('Authorization', acme.auth)).status).toBe(204);
+      const res = await post(await mime({ from: 'late@customer.test', text: 'anyone there?' }), secret);
+      expect(res.status).toBe(401);
+      expect((await t.http.post(`${BASE}/inboxes/${inbox.id}/inboundsecret.json`).set('Authorization', acme.auth)).status).toBe(404);
+    });
+
     it('should refuse agents (403) and another tenant’s inbox (404)', async () => {
       const agent = await createAgent(t, acme.tenantId);
       const refused = await t.http.post(`${BASE}/inboxes/${acmeInbox}/inboundsecret.json`).set('Authorization', agent.auth);
@@ -215,6 +224,15 @@ describe('Email in (POST /desk/api/v2/inbound/email.json)', () => {
       expect(stranger.status).toBe(201);
       expect(stranger.body.ticket.id).not.toBe(ticketId);
       expect((await threadRows(acme.tenantId, ticketId)).map((r: { message: string }) => r.message)).toEqual(['first', 'by address']);
+    });
+
+    it('should open a new ticket when the ticket it answers is deleted', async () => {
+      const { ticketId, messageId } = await ticketFrom('deleted@customer.test');
+      expect((await t.http.delete(`${BASE}/tickets/${ticketId}.json`).set('Authorization', acme.auth)).status).toBe(204);
+      const res = await post(await mime({ from: 'deleted@customer.test', inReplyTo: messageId, text: 'still broken' }));
+      expect(res.status).toBe(201);
+      expect(res.body.ticket.id).not.toBe(ticketId);
+      expect(await threadRows(acme.tenantId, ticketId)).toHaveLength(1);
     });
 
     it('should never reach another tenant’s ticket, by Message-ID or by address', async () => {
