@@ -262,7 +262,7 @@ describe('Email in (POST /desk/api/v2/inbound/email.json)', () => {
       expect(await t.db.query(`SELECT 1 FROM files WHERE tenant_id = $1 AND filename = 'a.txt'`, [acme.tenantId])).toHaveLength(1);
     });
 
-    it('should store one of two concurrent deliveries', async () => {
+    it('should store one of three concurrent deliveries', async () => {
       const messageId = newMessageId();
       const raw = await mime({ from: 'race@customer.test', messageId, text: 'at once' });
       const before = await countTickets(acme.tenantId);
