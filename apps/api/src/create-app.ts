@@ -15,6 +15,7 @@ import { AppModule } from './app.module';
 import { ApiKeysService } from './auth/api-keys.service';
 import { ConversationsService } from './conversations/conversations.service';
 import { registerRequestDeadline, slowClientOptions } from './http-timeouts';
+import { registerInboundEmailParser } from './email/inbound/inbound-email-body';
 import { uploadTempDir } from './files/file-storage';
 import { registerMultipartUploadParser } from './files/multipart-upload.parser';
 import { NestLogger, requestIdFor } from './logging';
@@ -60,6 +61,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonParser(fastify);
+  registerInboundEmailParser(fastify, config.FILES_MAX_BYTES);
   // pusher-js posts its channel-authorisation form urlencoded.
   await app.register(fastifyFormbody);
   const apiKeys = app.get(ApiKeysService);

@@ -61,13 +61,20 @@ export class ContactsService {
   // The active contact with this type and value (in normal form), or a new customer owning it
   // as its main contact, mirrored in the customer's email/phone/mobile as every main contact is.
   // Safe under concurrency: the partial unique index decides, and the loser reads the winner's row.
-  // A phone number that cannot be read is a validation error on `path`.
-  async findOrCreateContact(tenantId: number, input: ContactInput, actorId: number | null, path = 'value'): Promise<CustomerContact> {
+  // A phone number that cannot be read is a validation error on `path`. A new customer takes
+  // `names` (an inbound email's display name).
+  async findOrCreateContact(
+    tenantId: number,
+    input: ContactInput,
+    actorId: number | null,
+    path = 'value',
+    names: Partial<Pick<Customer, 'firstName' | 'lastName'>> = {},
+  ): Promise<CustomerContact> {
     const value = await this.normalise(tenantId, input, path);
     const existing = await this.customers.findActiveContactByValue(tenantId, input.type, value);
     if (existing) return existing;
 
-    const customerId = await this.customers.insertCustomer({ tenantId, createdBy: actorId, updatedBy: actorId });
+    const customerId = await this.customers.insertCustomer({ tenantId, ...names, createdBy: actorId, updatedBy: actorId });
     const id = await this.customers.insertMainContactUnlessTaken(tenantId, customerId, input.type, value, actorId);
     if (id === undefined) {
       // Another request created it first: drop our unused customer and use theirs.

@@ -93,6 +93,12 @@ export class FilesService {
     return this.store(conversation.tenantId, upload, { conversationId: conversation.id, contactId: conversation.contactId });
   }
 
+  // An attachment of a customer's inbound email: by no agent and for no conversation, so, like an
+  // agent's upload, any agent's message may carry it.
+  async createFromEmail(tenantId: number, upload: FileUpload): Promise<StoredFile> {
+    return this.store(tenantId, upload, {});
+  }
+
   private async store(tenantId: number, upload: FileUpload, owner: Pick<NewFile, 'conversationId' | 'contactId' | 'createdBy' | 'updatedBy'>): Promise<StoredFile> {
     const { key } = await this.storage.put(tenantId, upload.open());
     try {

@@ -4,6 +4,8 @@ import { AuthModule } from '../auth/auth.module';
 import { ContactsModule } from '../contacts/contacts.module';
 import { FilesModule } from '../files/files.module';
 import { TicketSettingsModule } from './settings/ticket-settings.module';
+import { EmailIntakeRepository } from './email-intake.repository';
+import { TicketEmailIntake } from './email-intake.service';
 import { TicketComposer } from './ticket-composer';
 import { TicketEmails } from './ticket-emails';
 import { TicketEmailsRepository } from './ticket-emails.repository';
@@ -21,7 +23,19 @@ import { TicketsService } from './tickets.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Ticket, TicketMessage]), AuthModule, ContactsModule, FilesModule, TicketSettingsModule],
   controllers: [TicketsController, TicketMessagesController],
-  providers: [TicketComposer, TicketEmails, TicketEmailsRepository, TicketIncludes, TicketMessagesService, TicketRefs, TicketsRepository, TicketsService, TicketUpdatePlanner],
-  exports: [TicketsService, TicketEmails],
+  providers: [
+    TicketComposer,
+    TicketEmails,
+    TicketEmailsRepository,
+    TicketIncludes,
+    TicketMessagesService,
+    TicketRefs,
+    TicketsRepository,
+    TicketsService,
+    TicketUpdatePlanner,
+    EmailIntakeRepository,
+    TicketEmailIntake,
+  ],
+  exports: [TicketsService, TicketEmails, TicketEmailIntake],
 })
 export class TicketsModule {}

@@ -3,6 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../../auth/auth.module';
 import { CustomFieldsController } from './custom-fields.controller';
 import { CustomField } from './custom-field.entity';
+import { InboundSecretsController } from './inbound-secrets.controller';
+import { InboundSecretsRepository } from './inbound-secrets.repository';
+import { InboundSecretsService } from './inbound-secrets.service';
 import { InboxesController } from './inboxes.controller';
 import { Tag } from './tag.entity';
 import { TagsController } from './tags.controller';
@@ -29,8 +32,9 @@ import { TicketTypesController } from './ticket-types.controller';
     TagsController,
     CustomFieldsController,
     TicketTemplatesController,
+    InboundSecretsController,
   ],
-  providers: [TicketSettingsRepository, TicketSettingsService],
-  exports: [TicketSettingsService],
+  providers: [TicketSettingsRepository, TicketSettingsService, InboundSecretsRepository, InboundSecretsService],
+  exports: [TicketSettingsService, InboundSecretsService],
 })
 export class TicketSettingsModule {}
