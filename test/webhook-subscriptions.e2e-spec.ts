@@ -305,6 +305,14 @@ describe('Webhook subscriptions (Desk v2)', () => {
       expect(row).toMatchObject({ id: res.body.delivery.id, tenant_id: acme.tenantId, event: 'webhook.test', lane: null, source_id: null, message_id: res.body.delivery.webhookId });
       expect(row.message_id).toMatch(/^msg_[0-9a-f]{32}$/);
       expect(row.payload).toEqual({ type: 'webhook.test', timestamp: expect.stringMatching(ISO), data: { webhookId: webhook.id } });
+
+      // A retried ping with its Idempotency-Key is answered again, not queued again.
+      const keyed = () => t.http.post(`${BASE}/webhooks/${webhook.id}/test.json`).set('Authorization', acme.auth).set('Idempotency-Key', `ping-${webhook.id}`);
+      const first = await keyed();
+      const again = await keyed();
+      expect([first.status, again.status, again.headers['idempotent-replayed']]).toEqual([202, 202, 'true']);
+      expect(again.body).toEqual(first.body);
+      expect(await deliveryRows(webhook.id)).toHaveLength(2);
     });
 
     it('should redeliver as a new pending delivery with the same body and webhook-id, of no lane', async () => {

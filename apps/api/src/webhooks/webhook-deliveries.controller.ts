@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBasicAuth, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiDeskErrors, ApiListQuery, IdParam, ListQuery } from '@app/common';
+import { ApiDeskErrors, ApiListQuery, IdParam, Idempotent, ListQuery } from '@app/common';
 import { AdminOnly } from '../auth/admin-only.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
@@ -34,6 +34,7 @@ export class WebhookDeliveriesController {
 
   @Post('deliveries/:deliveryId/redeliver.json')
   @AdminOnly(WEBHOOKS_ADMIN_REFUSAL)
+  @Idempotent()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Deliver again (admins only)',
@@ -48,6 +49,7 @@ export class WebhookDeliveriesController {
 
   @Post('test.json')
   @AdminOnly(WEBHOOKS_ADMIN_REFUSAL)
+  @Idempotent()
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a ping, event "webhook.test" (admins only)', description: QUEUED })
   @ApiAcceptedResponse({ schema: WEBHOOK_DELIVERY_ENVELOPE_SCHEMA })
