@@ -222,6 +222,31 @@ describe('Webhook subscriptions (Desk v2)', () => {
       expect(secrets.open(twice.previous_secret_sealed)).toBe(rotated.secret);
     });
 
+    it('should replay a creation or a rotation by its Idempotency-Key without the secret, which is never stored unsealed', async () => {
+      const before = await countSubscriptions();
+      const keyed = (path: string, key: string, body?: object) => {
+        const req = t.http.post(`${BASE}/${path}`).set('Authorization', acme.auth).set('Idempotency-Key', key);
+        return body ? req.send(body) : req;
+      };
+      const key = `create-${Date.now()}`;
+      const created = await keyed('webhooks.json', key, { url: HOOK, events: ['*'] });
+      const replayed = await keyed('webhooks.json', key, { url: HOOK, events: ['*'] });
+      expect([created.status, replayed.status, replayed.headers['idempotent-replayed']]).toEqual([201, 201, 'true']);
+      expect(created.body.webhook.secret).toMatch(SECRET);
+      expect(replayed.body.webhook).toEqual({ ...created.body.webhook, secret: null });
+      expect(await countSubscriptions()).toBe(before + 1);
+
+      const id = created.body.webhook.id;
+      const rotated = await keyed(`webhooks/${id}/secret.json`, `rotate-${id}`);
+      const again = await keyed(`webhooks/${id}/secret.json`, `rotate-${id}`);
+      expect([rotated.status, again.status, again.body.webhook.secret]).toEqual([200, 200, null]);
+      const row = await subscriptionRow(id);
+      expect(secrets.open(row.secret_sealed)).toBe(rotated.body.webhook.secret);
+      expect(secrets.open(row.previous_secret_sealed)).toBe(created.body.webhook.secret);
+      const stored = JSON.stringify(await t.db.query(`SELECT * FROM idempotency_keys`));
+      for (const secret of [created.body.webhook.secret, rotated.body.webhook.secret]) expect(stored).not.toContain(secret.slice(6));
+    });
+
     it('should keep every secret it handed out out of the log, even one a client puts in a URL', async () => {
       // An app of its own, closed (its log flushed) before the log is read.
       const own = await createTestApp({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }, { inProcessHttp: true });

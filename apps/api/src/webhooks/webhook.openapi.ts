@@ -21,10 +21,12 @@ export const WEBHOOK_SCHEMA = wire.object(
     previousSecretExpiresAt: wire.nullable(wire.dateTime(), {
       description: 'After a rotation, deliveries carry a signature of the previous secret too until then',
     }),
-    secret: wire.string({
-      description: 'The signing secret (whsec_…): only in the answer to its creation or rotation, never again',
-      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    }),
+    secret: wire.nullable(
+      wire.string({
+        description: 'The signing secret (whsec_…): only in the answer to its creation or rotation, never again (null in a replay by Idempotency-Key)',
+        example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      }),
+    ),
     createdAt: wire.dateTime(),
     createdBy: wire.nullable(ENTITY_REF_SCHEMA),
     updatedAt: wire.dateTime(),

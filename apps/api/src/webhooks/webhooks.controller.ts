@@ -10,7 +10,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, ListQuery } from '@app/common';
+import { ApiDeskErrors, ApiListQuery, DeskBody, IdParam, Idempotent, ListQuery } from '@app/common';
 import { AdminOnly } from '../auth/admin-only.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
@@ -22,10 +22,11 @@ import { WEBHOOK } from './webhook.resource';
 import { WebhooksService } from './webhooks.service';
 
 export const WEBHOOKS_ADMIN_REFUSAL = 'only an admin may manage webhooks';
-const SECRET_ONCE = 'The answer carries the signing secret (`secret`), shown this once: store it where the receiver verifies signatures.';
+const SECRET_ONCE =
+  'The answer carries the signing secret (`secret`), shown this once: store it where the receiver verifies signatures. ' +
+  'A replay by Idempotency-Key answers `secret: null` (it is never stored unsealed).';
 
-// Teamwork Desk v2 style: /desk/api/v2/webhooks.json and /desk/api/v2/webhooks/{id}.json. Not
-// idempotent by key: a replayed answer would have to keep the secret it showed.
+// Teamwork Desk v2 style: /desk/api/v2/webhooks.json and /desk/api/v2/webhooks/{id}.json.
 @ApiTags('webhooks')
 @ApiBearerAuth()
 @ApiBasicAuth()
@@ -57,6 +58,7 @@ export class WebhooksController {
 
   @Post('webhooks.json')
   @AdminOnly(WEBHOOKS_ADMIN_REFUSAL)
+  @Idempotent()
   @ApiOperation({ summary: 'Create a webhook subscription (admins only)', description: SECRET_ONCE })
   @ApiBody({ schema: CREATE_WEBHOOK_BODY_SCHEMA })
   @ApiCreatedResponse({ schema: WEBHOOK_ENVELOPE_SCHEMA })
@@ -82,6 +84,7 @@ export class WebhooksController {
 
   @Post('webhooks/:id/secret.json')
   @AdminOnly(WEBHOOKS_ADMIN_REFUSAL)
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Rotate the signing secret (admins only)',
