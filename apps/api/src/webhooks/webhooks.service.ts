@@ -128,7 +128,8 @@ export class WebhooksService {
     return subscription;
   }
 
-  // Async: where the host resolves is to be checked here too (webhooks/delivery/safe-address.ts).
+  // TODO(merge): then where the host resolves, by the sender's rules (webhooks/delivery/safe-address.ts):
+  // `problem ?? (await webhookUrlRefusal(url, webhookAddressRules(this.config)))`.
   private async checkedUrl(url: string): Promise<string> {
     const problem = webhookUrlProblem(url, this.config.WEBHOOK_ALLOW_HTTP);
     if (problem !== null) throw ValidationError.of('url', problem, WebhookErrorCode.UrlInvalid);
