@@ -192,6 +192,17 @@ describe('Webhook subscriptions (Desk v2)', () => {
       expect((await call('delete', `webhooks/${webhook.id}.json`)).status).toBe(404);
       expect((await call('patch', `webhooks/${webhook.id}.json`, { state: 'active' })).status).toBe(404);
     });
+    it('should leave no pending delivery to a subscription deleted while pings race it', async () => {
+      const webhook = await create();
+      const ping = () => call('post', `webhooks/${webhook.id}/test.json`);
+      const results = await Promise.all([ping(), ping(), ping(), call('delete', `webhooks/${webhook.id}.json`), ping(), ping(), ping()]);
+      const statuses = results.map((r) => r.status);
+      expect(statuses[3]).toBe(204);
+      for (const status of [...statuses.slice(0, 3), ...statuses.slice(4)]) expect([202, 404]).toContain(status);
+      const rows: { status: string; last_error: string | null }[] = await deliveryRows(webhook.id);
+      expect(rows).toHaveLength(statuses.filter((status) => status === 202).length);
+      for (const row of rows) expect(row).toMatchObject({ status: 'failed', last_error: 'subscription deleted' });
+    });
   });
 
   describe('secret rotation', () => {

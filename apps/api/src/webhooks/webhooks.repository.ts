@@ -86,13 +86,12 @@ export class WebhooksRepository {
 
   // Gives up what the subscription still had to send (a claimed one included: its sender's outcome
   // then finds it settled).
-  async failPendingDeliveries(tenantId: number, subscriptionId: number, reason: string): Promise<number> {
-    const [, count]: [unknown, number] = await this.db.query(
+  async failPendingDeliveries(tenantId: number, subscriptionId: number, reason: string): Promise<void> {
+    await this.db.query(
       `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, claimed_by = NULL, last_error = $3
         WHERE tenant_id = $1 AND subscription_id = $2 AND status = 'pending'`,
       [tenantId, subscriptionId, reason],
     );
-    return count;
   }
 
   async listDeliveries(tenantId: number, subscriptionId: number, query: ListQuery): Promise<ListPage<WebhookDelivery>> {
