@@ -29,7 +29,7 @@ export class WebhookDeliveriesController {
   @ApiDeskErrors('notFound')
   @RespondPage(WEBHOOK_DELIVERY, WEBHOOK_DELIVERY_LIST)
   list(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @PageQuery() list: ListQuery) {
-    return this.webhooks.listDeliveries(principal.tenantId, id, list);
+    return this.webhooks.listDeliveries(principal, id, list);
   }
 
   @Post('deliveries/:deliveryId/redeliver.json')
@@ -44,7 +44,7 @@ export class WebhookDeliveriesController {
   @ApiDeskErrors('notFound', 'conflict')
   @RespondOne(WEBHOOK_DELIVERY)
   redeliver(@CurrentPrincipal() principal: Principal, @IdParam() id: number, @IdParam('deliveryId') deliveryId: number) {
-    return this.webhooks.redeliver(principal.tenantId, id, deliveryId);
+    return this.webhooks.redeliver(principal, id, deliveryId);
   }
 
   @Post('test.json')
@@ -56,6 +56,6 @@ export class WebhookDeliveriesController {
   @ApiDeskErrors('notFound', 'conflict')
   @RespondOne(WEBHOOK_DELIVERY)
   test(@CurrentPrincipal() principal: Principal, @IdParam() id: number) {
-    return this.webhooks.test(principal.tenantId, id);
+    return this.webhooks.test(principal, id);
   }
 }

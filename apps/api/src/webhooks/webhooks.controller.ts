@@ -42,7 +42,7 @@ export class WebhooksController {
   @ApiDeskErrors()
   @RespondPage(WEBHOOK, WEBHOOK_LIST)
   list(@CurrentPrincipal() principal: Principal, @PageQuery() list: ListQuery) {
-    return this.webhooks.list(principal.tenantId, list);
+    return this.webhooks.list(principal, list);
   }
 
   @Get('webhooks/:id.json')
@@ -53,7 +53,7 @@ export class WebhooksController {
   @ApiDeskErrors('notFound')
   @RespondRead(WEBHOOK)
   get(@CurrentPrincipal() principal: Principal, @IdParam() id: number) {
-    return this.webhooks.get(principal.tenantId, id);
+    return this.webhooks.get(principal, id);
   }
 
   @Post('webhooks.json')

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ConflictError, ListQuery, NotFoundError, PageMeta, ValidationError } from '@app/common';
+import { ConflictError, ForbiddenError, ListQuery, NotFoundError, PageMeta, ValidationError } from '@app/common';
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
+import { AuthErrorCode } from '../auth/auth.errors';
 import { Principal } from '../auth/principal';
 import { webhookUrlProblem } from './url-rules';
 import type { WebhookDelivery } from './webhook-delivery.entity';
@@ -23,8 +24,9 @@ export interface WebhookInput {
   state?: 'active' | 'disabled';
 }
 
-// A tenant's webhook subscriptions, for its admins (the controller refuses agents): their
-// settings, their signing secret (shown once), and their deliveries' log, pings and redeliveries.
+// A tenant's webhook subscriptions, for its admins only (the routes refuse agents first; every
+// method checks again): their settings, their signing secret (shown once), and their deliveries'
+// log, pings and redeliveries.
 @Injectable()
 export class WebhooksService {
   constructor(
@@ -34,17 +36,20 @@ export class WebhooksService {
     private readonly config: AppConfig,
   ) {}
 
-  async list(tenantId: number, query: ListQuery): Promise<{ views: WebhookView[]; meta: PageMeta }> {
+  async list(principal: Principal, query: ListQuery): Promise<{ views: WebhookView[]; meta: PageMeta }> {
+    const { tenantId } = admin(principal);
     const page = await this.webhooks.list(tenantId, query);
     return { views: page.rows.map((subscription) => ({ subscription })), meta: page.meta };
   }
 
   // Another tenant's, and deleted ones, are not found.
-  async get(tenantId: number, id: number): Promise<WebhookView> {
+  async get(principal: Principal, id: number): Promise<WebhookView> {
+    const { tenantId } = admin(principal);
     return { subscription: await this.found(tenantId, id) };
   }
 
-  async create({ tenantId, userId }: Principal, input: WebhookInput): Promise<WebhookView> {
+  async create(principal: Principal, input: WebhookInput): Promise<WebhookView> {
+    const { tenantId, userId } = admin(principal);
     const values = { url: await this.checkedUrl(input.url!), events: distinct(input.events!), state: input.state ?? 'active' };
     const { secret, sealed } = this.secrets.issue();
     const id = await this.db.transaction(() => this.webhooks.insert(tenantId, values, sealed, userId));
@@ -52,7 +57,8 @@ export class WebhooksService {
   }
 
   // Only the given properties change; updatedAt/updatedBy move only when one really did.
-  async update({ tenantId, userId }: Principal, id: number, input: WebhookInput): Promise<WebhookView> {
+  async update(principal: Principal, id: number, input: WebhookInput): Promise<WebhookView> {
+    const { tenantId, userId } = admin(principal);
     const wanted: WebhookValues = {};
     if (input.url !== undefined) wanted.url = await this.checkedUrl(input.url);
     if (input.events !== undefined) wanted.events = distinct(input.events);
@@ -67,7 +73,8 @@ export class WebhooksService {
   }
 
   // The new secret is answered once; the one it replaces keeps signing for PREVIOUS_SECRET_HOURS.
-  async rotateSecret({ tenantId, userId }: Principal, id: number): Promise<WebhookView> {
+  async rotateSecret(principal: Principal, id: number): Promise<WebhookView> {
+    const { tenantId, userId } = admin(principal);
     const { secret, sealed } = this.secrets.issue();
     return this.db.transaction(async () => {
       if (!(await this.webhooks.lock(tenantId, id, 'change'))) throw webhookNotFound(id);
@@ -77,7 +84,8 @@ export class WebhooksService {
   }
 
   // Not found afterwards; what it still had to send is given up in the same transaction.
-  async remove({ tenantId, userId }: Principal, id: number): Promise<void> {
+  async remove(principal: Principal, id: number): Promise<void> {
+    const { tenantId, userId } = admin(principal);
     await this.db.transaction(async () => {
       if (!(await this.webhooks.lock(tenantId, id, 'change'))) throw webhookNotFound(id);
       await this.webhooks.softDelete(tenantId, id, userId);
@@ -85,7 +93,8 @@ export class WebhooksService {
     });
   }
 
-  async listDeliveries(tenantId: number, id: number, query: ListQuery): Promise<{ rows: WebhookDelivery[]; meta: PageMeta }> {
+  async listDeliveries(principal: Principal, id: number, query: ListQuery): Promise<{ rows: WebhookDelivery[]; meta: PageMeta }> {
+    const { tenantId } = admin(principal);
     await this.found(tenantId, id);
     const page = await this.webhooks.listDeliveries(tenantId, id, query);
     return { rows: page.rows, meta: page.meta };
@@ -93,7 +102,8 @@ export class WebhooksService {
 
   // A new delivery of the same body under the same webhook-id (a receiver that stored the first
   // one recognises it), sent on its own, outside the order of its conversation.
-  async redeliver(tenantId: number, id: number, deliveryId: number): Promise<WebhookDelivery> {
+  async redeliver(principal: Principal, id: number, deliveryId: number): Promise<WebhookDelivery> {
+    const { tenantId } = admin(principal);
     return this.queue(tenantId, id, async () => {
       const original = await this.webhooks.findDelivery(tenantId, id, deliveryId);
       if (!original) throw new NotFoundError(WebhookErrorCode.DeliveryNotFound, `delivery ${deliveryId} of webhook ${id} not found`);
@@ -102,8 +112,8 @@ export class WebhooksService {
   }
 
   // A ping: 'webhook.test', to check the receiver and its verification of signatures.
-  async test(tenantId: number, id: number): Promise<WebhookDelivery> {
-    return this.queue(tenantId, id, async () => ({
+  async test(principal: Principal, id: number): Promise<WebhookDelivery> {
+    return this.queue(admin(principal).tenantId, id, async () => ({
       messageId: `msg_${randomBytes(16).toString('hex')}`,
       event: WEBHOOK_TEST_EVENT,
       payload: { type: WEBHOOK_TEST_EVENT, timestamp: new Date().toISOString(), data: { webhookId: id } },
@@ -135,6 +145,11 @@ export class WebhooksService {
     if (problem !== null) throw ValidationError.of('url', problem, WebhookErrorCode.UrlInvalid);
     return url;
   }
+}
+
+function admin(principal: Principal): Principal {
+  if (principal.role !== 'admin') throw new ForbiddenError(AuthErrorCode.AdminRequired, 'only an admin may manage webhooks');
+  return principal;
 }
 
 function distinct(events: string[]): string[] {
