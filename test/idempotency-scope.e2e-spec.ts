@@ -6,8 +6,9 @@ import { createTestApp, TestApp } from './support/test-app';
 const VERSION = '2021-07-28';
 // Every admin-only write: agents, teams, and the eight ticket settings kinds.
 const SETTING_KINDS = ['inboxes', 'ticketstatuses', 'ticketpriorities', 'tickettypes', 'ticketsources', 'tags', 'customfields', 'tickettemplates'];
-// Agents (create, change), teams (create, change, delete) and each settings kind's three writes.
-const ADMIN_ONLY_OPERATIONS = 2 + 3 + SETTING_KINDS.length * 3;
+// Agents (create, change), teams (create, change, delete), each settings kind's three writes, and
+// every operation on webhooks (nine, reads too).
+const ADMIN_ONLY_OPERATIONS = 2 + 3 + SETTING_KINDS.length * 3 + 9;
 const SETTING_TABLES = ['inboxes', 'ticket_statuses', 'ticket_priorities', 'ticket_types', 'ticket_sources', 'tags', 'custom_fields', 'ticket_templates'];
 
 let sequence = 0;

@@ -54,7 +54,9 @@ describe('Migrations', () => {
           'ticket_types',
           'tickets',
           'users',
+          'webhook_deliveries',
           'webhook_events',
+          'webhook_subscriptions',
         ],
       );
 

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../../apps/api/src/auth/api-keys.service';
 import { ConversationsService } from '../../apps/api/src/conversations/conversations.service';
 import { createApp } from '../../apps/api/src/create-app';
+import { WebhookSecrets } from '../../apps/api/src/webhooks/webhook-secrets';
 import { OpenApiResponses, validatingAgent } from './openapi-responses';
 import { recordEnvSecrets, recordSecret, testRunDir } from './secret-leaks';
 import { ServiceProcess, startRoundRobin, startServiceProcess } from './service-processes';
@@ -148,8 +149,16 @@ async function openApiResponsesOf(app: NestFastifyApplication): Promise<OpenApiR
   return new OpenApiResponses(served.json());
 }
 
-// API keys (bootstrap, agents, the CLI, the API) and conversation tokens, whichever way they are issued.
+// API keys (bootstrap, agents, the CLI, the API), conversation tokens and webhook signing secrets,
+// whichever way they are issued.
 function recordIssuedSecrets(app: NestFastifyApplication): void {
+  const webhookSecrets = app.get(WebhookSecrets);
+  const issueSigningSecret = webhookSecrets.issue.bind(webhookSecrets);
+  webhookSecrets.issue = () => {
+    const issued = issueSigningSecret();
+    recordSecret('webhook signing secret', issued.secret);
+    return issued;
+  };
   const apiKeys = app.get(ApiKeysService);
   const issueKey = apiKeys.issue.bind(apiKeys);
   apiKeys.issue = async (...args) => {

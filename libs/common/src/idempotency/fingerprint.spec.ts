@@ -22,5 +22,8 @@ describe('idempotency fingerprints', () => {
       conversation: { token: null, id: 3, note: 'hdc_ in prose', at: '2026-01-01T00:00:00.000Z' },
       list: [null],
     });
+    expect(withoutSecrets({ webhook: { secret: `whsec_${'A'.repeat(32)}`, url: 'https://example.test/whsec_' } })).toEqual({
+      webhook: { secret: null, url: 'https://example.test/whsec_' },
+    });
   });
 });

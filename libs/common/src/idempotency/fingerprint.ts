@@ -25,10 +25,13 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-// A stored answer never holds a secret shown once (an API key, a conversation token): such
-// strings are replaced by null, so a replay shows everything but the secret.
+// A webhook's signing secret (Standard Webhooks' whsec_ and base64), shown once too.
+const SIGNING_SECRET = /^whsec_[A-Za-z0-9+/=]{20,}$/;
+
+// A stored answer never holds a secret shown once (an API key, a conversation token, a signing
+// secret): such strings are replaced by null, so a replay shows everything but the secret.
 export function withoutSecrets(value: unknown): unknown {
-  if (typeof value === 'string') return /^hd[kc]_[A-Za-z0-9_-]{20,}$/.test(value) ? null : value;
+  if (typeof value === 'string') return /^hd[kc]_[A-Za-z0-9_-]{20,}$/.test(value) || SIGNING_SECRET.test(value) ? null : value;
   if (Array.isArray(value)) return value.map(withoutSecrets);
   if (value && typeof value === 'object') {
     const plain = typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON(): unknown }).toJSON() : value;
