@@ -25,8 +25,10 @@ export type Resolve = (host: string) => Promise<{ address: string; family: numbe
 export class UnsafeWebhookAddress extends Error {}
 
 // Not public: loopback, private, link-local, multicast, unspecified, CGNAT, documentation,
-// benchmarking, reserved; in IPv6 also the forms that embed an IPv4 address (mapped, NAT64, 6to4),
-// which would otherwise reach a private IPv4 address.
+// benchmarking, reserved; in IPv6 also the forms that embed an IPv4 address (NAT64, 6to4), which
+// would otherwise reach a private IPv4 address. An IPv4-mapped address is judged by its IPv4
+// address (embeddedIpv4): BlockList matches IPv4 addresses against an IPv6 rule for ::ffff:0:0/96,
+// so that range cannot be listed here.
 const REFUSED = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
@@ -49,7 +51,6 @@ for (const [network, prefix] of [
 for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96],
   ['64:ff9b::', 96],
   ['100::', 64],
   ['2001:db8::', 32],

@@ -77,12 +77,12 @@ export class WebhookDeliveriesRepository {
                 WHEN e.event LIKE 'ticket.%' THEN 'ticket:' || (e.data->>'id')
               END,
               e.outbox_id, jsonb_build_object('type', e.event, 'timestamp', e.created_at, 'data', e.data)
-         FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS e(tenant_id bigint, outbox_id bigint, event text, data jsonb, created_at text, n)
+         FROM jsonb_to_recordset($1::jsonb) AS e(n integer, tenant_id bigint, outbox_id bigint, event text, data jsonb, created_at text)
          JOIN webhook_subscriptions s
            ON s.tenant_id = e.tenant_id AND s.state = 'active' AND (e.event = ANY (s.events) OR '*' = ANY (s.events))
         ORDER BY e.n, s.id
        ON CONFLICT (tenant_id, subscription_id, source_id) WHERE source_id IS NOT NULL DO NOTHING`,
-      [JSON.stringify(events.map((e) => ({ tenant_id: e.tenantId, outbox_id: e.outboxId, event: e.event, data: e.data, created_at: e.createdAt })))],
+      [JSON.stringify(events.map((e, n) => ({ n, tenant_id: e.tenantId, outbox_id: e.outboxId, event: e.event, data: e.data, created_at: e.createdAt })))],
     );
     return inserted;
   }
