@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { AppConfig } from '@app/config';
+import { setTimeout as delay } from 'node:timers/promises';
+import { AppConfig, loadAppConfig } from '@app/config';
 import { SecretBox } from '@app/common';
 import { Webhook } from 'standardwebhooks';
 import { resolveWebhookTarget, webhookAddressRules, webhookUrlRefusal } from '../apps/api/src/webhooks/delivery/safe-address';
@@ -10,7 +11,9 @@ import { createContact, createTenant, TestTenant } from './support/factories';
 import { itWithOwnProcesses } from './support/passes';
 import { recordSecret } from './support/secret-leaks';
 import { ServiceProcess, startServiceProcess } from './support/service-processes';
-import { createTestApp, TestApp } from './support/test-app';
+import { createApp } from '../apps/api/src/create-app';
+import { proxiedDatabaseUrl, TcpProxy } from './support/tcp-proxy';
+import { createTestApp, createTestDatabaseEnv, TestApp, testAppOf, UNLIMITED_DESK } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { ReceivedWebhook, startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 
@@ -393,5 +396,71 @@ describe('Webhook delivery across processes', () => {
       firstSeen.set(data.conversationId, seen);
     }
     conversations.forEach((conversationId, i) => expect(firstSeen.get(conversationId)).toEqual(sent[i]));
+  }, 60_000);
+});
+
+// The dispatcher's database goes away while a delivery is in flight: its outcome is recorded, and
+// the rest of its run handed back, as soon as the database answers again, not after the lease.
+describe('Webhook delivery across a database outage mid-send', () => {
+  let t: TestApp;
+  let proxy: TcpProxy;
+  let receiver: WebhookReceiver;
+  let directUrl: string;
+  let acme: TestTenant;
+
+  beforeAll(async () => {
+    const databaseEnv = await createTestDatabaseEnv();
+    directUrl = databaseEnv.DATABASE_URL;
+    const proxied = await proxiedDatabaseUrl(directUrl);
+    proxy = proxied.proxy;
+    receiver = await startWebhookReceiver();
+    const env = { ...databaseEnv, DATABASE_URL: proxied.url };
+    const config = loadAppConfig({ LOG_LEVEL: 'silent', ...UNLIMITED_DESK, PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '1', PUSHER_USE_TLS: 'false', ...ENV, WEBHOOK_TIMEOUT_MS: '5000', ...env });
+    t = await testAppOf(await createApp(config), env);
+    acme = await createTenant(t, 'Acme webhook outage');
+  }, 60_000);
+  afterAll(async () => {
+    await proxy?.restore().catch(() => undefined);
+    await t?.close();
+    await proxy?.close();
+    await receiver?.close();
+  });
+
+  it('should record a send that ended while the database was away, and hand back the rest of its run, as soon as it is back', async () => {
+    const sub = await subscribe(t, acme, `${receiver.url}/outage`, ['message.created']);
+    const conversationId = await (async () => {
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      return (await t.http.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).send({ contactId })).body.conversation.id;
+    })();
+    // Two messages fanned out before the dispatcher claims them: one run of one lane.
+    await t.app.get(WebhookDispatcher).beforeApplicationShutdown();
+    for (const message of ['first', 'second']) {
+      expect((await t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send({ conversationId, message })).status).toBe(201);
+    }
+    receiver.cue((request) => ({ status: 200, body: 'ok', delayMs: JSON.parse(request.body).data.message === 'first' ? 1_500 : 0 }));
+    const dispatcher = t.app.get(WebhookDispatcher) as unknown as { stopping: boolean; schedule(ms: number): void };
+    dispatcher.stopping = false;
+    dispatcher.schedule(0);
+
+    await waitFor('the first send in flight', () => receiver.pending() > 0, 10_000);
+    const held = await t.db.query(`SELECT claimed_by FROM webhook_deliveries WHERE subscription_id = $1`, [sub.id]);
+    expect(held).toHaveLength(2);
+    expect(held.every((r: { claimed_by: string | null }) => r.claimed_by === t.app.get(WebhookDispatcher).token)).toBe(true);
+    await proxy.cut();
+    await waitFor('the delayed answer', () => receiver.pending() === 0, 5_000);
+    await delay(300);
+    await proxy.restore();
+    const restoredAt = Date.now();
+    const rows = await waitFor('both delivered', async () => {
+      const r: DeliveryRow[] = await t.db.query(`SELECT * FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY id`, [sub.id]);
+      return r.every((d) => d.status === 'delivered') ? r : null;
+    }, 20_000);
+    // The lease is a minute; the loop's backoff after an outage is at most 10 s.
+    expect(Date.now() - restoredAt).toBeLessThan(15_000);
+    expect(rows.map((r) => [r.attempts, r.claimed_by])).toEqual([
+      [1, null],
+      [1, null],
+    ]);
+    expect(receiver.at('/outage').map((r) => (verify(sub.secret, r) as { data: { message: string } }).data.message)).toEqual(['first', 'second']);
   }, 60_000);
 });

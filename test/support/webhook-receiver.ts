@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 
 // How the receiver answers one request: 200, a status of the test's choice with a body, a
 // redirect, a long body, or nothing at all (a hang, until the sender gives up).
-export type Cue = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+export type Cue = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 export interface ReceivedWebhook {
   path: string;
@@ -18,6 +18,8 @@ export interface WebhookReceiver {
   received: ReceivedWebhook[];
   // Decides each answer (default: 200 'ok'); may look at what came and how often.
   cue(decide: (request: ReceivedWebhook, index: number) => Cue): void;
+  // Requests whose answer is being delayed (delayMs) or that hang.
+  pending(): number;
   // Every request to `path`.
   at(path: string): ReceivedWebhook[];
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   let decide: (request: ReceivedWebhook, index: number) => Cue = () => ({ status: 200, body: 'ok' });
   const hanging = new Set<ServerResponse>();
+  let inFlight = 0;
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -45,6 +48,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       res.on('close', () => hanging.delete(res));
       return;
     }
+    if (cue.delayMs) {
+      inFlight++;
+      await new Promise((resolve) => setTimeout(resolve, cue.delayMs));
+      inFlight--;
+    }
     res.writeHead(cue.status, { 'content-type': 'text/plain', ...cue.headers });
     res.end(cue.body ?? '');
   });
@@ -54,6 +62,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     url: `http://127.0.0.1:${port}`,
     received,
     cue: (next) => (decide = next),
+    pending: () => inFlight + hanging.size,
     at: (path) => received.filter((r) => r.path === path),
     close: async () => {
       for (const res of hanging) res.destroy();

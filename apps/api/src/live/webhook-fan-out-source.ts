@@ -23,7 +23,7 @@ export class WebhookFanOutSource {
     const [rows] = await this.db.query<[{ tenant_id: string; id: string; payload: LiveEventPayload; created_at: Date }[], number]>(
       `UPDATE outbox o
           SET webhooks_pending = false
-         FROM (SELECT tenant_id, id FROM outbox WHERE webhooks_pending ORDER BY id LIMIT $1 FOR UPDATE) marked
+         FROM (SELECT tenant_id, id FROM outbox WHERE webhooks_pending ORDER BY id LIMIT $1 FOR NO KEY UPDATE) marked
         WHERE o.tenant_id = marked.tenant_id AND o.id = marked.id
        RETURNING o.tenant_id, o.id, o.payload, o.created_at`,
       [limit],
