@@ -18,6 +18,12 @@ export interface FanOutEvent {
 export class WebhookFanOutSource {
   constructor(private readonly db: Database) {}
 
+  // One probe of the partial index: whether the fan-out has anything to take (most ticks, nothing).
+  async anyPending(): Promise<boolean> {
+    const [row] = await this.db.query<{ pending: boolean }[]>(`SELECT EXISTS (SELECT 1 FROM outbox WHERE webhooks_pending) AS pending`);
+    return row.pending;
+  }
+
   async take(limit: number): Promise<FanOutEvent[]> {
     if (!this.db.inTransaction) throw new Error('the fan-out takes live updates in the transaction that writes their deliveries');
     const [rows] = await this.db.query<[{ tenant_id: string; id: string; payload: LiveEventPayload; created_at: Date }[], number]>(

@@ -23,6 +23,7 @@ export class WebhookFanOut {
   // Answers how many live updates it fanned out.
   async run(): Promise<number> {
     let total = 0;
+    if (!(await this.source.anyPending())) return total;
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       const taken = await runExclusively(this.db, FAN_OUT_LOCK_KEY, async () => {
         const events = await this.source.take(BATCH);
