@@ -4,6 +4,7 @@ import { AppConfig, loadAppConfig } from '@app/config';
 import { SecretBox } from '@app/common';
 import { Webhook } from 'standardwebhooks';
 import { resolveWebhookTarget, webhookAddressRules, webhookUrlRefusal } from '../apps/api/src/webhooks/delivery/safe-address';
+import { DELIVERY_RETENTION_DAYS, WebhookDeliveriesPurge } from '../apps/api/src/webhooks/delivery/webhook-deliveries-purge';
 import { WebhookDispatcher } from '../apps/api/src/webhooks/delivery/webhook-dispatcher';
 import { MAX_ATTEMPTS, RETRY_DELAYS_MS, retryDelayMs } from '../apps/api/src/webhooks/delivery/webhook-retries';
 import { BASE } from './support/desk';
@@ -314,6 +315,25 @@ describe('Webhook delivery', () => {
       ['delivered', 1],
     ]);
     receiver.cue(() => ({ status: 200, body: 'ok' }));
+  });
+
+  it('should purge settled deliveries past their retention, never a pending one', async () => {
+    const sub = await subscribe(t, globex, 'http://10.255.0.1:9/never', ['webhook.test']);
+    await t.db.query(`UPDATE webhook_subscriptions SET state = 'disabled' WHERE id = $1`, [sub.id]);
+    const insert = (status: string, ageDays: number) =>
+      t.db
+        .query(
+          `INSERT INTO webhook_deliveries (tenant_id, subscription_id, message_id, event, payload, status, next_attempt_at, created_at)
+           VALUES ($1, $2, 'msg_purge', 'webhook.test', '{}', $3, CASE WHEN $3 = 'pending' THEN now() END, now() - $4::int * interval '1 day') RETURNING id`,
+          [globex.tenantId, sub.id, status, ageDays],
+        )
+        .then((r) => r[0].id);
+    const old = [await insert('delivered', DELIVERY_RETENTION_DAYS + 1), await insert('failed', DELIVERY_RETENTION_DAYS + 1)];
+    const kept = [await insert('pending', DELIVERY_RETENTION_DAYS + 1), await insert('delivered', DELIVERY_RETENTION_DAYS - 1)];
+    expect(await t.app.get(WebhookDeliveriesPurge).purgeSettled()).toBeGreaterThanOrEqual(2);
+    const left = (await t.db.query(`SELECT id FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY id`, [sub.id])).map((r: { id: string }) => r.id);
+    expect(left).toEqual(kept);
+    expect(left).not.toContain(old[0]);
   });
 
   it('should count deliveries, failures and the backlog in /metrics', async () => {
