@@ -36,8 +36,17 @@ export function signedHeaders(req: SignedRequest, at: Date): Record<string, stri
 // One POST to the checked address (the host's name still goes in Host and TLS's SNI), no redirect
 // followed, within timeoutMs from connection to the answer's last byte read; at most
 // MAX_RESPONSE_BYTES of the answer are read, then the connection is dropped.
-export function sendWebhook(target: WebhookTarget, req: SignedRequest, timeoutMs: number): Promise<SendResult> {
+export async function sendWebhook(target: WebhookTarget, req: SignedRequest, timeoutMs: number): Promise<SendResult> {
   const started = Date.now();
+  try {
+    return await post(target, req, timeoutMs, started);
+  } catch (error) {
+    // Thrown before any request (a URL or header Node refuses): a failure like any other.
+    return { statusCode: null, response: null, error: describeSendError(error as NodeJS.ErrnoException), durationMs: Date.now() - started };
+  }
+}
+
+function post(target: WebhookTarget, req: SignedRequest, timeoutMs: number, started: number): Promise<SendResult> {
   const body = Buffer.from(req.body, 'utf8');
   const lookup = pinnedLookup(target);
   const send = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
