@@ -32,6 +32,10 @@ const BACKGROUND = [
   /\b(contact|customer)_normal_forms\b/,
   // Both run these, when they happen to: a key is touched once a minute by whoever sees it first.
   /^update api_keys set last_used_at/,
+  // The webhook dispatcher and its fan-out (every tick): deliveries claimed, written, settled, and
+  // their subscriptions' health.
+  /\bwebhook_deliveries\b/,
+  /^with changed as \( ?select s\.tenant_id, s\.id,/,
   /^rollback$/,
   // The request deadline's bound on each of its transactions (Database.transaction), its value the
   // time left: transaction plumbing, not an endpoint's statement.

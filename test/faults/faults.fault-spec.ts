@@ -11,6 +11,8 @@ import { checkDeliveries, claimedEvents, lastOutboxId } from './support/outbox';
 import { FaultPostgres } from './support/postgres';
 import { assignedCount, checkRouting, ROUTING_AGENTS, ROUTING_CAPACITY, ROUTING_QUEUE, routeContinuously, setUpRouting } from './support/routing';
 import { DATABASE, Seed, seedTemplate } from './support/seed';
+import { checkWebhookOrder, claimedBy, deliveryCounts, subscribe, WEBHOOK_ENV } from './support/webhooks';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 
 // Each scenario: its own PostgreSQL (a copy of one seeded template), its own fake Pusher and its
 // own service processes (the production build), broken under load; then what was acknowledged is
@@ -27,7 +29,10 @@ const LEASE_WAIT_MS = 80_000;
 // After a process died mid-routing, the other's sweep (every 5 s, a chunk a transaction) finishes
 // the queue within this.
 const ROUTING_RESUME_MS = 120_000;
-const SCENARIOS = 6;
+const SCENARIOS = 7;
+// The webhook scenario: a delivery held by a killed process waits for its lease (a minute at
+// least), and one that failed twice for its second retry (a minute more): all go within this.
+const WEBHOOK_RESUME_MS = 170_000;
 
 interface ScenarioResult {
   name: string;
@@ -65,7 +70,7 @@ class Scenario {
     return new Scenario(name, label, pg, fake);
   }
 
-  async service(port?: number): Promise<ServiceProcess> {
+  async service(port?: number, env: Record<string, string> = {}): Promise<ServiceProcess> {
     const service = await startService({
       PORT: String(port ?? (await freePort())),
       HOST: '127.0.0.1',
@@ -76,6 +81,7 @@ class Scenario {
       ...UNLIMITED_DESK,
       HL_RATE_LIMIT_MAX: '1000000',
       ...this.fake.env(),
+      ...env,
     });
     this.services.push(service);
     return service;
@@ -520,6 +526,76 @@ describe('faults', () => {
     }
     expectHeld(s.name);
   });
+
+  it('should deliver every webhook at least once and in order per conversation when the receiver is down a while and a dispatcher is SIGKILLed mid-send', async () => {
+    const s = await Scenario.open('webhook receiver down, then a dispatcher SIGKILLed mid-send');
+    const receiver = await startWebhookReceiver();
+    let figures = '';
+    let totals = { acknowledged: 0, lost: 0, duplicates: 0 };
+    try {
+      const [tenant] = seed.tenants;
+      const subscription = await subscribe(s.pg.url, tenant.tenantId, `${receiver.url}/hooks`);
+      const [a, b] = await Promise.all([s.service(undefined, WEBHOOK_ENV), s.service(undefined, WEBHOOK_ENV)]);
+      let mode: 'up' | 'down' | 'hang' = 'up';
+      receiver.cue(() => (mode === 'up' ? { status: 204 } : mode === 'down' ? { status: 503 } : 'hang'));
+      // Four conversations, each written one message after another (to B: A is the one killed).
+      let writing = true;
+      const sent = new Map<number, number[]>();
+      let refused = 0;
+      const writers = tenant.chatIds.slice(0, 4).map(async (conversationId) => {
+        sent.set(conversationId, []);
+        for (let i = 0; writing; i++) {
+          const answer = await send(b.url, 'POST', '/desk/api/v2/conversationmessages.json', { Authorization: tenant.auth }, JSON.stringify({ conversationId, message: `${s.label} ${i}` }));
+          if (answer.status === 201) sent.get(conversationId)!.push((answer.body as { conversationmessage: { id: number } }).conversationmessage.id);
+          else refused++;
+          await delay(50);
+        }
+      });
+      await delay(2_000);
+      mode = 'down';
+      await delay(5_000);
+      mode = 'up';
+      await delay(2_000);
+      // Every send hangs; once A holds deliveries (so is mid-send), it dies.
+      mode = 'hang';
+      const hangDeadline = Date.now() + 20_000;
+      while ((await claimedBy(s.pg.url, a.child.pid!)) === 0 && Date.now() < hangDeadline) await delay(50);
+      const heldAtKill = await claimedBy(s.pg.url, a.child.pid!);
+      a.child.kill('SIGKILL');
+      s.check((await a.exited) === 'SIGKILL', 'the dispatcher did not die of SIGKILL');
+      s.check(heldAtKill > 0, 'the killed process held no delivery: it was not mid-send');
+      mode = 'up';
+      await delay(2_000);
+      writing = false;
+      await writers;
+      const written = [...sent.values()].reduce((n, ids) => n + ids.length, 0);
+      const startedWaiting = Date.now();
+      let counts = await deliveryCounts(s.pg.url, subscription.id);
+      while ((counts.pending > 0 || counts.delivered < written) && Date.now() - startedWaiting < WEBHOOK_RESUME_MS) {
+        await delay(500);
+        counts = await deliveryCounts(s.pg.url, subscription.id);
+      }
+      s.check(refused === 0, `${refused} messages not acknowledged`);
+      // At least one delivery per acknowledged message (a message whose answer was lost is delivered too).
+      s.check(counts.pending === 0 && counts.failed === 0 && counts.delivered >= written, `deliveries ${JSON.stringify(counts)} for ${written} messages`);
+      const r = checkWebhookOrder(receiver.received, subscription.secret, sent);
+      for (const m of r.missing.slice(0, 5)) s.problems.push(`never received: ${m}`);
+      for (const o of r.outOfOrder.slice(0, 5)) s.problems.push(`out of order: ${o}`);
+      s.check(r.badSignatures === 0, `${r.badSignatures} deliveries whose signature does not verify`);
+      s.check(b.child.exitCode === null, 'the other service exited');
+      totals = { acknowledged: written, lost: r.missing.length, duplicates: 0 };
+      figures =
+        `${written} messages acknowledged in 4 conversations (${counts.delivered} deliveries), receiver down 5 s then hung; ${heldAtKill} deliveries held by the killed dispatcher; ` +
+        `all delivered ${((Date.now() - startedWaiting) / 1000).toFixed(0)} s after the writes, ${receiver.received.length} receipts (${r.repeats} repeats: at least once), ` +
+        `lost ${r.missing.length}, out of order ${r.outOfOrder.length}`;
+    } catch (error) {
+      s.problems.push(`failed: ${(error as Error).stack ?? String(error)}`);
+    } finally {
+      await receiver.close();
+      await s.close(figures, totals);
+    }
+    expectHeld(s.name);
+  }, 300_000);
 
   it('should change nothing when the same Pusher batch is replayed 10 times over a minute', async () => {
     await replays;

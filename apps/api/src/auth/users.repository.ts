@@ -41,6 +41,10 @@ export class UsersRepository {
     return this.db.manager.find(User, { where: { tenantId, id: In([...new Set(ids)]), state: 'active' } });
   }
 
+  async findActiveAdmins(tenantId: number): Promise<User[]> {
+    return this.db.manager.find(User, { where: { tenantId, role: 'admin', state: 'active' }, order: { id: 'ASC' } });
+  }
+
   // The active agents among these, of any tenants: one statement for all.
   async findActiveRefs(refs: readonly UserRef[]): Promise<UserRef[]> {
     if (refs.length === 0) return [];

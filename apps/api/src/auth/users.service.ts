@@ -42,6 +42,12 @@ export class UsersService {
     return this.users.findActiveByIds(tenantId, ids);
   }
 
+  // The tenant's active admins, for what only they are told (a webhook subscription disabled).
+  async findActiveAdminIds(tenantId: number): Promise<number[]> {
+    const admins = await this.users.findActiveAdmins(tenantId);
+    return admins.map((user) => user.id);
+  }
+
   // Which of these agents, of any tenants (a webhook batch's), are active.
   async findActiveRefs(refs: readonly UserRef[]): Promise<UserRef[]> {
     return this.users.findActiveRefs(refs);
