@@ -26,7 +26,7 @@ describe('periodic jobs', () => {
     const other = await createTestApp();
     const registry = other.app.get(SchedulerRegistry);
     const jobs = registry.getCronJobs();
-    expect([...jobs.keys()].sort()).toEqual(['idempotency-keys-purge', 'outbox-purge', 'routing-sweep', 'snooze-wake-up', 'status-counts-fold', 'upload-spool-sweep', 'webhook-deliveries-purge', 'webhook-events-sweep']);
+    expect([...jobs.keys()].sort()).toEqual(['email-purge', 'idempotency-keys-purge', 'outbox-purge', 'routing-sweep', 'snooze-wake-up', 'status-counts-fold', 'upload-spool-sweep', 'webhook-deliveries-purge', 'webhook-events-sweep']);
     const started = [...jobs.values()];
     expect(started.every((job) => job.isActive)).toBe(true);
     await other.close();

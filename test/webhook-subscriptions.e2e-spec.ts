@@ -129,6 +129,12 @@ describe('Webhook subscriptions (Desk v2)', () => {
         [{ url: 'ftp://127.0.0.1/hook', events: ['*'] }, ['url'], 'WEBHOOK_URL_INVALID'],
         [{ url: 'https://user:pass@127.0.0.1:1/hook', events: ['*'] }, ['url'], 'WEBHOOK_URL_INVALID'],
         [{ url: `${HOOK}?${'x'.repeat(2048)}`, events: ['*'] }, ['url'], 'WEBHOOK_URL_INVALID'],
+        // Where the host resolves, not only what the URL says: none of these is on the allowlist.
+        [{ url: 'https://10.0.0.1/hook', events: ['*'] }, ['url'], 'WEBHOOK_URL_INVALID'],
+        [{ url: 'https://169.254.169.254/latest/meta-data', events: ['*'] }, ['url'], 'WEBHOOK_URL_INVALID'],
+        [{ url: 'https://127.0.0.2:1/hook', events: ['*'] }, ['url'], 'WEBHOOK_URL_INVALID'],
+        [{ url: 'https://[::1]:1/hook', events: ['*'] }, ['url'], 'WEBHOOK_URL_INVALID'],
+        [{ url: 'https://[::ffff:10.0.0.1]/hook', events: ['*'] }, ['url'], 'WEBHOOK_URL_INVALID'],
         [{ url: HOOK, events: Array.from({ length: 51 }, () => '*') }, ['events'], 'VALIDATION_FAILED'],
       ];
       for (const [body, fields, code] of cases) {
@@ -137,6 +143,8 @@ describe('Webhook subscriptions (Desk v2)', () => {
       }
       const http = await call('post', 'webhooks.json', { url: 'http://127.0.0.1:1/hook', events: ['*'] });
       expect(http.body.errors.url).toEqual(['must be an https URL']);
+      const metadata = await call('post', 'webhooks.json', { url: 'https://169.254.169.254/latest/meta-data', events: ['*'] });
+      expect(metadata.body.errors.url[0]).toMatch(/169\.254\.169\.254.*not a public address/);
       expect(await countSubscriptions()).toBe(before);
     });
   });

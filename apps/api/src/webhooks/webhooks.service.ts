@@ -5,6 +5,7 @@ import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import { AuthErrorCode } from '../auth/auth.errors';
 import { Principal } from '../auth/principal';
+import { webhookAddressRules, webhookUrlRefusal } from './delivery/safe-address';
 import { webhookUrlProblem } from './url-rules';
 import type { WebhookDelivery } from './webhook-delivery.entity';
 import { WEBHOOK_TEST_EVENT } from './webhook-events';
@@ -138,10 +139,10 @@ export class WebhooksService {
     return subscription;
   }
 
-  // TODO(merge): then where the host resolves, by the sender's rules (webhooks/delivery/safe-address.ts):
-  // `problem ?? (await webhookUrlRefusal(url, webhookAddressRules(this.config)))`.
+  // The URL's text, then where its host resolves now, by the sender's rules (checked again at
+  // every delivery, as an address can change).
   private async checkedUrl(url: string): Promise<string> {
-    const problem = webhookUrlProblem(url, this.config.WEBHOOK_ALLOW_HTTP);
+    const problem = webhookUrlProblem(url, this.config.WEBHOOK_ALLOW_HTTP) ?? (await webhookUrlRefusal(url, webhookAddressRules(this.config)));
     if (problem !== null) throw ValidationError.of('url', problem, WebhookErrorCode.UrlInvalid);
     return url;
   }

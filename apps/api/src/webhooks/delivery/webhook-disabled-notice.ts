@@ -1,35 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { LiveEvent, LiveEvents } from '../../live/live-events';
 import { UsersService } from '../../auth/users.service';
+import { presentWebhook } from '../webhook.presenter';
+import { WebhooksRepository } from '../webhooks.repository';
 import { DisabledSubscription } from './webhook-deliveries.repository';
 
-// What an admin is told of a subscription the dispatcher disabled: which one, and why.
-// TODO(merge): the subscriptions API's presentWebhook(row) is the same shape and replaces this.
-export function presentDisabledWebhook(s: DisabledSubscription): Record<string, unknown> {
-  return {
-    id: s.id,
-    url: s.url,
-    events: s.events,
-    state: s.state,
-    disabledReason: s.disabledReason,
-    disabledAt: s.disabledAt.toISOString(),
-  };
-}
-
-// 'webhook.disabled' on each active admin's own channel, in the transaction that disabled it.
+// 'webhook.disabled' on each active admin's own channel, in the transaction that disabled it: the
+// subscription as the API shows it, its disabledReason saying why.
 @Injectable()
 export class WebhookDisabledNotice {
   constructor(
     private readonly users: UsersService,
+    private readonly webhooks: WebhooksRepository,
     private readonly live: LiveEvents,
   ) {}
 
   async publish(disabled: readonly DisabledSubscription[]): Promise<void> {
     const events: LiveEvent[] = [];
-    for (const subscription of disabled) {
-      const data = presentDisabledWebhook(subscription);
-      for (const userId of await this.users.findActiveAdminIds(subscription.tenantId)) {
-        events.push({ tenantId: subscription.tenantId, name: 'webhook.disabled', data, userId, actorId: null });
+    for (const { tenantId, id } of disabled) {
+      const subscription = await this.webhooks.findById(tenantId, id);
+      if (!subscription) continue;
+      const data = presentWebhook(subscription);
+      for (const userId of await this.users.findActiveAdminIds(tenantId)) {
+        events.push({ tenantId, name: 'webhook.disabled', data, userId, actorId: null });
       }
     }
     await this.live.publish(events);

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@app/config';
-import { SecretBox } from '@app/common';
 import { Database } from '@app/database';
 import { TenantLogLimiter } from '../../live/tenant-log-limiter';
 import { resolveWebhookTarget, UnsafeWebhookAddress, WebhookAddressRules, webhookAddressRules } from './safe-address';
@@ -12,6 +11,7 @@ import { WebhookFanOut } from './webhook-fan-out';
 import { WebhookFailureReason, WebhookMetrics } from './webhook-metrics';
 import { MAX_ATTEMPTS, retryDelayMs } from './webhook-retries';
 import { SendResult, sendWebhook } from './webhook-sender';
+import { WebhookSecrets } from '../webhook-secrets';
 
 // Lane heads claimed by one statement, and how many of a lane's next deliveries come with its head.
 const HEADS_PER_CLAIM = 50;
@@ -39,7 +39,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger(WebhookDispatcher.name);
   readonly token = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
   private readonly rules: WebhookAddressRules;
-  private readonly box: SecretBox;
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
   private readonly leaseMs: number;
@@ -57,9 +56,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly fanOut: WebhookFanOut,
     private readonly notice: WebhookDisabledNotice,
     private readonly metrics: WebhookMetrics,
+    private readonly secrets: WebhookSecrets,
   ) {
     this.rules = webhookAddressRules(config);
-    this.box = SecretBox.fromConfig(config);
     this.intervalMs = config.WEBHOOK_DISPATCH_INTERVAL_MS;
     this.timeoutMs = config.WEBHOOK_TIMEOUT_MS;
     this.leaseMs = Math.max(60_000, 4 * (config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS));
@@ -150,7 +149,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private async attempt(delivery: ClaimedDelivery): Promise<Settled> {
     let secrets: string[];
     try {
-      secrets = [delivery.secretSealed, ...(delivery.previousSecretSealed ? [delivery.previousSecretSealed] : [])].map((s) => this.box.open(s));
+      secrets = [delivery.secretSealed, ...(delivery.previousSecretSealed ? [delivery.previousSecretSealed] : [])].map((s) => this.secrets.open(s));
     } catch {
       return this.failed(delivery, { statusCode: null, response: null, error: 'the signing secret cannot be opened (SECRETS_KEY changed?)', durationMs: 0 }, 'connection');
     }
