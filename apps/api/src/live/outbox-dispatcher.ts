@@ -81,7 +81,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   // ends. Lost only with the process, and then the lease hands them back.
   private unrecorded: Outcome[] = [];
   // This process's name on the rows it claims (claimed_by).
-  private readonly token = randomUUID();
+  readonly claimant = randomUUID();
   // A tick failed: the rows this process still holds claimed are handed back before the next claim.
   private abandoned = false;
 
@@ -180,7 +180,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
                   FOR NO KEY UPDATE OF d) due
           WHERE o.tenant_id = due.tenant_id AND o.id = due.id
          RETURNING o.tenant_id, o.id, o.attempts, o.payload, due.available_at AS due_at`,
-        [LIVE_EVENTS_TOPIC, limit, this.leaseMs, this.token],
+        [LIVE_EVENTS_TOPIC, limit, this.leaseMs, this.claimant],
       );
       return claimed;
     });
@@ -337,7 +337,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       `UPDATE outbox o
           SET attempts = o.attempts - 1, available_at = now(), claimed_by = NULL
         WHERE o.topic = $1 AND o.claimed_by = $2 AND o.delivered_at IS NULL AND o.failed_at IS NULL`,
-      [LIVE_EVENTS_TOPIC, this.token],
+      [LIVE_EVENTS_TOPIC, this.claimant],
     );
     this.abandoned = false;
   }
