@@ -343,7 +343,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   }
 
   // A row is settled only under the claim this process made (its attempts unchanged since), except
-  // that a delivery is always recorded.
+  // that a delivery is always recorded. A delivered row keeps its sender's name (claimed_by); any
+  // other is freed of the claim.
   private async recordNow(outcomes: Outcome[]): Promise<void> {
     const rows = outcomes.map((o) => ({
       tenant_id: o.row.tenant_id,
@@ -359,7 +360,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
               last_error = CASE WHEN r.kind IN ('retry', 'failed') THEN r.error ELSE o.last_error END,
               failed_at = CASE WHEN r.kind = 'failed' THEN now() ELSE o.failed_at END,
               attempts = CASE WHEN r.kind = 'released' THEN o.attempts - 1 ELSE o.attempts END,
-              -- The sender stays named on a delivered row; any other is free of this claim.
               claimed_by = CASE WHEN r.kind = 'delivered' THEN o.claimed_by ELSE NULL END,
               available_at = CASE r.kind
                                WHEN 'retry' THEN now() + r.retry_ms::double precision * interval '1 millisecond'
