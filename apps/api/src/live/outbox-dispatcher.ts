@@ -16,7 +16,7 @@ const MAX_BATCHES_PER_TICK = 10;
 const LANES = 8;
 // The claims' advisory lock (transaction-scoped): one process claims at a time, so each claim sees
 // the leases of the one before it and never takes a tenant's rows while another holds earlier ones.
-const CLAIM_LOCK_KEY = 4_815_162_348;
+const CLAIM_LOCK_KEY = 4_815_162_380;
 // Retries: 1 s doubling to 5 min, each delay drawn from its upper half (jitter), so senders that
 // failed together do not retry together.
 const BACKOFF_BASE_MS = 1_000;
