@@ -4,6 +4,7 @@ import { withClient } from '../../support/test-database';
 
 interface OutboxRow {
   id: number;
+  tenant_id: number;
   payload: { event: string; channels: string[]; data: unknown };
   delivered_at: Date | null;
   attempts: number;
@@ -20,13 +21,15 @@ export interface DeliveryCheck {
   duplicates: string[];
   // Of those, each one's key (see claimedEvents).
   duplicateKeys: string[];
+  // Rows Pusher got before an earlier row of their tenant (a repeat of a row already received aside).
+  outOfOrder: string[];
 }
 
 // Waits (up to `timeoutMs`) for every live update written after `afterId` to be delivered, then compares.
 export async function checkDeliveries(databaseUrl: string, events: readonly ReceivedEvent[], afterId: number, timeoutMs: number): Promise<DeliveryCheck> {
   return withClient(databaseUrl, async (db) => {
     const read = async () =>
-      (await db.query<OutboxRow>(`SELECT id, payload, delivered_at, attempts FROM outbox WHERE topic = 'pusher' AND id > $1`, [afterId])).rows;
+      (await db.query<OutboxRow>(`SELECT id, tenant_id, payload, delivered_at, attempts FROM outbox WHERE topic = 'pusher' AND id > $1 ORDER BY id`, [afterId])).rows;
     const deadline = Date.now() + timeoutMs;
     let rows = await read();
     while (rows.some((r) => r.delivered_at === null) && Date.now() < deadline) {
@@ -47,7 +50,14 @@ export async function checkDeliveries(databaseUrl: string, events: readonly Rece
         received.set(key, (received.get(key) ?? 0) + 1);
       }
     }
-    const check: DeliveryCheck = { rows: rows.length, undelivered: rows.filter((r) => r.delivered_at === null).length, missing: [], duplicates: [], duplicateKeys: [] };
+    const check: DeliveryCheck = {
+      rows: rows.length,
+      undelivered: rows.filter((r) => r.delivered_at === null).length,
+      missing: [],
+      duplicates: [],
+      duplicateKeys: [],
+      outOfOrder: outOfOrder(rows, events),
+    };
     for (const [key, count] of expected) {
       const got = received.get(key) ?? 0;
       if (got < count) check.missing.push(`${key.slice(0, 120)}: expected ${count}, got ${got}`);
@@ -58,6 +68,30 @@ export async function checkDeliveries(databaseUrl: string, events: readonly Rece
     }
     return check;
   });
+}
+
+// Each received event matched to the lowest row of its key not yet matched (none left: a repeat,
+// skipped), in the order Pusher got them: each tenant's rows must come in id order.
+function outOfOrder(rows: readonly OutboxRow[], events: readonly ReceivedEvent[]): string[] {
+  const byKey = new Map<string, OutboxRow[]>();
+  for (const row of rows) {
+    for (const channel of row.payload.channels) {
+      const key = eventKey(row.payload.event, channel, row.payload.data);
+      byKey.set(key, [...(byKey.get(key) ?? []), row]);
+    }
+  }
+  const last = new Map<number, number>();
+  const problems: string[] = [];
+  for (const event of events) {
+    for (const channel of event.channels) {
+      const row = byKey.get(eventKey(event.name, channel, event.data))?.shift();
+      if (!row) continue;
+      const previous = last.get(row.tenant_id) ?? 0;
+      if (row.id < previous) problems.push(`tenant ${row.tenant_id}: row ${row.id} (${row.payload.event}) received after row ${previous}`);
+      last.set(row.tenant_id, Math.max(previous, row.id));
+    }
+  }
+  return problems;
 }
 
 // The events of rows a process holds claimed (leased, attempted, not recorded delivered): what a
