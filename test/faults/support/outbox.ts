@@ -21,7 +21,7 @@ export interface DeliveryCheck {
   duplicates: string[];
   // Of those, each one's key (see claimedEvents).
   duplicateKeys: string[];
-  // Rows Pusher got before an earlier row of their tenant (a repeat of a row already received aside).
+  // Rows Pusher got before an earlier row of their conversation (a repeat of a row already received aside).
   outOfOrder: string[];
 }
 
@@ -71,7 +71,10 @@ export async function checkDeliveries(databaseUrl: string, events: readonly Rece
 }
 
 // Each received event matched to the lowest row of its key not yet matched (none left: a repeat,
-// skipped), in the order Pusher got them: each tenant's rows must come in id order.
+// skipped), in the order Pusher got them: the rows of one conversation (or ticket) must come in id
+// order, which for one conversation is the order its changes committed (each writer locks the
+// conversation first). Rows of different conversations may cross: a transaction that took its id
+// first may commit last.
 function outOfOrder(rows: readonly OutboxRow[], events: readonly ReceivedEvent[]): string[] {
   const byKey = new Map<string, OutboxRow[]>();
   for (const row of rows) {
@@ -80,18 +83,29 @@ function outOfOrder(rows: readonly OutboxRow[], events: readonly ReceivedEvent[]
       byKey.set(key, [...(byKey.get(key) ?? []), row]);
     }
   }
-  const last = new Map<number, number>();
+  const last = new Map<string, number>();
   const problems: string[] = [];
   for (const event of events) {
     for (const channel of event.channels) {
       const row = byKey.get(eventKey(event.name, channel, event.data))?.shift();
-      if (!row) continue;
-      const previous = last.get(row.tenant_id) ?? 0;
-      if (row.id < previous) problems.push(`tenant ${row.tenant_id}: row ${row.id} (${row.payload.event}) received after row ${previous}`);
-      last.set(row.tenant_id, Math.max(previous, row.id));
+      const subject = row && subjectOf(row.tenant_id, row.payload.event, channel, row.payload.data);
+      if (!row || !subject) continue;
+      const previous = last.get(subject) ?? 0;
+      if (row.id < previous) problems.push(`${subject}: row ${row.id} (${row.payload.event}) received after row ${previous}`);
+      last.set(subject, Math.max(previous, row.id));
     }
   }
   return problems;
+}
+
+// The conversation (or ticket) a row reports, on the channel it went to.
+function subjectOf(tenantId: number, event: string, channel: string, data: unknown): string | null {
+  const fields = (data ?? {}) as { id?: unknown; conversationId?: unknown };
+  if (channel.startsWith('private-conversation-')) return `${channel} (tenant ${tenantId})`;
+  if (fields.conversationId !== undefined && fields.conversationId !== null) return `conversation ${String(fields.conversationId)} on ${channel}`;
+  if (event.startsWith('conversation.') && fields.id !== undefined) return `conversation ${String(fields.id)} on ${channel}`;
+  if (event.startsWith('ticket.') && fields.id !== undefined) return `ticket ${String(fields.id)} on ${channel}`;
+  return null;
 }
 
 // The events of rows a process holds claimed (leased, attempted, not recorded delivered): what a

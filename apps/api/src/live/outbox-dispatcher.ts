@@ -17,6 +17,10 @@ const LANES = 8;
 // The claims' advisory lock (transaction-scoped): one process claims at a time, so each claim sees
 // the leases of the one before it and never takes a tenant's rows while another holds earlier ones.
 const CLAIM_LOCK_KEY = 4_815_162_380;
+// A claim looks at this many of the oldest pending rows: when the tenants ahead are all held by
+// others, the claim costs a walk of this many index entries, not of the whole backlog. Rows behind
+// them wait only while that many rows of held tenants are pending.
+const CLAIM_WINDOW = 10_000;
 // Retries: 1 s doubling to 5 min, each delay drawn from its upper half (jitter), so senders that
 // failed together do not retry together.
 const BACKOFF_BASE_MS = 1_000;
@@ -156,10 +160,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   }
 
   // Under the claims' lock, in a transaction of its own whose UPDATE (its snapshot taken after the
-  // lock) sees every earlier claim: the due rows, lowest id first, of each tenant only those below
-  // its first pending row that is not due (leased to a process, or waiting for a retry), each with
-  // one more attempt, leased until now() + lease to this process. No SKIP LOCKED: a row skipped for
-  // a moment's lock would let the tenant's later rows go before it.
+  // lock) sees every earlier claim: among the first CLAIM_WINDOW pending rows, the due ones, lowest
+  // id first, of each tenant only those below its first pending row that is not due (leased to a
+  // process, or waiting for a retry), each with one more attempt, leased until now() + lease to this
+  // process. The window bounds the walk when every tenant ahead is held (another process sends
+  // them). No SKIP LOCKED: a row skipped for a moment's lock would let the tenant's later rows go
+  // before it; the UPDATE waits for such a lock and checks the row again.
   private async claim(limit: number): Promise<ClaimedRow[]> {
     const rows = await this.db.withTransaction(async () => {
       await this.db.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK_KEY]);
@@ -167,20 +173,25 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         `WITH held AS (
            SELECT tenant_id, min(id) AS id FROM outbox
             WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL AND available_at > now()
-            GROUP BY tenant_id)
+            GROUP BY tenant_id),
+         pending AS (
+           SELECT tenant_id, id, available_at FROM outbox
+            WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL
+            ORDER BY id
+            LIMIT $5)
          UPDATE outbox o
             SET attempts = o.attempts + 1,
                 available_at = now() + $3::double precision * interval '1 millisecond',
                 claimed_by = $4
-           FROM (SELECT d.tenant_id, d.id, d.available_at FROM outbox d
-                  WHERE d.topic = $1 AND d.delivered_at IS NULL AND d.failed_at IS NULL AND d.available_at <= now()
+           FROM (SELECT d.tenant_id, d.id, d.available_at FROM pending d
+                  WHERE d.available_at <= now()
                     AND NOT EXISTS (SELECT 1 FROM held h WHERE h.tenant_id = d.tenant_id AND h.id < d.id)
                   ORDER BY d.id
-                  LIMIT $2
-                  FOR NO KEY UPDATE OF d) due
+                  LIMIT $2) due
           WHERE o.tenant_id = due.tenant_id AND o.id = due.id
+            AND o.delivered_at IS NULL AND o.failed_at IS NULL AND o.available_at <= now()
          RETURNING o.tenant_id, o.id, o.attempts, o.payload, due.available_at AS due_at`,
-        [LIVE_EVENTS_TOPIC, limit, this.leaseMs, this.claimant],
+        [LIVE_EVENTS_TOPIC, limit, this.leaseMs, this.claimant, CLAIM_WINDOW],
       );
       return claimed;
     });
