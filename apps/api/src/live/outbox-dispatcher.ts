@@ -225,8 +225,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   // ticket it reports with its id, so a receiver that upserts by id takes a repeat as a no-op). A batch Pusher refuses for good is sent again row by row, so only the
   // rows it cannot take fail; each of those sends passes the same checks as any other. After a
   // failure that may pass (a timeout, a 5xx), the tenant's later rows are handed back for the next
-  // tick rather than sent into the same outage now (the failed rows then follow them after their
-  // backoff: order is kept except across retries).
+  // tick rather than sent into the same outage now (they wait behind the failed rows, which hold
+  // the tenant until their retry: order is kept across retries too).
   private async sendInOrder(queue: ClaimedRow[], leaseEndsAt: number): Promise<void> {
     const progress = { next: 0 };
     try {
