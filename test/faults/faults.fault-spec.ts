@@ -464,7 +464,7 @@ describe('faults', () => {
       totals = { acknowledged: r.acknowledged, lost: r.lost + delivery.missing.length, duplicates: r.duplicates + delivery.duplicates.length };
       figures =
         `${pairs.length} pairs of the same request to both and ${s.load.outcomes.length - pairs.length * 2} others (${statusesOf(s.load.outcomes)}), ` +
-        `${r.acknowledged} acknowledged, lost ${r.lost}, duplicates ${r.duplicates}; live updates ${delivery.rows}, each delivered once by one of the two`;
+        `${r.acknowledged} acknowledged, lost ${r.lost}, duplicates ${r.duplicates}; live updates ${delivery.rows}, each delivered once by one of the two, each conversation's in order`;
     } catch (error) {
       s.problems.push(`failed: ${(error as Error).stack ?? String(error)}`);
     } finally {
