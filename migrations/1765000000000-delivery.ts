@@ -117,10 +117,18 @@ export class Delivery1765000000000 implements MigrationInterface {
          SET failed_at = now(), last_error = 'expired: queued before email was sent, and due more than a day before it was'
        WHERE topic IN ('ticket.customer_notification', 'ticket.scheduled_email')
          AND delivered_at IS NULL AND failed_at IS NULL AND available_at < now() - interval '1 day'`);
+
+    // ---- Live updates in order (the dispatcher's claim) ----
+    // The pending rows in id order: a claim walks them lowest id first and stops at its batch,
+    // rather than sort the whole backlog.
+    await run(`CREATE INDEX ix_outbox_pending ON outbox (topic, id) WHERE delivered_at IS NULL AND failed_at IS NULL`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const run = (sql: string) => queryRunner.query(sql);
+    // ---- Live updates in order ----
+    await run(`DROP INDEX ix_outbox_pending`);
+
     await run(`DROP INDEX uq_inboxes_inbound_secret_lookup`);
     await run(`ALTER TABLE inboxes DROP COLUMN inbound_secret_hash, DROP COLUMN inbound_secret_lookup`);
     await run(`DROP INDEX uq_ticket_messages_email_message_id`);

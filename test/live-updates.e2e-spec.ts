@@ -447,9 +447,10 @@ describe('Live updates through Pusher, via the outbox', () => {
 
   describe('the dispatcher', () => {
     // One dispatcher's own behaviour (its retries, batches, one tenant's order) on an app of its
-    // own, whose database no service process of E2E_PROCESSES dispatches from as well: two
-    // dispatchers may interleave one tenant's rows. Several dispatchers on one database are the
-    // fault suite's (two processes: every update delivered once).
+    // own, whose database no service process of E2E_PROCESSES dispatches from as well: the
+    // requests counted here are all its own. Several dispatchers on one database are
+    // live-updates-order.e2e-spec.ts's (one tenant's order) and the fault suite's (every update
+    // delivered once, each conversation's in order).
     let outer: [FakePusher, TestApp, TestTenant, TestTenant];
     beforeAll(async () => {
       outer = [pusher, t, acme, globex];

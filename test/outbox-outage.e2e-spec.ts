@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadAppConfig } from '@app/config';
 import { createApp } from '../apps/api/src/create-app';
+import { OutboxDispatcher } from '../apps/api/src/live/outbox-dispatcher';
 import { BASE } from './support/desk';
 import { createContact, createTenant, TestTenant } from './support/factories';
 import { FakePusher, startFakePusher } from './support/pusher-server';
@@ -84,5 +85,40 @@ describe('Live updates across a database outage mid-send', () => {
     const created = pusher.events.filter((e) => e.name === 'message.created');
     expect(created.map((e) => e.channels).sort()).toEqual([[`private-conversation-${conversationId}`], [`private-tenant-${tenant.tenantId}`]]);
     for (const event of created) expect(event.data).toMatchObject({ conversationId, message: 'sent while the database goes away' });
+  });
+
+  it('should take back at once, when the database is back, a claim whose answer the outage swallowed', async () => {
+    const claimant = t.app.get(OutboxDispatcher).claimant;
+    pusher.delayNext(1_500);
+    const posted = await t.http
+      .post(`${BASE}/conversationmessages.json`)
+      .set('Authorization', tenant.auth)
+      .send({ conversationId, message: 'the second outage' });
+    expect(posted.status).toBe(201);
+    await waitFor('the message.created send is in flight', () => pusher.pending > 0, 5_000);
+    await proxy.cut();
+    // A claim that committed while its answer was lost: leased to this process for an hour.
+    const data = { id: -1, note: 'claimed, the answer lost' };
+    const lost = await withClient(directUrl, async (db) =>
+      Number(
+        (
+          await db.query(
+            `INSERT INTO outbox (tenant_id, topic, payload, attempts, available_at, claimed_by)
+             VALUES ($1, 'pusher', $2, 1, now() + interval '1 hour', $3) RETURNING id`,
+            [tenant.tenantId, { event: 'conversation.updated', channels: [`private-tenant-${tenant.tenantId}`], data, socketId: null }, claimant],
+          )
+        ).rows[0].id,
+      ),
+    );
+    await waitFor('the delayed send is answered', () => pusher.pending === 0, 5_000);
+
+    await proxy.restore();
+    const restoredAt = Date.now();
+    await waitFor('the outbox has no undelivered row', async () => (await undelivered()) === 0, 20_000);
+    expect(Date.now() - restoredAt).toBeLessThan(15_000);
+    const row = await withClient(directUrl, async (db) => (await db.query(`SELECT attempts, claimed_by FROM outbox WHERE id = $1`, [lost])).rows[0]);
+    // Its lost attempt undone, then claimed and sent once, by this process.
+    expect(row).toEqual({ attempts: 1, claimed_by: claimant });
+    expect(pusher.events.filter((e) => e.name === 'conversation.updated' && (e.data as { id: number }).id === -1)).toHaveLength(1);
   });
 });

@@ -270,6 +270,7 @@ describe('faults', () => {
       const delivery = await checkDeliveries(s.pg.url, s.fake.events, before, LEASE_WAIT_MS);
       s.check(delivery.undelivered === 0, `${delivery.undelivered} of ${delivery.rows} live updates still undelivered`);
       for (const m of delivery.missing.slice(0, 5)) s.problems.push(`live update marked delivered but not received: ${m}`);
+      for (const o of delivery.outOfOrder.slice(0, 5)) s.problems.push(`live update out of its conversation's order: ${o}`);
       // Delivery is at least once: a row the killed process held claimed may have been sent in the
       // moment before it could record so, and is sent again when its lease ends. A second arrival
       // of such a row is that window, reported; of any other row, a duplicate.
@@ -374,6 +375,7 @@ describe('faults', () => {
       const delivery = await checkDeliveries(s.pg.url, s.fake.events, before, 30_000);
       s.check(delivery.undelivered === 0, `${delivery.undelivered} of ${delivery.rows} live updates undelivered 30 s after the outage`);
       for (const m of delivery.missing.slice(0, 5)) s.problems.push(`live update marked delivered but not received: ${m}`);
+      for (const o of delivery.outOfOrder.slice(0, 5)) s.problems.push(`live update out of its conversation's order: ${o}`);
       for (const d of delivery.duplicates.slice(0, 5)) s.problems.push(`live update received twice: ${d}`);
       totals = { acknowledged: r.acknowledged, lost: r.lost + delivery.missing.length, duplicates: r.duplicates + delivery.duplicates.length };
       figures =
@@ -464,10 +466,11 @@ describe('faults', () => {
       s.check(delivery.undelivered === 0, `${delivery.undelivered} of ${delivery.rows} live updates undelivered`);
       for (const d of delivery.duplicates.slice(0, 5)) s.problems.push(`live update received twice: ${d}`);
       for (const m of delivery.missing.slice(0, 5)) s.problems.push(`live update marked delivered but not received: ${m}`);
+      for (const o of delivery.outOfOrder.slice(0, 5)) s.problems.push(`live update out of its conversation's order: ${o}`);
       totals = { acknowledged: r.acknowledged, lost: r.lost + delivery.missing.length, duplicates: r.duplicates + delivery.duplicates.length };
       figures =
         `${pairs.length} pairs of the same request to both and ${s.load.outcomes.length - pairs.length * 2} others (${statusesOf(s.load.outcomes)}), ` +
-        `${r.acknowledged} acknowledged, lost ${r.lost}, duplicates ${r.duplicates}; live updates ${delivery.rows}, each delivered once by one of the two`;
+        `${r.acknowledged} acknowledged, lost ${r.lost}, duplicates ${r.duplicates}; live updates ${delivery.rows}, each delivered once by one of the two, each conversation's in order`;
     } catch (error) {
       s.problems.push(`failed: ${(error as Error).stack ?? String(error)}`);
     } finally {

@@ -4,6 +4,7 @@ import { withClient } from '../../support/test-database';
 
 interface OutboxRow {
   id: number;
+  tenant_id: number;
   payload: { event: string; channels: string[]; data: unknown };
   delivered_at: Date | null;
   attempts: number;
@@ -20,13 +21,15 @@ export interface DeliveryCheck {
   duplicates: string[];
   // Of those, each one's key (see claimedEvents).
   duplicateKeys: string[];
+  // Rows Pusher got before an earlier row of their conversation (a repeat of a row already received aside).
+  outOfOrder: string[];
 }
 
 // Waits (up to `timeoutMs`) for every live update written after `afterId` to be delivered, then compares.
 export async function checkDeliveries(databaseUrl: string, events: readonly ReceivedEvent[], afterId: number, timeoutMs: number): Promise<DeliveryCheck> {
   return withClient(databaseUrl, async (db) => {
     const read = async () =>
-      (await db.query<OutboxRow>(`SELECT id, payload, delivered_at, attempts FROM outbox WHERE topic = 'pusher' AND id > $1`, [afterId])).rows;
+      (await db.query<OutboxRow>(`SELECT id, tenant_id, payload, delivered_at, attempts FROM outbox WHERE topic = 'pusher' AND id > $1 ORDER BY id`, [afterId])).rows;
     const deadline = Date.now() + timeoutMs;
     let rows = await read();
     while (rows.some((r) => r.delivered_at === null) && Date.now() < deadline) {
@@ -47,7 +50,14 @@ export async function checkDeliveries(databaseUrl: string, events: readonly Rece
         received.set(key, (received.get(key) ?? 0) + 1);
       }
     }
-    const check: DeliveryCheck = { rows: rows.length, undelivered: rows.filter((r) => r.delivered_at === null).length, missing: [], duplicates: [], duplicateKeys: [] };
+    const check: DeliveryCheck = {
+      rows: rows.length,
+      undelivered: rows.filter((r) => r.delivered_at === null).length,
+      missing: [],
+      duplicates: [],
+      duplicateKeys: [],
+      outOfOrder: outOfOrder(rows, events),
+    };
     for (const [key, count] of expected) {
       const got = received.get(key) ?? 0;
       if (got < count) check.missing.push(`${key.slice(0, 120)}: expected ${count}, got ${got}`);
@@ -58,6 +68,44 @@ export async function checkDeliveries(databaseUrl: string, events: readonly Rece
     }
     return check;
   });
+}
+
+// Each received event matched to the lowest row of its key not yet matched (none left: a repeat,
+// skipped), in the order Pusher got them: the rows of one conversation (or ticket) must come in id
+// order, which for one conversation is the order its changes committed (each writer locks the
+// conversation first). Rows of different conversations may cross: a transaction that took its id
+// first may commit last.
+function outOfOrder(rows: readonly OutboxRow[], events: readonly ReceivedEvent[]): string[] {
+  const byKey = new Map<string, OutboxRow[]>();
+  for (const row of rows) {
+    for (const channel of row.payload.channels) {
+      const key = eventKey(row.payload.event, channel, row.payload.data);
+      byKey.set(key, [...(byKey.get(key) ?? []), row]);
+    }
+  }
+  const last = new Map<string, number>();
+  const problems: string[] = [];
+  for (const event of events) {
+    for (const channel of event.channels) {
+      const row = byKey.get(eventKey(event.name, channel, event.data))?.shift();
+      const subject = row && subjectOf(row.tenant_id, row.payload.event, channel, row.payload.data);
+      if (!row || !subject) continue;
+      const previous = last.get(subject) ?? 0;
+      if (row.id < previous) problems.push(`${subject}: row ${row.id} (${row.payload.event}) received after row ${previous}`);
+      last.set(subject, Math.max(previous, row.id));
+    }
+  }
+  return problems;
+}
+
+// The conversation (or ticket) a row reports, on the channel it went to.
+function subjectOf(tenantId: number, event: string, channel: string, data: unknown): string | null {
+  const fields = (data ?? {}) as { id?: unknown; conversationId?: unknown };
+  if (channel.startsWith('private-conversation-')) return `${channel} (tenant ${tenantId})`;
+  if (fields.conversationId !== undefined && fields.conversationId !== null) return `conversation ${String(fields.conversationId)} on ${channel}`;
+  if (event.startsWith('conversation.') && fields.id !== undefined) return `conversation ${String(fields.id)} on ${channel}`;
+  if (event.startsWith('ticket.') && fields.id !== undefined) return `ticket ${String(fields.id)} on ${channel}`;
+  return null;
 }
 
 // The events of rows a process holds claimed (leased, attempted, not recorded delivered): what a

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
@@ -13,6 +14,13 @@ const MAX_BATCHES_PER_TICK = 10;
 // Tenants sent to at once. One tenant's rows go one after another, in the order they were
 // written, so its dashboards see its changes in order.
 const LANES = 8;
+// The claims' advisory lock (transaction-scoped): one process claims at a time, so each claim sees
+// the leases of the one before it and never takes a tenant's rows while another holds earlier ones.
+const CLAIM_LOCK_KEY = 4_815_162_380;
+// A claim looks at this many of the oldest pending rows: when the tenants ahead are all held by
+// others, the claim costs a walk of this many index entries, not of the whole backlog. Rows behind
+// them wait only while that many rows of held tenants are pending.
+const CLAIM_WINDOW = 10_000;
 // Retries: 1 s doubling to 5 min, each delay drawn from its upper half (jitter), so senders that
 // failed together do not retry together.
 const BACKOFF_BASE_MS = 1_000;
@@ -46,10 +54,13 @@ type Outcome =
   | { row: ClaimedRow; kind: 'released' };
 
 // Sends the outbox's live updates (topic `pusher`) to Pusher after the transactions that wrote
-// them committed, at least once each:
-// - a tick claims due rows with a lease: one UPDATE … FOR NO KEY UPDATE SKIP LOCKED, which counts the
-//   attempt and moves available_at past the sends, so another process skips them, and a process
-//   that dies mid-send leaves them to be claimed again when the lease ends;
+// them committed, at least once each, and each tenant's in id order whatever the number of processes:
+// - a tick claims due rows with a lease, under the claims' advisory lock: one UPDATE that counts the
+//   attempt, moves available_at past the sends and names this process in claimed_by, and takes a
+//   tenant's rows only up to its first row that is leased or waiting for a retry (a tenant is sent
+//   to by one process at a time, its rows in order, even across retries); a process that dies
+//   mid-send leaves them to be claimed again when the lease ends, and one that lost the database
+//   takes its own claims back as soon as it answers again;
 // - it sends outside any transaction, then records each row's fate: delivered_at; or last_error
 //   and a retry after an exponential backoff; or failed_at when the attempts are used up or Pusher
 //   refused the request as one that can never succeed (a 4xx other than 408 and 429).
@@ -73,6 +84,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   // first thing once it is back, so those rows are free again at once rather than when their lease
   // ends. Lost only with the process, and then the lease hands them back.
   private unrecorded: Outcome[] = [];
+  // This process's name on the rows it claims (claimed_by).
+  readonly claimant = randomUUID();
+  // A tick failed: the rows this process still holds claimed are handed back before the next claim.
+  private abandoned = false;
 
   constructor(
     pusher: PusherService,
@@ -105,7 +120,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     this.stopping = true;
     clearTimeout(this.timer);
     await this.tick;
-    await this.recordUnrecorded().catch(() => undefined);
+    await this.recover().catch(() => undefined);
   }
 
   // One tick at a time: the next is scheduled when this one has ended.
@@ -125,6 +140,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       await this.dispatchDue();
       this.loopFailures = 0;
     } catch (error) {
+      this.abandoned = true;
       this.loopFailures = Math.min(this.loopFailures + 1, 10);
       this.logger.error(`live updates dispatch failed, retrying: ${describeError(error, this.secret)}`);
     }
@@ -133,7 +149,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   // Claims and sends batches until one comes back short (the backlog is drained) or the tick has
   // had its share.
   private async dispatchDue(): Promise<void> {
-    await this.recordUnrecorded();
+    await this.recover();
     for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopping; batch++) {
       // Measured before the claim, so never later than the lease the database records.
       const leaseEndsAt = Date.now() + this.leaseMs;
@@ -143,23 +159,43 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     }
   }
 
-  // One statement, its own transaction: the due rows no other process holds, oldest first, each
-  // with one more attempt and leased until now() + lease.
+  // Under the claims' lock, in a transaction of its own whose UPDATE (its snapshot taken after the
+  // lock) sees every earlier claim: among the first CLAIM_WINDOW pending rows, the due ones, lowest
+  // id first, of each tenant only those below its first pending row that is not due (leased to a
+  // process, or waiting for a retry), each with one more attempt, leased until now() + lease to this
+  // process. The window bounds the walk when every tenant ahead is held (another process sends
+  // them). No SKIP LOCKED: a row skipped for a moment's lock would let the tenant's later rows go
+  // before it; the UPDATE waits for such a lock and checks the row again.
   private async claim(limit: number): Promise<ClaimedRow[]> {
-    const [rows] = (await this.db.dataSource.query(
-      `UPDATE outbox o
-          SET attempts = o.attempts + 1,
-              available_at = now() + $3::double precision * interval '1 millisecond'
-         FROM (SELECT tenant_id, id, available_at FROM outbox
-                WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL AND available_at <= now()
-                ORDER BY available_at, id
-                LIMIT $2
-                FOR NO KEY UPDATE SKIP LOCKED) due
-        WHERE o.tenant_id = due.tenant_id AND o.id = due.id
-       RETURNING o.tenant_id, o.id, o.attempts, o.payload, due.available_at AS due_at`,
-      [LIVE_EVENTS_TOPIC, limit, this.leaseMs],
-    )) as [ClaimedRow[], number];
-    return rows.sort((a, b) => a.due_at.getTime() - b.due_at.getTime() || a.id - b.id);
+    const rows = await this.db.withTransaction(async () => {
+      await this.db.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK_KEY]);
+      const [claimed] = await this.db.query<[ClaimedRow[], number]>(
+        `WITH held AS (
+           SELECT tenant_id, min(id) AS id FROM outbox
+            WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL AND available_at > now()
+            GROUP BY tenant_id),
+         pending AS (
+           SELECT tenant_id, id, available_at FROM outbox
+            WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL
+            ORDER BY id
+            LIMIT $5)
+         UPDATE outbox o
+            SET attempts = o.attempts + 1,
+                available_at = now() + $3::double precision * interval '1 millisecond',
+                claimed_by = $4
+           FROM (SELECT d.tenant_id, d.id, d.available_at FROM pending d
+                  WHERE d.available_at <= now()
+                    AND NOT EXISTS (SELECT 1 FROM held h WHERE h.tenant_id = d.tenant_id AND h.id < d.id)
+                  ORDER BY d.id
+                  LIMIT $2) due
+          WHERE o.tenant_id = due.tenant_id AND o.id = due.id
+            AND o.delivered_at IS NULL AND o.failed_at IS NULL AND o.available_at <= now()
+         RETURNING o.tenant_id, o.id, o.attempts, o.payload, due.available_at AS due_at`,
+        [LIVE_EVENTS_TOPIC, limit, this.leaseMs, this.claimant, CLAIM_WINDOW],
+      );
+      return claimed;
+    });
+    return rows.sort((a, b) => a.id - b.id);
   }
 
   // Tenants in parallel lanes, each tenant's rows in order.
@@ -189,8 +225,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   // ticket it reports with its id, so a receiver that upserts by id takes a repeat as a no-op). A batch Pusher refuses for good is sent again row by row, so only the
   // rows it cannot take fail; each of those sends passes the same checks as any other. After a
   // failure that may pass (a timeout, a 5xx), the tenant's later rows are handed back for the next
-  // tick rather than sent into the same outage now (the failed rows then follow them after their
-  // backoff: order is kept except across retries).
+  // tick rather than sent into the same outage now (they wait behind the failed rows, which hold
+  // the tenant until their retry: order is kept across retries too).
   private async sendInOrder(queue: ClaimedRow[], leaseEndsAt: number): Promise<void> {
     const progress = { next: 0 };
     try {
@@ -300,14 +336,26 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     }
   }
 
-  private async recordUnrecorded(): Promise<void> {
+  // After a failed tick (the database went away): the outcomes it could not record, then every row
+  // this process still holds claimed, handed back at once. Ticks never overlap, so none of those
+  // is being sent; one that was sent has its outcome among the unrecorded.
+  private async recover(): Promise<void> {
     const outcomes = this.unrecorded;
     this.unrecorded = [];
     await this.record(outcomes);
+    if (!this.abandoned) return;
+    await this.db.dataSource.query(
+      `UPDATE outbox o
+          SET attempts = o.attempts - 1, available_at = now(), claimed_by = NULL
+        WHERE o.topic = $1 AND o.claimed_by = $2 AND o.delivered_at IS NULL AND o.failed_at IS NULL`,
+      [LIVE_EVENTS_TOPIC, this.claimant],
+    );
+    this.abandoned = false;
   }
 
   // A row is settled only under the claim this process made (its attempts unchanged since), except
-  // that a delivery is always recorded.
+  // that a delivery is always recorded. A delivered row keeps its sender's name (claimed_by); any
+  // other is freed of the claim.
   private async recordNow(outcomes: Outcome[]): Promise<void> {
     const rows = outcomes.map((o) => ({
       tenant_id: o.row.tenant_id,
@@ -323,6 +371,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
               last_error = CASE WHEN r.kind IN ('retry', 'failed') THEN r.error ELSE o.last_error END,
               failed_at = CASE WHEN r.kind = 'failed' THEN now() ELSE o.failed_at END,
               attempts = CASE WHEN r.kind = 'released' THEN o.attempts - 1 ELSE o.attempts END,
+              claimed_by = CASE WHEN r.kind = 'delivered' THEN o.claimed_by ELSE NULL END,
               available_at = CASE r.kind
                                WHEN 'retry' THEN now() + r.retry_ms::double precision * interval '1 millisecond'
                                WHEN 'released' THEN now()
