@@ -575,10 +575,11 @@ describe('Conversation workflow', () => {
 
   describe('snoozes waking up', () => {
     it('should open a snoozed conversation whose time has come, once, with its activity and an event for agents', async () => {
+      // Before the conversation exists: the app's own scheduled run may wake it at once.
+      const since = await lastOutboxId();
+      const spy = routed();
       const due = await chat({ status: 'snoozed', snoozed_until: new Date(Date.now() - 1_000), team_id: team });
       const notYet = await chat({ status: 'snoozed', snoozed_until: inFuture(3_600_000) });
-      const spy = routed();
-      const since = await lastOutboxId();
       // The job runs every second in the app (and any other process): running it here too wakes
       // each once all the same, or skips while a scheduled run holds the job's lock.
       await t.app.get(SnoozeWakeUp).wakeDue();

@@ -169,10 +169,11 @@ describe('Logs and metrics of failing live updates', () => {
 
     // Pusher is back: everything left is delivered, and the attempts are final.
     pusher.failNext(0, 500);
+    // A row that failed a fifth time under a loaded machine waits up to 16 s for its next try.
     await waitFor('the outbox to drain', async () => {
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL`);
       return n === 0;
-    });
+    }, 40_000);
     const after = await scrape();
     // Every attempt of a delivered row but its last failed.
     const retried = (await attemptsOf([...acmeRows, ...globexRows])).reduce((sum, n) => sum + n - 1, 0);

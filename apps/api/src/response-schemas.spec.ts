@@ -126,6 +126,10 @@ const ticketMessage = row<never>({
   bcc: [],
   fileIds: [6],
   conversationMessageId: 8,
+  emailMessageId: '<t1.9.11.a1b2c3d4e5f6@example.com>',
+  emailStatus: 'failed',
+  emailError: '550 mailbox unavailable',
+  emailSentAt: null,
 });
 const setting = { id: 1, name: 'Open', code: 'active', color: '#2f80ed', displayOrder: 0, isDefault: true };
 const summary = {
