@@ -32,9 +32,9 @@ const FAILURE_LOG_INTERVAL_MS = 60_000;
 // one channel: a row for two channels is two of them (LiveEvents writes one a row).
 const PUSHER_BATCH_EVENTS = 10;
 
-// The claim (see claim()): tenants with pending rows by a recursive skip scan; each tenant's first
+// The claim (see claim()): the tenants with pending rows (senders) by a recursive skip scan; each tenant's first
 // row that is not due (held); each tenant's pending rows below it, lowest first.
-const CLAIM_SQL = `WITH RECURSIVE tenants AS (
+const CLAIM_SQL = `WITH RECURSIVE senders AS (
     (SELECT tenant_id FROM outbox
       WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL
       ORDER BY tenant_id LIMIT 1)
@@ -42,14 +42,14 @@ const CLAIM_SQL = `WITH RECURSIVE tenants AS (
     SELECT (SELECT n.tenant_id FROM outbox n
              WHERE n.topic = $1 AND n.delivered_at IS NULL AND n.failed_at IS NULL AND n.tenant_id > t.tenant_id
              ORDER BY n.tenant_id LIMIT 1)
-      FROM tenants t WHERE t.tenant_id IS NOT NULL),
+      FROM senders t WHERE t.tenant_id IS NOT NULL),
   held AS (
     SELECT tenant_id, min(id) AS id FROM outbox
      WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL AND available_at > now()
      GROUP BY tenant_id),
   due AS (
     SELECT d.tenant_id, d.id, d.available_at
-      FROM tenants t
+      FROM senders t
       LEFT JOIN held h ON h.tenant_id = t.tenant_id
       CROSS JOIN LATERAL (
         SELECT p.tenant_id, p.id, p.available_at FROM outbox p
