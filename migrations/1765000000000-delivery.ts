@@ -122,10 +122,18 @@ export class Delivery1765000000000 implements MigrationInterface {
     // The pending rows in id order: a claim walks them lowest id first and stops at its batch,
     // rather than sort the whole backlog.
     await run(`CREATE INDEX ix_outbox_pending ON outbox (topic, id) WHERE delivered_at IS NULL AND failed_at IS NULL`);
+
+    // ---- Live updates: a claim per tenant (review fix H1) ----
+    // Each tenant's pending rows in id order: a claim visits the tenants with pending rows (a skip
+    // scan) and takes each one's head, so rows of tenants held by others never fill its walk.
+    await run(`CREATE INDEX ix_outbox_pending_tenant ON outbox (topic, tenant_id, id) WHERE delivered_at IS NULL AND failed_at IS NULL`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const run = (sql: string) => queryRunner.query(sql);
+    // ---- Live updates: a claim per tenant ----
+    await run(`DROP INDEX ix_outbox_pending_tenant`);
+
     // ---- Live updates in order ----
     await run(`DROP INDEX ix_outbox_pending`);
 

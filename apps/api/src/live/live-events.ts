@@ -36,6 +36,9 @@ export interface LiveEvent {
   // The Pusher connection that caused the change, which does not get its own echo.
   socketId?: string | null;
   actorId?: number | null;
+  // false: the webhooks' fan-out does not read this event (one event sent to several agents'
+  // channels is one webhook event: all but one of its copies say false). Default true.
+  fanOut?: boolean;
 }
 
 // What an event needs of the agent whose request made the change (the auth Principal fits).
@@ -80,8 +83,8 @@ export class LiveEvents {
 
   constructor(private readonly db: Database) {}
 
-  // The agents' rows (never the customer's view) of tenants for which `sql` holds are marked for
-  // the webhooks' fan-out, in the insert itself.
+  // The agents' rows (never the customer's view, nor an event with fanOut false) of tenants for
+  // which `sql` holds are marked for the webhooks' fan-out, in the insert itself.
   fanOutWhen(sql: string): void {
     this.fanOutSql = sql;
   }
@@ -93,7 +96,7 @@ export class LiveEvents {
       const row = (channel: string, data: unknown, agents: boolean) => ({
         tenant_id: e.tenantId,
         created_by: e.actorId ?? null,
-        agents,
+        agents: agents && e.fanOut !== false,
         payload: { event: e.name, channels: [channel], data, socketId: e.socketId ?? null } satisfies LiveEventPayload,
       });
       const agents = row(e.userId ? userChannel(e.userId) : tenantChannel(e.tenantId), e.data, true);

@@ -17,10 +17,6 @@ const LANES = 8;
 // The claims' advisory lock (transaction-scoped): one process claims at a time, so each claim sees
 // the leases of the one before it and never takes a tenant's rows while another holds earlier ones.
 const CLAIM_LOCK_KEY = 4_815_162_380;
-// A claim looks at this many of the oldest pending rows: when the tenants ahead are all held by
-// others, the claim costs a walk of this many index entries, not of the whole backlog. Rows behind
-// them wait only while that many rows of held tenants are pending.
-const CLAIM_WINDOW = 10_000;
 // Retries: 1 s doubling to 5 min, each delay drawn from its upper half (jitter), so senders that
 // failed together do not retry together.
 const BACKOFF_BASE_MS = 1_000;
@@ -35,6 +31,43 @@ const FAILURE_LOG_INTERVAL_MS = 60_000;
 // Pusher's multi-tenant clusters take at most 10 events in one batch_events request, each event on
 // one channel: a row for two channels is two of them (LiveEvents writes one a row).
 const PUSHER_BATCH_EVENTS = 10;
+
+// The claim (see claim()): the tenants with pending rows (senders) by a recursive skip scan; each tenant's first
+// row that is not due (held); each tenant's pending rows below it, lowest first.
+const CLAIM_SQL = `WITH RECURSIVE senders AS (
+    (SELECT tenant_id FROM outbox
+      WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL
+      ORDER BY tenant_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT n.tenant_id FROM outbox n
+             WHERE n.topic = $1 AND n.delivered_at IS NULL AND n.failed_at IS NULL AND n.tenant_id > t.tenant_id
+             ORDER BY n.tenant_id LIMIT 1)
+      FROM senders t WHERE t.tenant_id IS NOT NULL),
+  held AS (
+    SELECT tenant_id, min(id) AS id FROM outbox
+     WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL AND available_at > now()
+     GROUP BY tenant_id),
+  due AS (
+    SELECT d.tenant_id, d.id, d.available_at
+      FROM senders t
+      LEFT JOIN held h ON h.tenant_id = t.tenant_id
+      CROSS JOIN LATERAL (
+        SELECT p.tenant_id, p.id, p.available_at FROM outbox p
+         WHERE p.topic = $1 AND p.tenant_id = t.tenant_id AND p.delivered_at IS NULL AND p.failed_at IS NULL
+           AND p.id < coalesce(h.id, 9223372036854775807) AND p.available_at <= now()
+         ORDER BY p.id
+         LIMIT $2) d
+     WHERE t.tenant_id IS NOT NULL
+     ORDER BY d.id
+     LIMIT $2)
+  UPDATE outbox o
+     SET attempts = o.attempts + 1,
+         available_at = now() + $3::double precision * interval '1 millisecond',
+         claimed_by = $4
+    FROM due
+   WHERE o.tenant_id = due.tenant_id AND o.id = due.id
+     AND o.delivered_at IS NULL AND o.failed_at IS NULL AND o.available_at <= now()
+  RETURNING o.tenant_id, o.id, o.attempts, o.payload, due.available_at AS due_at`;
 
 interface ClaimedRow {
   tenant_id: number;
@@ -160,39 +193,19 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   }
 
   // Under the claims' lock, in a transaction of its own whose UPDATE (its snapshot taken after the
-  // lock) sees every earlier claim: among the first CLAIM_WINDOW pending rows, the due ones, lowest
-  // id first, of each tenant only those below its first pending row that is not due (leased to a
-  // process, or waiting for a retry), each with one more attempt, leased until now() + lease to this
-  // process. The window bounds the walk when every tenant ahead is held (another process sends
-  // them). No SKIP LOCKED: a row skipped for a moment's lock would let the tenant's later rows go
-  // before it; the UPDATE waits for such a lock and checks the row again.
+  // lock) sees every earlier claim: of each tenant with pending rows (found by a skip scan of
+  // ix_outbox_pending_tenant, one index descent a tenant), its lowest pending ids below its first
+  // row that is not due (leased to a process, or waiting for a retry), at most `limit` of them;
+  // of those, the lowest ids across tenants, each with one more attempt, leased until now() + lease
+  // to this process. A tenant held by another process adds nothing but its descent, however long
+  // its backlog: it never keeps other tenants from being claimed, and a claim costs one descent per
+  // tenant with pending rows plus at most `limit` rows each. No SKIP LOCKED: a row skipped for a
+  // moment's lock would let the tenant's later rows go before it; the UPDATE waits for such a lock
+  // and checks the row again.
   private async claim(limit: number): Promise<ClaimedRow[]> {
     const rows = await this.db.withTransaction(async () => {
       await this.db.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK_KEY]);
-      const [claimed] = await this.db.query<[ClaimedRow[], number]>(
-        `WITH held AS (
-           SELECT tenant_id, min(id) AS id FROM outbox
-            WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL AND available_at > now()
-            GROUP BY tenant_id),
-         pending AS (
-           SELECT tenant_id, id, available_at FROM outbox
-            WHERE topic = $1 AND delivered_at IS NULL AND failed_at IS NULL
-            ORDER BY id
-            LIMIT $5)
-         UPDATE outbox o
-            SET attempts = o.attempts + 1,
-                available_at = now() + $3::double precision * interval '1 millisecond',
-                claimed_by = $4
-           FROM (SELECT d.tenant_id, d.id, d.available_at FROM pending d
-                  WHERE d.available_at <= now()
-                    AND NOT EXISTS (SELECT 1 FROM held h WHERE h.tenant_id = d.tenant_id AND h.id < d.id)
-                  ORDER BY d.id
-                  LIMIT $2) due
-          WHERE o.tenant_id = due.tenant_id AND o.id = due.id
-            AND o.delivered_at IS NULL AND o.failed_at IS NULL AND o.available_at <= now()
-         RETURNING o.tenant_id, o.id, o.attempts, o.payload, due.available_at AS due_at`,
-        [LIVE_EVENTS_TOPIC, limit, this.leaseMs, this.claimant, CLAIM_WINDOW],
-      );
+      const [claimed] = await this.db.query<[ClaimedRow[], number]>(CLAIM_SQL, [LIVE_EVENTS_TOPIC, limit, this.leaseMs, this.claimant]);
       return claimed;
     });
     return rows.sort((a, b) => a.id - b.id);

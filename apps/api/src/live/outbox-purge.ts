@@ -7,8 +7,9 @@ const PURGE_CHUNK = 5_000;
 // This job's advisory lock (runExclusively): one process purges at a time, the others skip.
 const PURGE_LOCK_KEY = 4_815_162_345;
 
-// Delivered live updates are kept a day, for inspection, then deleted in chunks, every ten minutes.
-// The emails and every other topic of the outbox are not ours.
+// Delivered live updates are kept a day, for inspection, then deleted in chunks, every ten minutes;
+// one the webhooks' fan-out has not read yet (webhooks_pending) stays until it has. The emails and
+// every other topic of the outbox are not ours.
 @Injectable()
 export class OutboxPurge implements BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxPurge.name);
@@ -36,7 +37,7 @@ export class OutboxPurge implements BeforeApplicationShutdown {
       `DELETE FROM outbox
         WHERE (tenant_id, id) IN (
               SELECT tenant_id, id FROM outbox
-               WHERE delivered_at < now() - interval '1 day' AND topic = $1
+               WHERE delivered_at < now() - interval '1 day' AND topic = $1 AND NOT webhooks_pending
                LIMIT $2)`,
       [LIVE_EVENTS_TOPIC, PURGE_CHUNK],
     );

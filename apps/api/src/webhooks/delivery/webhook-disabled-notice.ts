@@ -6,7 +6,8 @@ import { WebhooksRepository } from '../webhooks.repository';
 import { DisabledSubscription } from './webhook-deliveries.repository';
 
 // 'webhook.disabled' on each active admin's own channel, in the transaction that disabled it: the
-// subscription as the API shows it, its disabledReason saying why.
+// subscription as the API shows it, its disabledReason saying why. One event however many admins:
+// only the first admin's copy goes to the webhooks' fan-out.
 @Injectable()
 export class WebhookDisabledNotice {
   constructor(
@@ -21,9 +22,8 @@ export class WebhookDisabledNotice {
       const subscription = await this.webhooks.findById(tenantId, id);
       if (!subscription) continue;
       const data = presentWebhook(subscription);
-      for (const userId of await this.users.findActiveAdminIds(tenantId)) {
-        events.push({ tenantId, name: 'webhook.disabled', data, userId, actorId: null });
-      }
+      const admins = await this.users.findActiveAdminIds(tenantId);
+      admins.forEach((userId, i) => events.push({ tenantId, name: 'webhook.disabled', data, userId, actorId: null, fanOut: i === 0 }));
     }
     await this.live.publish(events);
   }
