@@ -18,6 +18,7 @@ const BACKGROUND = [
   /^delete from (webhook_events|idempotency_keys)/,
   // The migrations' backfills.
   /^update (tenants|conversations|conversation_messages)( m| c)? set (location_id|inbox|status|source|unread_count|last_message_text|waiting_since) =/,
+  /^update outbox set failed_at = now\(\), last_error = 'expired: queued before email was sent/,
   // The routing sweep (every 5 s): the teams with a queue and a member below capacity.
   /^select t\.tenant_id as tenantid, t\.id from teams t where t\.state = 'active' and t\.assignment_mode <> 'manual'/,
   // The snooze wake-up job, every second.
