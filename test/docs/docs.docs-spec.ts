@@ -85,7 +85,7 @@ describe('The examples of README.md and docs/', () => {
     };
     service = await startService(
       // The webhook examples name receivers on loopback, which only an allowlist lets through.
-      { ...env, ...pusher.env(), PORT: String(port), LOG_LEVEL: 'warn', FILES_DIR: join(work, 'files'), WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_ALLOW_HTTP: 'true' },
+      { ...env, ...pusher.env(), PORT: String(port), LOG_LEVEL: 'warn', FILES_DIR: join(work, 'files'), WEBHOOK_ALLOWED_HOSTS: 'localhost', WEBHOOK_ALLOW_HTTP: 'true' },
       port,
     );
   }, 180_000);
