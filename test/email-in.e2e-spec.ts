@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
+import { ReplyAddresses } from '../apps/api/src/email/reply-addresses';
+import { InboundSecretsService } from '../apps/api/src/tickets/settings/inbound-secrets.service';
 import { BASE } from './support/desk';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { recordSecret } from './support/secret-leaks';
@@ -61,6 +63,7 @@ describe('Email in (POST /desk/api/v2/inbound/email.json)', () => {
          FROM ticket_messages WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY id`,
       [tenantId, ticketId],
     );
+  const replyAddress = (tenantId: number, ticketId: number) => t.app.get(ReplyAddresses).addressOf('support@acme.test', tenantId, ticketId);
   const countTickets = async (tenantId: number) => Number((await t.db.query(`SELECT count(*) FROM tickets WHERE tenant_id = $1`, [tenantId]))[0].count);
 
   describe('the inbox secret', () => {
@@ -96,6 +99,14 @@ describe('Email in (POST /desk/api/v2/inbound/email.json)', () => {
       expect(refused.headers['x-error-code']).toBe('ADMIN_REQUIRED');
       const foreign = await t.http.post(`${BASE}/inboxes/${acmeInbox}/inboundsecret.json`).set('Authorization', globex.auth);
       expect(foreign.status).toBe(404);
+      const [row] = await t.db.query(`SELECT inbound_secret_lookup FROM inboxes WHERE tenant_id = $1 AND id = $2`, [acme.tenantId, acmeInbox]);
+      expect(row.inbound_secret_lookup).toBe(acmeSecret.slice(4, 20));
+    });
+
+    it('should refuse an agent in the service too, whoever calls it', async () => {
+      const agent = await createAgent(t, acme.tenantId);
+      const principal = { tenantId: acme.tenantId, locationId: '', userId: agent.id, role: 'agent' as const, apiKeyId: 0 };
+      await expect(t.app.get(InboundSecretsService).issue(principal, acmeInbox)).rejects.toMatchObject({ code: 'ADMIN_REQUIRED' });
       const [row] = await t.db.query(`SELECT inbound_secret_lookup FROM inboxes WHERE tenant_id = $1 AND id = $2`, [acme.tenantId, acmeInbox]);
       expect(row.inbound_secret_lookup).toBe(acmeSecret.slice(4, 20));
     });
@@ -217,13 +228,34 @@ describe('Email in (POST /desk/api/v2/inbound/email.json)', () => {
 
     it('should take a reply address from the ticket’s customer, and open a new ticket for anyone else', async () => {
       const { ticketId } = await ticketFrom('owner@customer.test');
-      const mine = await post(await mime({ from: 'owner@customer.test', to: `support+t${ticketId}@acme.test`, text: 'by address' }));
+      const address = replyAddress(acme.tenantId, ticketId);
+      const mine = await post(await mime({ from: 'owner@customer.test', to: address, text: 'by address' }));
       expect(mine.status).toBe(201);
       expect(mine.body.ticket.id).toBe(ticketId);
-      const stranger = await post(await mime({ from: 'stranger@elsewhere.test', to: `support+t${ticketId}@acme.test`, text: 'spoof' }));
+      const stranger = await post(await mime({ from: 'stranger@elsewhere.test', to: address, text: 'spoof' }));
       expect(stranger.status).toBe(201);
       expect(stranger.body.ticket.id).not.toBe(ticketId);
       expect((await threadRows(acme.tenantId, ticketId)).map((r: { message: string }) => r.message)).toEqual(['first', 'by address']);
+    });
+
+    it('should not take a guessed reply address (no tag, or a wrong one), even from the customer', async () => {
+      const { ticketId } = await ticketFrom('guessed@customer.test');
+      const tag = replyAddress(acme.tenantId, ticketId).split('.')[1].split('@')[0];
+      const wrongTag = tag.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+      for (const to of [`support+t${ticketId}@acme.test`, `support+t${ticketId}.${wrongTag}@acme.test`, replyAddress(globex.tenantId, ticketId)]) {
+        const res = await post(await mime({ from: 'guessed@customer.test', to, text: 'forged' }));
+        expect(res.status).toBe(201);
+        expect(res.body.ticket.id).not.toBe(ticketId);
+      }
+      expect((await threadRows(acme.tenantId, ticketId)).map((r: { message: string }) => r.message)).toEqual(['first']);
+    });
+
+    it('should take the reply address of an inbox whose address has a tag of its own', async () => {
+      const { ticketId } = await ticketFrom('tagged@customer.test');
+      const address = t.app.get(ReplyAddresses).addressOf('support+sales@acme.test', acme.tenantId, ticketId);
+      const res = await post(await mime({ from: 'tagged@customer.test', to: address, text: 'via sales' }));
+      expect(res.status).toBe(201);
+      expect(res.body.ticket.id).toBe(ticketId);
     });
 
     it('should open a new ticket when the ticket it answers is deleted', async () => {
@@ -239,7 +271,7 @@ describe('Email in (POST /desk/api/v2/inbound/email.json)', () => {
       const { ticketId, messageId } = await ticketFrom('isolated@customer.test');
       const before = await threadRows(acme.tenantId, ticketId);
       const byId = await post(await mime({ from: 'isolated@customer.test', inReplyTo: messageId, text: 'wrong tenant' }), globexSecret);
-      const byAddress = await post(await mime({ from: 'isolated@customer.test', to: `support+t${ticketId}@acme.test`, text: 'wrong tenant' }), globexSecret);
+      const byAddress = await post(await mime({ from: 'isolated@customer.test', to: replyAddress(acme.tenantId, ticketId), text: 'wrong tenant' }), globexSecret);
       for (const res of [byId, byAddress]) {
         expect(res.status).toBe(201);
         const [row] = await t.db.query(`SELECT tenant_id FROM tickets WHERE id = $1`, [res.body.ticket.id]);
@@ -309,6 +341,31 @@ describe('Email in (POST /desk/api/v2/inbound/email.json)', () => {
       expect(res.body.message).toMatchObject({ message: 'body\uFFFDtext', cc: ['nulx@customer.test', 'ok@customer.test'] });
       const [row] = await threadRows(acme.tenantId, res.body.ticket.id);
       expect(row.email_message_id).toMatch(/^<nul\uFFFD[0-9a-f]{8}@customer\.test>$/);
+    });
+
+    it('should answer 400 to a From address the contacts cannot take (NFKC makes it longer than 320), storing nothing', async () => {
+      const before = await countTickets(acme.tenantId);
+      // U+FDFA is one character that NFKC spells out in 18: 60 of them stay within a header's
+      // address but become 1,080 characters.
+      const raw = await mime({ from: `${'\uFDFA'.repeat(60)}@customer.test`, text: 'long' });
+      const res = await post(raw);
+      expect(res.status).toBe(400);
+      expect(res.headers['x-error-code']).toBe('EMAIL_MALFORMED');
+      expect(await countTickets(acme.tenantId)).toBe(before);
+    });
+
+    it('should take a mail whose Message-ID is too long for the index (over 900 bytes; 2,850 here) as one without a Message-ID', async () => {
+      // Random CJK characters (3 bytes each), so the index entry does not compress below its limit.
+      const cjk = Array.from(randomBytes(950), (byte, i) => String.fromCharCode(0x4e00 + byte * 64 + (i % 64))).join('');
+      const long = `<${cjk}@customer.test>`;
+      const raw = await mime({ from: 'longid@customer.test', messageId: long, text: 'long id' });
+      const first = await post(raw);
+      expect(first.status).toBe(201);
+      const [row] = await threadRows(acme.tenantId, first.body.ticket.id);
+      expect(row.email_message_id).toBeNull();
+      const again = await post(raw);
+      expect(again.status).toBe(201);
+      expect(again.body.ticket.id).not.toBe(first.body.ticket.id);
     });
 
     it('should answer 415 to JSON and 413 to a message above FILES_MAX_BYTES', async () => {

@@ -4,6 +4,8 @@ import { ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, SMTPServerAddress } from 'smtp-server';
 import { EmailDispatcher } from '../apps/api/src/email/email-dispatcher';
 import { EmailPurge } from '../apps/api/src/email/email-purge';
+import { EmailTransport } from '../apps/api/src/email/email-transport';
+import { ReplyAddresses } from '../apps/api/src/email/reply-addresses';
 import { BASE } from './support/desk';
 import { createContact, createTenant, TestTenant } from './support/factories';
 import { recordSecret } from './support/secret-leaks';
@@ -11,7 +13,8 @@ import { createTestApp, createTestAppOn, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
 // A real SMTP server on loopback that refuses on cue, by the recipient's local part: `refused…`
-// always (550), `greylisted…` the first time (451). Every message it accepts is parsed.
+// always (550), `greylisted…` the first time (451); `stalled…` is never answered. Every message it
+// accepts is parsed.
 interface Received {
   envelopeTo: string[];
   mail: ParsedMail;
@@ -32,7 +35,9 @@ class SmtpReceiver {
       allowInsecureAuth: true,
       onAuth: (auth, _session, callback) =>
         auth.username === user && auth.password === password ? callback(null, { user }) : callback(new Error('bad credentials')),
-      onRcptTo: (address, _session, callback) => callback(this.refusalOf(address)),
+      onRcptTo: (address, _session, callback) => {
+        if (!address.address.startsWith('stalled')) callback(this.refusalOf(address));
+      },
       onData: (stream, session, callback) => {
         simpleParser(stream)
           .then((mail) => {
@@ -139,7 +144,9 @@ describe('Email out (SMTP)', () => {
     expect(first.mail.subject).toBe('Invoice wrong');
     expect(first.mail.messageId).toMatch(new RegExp(`^<t${acme.tenantId}\\.${ticketId}\\.${opening.id}\\.[0-9a-f]{12}@acme\\.test>$`));
     expect(first.mail.inReplyTo).toBeUndefined();
-    expect(first.mail.replyTo?.value).toEqual([{ address: `support+t${ticketId}@acme.test`, name: '' }]);
+    const replyTo = t.app.get(ReplyAddresses).addressOf('support@acme.test', acme.tenantId, ticketId);
+    expect(replyTo).toMatch(new RegExp(`^support\\+t${ticketId}\\.[0-9a-f]{10}@acme\\.test$`));
+    expect(first.mail.replyTo?.value).toEqual([{ address: replyTo, name: '' }]);
     expect(first.mail.text?.trim()).toBe('The **total** is off.\n\nPlease check.');
     expect(first.mail.html).toBe('<p>The **total** is off.</p>\n<p>Please check.</p>');
     await waitFor('the opening message to show it was sent', async () => (await threadMessage(ticketId, opening.id)).emailStatus === 'sent');
@@ -159,7 +166,7 @@ describe('Email out (SMTP)', () => {
     expect(second.mail.messageId).toBe(reply.body.message.emailMessageId);
     expect(second.mail.inReplyTo).toBe(first.mail.messageId);
     expect(second.mail.references).toBe(first.mail.messageId);
-    expect(second.mail.replyTo?.value).toEqual([{ address: `support+t${ticketId}@acme.test`, name: '' }]);
+    expect(second.mail.replyTo?.value).toEqual([{ address: replyTo, name: '' }]);
     expect(second.mail.html).toBe('<p>Fixed &amp; refunded.</p><p>Sorry!</p>');
     expect(second.mail.text?.trim()).toBe('Fixed & refunded.\n\nSorry!');
     expect(second.mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content }))).toEqual([
@@ -215,6 +222,69 @@ describe('Email out (SMTP)', () => {
       ticketId,
     ]);
     expect(row).toEqual({ attempts: 1, failed: true, last_error: expect.stringMatching(/^550 /) });
+  });
+
+  it('should fail for good when only the customer (To) is refused (5xx) and a copy (Cc) is accepted', async () => {
+    const refused = await customer('refused');
+    const ticketId = await ticketFor(refused.id);
+    const reply = await post(`tickets/${ticketId}/messages.json`, { message: { message: 'Hello?', cc: ['copy@example.test'] } });
+    const failed = await waitFor('the reply to fail', async () => {
+      const m = await threadMessage(ticketId, reply.body.message.id);
+      return m.emailStatus === 'failed' ? m : null;
+    });
+    expect(failed.emailError).toMatch(/^550 No such mailbox here/);
+    const [row] = await t.db.query(`SELECT attempts, failed_at IS NOT NULL AS failed, delivered_at FROM outbox WHERE tenant_id = $1 AND ticket_id = $2 AND topic = 'ticket.reply'`, [
+      acme.tenantId,
+      ticketId,
+    ]);
+    expect(row).toEqual({ attempts: 1, failed: true, delivered_at: null });
+  });
+
+  it('should give up a send that stalls at its deadline, closing the connection, and retry it later', async () => {
+    const deadline = EmailTransport.deadlineMs;
+    EmailTransport.deadlineMs = 400;
+    try {
+      const stalled = await customer('stalled');
+      const ticketId = await ticketFor(stalled.id);
+      const reply = await post(`tickets/${ticketId}/messages.json`, { message: { message: 'Anyone?' } });
+      const select = `SELECT attempts, last_error, failed_at, available_at > now() + interval '20 seconds' AS backed_off, claimed_by FROM outbox WHERE tenant_id = $1 AND ticket_id = $2 AND topic = 'ticket.reply'`;
+      const row = await waitFor('the stalled send to be given up', async () => {
+        const [r] = await t.db.query(select, [acme.tenantId, ticketId]);
+        return r.last_error ? r : null;
+      });
+      expect(row).toEqual({ attempts: 1, last_error: expect.stringMatching(/aborted/i), failed_at: null, backed_off: true, claimed_by: null });
+      expect((await threadMessage(ticketId, reply.body.message.id)).emailStatus).toBe('queued');
+    } finally {
+      EmailTransport.deadlineMs = deadline;
+    }
+  });
+
+  it("should not send a deleted ticket's queued reply or scheduled email, and say why on each", async () => {
+    const grey = await customer('greylisted');
+    const sendAt = new Date(Date.now() + 60 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ticketId = await ticketFor(grey.id, { scheduledEmail: { sendAt, subject: 'Later' } });
+    const reply = await post(`tickets/${ticketId}/messages.json`, { message: { message: 'Queued' } });
+    // The reply's first attempt is refused (451), so it waits in the outbox when the ticket goes.
+    await waitFor('the first attempt to be refused', async () => {
+      const [r] = await t.db.query(`SELECT last_error FROM outbox WHERE tenant_id = $1 AND ticket_id = $2 AND topic = 'ticket.reply'`, [acme.tenantId, ticketId]);
+      return r.last_error !== null;
+    });
+    expect((await t.http.delete(`${BASE}/tickets/${ticketId}.json`).set('Authorization', acme.auth)).status).toBe(204);
+    await t.db.query(`UPDATE outbox SET available_at = now() WHERE tenant_id = $1 AND ticket_id = $2 AND topic LIKE 'ticket.%'`, [acme.tenantId, ticketId]);
+    const rows = await waitFor('both to fail', async () => {
+      const found = await t.db.query(
+        `SELECT topic, failed_at IS NOT NULL AS failed, delivered_at IS NOT NULL AS delivered, last_error FROM outbox WHERE tenant_id = $1 AND ticket_id = $2 AND topic LIKE 'ticket.%' ORDER BY topic`,
+        [acme.tenantId, ticketId],
+      );
+      return found.length === 2 && found.every((r: { failed: boolean }) => r.failed) ? found : null;
+    });
+    expect(rows).toEqual([
+      { topic: 'ticket.reply', failed: true, delivered: false, last_error: 'the ticket was deleted' },
+      { topic: 'ticket.scheduled_email', failed: true, delivered: false, last_error: 'the ticket was deleted' },
+    ]);
+    const [message] = await t.db.query(`SELECT email_status, email_error FROM ticket_messages WHERE tenant_id = $1 AND id = $2`, [acme.tenantId, reply.body.message.id]);
+    expect(message).toEqual({ email_status: 'failed', email_error: 'the ticket was deleted' });
+    expect(smtp.to(grey.email)).toEqual([]);
   });
 
   it('should retry a temporary refusal (4xx) after a backoff, then send once', async () => {

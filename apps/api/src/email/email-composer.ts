@@ -25,8 +25,9 @@ export interface Attachment {
 export class UnsendableEmail extends Error {}
 
 // The mail of one outbox entry: from the ticket's address, to its customer, Reply-To the address
-// that names the ticket, threaded by Message-ID/In-Reply-To/References, in text and HTML.
-export function composeEmail(entry: ClaimedEntry, context: TicketEmailContext, attachments: Attachment[]): Mail.Options {
+// that names the ticket (with its `tag`, ReplyAddresses), threaded by Message-ID/In-Reply-To/
+// References, in text and HTML.
+export function composeEmail(entry: ClaimedEntry, context: TicketEmailContext, attachments: Attachment[], tag: string): Mail.Options {
   const payload = entry.payload as unknown as EmailPayload;
   if (!payload.to) throw new UnsendableEmail('the customer has no email address');
   if (!payload.from) throw new UnsendableEmail("the ticket's inbox has no email address to send from");
@@ -38,7 +39,7 @@ export function composeEmail(entry: ClaimedEntry, context: TicketEmailContext, a
     // The thread message's own copies (a scheduled email has none).
     ...(context.message?.cc.length ? { cc: context.message.cc } : {}),
     ...(context.message?.bcc.length ? { bcc: context.message.bcc } : {}),
-    replyTo: replyAddress(payload.from, context.ticketId),
+    replyTo: replyAddress(payload.from, context.ticketId, tag),
     subject: payload.subject,
     messageId: context.message?.emailMessageId ?? scheduledMessageId(entry, payload.from),
     ...(inReplyTo ? { inReplyTo, references: context.references } : {}),

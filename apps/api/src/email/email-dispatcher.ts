@@ -8,6 +8,7 @@ import { FilesService } from '../files/files.service';
 import { EMAIL_TOPICS, TicketEmails } from '../tickets/ticket-emails';
 import { Attachment, composeEmail, EmailPayload, UnsendableEmail } from './email-composer';
 import { EmailTransport } from './email-transport';
+import { ReplyAddresses } from './reply-addresses';
 
 // Entries claimed at a time; a tick claims again while batches come back full.
 const BATCH_SIZE = 20;
@@ -52,6 +53,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     private readonly tickets: TicketEmails,
     private readonly files: FilesService,
     private readonly transport: EmailTransport,
+    private readonly replies: ReplyAddresses,
   ) {
     this.intervalMs = config.EMAIL_DISPATCH_INTERVAL_MS;
   }
@@ -127,9 +129,9 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     try {
       const payload = entry.payload as unknown as EmailPayload;
       const context = entry.ticketId === null ? null : await this.tickets.contextOf(entry.tenantId, entry.ticketId, payload.messageId ?? null);
-      if (!context) throw new UnsendableEmail('the ticket is gone');
+      if (!context) throw new UnsendableEmail('the ticket was deleted');
       attachments.push(...(await this.attachmentsOf(entry.tenantId, context.message?.fileIds ?? [])));
-      await this.transport.send(composeEmail(entry, context, attachments));
+      await this.transport.send(composeEmail(entry, context, attachments, this.replies.tag(entry.tenantId, context.ticketId)));
       return { entry, kind: 'delivered' };
     } catch (error) {
       for (const attachment of attachments) attachment.content.destroy();

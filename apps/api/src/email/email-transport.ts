@@ -18,12 +18,32 @@ export class EmailTransport implements OnApplicationShutdown {
       : null;
   }
 
+  // Every send ends within this (the timeouts above only bound each wait): on expiry the
+  // connection is closed and the send fails with no SMTP code, so it is retried. Well below
+  // EmailDispatcher's send budget. Writable for the tests.
+  static deadlineMs = 2 * 60_000;
+
+  // Sent when the customer (To) was accepted: a server that accepts a copy (Cc) but refuses the
+  // customer answers the send with the customer's refusal, as if the customer were alone.
   async send(mail: Mail.Options): Promise<void> {
     if (!this.transporter) throw new Error('email is off (SMTP_URL is not set)');
-    await this.transporter.sendMail(mail);
+    const signal = AbortSignal.timeout(EmailTransport.deadlineMs);
+    const info = (await this.transporter.sendMail({ ...mail, signal } as Mail.Options)) as { rejectedErrors?: RecipientError[] };
+    const refusal = refusalOf(info.rejectedErrors ?? [], typeof mail.to === 'string' ? mail.to : null);
+    if (refusal) throw refusal;
   }
 
   onApplicationShutdown(): void {
     this.transporter?.close();
   }
+}
+
+interface RecipientError extends Error {
+  recipient?: string;
+  responseCode?: number;
+}
+
+function refusalOf(refused: RecipientError[], to: string | null): RecipientError | undefined {
+  const customer = to?.trim().toLowerCase();
+  return customer ? refused.find((error) => error.recipient?.trim().toLowerCase() === customer) : undefined;
 }

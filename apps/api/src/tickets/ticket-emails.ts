@@ -71,10 +71,11 @@ export class TicketEmails {
     return true;
   }
 
-  // The ticket and thread message an email is written from; null when the ticket is gone.
+  // The ticket and thread message an email is written from; null when the ticket was deleted (a
+  // deleted ticket's queued and scheduled emails never go).
   async contextOf(tenantId: number, ticketId: number, messageId: number | null): Promise<TicketEmailContext | null> {
     const ticket = await this.tickets.findById(tenantId, ticketId);
-    if (!ticket) return null;
+    if (!ticket || ticket.state === 'deleted') return null;
     const message = messageId === null ? null : await this.tickets.findMessageById(tenantId, messageId);
     const references = await this.emails.threadMessageIds(tenantId, ticketId, message?.id ?? null);
     return { ticketId, subject: ticket.subject, editMethod: ticket.editMethod, message, references };

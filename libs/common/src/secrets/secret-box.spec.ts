@@ -33,4 +33,12 @@ describe(SecretBox.name, () => {
     expect(second.open(first.seal('x'))).toBe('x');
     expect(() => SecretBox.fromConfig({ SECRETS_KEY: 'z'.repeat(32), SECRETS_KEY_FILE: file }).open(first.seal('x'))).toThrow();
   });
+
+  it('should derive one key per label, the same from the same material, revealing nothing of the others', () => {
+    const box = new SecretBox('k'.repeat(32));
+    expect(box.derive('a').equals(new SecretBox('k'.repeat(32)).derive('a'))).toBe(true);
+    expect(box.derive('a').equals(box.derive('b'))).toBe(false);
+    expect(box.derive('a').equals(new SecretBox('j'.repeat(32)).derive('a'))).toBe(false);
+    expect(box.derive('a')).toHaveLength(32);
+  });
 });

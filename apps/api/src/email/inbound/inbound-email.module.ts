@@ -3,6 +3,7 @@ import { ContactsModule } from '../../contacts/contacts.module';
 import { FilesModule } from '../../files/files.module';
 import { TicketSettingsModule } from '../../tickets/settings/ticket-settings.module';
 import { TicketsModule } from '../../tickets/tickets.module';
+import { ReplyAddresses } from '../reply-addresses';
 import { InboundEmailController } from './inbound-email.controller';
 import { InboundEmailService } from './inbound-email.service';
 
@@ -10,6 +11,6 @@ import { InboundEmailService } from './inbound-email.service';
 @Module({
   imports: [ContactsModule, FilesModule, TicketSettingsModule, TicketsModule],
   controllers: [InboundEmailController],
-  providers: [InboundEmailService],
+  providers: [InboundEmailService, ReplyAddresses],
 })
 export class InboundEmailModule {}

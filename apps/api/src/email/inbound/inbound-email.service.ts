@@ -6,7 +6,7 @@ import { FilesService } from '../../files/files.service';
 import { TicketEmailIntake } from '../../tickets/email-intake.service';
 import type { InboundThreadMessage, ThreadMessageRef } from '../../tickets/inbound-thread-message';
 import { InboundSecretsService, InboundInbox } from '../../tickets/settings/inbound-secrets.service';
-import { ticketOfReplyAddress } from '../email-addresses';
+import { ReplyAddresses } from '../reply-addresses';
 import { InboundEmailErrorCode } from './inbound-email.errors';
 import { InboundMail, parseInboundMail } from './inbound-mail';
 
@@ -32,6 +32,7 @@ export class InboundEmailService {
     private readonly intake: TicketEmailIntake,
     private readonly contacts: ContactsService,
     private readonly files: FilesService,
+    private readonly replies: ReplyAddresses,
   ) {}
 
   async authenticate(authorization: string | undefined): Promise<InboundInbox> {
@@ -65,12 +66,12 @@ export class InboundEmailService {
     return this.intake.read(result.tenantId, result);
   }
 
-  // The ticket a reply belongs to, locked: by a Message-ID of its thread, else by a reply
-  // address (`…+t{id}@…`), which only the ticket's own customer may use: anyone can write to an
-  // address, while a Message-ID is known only to those who received the mail.
+  // The ticket a reply belongs to, locked: by a Message-ID of its thread, else by a reply address
+  // (`…+t{id}.{tag}@…`, its tag checked), which only the ticket's own customer may use: only
+  // those who received the ticket's mail know either.
   private async replyTarget(tenantId: number, mail: InboundMail): Promise<{ ticketId: number; customerId: number; byMessageId: boolean } | null> {
     const threadTicket = await this.intake.findTicketByEmailMessageIds(tenantId, mail.threadIds);
-    const addressed = mail.recipients.map(ticketOfReplyAddress).find((id) => id !== null) ?? null;
+    const addressed = mail.recipients.map((address) => this.replies.ticketOf(address, tenantId)).find((id) => id !== null) ?? null;
     const ticketId = threadTicket ?? addressed;
     const locked = ticketId === null ? null : await this.intake.lockActiveTicket(tenantId, ticketId);
     return locked && ticketId !== null ? { ticketId, customerId: locked.customerId, byMessageId: threadTicket !== null } : null;

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { PayloadTooLargeError, toStorableText, ValidationError } from '@app/common';
+import { isEmail } from 'class-validator';
 import { AddressObject, simpleParser } from 'mailparser';
+import { normalizeEmail } from '../../contacts/contact-normalization';
 import { sanitizeFilename, sanitizeMimeType } from '../../files/file-names';
 import type { FileUpload } from '../../files/uploaded-file';
 import { sanitizeHtml } from './html-sanitizer';
 
 // What a raw MIME message brings to a ticket, parsed with mailparser and made storable.
 export interface InboundMail {
-  // `<…>` as sent; null when the mail has none (or one longer than a header line may be).
+  // `<…>` as sent; null when the mail has none, or one of more than MAX_MESSAGE_ID_BYTES (the
+  // unique index over it holds no more; such a mail is taken as one without a Message-ID).
   messageId: string | null;
   // In-Reply-To then References, newest first: the Message-IDs that place it in a thread.
   threadIds: string[];
@@ -28,7 +31,9 @@ export interface InboundMail {
 export const INBOUND_MAX_ATTACHMENTS = 20;
 const MAX_SUBJECT = 500;
 const MAX_MESSAGE = 1_048_576;
-const MAX_MESSAGE_ID = 998;
+const MAX_MESSAGE_ID_BYTES = 900;
+// customer_contacts.value's limit.
+const MAX_CONTACT = 320;
 const MAX_ADDRESSES = 50;
 const MAX_NAME = 255;
 const ADDRESS = /^[^\s@<>\p{Cc}]{1,64}@[^\s@<>\p{Cc}]{1,253}$/u;
@@ -38,7 +43,9 @@ export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
   const mail = await simpleParser(raw, { skipHtmlToText: true, skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true }).catch(() => null);
   const from = mail ? addressesOf(mail.from)[0] : undefined;
   if (!mail || !from) throw ValidationError.of('from', 'the message has no From address: is it a MIME message (RFC 5322)?', 'EMAIL_MALFORMED');
-  const messageId = mail.messageId && mail.messageId.length <= MAX_MESSAGE_ID ? toStorableText(mail.messageId) : null;
+  if (!isContactEmail(from)) throw ValidationError.of('from', 'the From address is not an email address a customer can have', 'EMAIL_MALFORMED');
+  const storable = mail.messageId ? toStorableText(mail.messageId) : null;
+  const messageId = storable && Buffer.byteLength(storable, 'utf8') <= MAX_MESSAGE_ID_BYTES ? storable : null;
   const { message, editMethod } = bodyOf(mail.text, mail.html);
   if (message.length > MAX_MESSAGE) throw new PayloadTooLargeError('EMAIL_TOO_LONG', `the message's text is longer than ${MAX_MESSAGE} characters`);
   return {
@@ -53,6 +60,12 @@ export async function parseInboundMail(raw: Buffer): Promise<InboundMail> {
     editMethod,
     attachments: mail.attachments.slice(0, INBOUND_MAX_ATTACHMENTS).map((attachment) => bufferUpload(attachment.filename, attachment.contentType, attachment.content)),
   };
+}
+
+// What the contacts take as an email (normalised as they store it: NFKC may lengthen it).
+function isContactEmail(address: string): boolean {
+  const normalised = normalizeEmail(address);
+  return normalised.length <= MAX_CONTACT && isEmail(normalised);
 }
 
 function bodyOf(text: string | undefined, html: string | false | undefined): Pick<InboundMail, 'message' | 'editMethod'> {

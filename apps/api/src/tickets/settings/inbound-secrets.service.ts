@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { issueSecret, NotFoundError, secretLookup, secretMatches } from '@app/common';
+import { ForbiddenError, issueSecret, NotFoundError, secretLookup, secretMatches } from '@app/common';
+import { AuthErrorCode } from '../../auth/auth.errors';
 import { Principal } from '../../auth/principal';
 import { InboundSecretsRepository } from './inbound-secrets.repository';
 import { SettingErrorCode } from './ticket-settings.errors';
@@ -17,7 +18,9 @@ export interface InboundInbox {
 export class InboundSecretsService {
   constructor(private readonly secrets: InboundSecretsRepository) {}
 
+  // For admins only: the route refuses agents first, and this holds for any other caller.
   async issue(principal: Principal, inboxId: number): Promise<{ inboxId: number; secret: string }> {
+    if (principal.role !== 'admin') throw new ForbiddenError(AuthErrorCode.AdminRequired, "only an admin may issue an inbox's inbound secret");
     const issued = issueSecret('hdi');
     const replaced = await this.secrets.replace(principal.tenantId, inboxId, issued.lookup, issued.hash, principal.userId);
     if (!replaced) throw new NotFoundError(SettingErrorCode.NotFound, `inbox ${inboxId} not found`);
