@@ -4,13 +4,13 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import { TenantLogLimiter } from '../../live/tenant-log-limiter';
-import { resolveWebhookTarget, UnsafeWebhookAddress, WebhookAddressRules, webhookAddressRules } from './safe-address';
+import { UnsafeWebhookAddress, WebhookAddressRules, webhookAddressRules } from './safe-address';
 import { ClaimedDelivery, DeliveryOutcome, SubscriptionHealth, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDisabledNotice } from './webhook-disabled-notice';
 import { WebhookFanOut } from './webhook-fan-out';
 import { WebhookFailureReason, WebhookMetrics } from './webhook-metrics';
 import { MAX_ATTEMPTS, retryDelayMs } from './webhook-retries';
-import { SendResult, sendWebhook } from './webhook-sender';
+import { deliverWebhook, SendResult } from './webhook-sender';
 import { WebhookSecrets } from '../webhook-secrets';
 
 // Lane heads claimed by one statement, and how many of a lane's next deliveries come with its head.
@@ -151,13 +151,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     try {
       secrets = [delivery.secretSealed, ...(delivery.previousSecretSealed ? [delivery.previousSecretSealed] : [])].map((s) => this.secrets.open(s));
     } catch {
-      return this.failed(delivery, { statusCode: null, response: null, error: 'the signing secret cannot be opened (SECRETS_KEY changed?)', durationMs: 0 }, 'connection');
+      return this.failed(delivery, { statusCode: null, response: null, error: 'signing secret cannot be opened: SECRETS_KEY changed?', durationMs: 0 }, 'secret');
     }
     const started = Date.now();
     let result: SendResult;
     try {
-      const target = await resolveWebhookTarget(delivery.url, this.rules);
-      result = await sendWebhook(target, { messageId: delivery.messageId, body: delivery.body, secrets }, this.timeoutMs);
+      result = await deliverWebhook(delivery.url, this.rules, { messageId: delivery.messageId, body: delivery.body, secrets }, this.timeoutMs);
     } catch (error) {
       if (!(error instanceof UnsafeWebhookAddress)) throw error;
       return this.failed(delivery, { statusCode: null, response: null, error: `refused: ${error.message}`, durationMs: Date.now() - started }, 'refused_address');
