@@ -304,6 +304,21 @@ describe('Webhook delivery', () => {
     await t.db.query(`UPDATE webhook_subscriptions SET state = 'disabled' WHERE id = $1`, [sub.id]);
   });
 
+  it('should fan out new events while a slow receiver holds the dispatch', async () => {
+    const hook = nextPath();
+    receiver.cue((request) => (request.path === `${hook}-slow` ? 'hang' : { status: 200, body: 'ok' }));
+    const slow = await subscribe(t, acme, `${receiver.url}${hook}-slow`, ['message.created']);
+    const quick = await subscribe(t, acme, `${receiver.url}${hook}-quick`, ['conversation.created']);
+    await postMessage(acme, await newConversation(acme), 'to the slow one');
+    await waitFor('the slow receiver to hold a request', async () => receiver.at(`${hook}-slow`).length === 1);
+    await newConversation(acme);
+    // Fanned out while the slow attempt is still in flight (WEBHOOK_TIMEOUT_MS is 700 ms).
+    await waitFor('the new event fanned out', async () => (await deliveries(t, quick.id)).length === 2);
+    expect((await deliveries(t, slow.id)).map((r) => [r.attempts, r.claimed_by !== null])).toEqual([[0, true]]);
+    await t.db.query(`UPDATE webhook_subscriptions SET state = 'disabled' WHERE id IN ($1, $2)`, [slow.id, quick.id]);
+    receiver.cue(() => ({ status: 200, body: 'ok' }));
+  });
+
   it('should retry over more than 24 hours with jitter, then give up', () => {
     expect(MAX_ATTEMPTS).toBe(RETRY_DELAYS_MS.length + 1);
     const least = RETRY_DELAYS_MS.reduce((sum, d) => sum + d, 0);
@@ -475,8 +490,9 @@ describe('Webhook delivery across a database outage mid-send', () => {
       expect((await t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send({ conversationId, message })).status).toBe(201);
     }
     receiver.cue((request) => ({ status: 200, body: 'ok', delayMs: JSON.parse(request.body).data.message === 'first' ? 1_500 : 0 }));
-    const dispatcher = t.app.get(WebhookDispatcher) as unknown as { stopping: boolean; schedule(ms: number): void };
+    const dispatcher = t.app.get(WebhookDispatcher) as unknown as { stopping: boolean; schedule(ms: number): void; scheduleFanOut(ms: number): void };
     dispatcher.stopping = false;
+    dispatcher.scheduleFanOut(0);
     dispatcher.schedule(0);
 
     await waitFor('the first send in flight', () => receiver.pending() > 0, 10_000);
