@@ -273,10 +273,14 @@ describe('Webhook delivery', () => {
     const lenient = webhookAddressRules({ WEBHOOK_ALLOW_HTTP: true, WEBHOOK_ALLOWED_HOSTS: 'hooks.internal, 10.9.0.0/16' });
     const resolveTo = (address: string) => async () => [{ address, family: address.includes(':') ? 6 : 4 }];
     expect(await webhookUrlRefusal('http://example.com/', strict, resolveTo('93.184.216.34'))).toBe('only https URLs (WEBHOOK_ALLOW_HTTP is off)');
-    for (const address of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '::1', '::ffff:127.0.0.1', '::ffff:a00:1', 'fe80::1', 'fd00::1', 'ff02::1', '::']) {
+    for (const address of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '::1', '::ffff:127.0.0.1', '::ffff:a00:1', 'fe80::1', 'fd00::1', 'ff02::1', '::',
+      '::7f00:1', '::a00:1', '64:ff9b:1::a00:1', 'fec0::1']) {
       expect(await webhookUrlRefusal('https://evil.example/', strict, resolveTo(address))).toMatch(/which is not a public address/);
     }
     expect(await webhookUrlRefusal('https://[::ffff:10.0.0.1]/', strict)).toMatch(/not a public address/);
+    expect(await webhookUrlRefusal('https://[::7f00:1]/', strict)).toMatch(/not a public address/);
+    expect(await webhookUrlRefusal('https://[2606:4700::1]/', strict)).toBeNull();
+    expect(await webhookUrlRefusal('https://[fec0::5]/', webhookAddressRules({ WEBHOOK_ALLOW_HTTP: false, WEBHOOK_ALLOWED_HOSTS: 'fec0::/10' }))).toBeNull();
     expect(await webhookUrlRefusal('https://localhost/', strict)).toMatch(/not a public address/);
     expect(await webhookUrlRefusal('https://example.com/', strict, resolveTo('93.184.216.34'))).toBeNull();
     expect(await webhookUrlRefusal('https://hooks.internal/', lenient, resolveTo('10.0.0.5'))).toBeNull();
@@ -286,6 +290,33 @@ describe('Webhook delivery', () => {
     const mixed = async () => [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }];
     expect(await webhookUrlRefusal('https://mixed.example/', strict, mixed)).toMatch(/127\.0\.0\.1/);
     expect((await resolveWebhookTarget('https://example.com/x', strict, resolveTo('93.184.216.34'))).address).toBe('93.184.216.34');
+  });
+
+  it('should tell a signing secret it cannot open (SECRETS_KEY changed) from a failed connection', async () => {
+    const hook = nextPath();
+    const sub = await subscribe(t, acme, `${receiver.url}${hook}`, ['conversation.created']);
+    const foreign = new SecretBox(`another-key-${randomBytes(16).toString('hex')}`).seal(newSecret());
+    await t.db.query(`UPDATE webhook_subscriptions SET secret_sealed = $2 WHERE id = $1`, [sub.id, foreign]);
+    await newConversation(acme);
+    const row = await waitFor('the failed attempt', async () => (await deliveries(t, sub.id))[0]?.attempts === 1 && (await deliveries(t, sub.id))[0]);
+    expect(row).toMatchObject({ status: 'pending', last_status_code: null, last_error: 'signing secret cannot be opened: SECRETS_KEY changed?' });
+    expect(receiver.at(hook)).toEqual([]);
+    await t.db.query(`UPDATE webhook_subscriptions SET state = 'disabled' WHERE id = $1`, [sub.id]);
+  });
+
+  it('should fan out new events while a slow receiver holds the dispatch', async () => {
+    const hook = nextPath();
+    receiver.cue((request) => (request.path === `${hook}-slow` ? 'hang' : { status: 200, body: 'ok' }));
+    const slow = await subscribe(t, acme, `${receiver.url}${hook}-slow`, ['message.created']);
+    const quick = await subscribe(t, acme, `${receiver.url}${hook}-quick`, ['conversation.created']);
+    await postMessage(acme, await newConversation(acme), 'to the slow one');
+    await waitFor('the slow receiver to hold a request', async () => receiver.at(`${hook}-slow`).length === 1);
+    await newConversation(acme);
+    // Fanned out while the slow attempt is still in flight (WEBHOOK_TIMEOUT_MS is 700 ms).
+    await waitFor('the new event fanned out', async () => (await deliveries(t, quick.id)).length === 2);
+    expect((await deliveries(t, slow.id)).map((r) => [r.attempts, r.claimed_by !== null])).toEqual([[0, true]]);
+    await t.db.query(`UPDATE webhook_subscriptions SET state = 'disabled' WHERE id IN ($1, $2)`, [slow.id, quick.id]);
+    receiver.cue(() => ({ status: 200, body: 'ok' }));
   });
 
   it('should retry over more than 24 hours with jitter, then give up', () => {
@@ -344,6 +375,7 @@ describe('Webhook delivery', () => {
     expect(value('helpdesk_webhook_deliveries_total{outcome="gone"}')).toBeGreaterThanOrEqual(1);
     expect(value('helpdesk_webhook_delivery_failures_total{reason="timeout"}')).toBeGreaterThanOrEqual(1);
     expect(value('helpdesk_webhook_delivery_failures_total{reason="refused_address"}')).toBeGreaterThanOrEqual(1);
+    expect(value('helpdesk_webhook_delivery_failures_total{reason="secret"}')).toBeGreaterThanOrEqual(1);
     const [{ backlog }] = await t.db.query(
       `SELECT count(*)::int AS backlog FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.tenant_id = d.tenant_id AND s.id = d.subscription_id
         WHERE d.status = 'pending' AND s.state = 'active'`,
@@ -458,8 +490,9 @@ describe('Webhook delivery across a database outage mid-send', () => {
       expect((await t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send({ conversationId, message })).status).toBe(201);
     }
     receiver.cue((request) => ({ status: 200, body: 'ok', delayMs: JSON.parse(request.body).data.message === 'first' ? 1_500 : 0 }));
-    const dispatcher = t.app.get(WebhookDispatcher) as unknown as { stopping: boolean; schedule(ms: number): void };
+    const dispatcher = t.app.get(WebhookDispatcher) as unknown as { stopping: boolean; schedule(ms: number): void; scheduleFanOut(ms: number): void };
     dispatcher.stopping = false;
+    dispatcher.scheduleFanOut(0);
     dispatcher.schedule(0);
 
     await waitFor('the first send in flight', () => receiver.pending() > 0, 10_000);

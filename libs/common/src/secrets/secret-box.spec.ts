@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretBox } from './secret-box';
@@ -41,4 +42,27 @@ describe(SecretBox.name, () => {
     expect(box.derive('a').equals(new SecretBox('j'.repeat(32)).derive('a'))).toBe(false);
     expect(box.derive('a')).toHaveLength(32);
   });
+
+  it('should give processes starting at the same moment one key, never a half-written one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'secret-box-race-'));
+    const file = join(dir, 'secrets.key');
+    // Node runs the TypeScript source (type stripping); each child waits for the same instant.
+    const startAt = Date.now() + 1_500;
+    const child = `const { SecretBox } = require(${JSON.stringify(join(__dirname, 'secret-box.ts'))});
+      while (Date.now() < ${startAt});
+      process.stdout.write(SecretBox.fromConfig({ SECRETS_KEY_FILE: ${JSON.stringify(file)} }).seal('same'));`;
+    const run = () =>
+      new Promise<{ code: number | null; out: string; err: string }>((done) => {
+        const proc = spawn(process.execPath, ['--no-warnings', '-e', child]);
+        let [out, err] = ['', ''];
+        proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
+        proc.on('close', (code) => done({ code, out, err }));
+      });
+    const results = await Promise.all(Array.from({ length: 8 }, run));
+    expect(results.map((r) => [r.code, r.err])).toEqual(results.map(() => [0, '']));
+    const box = SecretBox.fromConfig({ SECRETS_KEY_FILE: file });
+    expect(results.map((r) => box.open(r.out))).toEqual(results.map(() => 'same'));
+    expect(readdirSync(dir)).toEqual(['secrets.key']);
+  }, 20_000);
 });

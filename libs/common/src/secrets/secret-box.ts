@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 // Seals secrets the service must use later rather than only compare (a webhook's signing secret
@@ -13,8 +13,9 @@ export class SecretBox {
     this.key = createHash('sha256').update(keyMaterial, 'utf8').digest();
   }
 
-  // The key from SECRETS_KEY; unset, from a file created once with a random key (0600; `wx`, so
-  // processes starting together agree on the first one written).
+  // The key from SECRETS_KEY; unset, from a file created once with a random key (0600) and shared
+  // by the processes of one machine (or of one volume). Processes starting together agree on the
+  // first one put in place, and none reads it half written.
   static fromConfig(config: { SECRETS_KEY?: string; SECRETS_KEY_FILE: string }): SecretBox {
     if (config.SECRETS_KEY) return new SecretBox(config.SECRETS_KEY);
     return new SecretBox(readOrCreateKeyFile(config.SECRETS_KEY_FILE));
@@ -43,12 +44,19 @@ export class SecretBox {
   }
 }
 
+// The key is written whole to a file of its own, then linked into place: link() fails when the
+// file exists (EEXIST: another process was first, its key is read), so the key file never exists
+// empty or half written.
 function readOrCreateKeyFile(path: string): string {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temporary, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+    linkSync(temporary, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(temporary);
   }
   const key = readFileSync(path, 'utf8').trim();
   if (key.length < 32) throw new Error(`${path} holds no key: delete it, or set SECRETS_KEY`);

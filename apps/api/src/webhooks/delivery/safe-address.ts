@@ -25,8 +25,8 @@ export type Resolve = (host: string) => Promise<{ address: string; family: numbe
 export class UnsafeWebhookAddress extends Error {}
 
 // Not public: loopback, private, link-local, multicast, unspecified, CGNAT, documentation,
-// benchmarking, reserved; in IPv6 also the forms that embed an IPv4 address (NAT64, 6to4), which
-// would otherwise reach a private IPv4 address. An IPv4-mapped address is judged by its IPv4
+// benchmarking, reserved; in IPv6 also the forms that embed an IPv4 address (IPv4-compatible, NAT64,
+// 6to4), which would otherwise reach a private IPv4 address. An IPv4-mapped address is judged by its IPv4
 // address (embeddedIpv4): BlockList matches IPv4 addresses against an IPv6 rule for ::ffff:0:0/96,
 // so that range cannot be listed here.
 const REFUSED = new BlockList();
@@ -49,14 +49,18 @@ for (const [network, prefix] of [
   REFUSED.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // Unspecified, loopback and the deprecated IPv4-compatible form (::7f00:1 is 127.0.0.1).
+  ['::', 96],
   ['64:ff9b::', 96],
+  // Local-use NAT64 (RFC 8215).
+  ['64:ff9b:1::', 48],
   ['100::', 64],
   ['2001:db8::', 32],
   ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
+  // Deprecated site-local, still routed inside some networks.
+  ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
   REFUSED.addSubnet(network, prefix, 'ipv6');

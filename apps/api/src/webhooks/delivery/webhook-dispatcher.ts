@@ -4,13 +4,13 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import { TenantLogLimiter } from '../../live/tenant-log-limiter';
-import { resolveWebhookTarget, UnsafeWebhookAddress, WebhookAddressRules, webhookAddressRules } from './safe-address';
+import { UnsafeWebhookAddress, WebhookAddressRules, webhookAddressRules } from './safe-address';
 import { ClaimedDelivery, DeliveryOutcome, SubscriptionHealth, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookDisabledNotice } from './webhook-disabled-notice';
 import { WebhookFanOut } from './webhook-fan-out';
 import { WebhookFailureReason, WebhookMetrics } from './webhook-metrics';
 import { MAX_ATTEMPTS, retryDelayMs } from './webhook-retries';
-import { SendResult, sendWebhook } from './webhook-sender';
+import { deliverWebhook, SendResult } from './webhook-sender';
 import { WebhookSecrets } from '../webhook-secrets';
 
 // Lane heads claimed by one statement, and how many of a lane's next deliveries come with its head.
@@ -28,8 +28,9 @@ type Settled = Exclude<DeliveryOutcome, { kind: 'released' }>;
 
 // Sends webhook deliveries, at least once each, in order per lane (one conversation or ticket to
 // one subscription), with any number of processes (docs/architecture.md, "Webhook delivery"):
-// - a tick first fans new live updates out into deliveries (WebhookFanOut);
-// - it claims due lane heads with their runs, leased to this process (claimed_by = its token);
+// - on a timer of its own, new live updates are fanned out into deliveries (WebhookFanOut), so a
+//   tick waiting on a slow receiver never holds back other subscriptions' deliveries;
+// - a tick claims due lane heads with their runs, leased to this process (claimed_by = its token);
 // - it sends each lane's run in order outside any transaction, recording each outcome as soon as
 //   it is known; a failure stops the run, the rest handed back behind the failed head;
 // - a process that lost the database mid-send records what it could not, and hands back every
@@ -44,6 +45,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly leaseMs: number;
   private timer?: NodeJS.Timeout;
   private tick?: Promise<void>;
+  private fanOutTimer?: NodeJS.Timeout;
+  private fanOutRun?: Promise<void>;
+  private fanOutFailures = 0;
   private stopping = false;
   private loopFailures = 0;
   private unrecorded: DeliveryOutcome[] = [];
@@ -65,6 +69,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   onApplicationBootstrap(): void {
+    this.scheduleFanOut(0);
     this.schedule(0);
   }
 
@@ -72,7 +77,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
-    await this.tick;
+    clearTimeout(this.fanOutTimer);
+    await Promise.all([this.tick, this.fanOutRun]);
     await this.recordUnrecorded().catch(() => undefined);
   }
 
@@ -87,10 +93,30 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.timer.unref();
   }
 
+  // Every interval, backing off while it fails (the database away).
+  private scheduleFanOut(delayMs: number): void {
+    if (this.stopping) return;
+    this.fanOutTimer = setTimeout(() => {
+      this.fanOutRun = this.fanOut
+        .run()
+        .then(
+          () => (this.fanOutFailures = 0),
+          (error: unknown) => {
+            this.fanOutFailures = Math.min(this.fanOutFailures + 1, 10);
+            this.logger.error(`webhook fan-out failed, retrying: ${error instanceof Error ? error.message : String(error)}`);
+          },
+        )
+        .then(() => {
+          this.fanOutRun = undefined;
+          this.scheduleFanOut(this.fanOutFailures === 0 ? this.intervalMs : Math.min(MAX_IDLE_MS, this.intervalMs * 2 ** this.fanOutFailures));
+        });
+    }, delayMs);
+    this.fanOutTimer.unref();
+  }
+
   private async runTick(): Promise<void> {
     try {
       if (this.loopFailures > 0) await this.recover();
-      await this.fanOut.run();
       await this.dispatchDue();
       this.loopFailures = 0;
     } catch (error) {
@@ -151,13 +177,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     try {
       secrets = [delivery.secretSealed, ...(delivery.previousSecretSealed ? [delivery.previousSecretSealed] : [])].map((s) => this.secrets.open(s));
     } catch {
-      return this.failed(delivery, { statusCode: null, response: null, error: 'the signing secret cannot be opened (SECRETS_KEY changed?)', durationMs: 0 }, 'connection');
+      return this.failed(delivery, { statusCode: null, response: null, error: 'signing secret cannot be opened: SECRETS_KEY changed?', durationMs: 0 }, 'secret');
     }
     const started = Date.now();
     let result: SendResult;
     try {
-      const target = await resolveWebhookTarget(delivery.url, this.rules);
-      result = await sendWebhook(target, { messageId: delivery.messageId, body: delivery.body, secrets }, this.timeoutMs);
+      result = await deliverWebhook(delivery.url, this.rules, { messageId: delivery.messageId, body: delivery.body, secrets }, this.timeoutMs);
     } catch (error) {
       if (!(error instanceof UnsafeWebhookAddress)) throw error;
       return this.failed(delivery, { statusCode: null, response: null, error: `refused: ${error.message}`, durationMs: Date.now() - started }, 'refused_address');

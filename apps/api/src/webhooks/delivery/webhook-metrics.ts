@@ -6,9 +6,9 @@ import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 // What became of one attempt: delivered (2xx); retry (failed, due again); failed (for good, its
 // attempts used up); gone (410: the subscription is disabled).
 export type WebhookAttemptOutcome = 'delivered' | 'retry' | 'failed' | 'gone';
-// Why an attempt failed: the receiver's status, no answer in time, no connection, or an address
-// the SSRF rules refuse.
-export type WebhookFailureReason = 'status' | 'timeout' | 'connection' | 'refused_address';
+// Why an attempt failed: the receiver's status, no answer in time, no connection, an address the
+// SSRF rules refuse, or a signing secret this process cannot open (SECRETS_KEY changed).
+export type WebhookFailureReason = 'status' | 'timeout' | 'connection' | 'refused_address' | 'secret';
 
 const COLLECT_TIMEOUT_MS = 1_000;
 
@@ -37,11 +37,11 @@ export class WebhookMetrics {
     for (const outcome of ['delivered', 'retry', 'failed', 'gone']) this.attempts.inc({ outcome }, 0);
     this.failures = new Counter({
       name: `${METRICS_PREFIX}webhook_delivery_failures_total`,
-      help: 'Webhook delivery attempts that failed, by reason (status, timeout, connection, refused_address)',
+      help: 'Webhook delivery attempts that failed, by reason (status, timeout, connection, refused_address, secret)',
       labelNames: ['reason'],
       registers,
     });
-    for (const reason of ['status', 'timeout', 'connection', 'refused_address']) this.failures.inc({ reason }, 0);
+    for (const reason of ['status', 'timeout', 'connection', 'refused_address', 'secret']) this.failures.inc({ reason }, 0);
     const collect = (): Promise<void> => (this.reading ??= this.read().finally(() => (this.reading = undefined)));
     this.backlog = new Gauge({ name: `${METRICS_PREFIX}webhook_backlog`, help: 'Webhook deliveries pending for active subscriptions', registers, collect });
     this.oldestAge = new Gauge({

@@ -2,7 +2,7 @@ import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { WebhookTarget } from './safe-address';
+import { Resolve, resolveWebhookTarget, WebhookAddressRules, WebhookTarget } from './safe-address';
 
 // At most this much of a receiver's answer is read and kept.
 export const MAX_RESPONSE_BYTES = 1024;
@@ -33,11 +33,30 @@ export function signedHeaders(req: SignedRequest, at: Date): Record<string, stri
   };
 }
 
-// One POST to the checked address (the host's name still goes in Host and TLS's SNI), no redirect
-// followed, within timeoutMs from connection to the answer's last byte read; at most
-// MAX_RESPONSE_BYTES of the answer are read, then the connection is dropped.
-export async function sendWebhook(target: WebhookTarget, req: SignedRequest, timeoutMs: number): Promise<SendResult> {
+// One attempt, all of it within timeoutMs: resolving the host (checked against the SSRF rules),
+// connecting, and the answer's last byte read, so a resolver that hangs cannot keep a claimed
+// delivery past its lease. Throws UnsafeWebhookAddress for an address the rules refuse.
+export async function deliverWebhook(url: string, rules: WebhookAddressRules, req: SignedRequest, timeoutMs: number, resolve?: Resolve): Promise<SendResult> {
   const started = Date.now();
+  const resolving = resolveWebhookTarget(url, rules, resolve);
+  // A refusal that comes after the deadline has nobody to tell.
+  resolving.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<null>((done) => (timer = setTimeout(() => done(null), timeoutMs)));
+  let target: WebhookTarget | null;
+  try {
+    target = await Promise.race([resolving, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (target === null) return { statusCode: null, response: null, error: `no answer within ${timeoutMs} ms (resolving the host)`, durationMs: Date.now() - started };
+  return sendWebhook(target, req, timeoutMs, started);
+}
+
+// One POST to the checked address (the host's name still goes in Host and TLS's SNI), no redirect
+// followed, answered by timeoutMs after `started`; at most MAX_RESPONSE_BYTES of the answer are
+// read, then the connection is dropped.
+export async function sendWebhook(target: WebhookTarget, req: SignedRequest, timeoutMs: number, started = Date.now()): Promise<SendResult> {
   try {
     return await post(target, req, timeoutMs, started);
   } catch (error) {
@@ -64,7 +83,10 @@ function post(target: WebhookTarget, req: SignedRequest, timeoutMs: number, star
       { method: 'POST', headers: { ...signedHeaders(req, new Date()), 'content-length': String(body.length), 'user-agent': 'helpdesk-webhooks' }, lookup, agent: false },
       (res) => readAnswer(res, (response) => finish({ statusCode: res.statusCode ?? null, response, error: null })),
     );
-    const timer = setTimeout(() => finish({ statusCode: null, response: null, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ statusCode: null, response: null, error: `no answer within ${timeoutMs} ms` }),
+      Math.max(0, started + timeoutMs - Date.now()),
+    );
     outgoing.on('error', (error: NodeJS.ErrnoException) => finish({ statusCode: null, response: null, error: describeSendError(error) }));
     outgoing.end(body);
   });
