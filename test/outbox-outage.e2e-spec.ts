@@ -111,6 +111,10 @@ describe('Live updates across a database outage mid-send', () => {
       ),
     );
     await waitFor('the delayed send is answered', () => pusher.pending === 0, 5_000);
+    // The dispatcher has seen the outage (a tick failed), as a claim whose answer was lost makes it;
+    // restored sooner, its record of that send could pass and no tick would fail.
+    const dispatcher = t.app.get(OutboxDispatcher) as unknown as { abandoned: boolean };
+    await waitFor('a dispatch tick failed', () => dispatcher.abandoned, 15_000);
 
     await proxy.restore();
     const restoredAt = Date.now();
