@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLI, freePort, ROOT, ServiceProcess as Service, startService } from './support/service-process';
 import { createTestDatabaseEnv } from './support/test-app';
+import { itWithOwnProcesses } from './support/passes';
 
 const run = promisify(execFile);
 
@@ -39,7 +40,7 @@ async function cli(env: Record<string, string>, ...args: string[]): Promise<stri
 }
 
 describe('The service and CLI processes', () => {
-  it('should finish an in-flight request on SIGTERM, refuse new ones, and exit 0', async () => {
+  itWithOwnProcesses('should finish an in-flight request on SIGTERM, refuse new ones, and exit 0', async () => {
     const databaseEnv = await createTestDatabaseEnv();
     const key = (await cli(databaseEnv, 'bootstrap', '--tenant', 'Proc', '--email', 'p@proc.test')).at(-1)!;
     expect(key).toMatch(/^hdk_/);
@@ -57,7 +58,7 @@ describe('The service and CLI processes', () => {
     expect(service.output()).not.toContain(key);
   });
 
-  it('should run on the embedded PostgreSQL with no DATABASE_URL, and the CLI should work beside it and without it', async () => {
+  itWithOwnProcesses('should run on the embedded PostgreSQL with no DATABASE_URL, and the CLI should work beside it and without it', async () => {
     await mkdir(join(ROOT, '.data'), { recursive: true });
     const dir = await mkdtemp(join(ROOT, '.data', 'embedded-e2e-'));
     const env = { EMBEDDED_PG_DIR: dir, EMBEDDED_PG_PORT: String(await freePort()) };
@@ -217,7 +218,7 @@ describe('npm start under a process manager or a terminal', () => {
     expect(started.output()).toContain('embedded PostgreSQL stopped');
   }, 60_000);
 
-  it('should serve the CLI through npm beside a running npm start, and without it', async () => {
+  itWithOwnProcesses('should serve the CLI through npm beside a running npm start, and without it', async () => {
     const npmCli = (...args: string[]) =>
       run('npm', ['run', '-s', 'cli', '--', ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
     const started = await npmStart(env);
