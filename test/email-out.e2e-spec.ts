@@ -4,7 +4,6 @@ import { ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, SMTPServerAddress } from 'smtp-server';
 import { EmailDispatcher } from '../apps/api/src/email/email-dispatcher';
 import { EmailPurge } from '../apps/api/src/email/email-purge';
-import { EmailTransport } from '../apps/api/src/email/email-transport';
 import { ReplyAddresses } from '../apps/api/src/email/reply-addresses';
 import { BASE } from './support/desk';
 import { createContact, createTenant, TestTenant } from './support/factories';
@@ -93,7 +92,8 @@ describe('Email out (SMTP)', () => {
     const password = randomBytes(12).toString('hex');
     recordSecret('SMTP password', password);
     smtp = new SmtpReceiver('mailer', password);
-    env = { SMTP_URL: await smtp.listen(), EMAIL_DISPATCH_INTERVAL_MS: '50' };
+    // Every process's sends end within 3 s: the stalled send's test waits for that deadline.
+    env = { SMTP_URL: await smtp.listen(), EMAIL_DISPATCH_INTERVAL_MS: '50', EMAIL_SEND_TIMEOUT_MS: '3000' };
     t = await createTestApp(env);
     [acme, globex] = await Promise.all([createTenant(t, 'Acme'), createTenant(t, 'Globex')]);
     await t.db.query(`UPDATE inboxes SET email = 'support@acme.test' WHERE tenant_id = $1 AND code = 'support'`, [acme.tenantId]);
@@ -241,22 +241,16 @@ describe('Email out (SMTP)', () => {
   });
 
   it('should give up a send that stalls at its deadline, closing the connection, and retry it later', async () => {
-    const deadline = EmailTransport.deadlineMs;
-    EmailTransport.deadlineMs = 400;
-    try {
-      const stalled = await customer('stalled');
-      const ticketId = await ticketFor(stalled.id);
-      const reply = await post(`tickets/${ticketId}/messages.json`, { message: { message: 'Anyone?' } });
-      const select = `SELECT attempts, last_error, failed_at, available_at > now() + interval '20 seconds' AS backed_off, claimed_by FROM outbox WHERE tenant_id = $1 AND ticket_id = $2 AND topic = 'ticket.reply'`;
-      const row = await waitFor('the stalled send to be given up', async () => {
-        const [r] = await t.db.query(select, [acme.tenantId, ticketId]);
-        return r.last_error ? r : null;
-      });
-      expect(row).toEqual({ attempts: 1, last_error: expect.stringMatching(/aborted/i), failed_at: null, backed_off: true, claimed_by: null });
-      expect((await threadMessage(ticketId, reply.body.message.id)).emailStatus).toBe('queued');
-    } finally {
-      EmailTransport.deadlineMs = deadline;
-    }
+    const stalled = await customer('stalled');
+    const ticketId = await ticketFor(stalled.id);
+    const reply = await post(`tickets/${ticketId}/messages.json`, { message: { message: 'Anyone?' } });
+    const select = `SELECT attempts, last_error, failed_at, available_at > now() + interval '20 seconds' AS backed_off, claimed_by FROM outbox WHERE tenant_id = $1 AND ticket_id = $2 AND topic = 'ticket.reply'`;
+    const row = await waitFor('the stalled send to be given up', async () => {
+      const [r] = await t.db.query(select, [acme.tenantId, ticketId]);
+      return r.last_error ? r : null;
+    });
+    expect(row).toEqual({ attempts: 1, last_error: expect.stringMatching(/aborted/i), failed_at: null, backed_off: true, claimed_by: null });
+    expect((await threadMessage(ticketId, reply.body.message.id)).emailStatus).toBe('queued');
   });
 
   it("should not send a deleted ticket's queued reply or scheduled email, and say why on each", async () => {

@@ -244,6 +244,14 @@ export class AppConfig {
   @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string = undefined;
 
+  // How long one email's send may take in all, below the dispatcher's send budget (3 minutes):
+  // past it the connection is closed and the email retried later.
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(150_000)
+  EMAIL_SEND_TIMEOUT_MS = 120_000;
+
   // How often the email dispatcher looks for emails due.
   @Transform(toInteger)
   @IsInt()
