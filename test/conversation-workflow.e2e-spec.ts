@@ -440,6 +440,25 @@ describe('Conversation workflow', () => {
       expect(third.status).toBe(201);
     });
 
+    it("should set no firstReplyAt for an agent's message that no customer message waits for (an outbound conversation), only for the first reply", async () => {
+      const { id, contactId } = await chat();
+      const createdAt = async (messageId: number) => (await t.db.query(`SELECT created_at FROM conversation_messages WHERE id = $1`, [messageId]))[0].created_at;
+
+      expect((await post({ conversationId: id, message: 'Your order has shipped' })).status).toBe(201);
+      expect((await post({ conversationId: id, message: 'Tracking: 123' })).status).toBe(201);
+      expect(await row(id)).toMatchObject({ waiting_since: null, first_reply_at: null });
+
+      const asked = await post({ conversationId: id, contactId, message: 'Where is it?' });
+      // A note answers nobody.
+      expect((await post({ conversationId: id, message: 'checking with the carrier', private: true })).status).toBe(201);
+      expect(await row(id)).toMatchObject({ waiting_since: await createdAt(asked.body.conversationmessage.id), first_reply_at: null });
+
+      const reply = await post({ conversationId: id, message: 'On its way' });
+      expect(await row(id)).toMatchObject({ waiting_since: null, first_reply_at: await createdAt(reply.body.conversationmessage.id) });
+      const got = await t.http.get(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth);
+      expect(got.body.conversation.firstReplyAt).toBe((await createdAt(reply.body.conversationmessage.id)).toISOString());
+    });
+
     it('should reopen on a customer message through a signed Pusher webhook, once for a batch', async () => {
       const { id, contactId } = await chat({ status: 'resolved', resolved_at: new Date() });
       const since = await lastOutboxId();

@@ -2,11 +2,13 @@ import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { RoutingService } from '../apps/api/src/conversations/routing/routing.service';
 import { RoutingSweep } from '../apps/api/src/conversations/routing/routing-sweep';
+import { SnoozeWakeUp } from '../apps/api/src/conversations/workflow/snooze-wake-up';
 import { BASE } from './support/desk';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { ServiceProcess, startServiceProcess } from './support/service-processes';
 import { createTestApp, TestApp, UNLIMITED_DESK } from './support/test-app';
 import { itWithOwnProcesses } from './support/passes';
+import { clientMessageEvent, sendSignedWebhook } from './support/signed-webhook';
 
 // RoutingSweep's advisory lock key.
 const ROUTING_SWEEP_LOCK_KEY = 4_815_162_347;
@@ -402,6 +404,128 @@ describe('Routing a team’s queue', () => {
       ]);
       expect(res.body.meta).toMatchObject({ received: 3, applied: 0, ignored: 3 });
       expect(await availabilityOf(a.id)).toBe('offline');
+    });
+  });
+
+  describe('an assignee who is no longer an active agent', () => {
+    // A conversation of the team assigned to `assignee`, in `status`.
+    const assigned = async (teamId: number | null, assignee: Agent, status: string): Promise<number> => {
+      const [{ id }] = await t.db.query(
+        `INSERT INTO conversations (tenant_id, contact_id, team_id, assignee_id, status, resolved_at, snoozed_until, waiting_since)
+         VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 = 'resolved' THEN now() END, CASE WHEN $5 = 'snoozed' THEN now() + interval '1 hour' END, now())
+         RETURNING id`,
+        [acme.tenantId, contactId, teamId, assignee.id, status],
+      );
+      return id;
+    };
+    const deactivate = (agent: Agent) => t.http.patch(`${BASE}/users/${agent.id}.json`).set('Authorization', acme.auth).send({ state: 'deleted' });
+    const activityRows = async (id: number) =>
+      (await activities([id])).map((r: Record<string, unknown>) => ({ type: r.type, from: r.from_value, to: r.to_value, reason: r.reason, actor: r.actor_type }));
+    const removed = (agent: Agent) => ({ type: 'assignee', from: { id: agent.id, type: 'users' }, to: null, reason: 'assignee_inactive', actor: 'system' });
+    // Each conversation has at least one conversation.updated, and no conversation.* event goes
+    // anywhere but the tenant's agents' channel.
+    const expectAgentsOnly = async (since: number, ids: number[]) => {
+      const events = (await outboxSince(since)).filter((e) => e.payload.event.startsWith('conversation.'));
+      const updated = new Set(events.filter((e) => e.payload.event === 'conversation.updated').map((e) => e.payload.data.id));
+      for (const id of ids) expect(updated.has(id)).toBe(true);
+      expect(events.flatMap((e) => e.payload.channels).filter((ch) => ch !== `private-tenant-${acme.tenantId}`)).toEqual([]);
+    };
+
+    it("should take the open, pending and snoozed conversations off an agent deactivated, route the open ones, and leave the resolved ones theirs", async () => {
+      const [a, b] = await agents(2);
+      const team = await createTeam([a, b], { mode: 'balanced' });
+      const open = await assigned(team, a, 'open');
+      const pending = await assigned(team, a, 'pending');
+      const snoozed = await assigned(team, a, 'snoozed');
+      const resolved = await assigned(team, a, 'resolved');
+      const teamless = await assigned(null, a, 'open');
+      const others = await assigned(team, b, 'open');
+      const since = await lastOutboxId();
+
+      const res = await deactivate(a);
+      expect(res.status).toBe(200);
+      expect(res.body.user).toMatchObject({ id: a.id, state: 'deleted' });
+
+      expect(await assignees([open, pending, snoozed, resolved, teamless, others])).toEqual([b.id, null, null, a.id, null, b.id]);
+      expect(await activityRows(open)).toEqual([removed(a), { type: 'assignee', from: null, to: { id: b.id, type: 'users' }, reason: 'balanced', actor: 'system' }]);
+      for (const id of [pending, snoozed, teamless]) expect(await activityRows(id)).toEqual([removed(a)]);
+      for (const id of [resolved, others]) expect(await activityRows(id)).toEqual([]);
+      expect((await t.db.query(`SELECT status FROM conversations WHERE id = ANY($1) ORDER BY id`, [[open, pending, snoozed]])).map((r: { status: string }) => r.status)).toEqual(['open', 'pending', 'snoozed']);
+      await expectAgentsOnly(since, [open, pending, snoozed, teamless]);
+    });
+
+    it('should leave everything as it was when the deactivation is refused (the last admin)', async () => {
+      const solo = await createTenant(t, 'Solo');
+      const { contactId: soloContact } = await createContact(t.db, solo.tenantId);
+      const [{ id }] = await t.db.query(`INSERT INTO conversations (tenant_id, contact_id, assignee_id) VALUES ($1, $2, $3) RETURNING id`, [solo.tenantId, soloContact, solo.adminId]);
+      const res = await t.http.patch(`${BASE}/users/${solo.adminId}.json`).set('Authorization', solo.auth).send({ state: 'deleted' });
+      expect(res.status).toBe(409);
+      expect(await assignees([id])).toEqual([solo.adminId]);
+      expect(await activityRows(id)).toEqual([]);
+      expect((await t.db.query(`SELECT state FROM users WHERE id = $1`, [solo.adminId]))[0].state).toBe('active');
+    });
+
+    it("should take a resolved conversation off its deactivated assignee when the customer writes (REST), and route it to the team", async () => {
+      const [a, b] = await agents(2);
+      const team = await createTeam([a, b], { mode: 'round_robin' });
+      const id = await assigned(team, a, 'resolved');
+      expect((await deactivate(a)).status).toBe(200);
+      expect(await assignees([id])).toEqual([a.id]);
+      const since = await lastOutboxId();
+
+      const res = await t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send({ conversationId: id, contactId, message: 'It broke again' });
+      expect(res.status).toBe(201);
+
+      expect(await assignees([id])).toEqual([b.id]);
+      expect((await t.db.query(`SELECT status, resolved_at FROM conversations WHERE id = $1`, [id]))[0]).toEqual({ status: 'open', resolved_at: null });
+      expect(await activityRows(id)).toEqual([
+        { type: 'status', from: 'resolved', to: 'open', reason: 'customer_message', actor: 'contact' },
+        removed(a),
+        { type: 'assignee', from: null, to: { id: b.id, type: 'users' }, reason: 'round_robin', actor: 'system' },
+      ]);
+      await expectAgentsOnly(since, [id]);
+    });
+
+    it("should leave it unassigned in a manual team's queue when the customer writes through the Pusher webhook", async () => {
+      const [a] = await agents(1);
+      const team = await createTeam([a]);
+      const id = await assigned(team, a, 'resolved');
+      expect((await deactivate(a)).status).toBe(200);
+      const since = await lastOutboxId();
+
+      const res = await sendSignedWebhook(t.http, [clientMessageEvent(id, { message: 'Hello?', clientMessageId: `gone-${id}` })], { key: PUSHER.PUSHER_KEY, secret: PUSHER.PUSHER_SECRET });
+      expect(res.status).toBe(201);
+
+      expect(await assignees([id])).toEqual([null]);
+      expect(await activityRows(id)).toEqual([
+        { type: 'status', from: 'resolved', to: 'open', reason: 'customer_message', actor: 'contact' },
+        removed(a),
+        { type: 'queued', from: null, to: { id: team, type: 'teams' }, reason: 'manual', actor: 'system' },
+      ]);
+      await expectAgentsOnly(since, [id]);
+    });
+
+    it('should take it off an assignee gone inactive when a snooze runs out or an agent reopens it, and keep an active one', async () => {
+      const [a, b, c] = await agents(3);
+      const team = await createTeam([b], { mode: 'balanced' });
+      const woken = await assigned(team, a, 'snoozed');
+      const reopened = await assigned(team, a, 'resolved');
+      const kept = await assigned(team, c, 'resolved');
+      // Gone without the deactivation's own release (as a row another door left behind).
+      await t.db.query(`UPDATE users SET state = 'deleted', deleted_at = now() WHERE id = $1`, [a.id]);
+
+      await t.db.query(`UPDATE conversations SET snoozed_until = now() - interval '1 second' WHERE id = $1`, [woken]);
+      await t.app.get(SnoozeWakeUp).wakeDue();
+      const patched = await t.http.patch(`${BASE}/conversations/${reopened}.json`).set('Authorization', acme.auth).send({ status: 'open' });
+      expect(patched.status).toBe(200);
+      expect(patched.body.conversation).toMatchObject({ status: 'open', assignee: { id: b.id, type: 'users' } });
+      const reply = await t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send({ conversationId: kept, contactId, message: 'Me again' });
+      expect(reply.status).toBe(201);
+
+      expect(await assignees([woken, reopened, kept])).toEqual([b.id, b.id, c.id]);
+      expect((await activityRows(woken)).slice(0, 2)).toEqual([{ type: 'status', from: 'snoozed', to: 'open', reason: 'snooze_expired', actor: 'system' }, removed(a)]);
+      expect((await activityRows(reopened)).slice(0, 2)).toEqual([{ type: 'status', from: 'resolved', to: 'open', reason: null, actor: 'user' }, removed(a)]);
+      expect(await activityRows(kept)).toEqual([{ type: 'status', from: 'resolved', to: 'open', reason: 'customer_message', actor: 'contact' }]);
     });
   });
 

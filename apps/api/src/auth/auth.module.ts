@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeskThrottlerGuard } from '../rate-limits/desk-throttler.guard';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
+import { AgentDeactivation } from './agent-deactivation';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -19,6 +20,7 @@ import { UsersService } from './users.service';
   imports: [TypeOrmModule.forFeature([Tenant, User, ApiKey]), RateLimitsModule],
   controllers: [UsersController],
   providers: [
+    AgentDeactivation,
     ApiKeysRepository,
     ApiKeysService,
     TenantsRepository,
@@ -30,6 +32,6 @@ import { UsersService } from './users.service';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: DeskThrottlerGuard },
   ],
-  exports: [ApiKeysService, TenantsService, UsersService],
+  exports: [AgentDeactivation, ApiKeysService, TenantsService, UsersService],
 })
 export class AuthModule {}

@@ -52,7 +52,7 @@ const UPDATE_FIELDS: SchemaObject = {
     state: {
       type: 'string',
       enum: ['active', 'deleted'],
-      description: '"deleted" deactivates the agent and revokes its API keys; "active" restores it (its keys stay revoked)',
+      description: '"deleted" deactivates the agent, revokes its API keys and takes its open, pending and snoozed conversations off it (back to their teams\' queues); "active" restores it (its keys stay revoked)',
     },
   },
 };

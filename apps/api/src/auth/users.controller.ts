@@ -87,7 +87,7 @@ export class UsersController {
   @AdminOnly(ADMIN_REFUSAL)
   @ApiOperation({
     summary: 'Update an agent (admins only): omitted properties are unchanged',
-    description: 'state "deleted" deactivates the agent and revokes its API keys. The last active admin cannot be demoted or deactivated.',
+    description: 'state "deleted" deactivates the agent, revokes its API keys and takes its open, pending and snoozed conversations off it (back to their teams\' queues). The last active admin cannot be demoted or deactivated.',
   })
   @ApiBody({ schema: UPDATE_USER_BODY_SCHEMA })
   @ApiOkResponse({ schema: USER_ENVELOPE_SCHEMA })

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError, EntityState, ForbiddenError, isUniqueViolation, ListPage, ListQuery, NotFoundError, restored, softDeleted } from '@app/common';
 import { Database } from '@app/database';
+import { AgentDeactivation } from './agent-deactivation';
 import { ApiKeysService } from './api-keys.service';
 import { AuthErrorCode } from './auth.errors';
 import { Principal } from './principal';
@@ -36,6 +37,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly tenants: TenantsService,
     private readonly apiKeys: ApiKeysService,
+    private readonly deactivation: AgentDeactivation,
   ) {}
 
   async findActiveByIds(tenantId: number, ids: readonly number[]): Promise<User[]> {
@@ -145,7 +147,13 @@ export class UsersService {
       Object.assign(changes, softDeleted(userId));
       await this.apiKeys.revokeAllForUser(tenantId, id, userId);
     }
-    if (Object.keys(changes).length > 0) await this.users.update(tenantId, id, changes);
+    const write = async () => {
+      if (Object.keys(changes).length > 0) await this.users.update(tenantId, id, changes);
+    };
+    // The modules above auth act on the deactivation in its transaction (open conversations
+    // return to their teams' queues).
+    if (deactivating) await this.deactivation.run(tenantId, id, write);
+    else await write();
   }
 
   // An agent who is active afterwards and takes an email (anew, or by being restored) must not

@@ -31,7 +31,7 @@ export const CONVERSATION_SCHEMA = wire.object(
     team: wire.nullable(ENTITY_REF_SCHEMA, { description: 'The team whose queue it is in: {"id": N, "type": "teams"}' }),
     labels: wire.array(ENTITY_REF_SCHEMA, { description: 'The tenant\'s tags (shared with tickets): {"id": N, "type": "tags"}' }),
     waitingSince: wire.nullable(wire.dateTime(), { description: 'Read-only: the oldest customer message no agent has answered yet' }),
-    firstReplyAt: wire.nullable(wire.dateTime(), { description: "Read-only: the first agent's reply" }),
+    firstReplyAt: wire.nullable(wire.dateTime(), { description: "Read-only: the first agent's reply to a customer (an agent's message while a customer's waits; notes and an agent's opening messages do not count)" }),
     resolvedAt: wire.nullable(wire.dateTime(), { description: 'Read-only: set while resolved' }),
     snoozedUntil: wire.nullable(wire.dateTime(), { description: 'Set while snoozed: when it becomes open again' }),
     ...AUDIT_SCHEMA_PROPERTIES,

@@ -44,6 +44,7 @@ import { ActivitiesService } from './activities/activities.service';
 import { TicketSettingsModule } from '../tickets/settings/ticket-settings.module';
 import { ConversationWorkflow } from './workflow/conversation-workflow';
 import { SnoozeWakeUp } from './workflow/snooze-wake-up';
+import { AgentConversations } from './workflow/agent-conversations';
 
 // The conversation core: the only module that writes `conversations`, `conversation_messages`,
 // `conversation_users` and `conversation_members`. Desk REST, HighLevel, the widget's webhook and
@@ -60,6 +61,7 @@ import { SnoozeWakeUp } from './workflow/snooze-wake-up';
   controllers: [ConversationsController, ConversationFilesController, MessagesController, MentionsController, TeamsController, AvailabilityController, ActivitiesController],
   providers: [
     ActivitiesRepository,
+    AgentConversations,
     ActivitiesService,
     BulkUpdateService,
     ChangeBatch,

@@ -7,7 +7,7 @@ import { CONVERSATION_LIST } from './conversation-list.definition';
 import { ConversationMessage } from './messages/conversation-message.entity';
 import { ConversationUser } from './conversation-user.entity';
 import { Conversation } from './conversation.entity';
-import type { Reopened } from './workflow/workflow-rules';
+import type { Reopened, RoutingFacts } from './workflow/workflow-rules';
 
 // Whether a conversation's widget is online (Pusher's occupancy of its channel).
 export interface WidgetChange {
@@ -193,6 +193,31 @@ export class ConversationsRepository {
   // Up to `limit` snoozed conversations whose time has come, across tenants, open again: locked
   // with SKIP LOCKED (a conversation another transaction holds waits for the next run, so no
   // lock order is at stake), each with what it was.
+  // Takes these conversations, which the caller has locked, off their assignee; each only while
+  // still assigned to that agent.
+  async unassign(rows: readonly { tenantId: number; id: number; assigneeId: number }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.query(
+      `UPDATE conversations c SET assignee_id = NULL, updated_at = now()
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(tenant_id, id, assignee_id)
+        WHERE c.tenant_id = u.tenant_id AND c.id = u.id AND c.assignee_id = u.assignee_id`,
+      [rows.map((r) => r.tenantId), rows.map((r) => r.id), rows.map((r) => r.assigneeId)],
+    );
+  }
+
+  // Locks every active conversation assigned to the agent, in id order (ix_conversations_assignee_queue),
+  // resolved ones too: a reopen of one of them then waits for the agent's deactivation to commit,
+  // and finds them inactive. Answers them as routing sees them.
+  async lockAssignedTo(tenantId: number, userId: number): Promise<(RoutingFacts & { id: number })[]> {
+    return this.db.query(
+      `SELECT id, state, status, assignee_id AS "assigneeId", team_id AS "teamId" FROM conversations
+        WHERE tenant_id = $1 AND assignee_id = $2 AND state = 'active'
+        ORDER BY id
+          FOR NO KEY UPDATE`,
+      [tenantId, userId],
+    );
+  }
+
   async wakeSnoozed(limit: number): Promise<Reopened[]> {
     const [rows]: [Reopened[], number] = await this.db.query(
       `WITH due AS (

@@ -52,12 +52,13 @@ const untouched = (m: ConversationMessage): TouchedConversation => ({
   reset: false,
   lastText: m.message,
   replied: false,
+  answers: false,
   waits: false,
   reopenBy: null,
 });
 
 // An agent's reply answers what waited; a customer's message waits, and reopens the conversation.
 function workflowOf(touched: TouchedConversation, m: ConversationMessage): void {
-  if (m.contactId === null) Object.assign(touched, { replied: true, waits: false });
+  if (m.contactId === null) Object.assign(touched, { replied: true, answers: touched.answers || touched.waits, waits: false });
   else Object.assign(touched, { waits: true, reopenBy: touched.reopenBy ?? m.contactId });
 }

@@ -48,6 +48,8 @@ export interface TouchedConversation {
   reset: boolean;
   lastText: string;
   replied: boolean;
+  // An agent's message came after a customer's among these (a reply to it, for firstReplyAt).
+  answers: boolean;
   waits: boolean;
   reopenBy: number | null;
 }

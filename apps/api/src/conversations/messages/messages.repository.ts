@@ -141,15 +141,17 @@ export class MessagesRepository {
   // New messages move their conversations' last-message time and text (never back) and updatedAt,
   // and their unread count: an agent's message reads the conversation, so it counts from the
   // customer's messages after the last of those (`reset`). And the workflow: a reply clears
-  // waitingSince and sets firstReplyAt once; a customer's message waiting sets waitingSince unless
-  // one waits already; a customer's message reopens a pending, snoozed or resolved conversation
+  // waitingSince; the first reply to a customer (an agent's message while a customer's waits,
+  // from before or earlier among these) sets firstReplyAt, once: an agent's message opening a
+  // conversation is no reply. A customer's message waiting sets waitingSince unless one waits
+  // already; a customer's message reopens a pending, snoozed or resolved conversation
   // (the ones answered, with their status before). The conversations were locked first, in id
   // order, so writers touching the same conversations cannot deadlock.
   async touchConversations(touched: readonly TouchedConversation[], from: AppendSource): Promise<Reopened[]> {
     if (touched.length === 0) return [];
     return this.db.query(
       `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
-                    AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text, replied boolean, waits boolean, reopen_by bigint)),
+                    AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text, replied boolean, answers boolean, waits boolean, reopen_by bigint)),
             touched AS (
               UPDATE conversations c
                  SET last_message_at = GREATEST(c.last_message_at, coalesce($2::timestamptz, now())), updated_at = now(), updated_by = $3,
@@ -158,7 +160,8 @@ export class MessagesRepository {
                      waiting_since = CASE WHEN NOT t.waits THEN (CASE WHEN t.replied THEN NULL ELSE c.waiting_since END)
                                           WHEN t.replied THEN coalesce($2::timestamptz, now())
                                           ELSE coalesce(c.waiting_since, $2::timestamptz, now()) END,
-                     first_reply_at = CASE WHEN t.replied THEN coalesce(c.first_reply_at, coalesce($2::timestamptz, now())) ELSE c.first_reply_at END,
+                     first_reply_at = CASE WHEN t.answers OR (t.replied AND c.waiting_since IS NOT NULL)
+                                           THEN coalesce(c.first_reply_at, $2::timestamptz, now()) ELSE c.first_reply_at END,
                      status = CASE WHEN t.reopen_by IS NULL THEN c.status ELSE 'open' END,
                      snoozed_until = CASE WHEN t.reopen_by IS NULL THEN c.snoozed_until END,
                      resolved_at = CASE WHEN t.reopen_by IS NULL THEN c.resolved_at END
@@ -176,6 +179,7 @@ export class MessagesRepository {
             reset: t.reset,
             last_text: t.lastText,
             replied: t.replied,
+            answers: t.answers,
             waits: t.waits,
             reopen_by: t.reopenBy,
           })),

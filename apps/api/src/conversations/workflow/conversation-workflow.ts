@@ -17,6 +17,7 @@ import {
   planWorkflow,
   Reopened,
   ReplyStatus,
+  reopens,
   RoutingFacts,
   routingTrigger,
   WorkflowChange,
@@ -68,11 +69,27 @@ export class ConversationWorkflow {
   // The activities of applied changes, then routing over the teams they touched, in the caller's
   // transaction.
   async applied(changes: readonly AppliedChange[], socketId: string | null = null): Promise<void> {
+    const all = [...changes, ...(await this.dropInactiveAssignees(changes))];
     await this.activities.record(
-      changes.flatMap((c) => c.changes.map((f): NewActivity => ({ tenantId: c.tenantId, conversationId: c.conversationId, ...f, actor: c.actor, reason: c.reason ?? null }))),
+      all.flatMap((c) => c.changes.map((f): NewActivity => ({ tenantId: c.tenantId, conversationId: c.conversationId, ...f, actor: c.actor, reason: c.reason ?? null }))),
       socketId,
     );
-    await this.route(changes);
+    await this.route(all);
+  }
+
+  // A conversation that has just become open (a customer's message, a wake-up, an agent's reopen
+  // or restore) and keeps an assignee who is no longer an active agent is taken off them by the
+  // system, so that it re-enters its team's queue instead of waiting on nobody. Its row is locked
+  // by the caller; answers the changes to record and route.
+  private async dropInactiveAssignees(changes: readonly AppliedChange[]): Promise<AppliedChange[]> {
+    const kept = changes.filter((c) => c.after.assigneeId !== null && reopens(c.before, c.after));
+    if (kept.length === 0) return [];
+    const active = await this.users.findActiveRefs(kept.map((c) => ({ tenantId: c.tenantId, id: c.after.assigneeId! })));
+    const isActive = new Set(active.map((u) => `${u.tenantId}:${u.id}`));
+    const gone = kept.filter((c) => !isActive.has(`${c.tenantId}:${c.after.assigneeId}`));
+    if (gone.length === 0) return [];
+    await this.conversations.unassign(gone.map((c) => ({ tenantId: c.tenantId, id: c.conversationId, assigneeId: c.after.assigneeId! })));
+    return gone.map((c) => assigneeRemoved(c.tenantId, c.conversationId, c.after));
   }
 
   // An agent's reply that sets its conversation's status (pending, resolved, open), on the
@@ -166,5 +183,18 @@ function reopenedChange(r: Reopened, actor: ActivityActor, reason: string): Appl
     changes: [{ type: 'status', from: r.fromStatus, to: 'open' }],
     actor,
     reason,
+  };
+}
+
+// The system taking a conversation off an agent who is no longer active (`facts`: as it is before).
+export function assigneeRemoved(tenantId: number, conversationId: number, facts: RoutingFacts): AppliedChange {
+  return {
+    tenantId,
+    conversationId,
+    before: facts,
+    after: { ...facts, assigneeId: null },
+    changes: [{ type: 'assignee', from: ref(facts.assigneeId, 'users'), to: null }],
+    actor: SYSTEM,
+    reason: 'assignee_inactive',
   };
 }

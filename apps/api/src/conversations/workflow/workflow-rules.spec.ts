@@ -1,7 +1,7 @@
 import { FieldErrorsBuilder, ValidationError } from '@app/common';
 import { touchedBy } from '../messages/message-rules';
 import type { ConversationMessage } from '../messages/conversation-message.entity';
-import { checkSnooze, NEW_CONVERSATION, planWorkflow, RoutingFacts, routingTrigger, WorkflowFields } from './workflow-rules';
+import { checkSnooze, NEW_CONVERSATION, planWorkflow, reopens, RoutingFacts, routingTrigger, WorkflowFields } from './workflow-rules';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const LATER = new Date('2026-01-01T13:00:00Z');
@@ -76,6 +76,22 @@ describe('workflow rules', () => {
     });
   });
 
+  describe(reopens.name, () => {
+    const open: RoutingFacts = { state: 'active', status: 'open', assigneeId: 5, teamId: 1 };
+
+    it.each<[string, RoutingFacts | null, RoutingFacts, boolean]>([
+      ['reopened from resolved', { ...open, status: 'resolved' }, open, true],
+      ['woken from snoozed', { ...open, status: 'snoozed' }, open, true],
+      ['restored while open', { ...open, state: 'deleted' }, open, true],
+      ['created open', null, open, false],
+      ['already open (a team or assignee change)', open, { ...open, teamId: 2 }, false],
+      ['resolved', open, { ...open, status: 'resolved' }, false],
+      ['reopened while deleted', { ...open, state: 'deleted', status: 'resolved' }, { ...open, state: 'deleted' }, false],
+    ])('should answer whether a conversation %s has just become open', (_name, before, after, expected) => {
+      expect(reopens(before, after)).toBe(expected);
+    });
+  });
+
   describe(touchedBy.name, () => {
     let id = 0;
     const message = (fields: Partial<ConversationMessage>): ConversationMessage =>
@@ -83,8 +99,9 @@ describe('workflow rules', () => {
 
     it("should see a customer's message wait and reopen, an agent's reply answer it, and a note do neither", () => {
       expect(touchedBy([message({ contactId: 3 }), message({ contactId: 4 })])[0]).toMatchObject({ waits: true, replied: false, reopenBy: 3, inbound: 2 });
-      expect(touchedBy([message({ contactId: 3 }), message({ userId: 1 })])[0]).toMatchObject({ waits: false, replied: true, reopenBy: 3 });
-      expect(touchedBy([message({ userId: 1 }), message({ contactId: 3 })])[0]).toMatchObject({ waits: true, replied: true });
+      expect(touchedBy([message({ contactId: 3 }), message({ userId: 1 })])[0]).toMatchObject({ waits: false, replied: true, answers: true, reopenBy: 3 });
+      expect(touchedBy([message({ userId: 1 }), message({ contactId: 3 })])[0]).toMatchObject({ waits: true, replied: true, answers: false });
+      expect(touchedBy([message({ userId: 1 })])[0]).toMatchObject({ waits: false, replied: true, answers: false });
       expect(touchedBy([message({ contactId: 3 }), message({ userId: 1, isPrivate: true })])[0]).toMatchObject({ waits: true, replied: false, reopenBy: 3 });
       // A note alone touches nothing: its conversation is not in the list at all.
       expect(touchedBy([message({ userId: 1, isPrivate: true })])).toEqual([]);

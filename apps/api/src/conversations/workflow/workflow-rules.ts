@@ -135,6 +135,14 @@ export function routingTrigger(before: RoutingFacts | null, after: RoutingFacts)
   return { teamIds, entered: isQueued(after) && !wasQueuedThere };
 }
 
+// Whether a change has just made the conversation open and active (a reopen, a wake-up, a
+// restore): an assignee it keeps must still be an active agent, or it would wait on nobody.
+export function reopens(before: RoutingFacts | null, after: RoutingFacts): boolean {
+  return before !== null && isOpen(after) && !isOpen(before);
+}
+
+const isOpen = (c: RoutingFacts): boolean => c.state === 'active' && c.status === 'open';
+
 function isQueued(c: RoutingFacts): boolean {
   return c.state === 'active' && c.status === 'open' && c.assigneeId === null && c.teamId !== null;
 }
