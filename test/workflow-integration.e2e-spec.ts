@@ -356,6 +356,12 @@ describe('The conversation workflow, all parts together', () => {
       expect((await rowsOf([id]))[0]).toMatchObject({ status: 'open', assignee_id: member.id });
       events = await eventsSince(since);
       expect(updatedEvents(events, id).map((e) => (e.data.assignee as Row)?.id)).toEqual([member.id]);
+      // The reopening and routing's assignment ride in that one event; the message is its own.
+      expect((updatedEvents(events, id)[0].data.activities as Row[]).map((x) => [x.type, x.reason])).toEqual([
+        ['status', 'customer_message'],
+        ['assignee', 'round_robin'],
+      ]);
+      expect(events.filter((e) => e.channels.includes(agentsOnly[0])).map((e) => e.event)).toEqual(['message.created', 'conversation.updated']);
     });
 
     // Routing inside a bulk is deferred to the bulk's end (being implemented at the time of writing).
