@@ -1,5 +1,17 @@
+import { NotFoundError } from '@app/common';
+import { ConversationViews } from '../apps/api/src/conversations/conversation-views';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
+
+// An activity as a conversation's live event carries it.
+interface Activity {
+  conversationId: number;
+  type: string;
+  from: unknown;
+  to: unknown;
+  reason: string | null;
+  actor: { type: string; id: number | null };
+}
 
 const BULK = '/desk/api/v2/conversations.json';
 
@@ -29,7 +41,7 @@ describe('PATCH /conversations.json (bulk)', () => {
       )
     ).map((r: { id: number }) => r.id);
   const lastOutboxId = async (): Promise<number> => Number((await t.db.query(`SELECT coalesce(max(id), 0) AS id FROM outbox`))[0].id);
-  const eventsSince = async (id: number): Promise<{ event: string; channels: string[]; data: { id: number } }[]> =>
+  const eventsSince = async (id: number): Promise<{ event: string; channels: string[]; data: { id: number; conversationId?: number; activities?: Activity[] } }[]> =>
     (await t.db.query(`SELECT payload FROM outbox WHERE id > $1 AND topic = 'pusher' ORDER BY id`, [id])).map((r: { payload: never }) => r.payload);
   const rows = async (ids: number[]) =>
     t.db.query(
@@ -162,6 +174,84 @@ describe('PATCH /conversations.json (bulk)', () => {
       const restored = await bulk({ ids, conversation: { state: 'active' } });
       expect((await rows(ids)).map((r: { state: string }) => r.state)).toEqual(['active', 'active', 'active']);
       expect(restored.body.results.map((r: { status: number }) => r.status)).toEqual([200, 200, 200]);
+    });
+  });
+
+  describe('one live event per conversation changed', () => {
+    const activityRows = async (ids: number[]) =>
+      t.db.query(`SELECT id, conversation_id, type, from_value, to_value, reason FROM conversation_activities WHERE conversation_id = ANY($1) ORDER BY id`, [ids]);
+
+    it('should write one activity and send one conversation.updated per conversation, the activity inside it, none to the customer', async () => {
+      const ids = await newConversations(acme, 3);
+      const missing = 9_000_000_000;
+      const since = await lastOutboxId();
+      const res = await bulk({ ids: [...ids, missing], conversation: { status: 'resolved' } });
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: { id: number; status: number }) => [r.id, r.status])).toEqual([...ids.map((id) => [id, 200]), [missing, 404]]);
+      const written = await activityRows(ids);
+      expect(written.map((r: { conversation_id: number; type: string; from_value: unknown; to_value: unknown }) => [r.conversation_id, r.type, r.from_value, r.to_value])).toEqual(
+        ids.map((id) => [id, 'status', 'open', 'resolved']),
+      );
+      const events = await eventsSince(since);
+      expect(events.map((e) => [e.event, e.channels, e.data.id])).toEqual(ids.map((id) => ['conversation.updated', [`private-tenant-${acme.tenantId}`], id]));
+      events.forEach((e, i) =>
+        expect(e.data.activities).toEqual([
+          {
+            id: written[i].id,
+            conversationId: ids[i],
+            type: 'status',
+            from: 'open',
+            to: 'resolved',
+            reason: null,
+            actor: { type: 'users', id: acme.adminId },
+            createdAt: expect.any(String),
+          },
+        ]),
+      );
+    });
+
+    it("should carry routing's assignment in each conversation's one event, when the change moves them into a team that routes", async () => {
+      const member = await createAgent(t, acme.tenantId);
+      const created = await t.http
+        .post('/desk/api/v2/teams.json')
+        .set('Authorization', acme.auth)
+        .send({ team: { name: `bulk-${Date.now()}`, users: [{ id: member.id, type: 'users' }], assignment: { mode: 'round_robin' } } });
+      expect(created.status).toBe(201);
+      const team: number = created.body.team.id;
+      const ids = await newConversations(acme, 2);
+      const since = await lastOutboxId();
+      const res = await bulk({ ids, conversation: { team: { id: team } } });
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: { conversation: { assignee: unknown } }) => r.conversation.assignee)).toEqual(ids.map(() => ({ id: member.id, type: 'users' })));
+      const events = await eventsSince(since);
+      expect(events.map((e) => [e.event, e.data.id])).toEqual(ids.map((id) => ['conversation.updated', id]));
+      for (const e of events) {
+        expect(e.data).toMatchObject({ assignee: { id: member.id, type: 'users' } });
+        expect(e.data.activities!.map((a) => [a.type, a.to, a.reason])).toEqual([
+          ['team', { id: team, type: 'teams' }, null],
+          ['assignee', { id: member.id, type: 'users' }, 'round_robin'],
+        ]);
+      }
+    });
+
+    it('should send nothing of an id that failed after recording its activity: its row and its event go together', async () => {
+      const [a, b] = await newConversations(acme, 2);
+      const views = t.app.get(ConversationViews);
+      const real = views.announce.bind(views);
+      jest.spyOn(views, 'announce').mockImplementation(async (principal, name, id, options) => {
+        if (id === b) throw new NotFoundError('CONVERSATION_NOT_FOUND', 'gone meanwhile');
+        return real(principal, name, id, options);
+      });
+      try {
+        const since = await lastOutboxId();
+        const res = await t.inProcessHttp.patch(BULK).set('Authorization', acme.auth).send({ ids: [a, b], conversation: { status: 'pending' } });
+        expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([200, 404]);
+        expect((await activityRows([a, b])).map((r: { conversation_id: number }) => r.conversation_id)).toEqual([a]);
+        const events = await eventsSince(since);
+        expect(events.map((e) => [e.event, e.data.id ?? e.data.conversationId])).toEqual([['conversation.updated', a]]);
+      } finally {
+        jest.restoreAllMocks();
+      }
     });
   });
 

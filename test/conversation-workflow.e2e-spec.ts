@@ -14,6 +14,16 @@ interface Payload {
   data: Record<string, unknown>;
 }
 
+// An activity as a live event carries it (the activities list's JSON).
+interface Activity {
+  id: number;
+  type: string;
+  from: unknown;
+  to: unknown;
+  reason: string | null;
+  actor: { type: string; id: number | null };
+}
+
 // The conversation workflow (docs/api.md, "Conversation workflow"): status, priority, assignee,
 // team and labels; what messages do to them; the activity log; snoozes waking up.
 describe('Conversation workflow', () => {
@@ -321,18 +331,30 @@ describe('Conversation workflow', () => {
   });
 
   describe('live events', () => {
-    it("should announce a workflow change to the agents only, never on the customer's channel", async () => {
+    it("should announce a workflow change to the agents only, once, its activities inside, never on the customer's channel", async () => {
       const { id } = await chat();
       const since = await lastOutboxId();
-      expect((await patch(id, { status: 'pending', priority: 'low' })).status).toBe(200);
+      expect((await patch(id, { status: 'pending', priority: 'low', labels: [{ id: tags[0] }] })).status).toBe(200);
       const events = await eventsSince(since);
-      expect(events.map((e) => [e.event, e.channels])).toEqual([
-        ['conversation.activity', [`private-tenant-${acme.tenantId}`]],
-        ['conversation.activity', [`private-tenant-${acme.tenantId}`]],
-        ['conversation.updated', [`private-tenant-${acme.tenantId}`]],
+      // One event for the change, its three activities inside, oldest first, as the activities list shows them.
+      expect(events.map((e) => [e.event, e.channels])).toEqual([['conversation.updated', [`private-tenant-${acme.tenantId}`]]]);
+      expect(events[0].data).toMatchObject({ id, status: 'pending', priority: 'low' });
+      const listed = await activitiesOf(id);
+      expect(listed.body.activities).toHaveLength(3);
+      expect(events[0].data.activities).toEqual(listed.body.activities);
+      expect((events[0].data.activities as Activity[]).map((a) => [a.type, a.actor])).toEqual([
+        ['status', { type: 'users', id: acme.adminId }],
+        ['priority', { type: 'users', id: acme.adminId }],
+        ['labels', { type: 'users', id: acme.adminId }],
       ]);
-      expect(events[2].data).toMatchObject({ id, status: 'pending', priority: 'low' });
-      expect(events.map((e) => e.data)).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'status', from: 'open', to: 'pending', actor: { type: 'users', id: acme.adminId } })]));
+    });
+
+    it('should carry no activities on a change that wrote none', async () => {
+      const { id } = await chat();
+      const since = await lastOutboxId();
+      expect((await patch(id, { users: [{ id: agent.id }] })).status).toBe(200);
+      const agents = (await eventsSince(since)).filter((e) => e.channels[0] === `private-tenant-${acme.tenantId}`);
+      expect(agents.map((e) => [e.event, e.data.activities])).toEqual([['conversation.updated', []]]);
     });
 
     it('should keep announcing what the customer sees on both channels, the workflow change with it', async () => {
@@ -343,6 +365,9 @@ describe('Conversation workflow', () => {
       expect(updated.map((e) => e.channels[0]).sort()).toEqual([`private-conversation-${id}`, `private-tenant-${acme.tenantId}`]);
       const customer = updated.find((e) => e.channels[0] === `private-conversation-${id}`)!;
       expect(customer.data).not.toHaveProperty('status');
+      expect(customer.data).not.toHaveProperty('activities');
+      const agents = updated.find((e) => e.channels[0] === `private-tenant-${acme.tenantId}`)!;
+      expect((agents.data.activities as Activity[]).map((a) => a.type)).toEqual(['status']);
       expect(customer.data).not.toHaveProperty('resolvedAt');
     });
   });
@@ -483,7 +508,8 @@ describe('Conversation workflow', () => {
       expect(await row(id)).toMatchObject({ status: 'pending', waiting_since: null });
       expect(await activityRows(id)).toEqual([{ type: 'status', from: 'open', to: 'pending', reason: 'agent_reply', ...byAdmin() }]);
       const events = await eventsSince(since);
-      expect(events.map((e) => e.event)).toEqual(['message.created', 'message.created', 'conversation.activity', 'conversation.updated']);
+      expect(events.map((e) => e.event)).toEqual(['message.created', 'message.created', 'conversation.updated']);
+      expect(events[2].data.activities).toMatchObject([{ type: 'status', from: 'open', to: 'pending', reason: 'agent_reply' }]);
       expect(events.filter((e) => e.event !== 'message.created').every((e) => e.channels[0] === `private-tenant-${acme.tenantId}`)).toBe(true);
 
       // A repeat of the same message changes nothing more.
@@ -612,11 +638,13 @@ describe('Conversation workflow', () => {
       expect(await activityRows(notYet.id)).toEqual([]);
       const updated = (await eventsSince(since)).filter((e) => e.event === 'conversation.updated' && e.data.id === due.id);
       expect(updated.map((e) => e.channels)).toEqual([[`private-tenant-${acme.tenantId}`]]);
+      // Its one event carries both activities, the wake-up's and routing's at the batch's end.
+      expect((updated[0].data.activities as Activity[]).map((a) => a.type)).toEqual(['status', 'queued']);
       // Another process of the run (E2E_PROCESSES) may have woken it: its routing is not this app's.
       if (Number(process.env.E2E_PROCESSES ?? '1') <= 1) {
         // Once as the change asks (held by the wake-up's batch), once as the batch routes at its end.
-        const call = [[{ tenantId: acme.tenantId, teamIds: [team], entered: [due.id] }], { announcedByCaller: [due.id] }];
-        expect(spy.mock.calls.filter(([requests]) => requests.some((r) => r.entered.includes(due.id)))).toEqual([call, call]);
+        const requests = [{ tenantId: acme.tenantId, teamIds: [team], entered: [due.id] }];
+        expect(spy.mock.calls.filter(([r]) => r.some((one) => one.entered.includes(due.id)))).toEqual([[requests, { announcedByCaller: [due.id] }], [requests]]);
       }
     });
 

@@ -72,6 +72,12 @@ function outboxHelpers(get: () => { t: TestApp; pusher?: FakePusher }) {
   return { lastOutboxId, pusherRowsAfter, row, written, delivered, deliveredAll, drained, received };
 }
 
+// A conversation's agents' JSON as its live event carries it: the request's answer, with the
+// activities the change wrote for it (none for a change of no workflow field).
+function agentsEvent(conversation: Record<string, unknown>, activities: unknown[] = []): Record<string, unknown> {
+  return { ...conversation, activities };
+}
+
 // The channels a list of received events went to, in order.
 const channelsOf = (events: ReceivedEvent[]): string[] => events.flatMap((event) => event.channels);
 
@@ -144,20 +150,20 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(res.status).toBe(201);
       const id = res.body.conversation.id;
       const customer = customerConversation(res.body.conversation);
-      const written_ = expectPair(rows, acme, 'conversation.created', id, res.body.conversation, customer);
+      const written_ = expectPair(rows, acme, 'conversation.created', id, agentsEvent(res.body.conversation), customer);
 
       const sent = await delivered(written_.id);
       expect(sent).toMatchObject({ attempts: 1, last_error: null, failed_at: null });
       expect(await delivered(rows[0].id)).toMatchObject({ attempts: 1, last_error: null, failed_at: null });
       // One batch_events request, each channel its own data.
-      expect(received('conversation.created', res.body.conversation)).toEqual([
-        { name: 'conversation.created', channels: [tenantChannel(acme)], data: res.body.conversation, socketId: null, receivedAt: expect.any(Date) },
+      expect(received('conversation.created', agentsEvent(res.body.conversation))).toEqual([
+        { name: 'conversation.created', channels: [tenantChannel(acme)], data: agentsEvent(res.body.conversation), socketId: null, receivedAt: expect.any(Date) },
       ]);
       expect(received('conversation.created', customer)).toEqual([
         { name: 'conversation.created', channels: [conversationChannel(id)], data: customer, socketId: null, receivedAt: expect.any(Date) },
       ]);
       expect(pusher.requests.filter((request) => request.refusal !== null)).toEqual([]);
-      expect(pusher.requests.filter((request) => request.events.some((event) => isDeepStrictEqual(event.data, res.body.conversation))).map((r) => r.path)).toEqual([
+      expect(pusher.requests.filter((request) => request.events.some((event) => isDeepStrictEqual(event.data, agentsEvent(res.body.conversation)))).map((r) => r.path)).toEqual([
         `/apps/${pusher.appId}/batch_events`,
       ]);
     });
@@ -169,13 +175,13 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(created.body.conversation.token).toEqual(expect.any(String));
       const id = created.body.conversation.id;
       const shown = { ...created.body.conversation, token: null };
-      expectPair(createdRows, acme, 'conversation.created', id, shown, customerConversation(shown));
+      expectPair(createdRows, acme, 'conversation.created', id, agentsEvent(shown), customerConversation(shown));
 
       const { result: renewed, rows: renewedRows } = await written(() => post('conversations/token.json', { id }));
       expect(renewed.status).toBe(201);
       expect(renewed.body.conversation.token).toEqual(expect.any(String));
       const renewedShown = { ...renewed.body.conversation, token: null };
-      expectPair(renewedRows, acme, 'conversation.updated', id, renewedShown, customerConversation(renewedShown));
+      expectPair(renewedRows, acme, 'conversation.updated', id, agentsEvent(renewedShown), customerConversation(renewedShown));
       await deliveredAll([...createdRows, ...renewedRows]);
       expect(JSON.stringify(pusher.events)).not.toContain(created.body.conversation.token);
       expect(JSON.stringify(pusher.events)).not.toContain(renewed.body.conversation.token);
@@ -187,7 +193,7 @@ describe('Live updates through Pusher, via the outbox', () => {
 
       const { result: changed, rows } = await written(() => patch(`conversations/${c.id}.json`, { users: [agent] }));
       expect(changed.status).toBe(200);
-      expectPair(rows, acme, 'conversation.updated', c.id, changed.body.conversation, customerConversation(changed.body.conversation));
+      expectPair(rows, acme, 'conversation.updated', c.id, agentsEvent(changed.body.conversation), customerConversation(changed.body.conversation));
 
       const { result: same, rows: none } = await written(() => patch(`conversations/${c.id}.json`, { users: [agent] }));
       expect(same.status).toBe(200);
@@ -198,13 +204,13 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(deleted.status).toBe(204);
       const shown = (await get(`conversations/${c.id}.json`)).body.conversation;
       expect(shown.state).toBe('deleted');
-      expectPair(deletedRows, acme, 'conversation.updated', c.id, shown, customerConversation(shown));
+      expectPair(deletedRows, acme, 'conversation.updated', c.id, agentsEvent(shown), customerConversation(shown));
 
       const { result: again, rows: againRows } = await written(() => del(`conversations/${c.id}.json`));
       expect(again.status).toBe(204);
       expect(againRows).toEqual([]);
       await deliveredAll(deletedRows);
-      expect(channelsOf(received('conversation.updated', shown))).toEqual([tenantChannel(acme)]);
+      expect(channelsOf(received('conversation.updated', agentsEvent(shown)))).toEqual([tenantChannel(acme)]);
       expect(channelsOf(received('conversation.updated', customerConversation(shown)))).toEqual([conversationChannel(c.id)]);
     });
 
@@ -296,17 +302,12 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(ticketJson.conversation).toEqual({ id: c.id, type: 'conversations' });
       const customer = customerConversation(converted.body);
       expect(customer.converted).toBe(true);
+      // The conversion's activity rides in the agents' conversation.converted, never the customer's.
+      const convertedActivity = expect.objectContaining({ conversationId: c.id, type: 'converted', to: { id: ticketJson.id, type: 'tickets' } });
       expect(rows.map((r) => r.payload)).toEqual([
-        // The conversion's activity, for agents only.
-        {
-          event: 'conversation.activity',
-          channels: [tenantChannel(acme)],
-          data: expect.objectContaining({ conversationId: c.id, type: 'converted', to: { id: ticketJson.id, type: 'tickets' } }),
-          socketId: null,
-        },
         { event: 'ticket.created', channels: [tenantChannel(acme)], data: ticketJson, socketId: null },
         { event: 'conversation.converted', channels: [conversationChannel(c.id)], data: customer, socketId: null },
-        { event: 'conversation.converted', channels: [tenantChannel(acme)], data: converted.body, socketId: null },
+        { event: 'conversation.converted', channels: [tenantChannel(acme)], data: agentsEvent(converted.body, [convertedActivity]), socketId: null },
       ]);
       expect(rows.every((r) => r.tenant_id === acme.tenantId && r.created_by === acme.adminId)).toBe(true);
 
@@ -314,7 +315,7 @@ describe('Live updates through Pusher, via the outbox', () => {
       expect(updated.status).toBe(200);
       expectOne(updatedRows, acme, 'ticket.updated', [tenantChannel(acme)], updated.body.ticket);
       await deliveredAll([...rows, ...updatedRows]);
-      expect(channelsOf(received('conversation.converted', converted.body))).toEqual([tenantChannel(acme)]);
+      expect(channelsOf(pusher.events.filter((e) => e.name === 'conversation.converted' && (e.data as Row).id === c.id && 'activities' in (e.data as Row)))).toEqual([tenantChannel(acme)]);
       expect(channelsOf(received('conversation.converted', customer))).toEqual([conversationChannel(c.id)]);
       expect(channelsOf(received('ticket.created', ticketJson))).toEqual([tenantChannel(acme)]);
       // Nothing of the ticket ever reached the conversation's channel.
@@ -326,9 +327,9 @@ describe('Live updates through Pusher, via the outbox', () => {
       const { result: res, rows } = await written(() => patch(`conversations/${c.id}.json`, { socket_id: 'abc' }, acme, { 'X-Socket-Id': '1234.5678' }));
       expect(res.status).toBe(200);
       const customer = customerConversation(res.body.conversation);
-      expectPair(rows, acme, 'conversation.updated', c.id, res.body.conversation, customer, '1234.5678');
+      expectPair(rows, acme, 'conversation.updated', c.id, agentsEvent(res.body.conversation), customer, '1234.5678');
       await deliveredAll(rows);
-      expect(received('conversation.updated', res.body.conversation).map((event) => event.socketId)).toEqual(['1234.5678']);
+      expect(received('conversation.updated', agentsEvent(res.body.conversation)).map((event) => event.socketId)).toEqual(['1234.5678']);
       expect(received('conversation.updated', customer).map((event) => event.socketId)).toEqual(['1234.5678']);
 
       const { result: bad, rows: none } = await written(() => patch(`conversations/${c.id}.json`, { socket_id: 'def' }, acme, { 'X-Socket-Id': 'nope' }));
@@ -759,7 +760,7 @@ describe('Live updates without Pusher credentials', () => {
     const rows = await t.db.query(`SELECT * FROM outbox WHERE topic = 'pusher' ORDER BY id`);
     expect(rows.map((row: { payload: unknown }) => row.payload)).toEqual([
       { event: 'conversation.created', channels: [conversationChannel(res.body.conversation.id)], data: customerConversation(res.body.conversation), socketId: null },
-      { event: 'conversation.created', channels: [`private-tenant-${acme.tenantId}`], data: res.body.conversation, socketId: null },
+      { event: 'conversation.created', channels: [`private-tenant-${acme.tenantId}`], data: agentsEvent(res.body.conversation), socketId: null },
     ]);
     // Ten dispatch intervals: a dispatcher would have claimed the row by now.
     await new Promise((resolve) => setTimeout(resolve, 500));

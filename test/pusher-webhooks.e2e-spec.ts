@@ -618,7 +618,8 @@ describe('Pusher webhooks: POST /desk/api/v2/conversationmessages/webhooks.json'
           },
           socketId: null,
         },
-        { event: 'conversation.updated', channels: [`private-tenant-${acme.tenantId}`], data: shown, socketId: null },
+        // The agents' JSON, with the change's activities: presence writes none.
+        { event: 'conversation.updated', channels: [`private-tenant-${acme.tenantId}`], data: { ...shown, activities: [] }, socketId: null },
       ]);
 
       // Leaving, then a late copy of an older join: the later state stands.

@@ -130,12 +130,17 @@ describe('Routing a team’s queue', () => {
           actor_id: null,
         })),
       );
-      // conversation.updated (with the assignee) and conversation.activity, to the tenant's agents only.
+      // One conversation.updated per conversation (with the assignee, its assignee activity inside),
+      // to the tenant's agents only, and nothing else.
       const events = await outboxSince(since);
+      expect(events.map((e) => e.payload.event)).toEqual(waiting.map(() => 'conversation.updated'));
       const updated = events.filter((e) => e.payload.event === 'conversation.updated');
       expect(updated.map((e) => e.payload.data.id).sort()).toEqual([...waiting].sort());
-      for (const e of updated) expect(e.payload.data.assignee).toEqual({ id: (await assignees([e.payload.data.id as number]))[0], type: 'users' });
-      expect(events.filter((e) => e.payload.event === 'conversation.activity')).toHaveLength(7);
+      for (const e of updated) {
+        const [assignee] = await assignees([e.payload.data.id as number]);
+        expect(e.payload.data.assignee).toEqual({ id: assignee, type: 'users' });
+        expect(e.payload.data.activities).toMatchObject([{ conversationId: e.payload.data.id, type: 'assignee', to: { id: assignee, type: 'users' }, reason: 'round_robin', actor: { type: 'system', id: null } }]);
+      }
       expect(events.flatMap((e) => e.payload.channels).filter((ch) => ch !== `private-tenant-${acme.tenantId}`)).toEqual([]);
 
       // The conversation shows its assignee, and side-loads its team for agents.
@@ -220,12 +225,19 @@ describe('Routing a team’s queue', () => {
       expect(res.body.tenant).toMatchObject({ id: acme.tenantId });
       expect(await assignees(waiting)).toEqual([b.id, a.id, null, null]);
       const events = await outboxSince(since);
-      expect(events.filter((e) => e.payload.event === 'conversation.updated').map((e) => e.payload.data.id)).toEqual([waiting[1]]);
+      // One event for the one conversation routing assigned, its activity inside.
+      expect(events.map((e) => [e.payload.event, e.payload.data.id])).toEqual([['conversation.updated', waiting[1]]]);
+      expect(events[0].payload.data.activities).toMatchObject([{ type: 'assignee', to: { id: a.id, type: 'users' }, reason: 'balanced' }]);
 
-      // Freeing capacity: b's conversation is resolved, and the sweep gives b the next oldest.
+      // Freeing capacity: b's conversation is resolved, and the sweep gives b the next oldest: one
+      // event for it, its activity inside, and no other.
       await t.db.query(`UPDATE conversations SET status = 'resolved', resolved_at = now() WHERE id = $1`, [waiting[0]]);
+      const beforeSweep = await lastOutboxId();
       await sweep();
       expect(await assignees(waiting)).toEqual([b.id, a.id, b.id, null]);
+      const swept = (await outboxSince(beforeSweep)).filter((e) => waiting.includes((e.payload.data.id ?? e.payload.data.conversationId) as number));
+      expect(swept.map((e) => [e.payload.event, e.payload.data.id])).toEqual([['conversation.updated', waiting[2]]]);
+      expect(swept[0].payload.data.activities).toMatchObject([{ conversationId: waiting[2], type: 'assignee', to: { id: b.id, type: 'users' } }]);
     });
 
     it('should record the availability an agent sets, shown on /me.json and /users.json, and refuse another value', async () => {
@@ -578,7 +590,9 @@ describe('Routing a team’s queue', () => {
       expect(await assignees([older, entered])).toEqual([a.id, a.id]);
       const events = await outboxSince(since);
       expect(events.filter((e) => e.payload.event === 'conversation.updated').map((e) => e.payload.data.id)).toEqual([older]);
-      expect(events.filter((e) => e.payload.event === 'conversation.activity').map((e) => e.payload.data.conversationId).sort()).toEqual([older, entered].sort());
+      // The older one's activity rides in its event; the caller's conversation's, announced by nobody here, goes alone.
+      expect(events.find((e) => e.payload.event === 'conversation.updated')!.payload.data.activities).toMatchObject([{ conversationId: older, type: 'assignee' }]);
+      expect(events.filter((e) => e.payload.event === 'conversation.activity').map((e) => e.payload.data.conversationId)).toEqual([entered]);
     });
 
     it('should skip a conversation another transaction holds, without waiting, and let the sweep assign it after', async () => {

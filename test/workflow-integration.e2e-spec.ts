@@ -26,7 +26,7 @@ interface Payload {
 
 // The agents' keys of the workflow, which no customer's view holds at any depth
 // (test/customer-view.e2e-spec.ts's AGENTS_ONLY_KEYS).
-const AGENTS_ONLY_KEYS = ['private', 'mentions', 'mentionedBy', 'status', 'priority', 'assignee', 'team', 'labels', 'waitingSince', 'firstReplyAt', 'resolvedAt', 'snoozedUntil', 'token'];
+const AGENTS_ONLY_KEYS = ['private', 'mentions', 'mentionedBy', 'status', 'priority', 'assignee', 'team', 'labels', 'waitingSince', 'firstReplyAt', 'resolvedAt', 'snoozedUntil', 'token', 'activities'];
 // What the customer's channel may carry (docs/api.md, "Pusher").
 const CUSTOMER_EVENTS = ['conversation.created', 'conversation.updated', 'conversation.converted', 'message.created', 'message.updated'];
 
@@ -316,7 +316,10 @@ describe('The conversation workflow, all parts together', () => {
       expect(updatedEvents(events, a)).toHaveLength(1);
       expect(updatedEvents(events, b)).toHaveLength(1);
       expect(events.filter((e) => e.event === 'conversation.updated').map((e) => e.data.id).sort()).toEqual([a, b].sort());
-      expect(events.filter((e) => e.event === 'conversation.activity')).toHaveLength(7);
+      // One event per conversation changed and nothing else: its activities ride inside it.
+      expect(events.map((e) => e.event)).toEqual(['conversation.updated', 'conversation.updated']);
+      expect((updatedEvents(events, a)[0].data.activities as Row[]).map((x) => x.type)).toEqual(written.filter((w) => Number(w.conversationId) === a).map((w) => w.type));
+      expect((updatedEvents(events, b)[0].data.activities as Row[]).map((x) => x.type)).toEqual(written.filter((w) => Number(w.conversationId) === b).map((w) => w.type));
       // The workflow is the agents' only: nothing on the customer's channels, nothing of globex.
       expect(events.filter((e) => e.channels.some((ch) => ch.startsWith('private-conversation-')))).toEqual([]);
       expect(events.flatMap((e) => e.channels).every((ch) => ch === `private-tenant-${acme.tenantId}`)).toBe(true);
@@ -333,8 +336,13 @@ describe('The conversation workflow, all parts together', () => {
       const created = await desk.create({ contactId, team: ref(team.id, 'teams') });
       const id: number = created.body.conversation.id;
       expect(created.body.conversation.assignee).toEqual(ref(member.id, 'users'));
-      let events = (await eventsSince(since)).filter((e) => e.event.startsWith('conversation.') && e.event !== 'conversation.activity');
+      let events = (await eventsSince(since)).filter((e) => e.event.startsWith('conversation.'));
       expect(events.filter((e) => e.channels.includes(agentsOnly[0])).map((e) => [e.event, (e.data.assignee as Row)?.id])).toEqual([['conversation.created', member.id]]);
+      // Routing's assignment rides in the creation's one event.
+      expect((events.find((e) => e.channels.includes(agentsOnly[0]))!.data.activities as Row[]).map((x) => [x.type, x.reason])).toEqual([
+        ['team', null],
+        ['assignee', 'round_robin'],
+      ]);
 
       expect((await desk.patch(id, { team: null, assignee: null })).status).toBe(200);
       since = await lastOutboxId();
@@ -348,6 +356,12 @@ describe('The conversation workflow, all parts together', () => {
       expect((await rowsOf([id]))[0]).toMatchObject({ status: 'open', assignee_id: member.id });
       events = await eventsSince(since);
       expect(updatedEvents(events, id).map((e) => (e.data.assignee as Row)?.id)).toEqual([member.id]);
+      // The reopening and routing's assignment ride in that one event; the message is its own.
+      expect((updatedEvents(events, id)[0].data.activities as Row[]).map((x) => [x.type, x.reason])).toEqual([
+        ['status', 'customer_message'],
+        ['assignee', 'round_robin'],
+      ]);
+      expect(events.filter((e) => e.channels.includes(agentsOnly[0])).map((e) => e.event)).toEqual(['message.created', 'conversation.updated']);
     });
 
     // Routing inside a bulk is deferred to the bulk's end (being implemented at the time of writing).
@@ -425,7 +439,8 @@ describe('The conversation workflow, all parts together', () => {
       let events = await eventsSince(since);
       expect(updatedEvents(events, id)).toHaveLength(1);
       expect(updatedEvents(events, id)[0].data.assignee).toEqual(ref(agent.id, 'users'));
-      expect(events.filter((e) => e.event === 'conversation.activity').map((e) => e.data.type)).toEqual(['assignee']);
+      expect(events.filter((e) => e.event === 'conversation.activity')).toEqual([]);
+      expect((updatedEvents(events, id)[0].data.activities as Row[]).map((x) => x.type)).toEqual(['assignee']);
       expect(customerLeaks(events)).toEqual([]);
       expect(events.filter((e) => e.channels.some((ch) => ch.startsWith('private-conversation-')))).toEqual([]);
 
@@ -457,6 +472,20 @@ describe('The conversation workflow, all parts together', () => {
         expect(await activityRows([id])).toHaveLength(activities);
         expect(await eventsSince(since)).toEqual([]);
       }
+
+      // Starred and assigned in one PUT: one change, one conversation.updated (both channels: the
+      // star is the customer's to see), the assignee activity in the agents' one.
+      since = await lastOutboxId();
+      const both = await put(id, { assignedTo: String(agent.id), starred: true }, caller.auth);
+      expect(both.status).toBe(200);
+      const [stored] = await rowsOf([id]);
+      expect([Number(stored.assignee_id), stored.starred]).toEqual([agent.id, true]);
+      events = await eventsSince(since);
+      expect(events.map((e) => e.event)).toEqual(events.map(() => 'conversation.updated'));
+      expect(updatedEvents(events, id)).toHaveLength(1);
+      expect(updatedEvents(events, id)[0].data).toMatchObject({ assignee: ref(agent.id, 'users') });
+      expect((updatedEvents(events, id)[0].data.activities as Row[]).map((x) => [x.type, x.to])).toEqual([['assignee', ref(agent.id, 'users')]]);
+      expect(customerLeaks(events)).toEqual([]);
     });
   });
 
@@ -632,10 +661,8 @@ describe('The conversation workflow, all parts together', () => {
       await counts({ open: 1 }, 1, 0, 1, 0);
       expect(await listedIn()).toEqual(['mine', 'mineOpen', 'team']);
       const woke = await cycleEvents(sinceSnooze);
-      expect(woke.map((e: Payload) => [e.event, e.channels])).toEqual([
-        ['conversation.activity', [`private-tenant-${cycle.tenantId}`]],
-        ['conversation.updated', [`private-tenant-${cycle.tenantId}`]],
-      ]);
+      expect(woke.map((e: Payload) => [e.event, e.channels])).toEqual([['conversation.updated', [`private-tenant-${cycle.tenantId}`]]]);
+      expect((woke[0].data.activities as Row[]).map((x) => [x.type, x.reason])).toEqual([['status', 'snooze_expired']]);
 
       expect(await activities()).toEqual([
         ['team', null, ref(team, 'teams'), user({ id: cycle.adminId }), null],

@@ -76,7 +76,8 @@ const CUSTOMER_KEYS = ['id', 'conversationId', 'userId', 'contactId', 'message',
 const customerView = (data) => Object.fromEntries(CUSTOMER_KEYS.filter((key) => key in data).map((key) => [key, data[key]]));
 
 // As LiveEvents.publish: one row a channel; conversation and message events also reach the
-// conversation's channel as the customer's view, ticket events and activities only the tenant's.
+// conversation's channel as the customer's view (never a change's activities), ticket events and
+// lone activities only the tenant's.
 function outboxRows(events) {
   return JSON.stringify(
     events.flatMap((e) => {
@@ -359,24 +360,14 @@ async function convert(req, conversationId) {
     if (inserted > 0) await q(sql.TICKET_SET_MESSAGE_COUNT, [inserted, tenantId, ticket.id]);
     await q(sql.TICKET_SET_TAGS, [tenantId, ticket.id, [], userId]);
     await q(sql.CONVERSATION_MARK_CONVERTED, [ticket.id, userId, tenantId, conversationId]);
-    // ActivityLog.record: the `converted` activity, then its live event (activity.presenter.ts).
+    // ActivityLog.record: the `converted` activity, held for the change's one conversation.converted
+    // (activity.presenter.ts's JSON, inside the agents' event).
     const activities = await q(sql.ACTIVITIES_INSERT, [
       JSON.stringify([
         { tenant_id: tenantId, conversation_id: conversationId, type: 'converted', from_value: null, to_value: { id: ticket.id, type: 'tickets' }, reason: null, actor_type: 'user', actor_id: userId },
       ]),
     ]);
-    await q(sql.OUTBOX_INSERT, [
-      outboxRows(
-        activities.map((a) => ({
-          tenantId: a.tenantId,
-          actorId: a.actorId,
-          name: 'conversation.activity',
-          conversationId: a.conversationId,
-          data: { id: a.id, conversationId: a.conversationId, type: a.type, from: a.fromValue, to: a.toValue, reason: a.reason, actor: { type: 'users', id: a.actorId }, createdAt: a.createdAt },
-        })),
-      ),
-      OUTBOX_TOPIC,
-    ]);
+    const held = activities.map((a) => ({ id: a.id, conversationId: a.conversationId, type: a.type, from: a.fromValue, to: a.toValue, reason: a.reason, actor: { type: 'users', id: a.actorId }, createdAt: a.createdAt }));
     // TicketsService.announce: the ticket as it now is, then its live event.
     const [stored] = await q(sql.TICKET_BY_ID, [tenantId, ticket.id]);
     const tags = await q(sql.TICKET_TAGS, [tenantId, [ticket.id]]);
@@ -397,7 +388,8 @@ async function convert(req, conversationId) {
       messages: latest.filter((m) => !m.public).map((m) => m.id),
       online: online.map((m) => m.member),
     };
-    await q(sql.OUTBOX_INSERT, [outboxRows([{ tenantId, actorId: userId, name: 'conversation.converted', conversationId, data }]), OUTBOX_TOPIC]);
+    // The change's end (ConversationViews.publish): its one event, the activities in the agents' JSON only.
+    await q(sql.OUTBOX_INSERT, [outboxRows([{ tenantId, actorId: userId, name: 'conversation.converted', conversationId, data: { ...data, activities: held } }]), OUTBOX_TOPIC]);
     return data;
   });
   return [200, view];

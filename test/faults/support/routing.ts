@@ -120,6 +120,21 @@ export async function checkRouting(url: string, setup: RoutingSetup): Promise<Ro
       `SELECT count(*) AS n FROM outbox WHERE payload ->> 'event' = 'conversation.updated' AND (payload -> 'data' ->> 'id')::bigint = ANY($1)`,
       [ids],
     );
+    // One event per conversation per change, its activity inside: no assignment announced alone,
+    // and none announced without it.
+    const alone = await count(
+      db,
+      `SELECT count(*) AS n FROM outbox WHERE payload ->> 'event' = 'conversation.activity' AND (payload -> 'data' ->> 'conversationId')::bigint = ANY($1)`,
+      [ids],
+    );
+    if (alone > 0) problems.push(`${alone} conversation.activity events for conversations that routing announced`);
+    const bare = await count(
+      db,
+      `SELECT count(*) AS n FROM outbox WHERE payload ->> 'event' = 'conversation.updated' AND (payload -> 'data' ->> 'id')::bigint = ANY($1)
+          AND NOT jsonb_path_exists(payload -> 'data', '$.activities[*] ? (@.type == "assignee")')`,
+      [ids],
+    );
+    if (bare > 0) problems.push(`${bare} conversation.updated without their assignee activity`);
     const counts = [...perAgent.values()];
     return {
       assigned,

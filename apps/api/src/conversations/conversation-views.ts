@@ -3,8 +3,10 @@ import { NotFoundError } from '@app/common';
 import { Database } from '@app/database';
 import { ContactsService } from '../contacts/contacts.service';
 import { presentCustomerConversation } from '../customer-view/customer-view.presenter';
-import { LiveEvent, LiveEventActor, LiveEventName, LiveEvents, liveEventBy } from '../live/live-events';
-import { ChangeBatch, HeldAnnouncement } from './change-batch';
+import { LiveEvent, LiveEventActor, LiveEventName, LiveEvents } from '../live/live-events';
+import { activityEvent } from './activities/activity-log';
+import { presentActivity } from './activities/activity.presenter';
+import { ChangeBatch, HeldAnnouncement, HeldChanges } from './change-batch';
 import { Conversation } from './conversation.entity';
 import { presentConversation } from './conversation.presenter';
 import { ConversationView } from './conversation.view';
@@ -61,20 +63,16 @@ export class ConversationViews {
   }
 
   // The conversation as it now is, read in the caller's transaction (the change's), with the
-  // change's live event written in it too: a dashboard gets the same JSON as the caller, the
-  // conversation's channel the customer's view (unless `customer` is false: a change of the
-  // agents' fields alone).
-  // In a batch (ChangeBatch), the event is held for the batch's end.
+  // change's live event written in it too: a dashboard gets the same JSON as the caller (and the
+  // change's activities), the conversation's channel the customer's view (unless `customer` is
+  // false: a change of the agents' fields alone).
+  // In a change (ChangeBatch), the event is held for its end: one per conversation.
   async announce(principal: LiveEventActor, name: LiveEventName, id: number, options: { customer?: boolean } = {}): Promise<ConversationView> {
     const view = await this.getById(principal.tenantId, id);
+    const announcement = { tenantId: principal.tenantId, id, name, customer: options.customer !== false, actorId: principal.userId, socketId: principal.socketId ?? null, view };
     const held = this.batch.current();
-    if (held) {
-      const customer = options.customer !== false;
-      ChangeBatch.holdAnnouncement(held, { tenantId: principal.tenantId, id, name, customer, actorId: principal.userId, socketId: principal.socketId ?? null });
-      return view;
-    }
-    const customer = options.customer === false ? null : { conversationId: id, data: presentCustomerConversation(view) };
-    await this.live.publish([liveEventBy(principal, name, presentConversation(view), customer)]);
+    if (held) ChangeBatch.holdAnnouncement(held, announcement);
+    else await this.publish({ announcements: new Map([[id, announcement]]), activities: new Map() });
     return view;
   }
 
@@ -82,7 +80,7 @@ export class ConversationViews {
   // agents; with `customer`, the customer's view on its own channel too (a change the customer
   // sees; workflow changes are the agents' alone).
   async announceUpdated(refs: readonly { tenantId: number; conversationId: number }[], options: { customer: boolean; actorId?: number | null; socketId?: string | null }): Promise<void> {
-    const held = refs.map((r): HeldAnnouncement => ({
+    const announcements = refs.map((r): HeldAnnouncement => ({
       tenantId: r.tenantId,
       id: r.conversationId,
       name: 'conversation.updated',
@@ -91,26 +89,41 @@ export class ConversationViews {
       socketId: options.socketId ?? null,
     }));
     const batch = this.batch.current();
-    if (batch) held.forEach((a) => ChangeBatch.holdAnnouncement(batch, a));
-    else await this.publish(held);
+    if (batch) announcements.forEach((a) => ChangeBatch.holdAnnouncement(batch, a));
+    else await this.publish({ announcements: new Map(announcements.map((a) => [a.id, a])), activities: new Map() });
   }
 
-  // Each announcement's event, with the conversation as it now is: its Desk JSON for the agents,
-  // the customer's view on its own channel when the change was the customer's to see.
-  async publish(announcements: readonly HeldAnnouncement[]): Promise<void> {
+  // A change's events: each announced conversation's, as it now is (its Desk JSON with the
+  // activities the change wrote for it, oldest first, `[]` when none, for the agents; the
+  // customer's view on its own channel when the change was the customer's to see, never with
+  // activities); then each activity of a conversation not announced as its own
+  // conversation.activity.
+  async publish(held: Pick<HeldChanges, 'announcements' | 'activities'>): Promise<void> {
     const byTenant = new Map<number, HeldAnnouncement[]>();
-    for (const a of announcements) byTenant.set(a.tenantId, [...(byTenant.get(a.tenantId) ?? []), a]);
+    for (const a of held.announcements.values()) byTenant.set(a.tenantId, [...(byTenant.get(a.tenantId) ?? []), a]);
     const events: LiveEvent[] = [];
+    const announced = new Set<number>();
     for (const [tenantId, list] of byTenant) {
-      const views = new Map((await this.findByIds(tenantId, list.map((a) => a.id))).map((v) => [v.conversation.id, v]));
+      const views = await this.viewsOf(tenantId, list);
       for (const a of list) {
         const view = views.get(a.id);
         if (!view) continue;
+        announced.add(a.id);
+        const activities = (held.activities.get(a.id) ?? []).map((h) => presentActivity(h.row));
         const customer = a.customer ? { conversationId: a.id, data: presentCustomerConversation(view) } : null;
-        events.push({ tenantId, name: a.name, data: presentConversation(view), customer, actorId: a.actorId, socketId: a.socketId });
+        events.push({ tenantId, name: a.name, data: { ...presentConversation(view), activities }, customer, actorId: a.actorId, socketId: a.socketId });
       }
     }
+    for (const [id, list] of held.activities) if (!announced.has(id)) events.push(...list.map((h) => activityEvent(h.row, h.socketId)));
     await this.live.publish(events);
+  }
+
+  // The announcements' conversations as they now are: as last read, or read again.
+  private async viewsOf(tenantId: number, list: readonly HeldAnnouncement[]): Promise<Map<number, ConversationView>> {
+    const views = new Map(list.flatMap((a) => (a.view ? [[a.id, a.view] as const] : [])));
+    const stale = list.filter((a) => !a.view).map((a) => a.id);
+    if (stale.length > 0) for (const view of await this.findByIds(tenantId, stale)) views.set(view.conversation.id, view);
+    return views;
   }
 }
 

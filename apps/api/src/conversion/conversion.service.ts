@@ -23,7 +23,8 @@ export class ConversionService {
 
   async convert(principal: Principal, conversationId: number, input: TicketInput): Promise<ConversationView> {
     const { tenantId, userId } = principal;
-    return this.db.transaction(async () => {
+    // One change: conversation.converted carries the `converted` activity.
+    return this.db.transaction(() => this.conversations.change(async () => {
       const source = await this.conversations.lockForConversion(tenantId, conversationId);
       const { conversation } = source;
       if (conversation.ticketId !== null) {
@@ -44,6 +45,6 @@ export class ConversionService {
       await this.conversations.markConverted(tenantId, conversationId, ticketId, userId);
       await this.tickets.announce(principal, 'ticket.created', ticketId);
       return this.conversations.announce(principal, 'conversation.converted', conversationId);
-    });
+    }));
   }
 }

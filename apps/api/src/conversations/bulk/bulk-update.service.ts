@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { Database } from '@app/database';
 import { Principal } from '../../auth/principal';
+import { ChangeBatch } from '../change-batch';
 import { ConversationsRepository } from '../conversations.repository';
 import { ConversationsService, ConversationUpdate } from '../conversations.service';
 import { ConversationView } from '../conversation.view';
@@ -20,6 +21,7 @@ export class BulkUpdateService {
     private readonly single: ConversationsService,
     private readonly workflow: ConversationWorkflow,
     private readonly views: ConversationViews,
+    private readonly changes: ChangeBatch,
   ) {}
 
   // One transaction: the conversations locked in id order first, then each id, in the order given,
@@ -43,7 +45,8 @@ export class BulkUpdateService {
     const outcomes: BulkOutcome[] = [];
     for (const id of ids) {
       try {
-        outcomes.push({ id, view: await this.db.savepoint(() => this.single.update(principal, id, input)) });
+        // A failed id's rows roll back, and what it held for the batch's events goes with them.
+        outcomes.push({ id, view: await this.changes.undoingOnFailure(() => this.db.savepoint(() => this.single.update(principal, id, input))) });
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         outcomes.push({ id, error });

@@ -113,7 +113,8 @@ export class MessagesService {
   // conflict and nothing is written.
   async post(principal: Principal, input: MessageInput): Promise<PostedMessage> {
     const { tenantId } = principal;
-    return this.db.transaction(async () => {
+    // One change: the reopening or the reply's status is its conversation's one conversation.updated.
+    return this.db.transaction(() => this.workflow.change(async () => {
       const { conversation, author, fileIds, note } = await this.checkPost(principal, input);
       const candidate = {
         tenantId,
@@ -130,7 +131,7 @@ export class MessagesService {
       if (result.reused) throw clientMessageIdReused();
       if (result.created && input.conversationStatus !== undefined) await this.workflow.replied(principal, conversation.id, input.conversationStatus);
       return { message: result.message!, created: result.created };
-    });
+    }));
   }
 
   // A post's conversation (locked, active), author and files, or every field error at once.

@@ -52,18 +52,26 @@ export class RoutingService {
     const wanted = requests.filter((r) => r.teamIds.length > 0);
     if (wanted.length === 0) return 0;
     const batch = this.batch.current();
-    if (batch) {
+    if (batch?.holdsRouting) {
       batch.routing.push(...wanted);
       return 0;
     }
     const announcedByCaller = new Set(options.announcedByCaller ?? []);
     return this.db.transaction(async () => {
-      const teams = await this.routing.lockTeams(wanted.flatMap((r) => r.teamIds.map((id) => ({ tenantId: r.tenantId, id }))));
-      let assigned = 0;
-      for (const team of teams) if (routes(team)) assigned += await this.routeTeam(team, announcedByCaller);
-      for (const [tenantId, entered] of enteredByTenant(wanted)) await this.recordQueued(tenantId, entered, teams.filter((t) => t.tenantId === tenantId));
-      return assigned;
+      // A routing pass of its own (the sweep, an agent's availability, a team's change) is a change
+      // too: one conversation.updated per conversation assigned, its activity inside.
+      const { result, held } = await this.batch.hold(() => this.run(wanted, announcedByCaller), { holdsRouting: false });
+      if (held !== null) await this.views.publish(held);
+      return result;
     });
+  }
+
+  private async run(wanted: readonly RoutingRequest[], announcedByCaller: ReadonlySet<number>): Promise<number> {
+    const teams = await this.routing.lockTeams(wanted.flatMap((r) => r.teamIds.map((id) => ({ tenantId: r.tenantId, id }))));
+    let assigned = 0;
+    for (const team of teams) if (routes(team)) assigned += await this.routeTeam(team, announcedByCaller);
+    for (const [tenantId, entered] of enteredByTenant(wanted)) await this.recordQueued(tenantId, entered, teams.filter((t) => t.tenantId === tenantId));
+    return assigned;
   }
 
   private async routeTeam(team: Team, announcedByCaller: ReadonlySet<number>): Promise<number> {

@@ -127,19 +127,29 @@ export class ConversationWorkflow {
 
   // Changes of many conversations in one transaction (a bulk PATCH, a webhook batch, a chunk of
   // snoozes waking up): their routing once at the end, every team of every tenant in id order, after
-  // everything else; then one conversation.updated each, showing routing's assignees. Inside a
-  // batch already, `work` joins it.
+  // everything else; then one event per conversation changed, showing routing's assignees and
+  // carrying every activity of the change, routing's too. Inside a change already, `work` joins it.
   async batch<T>(work: () => Promise<T>): Promise<T> {
-    const { result, held } = await this.changes.hold(work);
+    const { result, held } = await this.changes.hold(work, { holdsRouting: true });
     if (held === null) return result;
-    if (held.routing.length > 0) await this.routing.routeAll(held.routing, { announcedByCaller: [...held.announcements.keys()] });
-    if (held.announcements.size > 0) await this.views.publish([...held.announcements.values()]);
+    // Routing's assignments join the batch: their activities, and their conversations read again.
+    if (held.routing.length > 0) await this.changes.finish(held, () => this.routing.routeAll(held.routing));
+    await this.views.publish(held);
+    return result;
+  }
+
+  // A change through one door (a request, a conversion), in the caller's transaction: routed as
+  // it goes, so that the answer shows routing's assignee; each conversation it changed announced
+  // once at its end, with its activities. Inside a change already, `work` joins it.
+  async change<T>(work: () => Promise<T>): Promise<T> {
+    const { result, held } = await this.changes.hold(work, { holdsRouting: false });
+    if (held !== null) await this.views.publish(held);
     return result;
   }
 
   // The teams the changes touched and the conversations that joined a queue, all at once (held in
   // a batch); the callers announce their conversations after it, so routing leaves those events to
-  // them.
+  // them (in a change, they merge anyway).
   private async route(changes: readonly AppliedChange[]): Promise<void> {
     const requests = changes.flatMap((c) => {
       const { teamIds, entered } = routingTrigger(c.before, c.after);
