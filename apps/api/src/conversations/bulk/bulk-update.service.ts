@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppError } from '@app/common';
+import { AppError, FieldErrorsBuilder } from '@app/common';
 import { Database } from '@app/database';
 import { Principal } from '../../auth/principal';
 import { ConversationsRepository } from '../conversations.repository';
@@ -29,7 +29,12 @@ export class BulkUpdateService {
   // Routing and the live events are held to the end (ConversationWorkflow.batch): the teams routed
   // once, in id order, then one conversation.updated per conversation changed, and the answer read
   // after routing, so it shows the assignees routing gave.
+  // A change no id could take (a snooze in the past, a ref the tenant does not have) is refused as
+  // a whole first, its fields named under `conversation.`.
   async update(principal: Principal, ids: readonly number[], input: ConversationUpdate): Promise<BulkOutcome[]> {
+    const errors = new FieldErrorsBuilder('conversation.');
+    await this.workflow.checkForAll(principal.tenantId, input, errors);
+    errors.throwIfAny();
     return this.db.transaction(async () => {
       await this.conversations.lockByIds(principal.tenantId, ids);
       const outcomes = await this.workflow.batch(() => this.each(principal, ids, input));
