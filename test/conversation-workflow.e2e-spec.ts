@@ -297,6 +297,7 @@ describe('Conversation workflow', () => {
       ['a team id null', () => ({ team: { id: null } }), { 'team.id': ['must be set'] }],
       // A time without a zone would be read in the server's own zone.
       ['snoozedUntil without a zone', () => ({ status: 'snoozed', snoozedUntil: future().replace('Z', '') }), { snoozedUntil: ['must be a date as ‘2006-01-02T15:04:05Z’'] }],
+      ['snoozedUntil with an offset of hours only', () => ({ status: 'snoozed', snoozedUntil: '2099-12-08T09:00:00+02' }), { snoozedUntil: ['must be a date as ‘2006-01-02T15:04:05Z’'] }],
       ['snoozedUntil a date without a time', () => ({ status: 'snoozed', snoozedUntil: '2099-12-08' }), { snoozedUntil: ['must be a date as ‘2006-01-02T15:04:05Z’'] }],
     ];
 

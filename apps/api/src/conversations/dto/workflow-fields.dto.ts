@@ -32,7 +32,7 @@ export const LabelRefDto = refDto('tags');
 
 // An ISO 8601 time with its zone (Z or an offset) becomes a Date; anything else (a time without a
 // zone, which Date would read in the server's own zone) stays as it is, for IsDate to refuse.
-const ZONED_TIME = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
+const ZONED_TIME = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const toDate = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && ZONED_TIME.test(value) && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value;
 
