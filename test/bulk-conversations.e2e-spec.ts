@@ -255,6 +255,80 @@ describe('PATCH /conversations.json (bulk)', () => {
     });
   });
 
+  describe('a change no id could take', () => {
+    const insert = async (table: 'teams' | 'tags', tenant: TestTenant, name: string, deleted = false): Promise<number> =>
+      (
+        await t.db.query(`INSERT INTO ${table} (tenant_id, name, state, deleted_at) VALUES ($1, $2, $3, $4) RETURNING id`, [
+          tenant.tenantId,
+          `${name} ${Date.now()}`,
+          deleted ? 'deleted' : 'active',
+          deleted ? new Date() : null,
+        ])
+      )[0].id;
+    const workflowRows = (ids: number[]) =>
+      t.db.query(`SELECT id, status, snoozed_until, priority, assignee_id, team_id, label_ids, updated_by FROM conversations WHERE id = ANY($1) ORDER BY id`, [ids]);
+    const activities = async (ids: number[]) => Number((await t.db.query(`SELECT count(*) FROM conversation_activities WHERE conversation_id = ANY($1)`, [ids]))[0].count);
+    const outboxRows = async (since: number) => Number((await t.db.query(`SELECT count(*) FROM outbox WHERE id > $1 AND tenant_id = $2`, [since, acme.tenantId]))[0].count);
+    const future = () => new Date(Date.now() + 3_600_000).toISOString();
+    const missing = 9_000_000_001;
+    const refs: Record<string, number> = {};
+    beforeAll(async () => {
+      refs.otherAgent = (await createAgent(t, other.tenantId)).id;
+      refs.otherTeam = await insert('teams', other, 'Theirs');
+      refs.otherTag = await insert('tags', other, 'theirs');
+      refs.tag = await insert('tags', acme, 'ours');
+    });
+
+    it.each([
+      ['snoozed without snoozedUntil', () => ({ status: 'snoozed' }), { 'conversation.snoozedUntil': ['must be set'] }],
+      ['a snooze in the past', () => ({ status: 'snoozed', snoozedUntil: '2020-01-01T00:00:00Z' }), { 'conversation.snoozedUntil': ['must be in the future'] }],
+      ['snoozedUntil without snoozed', () => ({ snoozedUntil: future() }), { 'conversation.snoozedUntil': ['must be set only with status ‘snoozed’'] }],
+      ['an unknown assignee', () => ({ assignee: { id: missing } }), { 'conversation.assignee.id': ['does not exist'] }],
+      ["another tenant's assignee", () => ({ assignee: { id: refs.otherAgent, type: 'users' } }), { 'conversation.assignee.id': ['does not exist'] }],
+      ['an unknown team', () => ({ team: { id: missing } }), { 'conversation.team.id': ['does not exist'] }],
+      ["another tenant's team", () => ({ team: { id: refs.otherTeam } }), { 'conversation.team.id': ['does not exist'] }],
+      ['an unknown label', () => ({ labels: [{ id: refs.tag }, { id: missing }] }), { 'conversation.labels[1].id': ['does not exist'] }],
+      ["another tenant's label", () => ({ labels: [{ id: refs.otherTag }] }), { 'conversation.labels[0].id': ['does not exist'] }],
+      ['several at once', () => ({ status: 'snoozed', team: { id: missing }, labels: [{ id: refs.otherTag }] }), {
+        'conversation.snoozedUntil': ['must be set'],
+        'conversation.team.id': ['does not exist'],
+        'conversation.labels[0].id': ['does not exist'],
+      }],
+    ])('should refuse %s with a 400 for the whole request, writing nothing', async (_, change, errors) => {
+      const ids = await newConversations(acme, 3);
+      const before = await workflowRows(ids);
+      const since = await lastOutboxId();
+      const res = await bulk({ ids, conversation: { priority: 'high', ...change() } });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors });
+      expect(res.headers['x-error-code']).toBe('VALIDATION_FAILED');
+      expect(await workflowRows(ids)).toEqual(before);
+      expect(await activities(ids)).toBe(0);
+      expect(await outboxRows(since)).toBe(0);
+    });
+
+    it('should leave a deleted team or tag to each id: one that holds it keeps it, the others are refused', async () => {
+      const goneTeam = await insert('teams', acme, 'Gone', true);
+      const goneTag = await insert('tags', acme, 'gone', true);
+      const [holder, plain] = await newConversations(acme, 2);
+      await t.db.query(`UPDATE conversations SET team_id = $2, label_ids = $3 WHERE id = $1`, [holder, goneTeam, [goneTag]]);
+      const since = await lastOutboxId();
+      const res = await bulk({ ids: [holder, plain], conversation: { priority: 'low', team: { id: goneTeam }, labels: [{ id: goneTag }] } });
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: { id: number; status: number; errors?: object }) => [r.id, r.status, r.errors])).toEqual([
+        [holder, 200, undefined],
+        [plain, 400, { 'team.id': ['does not exist'], 'labels[0].id': ['does not exist'] }],
+      ]);
+      expect((await workflowRows([holder, plain])).map((r: { priority: string; team_id: number | null }) => [r.priority, r.team_id])).toEqual([
+        ['low', goneTeam],
+        ['none', null],
+      ]);
+      expect(await activities([plain])).toBe(0);
+      expect(await activities([holder])).toBe(1);
+      expect((await eventsSince(since)).filter((e) => e.event === 'conversation.updated').map((e) => e.data.id)).toEqual([holder]);
+    });
+  });
+
   describe('one transaction', () => {
     it('should roll every id back, and announce nothing, when something unexpected fails', async () => {
       const [a, b, c] = await newConversations(acme, 3);

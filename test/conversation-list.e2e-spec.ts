@@ -150,7 +150,7 @@ describe('GET /conversations.json (the list language)', () => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual({
         errors: {
-          orderBy: ['must be one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt, waitingSince, firstReplyAt, resolvedAt, priority’'],
+          orderBy: ['must be one of ‘contactId, createdAt, deletedAt, id, lastMessageAt, state, ticket_id, updatedAt, waitingSince, firstReplyAt, resolvedAt, priority, snoozedUntil’'],
           orderMode: ['must be one of ‘asc, desc’'],
         },
       });

@@ -1,4 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { StatusCountsFold } from '../apps/api/src/conversations/queues/status-counts-fold';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -155,6 +156,21 @@ describe('Conversation queues: list filters, orders and counts', () => {
       expect(await refused({ status: 'closed' })).toEqual(['status must be one of ‘open, pending, snoozed, resolved’']);
       expect(await refused({ labels: { $gt: 3 } })).toEqual(["labels.$gt does not apply to 'labels'; use one of ‘$eq, $ne, $in, $nin’"]);
       expect(await refused({ assignee: { $lt: 'me' } })).toEqual(["assignee.$lt must be a whole number or one of ‘me’"]);
+      expect(await refused({ priority: 'critical' })).toEqual(['priority must be one of ‘none, low, medium, high, urgent’']);
+      expect(await refused({ priority: { $in: ['high', 'critical'] } })).toEqual(['priority.$in must be one of ‘none, low, medium, high, urgent’']);
+      expect(await refused({ labels: 'vip' })).toEqual(['labels must be a whole number']);
+      expect(await refused({ labels: 2.5 })).toEqual(['labels must be a whole number']);
+      expect(await refused({ labels: { $in: [7, 'vip'] } })).toEqual(['labels.$in must be a whole number']);
+      expect(await refused({ labels: { $nin: [true] } })).toEqual(['labels.$nin must be a whole number']);
+    });
+
+    it('should answer a label filter naming a tag the tenant lacks with an empty list', async () => {
+      const missing = 9_000_000_000;
+      expect(await filtered(acme.auth, { labels: missing })).toEqual([]);
+      expect(await filtered(acme.auth, { labels: { $in: [missing] } })).toEqual([]);
+      // Unknown tags among known ones change nothing.
+      expect(await filtered(acme.auth, { labels: { $in: [7, missing] } })).toEqual(expected((r) => r.labels.includes(7)));
+      expect(await filtered(acme.auth, { labels: { $nin: [missing] } })).toEqual(expected(() => true));
     });
 
     it('should filter a customer’s conversations the same way', async () => {
@@ -214,6 +230,88 @@ describe('Conversation queues: list filters, orders and counts', () => {
       expect(ROWS[ids.indexOf(byRank[0])].priority).toBe('urgent');
       expect(await walk(acme.auth, { orderBy: 'resolvedAt', orderMode: 'desc', pageSize: 3 })).toEqual(await inSqlOrder('resolved_at', 'DESC'));
       expect(await walk(acme.auth, { orderBy: 'firstReplyAt', orderMode: 'asc', pageSize: 5 })).toEqual(await inSqlOrder('first_reply_at', 'ASC'));
+    });
+  });
+
+  describe('the snoozed queue by wake-up time', () => {
+    // A tenant of its own (the counts below are of acme and other): snoozed conversations waking at
+    // these minutes after 2099-01-01, two at the same time, among open and resolved ones.
+    const WAKE = [30, 5, 60, 5, 45, 10, 90];
+    let sleepy: TestTenant;
+    let snoozed: number[];
+
+    beforeAll(async () => {
+      sleepy = await createTenant(t);
+      const contact = await createContact(t.db, sleepy.tenantId);
+      const insert = async (status: string, minutes: number | null): Promise<number> =>
+        (
+          await t.db.query(
+            `INSERT INTO conversations (tenant_id, contact_id, created_by, updated_by, status, snoozed_until, resolved_at)
+             VALUES ($1, $2, $3, $3, $4, timestamptz '2099-01-01T00:00:00Z' + $5 * interval '1 minute', CASE WHEN $4 = 'resolved' THEN now() END)
+             RETURNING id`,
+            [sleepy.tenantId, contact.contactId, sleepy.adminId, status, minutes],
+          )
+        )[0].id;
+      snoozed = [];
+      for (const [i, minutes] of WAKE.entries()) {
+        snoozed.push(await insert('snoozed', minutes));
+        await insert(i % 2 === 0 ? 'open' : 'resolved', null);
+      }
+    });
+
+    async function walk(query: Record<string, string | number>): Promise<number[]> {
+      const seen: number[] = [];
+      let res = await list(sleepy.auth, query);
+      for (let i = 0; i < 20; i++) {
+        expect(res.status).toBe(200);
+        seen.push(...res.body.conversations.map((c: { id: number }) => c.id));
+        if (!res.body.meta.page.nextCursor) return seen;
+        res = await list(sleepy.auth, { ...query, cursor: res.body.meta.page.nextCursor });
+      }
+      throw new Error('cursor paging did not end');
+    }
+    // The snoozed ids by wake-up time, then id, spelled out from WAKE.
+    const byWake = () => snoozed.map((id, i) => ({ id, at: WAKE[i] })).sort((a, b) => a.at - b.at || a.id - b.id).map(({ id }) => id);
+    const queue = (orderMode: 'asc' | 'desc', pageSize: number) => ({ filter: JSON.stringify({ status: 'snoozed' }), orderBy: 'snoozedUntil', orderMode, pageSize });
+
+    it('should order the snoozed queue by snoozedUntil, soonest first or last, page by page by cursor', async () => {
+      expect(await walk(queue('asc', 2))).toEqual(byWake());
+      expect(await walk(queue('desc', 3))).toEqual(byWake().reverse());
+      const first = await list(sleepy.auth, queue('asc', 1));
+      expect(first.body.conversations[0]).toMatchObject({ id: byWake()[0], status: 'snoozed', snoozedUntil: '2099-01-01T00:05:00.000Z' });
+    });
+
+    it('should put the conversations not snoozed last when the list is not filtered by status', async () => {
+      const all = await walk({ orderBy: 'snoozedUntil', orderMode: 'asc', pageSize: 4 });
+      expect(all.slice(0, WAKE.length)).toEqual(byWake());
+      expect(all).toHaveLength(WAKE.length * 2);
+    });
+
+    it("should read a page of the snoozed queue from an index, without sorting the tenant's conversations", async () => {
+      const first = await list(sleepy.auth, queue('desc', 2));
+      for (const query of [queue('asc', 2), queue('desc', 2), { ...queue('desc', 2), cursor: first.body.meta.page.nextCursor }]) {
+        const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+        let statement: [string, unknown[]] | undefined;
+        try {
+          // The spy sees the in-process app's statements, so the request goes there (also under E2E_PROCESSES).
+          expect((await t.inProcessHttp.get(LIST).query(query).set('Authorization', sleepy.auth)).status).toBe(200);
+          statement = spy.mock.calls.map((call) => [call[0], call[1] ?? []] as [string, unknown[]]).find(([sql]) => sql.includes('list_cursor_value'));
+        } finally {
+          spy.mockRestore();
+        }
+        expect(statement).toBeDefined();
+        const plan = await t.db.transaction(async (manager) => {
+          // With sequential scans priced out, a plan still sorts unless an index gives the order.
+          await manager.query(`SET LOCAL enable_seqscan = off`);
+          const [row] = await manager.query(`EXPLAIN (FORMAT JSON) ${statement![0]}`, statement![1]);
+          return JSON.stringify(row['QUERY PLAN']);
+        });
+        expect({ query, index: plan.includes('"Index Name":"ix_conversations_status_snoozed_until"'), sorts: plan.includes('"Node Type":"Sort"') }).toEqual({
+          query,
+          index: true,
+          sorts: false,
+        });
+      }
     });
   });
 

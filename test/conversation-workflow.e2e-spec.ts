@@ -300,6 +300,15 @@ describe('Conversation workflow', () => {
       ['a label of another type', () => ({ labels: [{ id: tags[0], type: 'users' }] }), { 'labels[0].type': ['must be one of ‘tags’'] }],
       ['more than 100 labels', () => ({ labels: Array.from({ length: 101 }, () => ({ id: tags[0] })) }), { labels: ['must have at most 100 items'] }],
       ['labels as null', () => ({ labels: null }), { labels: ['must be an array'] }],
+      ['status null', () => ({ status: null }), { status: ['must be set'] }],
+      ['priority null', () => ({ priority: null }), { priority: ['must be set'] }],
+      ['snoozed with snoozedUntil null', () => ({ status: 'snoozed', snoozedUntil: null }), { snoozedUntil: ['must be set'] }],
+      ['an assignee id null', () => ({ assignee: { id: null } }), { 'assignee.id': ['must be set'] }],
+      ['a team id null', () => ({ team: { id: null } }), { 'team.id': ['must be set'] }],
+      // A time without a zone would be read in the server's own zone.
+      ['snoozedUntil without a zone', () => ({ status: 'snoozed', snoozedUntil: future().replace('Z', '') }), { snoozedUntil: ['must be a date as ‘2006-01-02T15:04:05Z’'] }],
+      ['snoozedUntil with an offset of hours only', () => ({ status: 'snoozed', snoozedUntil: '2099-12-08T09:00:00+02' }), { snoozedUntil: ['must be a date as ‘2006-01-02T15:04:05Z’'] }],
+      ['snoozedUntil a date without a time', () => ({ status: 'snoozed', snoozedUntil: '2099-12-08' }), { snoozedUntil: ['must be a date as ‘2006-01-02T15:04:05Z’'] }],
     ];
 
     it.each(cases)('should refuse %s with a 400 on its field, writing nothing', async (_name, body, errors) => {
@@ -320,6 +329,22 @@ describe('Conversation workflow', () => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ errors: { snoozedUntil: ['must be in the future'], 'labels[0].id': ['does not exist'] } });
       expect(await t.db.query(`SELECT id FROM conversations WHERE contact_id = $1`, [contactId])).toEqual([]);
+    });
+
+    it('should refuse a null status or priority on create, creating nothing', async () => {
+      const { contactId } = await createContact(t.db, acme.tenantId);
+      const res = await create({ contactId, status: null, priority: null });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: { status: ['must be set'], priority: ['must be set'] } });
+      expect(await t.db.query(`SELECT id FROM conversations WHERE contact_id = $1`, [contactId])).toEqual([]);
+    });
+
+    it('should take snoozedUntil with Z or an offset as that instant', async () => {
+      const { id } = await chat();
+      const res = await patch(id, { status: 'snoozed', snoozedUntil: '2099-12-08T09:00:00+02:00' });
+      expect(res.status).toBe(200);
+      expect(res.body.conversation.snoozedUntil).toBe('2099-12-08T07:00:00.000Z');
+      expect((await row(id)).snoozed_until).toEqual(new Date('2099-12-08T07:00:00Z'));
     });
 
     it('should answer 404 for a conversation of another tenant', async () => {
@@ -531,6 +556,9 @@ describe('Conversation workflow', () => {
       const snooze = await post({ conversationId: id, message: 'Later', conversationStatus: 'snoozed' });
       expect(snooze.status).toBe(400);
       expect(snooze.body).toEqual({ errors: { conversationStatus: ['must be one of ‘open, pending, resolved’'] } });
+      const nulls = await post({ conversationId: id, message: 'Null', conversationStatus: null, private: null, mentions: null });
+      expect(nulls.status).toBe(400);
+      expect(nulls.body).toEqual({ errors: { conversationStatus: ['must be set'], private: ['must be set'], mentions: ['must be set'] } });
       expect(await t.db.query(`SELECT id FROM conversation_messages WHERE conversation_id = $1`, [id])).toEqual([]);
       expect(await activityRows(id)).toEqual([]);
     });

@@ -24,6 +24,9 @@ describe('null where an id belongs', () => {
     const ticket = await t.http.post(`${BASE}/tickets.json`).set('Authorization', acme.auth).send({ subject: 's', message: 'm', customer: { id: customerId } });
     expect(ticket.status).toBe(201);
     ids.ticketId = ticket.body.ticket.id;
+    const team = await t.http.post(`${BASE}/teams.json`).set('Authorization', acme.auth).send({ name: 'Null refs' });
+    expect(team.status).toBe(201);
+    ids.teamId = team.body.team.id;
   });
   afterAll(() => t.close());
 
@@ -32,6 +35,7 @@ describe('null where an id belongs', () => {
   const TABLES = [
     'tickets', 'ticket_messages', 'ticket_tags', 'ticket_custom_field_values', 'conversations', 'conversation_messages',
     'conversation_users', 'customers', 'customer_contacts', 'tags', 'ticket_templates', 'files',
+    'conversation_activities', 'conversation_mentions', 'teams', 'team_members', 'users',
   ];
   // The outbox's rows are counted only: the dispatcher marks earlier ones sent at any moment.
   const counts = async () =>
@@ -85,6 +89,42 @@ describe('null where an id belongs', () => {
     ['message files [null]', 'post', 'conversationmessages.json', () => ({ conversationId: ids.conversationId, message: 'm', files: [null] }), 'files'],
     ['message update conversationId null', 'patch', `conversationmessages/${ids.messageId}.json`, () => ({ message: 'e', conversationId: null }), 'conversationId'],
     ['message update files [null]', 'patch', `conversationmessages/${ids.messageId}.json`, () => ({ files: [null] }), 'files'],
+    // The workflow's fields and refs: null where a value or an id belongs (never a NULL column).
+    ['conversation status null', 'post', 'conversations.json', () => ({ contactId: ids.contactId, status: null }), 'status'],
+    ['conversation priority null', 'post', 'conversations.json', () => ({ contactId: ids.contactId, priority: null }), 'priority'],
+    ['conversation token status null', 'post', 'conversations/token.json', () => ({ conversation: { contactId: ids.contactId, status: null } }), 'status'],
+    ['conversation token priority null', 'post', 'conversations/token.json', () => ({ conversation: { contactId: ids.contactId, priority: null } }), 'priority'],
+    ['conversation assignee.id null', 'post', 'conversations.json', () => ({ contactId: ids.contactId, assignee: { id: null } }), 'assignee.id'],
+    ['conversation team.id null', 'post', 'conversations.json', () => ({ contactId: ids.contactId, team: { id: null } }), 'team.id'],
+    ['conversation labels null', 'post', 'conversations.json', () => ({ contactId: ids.contactId, labels: null }), 'labels'],
+    ['conversation labels [{id: null}]', 'post', 'conversations.json', () => ({ contactId: ids.contactId, labels: [{ id: null }] }), 'labels[0].id'],
+    ['conversation snoozed, snoozedUntil null', 'post', 'conversations.json', () => ({ contactId: ids.contactId, status: 'snoozed', snoozedUntil: null }), 'snoozedUntil'],
+    ['conversation update status null', 'patch', `conversations/${ids.conversationId}.json`, () => ({ status: null }), 'status'],
+    ['conversation update priority null', 'patch', `conversations/${ids.conversationId}.json`, () => ({ priority: null }), 'priority'],
+    ['conversation update snoozed, snoozedUntil null', 'patch', `conversations/${ids.conversationId}.json`, () => ({ status: 'snoozed', snoozedUntil: null }), 'snoozedUntil'],
+    ['conversation update assignee.id null', 'patch', `conversations/${ids.conversationId}.json`, () => ({ assignee: { id: null } }), 'assignee.id'],
+    ['conversation update team.id null', 'patch', `conversations/${ids.conversationId}.json`, () => ({ team: { id: null } }), 'team.id'],
+    ['conversation update labels null', 'patch', `conversations/${ids.conversationId}.json`, () => ({ labels: null }), 'labels'],
+    ['bulk status null', 'patch', 'conversations.json', () => ({ ids: [ids.conversationId], conversation: { status: null } }), 'conversation.status'],
+    ['bulk priority null', 'patch', 'conversations.json', () => ({ ids: [ids.conversationId], conversation: { priority: null } }), 'conversation.priority'],
+    ['bulk labels null', 'patch', 'conversations.json', () => ({ ids: [ids.conversationId], conversation: { labels: null } }), 'conversation.labels'],
+    ['message conversationStatus null', 'post', 'conversationmessages.json', () => ({ conversationId: ids.conversationId, message: 'm', conversationStatus: null }), 'conversationStatus'],
+    ['message private null', 'post', 'conversationmessages.json', () => ({ conversationId: ids.conversationId, message: 'm', private: null }), 'private'],
+    ['message mentions null', 'post', 'conversationmessages.json', () => ({ conversationId: ids.conversationId, message: 'm', private: true, mentions: null }), 'mentions'],
+    ['message mentions [{id: null}]', 'post', 'conversationmessages.json', () => ({ conversationId: ids.conversationId, message: 'm', private: true, mentions: [{ id: null }] }), 'mentions[0].id'],
+    ['team users null', 'post', 'teams.json', () => ({ name: 'Null users', users: null }), 'users'],
+    ['team users [{id: null}]', 'post', 'teams.json', () => ({ name: 'Null member', users: [{ id: null }] }), 'users[0].id'],
+    ['team assignment null', 'post', 'teams.json', () => ({ name: 'Null assignment', assignment: null }), 'assignment'],
+    ['team assignment.mode null', 'post', 'teams.json', () => ({ name: 'Null mode', assignment: { mode: null } }), 'assignment.mode'],
+    ['team assignment.onlyAvailable null', 'post', 'teams.json', () => ({ name: 'Null only', assignment: { onlyAvailable: null } }), 'assignment.onlyAvailable'],
+    ['team name null', 'post', 'teams.json', () => ({ name: null }), 'name'],
+    ['team update users null', 'patch', `teams/${ids.teamId}.json`, () => ({ users: null }), 'users'],
+    ['team update assignment null', 'patch', `teams/${ids.teamId}.json`, () => ({ assignment: null }), 'assignment'],
+    ['team update assignment.mode null', 'patch', `teams/${ids.teamId}.json`, () => ({ assignment: { mode: null } }), 'assignment.mode'],
+    ['team update assignment.onlyAvailable null', 'patch', `teams/${ids.teamId}.json`, () => ({ assignment: { onlyAvailable: null } }), 'assignment.onlyAvailable'],
+    ['team update name null', 'patch', `teams/${ids.teamId}.json`, () => ({ name: null }), 'name'],
+    ['availability null', 'patch', 'me.json', () => ({ availability: null }), 'availability'],
+    ['availability null (wrapped)', 'patch', 'me.json', () => ({ user: { availability: null } }), 'availability'],
     ['customer contacts [{id: null}]', 'patch', `customers/${ids.customerId}.json`, () => ({ contacts: [{ id: null, type: 'email', value: 'n@example.test' }] }), 'contacts[0].id'],
     ['customer contacts [{id: null, delete}]', 'put', `customers/${ids.customerId}.json`, () => ({ firstName: 'C', contacts: [{ id: null, delete: true }] }), 'contacts[0].id'],
     ['template inbox.id null', 'post', 'tickettemplates.json', () => ({ name: 'tpl', inbox: { id: null } }), 'inbox.id'],
@@ -133,6 +173,8 @@ describe('null where an id belongs', () => {
       ['create contactId null', () => hl('post', '/conversations/', { locationId: acme.locationId, contactId: null })],
       ['create locationId null', () => hl('post', '/conversations/', { locationId: null, contactId: String(ids.contactId) })],
       ['update locationId null', () => hl('put', `/conversations/${ids.conversationId}`, { locationId: null })],
+      ['update starred null', () => hl('put', `/conversations/${ids.conversationId}`, { locationId: acme.locationId, starred: null })],
+      ['update unreadCount null', () => hl('put', `/conversations/${ids.conversationId}`, { locationId: acme.locationId, unreadCount: null })],
       ['send contactId null', () => hl('post', '/conversations/messages', { type: 'Live_Chat', contactId: null, message: 'm' })],
       ['send conversationId null', () => hl('post', '/conversations/messages', { type: 'Live_Chat', contactId: String(ids.contactId), conversationId: null, message: 'm' })],
       ['send attachments [null]', () => hl('post', '/conversations/messages', { type: 'Live_Chat', contactId: String(ids.contactId), message: 'm', attachments: [null] })],

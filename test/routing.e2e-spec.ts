@@ -320,6 +320,31 @@ describe('Routing a team’s queue', () => {
       expect(await availabilityOf(b.id)).toBe('offline');
     });
 
+    it('should keep a chosen away across a disconnect and a reconnect, and route nothing for it', async () => {
+      const [a] = await agents(1);
+      const team = await createTeam([a]);
+      await patchTeam(team, { assignment: { mode: 'round_robin', onlyAvailable: true } });
+      expect((await setAvailability(a, 'away')).status).toBe(200);
+      const waiting = await queue(team, 1);
+      // Event times after every change the test makes (PATCH /me.json records the database's now()).
+      const at = Date.now() + 5_000;
+
+      expect((await send([member('member_removed', `user-${a.id}`)], at)).body.meta).toMatchObject({ applied: 1 });
+      expect(await availabilityOf(a.id)).toBe('away');
+      expect((await send([member('member_added', `user-${a.id}`)], at + 1)).body.meta).toMatchObject({ applied: 1 });
+      expect(await availabilityOf(a.id)).toBe('away');
+      expect(await assignees(waiting)).toEqual([null]);
+      expect((await t.http.get(`${BASE}/me.json`).set('Authorization', a.auth)).body.user.availability).toBe('away');
+
+      // Once they choose available, presence moves them again: offline on leaving, back on joining.
+      expect((await setAvailability(a, 'available')).status).toBe(200);
+      expect(await assignees(waiting)).toEqual([a.id]);
+      await send([member('member_removed', `user-${a.id}`)], at + 2);
+      expect(await availabilityOf(a.id)).toBe('offline');
+      await send([member('member_added', `user-${a.id}`)], at + 3);
+      expect(await availabilityOf(a.id)).toBe('available');
+    });
+
     it('should take presence batches, team changes and availability changes all at once without a deadlock', async () => {
       const members = await agents(8);
       await setRowAvailability(members.map((m) => m.id), 'offline');

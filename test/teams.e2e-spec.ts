@@ -82,6 +82,24 @@ describe('Teams (Desk v2)', () => {
       expect(await countTeams()).toBe(before);
     });
 
+    it.each([
+      ['-1', -1, ['must be between 1 and 100000']],
+      ['2.5', 2.5, ['must be a whole number']],
+      ['a string', '5', ['must be a whole number']],
+    ])('should refuse a capacity of %s on create and PATCH, writing nothing', async (_, capacity, messages) => {
+      const before = await countTeams();
+      const created = await post({ name: name(), assignment: { capacity } });
+      expect(created.status).toBe(400);
+      expect(created.body).toEqual({ errors: { 'assignment.capacity': messages } });
+      expect(await countTeams()).toBe(before);
+      const team = (await post({ name: name(), assignment: { mode: 'balanced', capacity: 4 } })).body.team;
+      const row = await teamRow(team.id);
+      const patched = await patch(team.id, { assignment: { capacity } });
+      expect(patched.status).toBe(400);
+      expect(patched.body).toEqual({ errors: { 'assignment.capacity': messages } });
+      expect(await teamRow(team.id)).toEqual(row);
+    });
+
     it("should refuse members who are not the tenant's active agents, naming each, and write nothing", async () => {
       const before = await countTeams();
       const deleted = await createAgent(t, acme.tenantId, { state: 'deleted' });

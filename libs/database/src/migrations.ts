@@ -13,6 +13,7 @@ import { Workflow1764900000000 } from '@app/migrations/1764900000000-workflow';
 import { NoteMentions1764930000000 } from '@app/migrations/1764930000000-note-mentions';
 import { Queues1764940000000 } from '@app/migrations/1764940000000-queues';
 import { Delivery1765000000000 } from '@app/migrations/1765000000000-delivery';
+import { SnoozedQueue1765060000000 } from '@app/migrations/1765060000000-snoozed-queue';
 
 // Every migration, oldest first. A new migration is added here as well as to migrations/.
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   NoteMentions1764930000000,
   Queues1764940000000,
   Delivery1765000000000,
+  SnoozedQueue1765060000000,
 ];

@@ -130,7 +130,8 @@ export class UsersRepository {
   }
 
   // Presence, of any tenants' active agents (a webhook batch's): online turns offline into
-  // available (an agent who chose away stays away), offline turns any into offline. An event older
+  // available, leaving turns available into offline. An agent who chose away stays away through
+  // both, so a dropped connection does not lose their choice (docs/architecture.md). An event older
   // than the latest one applied is not. Rows are locked in (tenant, id) order, so
   // two batches never deadlock here. Answers the agents who became available.
   async applyPresence(changes: readonly PresenceChange[]): Promise<UserRef[]> {
@@ -150,7 +151,10 @@ export class UsersRepository {
             FOR NO KEY UPDATE OF u
        )
        UPDATE users u
-          SET availability = CASE WHEN NOT c.online THEN 'offline' WHEN u.availability = 'offline' THEN 'available' ELSE u.availability END,
+          SET availability = CASE
+                WHEN NOT c.online AND u.availability = 'available' THEN 'offline'
+                WHEN c.online AND u.availability = 'offline' THEN 'available'
+                ELSE u.availability END,
               availability_changed_at = c.at
          FROM change c, locked l
         WHERE l.tenant_id = u.tenant_id AND l.id = u.id AND c.tenant_id = u.tenant_id AND c.id = u.id

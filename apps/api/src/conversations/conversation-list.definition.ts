@@ -29,7 +29,8 @@ export const CONVERSATION_LIST: ListSpec = {
     snoozedUntil: { column: 'c.snoozed_until', type: 'date', nullable: true },
   },
   // Teamwork's order fields, lastMessageAt, and the workflow's times and priority (by rank); each
-  // served by a (tenant_id, key, id) index.
+  // served by a (tenant_id, key, id) index, snoozedUntil by (tenant_id, status, key, id) for the
+  // snoozed queue (migration 1765060000000).
   sortable: [
     'contactId',
     'createdAt',
@@ -43,6 +44,7 @@ export const CONVERSATION_LIST: ListSpec = {
     'firstReplyAt',
     'resolvedAt',
     'priority',
+    'snoozedUntil',
   ],
   defaultOrderBy: 'createdAt',
   defaultOrderMode: 'desc',

@@ -184,6 +184,12 @@ export class ConversationsRepository {
     await this.db.manager.update(Conversation, { tenantId, id }, changes);
   }
 
+  // The tenant's teams among these ids, deleted ones too.
+  async findTeams(tenantId: number, ids: readonly number[]): Promise<{ id: number }[]> {
+    if (ids.length === 0) return [];
+    return this.db.query(`SELECT id FROM teams WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id`, [tenantId, [...ids]]);
+  }
+
   // The tenant's active teams among these ids (a conversation's team must be one).
   async findActiveTeams(tenantId: number, ids: readonly number[]): Promise<{ id: number }[]> {
     if (ids.length === 0) return [];

@@ -89,13 +89,17 @@ export class PreconditionFailedError extends AppError {
 }
 
 // Collects every problem of one input before failing, as the Teamwork validator does.
+// `prefix` names where the fields sit in the body (`conversation.` in a bulk change's).
 export class FieldErrorsBuilder {
   private readonly errors: FieldErrors = {};
 
+  constructor(private readonly prefix = '') {}
+
   add(field: string, message: string): this {
+    const key = this.prefix + field;
     // Own keys only: a field named like an Object member (`toString`) must not find that member.
-    if (!Object.hasOwn(this.errors, field)) this.errors[field] = [];
-    this.errors[field].push(message);
+    if (!Object.hasOwn(this.errors, key)) this.errors[key] = [];
+    this.errors[key].push(message);
     return this;
   }
 

@@ -25,7 +25,11 @@ export const BULK_UPDATE_BODY = {
   required: ['ids', 'conversation'],
   properties: {
     ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: MAX_BULK_IDS, uniqueItems: true },
-    conversation: { type: 'object', description: 'The fields of PATCH /conversations/{id}.json, applied to every id' },
+    conversation: {
+      type: 'object',
+      description:
+        'The fields of PATCH /conversations/{id}.json, applied to every id. A change no id could take (an invalid field, a snooze not in the future, an assignee, team or tag the tenant lacks) is a 400 for the whole request',
+    },
   },
 };
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppError } from '@app/common';
+import { AppError, FieldErrorsBuilder } from '@app/common';
 import { Database } from '@app/database';
 import { Principal } from '../../auth/principal';
 import { ChangeBatch } from '../change-batch';
@@ -30,8 +30,13 @@ export class BulkUpdateService {
   // service's own refusals are an id's outcome; anything else (a deadlock) fails the whole, retried.
   // Routing and the live events are held to the end (ConversationWorkflow.batch): the teams routed
   // once, in id order, then one conversation.updated per conversation changed, and the answer read
-  // after routing, so it shows the assignees routing gave.
+  // after routing, so it shows the assignees routing gave. Before all that, a change no id could
+  // take (a snooze in the past, a ref the tenant has in no state) is refused as a whole, its fields
+  // named under `conversation.`.
   async update(principal: Principal, ids: readonly number[], input: ConversationUpdate): Promise<BulkOutcome[]> {
+    const errors = new FieldErrorsBuilder('conversation.');
+    await this.workflow.checkForAll(principal.tenantId, input, errors);
+    errors.throwIfAny();
     return this.db.transaction(async () => {
       await this.conversations.lockByIds(principal.tenantId, ids);
       const outcomes = await this.workflow.batch(() => this.each(principal, ids, input));

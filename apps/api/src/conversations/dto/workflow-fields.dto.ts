@@ -6,6 +6,9 @@ import { CONVERSATION_PRIORITIES, CONVERSATION_STATUSES, ConversationPriority, C
 
 export const MAX_LABELS = 100;
 
+// Given, null included: null is refused where a field cannot be unset (a 400, never a NULL column).
+const given = (_dto: object, value: unknown) => value !== undefined;
+
 // A ref of one type, as Teamwork Desk API v2's EntityRef: {"id": 7, "type": "users"}; `type` may
 // be left out, never another type.
 function refDto(type: string) {
@@ -27,14 +30,17 @@ export const AssigneeRefDto = refDto('users');
 export const TeamRefDto = refDto('teams');
 export const LabelRefDto = refDto('tags');
 
-// An ISO time becomes a Date; anything else stays as it is, for IsDate to refuse.
+// An ISO 8601 time with its zone (Z or an offset) becomes a Date; anything else (a time without a
+// zone, which Date would read in the server's own zone) stays as it is, for IsDate to refuse.
+const ZONED_TIME = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const toDate = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value;
+  typeof value === 'string' && ZONED_TIME.test(value) && isISO8601(value, { strict: true, strictSeparator: true }) ? new Date(value) : value;
 
 // The workflow's fields of a conversation (docs/api.md, "Conversation workflow"): create and PATCH
 // take them; the rules (snoozedUntil in the future, refs the tenant's) are the core's.
 export class WorkflowFieldsDto extends ConversationReadOnlyFieldsDto {
-  @IsOptional()
+  @ValidateIf(given)
+  @IsDefined({ message: Messages.required })
   @IsIn(CONVERSATION_STATUSES, { message: Messages.oneOf(CONVERSATION_STATUSES) })
   status?: ConversationStatus;
 
@@ -44,7 +50,8 @@ export class WorkflowFieldsDto extends ConversationReadOnlyFieldsDto {
   @IsDate({ message: Messages.date })
   snoozedUntil?: Date | null;
 
-  @IsOptional()
+  @ValidateIf(given)
+  @IsDefined({ message: Messages.required })
   @IsIn(CONVERSATION_PRIORITIES, { message: Messages.oneOf(CONVERSATION_PRIORITIES) })
   priority?: ConversationPriority;
 
@@ -63,7 +70,7 @@ export class WorkflowFieldsDto extends ConversationReadOnlyFieldsDto {
   team?: { id: number } | null;
 
   // Replaces the labels: order kept, repeats dropped.
-  @ValidateIf((_dto, value) => value !== undefined)
+  @ValidateIf(given)
   @IsArray({ message: Messages.array })
   @ArrayMaxSize(MAX_LABELS, { message: `must have at most ${MAX_LABELS} items` })
   @ValidateNested({ each: true })

@@ -32,7 +32,8 @@ export class AvailabilityService {
   }
 
   // Presence on presence-tenant-{id} (a webhook batch's), in the caller's transaction: joining turns
-  // offline into available, leaving into offline; those who became available route their teams.
+  // offline into available, leaving available into offline (away stays away through both); those
+  // who became available route their teams.
   async followPresence(changes: readonly PresenceChange[]): Promise<void> {
     if (changes.length === 0) return;
     await this.db.transaction(async () => {

@@ -58,12 +58,22 @@ export class ConversationWorkflow {
     checkSnooze(input, new Date(), errors);
     const change: WorkflowChange = { status: input.status, priority: input.priority };
     if (input.status === 'snoozed') change.snoozedUntil = input.snoozedUntil ?? null;
-    const findUsers = (ids: number[]) => this.users.findActiveByIds(tenantId, ids);
-    const findTeams = (ids: number[]) => this.conversations.findActiveTeams(tenantId, ids);
-    if (input.assignee !== undefined) change.assigneeId = await this.activeRef(input.assignee, 'assignee.id', errors, current?.assigneeId, findUsers);
-    if (input.team !== undefined) change.teamId = await this.activeRef(input.team, 'team.id', errors, current?.teamId, findTeams);
-    if (input.labels !== undefined) change.labelIds = await this.activeLabels(tenantId, input.labels, errors, current?.labelIds ?? []);
+    const find = this.finders(tenantId, 'active');
+    if (input.assignee !== undefined) change.assigneeId = await this.ref(input.assignee, 'assignee.id', errors, current?.assigneeId, find.users);
+    if (input.team !== undefined) change.teamId = await this.ref(input.team, 'team.id', errors, current?.teamId, find.teams);
+    if (input.labels !== undefined) change.labelIds = await this.labels(input.labels, errors, current?.labelIds ?? [], find.tags);
     return change;
+  }
+
+  // What one change asks of every conversation alike (a bulk PATCH's), checked once before any is
+  // touched: its snooze, and refs the tenant has at all. A deleted or inactive ref is each
+  // conversation's own decision (one that holds it may keep it), left to check().
+  async checkForAll(tenantId: number, input: WorkflowInput, errors: FieldErrorsBuilder): Promise<void> {
+    checkSnooze(input, new Date(), errors);
+    const find = this.finders(tenantId, 'any');
+    if (input.assignee) await this.ref(input.assignee, 'assignee.id', errors, undefined, find.users);
+    if (input.team) await this.ref(input.team, 'team.id', errors, undefined, find.teams);
+    if (input.labels !== undefined) await this.labels(input.labels, errors, [], find.tags);
   }
 
   // The activities of applied changes, then routing over the teams they touched, in the caller's
@@ -158,30 +168,36 @@ export class ConversationWorkflow {
     if (requests.length > 0) await this.routing.routeAll(requests, { announcedByCaller: changes.map((c) => c.conversationId) });
   }
 
-  // null clears; an id must be among the tenant's active rows of its kind, or be the one held.
-  private async activeRef(
-    value: { id: number } | null,
-    field: string,
-    errors: FieldErrorsBuilder,
-    held: number | null | undefined,
-    findActive: (ids: number[]) => Promise<{ id: number }[]>,
-  ): Promise<number | null> {
+  // The tenant's agents, teams and tags among ids: active ones, or in any state.
+  private finders(tenantId: number, state: 'active' | 'any'): Record<'users' | 'teams' | 'tags', Finder> {
+    const active = state === 'active';
+    return {
+      users: (ids) => (active ? this.users.findActiveByIds(tenantId, ids) : this.users.findByIds(tenantId, ids)),
+      teams: (ids) => (active ? this.conversations.findActiveTeams(tenantId, ids) : this.conversations.findTeams(tenantId, ids)),
+      tags: (ids) => (active ? this.settings.findActiveByIds(tenantId, 'tags', ids) : this.settings.findByIds(tenantId, 'tags', ids)),
+    };
+  }
+
+  // null clears; an id must be among what `find` finds, or be the one held.
+  private async ref(value: { id: number } | null, field: string, errors: FieldErrorsBuilder, held: number | null | undefined, find: Finder): Promise<number | null> {
     if (value === null || value.id === held) return value?.id ?? null;
-    const [found] = await findActive([value.id]);
+    const [found] = await find([value.id]);
     if (!found) errors.add(field, Messages.notFound);
     return value.id;
   }
 
-  private async activeLabels(tenantId: number, labels: readonly { id: number }[], errors: FieldErrorsBuilder, held: readonly number[]): Promise<number[]> {
+  private async labels(labels: readonly { id: number }[], errors: FieldErrorsBuilder, held: readonly number[], find: Finder): Promise<number[]> {
     const ids = distinctIds(labels.map((label) => label.id));
     const fresh = ids.filter((id) => !held.includes(id));
-    const found = new Set([...held, ...(await this.settings.findActiveByIds(tenantId, 'tags', fresh)).map((tag) => Number(tag.id))]);
+    const found = new Set([...held, ...(await find(fresh)).map((tag) => Number(tag.id))]);
     labels.forEach((label, index) => {
       if (!found.has(label.id)) errors.add(`labels[${index}].id`, Messages.notFound);
     });
     return ids;
   }
 }
+
+type Finder = (ids: number[]) => Promise<{ id: number }[]>;
 
 function reopenedChange(r: Reopened, actor: ActivityActor, reason: string): AppliedChange {
   const facts = { state: 'active', assigneeId: r.assigneeId, teamId: r.teamId } as const;

@@ -1,4 +1,7 @@
-import { IsBoolean, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
+
+// Given, null included: null is no count and no flag (the columns cannot be NULL).
+const given = (_dto: object, value: unknown) => value !== undefined;
 
 // HighLevel's CreateConversationDto.
 export class CreateConversationDto {
@@ -17,13 +20,13 @@ export class UpdateConversationDto {
   @IsNotEmpty()
   locationId: string;
 
-  @IsOptional()
+  @ValidateIf(given)
   @IsInt()
   @Min(0)
   @Max(2_147_483_647)
   unreadCount?: number;
 
-  @IsOptional()
+  @ValidateIf(given)
   @IsBoolean()
   starred?: boolean;
 
