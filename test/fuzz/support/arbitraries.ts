@@ -124,7 +124,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>
 
 // A valid body with some of its fields (or the fields of its envelope) replaced, deleted, or joined by
 // others; or something that is not that body at all.
-export function hostileBody(template: Record<string, unknown>, envelope?: string): fc.Arbitrary<string> {
+export function hostileBody(template: Record<string, unknown>, envelope?: string, beside: Record<string, unknown> = {}): fc.Arbitrary<string> {
   const keys = Object.keys(template);
   const anyKey = fc.oneof(fc.constantFrom(...(keys.length > 0 ? keys : ['id'])), fc.constantFrom('id', 'tenantId', 'tenant_id', 'createdAt', 'state', '__proto__', 'constructor', 'prototype'), fc.string({ maxLength: 10 }));
   const mutated = fc
@@ -135,9 +135,9 @@ export function hostileBody(template: Record<string, unknown>, envelope?: string
         if (value === null) delete body[key];
         else body[key] = value;
       }
-      return toJson(wrap && envelope ? { [envelope]: body } : body);
+      return toJson(wrap && envelope ? { ...beside, [envelope]: body } : body);
     });
-  const replaced = fc.tuple(hostileValue, fc.boolean()).map(([value, wrap]) => toJson(wrap && envelope ? { [envelope]: value } : value));
+  const replaced = fc.tuple(hostileValue, fc.boolean()).map(([value, wrap]) => toJson(wrap && envelope ? { ...beside, [envelope]: value } : value));
   const malformed = fc.oneof(
     fc.constantFrom(
       '',

@@ -15,8 +15,10 @@ function filterArbitrary(spec: ListSpec): fc.Arbitrary<string> {
     { weight: 1, arbitrary: fc.constantFrom('tenant_id', 'secret_hash', 'id; DROP TABLE x', 'c.id', '__proto__', 'constructor', '', 'ID', 'contacts.value') },
     { weight: 1, arbitrary: hostileString.filter((s) => s.length < 100) },
   );
+  // The list's own words (a status, a priority, "me"), so that filters get past validation too.
+  const words = [...new Set(Object.values(spec.filterable).flatMap((f) => [...(f.values ?? []), ...(f.symbols ?? [])]))];
   const value = fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom<unknown>(1, '1', 'active', 'deleted', '2026-01-01T00:00:00Z', '2026-01-01', null, true) },
+    { weight: 3, arbitrary: fc.constantFrom<unknown>(1, '1', 'active', 'deleted', '2026-01-01T00:00:00Z', '2026-01-01', null, true, ...words) },
     { weight: 3, arbitrary: hostileValue },
     { weight: 1, arbitrary: fc.constantFrom(...SQL_TEXT) },
   );
