@@ -91,7 +91,10 @@ export function highLevelQueryArbitrary(locationId: string): fc.Arbitrary<string
   const value = fc.oneof(hostileString.filter((s) => s.length < 5000), fc.constantFrom(...NUMBER_WORDS, ...NUMBER_TEXT), fc.integer().map(String));
   const param = fc.oneof(
     fc.tuple(fc.constantFrom('locationId'), fc.oneof(fc.constant(locationId), value)),
-    fc.tuple(fc.constantFrom('contactId', 'assignedTo', 'id', 'query', 'sort', 'sortBy', 'startAfterDate', 'limit', 'status', 'lastMessageId', 'type'), fc.oneof(value, fc.constantFrom('asc', 'desc', 'last_message_date', 'all', 'unread', 'unassigned', 'TYPE_LIVE_CHAT', '1,2', '1700000000000,1', ','))),
+    fc.tuple(
+      fc.constantFrom('contactId', 'assignedTo', 'id', 'query', 'sort', 'sortBy', 'startAfterDate', 'limit', 'status', 'lastMessageId', 'type', 'lastMessageType', 'lastMessageDirection', 'lastMessageAction', 'startDate', 'endDate'),
+      fc.oneof(value, fc.constantFrom('asc', 'desc', 'last_message_date', 'all', 'unread', 'unassigned', 'TYPE_LIVE_CHAT', 'TYPE_INTERNAL_COMMENT', 'inbound', 'outbound', 'manual', '1,2', '1700000000000,1', ',')),
+    ),
   );
   return fc
     .tuple(fc.boolean(), fc.array(param, { maxLength: 5 }))
