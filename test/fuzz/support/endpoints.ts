@@ -141,6 +141,8 @@ export function highLevelEndpoints(seed: Seed): Endpoint[] {
     { method: 'GET', path: '/conversations/search' },
     { method: 'GET', path: '/conversations/{conversation}' },
     { method: 'PUT', path: '/conversations/{conversation}', body: { unreadCount: 0, starred: true } },
+    // assignedTo: HighLevel's door to the workflow's assignee.
+    { method: 'PUT', path: '/conversations/{conversation}', body: { locationId: acme.locationId, assignedTo: String(seed.agent.id) } },
     { method: 'DELETE', path: '/conversations/{conversation}' },
     { method: 'POST', path: '/conversations/messages', body: { type: 'Live_Chat', contactId: String(seed.contactId), message: 'hi' } },
     { method: 'GET', path: '/conversations/messages/{message}' },
