@@ -1,3 +1,4 @@
+import { ACTIVITY_TYPES } from '../apps/api/src/conversations/activities/activity.types';
 import { RoutingService } from '../apps/api/src/conversations/routing/routing.service';
 import { SnoozeWakeUp } from '../apps/api/src/conversations/workflow/snooze-wake-up';
 import { BASE, ISO } from './support/desk';
@@ -468,6 +469,22 @@ describe('Conversation workflow', () => {
       expect(await activityRows(resolved.id)).toEqual([]);
     });
 
+    // HighLevel's send is an agent's (docs/architecture.md's state machine): it reopens nothing.
+    it("should leave a resolved conversation resolved on HighLevel's send, which posts as the key's agent", async () => {
+      const resolved = await chat({ status: 'resolved', resolved_at: new Date() });
+      const res = await t.http
+        .post('/conversations/messages')
+        .set('Authorization', acme.auth)
+        .set('Version', '2021-07-28')
+        .send({ type: 'Live_Chat', contactId: String(resolved.contactId), conversationId: String(resolved.id), message: 'Anything else?' });
+      expect(res.status).toBe(200);
+      expect(res.body.conversationId).toBe(String(resolved.id));
+      const [message] = await t.db.query(`SELECT user_id, contact_id, direction FROM conversation_messages WHERE conversation_id = $1`, [resolved.id]);
+      expect(message).toEqual({ user_id: acme.adminId, contact_id: null, direction: 'outbound' });
+      expect((await row(resolved.id)).status).toBe('resolved');
+      expect(await activityRows(resolved.id)).toEqual([]);
+    });
+
     it('should keep waitingSince at the oldest unanswered customer message, and set firstReplyAt once', async () => {
       const { id, contactId } = await chat();
       const createdAt = async (messageId: number) => (await t.db.query(`SELECT created_at FROM conversation_messages WHERE id = $1`, [messageId]))[0].created_at;
@@ -629,11 +646,48 @@ describe('Conversation workflow', () => {
       expect(page.body.meta.page.hasMore).toBe(false);
     });
 
-    it("should answer 404 for a conversation the tenant lacks, and 400 for an unknown filter", async () => {
+    it('should answer a Desk 404 for a conversation the tenant lacks: another tenant’s or an unknown id', async () => {
       const { id } = await chat();
+      await patch(id, { status: 'pending' });
+      for (const [res, missing] of [
+        [await activitiesOf(id, {}, globex), id],
+        [await activitiesOf(999_999_999), 999_999_999],
+      ] as const) {
+        expect(res.status).toBe(404);
+        expect(res.headers['x-error-code']).toBe('CONVERSATION_NOT_FOUND');
+        expect(res.body).toEqual({ errors: { _: [`conversation ${missing} not found`] } });
+      }
+      // The tenant itself still sees it, so the 404 above is the tenant's doing.
+      expect((await activitiesOf(id)).body.activities).toHaveLength(1);
+    });
+
+    it.each([
+      ['a field the list does not filter', { filter: JSON.stringify({ actor: 1 }) }, { filter: ["unknown field 'actor'; use one of ‘id, type, createdAt’"] }],
+      ['a type that is none', { filter: JSON.stringify({ type: 'nope' }) }, { filter: [`type must be one of ‘${ACTIVITY_TYPES.join(', ')}’`] }],
+      ['a filter that is not JSON', { filter: '{type' }, { filter: ['must be valid JSON'] }],
+      ['an order the list does not take', { orderBy: 'type' }, { orderBy: ['must be one of ‘createdAt, id’'] }],
+      ['an order mode that is none', { orderMode: 'sideways' }, { orderMode: ['must be one of ‘asc, desc’'] }],
+      ['a forged cursor', { cursor: 'bm90IGEgY3Vyc29y' }, { cursor: ['is not a valid cursor; use meta.page.nextCursor of a previous page'] }],
+    ])('should answer a Desk 400 on the parameter for %s', async (_what, query, errors) => {
+      const { id } = await chat();
+      const res = await activitiesOf(id, query);
+      expect(res.status).toBe(400);
+      expect(res.headers['x-error-code']).toBe('VALIDATION_FAILED');
+      expect(res.body).toEqual({ errors });
+    });
+
+    it("should still list a deleted conversation's activities, as the docs say (a deleted one keeps its history)", async () => {
+      const { id } = await chat();
+      await patch(id, { status: 'resolved' });
+      const gone = await t.http.delete(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth);
+      expect(gone.status).toBe(204);
+      expect(await row(id)).toMatchObject({ state: 'deleted' });
+      const res = await activitiesOf(id);
+      expect(res.status).toBe(200);
+      expect(res.body.activities.map((a: Row) => [a.type, a.from, a.to])).toEqual([['status', 'open', 'resolved']]);
+      expect(res.body.activities).toHaveLength((await activityRows(id)).length);
+      // Another tenant still gets the 404, deleted or not.
       expect((await activitiesOf(id, {}, globex)).status).toBe(404);
-      expect((await activitiesOf(999_999_999)).status).toBe(404);
-      expect((await activitiesOf(id, { filter: JSON.stringify({ actor: 1 }) })).status).toBe(400);
     });
 
     it('should record a conversion as an activity to its ticket', async () => {

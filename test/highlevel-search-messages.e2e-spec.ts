@@ -131,7 +131,7 @@ describe('HighLevel conversations: search and messages', () => {
          JOIN customer_contacts cc ON cc.tenant_id = c.tenant_id AND cc.id = c.contact_id
          JOIN customers p ON p.tenant_id = cc.tenant_id AND p.id = cc.customer_id
          LEFT JOIN (SELECT DISTINCT ON (conversation_id) conversation_id, message, message_type, direction
-                      FROM conversation_messages WHERE tenant_id = $1 AND state = 'active'
+                      FROM conversation_messages WHERE tenant_id = $1 AND state = 'active' AND NOT private
                      ORDER BY conversation_id, created_at DESC, id DESC) lm ON lm.conversation_id = c.id
         WHERE c.tenant_id = $1`,
       [tenantId],
@@ -606,6 +606,38 @@ describe('HighLevel conversations: search and messages', () => {
         await expectIds({ status: 'recents' }, only((c) => c.lastMessageAt !== null));
       });
 
+      it('should filter by lastMessageType and lastMessageDirection: those of the latest public message, a note never', async () => {
+        const types = new Set(active.map((c) => c.lmType));
+        expect(types).toEqual(new Set([null, 'TYPE_LIVE_CHAT', 'TYPE_CUSTOM_PROVIDER_SMS']));
+        // Notes newer than every public message, of another type (zelda's last is an agent's live chat)
+        // and another direction (xenaNew's last is the customer's): they must not count.
+        const note = (conversationId: number, type: string) =>
+          t.db.query(
+            `INSERT INTO conversation_messages (tenant_id, conversation_id, user_id, message, status, message_type, private, created_at, updated_at)
+             VALUES ($1, $2, $3, 'a note', 'sent', $4, true, now(), now()) RETURNING id`,
+            [acme.tenantId, conversationId, agent1, type],
+          );
+        const notes = [...(await note(special.zelda, 'TYPE_CUSTOM_PROVIDER_SMS')), ...(await note(special.xenaNew, 'TYPE_LIVE_CHAT'))];
+        try {
+          expect(named('zelda')[0]).toMatchObject({ lmType: 'TYPE_LIVE_CHAT', lmDirection: 'outbound' });
+          expect(named('xenaNew')[0]).toMatchObject({ lmDirection: 'inbound' });
+          await expectIds({ lastMessageType: 'TYPE_LIVE_CHAT' }, only((c) => c.lmType === 'TYPE_LIVE_CHAT'));
+          await expectIds({ lastMessageType: 'TYPE_CUSTOM_PROVIDER_SMS' }, only((c) => c.lmType === 'TYPE_CUSTOM_PROVIDER_SMS'));
+          await expectIds({ lastMessageType: 'TYPE_INTERNAL_COMMENT' }, []);
+          await expectIds({ lastMessageDirection: 'inbound' }, only((c) => c.lmDirection === 'inbound'));
+          await expectIds({ lastMessageDirection: 'outbound' }, only((c) => c.lmDirection === 'outbound'));
+          expect(only((c) => c.lmDirection === 'outbound').length).toBeGreaterThan(10);
+          expect(only((c) => c.lmDirection === 'inbound').length).toBeGreaterThan(10);
+          await expectIds(
+            { lastMessageDirection: 'inbound', lastMessageType: 'TYPE_CUSTOM_PROVIDER_SMS', assignedTo: 'unassigned' },
+            only((c) => c.lmDirection === 'inbound' && c.lmType === 'TYPE_CUSTOM_PROVIDER_SMS' && c.assignee === null),
+          );
+          await expectIds({ lastMessageDirection: 'outbound', query: 'xylograph' }, named('zelda'));
+        } finally {
+          await t.db.query(`DELETE FROM conversation_messages WHERE tenant_id = $1 AND id = ANY($2::bigint[])`, [acme.tenantId, notes.map((n: { id: number }) => n.id)]);
+        }
+      });
+
       it.each([
         ['the first name', 'zelda', ['zelda']],
         ['the last name', 'QUIXOTE', ['zelda']],
@@ -690,6 +722,17 @@ describe('HighLevel conversations: search and messages', () => {
         ['startAfterDate abc', { startAfterDate: 'abc' }, [START_AFTER_PROBLEM]],
         ['startAfterDate 1,2,3', { startAfterDate: '1,2,3' }, [START_AFTER_PROBLEM]],
         ['an unknown parameter', { foo: '1' }, ['property foo should not exist']],
+        ['lastMessageType TYPE_NOPE', { lastMessageType: 'TYPE_NOPE' }, ['lastMessageType must be a message type (like TYPE_LIVE_CHAT)']],
+        ['lastMessageDirection sideways', { lastMessageDirection: 'sideways' }, ['lastMessageDirection must be one of the following values: inbound, outbound']],
+        ['lastMessageAction manual', { lastMessageAction: 'manual' }, ['lastMessageAction is not supported: this service sends no automated messages, so every message is manual']],
+        [
+          'startDate and endDate',
+          { startDate: '1700000000000', endDate: '1800000000000' },
+          [
+            'startDate is not supported: HighLevel does not say which date it bounds; page with startAfterDate',
+            'endDate is not supported: HighLevel does not say which date it bounds; page with startAfterDate',
+          ],
+        ],
         ['a query with a control character', { query: 'cora\u001fsmith' }, ['query must not contain control characters']],
         ['a query over 200 characters', { query: 'x'.repeat(201) }, ['query must be shorter than or equal to 200 characters']],
         [

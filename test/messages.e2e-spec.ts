@@ -455,6 +455,26 @@ describe('Conversation messages (Desk v2)', () => {
       expect(await messageRows(c.id)).toEqual([before]);
     });
 
+    // Found by the hostile-input suite: a null text or files was written as is (a 500 from NOT NULL).
+    it('should read a null text or null files in an edit as no value, as a post does: they stay as they are', async () => {
+      const c = await conversation();
+      const fileId = await fileOf(acme);
+      const created = (await post({ conversationId: c.id, message: 'as sent', files: [fileId] })).body.conversationmessage;
+      const [before] = await messageRows(c.id);
+      const edit = (body: object) => t.http.patch(`${BASE}/conversationmessages/${created.id}.json`).set('Authorization', acme.auth).send(body);
+      for (const body of [{ message: null }, { files: null }, { conversationmessage: { message: null, files: null } }]) {
+        const res = await edit(body);
+        expect(res.status).toBe(200);
+        expect(res.body.conversationmessage).toEqual(created);
+        expect(await messageRows(c.id)).toEqual([before]);
+      }
+      // Beside a real change, only that changes.
+      const res = await edit({ message: null, files: [] });
+      expect(res.status).toBe(200);
+      expect(res.body.conversationmessage).toMatchObject({ message: 'as sent', files: [] });
+      expect((await messageRows(c.id))[0]).toMatchObject({ message: 'as sent', file_ids: [] });
+    });
+
     it("should answer 400 to an edit attaching another tenant's file, and change nothing", async () => {
       const c = await conversation();
       const created = (await post({ conversationId: c.id, message: 'as sent' })).body.conversationmessage;

@@ -32,7 +32,7 @@ describe('fuzz: Desk dialect', () => {
   it('answers hostile bodies on every write with a Desk error and changes nothing', async () => {
     const writes = endpoints.filter((endpoint) => endpoint.body);
     const cases = fc.constantFrom(...writes).chain((endpoint) =>
-      fc.tuple(fc.constant(endpoint), pathArbitrary(endpoint, h.seed), auth, hostileBody(endpoint.body!, endpoint.envelope)),
+      fc.tuple(fc.constant(endpoint), pathArbitrary(endpoint, h.seed), auth, hostileBody(endpoint.body!, endpoint.envelope, endpoint.beside)),
     );
     await h.run('desk bodies', cases, ([endpoint, path, authorization, payload]) => request(endpoint, path, authorization, payload));
   });

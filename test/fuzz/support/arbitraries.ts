@@ -122,22 +122,26 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>
   ),
 })).value;
 
+const DELETE = Symbol('delete');
+
 // A valid body with some of its fields (or the fields of its envelope) replaced, deleted, or joined by
 // others; or something that is not that body at all.
-export function hostileBody(template: Record<string, unknown>, envelope?: string): fc.Arbitrary<string> {
+export function hostileBody(template: Record<string, unknown>, envelope?: string, beside: Record<string, unknown> = {}): fc.Arbitrary<string> {
   const keys = Object.keys(template);
   const anyKey = fc.oneof(fc.constantFrom(...(keys.length > 0 ? keys : ['id'])), fc.constantFrom('id', 'tenantId', 'tenant_id', 'createdAt', 'state', '__proto__', 'constructor', 'prototype'), fc.string({ maxLength: 10 }));
+  // A field deleted, set to null (which clears many a field: `"assignee": null`), or to anything else.
+  const change = fc.oneof({ weight: 1, arbitrary: fc.constant<unknown>(DELETE) }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 6, arbitrary: hostileValue });
   const mutated = fc
-    .tuple(fc.array(fc.tuple(anyKey, fc.option(hostileValue, { freq: 6 })), { minLength: 1, maxLength: 3 }), fc.boolean())
+    .tuple(fc.array(fc.tuple(anyKey, change), { minLength: 1, maxLength: 3 }), fc.boolean())
     .map(([changes, wrap]) => {
       const body: Record<string, unknown> = { ...template };
       for (const [key, value] of changes) {
-        if (value === null) delete body[key];
+        if (value === DELETE) delete body[key];
         else body[key] = value;
       }
-      return toJson(wrap && envelope ? { [envelope]: body } : body);
+      return toJson(wrap && envelope ? { ...beside, [envelope]: body } : body);
     });
-  const replaced = fc.tuple(hostileValue, fc.boolean()).map(([value, wrap]) => toJson(wrap && envelope ? { [envelope]: value } : value));
+  const replaced = fc.tuple(hostileValue, fc.boolean()).map(([value, wrap]) => toJson(wrap && envelope ? { ...beside, [envelope]: value } : value));
   const malformed = fc.oneof(
     fc.constantFrom(
       '',

@@ -7,6 +7,9 @@ import { CONVERSATION_LIST } from '../../../apps/api/src/conversations/conversat
 import { CONVERSATION_MESSAGE_LIST, HISTORY_LIST, MESSAGE_LIST } from '../../../apps/api/src/conversations/messages/message-list.definition';
 import { SETTING_DEFINITIONS } from '../../../apps/api/src/tickets/settings/ticket-settings.definitions';
 import { TICKET_LIST, TICKET_MESSAGE_LIST } from '../../../apps/api/src/tickets/ticket-list.definition';
+import { ACTIVITY_LIST } from '../../../apps/api/src/conversations/activities/activity-list.definition';
+import { MENTION_LIST } from '../../../apps/api/src/conversations/messages/mention-list.definition';
+import { TEAM_LIST } from '../../../apps/api/src/conversations/routing/team-list.definition';
 import { hostileId } from './arbitraries';
 import { PUSHER_APP, Seed } from './harness';
 
@@ -21,6 +24,9 @@ export interface Endpoint {
   list?: ListSpec;
   // Signs the body as Pusher does, so that malformed bodies get past the signature check.
   pusherSigned?: boolean;
+  // Sent beside the envelope when the body is wrapped in it: the bulk PATCH's `ids`, so that hostile
+  // fields of its `conversation` get past the `ids` check.
+  beside?: Record<string, unknown>;
 }
 
 export const DESK = '/desk/api/v2';
@@ -79,6 +85,7 @@ export function deskEndpoints(seed: Seed): Endpoint[] {
     { method: 'PATCH', path: '/conversationmessages/{message}.json', body: { message: 'edited' }, envelope: 'conversationmessage' },
     { method: 'DELETE', path: '/conversationmessages/{message}.json' },
     { method: 'POST', path: '/conversationmessages/webhooks.json', body: { time_ms: Date.now(), events: [] }, pusherSigned: true },
+    ...workflowEndpoints(seed),
     ...settings,
     { method: 'POST', path: '/tickets.json', body: { subject: 'Fuzz', message: 'Fuzzed', customer: { id: seed.customerId } }, envelope: 'ticket' },
     { method: 'GET', path: '/tickets.json', list: TICKET_LIST },
@@ -91,6 +98,42 @@ export function deskEndpoints(seed: Seed): Endpoint[] {
   return endpoints.map((endpoint) => ({ ...endpoint, path: DESK + endpoint.path }));
 }
 
+// The conversation workflow's (issue 20): state, queues, bulk changes, teams, availability, notes.
+function workflowEndpoints(seed: Seed): Endpoint[] {
+  const { conversationId, agent, acme, teamId, tagId } = seed;
+  // Far enough ahead that no snooze wakes up during a run (the wake-up would change the rows).
+  const workflow = {
+    status: 'snoozed',
+    snoozedUntil: '2099-01-01T00:00:00Z',
+    priority: 'high',
+    assignee: { id: agent.id, type: 'users' },
+    team: { id: teamId, type: 'teams' },
+    labels: [{ id: tagId, type: 'tags' }],
+  };
+  const team = { name: 'Fuzz team', users: [{ id: agent.id, type: 'users' }, { id: acme.adminId }], assignment: { mode: 'round_robin', capacity: 5, onlyAvailable: true } };
+  return [
+    { method: 'PATCH', path: '/conversations/{conversation}.json', body: workflow, envelope: 'conversation' },
+    { method: 'PATCH', path: '/conversations.json', body: { ids: [conversationId, seed.globexConversationId], conversation: { status: 'pending', priority: 'low' } } },
+    { method: 'PATCH', path: '/conversations.json', body: workflow, envelope: 'conversation', beside: { ids: [conversationId] } },
+    { method: 'GET', path: '/conversations/counts.json' },
+    { method: 'GET', path: '/conversations/{conversation}/activities.json', list: ACTIVITY_LIST },
+    { method: 'GET', path: '/teams.json', list: TEAM_LIST },
+    { method: 'GET', path: '/teams/{team}.json' },
+    { method: 'POST', path: '/teams.json', body: team, envelope: 'team' },
+    { method: 'PATCH', path: '/teams/{team}.json', body: team, envelope: 'team' },
+    { method: 'DELETE', path: '/teams/{team}.json' },
+    { method: 'PATCH', path: '/me.json', body: { availability: 'away' }, envelope: 'user' },
+    { method: 'GET', path: '/me/mentions.json', list: MENTION_LIST },
+    {
+      method: 'POST',
+      path: '/conversationmessages.json',
+      body: { conversationId, message: 'a note', private: true, mentions: [{ id: agent.id, type: 'users' }] },
+      envelope: 'conversationmessage',
+    },
+    { method: 'POST', path: '/conversationmessages.json', body: { conversationId, message: 'a reply', conversationStatus: 'pending' }, envelope: 'conversationmessage' },
+  ];
+}
+
 export function highLevelEndpoints(seed: Seed): Endpoint[] {
   const { acme } = seed;
   return [
@@ -98,6 +141,8 @@ export function highLevelEndpoints(seed: Seed): Endpoint[] {
     { method: 'GET', path: '/conversations/search' },
     { method: 'GET', path: '/conversations/{conversation}' },
     { method: 'PUT', path: '/conversations/{conversation}', body: { unreadCount: 0, starred: true } },
+    // assignedTo: HighLevel's door to the workflow's assignee.
+    { method: 'PUT', path: '/conversations/{conversation}', body: { locationId: acme.locationId, assignedTo: String(seed.agent.id) } },
     { method: 'DELETE', path: '/conversations/{conversation}' },
     { method: 'POST', path: '/conversations/messages', body: { type: 'Live_Chat', contactId: String(seed.contactId), message: 'hi' } },
     { method: 'GET', path: '/conversations/messages/{message}' },
@@ -116,6 +161,7 @@ export function idFor(kind: string, seed: Seed): fc.Arbitrary<string> {
     file: [1],
     token: [seed.token, `${seed.token}x`, 'x'.repeat(5000)],
     setting: Object.values(seed.settings),
+    team: [seed.teamId, seed.globexTeamId],
   };
   return fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...valid[kind].map(String)) }, { weight: 1, arbitrary: hostileId });
 }

@@ -26,6 +26,9 @@ export interface Seed {
   ticketId: number;
   token: string;
   settings: Record<string, number>;
+  teamId: number;
+  globexTeamId: number;
+  tagId: number;
 }
 
 // Case counts: FUZZ_RUNS per property (the full run's default when unset), FUZZ_SEED fixed or random.
@@ -224,6 +227,14 @@ async function seedData(h: FuzzHarness): Promise<Seed> {
   const globexConversation = await json('POST', '/desk/api/v2/conversations.json', { conversation: { contactId: theirs.contactId } }, globex.auth);
   const message = await json('POST', '/desk/api/v2/conversationmessages.json', { conversationmessage: { conversationId, message: 'Hello there' } });
   await json('POST', '/desk/api/v2/conversationmessages.json', { conversationmessage: { conversationId, message: 'Second' } });
+  // The workflow's: a manual team (nothing routes in the background), a label, a note that mentions
+  // the admin, and a change of state, so that teams, queues, mentions and activities have rows.
+  const team = await json('POST', '/desk/api/v2/teams.json', { team: { name: 'Support', users: [{ id: agent.id }, { id: acme.adminId }] } });
+  const globexTeam = await json('POST', '/desk/api/v2/teams.json', { team: { name: 'Support' } }, globex.auth);
+  const tag = await json('POST', '/desk/api/v2/tags.json', { tag: { name: 'vip', color: '#00ff00' } });
+  await json('POST', '/desk/api/v2/conversationmessages.json', { conversationmessage: { conversationId, message: 'See this', private: true, mentions: [{ id: acme.adminId }] } }, agent.auth);
+  const workflow = { status: 'pending', priority: 'high', assignee: { id: agent.id }, team: { id: team.team.id }, labels: [{ id: tag.tag.id }] };
+  await json('PATCH', `/desk/api/v2/conversations/${conversationId}.json`, { conversation: workflow });
   const ticket = await json('POST', '/desk/api/v2/tickets.json', { ticket: { subject: 'Printer jam', message: 'It jams.', customer: { id: other.customerId } } });
   const issued = await json('POST', '/desk/api/v2/conversations/token.json', { id: conversationId });
   const settings: Record<string, number> = {};
@@ -244,5 +255,8 @@ async function seedData(h: FuzzHarness): Promise<Seed> {
     ticketId: ticket.ticket.id,
     token: issued.conversation?.token ?? issued.token,
     settings,
+    teamId: team.team.id,
+    globexTeamId: globexTeam.team.id,
+    tagId: tag.tag.id,
   };
 }

@@ -15,8 +15,10 @@ function filterArbitrary(spec: ListSpec): fc.Arbitrary<string> {
     { weight: 1, arbitrary: fc.constantFrom('tenant_id', 'secret_hash', 'id; DROP TABLE x', 'c.id', '__proto__', 'constructor', '', 'ID', 'contacts.value') },
     { weight: 1, arbitrary: hostileString.filter((s) => s.length < 100) },
   );
+  // The list's own words (a status, a priority, "me"), so that filters get past validation too.
+  const words = [...new Set(Object.values(spec.filterable).flatMap((f) => [...(f.values ?? []), ...(f.symbols ?? [])]))];
   const value = fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom<unknown>(1, '1', 'active', 'deleted', '2026-01-01T00:00:00Z', '2026-01-01', null, true) },
+    { weight: 3, arbitrary: fc.constantFrom<unknown>(1, '1', 'active', 'deleted', '2026-01-01T00:00:00Z', '2026-01-01', null, true, ...words) },
     { weight: 3, arbitrary: hostileValue },
     { weight: 1, arbitrary: fc.constantFrom(...SQL_TEXT) },
   );
@@ -89,7 +91,10 @@ export function highLevelQueryArbitrary(locationId: string): fc.Arbitrary<string
   const value = fc.oneof(hostileString.filter((s) => s.length < 5000), fc.constantFrom(...NUMBER_WORDS, ...NUMBER_TEXT), fc.integer().map(String));
   const param = fc.oneof(
     fc.tuple(fc.constantFrom('locationId'), fc.oneof(fc.constant(locationId), value)),
-    fc.tuple(fc.constantFrom('contactId', 'assignedTo', 'id', 'query', 'sort', 'sortBy', 'startAfterDate', 'limit', 'status', 'lastMessageId', 'type'), fc.oneof(value, fc.constantFrom('asc', 'desc', 'last_message_date', 'all', 'unread', 'unassigned', 'TYPE_LIVE_CHAT', '1,2', '1700000000000,1', ','))),
+    fc.tuple(
+      fc.constantFrom('contactId', 'assignedTo', 'id', 'query', 'sort', 'sortBy', 'startAfterDate', 'limit', 'status', 'lastMessageId', 'type', 'lastMessageType', 'lastMessageDirection', 'lastMessageAction', 'startDate', 'endDate'),
+      fc.oneof(value, fc.constantFrom('asc', 'desc', 'last_message_date', 'all', 'unread', 'unassigned', 'TYPE_LIVE_CHAT', 'TYPE_INTERNAL_COMMENT', 'inbound', 'outbound', 'manual', '1,2', '1700000000000,1', ',')),
+    ),
   );
   return fc
     .tuple(fc.boolean(), fc.array(param, { maxLength: 5 }))

@@ -163,6 +163,13 @@ function summariesOf(pageIds: string): string {
   return `SELECT ${SUMMARY_COLUMNS} FROM (${pageIds}) page JOIN conversations c ON c.tenant_id = $1 AND c.id = page.id ${SUMMARY_JOINS}`;
 }
 
+// A column of the conversation's latest active public message, the one its summary shows (by
+// ix_conversation_messages_conversation, read backwards); null when it has none.
+const LAST_MESSAGE = (column: string) =>
+  `SELECT ${column} FROM conversation_messages m
+    WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.state = 'active' AND NOT m.private
+    ORDER BY m.created_at DESC, m.id DESC LIMIT 1`;
+
 const STATUS_FILTER: Record<SearchStatus, string | null> = {
   all: null,
   read: `c.unread_count = 0`,
@@ -177,6 +184,8 @@ function filterOf(criteria: SearchCriteria, param: Param): string {
   if (criteria.contactId !== undefined) where.push(`c.contact_id = ${param(criteria.contactId)}`);
   if (criteria.id !== undefined) where.push(`c.id = ${param(criteria.id)}`);
   if (criteria.assignedTo) where.push(assignedToFilter(criteria.assignedTo, param));
+  if (criteria.lastMessageType !== undefined) where.push(`(${LAST_MESSAGE('m.message_type')}) = ${param(criteria.lastMessageType)}`);
+  if (criteria.lastMessageDirection !== undefined) where.push(`(${LAST_MESSAGE('m.direction')}) = ${param(criteria.lastMessageDirection)}`);
   const status = STATUS_FILTER[criteria.status];
   if (status) where.push(status);
   return where.join(' AND ');

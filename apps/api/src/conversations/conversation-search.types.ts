@@ -37,6 +37,9 @@ export interface SearchCriteria {
   // Assignees' ids; `unassigned` also matches conversations assigned to nobody.
   assignedTo?: { ids: number[]; unassigned: boolean };
   query?: string;
+  // HighLevel's TYPE_* name and the direction of the latest active public message.
+  lastMessageType?: string;
+  lastMessageDirection?: 'inbound' | 'outbound';
   status: SearchStatus;
   sort: 'asc' | 'desc';
   // The sort value of the last conversation of the previous page, and its id when known.

@@ -19,6 +19,7 @@ import { presentConversation, presentConversationDto, presentCreatedConversation
 import { parseSearchQuery } from './highlevel-queries';
 import { HighLevelService } from './highlevel.service';
 import { HighLevelBody } from './highlevel-validation';
+import { MESSAGE_TYPES } from './highlevel-vocabulary';
 
 // HighLevel's Conversations API: /conversations/… (no /desk prefix).
 @ApiHighLevel()
@@ -49,7 +50,9 @@ export class HighLevelConversationsController {
   @ApiQuery({ name: 'sortBy', required: false, enum: ['last_message_date'] })
   @ApiQuery({ name: 'startAfterDate', required: false, description: "The last item's sort value (ms), or its `sort` pair as ms,id" })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: 'Default 20, at most 100' })
-  @ApiQuery({ name: 'status', required: false, enum: ['all', 'read', 'unread', 'starred', 'recents'] })
+  @ApiQuery({ name: 'status', required: false, enum: ['all', 'read', 'unread', 'starred', 'recents'], description: 'About reading, not the workflow: assignedTo reaches the assignee' })
+  @ApiQuery({ name: 'lastMessageType', required: false, enum: MESSAGE_TYPES, description: "The latest public message's type" })
+  @ApiQuery({ name: 'lastMessageDirection', required: false, enum: ['inbound', 'outbound'], description: "The latest public message's direction" })
   @ApiOkResponse({ schema: HL_SEARCH_RESPONSE })
   async search(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>) {
     const { locationId, criteria } = parseSearchQuery(query);

@@ -5,7 +5,15 @@ import { MESSAGE_TYPES } from './highlevel-vocabulary';
 
 type Query = Record<string, unknown>;
 
-const SEARCH_PARAMS = ['locationId', 'contactId', 'assignedTo', 'query', 'sort', 'sortBy', 'startAfterDate', 'limit', 'status', 'id'];
+const SEARCH_PARAMS = ['locationId', 'contactId', 'assignedTo', 'query', 'sort', 'sortBy', 'startAfterDate', 'limit', 'status', 'id', 'lastMessageType', 'lastMessageDirection'];
+const DIRECTIONS = ['inbound', 'outbound'] as const;
+// HighLevel's search parameters this service refuses, each with why (docs/api.md, "The HighLevel
+// Conversations API"), rather than the bare "should not exist" of a parameter HighLevel never had.
+const UNSUPPORTED: Record<string, string> = {
+  lastMessageAction: 'lastMessageAction is not supported: this service sends no automated messages, so every message is manual',
+  startDate: 'startDate is not supported: HighLevel does not say which date it bounds; page with startAfterDate',
+  endDate: 'endDate is not supported: HighLevel does not say which date it bounds; page with startAfterDate',
+};
 const SORT_BY = ['last_message_date', 'score_profile', 'last_manual_message_date'];
 const STATUSES: SearchStatus[] = ['all', 'read', 'unread', 'starred', 'recents'];
 const MAX_LIMIT = 100;
@@ -14,14 +22,14 @@ const MAX_QUERY_LENGTH = 200;
 // GET /conversations/search's query string, checked as HighLevel's ValidationPipe does: every
 // problem at once, in class-validator's words, as a 422.
 export function parseSearchQuery(query: Query): { locationId: string; criteria: SearchCriteria } {
-  const problems = unknownParams(query, SEARCH_PARAMS);
+  const problems = unknownParams(query, SEARCH_PARAMS, UNSUPPORTED);
   const text = (name: string) => single(query, name, problems);
 
   const locationId = text('locationId');
   if (locationId === undefined || locationId === '') problems.push('locationId should not be empty');
 
   const criteria: SearchCriteria = { status: 'all', sort: 'desc', limit: 20 };
-  Object.assign(criteria, filtersOf(text), textQueryOf(text('query'), problems), orderOf(text, problems));
+  Object.assign(criteria, filtersOf(text), lastMessageOf(text, problems), textQueryOf(text('query'), problems), orderOf(text, problems));
   const status = text('status');
   if (status !== undefined && !STATUSES.includes(status as SearchStatus)) problems.push(`status must be one of the following values: ${STATUSES.join(', ')}`);
   else if (status) criteria.status = status as SearchStatus;
@@ -47,6 +55,19 @@ function filtersOf(text: (name: string) => string | undefined): Partial<SearchCr
     const values = assignedTo.split(',').map((value) => value.trim());
     criteria.assignedTo = { ids: values.flatMap((value) => parseId(value) ?? []), unassigned: values.includes('unassigned') };
   }
+  return criteria;
+}
+
+// lastMessageType and lastMessageDirection: those of the latest active public message, as the
+// search's items show them (a conversation without one matches neither).
+function lastMessageOf(text: (name: string) => string | undefined, problems: string[]): Partial<SearchCriteria> {
+  const criteria: Partial<SearchCriteria> = {};
+  const type = text('lastMessageType');
+  if (type !== undefined && !(MESSAGE_TYPES as readonly string[]).includes(type)) problems.push('lastMessageType must be a message type (like TYPE_LIVE_CHAT)');
+  else if (type !== undefined) criteria.lastMessageType = type;
+  const direction = text('lastMessageDirection');
+  if (direction !== undefined && !(DIRECTIONS as readonly string[]).includes(direction)) problems.push(`lastMessageDirection must be one of the following values: ${DIRECTIONS.join(', ')}`);
+  else if (direction !== undefined) criteria.lastMessageDirection = direction as (typeof DIRECTIONS)[number];
   return criteria;
 }
 
@@ -91,10 +112,10 @@ export function parseMessagesQuery(query: Query): MessagesQuery {
   return parsed;
 }
 
-function unknownParams(query: Query, known: string[]): string[] {
+function unknownParams(query: Query, known: string[], unsupported: Record<string, string> = {}): string[] {
   return Object.keys(query)
     .filter((name) => !known.includes(name))
-    .map((name) => `property ${name} should not exist`);
+    .map((name) => (Object.hasOwn(unsupported, name) ? unsupported[name] : `property ${name} should not exist`));
 }
 
 function single(query: Query, name: string, problems: string[]): string | undefined {

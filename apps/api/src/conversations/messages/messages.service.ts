@@ -315,7 +315,8 @@ export class MessagesService {
     const conversationRef = input.conversation as { id?: unknown } | undefined;
     if (conversationRef !== undefined && conversationRef?.id !== current.conversationId) errors.add('conversation', 'is read-only');
     if (input.mentions !== undefined && !sameMentions(input.mentions, current.mentionIds)) errors.add('mentions', 'is read-only');
-    const fileIds = input.files === undefined ? undefined : await this.files.checkAttachable(tenantId, input.files, attachedBy(current.conversationId, current), errors);
+    // null, as on a post, is no value: the text or files stay as they are (changesOf reads it so too).
+    const fileIds = input.files === undefined || input.files === null ? undefined : await this.files.checkAttachable(tenantId, input.files, attachedBy(current.conversationId, current), errors);
     const message = input.message ?? current.message;
     if (message.trim() === '' && (fileIds ?? current.fileIds).length === 0) errors.add('message', Messages.required);
     errors.throwIfAny();
@@ -394,7 +395,7 @@ function checkReplyStatus(input: MessageInput, author: Author, note: Pick<NewMes
 // on its own (it leaves updatedAt as it was).
 function changesOf(current: ConversationMessage, input: MessageUpdate, fileIds: number[] | undefined, userId: number): Record<string, unknown> {
   const changes: Record<string, unknown> = {};
-  if (input.message !== undefined && input.message !== current.message) changes.message = input.message;
+  if (input.message !== undefined && input.message !== null && input.message !== current.message) changes.message = input.message;
   if (fileIds !== undefined && !sameIds(fileIds, current.fileIds)) changes.fileIds = fileIds;
   if (input.state === 'active' && current.state === 'deleted') Object.assign(changes, restored());
   if (Object.keys(changes).length > 0) Object.assign(changes, { updatedAt: () => 'now()', updatedBy: userId });
