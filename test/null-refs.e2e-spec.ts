@@ -69,6 +69,10 @@ describe('null where an id belongs', () => {
     ['ticket update tags [{id: null}]', 'patch', `tickets/${ids.ticketId}.json`, () => ({ tags: [{ id: null }] }), 'tags[0].id'],
     ['ticket update customfields [{id: null}]', 'patch', `tickets/${ids.ticketId}.json`, () => ({ customfields: [{ id: null, value: null }] }), 'customfields[0].id'],
     ['ticket update files [null]', 'patch', `tickets/${ids.ticketId}.json`, () => ({ files: [null] }), 'files'],
+    // A ticket's fields that cannot be unset: null on an update is a 400 (an empty list clears a list).
+    ...(['subject', 'customer', 'tags', 'customfields', 'cc', 'bcc', 'files', 'editMethod', 'isRead', 'state'] as const).map(
+      (field): [string, 'patch', string, () => object, string] => [`ticket update ${field} null`, 'patch', `tickets/${ids.ticketId}.json`, () => ({ [field]: null }), field],
+    ),
     ['ticket message contact.id null', 'post', `tickets/${ids.ticketId}/messages.json`, () => ({ message: 'r', contact: { id: null } }), 'contact.id'],
     ['ticket message status.id null', 'post', `tickets/${ids.ticketId}/messages.json`, () => ({ message: 'r', status: { id: null } }), 'status.id'],
     ['ticket message files [null]', 'post', `tickets/${ids.ticketId}/messages.json`, () => ({ message: 'r', files: [null] }), 'files'],
@@ -150,6 +154,19 @@ describe('null where an id belongs', () => {
     // A null source is "unset" too, which a new ticket fills with the tenant's default source.
     const [row] = await t.db.query(`SELECT agent_id, parent_id, priority_id, type_id FROM tickets WHERE id = $1`, [res.body.ticket.id]);
     expect(row).toEqual({ agent_id: null, parent_id: null, priority_id: null, type_id: null });
+  });
+
+  it("should take null as none for a new ticket's and a ticket message's optional fields", async () => {
+    const nulls = { tags: null, cc: null, bcc: null, customfields: null, editMethod: null, notifyCustomer: null, scheduledEmail: null, sendFrom: null, email: null };
+    const res = await t.http.post(`${BASE}/tickets.json`).set('Authorization', acme.auth).send(ticket(nulls));
+    expect(res.status).toBe(201);
+    const id: number = res.body.ticket.id;
+    const [row] = await t.db.query(`SELECT subject, cc, bcc, (SELECT count(*)::int FROM ticket_tags WHERE ticket_id = $1) AS tags FROM tickets WHERE id = $1`, [id]);
+    expect(row).toEqual({ subject: 's', cc: [], bcc: [], tags: 0 });
+    const reply = await t.http.post(`${BASE}/tickets/${id}/messages.json`).set('Authorization', acme.auth).send({ message: 'r', cc: null, bcc: null, files: null, editMethod: null, contact: null });
+    expect(reply.status).toBe(201);
+    const [message] = await t.db.query(`SELECT cc, bcc FROM ticket_messages WHERE ticket_id = $1 ORDER BY id DESC LIMIT 1`, [id]);
+    expect(message).toEqual({ cc: [], bcc: [] });
   });
 
   it("should take null as none on a ticket's update, clearing what was set", async () => {

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsEntityId, OptionalEntityId, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
+import { IsEntityId, OptionalEntityId, OptionalNotNull, Messages, ReadOnlyAuditFieldsDto } from '@app/common';
 import { Transform, Type } from 'class-transformer';
 import {
   Allow,
@@ -34,6 +34,13 @@ export const toIds = ({ value }: { value: unknown }): unknown =>
     ? value.map((item) => (item && typeof item === 'object' && !Array.isArray(item) ? (item as { id?: unknown }).id : item))
     : value;
 
+// What null means in an optional field: none (a new ticket, a message: as if left out), or, in a
+// PATCH of a field that cannot be unset, a 400 "must be set" (never a NULL the column refuses).
+export type NullMeans = 'none' | 'refused';
+const noneIfNull = ({ value }: { value: unknown }): unknown => (value === null ? undefined : value);
+export const Optional = (nulls: NullMeans = 'none'): PropertyDecorator =>
+  nulls === 'none' ? applyDecorators(Transform(noneIfNull), IsOptional()) : OptionalNotNull();
+
 // An optional EntityRef; in a PATCH, null clears it where the ticket may be without one.
 export const OptionalRef = (): PropertyDecorator =>
   applyDecorators(
@@ -43,9 +50,9 @@ export const OptionalRef = (): PropertyDecorator =>
     Type(() => EntityRefDto),
   );
 
-export const Addresses = (): PropertyDecorator =>
+export const Addresses = (nulls: NullMeans = 'none'): PropertyDecorator =>
   applyDecorators(
-    IsOptional(),
+    Optional(nulls),
     IsArray({ message: Messages.array }),
     ArrayMaxSize(MAX_ADDRESSES, { message: `must have at most ${MAX_ADDRESSES} items` }),
     IsString({ each: true, message: Messages.string }),
@@ -54,32 +61,32 @@ export const Addresses = (): PropertyDecorator =>
   );
 
 // The decorator stacks the ticket bodies share.
-export const OptionalText = (max: number): PropertyDecorator =>
-  applyDecorators(IsOptional(), IsString({ message: Messages.string }), MaxLength(max, { message: Messages.shorterThan(max + 1) }));
+export const OptionalText = (max: number, nulls: NullMeans = 'none'): PropertyDecorator =>
+  applyDecorators(Optional(nulls), IsString({ message: Messages.string }), MaxLength(max, { message: Messages.shorterThan(max + 1) }));
 
 export const OptionalEmail = (): PropertyDecorator => applyDecorators(OptionalText(EMAIL_MAX_LENGTH), IsEmail({}, { message: Messages.email }));
 
-export const OptionalObject = (type: () => new () => object): PropertyDecorator =>
-  applyDecorators(IsOptional(), IsObject({ message: Messages.object }), ValidateNested(), Type(type));
+export const OptionalObject = (type: () => new () => object, nulls: NullMeans = 'none'): PropertyDecorator =>
+  applyDecorators(Optional(nulls), IsObject({ message: Messages.object }), ValidateNested(), Type(type));
 
-export const FileIds = (): PropertyDecorator =>
+export const FileIds = (nulls: NullMeans = 'none'): PropertyDecorator =>
   applyDecorators(
-    IsOptional(),
+    Optional(nulls),
     Transform(toIds),
     IsArray({ message: Messages.array }),
     ArrayMaxSize(MAX_TICKET_FILES, { message: `must have at most ${MAX_TICKET_FILES} items` }),
     IsEntityId({ each: true }),
   );
 
-export const EditMethodField = (): PropertyDecorator => applyDecorators(IsOptional(), IsIn(EDIT_METHODS, { message: Messages.oneOf(EDIT_METHODS) }));
+export const EditMethodField = (nulls: NullMeans = 'none'): PropertyDecorator => applyDecorators(Optional(nulls), IsIn(EDIT_METHODS, { message: Messages.oneOf(EDIT_METHODS) }));
 
 // Refs {"id": 3} or names ({"name": "vip"} or "vip"), checked item by item by the service.
-export const TagList = (): PropertyDecorator =>
-  applyDecorators(IsOptional(), IsArray({ message: Messages.array }), ArrayMaxSize(MAX_TAGS, { message: `must have at most ${MAX_TAGS} items` }));
+export const TagList = (nulls: NullMeans = 'none'): PropertyDecorator =>
+  applyDecorators(Optional(nulls), IsArray({ message: Messages.array }), ArrayMaxSize(MAX_TAGS, { message: `must have at most ${MAX_TAGS} items` }));
 
-export const CustomFieldList = (): PropertyDecorator =>
+export const CustomFieldList = (nulls: NullMeans = 'none'): PropertyDecorator =>
   applyDecorators(
-    IsOptional(),
+    Optional(nulls),
     IsArray({ message: Messages.array }),
     ArrayMaxSize(200, { message: 'must have at most 200 items' }),
     ValidateNested({ each: true }),
@@ -167,7 +174,7 @@ export class TicketBodyDto extends ReadOnlyAuditFieldsDto {
   @OptionalText(MAX_TICKET_MESSAGE_LENGTH)
   message?: string;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean({ message: Messages.boolean })
   notifyCustomer?: boolean;
 

@@ -1,5 +1,5 @@
-import { Messages, ReadOnlyAuditTrailDto } from '@app/common';
-import { Allow, IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { Messages, OptionalNotNull, ReadOnlyAuditTrailDto } from '@app/common';
+import { Allow, IsBoolean, IsEmail, IsIn, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { EditMethod } from '../ticket.entity';
 import { EntityRefDto } from './entity-ref.dto';
 import {
@@ -17,7 +17,8 @@ import {
 } from './ticket-body.dto';
 
 // PATCH /tickets/{id}.json: only the given properties change. Null clears agent, priority, type,
-// source, parent and sendFrom; inbox and status always have a value.
+// source, parent and sendFrom; inbox and status always have a value; any other field given as null
+// is a 400 (an empty list clears tags, cc, bcc and files).
 export class UpdateTicketDto extends ReadOnlyAuditTrailDto {
   // What a client echoing a ticket back may send but never sets.
   @Allow() id?: unknown;
@@ -27,10 +28,10 @@ export class UpdateTicketDto extends ReadOnlyAuditTrailDto {
   @Allow() conversation?: unknown;
   @Allow() contact?: unknown;
 
-  @OptionalText(MAX_SUBJECT_LENGTH)
+  @OptionalText(MAX_SUBJECT_LENGTH, 'refused')
   subject?: string;
 
-  @OptionalObject(() => TicketCustomerDto)
+  @OptionalObject(() => TicketCustomerDto, 'refused')
   customer?: TicketCustomerDto;
 
   @OptionalRef() agent?: EntityRefDto | null;
@@ -42,23 +43,23 @@ export class UpdateTicketDto extends ReadOnlyAuditTrailDto {
   @OptionalRef() parent?: EntityRefDto | null;
 
   // The ticket's tags become exactly these: refs or names, names not yet used create tags.
-  @TagList()
+  @TagList('refused')
   tags?: unknown[];
 
   // Each given field's value is set; "value": null removes it. Others stay.
-  @CustomFieldList()
+  @CustomFieldList('refused')
   customfields?: CustomFieldValueDto[];
 
-  @Addresses() cc?: string[];
-  @Addresses() bcc?: string[];
+  @Addresses('refused') cc?: string[];
+  @Addresses('refused') bcc?: string[];
 
-  @FileIds()
+  @FileIds('refused')
   files?: number[];
 
-  @EditMethodField()
+  @EditMethodField('refused')
   editMethod?: EditMethod;
 
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean({ message: Messages.boolean })
   isRead?: boolean;
 
@@ -69,7 +70,7 @@ export class UpdateTicketDto extends ReadOnlyAuditTrailDto {
   sendFrom?: string | null;
 
   // "deleted" soft-deletes; "active" restores a deleted ticket.
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['active', 'deleted'], { message: Messages.oneOf(['active', 'deleted']) })
   state?: 'active' | 'deleted';
 }
