@@ -404,29 +404,29 @@ describe('Conversation workflow', () => {
       const { contactId } = await createContact(t.db, acme.tenantId);
       const created = await t.inProcessHttp.post(`${BASE}/conversations.json`).set('Authorization', acme.auth).send({ contactId, team: { id: team } });
       const id = created.body.conversation.id;
-      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team], entered: [id] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team], entered: [id] }]]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ team: { id: otherTeam } });
-      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team, otherTeam], entered: [id] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team, otherTeam], entered: [id] }]]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ priority: 'high', labels: [{ id: tags[0] }] });
       expect(acmeCalls(spy)).toEqual([]);
 
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ status: 'pending' });
-      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [] }]]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ status: 'resolved' });
       expect(acmeCalls(spy)).toEqual([]);
 
       await t.inProcessHttp.delete(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth);
-      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [] }]]]);
 
       spy.mockClear();
       await t.inProcessHttp.patch(`${BASE}/conversations/${id}.json`).set('Authorization', acme.auth).send({ state: 'active', status: 'open' });
-      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [id] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [otherTeam], entered: [id] }]]]);
     });
 
     it('should not call routing for a conversation in no team', async () => {
@@ -450,7 +450,7 @@ describe('Conversation workflow', () => {
         { type: 'status', from: status, to: 'open', reason: 'customer_message', actorType: 'contact', actorId: contactId },
         { type: 'queued', from: null, to: { id: team, type: 'teams' }, reason: 'manual', actorType: 'system', actorId: null },
       ]);
-      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team], entered: [id] }], { announcedByCaller: [id] }]]);
+      expect(acmeCalls(spy)).toEqual([[[{ tenantId: acme.tenantId, teamIds: [team], entered: [id] }]]]);
       const events = await eventsSince(since);
       const updated = events.filter((e) => e.event === 'conversation.updated');
       expect(updated.map((e) => e.channels)).toEqual([[`private-tenant-${acme.tenantId}`]]);
@@ -726,7 +726,7 @@ describe('Conversation workflow', () => {
       if (Number(process.env.E2E_PROCESSES ?? '1') <= 1) {
         // Once as the change asks (held by the wake-up's batch), once as the batch routes at its end.
         const requests = [{ tenantId: acme.tenantId, teamIds: [team], entered: [due.id] }];
-        expect(spy.mock.calls.filter(([r]) => r.some((one) => one.entered.includes(due.id)))).toEqual([[requests, { announcedByCaller: [due.id] }], [requests]]);
+        expect(spy.mock.calls.filter(([r]) => r.some((one) => one.entered.includes(due.id)))).toEqual([[requests], [requests]]);
       }
     });
 

@@ -461,10 +461,17 @@ describe('Routing a team’s queue', () => {
     const removed = (agent: Agent) => ({ type: 'assignee', from: { id: agent.id, type: 'users' }, to: null, reason: 'assignee_inactive', actor: 'system' });
     // Each conversation has at least one conversation.updated, and no conversation.* event goes
     // anywhere but the tenant's agents' channel.
+    // One conversation.updated per conversation, to the agents only, carrying exactly the activities
+    // the change wrote (all of them since the setup), and no activity alone.
     const expectAgentsOnly = async (since: number, ids: number[]) => {
       const events = (await outboxSince(since)).filter((e) => e.payload.event.startsWith('conversation.'));
-      const updated = new Set(events.filter((e) => e.payload.event === 'conversation.updated').map((e) => e.payload.data.id));
-      for (const id of ids) expect(updated.has(id)).toBe(true);
+      expect(events.filter((e) => e.payload.event === 'conversation.activity')).toEqual([]);
+      for (const id of ids) {
+        const updated = events.filter((e) => e.payload.event === 'conversation.updated' && e.payload.data.id === id);
+        expect(updated).toHaveLength(1);
+        const carried = (updated[0].payload.data.activities as { type: string; reason: string | null }[]).map((a) => [a.type, a.reason]);
+        expect(carried).toEqual((await activityRows(id)).map((r: { type: string; reason: string | null }) => [r.type, r.reason]));
+      }
       expect(events.flatMap((e) => e.payload.channels).filter((ch) => ch !== `private-tenant-${acme.tenantId}`)).toEqual([]);
     };
 
@@ -603,21 +610,23 @@ describe('Routing a team’s queue', () => {
       ]);
     });
 
-    it('should leave conversation.updated to the caller for the conversations it announces itself', async () => {
+    it('should announce each conversation a routing pass of its own assigns once, its activity inside, and no activity alone', async () => {
       const [a] = await agents(1);
       const team = await createTeam([a], { mode: 'round_robin' });
       const since = await lastOutboxId();
       const [older, entered] = await withoutSweeps(async () => {
         const waiting = await queue(team, 2);
-        expect(await t.app.get(RoutingService).routeTeams(acme.tenantId, [team], [waiting[1]], { announcedByCaller: [waiting[1]] })).toBe(2);
+        expect(await t.app.get(RoutingService).routeTeams(acme.tenantId, [team], [waiting[1]])).toBe(2);
         return waiting;
       });
       expect(await assignees([older, entered])).toEqual([a.id, a.id]);
       const events = await outboxSince(since);
-      expect(events.filter((e) => e.payload.event === 'conversation.updated').map((e) => e.payload.data.id)).toEqual([older]);
-      // The older one's activity rides in its event; the caller's conversation's, announced by nobody here, goes alone.
-      expect(events.find((e) => e.payload.event === 'conversation.updated')!.payload.data.activities).toMatchObject([{ conversationId: older, type: 'assignee' }]);
-      expect(events.filter((e) => e.payload.event === 'conversation.activity').map((e) => e.payload.data.conversationId)).toEqual([entered]);
+      const updated = events.filter((e) => e.payload.event === 'conversation.updated');
+      expect(updated.map((e) => Number(e.payload.data.id)).sort((x, y) => x - y)).toEqual([older, entered].sort((x, y) => x - y));
+      for (const e of updated) {
+        expect(e.payload.data.activities).toMatchObject([{ conversationId: e.payload.data.id, type: 'assignee', to: { id: a.id, type: 'users' }, reason: 'round_robin' }]);
+      }
+      expect(events.filter((e) => e.payload.event === 'conversation.activity')).toEqual([]);
     });
 
     it('should skip a conversation another transaction holds, without waiting, and let the sweep assign it after', async () => {

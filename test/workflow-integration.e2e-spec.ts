@@ -481,7 +481,10 @@ describe('The conversation workflow, all parts together', () => {
       const [stored] = await rowsOf([id]);
       expect([Number(stored.assignee_id), stored.starred]).toEqual([agent.id, true]);
       events = await eventsSince(since);
-      expect(events.map((e) => e.event)).toEqual(events.map(() => 'conversation.updated'));
+      expect(events.map((e) => [e.event, e.channels])).toEqual([
+        ['conversation.updated', [`private-conversation-${id}`]],
+        ['conversation.updated', [`private-tenant-${acme.tenantId}`]],
+      ]);
       expect(updatedEvents(events, id)).toHaveLength(1);
       expect(updatedEvents(events, id)[0].data).toMatchObject({ assignee: ref(agent.id, 'users') });
       expect((updatedEvents(events, id)[0].data.activities as Row[]).map((x) => [x.type, x.to])).toEqual([['assignee', ref(agent.id, 'users')]]);

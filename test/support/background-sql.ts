@@ -12,7 +12,7 @@ const BACKGROUND = new RegExp(
     String.raw`^\s*(?:BEGIN|COMMIT|ROLLBACK)\b`,
     'START TRANSACTION',
     String.raw`snoozed_until <= now\(\)`,
-    String.raw`assignment_mode <> 'manual'`,
+    String.raw`FROM teams t\s+WHERE t\.state = 'active' AND t\.assignment_mode <> 'manual'\s+AND EXISTS`,
     String.raw`DELETE FROM conversation_status_counts`,
   ].join('|'),
   'i',

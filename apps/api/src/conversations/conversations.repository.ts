@@ -196,9 +196,6 @@ export class ConversationsRepository {
     return this.db.query(`SELECT id FROM teams WHERE tenant_id = $1 AND id = ANY($2::bigint[]) AND state = 'active' ORDER BY id`, [tenantId, [...ids]]);
   }
 
-  // Up to `limit` snoozed conversations whose time has come, across tenants, open again: locked
-  // with SKIP LOCKED (a conversation another transaction holds waits for the next run, so no
-  // lock order is at stake), each with what it was.
   // Takes these conversations, which the caller has locked, off their assignee; each only while
   // still assigned to that agent.
   async unassign(rows: readonly { tenantId: number; id: number; assigneeId: number }[]): Promise<void> {
@@ -211,8 +208,8 @@ export class ConversationsRepository {
     );
   }
 
-  // Locks every active conversation assigned to the agent, in id order (ix_conversations_assignee_queue),
-  // resolved ones too: a reopen of one of them then waits for the agent's deactivation to commit,
+  // Locks every active conversation assigned to the agent (found by ix_conversations_assignee_queue,
+  // locked in id order by the sort), resolved ones too: a reopen of one of them then waits for the agent's deactivation to commit,
   // and finds them inactive. Answers them as routing sees them.
   async lockAssignedTo(tenantId: number, userId: number): Promise<(RoutingFacts & { id: number })[]> {
     return this.db.query(
@@ -224,6 +221,9 @@ export class ConversationsRepository {
     );
   }
 
+  // Up to `limit` snoozed conversations whose time has come, across tenants, open again: locked
+  // with SKIP LOCKED (a conversation another transaction holds waits for the next run, so no
+  // lock order is at stake), each with what it was.
   async wakeSnoozed(limit: number): Promise<Reopened[]> {
     const [rows]: [Reopened[], number] = await this.db.query(
       `WITH due AS (

@@ -10,12 +10,6 @@ import { RoutingRepository } from './routing.repository';
 import type { Team } from './team.entity';
 import { TeamsRepository } from './teams.repository';
 
-export interface RoutingOptions {
-  // Conversations the caller announces itself (conversation.updated) once routing is done, so each
-  // gets one live event for the request: routing writes their activities but not their event.
-  announcedByCaller?: readonly number[];
-}
-
 // The most conversations one call assigns in a team: a request that triggers routing stays short
 // whatever the queue's length, and the sweep goes on chunk by chunk, a transaction each.
 export const ROUTING_CHUNK = 500;
@@ -41,14 +35,14 @@ export class RoutingService {
   // with every team) and each routing team's queue assigned, oldest waiting first, while an eligible
   // member has room, up to ROUTING_CHUNK a team. Each of `entered` still queued afterwards gets a
   // `queued` activity. Answers how many conversations it assigned.
-  async routeTeams(tenantId: number, teamIds: readonly number[], entered: readonly number[] = [], options: RoutingOptions = {}): Promise<number> {
-    return this.routeAll([{ tenantId, teamIds, entered }], options);
+  async routeTeams(tenantId: number, teamIds: readonly number[], entered: readonly number[] = []): Promise<number> {
+    return this.routeAll([{ tenantId, teamIds, entered }]);
   }
 
   // The same over any number of tenants: every team named locked in one statement, in id order
   // (team ids are global), so two transactions never take teams in opposite orders. In a batch
   // (ChangeBatch) the request is held for the batch's end, when it runs once with all the others.
-  async routeAll(requests: readonly RoutingRequest[], options: RoutingOptions = {}): Promise<number> {
+  async routeAll(requests: readonly RoutingRequest[]): Promise<number> {
     const wanted = requests.filter((r) => r.teamIds.length > 0);
     if (wanted.length === 0) return 0;
     const batch = this.batch.current();
@@ -56,31 +50,30 @@ export class RoutingService {
       batch.routing.push(...wanted);
       return 0;
     }
-    const announcedByCaller = new Set(options.announcedByCaller ?? []);
     return this.db.transaction(async () => {
       // A routing pass of its own (the sweep, an agent's availability, a team's change) is a change
       // too: one conversation.updated per conversation assigned, its activity inside.
-      const { result, held } = await this.batch.hold(() => this.run(wanted, announcedByCaller), { holdsRouting: false });
+      const { result, held } = await this.batch.hold(() => this.run(wanted), { holdsRouting: false });
       if (held !== null) await this.views.publish(held);
       return result;
     });
   }
 
-  private async run(wanted: readonly RoutingRequest[], announcedByCaller: ReadonlySet<number>): Promise<number> {
+  private async run(wanted: readonly RoutingRequest[]): Promise<number> {
     const teams = await this.routing.lockTeams(wanted.flatMap((r) => r.teamIds.map((id) => ({ tenantId: r.tenantId, id }))));
     let assigned = 0;
-    for (const team of teams) if (routes(team)) assigned += await this.routeTeam(team, announcedByCaller);
+    for (const team of teams) if (routes(team)) assigned += await this.routeTeam(team);
     for (const [tenantId, entered] of enteredByTenant(wanted)) await this.recordQueued(tenantId, entered, teams.filter((t) => t.tenantId === tenantId));
     return assigned;
   }
 
-  private async routeTeam(team: Team, announcedByCaller: ReadonlySet<number>): Promise<number> {
+  private async routeTeam(team: Team): Promise<number> {
     const candidates = await this.candidates(team);
     const limit = Math.min(ROUTING_CHUNK, freeCapacity(candidates, team.assignmentCapacity));
     if (limit === 0) return 0;
     const queue = await this.routing.lockQueueHead(team.tenantId, team.id, limit);
     const plan = planAssignments(team.assignmentMode as 'round_robin' | 'balanced', candidates, team.assignmentCapacity, team.lastAssignedUserId, queue);
-    await this.apply(team, plan.assignments, announcedByCaller);
+    await this.apply(team, plan.assignments);
     if (plan.lastUserId !== null) await this.routing.setLastAssigned(team.tenantId, team.id, plan.lastUserId);
     return plan.assignments.length;
   }
@@ -97,7 +90,7 @@ export class RoutingService {
 
   // The assignments, their activities, and conversation.updated to agents (the customer's view does
   // not show an assignee).
-  private async apply(team: Team, assignments: readonly { conversationId: number; userId: number }[], announcedByCaller: ReadonlySet<number>): Promise<void> {
+  private async apply(team: Team, assignments: readonly { conversationId: number; userId: number }[]): Promise<void> {
     if (assignments.length === 0) return;
     await this.routing.assign(team.tenantId, assignments);
     await this.activities.record(
@@ -111,9 +104,9 @@ export class RoutingService {
         reason: team.assignmentMode,
       })),
     );
-    const toAnnounce = assignments.filter((a) => !announcedByCaller.has(a.conversationId));
+    // Held with the change's own announcement of the same conversation, if it makes one: one event.
     await this.views.announceUpdated(
-      toAnnounce.map((a) => ({ tenantId: team.tenantId, conversationId: a.conversationId })),
+      assignments.map((a) => ({ tenantId: team.tenantId, conversationId: a.conversationId })),
       { customer: false },
     );
   }

@@ -158,14 +158,13 @@ export class ConversationWorkflow {
   }
 
   // The teams the changes touched and the conversations that joined a queue, all at once (held in
-  // a batch); the callers announce their conversations after it, so routing leaves those events to
-  // them (in a change, they merge anyway).
+  // a batch); routing's announcements merge with the callers' own, one event a conversation.
   private async route(changes: readonly AppliedChange[]): Promise<void> {
     const requests = changes.flatMap((c) => {
       const { teamIds, entered } = routingTrigger(c.before, c.after);
       return teamIds.length === 0 ? [] : [{ tenantId: c.tenantId, teamIds, entered: entered ? [c.conversationId] : [] }];
     });
-    if (requests.length > 0) await this.routing.routeAll(requests, { announcedByCaller: changes.map((c) => c.conversationId) });
+    if (requests.length > 0) await this.routing.routeAll(requests);
   }
 
   // The tenant's agents, teams and tags among ids: active ones, or in any state.
