@@ -1,5 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { listPlanOf } from './support/list-plan';
 import { StatusCountsFold } from '../apps/api/src/conversations/queues/status-counts-fold';
 import { createAgent, createContact, createTenant, TestTenant } from './support/factories';
 import { createTestApp, TestApp } from './support/test-app';
@@ -290,22 +290,7 @@ describe('Conversation queues: list filters, orders and counts', () => {
     it("should read a page of the snoozed queue from an index, without sorting the tenant's conversations", async () => {
       const first = await list(sleepy.auth, queue('desc', 2));
       for (const query of [queue('asc', 2), queue('desc', 2), { ...queue('desc', 2), cursor: first.body.meta.page.nextCursor }]) {
-        const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
-        let statement: [string, unknown[]] | undefined;
-        try {
-          // The spy sees the in-process app's statements, so the request goes there (also under E2E_PROCESSES).
-          expect((await t.inProcessHttp.get(LIST).query(query).set('Authorization', sleepy.auth)).status).toBe(200);
-          statement = spy.mock.calls.map((call) => [call[0], call[1] ?? []] as [string, unknown[]]).find(([sql]) => sql.includes('list_cursor_value'));
-        } finally {
-          spy.mockRestore();
-        }
-        expect(statement).toBeDefined();
-        const plan = await t.db.transaction(async (manager) => {
-          // With sequential scans priced out, a plan still sorts unless an index gives the order.
-          await manager.query(`SET LOCAL enable_seqscan = off`);
-          const [row] = await manager.query(`EXPLAIN (FORMAT JSON) ${statement![0]}`, statement![1]);
-          return JSON.stringify(row['QUERY PLAN']);
-        });
+        const plan = await listPlanOf(t.db, () => t.inProcessHttp.get(LIST).query(query).set('Authorization', sleepy.auth));
         expect({ query, index: plan.includes('"Index Name":"ix_conversations_status_snoozed_until"'), sorts: plan.includes('"Node Type":"Sort"') }).toEqual({
           query,
           index: true,

@@ -4,6 +4,7 @@ import { conversationRow, createAgent, createContact, createTenant, TestTenant }
 import { BASE, ISO } from './support/desk';
 import { createTestApp, TestApp } from './support/test-app';
 import { requestStatements } from './support/background-sql';
+import { listPlanOf } from './support/list-plan';
 
 // Every field of Teamwork Desk API v2's ConversationMessage a response shows, plus
 // conversationId and clientMessageId (deletedAt/deletedBy only when deleted).
@@ -622,22 +623,7 @@ describe('Conversation messages (Desk v2)', () => {
         ],
       ];
       for (const [url, index, ordered = true] of deepUrls) {
-        const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query');
-        let statement: [string, unknown[]] | undefined;
-        try {
-          // The spy sees the in-process app's statements, so the request goes there (also under E2E_PROCESSES).
-          expect((await get(url, acme.auth, t.inProcessHttp)).status).toBe(200);
-          statement = spy.mock.calls.map((call) => [call[0], call[1] ?? []] as [string, unknown[]]).find(([sql]) => sql.includes('list_cursor_value'));
-        } finally {
-          spy.mockRestore();
-        }
-        expect(statement).toBeDefined();
-        const plan = await t.db.transaction(async (manager) => {
-          // With sequential scans priced out, a plan still sorts or scans the table unless an index fits.
-          await manager.query(`SET LOCAL enable_seqscan = off`);
-          const [row] = await manager.query(`EXPLAIN (FORMAT JSON) ${statement![0]}`, statement![1]);
-          return JSON.stringify(row["QUERY PLAN"]);
-        });
+        const plan = await listPlanOf(t.db, () => get(url, acme.auth, t.inProcessHttp));
         if (process.env.SHOW_PLANS) console.log(url, plan);
         const sorts = plan.includes('"Node Type":"Sort"');
         expect({ url, usesIndex: plan.includes(`"Index Name":"${index}"`), sorts: ordered ? sorts : 'not asked' }).toEqual({
