@@ -103,7 +103,7 @@ export const MESSAGES_INSERT = `INSERT INTO conversation_messages
 // (touchedConversations below), $2 their time (null: the transaction's), $3 the agent behind them;
 // with the workflow's waitingSince, firstReplyAt and reopening, answering the conversations reopened.
 export const MESSAGES_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
-                    AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text, replied boolean, waits boolean, reopen_by bigint)),
+                    AS t(tenant_id bigint, conversation_id bigint, inbound int, reset boolean, last_text text, replied boolean, answers boolean, waits boolean, reopen_by bigint)),
             touched AS (
               UPDATE conversations c
                  SET last_message_at = GREATEST(c.last_message_at, coalesce($2::timestamptz, now())), updated_at = now(), updated_by = $3,
@@ -112,7 +112,8 @@ export const MESSAGES_TOUCH_CONVERSATIONS = `WITH t AS (SELECT * FROM jsonb_to_r
                      waiting_since = CASE WHEN NOT t.waits THEN (CASE WHEN t.replied THEN NULL ELSE c.waiting_since END)
                                           WHEN t.replied THEN coalesce($2::timestamptz, now())
                                           ELSE coalesce(c.waiting_since, $2::timestamptz, now()) END,
-                     first_reply_at = CASE WHEN t.replied THEN coalesce(c.first_reply_at, coalesce($2::timestamptz, now())) ELSE c.first_reply_at END,
+                     first_reply_at = CASE WHEN t.answers OR (t.replied AND c.waiting_since IS NOT NULL)
+                                           THEN coalesce(c.first_reply_at, $2::timestamptz, now()) ELSE c.first_reply_at END,
                      status = CASE WHEN t.reopen_by IS NULL THEN c.status ELSE 'open' END,
                      snoozed_until = CASE WHEN t.reopen_by IS NULL THEN c.snoozed_until END,
                      resolved_at = CASE WHEN t.reopen_by IS NULL THEN c.resolved_at END
@@ -135,9 +136,9 @@ export function touchedConversations(created) {
   const touched = new Map();
   for (const m of created) {
     const t = touched.get(m.conversationId) ?? {
-      tenant_id: m.tenantId, conversation_id: m.conversationId, inbound: 0, reset: false, last_text: m.message, replied: false, waits: false, reopen_by: null,
+      tenant_id: m.tenantId, conversation_id: m.conversationId, inbound: 0, reset: false, last_text: m.message, replied: false, answers: false, waits: false, reopen_by: null,
     };
-    if (m.contactId === null) Object.assign(t, { inbound: 0, reset: true, replied: true, waits: false });
+    if (m.contactId === null) Object.assign(t, { inbound: 0, reset: true, replied: true, answers: t.answers || t.waits, waits: false });
     else Object.assign(t, { inbound: t.inbound + 1, waits: true, reopen_by: t.reopen_by ?? m.contactId });
     t.last_text = m.message;
     touched.set(m.conversationId, t);
