@@ -490,10 +490,8 @@ describe('Webhook delivery across a database outage mid-send', () => {
       expect((await t.http.post(`${BASE}/conversationmessages.json`).set('Authorization', acme.auth).send({ conversationId, message })).status).toBe(201);
     }
     receiver.cue((request) => ({ status: 200, body: 'ok', delayMs: JSON.parse(request.body).data.message === 'first' ? 1_500 : 0 }));
-    const dispatcher = t.app.get(WebhookDispatcher) as unknown as { stopping: boolean; schedule(ms: number): void; scheduleFanOut(ms: number): void };
-    dispatcher.stopping = false;
-    dispatcher.scheduleFanOut(0);
-    dispatcher.schedule(0);
+    // Polling again, both loops at once (a stopped loop starts again).
+    t.app.get(WebhookDispatcher).onApplicationBootstrap();
 
     await waitFor('the first send in flight', () => receiver.pending() > 0, 10_000);
     const held = await t.db.query(`SELECT claimed_by FROM webhook_deliveries WHERE subscription_id = $1`, [sub.id]);

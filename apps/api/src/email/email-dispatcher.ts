@@ -4,6 +4,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
 import { ClaimedEntry, EntryOutcome, Outbox } from '../live/outbox';
+import { PollingLoop } from '../live/polling-loop';
 import { FilesService } from '../files/files.service';
 import { EMAIL_TOPICS, TicketEmails } from '../tickets/ticket-emails';
 import { Attachment, composeEmail, EmailPayload, UnsendableEmail } from './email-composer';
@@ -37,11 +38,7 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger(EmailDispatcher.name);
   // Whose claims are whose: this process's, for the life of this process.
   readonly claimant = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  private readonly intervalMs: number;
-  private timer?: NodeJS.Timeout;
-  private tick?: Promise<void>;
-  private stopping = false;
-  private loopFailures = 0;
+  private readonly loop: PollingLoop;
   private unrecorded: EntryOutcome[] = [];
   // A tick failed: this process may hold claims it never heard of.
   private claimsInDoubt = false;
@@ -55,44 +52,26 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     private readonly transport: EmailTransport,
     private readonly replies: ReplyAddresses,
   ) {
-    this.intervalMs = config.EMAIL_DISPATCH_INTERVAL_MS;
+    this.loop = new PollingLoop({ intervalMs: config.EMAIL_DISPATCH_INTERVAL_MS, maxDelayMs: MAX_IDLE_MS, tick: () => this.dispatchDue(), onFailure: (error) => this.tickFailed(error) });
   }
 
   // Without SMTP, said once here.
   onApplicationBootstrap(): void {
-    if (this.transport.transporter) this.schedule(0);
+    if (this.transport.transporter) this.loop.start(0);
     else this.logger.warn('SMTP_URL is not set: email is off, and the tickets\' emails stay queued in the outbox until it is');
   }
 
   // Stops polling and waits for the tick in flight, so its outcomes are recorded before the pool
   // closes.
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
-    await this.tick;
+    await this.loop.stop();
     await this.recordUnrecorded().catch(() => undefined);
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopping) return;
-    this.timer = setTimeout(() => {
-      this.tick = this.runTick().finally(() => {
-        this.tick = undefined;
-        this.schedule(this.loopFailures === 0 ? this.intervalMs : Math.min(MAX_IDLE_MS, this.intervalMs * 2 ** this.loopFailures));
-      });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async runTick(): Promise<void> {
-    try {
-      await this.dispatchDue();
-      this.loopFailures = 0;
-    } catch (error) {
-      this.loopFailures = Math.min(this.loopFailures + 1, 10);
-      this.claimsInDoubt = true;
-      this.logger.error(`email dispatch failed, retrying: ${(error as Error).message}`);
-    }
+  // The next tick first hands back what this process may hold claimed without knowing.
+  private tickFailed(error: unknown): void {
+    this.claimsInDoubt = true;
+    this.logger.error(`email dispatch failed, retrying: ${(error as Error).message}`);
   }
 
   // Claims and sends batches until one comes back short or the tick has had its share. Public for
@@ -105,13 +84,13 @@ export class EmailDispatcher implements OnApplicationBootstrap, BeforeApplicatio
       await this.outbox.releaseClaims(EMAIL_TOPICS, this.claimant);
       this.claimsInDoubt = false;
     }
-    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopping; batch++) {
+    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.loop.stopping; batch++) {
       // Measured before the claim, so never later than the lease the database records.
       const leaseEndsAt = Date.now() + LEASE_MS;
       const entries = await this.outbox.claim(EMAIL_TOPICS, BATCH_SIZE, LEASE_MS, this.claimant);
       for (const [index, entry] of entries.entries()) {
         // Shutting down, or the lease too short for another send: the entry goes back at once.
-        const release = this.stopping || Date.now() + SEND_BUDGET_MS > leaseEndsAt;
+        const release = this.loop.stopping || Date.now() + SEND_BUDGET_MS > leaseEndsAt;
         const outcome: EntryOutcome = release ? { entry, kind: 'released' } : await this.send(entry);
         try {
           await this.record([outcome]);

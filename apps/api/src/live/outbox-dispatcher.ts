@@ -5,6 +5,7 @@ import { Database } from '@app/database';
 import Pusher from 'pusher';
 import { LIVE_EVENTS_TOPIC, LiveEventPayload } from './live-events';
 import { OutboxMetrics } from './outbox-metrics';
+import { PollingLoop } from './polling-loop';
 import { PusherService } from './pusher.service';
 import { TenantLogLimiter } from './tenant-log-limiter';
 
@@ -102,16 +103,12 @@ type Outcome =
 export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxDispatcher.name);
   private readonly client: Pusher | null;
-  private readonly intervalMs: number;
   private readonly maxAttempts: number;
   // Long enough for the sends of a lane: a send may take PUSHER_TIMEOUT_MS.
   private readonly leaseMs: number;
   private readonly timeoutMs: number;
   private readonly secret?: string;
-  private timer?: NodeJS.Timeout;
-  private tick?: Promise<void>;
-  private stopping = false;
-  private loopFailures = 0;
+  private readonly loop: PollingLoop;
   private readonly failureLog = new TenantLogLimiter(FAILURE_LOG_INTERVAL_MS);
   // Outcomes of claimed rows that could not be recorded (the database went away mid-tick): recorded
   // first thing once it is back, so those rows are free again at once rather than when their lease
@@ -129,16 +126,16 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     private readonly metrics: OutboxMetrics,
   ) {
     this.client = pusher.client;
-    this.intervalMs = config.PUSHER_DISPATCH_INTERVAL_MS;
     this.maxAttempts = config.PUSHER_DISPATCH_MAX_ATTEMPTS;
     this.timeoutMs = config.PUSHER_TIMEOUT_MS;
     this.secret = config.PUSHER_SECRET;
     this.leaseMs = Math.max(60_000, 4 * (config.PUSHER_TIMEOUT_MS + LEASE_MARGIN_MS));
+    this.loop = new PollingLoop({ intervalMs: config.PUSHER_DISPATCH_INTERVAL_MS, maxDelayMs: MAX_IDLE_MS, tick: () => this.dispatchDue(), onFailure: (error) => this.tickFailed(error) });
   }
 
   // Without Pusher, said once here rather than on every request that needs it.
   onApplicationBootstrap(): void {
-    if (this.client) this.schedule(0);
+    if (this.client) this.loop.start(0);
     else {
       this.logger.warn(
         'Pusher is not configured (PUSHER_APP_ID, PUSHER_KEY, PUSHER_SECRET): live updates stay in the outbox, ' +
@@ -150,40 +147,21 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   // Stops polling and waits for the tick in flight: its send ends and its outcome is recorded
   // before the pool closes; rows it claimed but had not sent are handed back.
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
-    await this.tick;
+    await this.loop.stop();
     await this.recover().catch(() => undefined);
   }
 
-  // One tick at a time: the next is scheduled when this one has ended.
-  private schedule(delayMs: number): void {
-    if (this.stopping) return;
-    this.timer = setTimeout(() => {
-      this.tick = this.runTick().finally(() => {
-        this.tick = undefined;
-        this.schedule(this.loopFailures === 0 ? this.intervalMs : Math.min(MAX_IDLE_MS, this.intervalMs * 2 ** this.loopFailures));
-      });
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async runTick(): Promise<void> {
-    try {
-      await this.dispatchDue();
-      this.loopFailures = 0;
-    } catch (error) {
-      this.abandoned = true;
-      this.loopFailures = Math.min(this.loopFailures + 1, 10);
-      this.logger.error(`live updates dispatch failed, retrying: ${describeError(error, this.secret)}`);
-    }
+  // The rows this process still holds are handed back (recover()) before the next claim.
+  private tickFailed(error: unknown): void {
+    this.abandoned = true;
+    this.logger.error(`live updates dispatch failed, retrying: ${describeError(error, this.secret)}`);
   }
 
   // Claims and sends batches until one comes back short (the backlog is drained) or the tick has
   // had its share.
   private async dispatchDue(): Promise<void> {
     await this.recover();
-    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopping; batch++) {
+    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.loop.stopping; batch++) {
       // Measured before the claim, so never later than the lease the database records.
       const leaseEndsAt = Date.now() + this.leaseMs;
       const rows = await this.claim(BATCH_SIZE);
@@ -259,7 +237,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     let aloneUntil = 0;
     while (progress.next < queue.length) {
       const next = progress.next;
-      if (holdBack || this.stopping || Date.now() + this.timeoutMs + LEASE_MARGIN_MS > leaseEndsAt) {
+      if (holdBack || this.loop.stopping || Date.now() + this.timeoutMs + LEASE_MARGIN_MS > leaseEndsAt) {
         progress.next = queue.length;
         await this.record(queue.slice(next).map((row): Outcome => ({ row, kind: 'released' })));
         return;

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Database } from '@app/database';
+import { PollingLoop } from '../../live/polling-loop';
 import { TenantLogLimiter } from '../../live/tenant-log-limiter';
 import { UnsafeWebhookAddress, WebhookAddressRules, webhookAddressRules } from './safe-address';
 import { ClaimedDelivery, DeliveryOutcome, SubscriptionHealth, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -40,16 +41,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger(WebhookDispatcher.name);
   readonly token = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
   private readonly rules: WebhookAddressRules;
-  private readonly intervalMs: number;
   private readonly timeoutMs: number;
   private readonly leaseMs: number;
-  private timer?: NodeJS.Timeout;
-  private tick?: Promise<void>;
-  private fanOutTimer?: NodeJS.Timeout;
-  private fanOutRun?: Promise<void>;
-  private fanOutFailures = 0;
-  private stopping = false;
-  private loopFailures = 0;
+  private readonly loop: PollingLoop;
+  // The fan-out's own loop, at the same interval and back-off: a slow tick never delays it.
+  private readonly fanOutLoop: PollingLoop;
+  // A tick failed: this process may hold deliveries it never heard of (see recover()).
+  private claimsInDoubt = false;
   private unrecorded: DeliveryOutcome[] = [];
   private readonly failureLog = new TenantLogLimiter(FAILURE_LOG_INTERVAL_MS);
 
@@ -63,66 +61,35 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     private readonly secrets: WebhookSecrets,
   ) {
     this.rules = webhookAddressRules(config);
-    this.intervalMs = config.WEBHOOK_DISPATCH_INTERVAL_MS;
     this.timeoutMs = config.WEBHOOK_TIMEOUT_MS;
     this.leaseMs = Math.max(60_000, 4 * (config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS));
+    const intervalMs = config.WEBHOOK_DISPATCH_INTERVAL_MS;
+    this.loop = new PollingLoop({ intervalMs, maxDelayMs: MAX_IDLE_MS, tick: () => this.tick(), onFailure: (error) => this.tickFailed(error) });
+    const fanOutFailed = (error: unknown): void => this.logger.error(`webhook fan-out failed, retrying: ${messageOf(error)}`);
+    this.fanOutLoop = new PollingLoop({ intervalMs, maxDelayMs: MAX_IDLE_MS, tick: () => this.fanOut.run(), onFailure: fanOutFailed });
   }
 
   onApplicationBootstrap(): void {
-    this.scheduleFanOut(0);
-    this.schedule(0);
+    this.fanOutLoop.start(0);
+    this.loop.start(0);
   }
 
   // The tick in flight ends (its sends recorded) before the pool closes.
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
-    clearTimeout(this.fanOutTimer);
-    await Promise.all([this.tick, this.fanOutRun]);
+    await Promise.all([this.loop.stop(), this.fanOutLoop.stop()]);
     await this.recordUnrecorded().catch(() => undefined);
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopping) return;
-    this.timer = setTimeout(() => {
-      this.tick = this.runTick().finally(() => {
-        this.tick = undefined;
-        this.schedule(this.loopFailures === 0 ? this.intervalMs : Math.min(MAX_IDLE_MS, this.intervalMs * 2 ** this.loopFailures));
-      });
-    }, delayMs);
-    this.timer.unref();
+  // After a failed tick, what it left in doubt is settled before anything new is claimed.
+  private async tick(): Promise<void> {
+    if (this.claimsInDoubt) await this.recover();
+    await this.dispatchDue();
   }
 
-  // Every interval, backing off while it fails (the database away).
-  private scheduleFanOut(delayMs: number): void {
-    if (this.stopping) return;
-    this.fanOutTimer = setTimeout(() => {
-      this.fanOutRun = this.fanOut
-        .run()
-        .then(
-          () => (this.fanOutFailures = 0),
-          (error: unknown) => {
-            this.fanOutFailures = Math.min(this.fanOutFailures + 1, 10);
-            this.logger.error(`webhook fan-out failed, retrying: ${error instanceof Error ? error.message : String(error)}`);
-          },
-        )
-        .then(() => {
-          this.fanOutRun = undefined;
-          this.scheduleFanOut(this.fanOutFailures === 0 ? this.intervalMs : Math.min(MAX_IDLE_MS, this.intervalMs * 2 ** this.fanOutFailures));
-        });
-    }, delayMs);
-    this.fanOutTimer.unref();
-  }
-
-  private async runTick(): Promise<void> {
-    try {
-      if (this.loopFailures > 0) await this.recover();
-      await this.dispatchDue();
-      this.loopFailures = 0;
-    } catch (error) {
-      this.loopFailures = Math.min(this.loopFailures + 1, 10);
-      this.logger.error(`webhook dispatch failed, retrying: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  // The next tick first records what it could not and hands back what this process still holds.
+  private tickFailed(error: unknown): void {
+    this.claimsInDoubt = true;
+    this.logger.error(`webhook dispatch failed, retrying: ${messageOf(error)}`);
   }
 
   // The database is back (or the last tick failed some other way): nothing is in flight between
@@ -130,10 +97,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private async recover(): Promise<void> {
     await this.recordUnrecorded();
     await this.deliveries.releaseClaims(this.token);
+    this.claimsInDoubt = false;
   }
 
   private async dispatchDue(): Promise<void> {
-    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopping; batch++) {
+    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.loop.stopping; batch++) {
       // Measured before the claim, so never later than the lease the database records.
       const leaseEndsAt = Date.now() + this.leaseMs;
       const claimed = await this.deliveries.claim(this.token, HEADS_PER_CLAIM, RUN_LENGTH, this.leaseMs);
@@ -161,7 +129,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   // One after another; a failure that will be retried (or a 410) hands the rest back.
   private async sendRun(run: ClaimedDelivery[], leaseEndsAt: number): Promise<void> {
     for (let i = 0; i < run.length; i++) {
-      if (this.stopping || Date.now() + this.timeoutMs + LEASE_MARGIN_MS > leaseEndsAt) {
+      if (this.loop.stopping || Date.now() + this.timeoutMs + LEASE_MARGIN_MS > leaseEndsAt) {
         await this.record(run.slice(i).map((delivery) => ({ delivery, kind: 'released' })));
         return;
       }
@@ -247,6 +215,10 @@ function healthOf(outcomes: readonly DeliveryOutcome[]): SubscriptionHealth[] {
     health.set(`${o.delivery.tenantId}/${o.delivery.subscriptionId}`, { tenantId: o.delivery.tenantId, id: o.delivery.subscriptionId, last });
   }
   return [...health.values()];
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function failureReason(result: SendResult): WebhookFailureReason {
