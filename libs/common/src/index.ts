@@ -17,6 +17,7 @@ export * from './validation/validate-dto';
 export * from './http/desk-openapi';
 export * from './http/wire-schema';
 export * from './validation/is-entity-id.decorator';
+export * from './validation/optional-not-null.decorator';
 export * from './list/list-cursor';
 export * from './list/run-list';
 export * from './idempotency/fingerprint';

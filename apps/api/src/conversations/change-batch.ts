@@ -99,7 +99,11 @@ export class ChangeBatch {
 
   // Holds activity rows, oldest first, by conversation.
   static holdActivities(held: HeldChanges, rows: readonly ConversationActivity[], socketId: string | null): void {
-    for (const row of rows) held.activities.set(row.conversationId, [...(held.activities.get(row.conversationId) ?? []), { row, socketId }]);
+    for (const row of rows) {
+      const list = held.activities.get(row.conversationId);
+      if (list) list.push({ row, socketId });
+      else held.activities.set(row.conversationId, [{ row, socketId }]);
+    }
   }
 }
 

@@ -209,8 +209,8 @@ export class ConversationsRepository {
   }
 
   // Locks every active conversation assigned to the agent (found by ix_conversations_assignee_queue,
-  // locked in id order by the sort), resolved ones too: a reopen of one of them then waits for the agent's deactivation to commit,
-  // and finds them inactive. Answers them as routing sees them.
+  // locked in id order by the sort), resolved ones too: a reopen of one of them then waits for the
+  // agent's deactivation to commit, and finds them inactive. Answers them as routing sees them.
   async lockAssignedTo(tenantId: number, userId: number): Promise<(RoutingFacts & { id: number })[]> {
     return this.db.query(
       `SELECT id, state, status, assignee_id AS "assigneeId", team_id AS "teamId" FROM conversations

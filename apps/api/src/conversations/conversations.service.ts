@@ -13,7 +13,6 @@ import {
   softDeleted,
   restored,
 } from '@app/common';
-import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
 import { ContactInput, ContactsService } from '../contacts/contacts.service';
@@ -76,7 +75,6 @@ export interface IssuedConversationToken {
 @Injectable()
 export class ConversationsService {
   constructor(
-    private readonly db: Database,
     private readonly conversations: ConversationsRepository,
     private readonly contacts: ContactsService,
     private readonly users: UsersService,
@@ -88,10 +86,10 @@ export class ConversationsService {
   ) {}
 
   async create(principal: Principal, input: ConversationInput): Promise<ConversationView> {
-    return this.db.transaction(() => this.workflow.change(async () => {
+    return this.workflow.change(async () => {
       const id = await this.insert(principal, input);
       return this.announce(principal, 'conversation.created', id);
-    }));
+    });
   }
 
   // With an id: a fresh token for that conversation, and the old one stops working; other given
@@ -100,7 +98,7 @@ export class ConversationsService {
   async issueToken(principal: Principal, input: ConversationInput & { id?: number }): Promise<IssuedConversationToken> {
     const secret = issueSecret('hdc');
     const token = { tokenLookup: secret.lookup, tokenHash: secret.hash, tokenIssuedAt: new Date() };
-    const view = await this.db.transaction(() => this.workflow.change(async () => {
+    const view = await this.workflow.change(async () => {
       if (input.id === undefined) {
         const id = await this.insert(principal, input, token);
         return this.announce(principal, 'conversation.created', id);
@@ -111,7 +109,7 @@ export class ConversationsService {
       // `state` is read-only here: issuing a token never deletes or restores.
       await this.applyUpdate(principal, current, { ...input, state: undefined }, token);
       return this.announce(principal, 'conversation.updated', current.id);
-    }));
+    });
     return { view, token: secret.plaintext };
   }
 
@@ -158,20 +156,20 @@ export class ConversationsService {
   // With `expected`, only over one of those versions: checked on the locked row, so of two
   // writes expecting the same version one applies and the other fails.
   async update(principal: Principal, id: number, input: ConversationUpdate, expected?: ExpectedVersions): Promise<ConversationView> {
-    return this.db.transaction(() => this.workflow.change(async () => {
+    return this.workflow.change(async () => {
       const current = await this.conversations.findByIdForUpdate(principal.tenantId, id);
       if (!current) throw this.notFound(id);
       await assertExpectedVersion(expected, async () => conversationVersion(await this.getById(principal, id)), `conversation ${id}`);
       const changed = await this.applyUpdate(principal, current, input);
       if (changed === 'unchanged') return this.getById(principal, id);
       return this.announce(principal, 'conversation.updated', id, { customer: changed === 'customer' });
-    }));
+    });
   }
 
   // What an inbox shows of a conversation (HighLevel's PUT): its unread count (0 marks it read),
   // its star, the client's feedback. `updatedAt` moves only when something changed.
   async updateInboxState(principal: Principal, id: number, input: InboxStateUpdate): Promise<ConversationView> {
-    return this.db.transaction(() => this.workflow.change(async () => {
+    return this.workflow.change(async () => {
       const current = await this.conversations.findByIdForUpdate(principal.tenantId, id);
       if (!current) throw this.notFound(id);
       const changes: Partial<Record<keyof Conversation, unknown>> = {};
@@ -182,20 +180,20 @@ export class ConversationsService {
       Object.assign(changes, { updatedAt: () => 'now()', updatedBy: principal.userId });
       await this.conversations.update(principal.tenantId, id, changes as Partial<Conversation>);
       return this.announce(principal, 'conversation.updated', id);
-    }));
+    });
   }
 
   // Soft delete; deleting a deleted conversation changes nothing. The widget's token dies with it.
   async remove(principal: Principal, id: number): Promise<void> {
     const { tenantId, userId } = principal;
-    await this.db.transaction(() => this.workflow.change(async () => {
+    await this.workflow.change(async () => {
       const current = await this.conversations.findByIdForUpdate(tenantId, id);
       if (!current) throw this.notFound(id);
       if (current.state !== 'active') return;
       await this.conversations.update(tenantId, id, { ...deletedNow(userId), ...NO_TOKEN });
       await this.workflow.applied([{ tenantId, conversationId: id, before: current, after: { ...current, state: 'deleted' }, changes: [], actor: byUser(userId) }]);
       await this.announce(principal, 'conversation.updated', id);
-    }));
+    });
   }
 
   // The active conversation, locked for the rest of the caller's transaction so that conversions
@@ -250,8 +248,8 @@ export class ConversationsService {
   }
 
   // A change through one door that may touch a conversation more than once (HighLevel's PUT, a
-  // conversion), in the caller's transaction: each conversation announced once, at the end, with
-  // the activities of the whole change.
+  // conversion), in one transaction: each conversation announced once, at the end, with the
+  // activities of the whole change.
   async change<T>(work: () => Promise<T>): Promise<T> {
     return this.workflow.change(work);
   }

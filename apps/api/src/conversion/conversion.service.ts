@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError } from '@app/common';
-import { Database } from '@app/database';
 import { Principal } from '../auth/principal';
 import { ConversationView } from '../conversations/conversation.view';
 import { ConversationsService } from '../conversations/conversations.service';
@@ -16,7 +15,6 @@ import { ConversionErrorCode } from './conversion.errors';
 @Injectable()
 export class ConversionService {
   constructor(
-    private readonly db: Database,
     private readonly conversations: ConversationsService,
     private readonly tickets: TicketsService,
   ) {}
@@ -24,7 +22,7 @@ export class ConversionService {
   async convert(principal: Principal, conversationId: number, input: TicketInput): Promise<ConversationView> {
     const { tenantId, userId } = principal;
     // One change: conversation.converted carries the `converted` activity.
-    return this.db.transaction(() => this.conversations.change(async () => {
+    return this.conversations.change(async () => {
       const source = await this.conversations.lockForConversion(tenantId, conversationId);
       const { conversation } = source;
       if (conversation.ticketId !== null) {
@@ -45,6 +43,6 @@ export class ConversionService {
       await this.conversations.markConverted(tenantId, conversationId, ticketId, userId);
       await this.tickets.announce(principal, 'ticket.created', ticketId);
       return this.conversations.announce(principal, 'conversation.converted', conversationId);
-    }));
+    });
   }
 }

@@ -92,13 +92,11 @@ export class HighLevelService {
     const id = idOf(conversationId);
     const assignee = assigneeOf(dto.assignedTo);
     // One change: one conversation.updated, whichever of its fields moved.
-    return this.db.transaction(() =>
-      this.conversations.change(async () => {
-        await inHighLevelTerms(this.conversations.updateInboxState(principal, id, { unreadCount: dto.unreadCount, starred: dto.starred, feedback: dto.feedback }));
-        if (assignee !== undefined) await this.assign(principal, id, assignee, dto.assignedTo);
-        return this.summary(principal, id);
-      }),
-    );
+    return this.conversations.change(async () => {
+      await inHighLevelTerms(this.conversations.updateInboxState(principal, id, { unreadCount: dto.unreadCount, starred: dto.starred, feedback: dto.feedback }));
+      if (assignee !== undefined) await this.assign(principal, id, assignee, dto.assignedTo);
+      return this.summary(principal, id);
+    });
   }
 
   // `assignedTo` is the Desk dialect's `assignee`, set through the same update (its checks, its

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsDefined, IsInt, Max, Min, ValidateIf } from 'class-validator';
+import { IsInt, Max, Min, ValidateIf } from 'class-validator';
 import { Messages } from './messages';
 
 // An id on the wire: a positive whole number that fits a bigint and a JSON number exactly.
@@ -17,12 +17,4 @@ export const OptionalEntityId = (): PropertyDecorator =>
   applyDecorators(
     ValidateIf((_object, value) => value !== undefined),
     IsEntityId(),
-  );
-
-// A field that may be left out but, given, has a value: null is a 400 "must be set" (class-validator's
-// IsOptional lets null through, which a column that cannot be unset refuses with a 500).
-export const OptionalNotNull = (): PropertyDecorator =>
-  applyDecorators(
-    ValidateIf((_object, value) => value !== undefined),
-    IsDefined({ message: Messages.required }),
   );

@@ -1,4 +1,4 @@
-import { IsEntityId, Messages } from '@app/common';
+import { IsEntityId, Messages, OptionalNotNull } from '@app/common';
 import { Transform, Type } from 'class-transformer';
 import { Allow, ArrayMaxSize, IsArray, IsDate, IsDefined, IsIn, IsObject, IsOptional, ValidateIf, ValidateNested, isISO8601 } from 'class-validator';
 import { ConversationReadOnlyFieldsDto } from './conversation-read-only.dto';
@@ -6,7 +6,7 @@ import { CONVERSATION_PRIORITIES, CONVERSATION_STATUSES, ConversationPriority, C
 
 export const MAX_LABELS = 100;
 
-// Given, null included: null is refused where a field cannot be unset (a 400, never a NULL column).
+// Given, null included: the checks that follow refuse a null (labels' is not an array).
 const given = (_dto: object, value: unknown) => value !== undefined;
 
 // A ref of one type, as Teamwork Desk API v2's EntityRef: {"id": 7, "type": "users"}; `type` may
@@ -39,8 +39,7 @@ const toDate = ({ value }: { value: unknown }): unknown =>
 // The workflow's fields of a conversation (docs/api.md, "Conversation workflow"): create and PATCH
 // take them; the rules (snoozedUntil in the future, refs the tenant's) are the core's.
 export class WorkflowFieldsDto extends ConversationReadOnlyFieldsDto {
-  @ValidateIf(given)
-  @IsDefined({ message: Messages.required })
+  @OptionalNotNull()
   @IsIn(CONVERSATION_STATUSES, { message: Messages.oneOf(CONVERSATION_STATUSES) })
   status?: ConversationStatus;
 
@@ -50,8 +49,7 @@ export class WorkflowFieldsDto extends ConversationReadOnlyFieldsDto {
   @IsDate({ message: Messages.date })
   snoozedUntil?: Date | null;
 
-  @ValidateIf(given)
-  @IsDefined({ message: Messages.required })
+  @OptionalNotNull()
   @IsIn(CONVERSATION_PRIORITIES, { message: Messages.oneOf(CONVERSATION_PRIORITIES) })
   priority?: ConversationPriority;
 

@@ -114,7 +114,7 @@ export class MessagesService {
   async post(principal: Principal, input: MessageInput): Promise<PostedMessage> {
     const { tenantId } = principal;
     // One change: the reopening or the reply's status is its conversation's one conversation.updated.
-    return this.db.transaction(() => this.workflow.change(async () => {
+    return this.workflow.change(async () => {
       const { conversation, author, fileIds, note } = await this.checkPost(principal, input);
       const candidate = {
         tenantId,
@@ -131,7 +131,7 @@ export class MessagesService {
       if (result.reused) throw clientMessageIdReused();
       if (result.created && input.conversationStatus !== undefined) await this.workflow.replied(principal, conversation.id, input.conversationStatus);
       return { message: result.message!, created: result.created };
-    }));
+    });
   }
 
   // A post's conversation (locked, active), author and files, or every field error at once.

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FieldErrorsBuilder, Messages, ref } from '@app/common';
+import { Database } from '@app/database';
 import { Principal } from '../../auth/principal';
 import { UsersService } from '../../auth/users.service';
 import { TicketSettingsService } from '../../tickets/settings/ticket-settings.service';
@@ -42,6 +43,7 @@ export interface AppliedChange {
 @Injectable()
 export class ConversationWorkflow {
   constructor(
+    private readonly db: Database,
     private readonly conversations: ConversationsRepository,
     private readonly users: UsersService,
     private readonly settings: TicketSettingsService,
@@ -148,13 +150,15 @@ export class ConversationWorkflow {
     return result;
   }
 
-  // A change through one door (a request, a conversion), in the caller's transaction: routed as
-  // it goes, so that the answer shows routing's assignee; each conversation it changed announced
-  // once at its end, with its activities. Inside a change already, `work` joins it.
+  // A change through one door (a request, a conversion), in one transaction (the caller's, if
+  // any): routed as it goes, so that the answer shows routing's assignee; each conversation it
+  // changed announced once at its end, with its activities. Inside a change already, `work` joins it.
   async change<T>(work: () => Promise<T>): Promise<T> {
-    const { result, held } = await this.changes.hold(work, { holdsRouting: false });
-    if (held !== null) await this.views.publish(held);
-    return result;
+    return this.db.transaction(async () => {
+      const { result, held } = await this.changes.hold(work, { holdsRouting: false });
+      if (held !== null) await this.views.publish(held);
+      return result;
+    });
   }
 
   // The teams the changes touched and the conversations that joined a queue, all at once (held in

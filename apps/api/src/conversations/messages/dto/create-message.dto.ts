@@ -1,18 +1,16 @@
-import { IsEntityId, Messages, OptionalEntityId, ReadOnlyAuditFieldsDto } from '@app/common';
+import { IsEntityId, Messages, OptionalEntityId, OptionalNotNull, ReadOnlyAuditFieldsDto } from '@app/common';
 import { Transform, Type } from 'class-transformer';
 import {
   Allow,
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsDefined,
   IsIn,
   IsObject,
   IsOptional,
   IsString,
   Length,
   MaxLength,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { REPLY_STATUSES, ReplyStatus } from '../../workflow/workflow-rules';
@@ -21,9 +19,6 @@ import { AgentRefDto } from '../../dto/user-ref.dto';
 export const MAX_MESSAGE_LENGTH = 65536;
 export const MAX_MESSAGE_FILES = 20;
 export const MAX_NOTE_MENTIONS = 50;
-
-// Given, null included: null is refused where a field cannot be unset.
-const given = (_dto: object, value: unknown) => value !== undefined;
 
 // A conversation given as a ref, {"id": 12, "type": "conversations"}.
 export class ConversationRefDto {
@@ -86,22 +81,19 @@ export class CreateMessageDto extends MessageContentDto {
   clientMessageId?: string;
 
   // A private note: agents only ever see it.
-  @ValidateIf(given)
-  @IsDefined({ message: Messages.required })
+  @OptionalNotNull()
   @IsBoolean({ message: Messages.boolean })
   private?: boolean;
 
   // The agents a note mentions (a note's only).
-  @ValidateIf(given)
-  @IsDefined({ message: Messages.required })
+  @OptionalNotNull()
   @IsArray({ message: Messages.array })
   @ArrayMaxSize(MAX_NOTE_MENTIONS, { message: `must have at most ${MAX_NOTE_MENTIONS} items` })
   @ValidateNested({ each: true })
   @Type(() => AgentRefDto)
   mentions?: AgentRefDto[];
   // An agent's reply may set its conversation's status in the same request (a customer's may not).
-  @ValidateIf(given)
-  @IsDefined({ message: Messages.required })
+  @OptionalNotNull()
   @IsIn(REPLY_STATUSES, { message: Messages.oneOf(REPLY_STATUSES) })
   conversationStatus?: ReplyStatus;
 }
